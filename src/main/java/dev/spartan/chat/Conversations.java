@@ -1,0 +1,286 @@
+package dev.spartan.chat;
+
+import dev.spartan.config.SpartanConfig;
+import dev.spartan.proto.ChatAccepted;
+import dev.spartan.proto.ChatDeclined;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequested;
+import dev.spartan.proto.ChatState;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.server.DeliveryHub;
+import dev.spartan.server.Errors;
+import dev.spartan.store.MessageStore;
+import dev.spartan.store.PairState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The rules of conversation: who may talk to whom, in what order things happen, and what gets held or delivered.
+ * Every rule is checked against the authenticated caller ({@code me}), never against a field the client fills in.
+ */
+public final class Conversations {
+    private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final SpartanConfig config;
+    private final Directory directory;
+    private final MessageStore store;
+    private final RecentMessages recent;
+    private final DeliveryHub hub;
+    private final Clock clock;
+
+    public Conversations(SpartanConfig config, Directory directory, MessageStore store, RecentMessages recent,
+                         DeliveryHub hub, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.store = Objects.requireNonNull(store, "store");
+        this.recent = Objects.requireNonNull(recent, "recent");
+        this.hub = Objects.requireNonNull(hub, "hub");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** me asks peer for a 1:1 chat. If peer had already asked me, this accepts. */
+    public ChatState request(String me, String peer) {
+        requirePeer(me, peer);
+        String pair = PairState.pairKey(me, peer);
+        PairState state = store.pairState(pair);
+        if (state.isPendingFrom(peer)) {
+            return answer(me, peer, true);
+        }
+        ChatState.Status result = store.atomically(pair, () -> {
+            PairState now = store.pairState(pair);
+            if (now.status() == PairState.Status.ACCEPTED) {
+                return ChatState.Status.ACCEPTED;
+            }
+            if (now.status() == PairState.Status.NONE) {
+                store.setPairState(pair, PairState.pendingFrom(me));
+                store.appendEvent(peer, Event.newBuilder()
+                        .setChatRequested(ChatRequested.newBuilder().setFrom(me)).build());
+            }
+            return ChatState.Status.PENDING;
+        });
+        if (result == ChatState.Status.PENDING) {
+            hub.notify(peer);
+        }
+        return state(peer, result);
+    }
+
+    /** me answers peer's request. Accepting releases what peer sent meanwhile, in order. */
+    public ChatState answer(String me, String peer, boolean accept) {
+        requirePeer(me, peer);
+        String pair = PairState.pairKey(me, peer);
+        PublicKeys myKeys = store.keys(me).orElse(PublicKeys.getDefaultInstance());
+        ChatState.Status result = store.atomically(pair, () -> {
+            PairState now = store.pairState(pair);
+            if (now.status() == PairState.Status.ACCEPTED && accept) {
+                return ChatState.Status.ACCEPTED;
+            }
+            if (!now.isPendingFrom(peer)) {
+                throw Errors.precondition(peer + " has not asked to chat with you");
+            }
+            if (!accept) {
+                store.setPairState(pair, PairState.NONE);
+                store.appendEvent(peer, Event.newBuilder().setChatDeclined(ChatDeclined.newBuilder().setBy(me)).build());
+                return ChatState.Status.DECLINED;
+            }
+            store.setPairState(pair, PairState.ACCEPTED);
+            store.appendEvent(peer, Event.newBuilder()
+                    .setChatAccepted(ChatAccepted.newBuilder().setBy(me).setKeys(myKeys)).build());
+            for (ChatMessage m : store.takeHeld(pair)) {
+                store.appendEvent(me, Event.newBuilder().setMessage(m).build());
+            }
+            return ChatState.Status.ACCEPTED;
+        });
+        hub.notify(List.of(peer, me));
+        return state(peer, result);
+    }
+
+    public SendAck send(String me, SendRequest request) {
+        validate(request);
+        return request.getTo().hasGroup() ? sendToGroup(me, request) : sendDirect(me, request);
+    }
+
+    private SendAck sendDirect(String me, SendRequest request) {
+        String peer = request.getTo().getUser();
+        requirePeer(me, peer);
+        requireReaders(request, Set.of(me, peer), "the sender and " + peer);
+        String pair = PairState.pairKey(me, peer);
+        String chatKey = ChatKeys.direct(me, peer);
+        List<String> toNotify = new ArrayList<>(1);
+        SendAck ack = store.atomically(pair, () -> {
+            OptionalLong before = store.sentBefore(me, request.getMessageId());
+            if (before.isPresent()) {
+                return duplicate(request, before.getAsLong());
+            }
+            PairState state = store.pairState(pair);
+            if (state.status() == PairState.Status.NONE) {
+                throw Errors.precondition("you have no chat with " + peer + ": request one first");
+            }
+            if (state.isPendingFrom(peer)) {
+                throw Errors.precondition(peer + " asked to chat with you: accept first");
+            }
+            ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
+            recent.append(chatKey, message);
+            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
+            boolean held = state.status() == PairState.Status.PENDING;
+            if (held) {
+                store.hold(pair, message);
+            } else {
+                store.appendEvent(peer, Event.newBuilder().setMessage(message).build());
+                toNotify.add(peer);
+            }
+            return SendAck.newBuilder().setMessageId(request.getMessageId())
+                    .setChatSeq(message.getChatSeq()).setHeld(held).build();
+        });
+        hub.notify(toNotify);
+        return ack;
+    }
+
+    private SendAck sendToGroup(String me, SendRequest request) {
+        String name = request.getTo().getGroup();
+        String chatKey = ChatKeys.group(name);
+        List<String> toNotify = new ArrayList<>();
+        SendAck ack = store.atomically(chatKey, () -> {
+            OptionalLong before = store.sentBefore(me, request.getMessageId());
+            if (before.isPresent()) {
+                return duplicate(request, before.getAsLong());
+            }
+            Group group = requireMember(me, name);
+            if (!Set.copyOf(group.getMembersList()).equals(request.getSealed().getWrappedKeysMap().keySet())) {
+                throw Errors.precondition("the members of " + name + " changed: encrypt for "
+                        + String.join(",", group.getMembersList()) + " and send again");
+            }
+            ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
+            recent.append(chatKey, message);
+            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
+            for (String member : group.getMembersList()) {
+                if (!member.equals(me)) {
+                    store.appendEvent(member, Event.newBuilder().setMessage(message).build());
+                    toNotify.add(member);
+                }
+            }
+            return SendAck.newBuilder().setMessageId(request.getMessageId()).setChatSeq(message.getChatSeq()).build();
+        });
+        hub.notify(toNotify);
+        return ack;
+    }
+
+    /**
+     * Recent messages of a conversation that the caller has already seen: messages still on their way to the caller
+     * (unacknowledged in the inbox, or held before an accept) arrive as new messages instead, never twice.
+     */
+    public List<ChatMessage> history(String me, ChatRef chat) {
+        String chatKey;
+        if (chat.hasGroup()) {
+            requireMember(me, chat.getGroup());
+            chatKey = ChatKeys.group(chat.getGroup());
+        } else {
+            requirePeer(me, chat.getUser());
+            String pair = PairState.pairKey(me, chat.getUser());
+            PairState state = store.pairState(pair);
+            if (state.status() != PairState.Status.ACCEPTED && !state.isPendingFrom(me)) {
+                throw Errors.precondition("you have no open chat with " + chat.getUser());
+            }
+            chatKey = ChatKeys.direct(me, chat.getUser());
+        }
+        Set<String> notYetSeen = new HashSet<>();
+        for (Event e : store.eventsAfter(me, store.lastAcked(me), Integer.MAX_VALUE)) {
+            if (e.hasMessage()) {
+                notYetSeen.add(e.getMessage().getSender() + "/" + e.getMessage().getMessageId());
+            }
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        for (ChatMessage m : recent.get(chatKey)) {
+            if (m.getSender().equals(me) || !notYetSeen.contains(m.getSender() + "/" + m.getMessageId())) {
+                if (!chat.hasGroup() && !m.getSender().equals(me) && isHeld(chatKey, m)) {
+                    continue;
+                }
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private boolean isHeld(String chatKey, ChatMessage m) {
+        String pair = chatKey.substring("dm:".length());
+        return store.held(pair).stream().anyMatch(h -> h.getMessageId().equals(m.getMessageId()));
+    }
+
+    private ChatState state(String peer, ChatState.Status status) {
+        ChatState.Builder b = ChatState.newBuilder().setPeer(peer).setStatus(status);
+        store.keys(peer).ifPresent(b::setPeerKeys);
+        return b.build();
+    }
+
+    private ChatMessage stamp(String me, SendRequest request, long chatSeq) {
+        return ChatMessage.newBuilder()
+                .setMessageId(request.getMessageId())
+                .setSender(me)
+                .setChat(request.getTo())
+                .setChatSeq(chatSeq)
+                .setSentAtMillis(clock.millis())
+                .setSealed(request.getSealed())
+                .build();
+    }
+
+    private static SendAck duplicate(SendRequest request, long chatSeq) {
+        return SendAck.newBuilder().setMessageId(request.getMessageId()).setChatSeq(chatSeq).setDuplicate(true).build();
+    }
+
+    private void validate(SendRequest request) {
+        if (!MESSAGE_ID.matcher(request.getMessageId()).matches()) {
+            throw Errors.invalid("message_id must be 1-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)");
+        }
+        if (request.getTo().getTargetCase() == ChatRef.TargetCase.TARGET_NOT_SET) {
+            throw Errors.invalid("'to' must name a user or a group");
+        }
+        if (request.getSealed().getBody().isEmpty()) {
+            throw Errors.invalid("the message is empty");
+        }
+        int size = request.getSealed().getBody().size();
+        if (size > config.maxMessageBytes()) {
+            throw Errors.invalid("the message is " + size + " bytes encrypted; the limit is "
+                    + config.maxMessageBytes() + " bytes");
+        }
+        if (request.getSealed().getSalt().size() != 32) {
+            throw Errors.invalid("sealed.salt must be 32 bytes");
+        }
+    }
+
+    private static void requireReaders(SendRequest request, Set<String> expected, String who) {
+        if (!request.getSealed().getWrappedKeysMap().keySet().equals(expected)) {
+            throw Errors.invalid("a 1:1 message must carry wrapped keys for exactly " + who);
+        }
+    }
+
+    private void requirePeer(String me, String peer) {
+        if (peer.isEmpty()) {
+            throw Errors.invalid("name a user to chat with");
+        }
+        if (peer.equals(me)) {
+            throw Errors.invalid("you cannot chat with yourself");
+        }
+        if (!directory.isUser(peer)) {
+            throw Errors.notFound("there is no user '" + peer + "'");
+        }
+    }
+
+    Group requireMember(String me, String groupName) {
+        Group group = directory.group(groupName)
+                .orElseThrow(() -> Errors.notFound("there is no group '" + groupName + "'"));
+        if (!group.getMembersList().contains(me)) {
+            throw Errors.denied("you are not a member of " + groupName);
+        }
+        return group;
+    }
+}

@@ -1,0 +1,364 @@
+package dev.spartan.client;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.cache.LruCache;
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.MessageCrypto;
+import dev.spartan.crypto.PeerKeyStore;
+import dev.spartan.crypto.PublicIdentity;
+import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.crypto.TamperedMessageException;
+import dev.spartan.proto.AckRequest;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.ChatAnswer;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.ChatState;
+import dev.spartan.proto.CreateGroupRequest;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.GetKeysRequest;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.HistoryRequest;
+import dev.spartan.proto.LeaveGroupRequest;
+import dev.spartan.proto.ListUsersRequest;
+import dev.spartan.proto.ListUsersResponse;
+import dev.spartan.proto.LoginRequest;
+import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SpartanGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client without a terminal: login, the push stream, encryption, the outbox and reconnects. The terminal UI,
+ * the tests and the benchmark all drive this same class.
+ */
+public final class ChatClient implements AutoCloseable {
+    private static final long CALL_SECONDS = 10;
+
+    private final ClientOptions options;
+    private final ClientListener listener;
+    private final Identity identity;
+    private final KeyBook keys;
+    private final ScheduledExecutorService background;
+    private final Outbox outbox;
+    private final Connection connection;
+    private final LruCache<String, Boolean> seen = new LruCache<>(10_000);
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private volatile LoginResponse login;
+    private volatile long lastSeq;
+    private volatile long ackedSeq;
+
+    public ChatClient(ClientOptions options, ClientListener listener) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        try {
+            this.identity = Identity.loadOrCreate(options.keysDir());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot load keys from " + options.keysDir() + ": " + e.getMessage(), e);
+        }
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spartan-client-" + options.user());
+            t.setDaemon(true);
+            return t;
+        });
+        this.keys = new KeyBook(new PeerKeyStore(options.keysDir()), this::fetchKeys, listener::notice);
+        this.connection = new Connection(options.servers(), background, this::login, this::handle, listener);
+        this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
+        connection.onReconnected(outbox::resume);
+        connection.resumeAfter(() -> lastSeq);
+    }
+
+    public String user() {
+        return options.user();
+    }
+
+    /** Logs in and opens the push stream. Throws the server's status if it refuses us. */
+    public LoginResponse connect() {
+        connection.open();
+        background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
+        return login;
+    }
+
+    public LoginResponse loginInfo() {
+        return login;
+    }
+
+    public String connectedTarget() {
+        return connection.target();
+    }
+
+    private LoginResponse login(ManagedChannel channel) {
+        AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
+        byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user()).build()).getNonce().toByteArray();
+        LoginResponse response = auth.login(LoginRequest.newBuilder()
+                .setUser(user())
+                .setNonce(ByteString.copyFrom(nonce))
+                .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user(), nonce)))
+                .setKeys(KeyBook.wire(identity.publicIdentity()))
+                .build());
+        response.getGroupsList().forEach(g -> groups.put(g.getName(), g));
+        this.login = response;
+        return response;
+    }
+
+    public long lastSeq() {
+        return lastSeq;
+    }
+
+    private void handle(Event event) {
+        if (event.getSeq() > 0 && event.getSeq() <= lastSeq) {
+            return; // seen before a reconnect
+        }
+        switch (event.getKindCase()) {
+            case MESSAGE -> open(event.getMessage()).ifPresent(listener::message);
+            case CHAT_REQUESTED -> listener.chatRequested(event.getChatRequested().getFrom());
+            case CHAT_ACCEPTED -> {
+                keys.learned(event.getChatAccepted().getBy(), event.getChatAccepted().getKeys());
+                listener.chatAccepted(event.getChatAccepted().getBy());
+                outbox.resume();
+            }
+            case CHAT_DECLINED -> listener.chatDeclined(event.getChatDeclined().getBy());
+            case GROUP_CHANGED -> {
+                Group g = event.getGroupChanged().getGroup();
+                if (event.getGroupChanged().getRemoved()) {
+                    groups.remove(g.getName());
+                } else {
+                    groups.put(g.getName(), g);
+                }
+                listener.groupChanged(g, event.getGroupChanged().getRemoved());
+            }
+            case CAUGHT_UP -> listener.caughtUp();
+            default -> { }
+        }
+        if (event.getSeq() > 0) {
+            lastSeq = event.getSeq();
+        }
+    }
+
+    /** Decrypts one message; empty if it is a replay or does not decrypt (the user is warned of the latter). */
+    private Optional<Incoming> open(ChatMessage m) {
+        if (seen.get(m.getSender() + "/" + m.getMessageId()) != null) {
+            return Optional.empty(); // a replayed or repeated id: drop silently
+        }
+        Optional<PublicIdentity> senderKeys = m.getSender().equals(user())
+                ? Optional.of(identity.publicIdentity()) : keys.trusted(m.getSender());
+        if (senderKeys.isEmpty()) {
+            listener.notice("WARNING: a message from " + m.getSender() + " cannot be checked: "
+                    + (keys.hasChanged(m.getSender()) ? "their key changed (see /verify " + m.getSender() + ")"
+                    : "their keys are unknown") + ". It was not shown.");
+            return Optional.empty();
+        }
+        try {
+            Sealed s = m.getSealed();
+            Map<String, byte[]> wrapped = new HashMap<>();
+            s.getWrappedKeysMap().forEach((k, v) -> wrapped.put(k, v.toByteArray()));
+            byte[] plain = MessageCrypto.open(identity, user(), senderKeys.get().agreementKey(), m.getSender(),
+                    ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(),
+                    new MessageCrypto.SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped));
+            seen.put(m.getSender() + "/" + m.getMessageId(), Boolean.TRUE);
+            String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
+                    : m.getSender().equals(user()) ? m.getChat().getUser() : m.getSender();
+            return Optional.of(new Incoming(m.getMessageId(), m.getSender(), m.getChat(), conversation,
+                    new String(plain, StandardCharsets.UTF_8), m.getChatSeq(), m.getSentAtMillis()));
+        } catch (TamperedMessageException e) {
+            listener.notice("WARNING: a message from " + m.getSender()
+                    + " failed its integrity check and was dropped (tampered or corrupted).");
+            return Optional.empty();
+        }
+    }
+
+    private Optional<PublicKeys> fetchKeys(String user) {
+        try {
+            return Optional.of(connection.stub().getKeys(GetKeysRequest.newBuilder().setUser(user).build()).getKeys());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public ChatState requestChat(String peer) {
+        ChatState state = connection.stub().requestChat(ChatRequest.newBuilder().setPeer(peer).build());
+        learnPeer(state);
+        return state;
+    }
+
+    public ChatState answerChat(String peer, boolean accept) {
+        ChatState state = connection.stub().answerChat(ChatAnswer.newBuilder().setPeer(peer).setAccept(accept).build());
+        learnPeer(state);
+        return state;
+    }
+
+    private void learnPeer(ChatState state) {
+        if (state.hasPeerKeys()) {
+            keys.learned(state.getPeer(), state.getPeerKeys());
+            outbox.resume();
+        }
+    }
+
+    /** Queues a message; it is sent in order, once, whatever the rate limit or the connection does. */
+    public String send(ChatRef to, String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("empty message not sent");
+        }
+        String id = UUID.randomUUID().toString();
+        outbox.submit(new Outbox.Pending(id, to, text));
+        return id;
+    }
+
+    private void transmit(Outbox.Pending p) throws Outbox.NotReady {
+        try {
+            connection.stub().sendMsg(seal(p));
+        } catch (StatusRuntimeException e) {
+            if (p.to().hasGroup() && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+                refreshGroups(); // membership changed under us: encrypt for the members as they are now
+                connection.stub().sendMsg(seal(p));
+                return;
+            }
+            throw e;
+        }
+    }
+
+    private SendRequest seal(Outbox.Pending p) throws Outbox.NotReady {
+        Map<String, byte[]> readers = new LinkedHashMap<>();
+        readers.put(user(), identity.publicIdentity().agreementKey());
+        if (p.to().hasGroup()) {
+            Group g = groups.get(p.to().getGroup());
+            if (g == null) {
+                throw new StatusRuntimeException(Status.PERMISSION_DENIED.withDescription(
+                        "you are not a member of " + p.to().getGroup()));
+            }
+            for (String member : g.getMembersList()) {
+                if (keys.hasChanged(member)) {
+                    throw new Outbox.NotReady(member + "'s key changed: group messages are on hold until /trust "
+                            + member);
+                }
+                if (!member.equals(user())) {
+                    keys.trusted(member).ifPresent(k -> readers.put(member, k.agreementKey()));
+                }
+            }
+        } else {
+            String peer = p.to().getUser();
+            PublicIdentity k = keys.trusted(peer).orElseThrow(() -> new Outbox.NotReady(keys.hasChanged(peer)
+                    ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer + ")."
+                    : peer + " has not logged in yet, so has no keys: your messages wait here until " + peer
+                    + " accepts."));
+            readers.put(peer, k.agreementKey());
+        }
+        MessageCrypto.SealedMessage sealed = MessageCrypto.seal(identity, user(), ChatKeys.cryptoLabel(p.to()),
+                p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
+        Sealed.Builder wire = Sealed.newBuilder().setSalt(ByteString.copyFrom(sealed.salt()))
+                .setBody(ByteString.copyFrom(sealed.body()));
+        sealed.wrappedKeys().forEach((name, w) -> wire.putWrappedKeys(name, ByteString.copyFrom(w)));
+        return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(wire).build();
+    }
+
+    public List<Incoming> history(ChatRef chat) {
+        List<Incoming> out = new ArrayList<>();
+        for (ChatMessage m : connection.stub().history(HistoryRequest.newBuilder().setChat(chat).build()).getMessagesList()) {
+            open(m).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    public ListUsersResponse users() {
+        ListUsersResponse r = connection.stub().listUsers(ListUsersRequest.getDefaultInstance());
+        r.getGroupsList().forEach(g -> groups.put(g.getName(), g));
+        return r;
+    }
+
+    private void refreshGroups() {
+        Map<String, Group> fresh = new HashMap<>();
+        users().getGroupsList().forEach(g -> fresh.put(g.getName(), g));
+        groups.keySet().retainAll(fresh.keySet());
+        groups.putAll(fresh);
+    }
+
+    public Optional<Group> group(String name) {
+        return Optional.ofNullable(groups.get(name));
+    }
+
+    public Group createGroup(String name, List<String> members) {
+        Group g = connection.stub().createGroup(CreateGroupRequest.newBuilder().setName(name).addAllMembers(members).build());
+        groups.put(g.getName(), g);
+        return g;
+    }
+
+    public Group leaveGroup(String name) {
+        Group g = connection.stub().leaveGroup(LeaveGroupRequest.newBuilder().setName(name).build());
+        groups.remove(name);
+        return g;
+    }
+
+    /** The safety number of this user and a peer; empty if the peer has no keys. */
+    public Optional<String> safetyNumber(String peer) {
+        keys.refresh(peer);
+        return keys.latest(peer).map(k -> SafetyNumber.of(user(), identity.publicIdentity(), peer, k));
+    }
+
+    public boolean trust(String peer) {
+        boolean changed = keys.trust(peer);
+        if (changed) {
+            outbox.resume();
+        }
+        return changed;
+    }
+
+    public int queuedMessages() {
+        return outbox.size();
+    }
+
+    private void flushAck() {
+        long seq = lastSeq;
+        if (seq > ackedSeq && connection.isUp()) {
+            try {
+                connection.stub().ack(AckRequest.newBuilder().setSeq(seq).build());
+                ackedSeq = seq;
+            } catch (StatusRuntimeException e) {
+                // Acks are repeated on the next tick; a lost one only means a message may be offered again.
+            }
+        }
+    }
+
+    /** Waits up to {@code millis} for queued messages to be sent, then disconnects. */
+    @Override
+    public void close() {
+        close(5_000);
+    }
+
+    public void close(long millis) {
+        CountDownLatch drained = new CountDownLatch(1);
+        outbox.whenDrained(drained::countDown);
+        try {
+            drained.await(millis, TimeUnit.MILLISECONDS);
+            background.submit(this::flushAck).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // Closing anyway: what was not acked is offered again next time.
+        }
+        connection.close();
+        background.shutdownNow();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.spartan.client;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.crypto.PeerKeyStore;
+import dev.spartan.crypto.PublicIdentity;
+import dev.spartan.proto.PublicKeys;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Peers' public keys as this client trusts them. The first key seen for a peer is pinned (trust on first use). A
+ * different key later is not used: sending to that peer stops until the user accepts it with /trust.
+ */
+final class KeyBook {
+    private final PeerKeyStore pins;
+    private final Function<String, Optional<PublicKeys>> fetch;
+    private final Consumer<String> warn;
+    private final Map<String, PublicIdentity> changed = new ConcurrentHashMap<>();
+
+    KeyBook(PeerKeyStore pins, Function<String, Optional<PublicKeys>> fetch, Consumer<String> warn) {
+        this.pins = Objects.requireNonNull(pins, "pins");
+        this.fetch = Objects.requireNonNull(fetch, "fetch");
+        this.warn = Objects.requireNonNull(warn, "warn");
+    }
+
+    static PublicIdentity identity(PublicKeys keys) {
+        return new PublicIdentity(keys.getSigningKey().toByteArray(), keys.getAgreementKey().toByteArray());
+    }
+
+    static PublicKeys wire(PublicIdentity id) {
+        return PublicKeys.newBuilder().setSigningKey(ByteString.copyFrom(id.signingKey()))
+                .setAgreementKey(ByteString.copyFrom(id.agreementKey())).build();
+    }
+
+    /** Records keys the server showed us for a peer. */
+    void learned(String user, PublicKeys keys) {
+        if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
+            return;
+        }
+        PublicIdentity seen = identity(keys);
+        if (pins.check(user, seen) == PeerKeyStore.Verdict.CHANGED && changed.put(user, seen) == null) {
+            warn.accept("WARNING: " + user + "'s identity key has changed. Messages to " + user
+                    + " are on hold. Compare safety numbers with /verify " + user + ", then accept the new key with /trust "
+                    + user + ".");
+        }
+    }
+
+    /** The pinned key of a peer, fetching it on first need. Empty if the peer has no keys or its key changed. */
+    Optional<PublicIdentity> trusted(String user) {
+        if (changed.containsKey(user)) {
+            return Optional.empty();
+        }
+        Optional<PublicIdentity> pinned = pins.pinned(user);
+        if (pinned.isPresent()) {
+            return pinned;
+        }
+        fetch.apply(user).ifPresent(k -> learned(user, k));
+        return changed.containsKey(user) ? Optional.empty() : pins.pinned(user);
+    }
+
+    /** Re-reads a peer's keys from the server, to notice a change. */
+    void refresh(String user) {
+        fetch.apply(user).ifPresent(k -> learned(user, k));
+    }
+
+    boolean hasChanged(String user) {
+        return changed.containsKey(user);
+    }
+
+    Optional<PublicIdentity> latest(String user) {
+        PublicIdentity c = changed.get(user);
+        return c != null ? Optional.of(c) : trusted(user);
+    }
+
+    /** The user compared safety numbers and accepts the peer's new key. */
+    boolean trust(String user) {
+        PublicIdentity next = changed.remove(user);
+        if (next == null) {
+            return false;
+        }
+        pins.accept(user, next);
+        return true;
+    }
+
+    Set<String> changedPeers() {
+        return Set.copyOf(changed.keySet());
+    }
+}

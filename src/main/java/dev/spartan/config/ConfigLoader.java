@@ -1,0 +1,171 @@
+package dev.spartan.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/** Reads config.yaml as the assignment gives it, and reports a bad file by file, key and reason. */
+public final class ConfigLoader {
+    /** Names go into wire labels separated by 0x00 and into store keys, so keep them plain. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    private static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+    private static final int DEFAULT_CACHED_CONVERSATIONS = 10_000;
+
+    private ConfigLoader() {}
+
+    public static SpartanConfig load(Path file) {
+        Objects.requireNonNull(file, "file");
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+            return parse(file.toString(), root);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": file not found");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (YAMLException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    static SpartanConfig parse(String source, Object root) {
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new ConfigException(source + ": expected a mapping of keys (port, users, groups, ...)");
+        }
+        Keys keys = new Keys(source, map);
+        int port = keys.intValue("port", null, 1, 65535);
+        int recent = keys.intValue("max_num_messages_per_user", null, 1, 10_000);
+        int perThirty = keys.intValue("max_call_per_30_seconds_per_user", null, 1, 1_000_000);
+        List<String> users = keys.names("users", keys.required("users"));
+        Map<String, List<String>> groups = keys.groups(users);
+
+        int count = perThirty;
+        Duration window = Duration.ofSeconds(30);
+        boolean failOpen = true;
+        Object rate = map.get("rate_limit");
+        if (rate != null) {
+            if (!(rate instanceof Map<?, ?> rateMap)) {
+                throw new ConfigException(source + ": key 'rate_limit': expected a mapping with max_calls and window_seconds");
+            }
+            Keys rateKeys = new Keys(source, rateMap);
+            count = rateKeys.intValue("max_calls", perThirty, 1, 1_000_000);
+            window = Duration.ofMillis(Math.round(rateKeys.number("window_seconds", 30.0) * 1000));
+            if (window.isZero() || window.isNegative()) {
+                throw new ConfigException(source + ": key 'rate_limit.window_seconds': must be above 0");
+            }
+            Object mode = rateMap.get("fail_mode");
+            if (mode != null) {
+                String m = String.valueOf(mode);
+                if (!m.equals("open") && !m.equals("closed")) {
+                    throw new ConfigException(source + ": key 'rate_limit.fail_mode': expected open or closed, got " + m);
+                }
+                failOpen = m.equals("open");
+            }
+        }
+        Object redis = map.get("redis");
+        if (redis != null && !(redis instanceof String s && s.startsWith("redis://"))) {
+            throw new ConfigException(source + ": key 'redis': expected a URI like redis://127.0.0.1:6379, got " + redis);
+        }
+        int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
+        int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
+        return new SpartanConfig(port, recent, count, window, users, groups, (String) redis, failOpen, maxBytes, cached);
+    }
+
+    /** Typed access to one mapping, so each error names the exact key. */
+    private record Keys(String source, Map<?, ?> map) {
+        Object required(String key) {
+            Object v = map.get(key);
+            if (v == null) {
+                throw new ConfigException(source + ": key '" + key + "' is missing");
+            }
+            return v;
+        }
+
+        int intValue(String key, Integer fallback, int min, int max) {
+            Object v = fallback == null ? required(key) : map.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!(v instanceof Integer i)) {
+                throw new ConfigException(source + ": key '" + key + "': expected a whole number, got '" + v + "'");
+            }
+            if (i < min || i > max) {
+                throw new ConfigException(source + ": key '" + key + "': " + i + " is out of range " + min + ".." + max);
+            }
+            return i;
+        }
+
+        double number(String key, double fallback) {
+            Object v = map.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!(v instanceof Number n)) {
+                throw new ConfigException(source + ": key '" + key + "': expected a number, got '" + v + "'");
+            }
+            return n.doubleValue();
+        }
+
+        List<String> names(String key, Object value) {
+            if (!(value instanceof List<?> list) || list.isEmpty()) {
+                throw new ConfigException(source + ": key '" + key + "': expected a non-empty list of names, like [alice,bob]");
+            }
+            LinkedHashSet<String> out = new LinkedHashSet<>();
+            for (Object o : list) {
+                String name = String.valueOf(o);
+                if (!NAME.matcher(name).matches()) {
+                    throw new ConfigException(source + ": key '" + key + "': '" + name
+                            + "' is not a valid name (letters, digits, _ . -, at most 32)");
+                }
+                if (!out.add(name)) {
+                    throw new ConfigException(source + ": key '" + key + "': '" + name + "' is listed twice");
+                }
+            }
+            return new ArrayList<>(out);
+        }
+
+        Map<String, List<String>> groups(List<String> users) {
+            Object v = map.get("groups");
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            if (v == null) {
+                return out;
+            }
+            if (!(v instanceof Map<?, ?> groupMap)) {
+                throw new ConfigException(source + ": key 'groups': expected a mapping of group name to member list");
+            }
+            for (Map.Entry<?, ?> e : groupMap.entrySet()) {
+                String name = String.valueOf(e.getKey());
+                String key = "groups." + name;
+                if (!NAME.matcher(name).matches()) {
+                    throw new ConfigException(source + ": key '" + key + "': not a valid group name");
+                }
+                if (users.contains(name)) {
+                    throw new ConfigException(source + ": key '" + key + "': a group cannot have a user's name");
+                }
+                List<String> members = names(key, e.getValue());
+                for (String m : members) {
+                    if (!users.contains(m)) {
+                        throw new ConfigException(source + ": key '" + key + "': member '" + m + "' is not in users");
+                    }
+                }
+                out.put(name, List.copyOf(members));
+            }
+            return out;
+        }
+    }
+}

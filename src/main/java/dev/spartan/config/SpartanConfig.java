@@ -1,0 +1,65 @@
+package dev.spartan.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything config.yaml says. The first five keys are the assignment's and required; the rest are optional.
+ *
+ * @param port                    {@code port}
+ * @param recentMessagesPerChat   {@code max_num_messages_per_user}: recent messages kept per conversation
+ * @param rateLimitCount          {@code max_call_per_30_seconds_per_user}, or {@code rate_limit.max_calls}
+ * @param rateLimitWindow         30 s, or {@code rate_limit.window_seconds}
+ * @param users                   {@code users}, in file order
+ * @param groups                  {@code groups}, in file order
+ * @param redisUri                {@code redis}: null for the embedded single node
+ * @param rateLimitFailOpen       {@code rate_limit.fail_mode}: open (default) or closed when Redis is down
+ * @param maxMessageBytes         {@code max_message_bytes}: largest encrypted body accepted, default 64 KiB
+ * @param cachedConversations     {@code max_cached_conversations}: bound of the recent-messages LRU, default 10000
+ */
+public record SpartanConfig(
+        int port,
+        int recentMessagesPerChat,
+        int rateLimitCount,
+        Duration rateLimitWindow,
+        List<String> users,
+        Map<String, List<String>> groups,
+        String redisUri,
+        boolean rateLimitFailOpen,
+        int maxMessageBytes,
+        int cachedConversations) {
+
+    public SpartanConfig {
+        Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
+        users = List.copyOf(users);
+        groups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groups));
+    }
+
+    public boolean isUser(String name) {
+        return users.contains(name);
+    }
+
+    public SpartanConfig withPort(int newPort) {
+        return new SpartanConfig(newPort, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
+                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+    }
+
+    public SpartanConfig withRedis(String uri) {
+        return new SpartanConfig(port, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
+                uri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+    }
+
+    public SpartanConfig withRateLimit(int count, Duration window) {
+        return new SpartanConfig(port, recentMessagesPerChat, count, window, users, groups,
+                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+    }
+
+    /** "3 per 30s", for messages a person reads. */
+    public String rateLimitText() {
+        long s = rateLimitWindow.toSeconds();
+        String window = s * 1000 == rateLimitWindow.toMillis() ? s + "s" : rateLimitWindow.toMillis() + "ms";
+        return rateLimitCount + " per " + window;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.spartan.server;
+
+import dev.spartan.auth.Principal;
+import dev.spartan.chat.Conversations;
+import dev.spartan.chat.Directory;
+import dev.spartan.chat.GroupAdmin;
+import dev.spartan.proto.AckRequest;
+import dev.spartan.proto.AckResponse;
+import dev.spartan.proto.ChatAnswer;
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.ChatState;
+import dev.spartan.proto.CreateGroupRequest;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.GetKeysRequest;
+import dev.spartan.proto.GetKeysResponse;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.HistoryRequest;
+import dev.spartan.proto.HistoryResponse;
+import dev.spartan.proto.LeaveGroupRequest;
+import dev.spartan.proto.ListUsersRequest;
+import dev.spartan.proto.ListUsersResponse;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.ratelimit.RateLimit;
+import dev.spartan.store.MessageStore;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/** The Spartan gRPC service: maps calls onto {@link Conversations}, always as the authenticated caller. */
+public final class ChatService extends SpartanGrpc.SpartanImplBase {
+    private final Directory directory;
+    private final Conversations conversations;
+    private final GroupAdmin groups;
+    private final MessageStore store;
+    private final DeliveryHub hub;
+    private final Presence presence;
+    private final Executor deliveryExecutor;
+
+    public ChatService(Directory directory, Conversations conversations, GroupAdmin groups, MessageStore store,
+                       DeliveryHub hub, Presence presence, Executor deliveryExecutor) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.conversations = Objects.requireNonNull(conversations, "conversations");
+        this.groups = Objects.requireNonNull(groups, "groups");
+        this.store = Objects.requireNonNull(store, "store");
+        this.hub = Objects.requireNonNull(hub, "hub");
+        this.presence = Objects.requireNonNull(presence, "presence");
+        this.deliveryExecutor = Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+    }
+
+    @Override
+    public void receiveMsg(ReceiveRequest request, StreamObserver<Event> observer) {
+        String me = Principal.current();
+        StreamSession session = new StreamSession(me, request.getAfterSeq(),
+                (ServerCallStreamObserver<Event>) observer, store, deliveryExecutor, ended -> {
+                    hub.detach(ended);
+                    presence.offline(ended.user());
+                });
+        presence.online(me);
+        hub.attach(session);
+    }
+
+    @Override
+    @RateLimit("messages")
+    public void sendMsg(SendRequest request, StreamObserver<SendAck> response) {
+        reply(response, () -> conversations.send(Principal.current(), request));
+    }
+
+    @Override
+    public void ack(AckRequest request, StreamObserver<AckResponse> response) {
+        reply(response, () -> {
+            store.ack(Principal.current(), request.getSeq());
+            return AckResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
+        reply(response, () -> ListUsersResponse.newBuilder()
+                .addAllUsers(directory.users())
+                .addAllOnline(presence.online())
+                .addAllGroups(directory.groupsOf(Principal.current()))
+                .build());
+    }
+
+    @Override
+    public void getKeys(GetKeysRequest request, StreamObserver<GetKeysResponse> response) {
+        reply(response, () -> {
+            if (!directory.isUser(request.getUser())) {
+                throw Errors.notFound("there is no user '" + request.getUser() + "'");
+            }
+            return GetKeysResponse.newBuilder().setUser(request.getUser())
+                    .setKeys(store.keys(request.getUser()).orElseThrow(() -> Errors.notFound(
+                            request.getUser() + " has never logged in, so has no keys yet")))
+                    .build();
+        });
+    }
+
+    @Override
+    public void requestChat(ChatRequest request, StreamObserver<ChatState> response) {
+        reply(response, () -> conversations.request(Principal.current(), request.getPeer()));
+    }
+
+    @Override
+    public void answerChat(ChatAnswer request, StreamObserver<ChatState> response) {
+        reply(response, () -> conversations.answer(Principal.current(), request.getPeer(), request.getAccept()));
+    }
+
+    @Override
+    public void history(HistoryRequest request, StreamObserver<HistoryResponse> response) {
+        reply(response, () -> HistoryResponse.newBuilder()
+                .addAllMessages(conversations.history(Principal.current(), request.getChat())).build());
+    }
+
+    @Override
+    public void createGroup(CreateGroupRequest request, StreamObserver<Group> response) {
+        reply(response, () -> groups.create(Principal.current(), request.getName(), request.getMembersList()));
+    }
+
+    @Override
+    public void leaveGroup(LeaveGroupRequest request, StreamObserver<Group> response) {
+        reply(response, () -> groups.leave(Principal.current(), request.getName()));
+    }
+
+    private static <T> void reply(StreamObserver<T> response, Supplier<T> work) {
+        response.onNext(work.get());
+        response.onCompleted();
+    }
+}

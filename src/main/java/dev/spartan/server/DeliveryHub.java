@@ -1,0 +1,68 @@
+package dev.spartan.server;
+
+import io.grpc.Status;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The streams open on this node, one per user. A second login of the same user replaces the first: its stream is
+ * closed with FAILED_PRECONDITION, which the older client reports and does not retry. Replacing (rather than refusing)
+ * means a client whose old connection died silently can always come back at once.
+ */
+public final class DeliveryHub {
+    private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
+    private volatile Consumer<Collection<String>> remoteNotifier = users -> { };
+
+    public void attach(StreamSession session) {
+        StreamSession old = sessions.put(session.user(), session);
+        if (old != null && old != session) {
+            old.close(Status.FAILED_PRECONDITION.withDescription(
+                    session.user() + " signed in from another client; this session is closed"));
+        }
+        session.start();
+    }
+
+    public void detach(StreamSession session) {
+        sessions.remove(session.user(), session);
+    }
+
+    /** Tells the recipients' streams, here and (in cluster mode) on other nodes, that their inbox grew. */
+    public void notify(Collection<String> users) {
+        if (users.isEmpty()) {
+            return;
+        }
+        users.forEach(this::notifyLocal);
+        remoteNotifier.accept(users);
+    }
+
+    public void notify(String user) {
+        notify(List.of(user));
+    }
+
+    public void notifyLocal(String user) {
+        StreamSession s = sessions.get(user);
+        if (s != null) {
+            s.signal();
+        }
+    }
+
+    public void setRemoteNotifier(Consumer<Collection<String>> notifier) {
+        this.remoteNotifier = notifier;
+    }
+
+    public Set<String> onlineHere() {
+        return Set.copyOf(sessions.keySet());
+    }
+
+    public int openStreams() {
+        return sessions.size();
+    }
+
+    public void closeAll(Status status) {
+        sessions.values().forEach(s -> s.close(status));
+    }
+}

@@ -1,0 +1,272 @@
+package dev.spartan.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.HistoryResponse;
+import dev.spartan.proto.PublicKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
+ * directory. Values are the protobuf encodings of the wire types, so nothing is converted twice.
+ *
+ * <p>{@link #atomically} commits before it returns, so what a send wrote is in the file before the sender hears
+ * "stored". MVStore writes through the OS page cache, which a killed process cannot lose.
+ */
+public final class EmbeddedStore implements MessageStore {
+    private static final int STRIPES = 64;
+
+    private final MVStore mv;
+    private final MVMap<String, byte[]> keys;
+    private final MVMap<String, String> pairs;
+    private final MVMap<String, byte[]> held;
+    private final MVMap<String, Long> counters;
+    private final MVMap<String, byte[]> history;
+    private final MVMap<String, Long> sent;
+    private final MVMap<String, byte[]> inbox;
+    private final MVMap<String, Long> acked;
+    private final MVMap<String, byte[]> groups;
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final Object counterLock = new Object();
+
+    private EmbeddedStore(MVStore mv) {
+        this.mv = mv;
+        this.keys = mv.openMap("keys");
+        this.pairs = mv.openMap("pairs");
+        this.held = mv.openMap("held");
+        this.counters = mv.openMap("counters");
+        this.history = mv.openMap("history");
+        this.sent = mv.openMap("sent");
+        this.inbox = mv.openMap("inbox");
+        this.acked = mv.openMap("acked");
+        this.groups = mv.openMap("groups");
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    public static EmbeddedStore open(Path dataDir) {
+        Objects.requireNonNull(dataDir, "dataDir");
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+        }
+        return new EmbeddedStore(new MVStore.Builder().fileName(dataDir.resolve("spartan.mv").toString()).open());
+    }
+
+    /** A store that lives in memory only, for unit tests and the benchmark's baseline. */
+    public static EmbeddedStore inMemory() {
+        return new EmbeddedStore(new MVStore.Builder().open());
+    }
+
+    @Override
+    public <T> T atomically(String lockKey, Supplier<T> work) {
+        ReentrantLock lock = stripes[Math.floorMod(lockKey.hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            T result = work.get();
+            mv.commit();
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<PublicKeys> keys(String user) {
+        byte[] b = keys.get(user);
+        return b == null ? Optional.empty() : Optional.of(parse(PublicKeys::parseFrom, b));
+    }
+
+    @Override
+    public PublicKeys pinKeys(String user, PublicKeys k) {
+        byte[] existing = keys.putIfAbsent(user, k.toByteArray());
+        mv.commit();
+        return existing == null ? k : parse(PublicKeys::parseFrom, existing);
+    }
+
+    @Override
+    public PairState pairState(String pairKey) {
+        return PairState.decode(pairs.get(pairKey));
+    }
+
+    @Override
+    public void setPairState(String pairKey, PairState state) {
+        pairs.put(pairKey, state.encode());
+    }
+
+    @Override
+    public void hold(String pairKey, ChatMessage message) {
+        held.put(pairKey, HistoryResponse.newBuilder(decodeList(held.get(pairKey))).addMessages(message).build().toByteArray());
+    }
+
+    @Override
+    public List<ChatMessage> takeHeld(String pairKey) {
+        return decodeList(held.remove(pairKey)).getMessagesList();
+    }
+
+    @Override
+    public List<ChatMessage> held(String pairKey) {
+        return decodeList(held.get(pairKey)).getMessagesList();
+    }
+
+    @Override
+    public long nextChatSeq(String chatKey) {
+        return increment("chat\0" + chatKey);
+    }
+
+    @Override
+    public void appendHistory(String chatKey, ChatMessage message, int keep) {
+        HistoryResponse.Builder list = HistoryResponse.newBuilder(decodeList(history.get(chatKey))).addMessages(message);
+        while (list.getMessagesCount() > keep) {
+            list.removeMessages(0);
+        }
+        history.put(chatKey, list.build().toByteArray());
+    }
+
+    @Override
+    public List<ChatMessage> history(String chatKey) {
+        return decodeList(history.get(chatKey)).getMessagesList();
+    }
+
+    @Override
+    public OptionalLong sentBefore(String sender, String messageId) {
+        Long seq = sent.get(sender + "\0" + messageId);
+        return seq == null ? OptionalLong.empty() : OptionalLong.of(seq);
+    }
+
+    @Override
+    public void rememberSent(String sender, String messageId, long chatSeq) {
+        sent.put(sender + "\0" + messageId, chatSeq);
+    }
+
+    @Override
+    public long appendEvent(String user, Event event) {
+        synchronized (counterLock) {
+            long seq = increment("inbox\0" + user);
+            inbox.put(inboxKey(user, seq), event.toBuilder().setSeq(seq).build().toByteArray());
+            return seq;
+        }
+    }
+
+    @Override
+    public List<Event> eventsAfter(String user, long afterSeq, int limit) {
+        List<Event> out = new ArrayList<>();
+        String prefix = user + "\0";
+        Iterator<String> it = inbox.keyIterator(inboxKey(user, afterSeq + 1));
+        while (out.size() < limit && it.hasNext()) {
+            String key = it.next();
+            if (!key.startsWith(prefix)) {
+                break;
+            }
+            byte[] value = inbox.get(key);
+            if (value != null) {
+                out.add(parse(Event::parseFrom, value));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void ack(String user, long seq) {
+        long from = acked.getOrDefault(user, 0L);
+        if (seq <= from) {
+            return;
+        }
+        Iterator<String> it = inbox.keyIterator(inboxKey(user, from + 1));
+        String prefix = user + "\0";
+        String last = inboxKey(user, seq);
+        List<String> doomed = new ArrayList<>();
+        while (it.hasNext()) {
+            String key = it.next();
+            if (!key.startsWith(prefix) || key.compareTo(last) > 0) {
+                break;
+            }
+            doomed.add(key);
+        }
+        doomed.forEach(inbox::remove);
+        acked.put(user, seq);
+    }
+
+    @Override
+    public long lastAcked(String user) {
+        return acked.getOrDefault(user, 0L);
+    }
+
+    @Override
+    public List<Group> runtimeGroups() {
+        List<Group> out = new ArrayList<>();
+        for (byte[] b : groups.values()) {
+            out.add(parse(Group::parseFrom, b));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<Group> runtimeGroup(String name) {
+        byte[] b = groups.get(name);
+        return b == null ? Optional.empty() : Optional.of(parse(Group::parseFrom, b));
+    }
+
+    @Override
+    public void putGroup(Group group) {
+        groups.put(group.getName(), group.toByteArray());
+    }
+
+    @Override
+    public void deleteGroup(String name) {
+        groups.remove(name);
+    }
+
+    @Override
+    public void close() {
+        if (!mv.isClosed()) {
+            mv.close();
+        }
+    }
+
+    private long increment(String counter) {
+        synchronized (counterLock) {
+            long next = counters.getOrDefault(counter, 0L) + 1;
+            counters.put(counter, next);
+            return next;
+        }
+    }
+
+    /** Zero-padded so that the map's string order is the numeric order. */
+    private static String inboxKey(String user, long seq) {
+        return user + "\0" + String.format("%019d", seq);
+    }
+
+    private static HistoryResponse decodeList(byte[] b) {
+        return b == null ? HistoryResponse.getDefaultInstance() : parse(HistoryResponse::parseFrom, b);
+    }
+
+    interface Parser<T> {
+        T parse(byte[] bytes) throws InvalidProtocolBufferException;
+    }
+
+    static <T> T parse(Parser<T> parser, byte[] bytes) {
+        try {
+            return parser.parse(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt record in the store", e);
+        }
+    }
+}
