@@ -1,0 +1,202 @@
+package dev.spartan.crypto;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.NamedParameterSpec;
+import java.util.Arrays;
+import java.util.Objects;
+import javax.crypto.KeyAgreement;
+
+/** A user's private identity: an Ed25519 key pair for signing and an X25519 key pair for key agreement. */
+public final class Identity {
+    static final String SIGNING_KEY_FILE = "signing.key";
+    static final String AGREEMENT_KEY_FILE = "agreement.key";
+    static final String SIGNING_PUB_FILE = "signing.pub";
+    static final String AGREEMENT_PUB_FILE = "agreement.pub";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final PrivateKey signingKey;
+    private final PrivateKey agreementKey;
+    private final byte[] ed25519Seed;
+    private final byte[] x25519Private;
+    private final PublicIdentity publicIdentity;
+
+    private Identity(byte[] ed25519Seed, byte[] x25519Private) {
+        this.ed25519Seed = ed25519Seed.clone();
+        this.x25519Private = x25519Private.clone();
+        this.signingKey = KeyCodec.ed25519Private(ed25519Seed);
+        this.agreementKey = KeyCodec.x25519Private(x25519Private);
+        this.publicIdentity = new PublicIdentity(
+                KeyCodec.rawEd25519Public(derivePair("Ed25519", NamedParameterSpec.ED25519, ed25519Seed).getPublic()),
+                KeyCodec.rawX25519Public(derivePair("X25519", NamedParameterSpec.X25519, x25519Private).getPublic()));
+    }
+
+    public static Identity generate() {
+        byte[] seed = new byte[KeyCodec.KEY_LEN];
+        byte[] scalar = new byte[KeyCodec.KEY_LEN];
+        RANDOM.nextBytes(seed);
+        RANDOM.nextBytes(scalar);
+        return new Identity(seed, scalar);
+    }
+
+    /** Deterministic identity for tests and protocol vectors. */
+    public static Identity fromSeeds(byte[] ed25519Seed32, byte[] x25519Private32) {
+        KeyCodec.checkLength(ed25519Seed32, "Ed25519 seed");
+        KeyCodec.checkLength(x25519Private32, "X25519 private key");
+        return new Identity(ed25519Seed32, x25519Private32);
+    }
+
+    /**
+     * Loads the identity from {@code dir}, or creates it there on first run. Private keys are PKCS#8 DER files
+     * readable only by the owner; the {@code .pub} files hold the raw public keys for the curious.
+     */
+    public static Identity loadOrCreate(Path dir) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Path signing = dir.resolve(SIGNING_KEY_FILE);
+        Path agreement = dir.resolve(AGREEMENT_KEY_FILE);
+        boolean hasSigning = Files.exists(signing);
+        boolean hasAgreement = Files.exists(agreement);
+        if (hasSigning && hasAgreement) {
+            return new Identity(
+                    readPrivate(signing, KeyCodec::ed25519SeedFromPkcs8),
+                    readPrivate(agreement, KeyCodec::x25519ScalarFromPkcs8));
+        }
+        if (hasSigning || hasAgreement) {
+            // Generating now would silently replace the half that exists, i.e. lose the user's identity.
+            throw new IOException("incomplete identity in " + dir + ": " + (hasSigning ? agreement : signing)
+                    + " is missing; restore it or delete " + (hasSigning ? signing : agreement) + " to start anew");
+        }
+        Identity id = generate();
+        PrivateFiles.createDir(dir);
+        PrivateFiles.write(agreement, KeyCodec.x25519Pkcs8(id.x25519Private));
+        // Written last: its presence together with agreement.key marks a complete identity.
+        PrivateFiles.write(signing, KeyCodec.ed25519Pkcs8(id.ed25519Seed));
+        Files.write(dir.resolve(SIGNING_PUB_FILE), id.publicIdentity.signingKey());
+        Files.write(dir.resolve(AGREEMENT_PUB_FILE), id.publicIdentity.agreementKey());
+        return id;
+    }
+
+    public PublicIdentity publicIdentity() {
+        return publicIdentity;
+    }
+
+    public byte[] sign(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        try {
+            Signature signature = Signature.getInstance("Ed25519");
+            signature.initSign(signingKey);
+            signature.update(data);
+            return signature.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
+        }
+    }
+
+    /**
+     * X25519 shared secret with a peer. Throws IllegalArgumentException for a malformed or low-order peer key:
+     * an all-zero secret would be known to anyone, so it must never become key material.
+     */
+    public byte[] agree(byte[] peerAgreementKeyRaw32) {
+        KeyCodec.checkLength(peerAgreementKeyRaw32, "peer X25519 agreement key");
+        byte[] secret;
+        try {
+            KeyAgreement ka = KeyAgreement.getInstance("X25519");
+            ka.init(agreementKey);
+            ka.doPhase(KeyCodec.x25519Public(peerAgreementKeyRaw32), true);
+            secret = ka.generateSecret();
+        } catch (GeneralSecurityException e) {
+            // The JDK itself refuses small-order points with InvalidKeyException.
+            throw new IllegalArgumentException("X25519 agreement failed: " + e.getMessage(), e);
+        }
+        int acc = 0;
+        for (byte b : secret) {
+            acc |= b;
+        }
+        if (acc == 0) {
+            throw new IllegalArgumentException("X25519 agreement failed: peer key is a low-order point");
+        }
+        return secret;
+    }
+
+    /** Never throws: any malformed key or signature is simply "not verified". */
+    public static boolean verify(byte[] signingKeyRaw32, byte[] data, byte[] signature) {
+        if (signingKeyRaw32 == null || data == null || signature == null) {
+            return false;
+        }
+        try {
+            Signature verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(KeyCodec.ed25519Public(signingKeyRaw32));
+            verifier.update(data);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Identity[" + publicIdentity.fingerprint() + "]";
+    }
+
+    /**
+     * Java 17 has no API to derive a public key from a private one. Its key pair generators draw exactly the
+     * private key bytes from the supplied SecureRandom, so feeding them our bytes yields the matching public key.
+     * The result is checked, so a JDK that behaves differently fails loudly instead of producing a wrong key.
+     */
+    private static KeyPair derivePair(String algorithm, NamedParameterSpec spec, byte[] privateBytes) {
+        try {
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance(algorithm);
+            kpg.initialize(spec, new FixedRandom(privateBytes));
+            KeyPair pair = kpg.generateKeyPair();
+            byte[] der = pair.getPrivate().getEncoded();
+            byte[] expected = algorithm.equals("Ed25519")
+                    ? KeyCodec.ed25519Pkcs8(privateBytes) : KeyCodec.x25519Pkcs8(privateBytes);
+            if (!Arrays.equals(der, expected)) {
+                throw new IllegalStateException(algorithm + " key pair generator did not use the supplied key");
+            }
+            return pair;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(algorithm + " unavailable", e);
+        }
+    }
+
+    private static final class FixedRandom extends SecureRandom {
+        private static final long serialVersionUID = 1L;
+        private final transient byte[] bytes;
+        private transient boolean used;
+
+        FixedRandom(byte[] bytes) {
+            this.bytes = bytes.clone();
+        }
+
+        @Override
+        public synchronized void nextBytes(byte[] out) {
+            if (used || out.length != bytes.length) {
+                throw new IllegalStateException("unexpected request for " + out.length + " random bytes");
+            }
+            used = true;
+            System.arraycopy(bytes, 0, out, 0, out.length);
+        }
+    }
+
+    private interface RawExtractor {
+        byte[] extract(byte[] pkcs8);
+    }
+
+    private static byte[] readPrivate(Path file, RawExtractor extractor) throws IOException {
+        byte[] der = Files.readAllBytes(file);
+        try {
+            return extractor.extract(der);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("corrupt key file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.spartan.crypto;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The client's pinned peer keys (trust on first use), one line per peer in {@code dir/known_peers}:
+ * {@code name signingKeyBase64 agreementKeyBase64}. A key that differs from the pin is reported, never
+ * silently accepted: the server could be substituting its own keys.
+ */
+public final class PeerKeyStore {
+    static final String FILE_NAME = "known_peers";
+
+    public enum Verdict { NEW, MATCH, CHANGED }
+
+    private final Path dir;
+    private final Path file;
+    private Map<String, PublicIdentity> pins;
+
+    public PeerKeyStore(Path dir) throws IOException {
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.file = dir.resolve(FILE_NAME);
+        this.pins = Files.exists(file) ? load(file) : new TreeMap<>();
+    }
+
+    /** NEW pins and saves {@code seen}; CHANGED leaves the old pin in place until {@link #accept}. */
+    public synchronized Verdict check(String user, PublicIdentity seen) {
+        checkName(user);
+        Objects.requireNonNull(seen, "seen");
+        PublicIdentity pinned = pins.get(user);
+        if (pinned == null) {
+            pin(user, seen);
+            return Verdict.NEW;
+        }
+        return pinned.equals(seen) ? Verdict.MATCH : Verdict.CHANGED;
+    }
+
+    /** Pins {@code key} for {@code user}, replacing any earlier pin (after the user verified it). */
+    public synchronized void accept(String user, PublicIdentity key) {
+        checkName(user);
+        pin(user, Objects.requireNonNull(key, "key"));
+    }
+
+    public synchronized Optional<PublicIdentity> pinned(String user) {
+        return Optional.ofNullable(pins.get(Objects.requireNonNull(user, "user")));
+    }
+
+    // Save first, then publish: a failed write must not leave a pin in memory that is gone after a restart.
+    private void pin(String user, PublicIdentity key) {
+        Map<String, PublicIdentity> next = new TreeMap<>(pins);
+        next.put(user, key);
+        try {
+            save(next);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save " + file, e);
+        }
+        pins = next;
+    }
+
+    private void save(Map<String, PublicIdentity> entries) throws IOException {
+        Base64.Encoder b64 = Base64.getEncoder();
+        StringBuilder out = new StringBuilder();
+        entries.forEach((user, key) -> out.append(user).append(' ')
+                .append(b64.encodeToString(key.signingKey())).append(' ')
+                .append(b64.encodeToString(key.agreementKey())).append('\n'));
+        PrivateFiles.createDir(dir);
+        PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, PublicIdentity> load(Path file) throws IOException {
+        Map<String, PublicIdentity> result = new TreeMap<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] fields = line.split(" ");
+            try {
+                if (fields.length != 3) {
+                    throw new IllegalArgumentException("expected 3 fields, got " + fields.length);
+                }
+                Base64.Decoder b64 = Base64.getDecoder();
+                result.put(fields[0], new PublicIdentity(b64.decode(fields[1]), b64.decode(fields[2])));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("corrupt " + file + " line " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return result;
+    }
+
+    private static void checkName(String user) {
+        Objects.requireNonNull(user, "user");
+        if (user.isEmpty() || user.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw new IllegalArgumentException("user name must be non-empty, without spaces or control characters");
+        }
+    }
+}

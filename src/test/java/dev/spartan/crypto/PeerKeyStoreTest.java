@@ -1,0 +1,85 @@
+package dev.spartan.crypto;
+
+import static dev.spartan.crypto.IdentityTest.filled;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.spartan.crypto.PeerKeyStore.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PeerKeyStoreTest {
+    private static final PublicIdentity BOB = new PublicIdentity(filled(1), filled(2));
+    private static final PublicIdentity MALLORY = new PublicIdentity(filled(1), filled(3));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void newThenMatchThenChangedWithoutOverwriting() throws IOException {
+        PeerKeyStore store = new PeerKeyStore(dir);
+        assertThat(store.pinned("bob")).isEmpty();
+        assertThat(store.check("bob", BOB)).isEqualTo(Verdict.NEW);
+        assertThat(store.check("bob", new PublicIdentity(filled(1), filled(2)))).isEqualTo(Verdict.MATCH);
+        assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
+        assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
+        assertThat(store.pinned("bob")).contains(BOB);
+    }
+
+    @Test
+    void survivesReload() throws IOException {
+        new PeerKeyStore(dir).check("bob", BOB);
+        new PeerKeyStore(dir).check("carol", MALLORY);
+        PeerKeyStore reloaded = new PeerKeyStore(dir);
+        assertThat(reloaded.pinned("bob")).contains(BOB);
+        assertThat(reloaded.pinned("carol")).contains(MALLORY);
+        assertThat(reloaded.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
+        assertThat(Files.readAllLines(dir.resolve("known_peers"))).hasSize(2).allMatch(l -> l.split(" ").length == 3);
+    }
+
+    @Test
+    void acceptOverwritesAndPersists() throws IOException {
+        PeerKeyStore store = new PeerKeyStore(dir);
+        store.check("bob", BOB);
+        store.accept("bob", MALLORY);
+        assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.MATCH);
+        assertThat(new PeerKeyStore(dir).pinned("bob")).contains(MALLORY);
+    }
+
+    @Test
+    void fileIsOwnerOnly() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        new PeerKeyStore(dir).check("bob", BOB);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("known_peers"))))
+                .isEqualTo("rw-------");
+        try (var files = Files.list(dir)) {
+            assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("known_peers");
+        }
+    }
+
+    @Test
+    void createsMissingDirectory() throws IOException {
+        Path nested = dir.resolve("a/b");
+        new PeerKeyStore(nested).check("bob", BOB);
+        assertThat(new PeerKeyStore(nested).pinned("bob")).contains(BOB);
+    }
+
+    @Test
+    void corruptFileIsReportedWithLine() throws IOException {
+        Files.writeString(dir.resolve("known_peers"), "bob AAAA\n");
+        assertThatThrownBy(() -> new PeerKeyStore(dir))
+                .isInstanceOf(IOException.class).hasMessageContaining("known_peers").hasMessageContaining("line 1");
+    }
+
+    @Test
+    void rejectsNamesThatWouldBreakTheFileFormat() throws IOException {
+        PeerKeyStore store = new PeerKeyStore(dir);
+        assertThatThrownBy(() -> store.check("bob smith", BOB)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.accept("bob\nmallory", BOB)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
