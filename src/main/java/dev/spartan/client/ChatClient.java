@@ -9,6 +9,7 @@ import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.crypto.SealedMessage;
 import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.AuthGrpc;
@@ -83,7 +84,11 @@ public final class ChatClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.keys = new KeyBook(new PeerKeyStore(options.keysDir()), this::fetchKeys, listener::notice);
+        try {
+            this.keys = new KeyBook(new PeerKeyStore(options.keysDir()), this::fetchKeys, listener::notice);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
+        }
         this.connection = new Connection(options.servers(), background, this::login, this::handle, listener);
         this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
         connection.onReconnected(outbox::resume);
@@ -176,7 +181,7 @@ public final class ChatClient implements AutoCloseable {
             s.getWrappedKeysMap().forEach((k, v) -> wrapped.put(k, v.toByteArray()));
             byte[] plain = MessageCrypto.open(identity, user(), senderKeys.get().agreementKey(), m.getSender(),
                     ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(),
-                    new MessageCrypto.SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped));
+                    new SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped));
             seen.put(m.getSender() + "/" + m.getMessageId(), Boolean.TRUE);
             String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
                     : m.getSender().equals(user()) ? m.getChat().getUser() : m.getSender();
@@ -268,7 +273,7 @@ public final class ChatClient implements AutoCloseable {
                     + " accepts."));
             readers.put(peer, k.agreementKey());
         }
-        MessageCrypto.SealedMessage sealed = MessageCrypto.seal(identity, user(), ChatKeys.cryptoLabel(p.to()),
+        SealedMessage sealed = MessageCrypto.seal(identity, user(), ChatKeys.cryptoLabel(p.to()),
                 p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
         Sealed.Builder wire = Sealed.newBuilder().setSalt(ByteString.copyFrom(sealed.salt()))
                 .setBody(ByteString.copyFrom(sealed.body()));
