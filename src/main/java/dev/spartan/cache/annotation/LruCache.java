@@ -1,0 +1,22 @@
+package dev.spartan.cache.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Memoizes an interface method, like Python's {@code functools.lru_cache}: results are kept per argument list in a
+ * bounded LRU cache. Java has no function decorators, so this only takes effect on objects wrapped with
+ * {@link dev.spartan.cache.CachingProxy#wrap} (the hand-written "decorator" the assignment asks for).
+ *
+ * <p>Arguments must have value-based {@code equals}/{@code hashCode}; {@code null} results are not cached.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface LruCache {
+    /** Maximum number of argument lists remembered. */
+    int size() default 1024;
+}

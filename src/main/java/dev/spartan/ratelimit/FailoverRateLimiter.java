@@ -1,0 +1,115 @@
+package dev.spartan.ratelimit;
+
+import io.lettuce.core.RedisException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uses a shared (Redis) limiter while it answers and a per-process fallback while it does not.
+ *
+ * <ul>
+ *   <li>{@link FailMode#OPEN}: while degraded, the local limiter decides, so the service keeps working with a
+ *       per-process limit (a user could get N calls per window from each server, never unlimited).</li>
+ *   <li>{@link FailMode#CLOSED}: while degraded, every call is denied with a 1s retry delay.</li>
+ * </ul>
+ *
+ * <p>Calls admitted by the primary are also recorded in the fallback, so a failover does not hand every user a fresh
+ * burst of N calls. The fallback only sees this process's calls, a subset of what the primary counted, so it never
+ * denies what the primary would admit; its own answer is ignored while the primary is healthy.
+ *
+ * <p>Recovery is automatic, with a back-off: after a failure the primary is skipped for {@code retryPrimaryAfter}
+ * (default 1s) and then tried again by the next call. Without it, every call to a dead Redis would first wait for the
+ * full command timeout. One WARN is logged when entering degraded mode and one INFO when the primary answers again,
+ * not one line per call.
+ */
+public final class FailoverRateLimiter implements RateLimiter {
+
+    /** What to do when the primary cannot answer. */
+    public enum FailMode { OPEN, CLOSED }
+
+    static final Duration CLOSED_RETRY_AFTER = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RETRY_PRIMARY_AFTER = Duration.ofSeconds(1);
+    private static final Logger log = LoggerFactory.getLogger(FailoverRateLimiter.class);
+
+    private final RateLimiter primary;
+    private final RateLimiter fallback;
+    private final FailMode mode;
+    private final long retryPrimaryNanos;
+    private final LongSupplier nanoTime;
+    private final AtomicBoolean degraded = new AtomicBoolean();
+    private volatile long skipPrimaryUntil;
+
+    public FailoverRateLimiter(RateLimiter primary, RateLimiter fallback, FailMode mode) {
+        this(primary, fallback, mode, DEFAULT_RETRY_PRIMARY_AFTER, System::nanoTime);
+    }
+
+    /** @param retryPrimaryAfter how long to skip the primary after it failed; zero retries it on every call */
+    public FailoverRateLimiter(RateLimiter primary, RateLimiter fallback, FailMode mode, Duration retryPrimaryAfter,
+                               LongSupplier nanoTime) {
+        this.primary = Objects.requireNonNull(primary, "primary");
+        this.fallback = Objects.requireNonNull(fallback, "fallback");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        Objects.requireNonNull(retryPrimaryAfter, "retryPrimaryAfter");
+        if (retryPrimaryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryPrimaryAfter must not be negative");
+        }
+        if (!primary.config().equals(fallback.config())) {
+            // Otherwise the limit users see would silently change whenever Redis hiccups.
+            throw new IllegalArgumentException(
+                    "primary and fallback must enforce the same limit: " + primary.config() + " vs " + fallback.config());
+        }
+        this.retryPrimaryNanos = retryPrimaryAfter.toNanos();
+        this.skipPrimaryUntil = nanoTime.getAsLong();
+    }
+
+    @Override
+    public Decision tryAcquire(String key) {
+        Objects.requireNonNull(key, "key");
+        long now = nanoTime.getAsLong();
+        if (!degraded.get() || now - skipPrimaryUntil >= 0) {
+            try {
+                Decision decision = primary.tryAcquire(key);
+                if (degraded.compareAndSet(true, false)) {
+                    log.info("Rate limiter recovered: the shared limiter answers again");
+                }
+                if (decision.allowed()) {
+                    fallback.tryAcquire(key);
+                }
+                return decision;
+            } catch (RateLimiterUnavailableException | RedisException e) {
+                skipPrimaryUntil = now + retryPrimaryNanos;
+                if (degraded.compareAndSet(false, true)) {
+                    log.warn("Rate limiter degraded ({}): shared limiter unavailable, {} until it answers: {}",
+                            mode, mode == FailMode.OPEN ? "using per-process limits" : "denying all limited calls",
+                            e.toString());
+                }
+            }
+        }
+        return mode == FailMode.OPEN ? fallback.tryAcquire(key) : Decision.deny(CLOSED_RETRY_AFTER);
+    }
+
+    /** True while the primary is considered down; for tests and health checks. */
+    public boolean degraded() {
+        return degraded.get();
+    }
+
+    @Override
+    public RateLimitConfig config() {
+        return primary.config();
+    }
+
+    /** Closes both limiters; neither owns the Redis connection, so this does not close it. */
+    @Override
+    public void close() {
+        try {
+            primary.close();
+        } finally {
+            fallback.close();
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.spartan.ratelimit;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import dev.spartan.auth.Principal;
+import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enforces {@link RateLimit @RateLimit} on gRPC service implementations, per authenticated user. This is the
+ * hand-written "decorator" of the assignment: Java cannot wrap a method at its definition like Python's {@code @rate},
+ * so the annotation marks the method and this interceptor, which sees every call, applies the limit.
+ *
+ * <p>All reflection happens once, in the constructor: annotated methods are matched to gRPC full method names through
+ * each service's own {@link io.grpc.ServerServiceDefinition} (generated Java method {@code sendMsg} for gRPC method
+ * {@code SendMsg}). A typo in a method or policy name fails at startup, not silently at run time.
+ *
+ * <p>Must run after authentication (register it so that the auth interceptor is outermost): the key is
+ * {@link Principal#USER}; a call without a user is passed through, because authentication already rejected it or
+ * the method does not need one.
+ *
+ * <p>A denied call is closed with {@code RESOURCE_EXHAUSTED} and a {@code google.rpc.RetryInfo} detail in the
+ * trailers, so clients can read the delay with {@link #retryDelay}. If the limiter itself fails (no failover
+ * configured), the call is closed with {@code UNAVAILABLE}: letting it through would make the limit optional.
+ */
+public final class RateLimitInterceptor implements ServerInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(RateLimitInterceptor.class);
+
+    /** One limited gRPC method: its policy name (used in the message) and the limiter enforcing it. */
+    private record Limit(String policy, RateLimiter limiter) {
+    }
+
+    private final Map<String, Limit> limitsByFullMethodName;
+
+    /**
+     * @param limitersByPolicy limiter for each {@link RateLimit#value()} policy name used by the services
+     * @param serviceImpls     the service implementations (each a {@link BindableService}) to scan for annotations
+     * @throws IllegalArgumentException if an impl is not a BindableService, an annotated method is not a gRPC method
+     *                                  of its service, or names a policy missing from {@code limitersByPolicy}
+     */
+    public RateLimitInterceptor(Map<String, RateLimiter> limitersByPolicy, Object... serviceImpls) {
+        Objects.requireNonNull(limitersByPolicy, "limitersByPolicy");
+        Objects.requireNonNull(serviceImpls, "serviceImpls");
+        Map<String, Limit> limits = new HashMap<>();
+        for (Object impl : serviceImpls) {
+            Objects.requireNonNull(impl, "service implementation");
+            if (!(impl instanceof BindableService service)) {
+                throw new IllegalArgumentException(impl.getClass().getName() + " is not a gRPC BindableService");
+            }
+            Map<String, String> fullNameByJavaName = new HashMap<>();
+            for (ServerMethodDefinition<?, ?> m : service.bindService().getMethods()) {
+                String bare = m.getMethodDescriptor().getBareMethodName();
+                fullNameByJavaName.put(javaMethodName(bare), m.getMethodDescriptor().getFullMethodName());
+            }
+            for (Map.Entry<String, String> e : annotatedMethods(impl.getClass()).entrySet()) {
+                String javaName = e.getKey();
+                String policy = e.getValue();
+                String fullName = fullNameByJavaName.get(javaName);
+                if (fullName == null) {
+                    throw new IllegalArgumentException("@RateLimit on " + impl.getClass().getName() + "." + javaName
+                            + ", which is not a gRPC method of that service; its methods: "
+                            + fullNameByJavaName.keySet());
+                }
+                RateLimiter limiter = limitersByPolicy.get(policy);
+                if (limiter == null) {
+                    throw new IllegalArgumentException("@RateLimit(\"" + policy + "\") on " + fullName
+                            + ": no limiter for that policy; configured: " + limitersByPolicy.keySet());
+                }
+                limits.put(fullName, new Limit(policy, limiter));
+            }
+        }
+        this.limitsByFullMethodName = Map.copyOf(limits);
+    }
+
+    /** Full gRPC names of the limited methods, e.g. {@code spartan.v1.Spartan/SendMsg}; for tests and logging. */
+    public Set<String> limitedMethods() {
+        return limitsByFullMethodName.keySet();
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        Limit limit = limitsByFullMethodName.get(call.getMethodDescriptor().getFullMethodName());
+        String user = Principal.USER.get();
+        if (limit == null || user == null) {
+            return next.startCall(call, headers);
+        }
+        Decision decision;
+        try {
+            decision = limit.limiter().tryAcquire(user);
+        } catch (RuntimeException e) {
+            log.warn("Rate limiter for policy '{}' failed; rejecting {}", limit.policy(), e.toString());
+            call.close(Status.UNAVAILABLE.withDescription("Rate limiter unavailable, try again later"), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
+        if (decision.allowed()) {
+            return next.startCall(call, headers);
+        }
+        StatusRuntimeException denial = denial(limit, decision.retryAfter());
+        call.close(denial.getStatus(), denial.getTrailers());
+        return new ServerCall.Listener<>() {};
+    }
+
+    /**
+     * The retry delay a server sent with a {@code RESOURCE_EXHAUSTED} (or any) status, if any. Client-side helper:
+     * pass the {@link StatusRuntimeException} a stub threw.
+     */
+    public static Optional<Duration> retryDelay(Throwable statusException) {
+        if (statusException == null) {
+            return Optional.empty();
+        }
+        com.google.rpc.Status status = StatusProto.fromThrowable(statusException);
+        if (status == null) {
+            return Optional.empty();
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(RetryInfo.class)) {
+                try {
+                    com.google.protobuf.Duration d = detail.unpack(RetryInfo.class).getRetryDelay();
+                    return Optional.of(Duration.ofSeconds(d.getSeconds(), d.getNanos()));
+                } catch (InvalidProtocolBufferException e) {
+                    return Optional.empty(); // a malformed detail is no retry hint
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static StatusRuntimeException denial(Limit limit, Duration retryAfter) {
+        RateLimitConfig cfg = limit.limiter().config();
+        String message = String.format(Locale.ROOT, "Rate limit reached: at most %d %s per %s; retry in %s",
+                cfg.maxCalls(), limit.policy(), human(cfg.window()), humanRoundedUp(retryAfter));
+        RetryInfo retryInfo = RetryInfo.newBuilder()
+                .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                        .setSeconds(retryAfter.getSeconds())
+                        .setNanos(retryAfter.getNano()))
+                .build();
+        com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage(message)
+                .addDetails(Any.pack(retryInfo))
+                .build();
+        return StatusProto.toStatusRuntimeException(status);
+    }
+
+    /** "30s", or "1500ms" for windows that are not whole seconds. */
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** Whole seconds, rounded up, so "retry in 1s" is never too early; at least 1s. */
+    private static String humanRoundedUp(Duration d) {
+        long seconds = Math.max(1, (d.toMillis() + 999) / 1000);
+        return seconds + "s";
+    }
+
+    /** gRPC-java generates {@code sendMsg} for the proto method {@code SendMsg}. */
+    static String javaMethodName(String grpcMethodName) {
+        if (grpcMethodName.isEmpty()) {
+            return grpcMethodName;
+        }
+        return Character.toLowerCase(grpcMethodName.charAt(0)) + grpcMethodName.substring(1);
+    }
+
+    /** Java method name -> policy, from the class and its superclasses; an override's annotation wins. */
+    private static Map<String, String> annotatedMethods(Class<?> type) {
+        Map<String, String> policies = new HashMap<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Method m : c.getDeclaredMethods()) {
+                RateLimit rl = m.getAnnotation(RateLimit.class);
+                if (rl != null && !m.isSynthetic() && !m.isBridge()) {
+                    policies.putIfAbsent(m.getName(), rl.value());
+                }
+            }
+        }
+        return policies;
+    }
+}
