@@ -6,7 +6,6 @@ import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.proto.ChatState;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
@@ -161,12 +160,9 @@ public final class ConsoleUi implements ClientListener {
             return;
         }
         call(() -> {
-            ChatState state = client.requestChat(name);
+            client.requestChat(name);
             synchronized (this) {
                 requests.remove(name);
-            }
-            if (state.getStatus() == ChatState.Status.PENDING && !state.hasPeerKeys()) {
-                print(SPARTAN + name + " has not logged in yet; your messages will wait until " + name + " accepts.");
             }
             enterChat(ChatKeys.toUser(name));
         });
