@@ -18,6 +18,7 @@ class LimiterBenchTest {
             LimiterBench.run(redis.uri(), 2_000, new PrintStream(buf, true, StandardCharsets.UTF_8));
         }
         String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(out); // visible in the build log, for the curious
         assertThat(out).contains("local").contains("redis").contains("ns/op").contains("ops/s");
         assertThat(out).doesNotContain(", 1 denied").contains("0 denied");
     }

@@ -35,6 +35,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     private final Path executable;
     private final Path dir;
+    private final boolean ownsDir;
     private final List<String> extraArgs;
     private final int port;
     private Process process;
@@ -55,6 +56,7 @@ public final class RedisServerProcess implements AutoCloseable {
         this.extraArgs = List.copyOf(Objects.requireNonNull(extraArgs, "extraArgs"));
         this.executable = findOnPath("redis-server");
         try {
+            this.ownsDir = dir == null;
             this.dir = dir != null ? dir : Files.createTempDirectory("redis-test");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -102,9 +104,17 @@ public final class RedisServerProcess implements AutoCloseable {
         start();
     }
 
+    /** Stops the server; deletes its directory if this object created it (a caller-given one is left alone). */
     @Override
     public void close() {
         stop();
+        if (ownsDir) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // Best effort: a leftover temp directory is harmless.
+            }
+        }
     }
 
     private synchronized void start() {
