@@ -1,0 +1,97 @@
+package dev.spartan.testing;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real {@code spartan client NAME} process driven through its stdin, as a person at a terminal would. */
+public final class ClientProcess implements AutoCloseable {
+    private final Process process;
+    private final Writer stdin;
+    private final OutputLines out;
+    private final String user;
+
+    public ClientProcess(String user, Path keysRoot, int port, String... extraArgs) {
+        this.user = user;
+        List<String> args = new ArrayList<>(List.of("client", user, "--port", String.valueOf(port),
+                "--keys", keysRoot.resolve(user).toString()));
+        args.addAll(List.of(extraArgs));
+        try {
+            process = SpartanJar.command(args.toArray(String[]::new))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        out = new OutputLines(user, process.getInputStream());
+    }
+
+    public ClientProcess type(String line) {
+        try {
+            stdin.write(line + "\n");
+            stdin.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(user + "'s client is gone; output:\n" + out.dump(), e);
+        }
+        return this;
+    }
+
+    public OutputLines out() {
+        return out;
+    }
+
+    public int awaitLine(String line) {
+        return out.awaitLine(line);
+    }
+
+    /** Closes stdin (Ctrl-D) and returns the exit code. */
+    public int quit() {
+        try {
+            stdin.close();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return -1;
+            }
+            return process.exitValue();
+        } catch (IOException e) {
+            return process.isAlive() ? -1 : process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    public int awaitExit() {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                return -1;
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public void kill() {
+        process.destroyForcibly();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.spartan.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The stdout of a child process, as the user would read it. The prompts ("[alice] > ", "Enter a user ...: ") do not
+ * end in a newline, and the dumb terminal redraws with carriage returns, so each line is cleaned: only the text after
+ * the last CR counts, and a leading prompt is removed.
+ */
+public final class OutputLines {
+    private static final Pattern PROMPTS = Pattern.compile(
+            "^(\\[Spartan\\] Enter a user whom you want to chat with: "
+                    + "|\\[Spartan\\] \\S+ is requesting to chat with you\\. Enter 'yes' to accept or different user: "
+                    + "|(\\[[\\w.-]+\\] )?\\[[\\w.-]+\\] > )+");
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
+
+    private final StringBuilder raw = new StringBuilder();
+    private final List<String> lines = new ArrayList<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final String name;
+
+    public OutputLines(String name, InputStream in) {
+        this.name = name;
+        Thread t = new Thread(() -> pump(new InputStreamReader(in, StandardCharsets.UTF_8)), "out-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void pump(Reader r) {
+        char[] buf = new char[4096];
+        try {
+            int n;
+            while ((n = r.read(buf)) > 0) {
+                synchronized (this) {
+                    raw.append(buf, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] == '\n') {
+                            lines.add(clean(partial.toString()));
+                            partial.setLength(0);
+                        } else {
+                            partial.append(buf[i]);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // process ended
+        }
+    }
+
+    static String clean(String line) {
+        String s = ANSI.matcher(line).replaceAll("");
+        int cr = s.lastIndexOf('\r');
+        if (cr >= 0) {
+            s = s.substring(cr + 1);
+        }
+        return PROMPTS.matcher(s).replaceFirst("");
+    }
+
+    public synchronized List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    public synchronized String raw() {
+        return raw.toString();
+    }
+
+    /** Waits for a line equal to {@code expected}, and returns its index. */
+    public int awaitLine(String expected) {
+        return awaitLine(expected, Duration.ofSeconds(20));
+    }
+
+    public int awaitLine(String expected, Duration timeout) {
+        await().alias(name + " prints \"" + expected + "\"; output so far:\n" + dump())
+                .atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .until(() -> lines().contains(expected));
+        return lines().indexOf(expected);
+    }
+
+    /** Waits for raw output (e.g. a prompt, which has no newline) to contain {@code text}. */
+    public void awaitRaw(String text) {
+        await().alias(name + " shows \"" + text + "\"; output so far:\n" + dump())
+                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .until(() -> raw().contains(text));
+    }
+
+    /** Waits until the line being typed on (the text after the last newline) shows {@code prompt}. */
+    public void awaitPrompt(String prompt) {
+        await().alias(name + " prompts \"" + prompt + "\"; output so far:\n" + dump())
+                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .until(() -> currentPrompt().endsWith(prompt));
+    }
+
+    private synchronized String currentPrompt() {
+        String s = ANSI.matcher(partial.toString()).replaceAll("");
+        return s.substring(s.lastIndexOf('\r') + 1);
+    }
+
+    public synchronized long count(String line) {
+        return lines.stream().filter(line::equals).count();
+    }
+
+    public String dump() {
+        return String.join("\n", lines()) + "\n[partial] " + partialLine();
+    }
+
+    private synchronized String partialLine() {
+        return clean(partial.toString());
+    }
+}
