@@ -17,6 +17,7 @@ public final class RecentMessages {
     private final MessageStore store;
     private final int keep;
     private final LruCache<String, List<ChatMessage>> cache;
+    private volatile java.util.function.Consumer<String> changed = chatKey -> { };
 
     public RecentMessages(MessageStore store, int keep, int conversations) {
         this.store = Objects.requireNonNull(store, "store");
@@ -47,6 +48,12 @@ public final class RecentMessages {
             }
             return List.copyOf(next);
         });
+        changed.accept(chatKey);
+    }
+
+    /** Called after every append; a cluster node uses it to tell the other nodes to drop their copy. */
+    public void onChange(java.util.function.Consumer<String> listener) {
+        this.changed = listener;
     }
 
     /** Drops a conversation from this node's cache, when another node changed it. */

@@ -1,33 +1,84 @@
 package dev.spartan.cluster;
 
+import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.ratelimit.FailoverRateLimiter;
+import dev.spartan.ratelimit.LocalRateLimiter;
+import dev.spartan.ratelimit.RateLimitConfig;
+import dev.spartan.ratelimit.RateLimitInterceptor;
+import dev.spartan.ratelimit.RedisRateLimiter;
+import dev.spartan.server.Backends;
 import dev.spartan.server.DeliveryHub;
 import dev.spartan.server.Presence;
 import dev.spartan.server.SpartanServer;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.RedisStore;
 import io.grpc.ServerInterceptor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
-/** Placeholder until the cluster work lands: refuses to start rather than pretend. */
+/** A cluster node: store, rate limit, presence and cross-node signals all through one Redis. */
 public final class RedisBackend implements SpartanServer.Backend {
+    private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
+    private final RedisClient client;
+    private final RedisStore store;
+    private final StatefulRedisConnection<String, String> strings;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private ClusterBus bus;
+    private FailoverRateLimiter limiter;
+
     public RedisBackend(SpartanConfig config) {
-        throw new UnsupportedOperationException("--redis is not supported yet");
+        RedisURI uri = RedisURI.create(config.redisUri());
+        uri.setTimeout(Duration.ofSeconds(2));
+        client = RedisClient.create(uri);
+        store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
+        strings = client.connect();
     }
 
     @Override
     public MessageStore store() {
-        throw new UnsupportedOperationException();
+        return store;
     }
 
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
-        throw new UnsupportedOperationException();
+        RateLimitConfig limit = Backends.rateLimit(config);
+        limiter = new FailoverRateLimiter(new RedisRateLimiter(strings, "sp:rate:", limit), new LocalRateLimiter(limit),
+                config.rateLimitFailOpen() ? FailoverRateLimiter.FailMode.OPEN : FailoverRateLimiter.FailMode.CLOSED);
+        return new RateLimitInterceptor(Map.of("messages", limiter), services);
     }
 
     @Override
     public Presence presence(DeliveryHub hub) {
-        throw new UnsupportedOperationException();
+        return new RedisPresence(strings, hub, timer);
     }
 
     @Override
-    public void close() { }
+    public void connect(DeliveryHub hub, RecentMessages recent) {
+        bus = new ClusterBus(client, nodeId, hub, recent);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        if (bus != null) {
+            bus.close();
+        }
+        strings.close();
+        store.close();
+        client.shutdown();
+    }
 }

@@ -25,6 +25,8 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.ratelimit.RateLimit;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.StoreUnavailableException;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
@@ -127,7 +129,14 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     }
 
     private static <T> void reply(StreamObserver<T> response, Supplier<T> work) {
-        response.onNext(work.get());
+        T result;
+        try {
+            result = work.get();
+        } catch (StoreUnavailableException e) {
+            throw Status.UNAVAILABLE.withDescription("storage is unavailable, try again shortly").withCause(e)
+                    .asRuntimeException();
+        }
+        response.onNext(result);
         response.onCompleted();
     }
 }

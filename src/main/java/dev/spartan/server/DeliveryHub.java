@@ -16,14 +16,32 @@ import java.util.function.Consumer;
 public final class DeliveryHub {
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     private volatile Consumer<Collection<String>> remoteNotifier = users -> { };
+    private volatile Consumer<String> remoteAttach = user -> { };
 
     public void attach(StreamSession session) {
         StreamSession old = sessions.put(session.user(), session);
         if (old != null && old != session) {
-            old.close(Status.FAILED_PRECONDITION.withDescription(
-                    session.user() + " signed in from another client; this session is closed"));
+            old.close(replaced(session.user()));
         }
         session.start();
+        remoteAttach.accept(session.user());
+    }
+
+    /** Another node took this user's session: close ours, as for a second login here. */
+    public void replacedElsewhere(String user) {
+        StreamSession s = sessions.get(user);
+        if (s != null) {
+            s.close(replaced(user));
+        }
+    }
+
+    /** After a lost cross-node notification channel comes back, every stream looks at its inbox again. */
+    public void signalAll() {
+        sessions.values().forEach(StreamSession::signal);
+    }
+
+    private static Status replaced(String user) {
+        return Status.FAILED_PRECONDITION.withDescription(user + " signed in from another client; this session is closed");
     }
 
     public void detach(StreamSession session) {
@@ -50,8 +68,9 @@ public final class DeliveryHub {
         }
     }
 
-    public void setRemoteNotifier(Consumer<Collection<String>> notifier) {
+    public void setRemote(Consumer<Collection<String>> notifier, Consumer<String> attach) {
         this.remoteNotifier = notifier;
+        this.remoteAttach = attach;
     }
 
     public Set<String> onlineHere() {

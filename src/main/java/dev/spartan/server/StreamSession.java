@@ -3,6 +3,7 @@ package dev.spartan.server;
 import dev.spartan.proto.CaughtUp;
 import dev.spartan.proto.Event;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.StoreUnavailableException;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
@@ -84,7 +85,8 @@ public final class StreamSession {
                 drain();
             } catch (RuntimeException e) {
                 log.warn("delivery to {} failed", user, e);
-                closeWith = Status.INTERNAL.withDescription("delivery failed: " + e.getMessage());
+                closeWith = (e instanceof StoreUnavailableException ? Status.UNAVAILABLE : Status.INTERNAL)
+                        .withDescription("delivery failed: " + e.getMessage());
                 finish();
             }
             running.set(false);

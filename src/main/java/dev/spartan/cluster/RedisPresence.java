@@ -1,0 +1,64 @@
+package dev.spartan.cluster;
+
+import dev.spartan.server.DeliveryHub;
+import dev.spartan.server.Presence;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Who is online across the cluster: a sorted set of users scored by when their entry lapses. Each node renews its
+ * own users' entries, so the users of a node that dies drop out within {@link #TTL_MILLIS}.
+ */
+final class RedisPresence implements Presence {
+    private static final String KEY = "sp:presence";
+    private static final long TTL_MILLIS = 30_000;
+
+    private final StatefulRedisConnection<String, String> connection;
+    private final DeliveryHub hub;
+
+    RedisPresence(StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.hub = Objects.requireNonNull(hub, "hub");
+        timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void online(String user) {
+        quietly(() -> connection.async().zadd(KEY, System.currentTimeMillis() + TTL_MILLIS, user));
+    }
+
+    @Override
+    public void offline(String user) {
+        if (!hub.onlineHere().contains(user)) {
+            quietly(() -> connection.async().zrem(KEY, user));
+        }
+    }
+
+    @Override
+    public Set<String> online() {
+        try {
+            return new LinkedHashSet<>(connection.sync().zrangebyscore(KEY,
+                    Range.create((double) System.currentTimeMillis(), Double.POSITIVE_INFINITY)));
+        } catch (RedisException e) {
+            return hub.onlineHere(); // degraded: at least this node's users
+        }
+    }
+
+    private void renew() {
+        hub.onlineHere().forEach(this::online);
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RedisException e) {
+            // Presence is advisory; the next renewal repairs it.
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.spartan.store;
+
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.PublicKeys;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.Limit;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * The shared store of a cluster, in Redis. Every node sees the same inboxes, chat states and history, so a user may
+ * connect to any node. Each user's inbox is a Redis stream whose entry ids are the inbox sequence numbers.
+ *
+ * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
+ * so compound updates are serialized across nodes. The lock expires on its own if its node dies mid-update.
+ * Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives a
+ * Redis restart.
+ */
+public final class RedisStore implements MessageStore {
+    private static final String P = "sp:";
+    private static final long LOCK_MILLIS = 5_000;
+    private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
+    private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
+    private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
+    private static final LuaScript ACK = new LuaScript("/store/ack.lua");
+
+    private final StatefulRedisConnection<String, byte[]> connection;
+    private final RedisCommands<String, byte[]> redis;
+
+    public RedisStore(StatefulRedisConnection<String, byte[]> connection) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.redis = connection.sync();
+    }
+
+    @Override
+    public <T> T atomically(String lockKey, Supplier<T> work) {
+        String key = P + "lock:" + lockKey;
+        byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+        long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+        long backoffMicros = 50;
+        while (!"OK".equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
+            if (System.nanoTime() > deadline) {
+                throw new StoreUnavailableException("timed out waiting for the lock of " + lockKey, null);
+            }
+            // Contended lock: back off briefly with jitter rather than hammer Redis.
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000);
+            backoffMicros = Math.min(backoffMicros * 2, 5_000);
+        }
+        try {
+            return work.get();
+        } finally {
+            call(() -> UNLOCK.run(redis, ScriptOutputType.INTEGER, new String[] {key}, token));
+        }
+    }
+
+    @Override
+    public Optional<PublicKeys> keys(String user) {
+        byte[] b = call(() -> redis.hget(P + "keys", user));
+        return b == null ? Optional.empty() : Optional.of(EmbeddedStore.parse(PublicKeys::parseFrom, b));
+    }
+
+    @Override
+    public PublicKeys pinKeys(String user, PublicKeys keys) {
+        call(() -> redis.hsetnx(P + "keys", user, keys.toByteArray()));
+        return keys(user).orElse(keys);
+    }
+
+    @Override
+    public PairState pairState(String pairKey) {
+        byte[] b = call(() -> redis.hget(P + "pairs", pairKey));
+        return PairState.decode(b == null ? null : new String(b, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void setPairState(String pairKey, PairState state) {
+        call(() -> redis.hset(P + "pairs", pairKey, state.encode().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void hold(String pairKey, ChatMessage message) {
+        call(() -> redis.rpush(P + "held:" + pairKey, message.toByteArray()));
+    }
+
+    @Override
+    public List<ChatMessage> takeHeld(String pairKey) {
+        List<ChatMessage> held = held(pairKey);
+        call(() -> redis.del(P + "held:" + pairKey));
+        return held;
+    }
+
+    @Override
+    public List<ChatMessage> held(String pairKey) {
+        return messages(call(() -> redis.lrange(P + "held:" + pairKey, 0, -1)));
+    }
+
+    @Override
+    public long nextChatSeq(String chatKey) {
+        return call(() -> redis.incr(P + "chatseq:" + chatKey));
+    }
+
+    @Override
+    public void appendHistory(String chatKey, ChatMessage message, int keep) {
+        String key = P + "history:" + chatKey;
+        call(() -> {
+            redis.rpush(key, message.toByteArray());
+            return redis.ltrim(key, -keep, -1);
+        });
+    }
+
+    @Override
+    public List<ChatMessage> history(String chatKey) {
+        return messages(call(() -> redis.lrange(P + "history:" + chatKey, 0, -1)));
+    }
+
+    @Override
+    public OptionalLong sentBefore(String sender, String messageId) {
+        byte[] b = call(() -> redis.get(sentKey(sender, messageId)));
+        return b == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public void rememberSent(String sender, String messageId, long chatSeq) {
+        // A week is far longer than any client keeps an unacknowledged message; after that the id may be forgotten.
+        call(() -> redis.set(sentKey(sender, messageId), Long.toString(chatSeq).getBytes(StandardCharsets.US_ASCII),
+                SetArgs.Builder.ex(7 * 24 * 3600)));
+    }
+
+    private static String sentKey(String sender, String messageId) {
+        return P + "sent:" + sender + ":" + messageId;
+    }
+
+    @Override
+    public long appendEvent(String user, Event event) {
+        return call(() -> (Long) APPEND.run(redis, ScriptOutputType.INTEGER,
+                new String[] {P + "inboxseq:" + user, P + "inbox:" + user}, event.toByteArray()));
+    }
+
+    @Override
+    public List<Event> eventsAfter(String user, long afterSeq, int limit) {
+        List<StreamMessage<String, byte[]>> entries = call(() -> redis.xrange(P + "inbox:" + user,
+                Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
+        List<Event> out = new ArrayList<>(entries.size());
+        for (StreamMessage<String, byte[]> m : entries) {
+            long seq = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
+            out.add(EmbeddedStore.parse(Event::parseFrom, m.getBody().get("e")).toBuilder().setSeq(seq).build());
+        }
+        return out;
+    }
+
+    @Override
+    public void ack(String user, long seq) {
+        call(() -> ACK.run(redis, ScriptOutputType.INTEGER, new String[] {P + "inbox:" + user, P + "acked"},
+                user.getBytes(StandardCharsets.UTF_8), Long.toString(seq).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public long lastAcked(String user) {
+        byte[] b = call(() -> redis.hget(P + "acked", user));
+        return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public List<Group> runtimeGroups() {
+        List<Group> out = new ArrayList<>();
+        for (byte[] b : call(() -> redis.hvals(P + "groups"))) {
+            out.add(EmbeddedStore.parse(Group::parseFrom, b));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<Group> runtimeGroup(String name) {
+        byte[] b = call(() -> redis.hget(P + "groups", name));
+        return b == null ? Optional.empty() : Optional.of(EmbeddedStore.parse(Group::parseFrom, b));
+    }
+
+    @Override
+    public void putGroup(Group group) {
+        call(() -> redis.hset(P + "groups", group.getName(), group.toByteArray()));
+    }
+
+    @Override
+    public void deleteGroup(String name) {
+        call(() -> redis.hdel(P + "groups", name));
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    private static List<ChatMessage> messages(List<byte[]> raw) {
+        List<ChatMessage> out = new ArrayList<>(raw.size());
+        for (byte[] b : raw) {
+            out.add(EmbeddedStore.parse(ChatMessage::parseFrom, b));
+        }
+        return out;
+    }
+
+    private static <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("Redis is unavailable: " + e.getMessage(), e);
+        }
+    }
+}
