@@ -2,11 +2,6 @@ package dev.spartan.cluster;
 
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
-import dev.spartan.ratelimit.FailoverRateLimiter;
-import dev.spartan.ratelimit.LocalRateLimiter;
-import dev.spartan.ratelimit.RateLimitConfig;
-import dev.spartan.ratelimit.RateLimitInterceptor;
-import dev.spartan.ratelimit.RedisRateLimiter;
 import dev.spartan.server.Backends;
 import dev.spartan.server.DeliveryHub;
 import dev.spartan.server.Presence;
@@ -15,13 +10,10 @@ import dev.spartan.store.MessageStore;
 import dev.spartan.store.RedisStore;
 import io.grpc.ServerInterceptor;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
-import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,12 +30,9 @@ public final class RedisBackend implements SpartanServer.Backend {
         return t;
     });
     private ClusterBus bus;
-    private FailoverRateLimiter limiter;
 
     public RedisBackend(SpartanConfig config) {
-        RedisURI uri = RedisURI.create(config.redisUri());
-        uri.setTimeout(Duration.ofSeconds(2));
-        client = RedisClient.create(uri);
+        client = Backends.redisClient(config.redisUri());
         store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
         strings = client.connect();
     }
@@ -55,10 +44,7 @@ public final class RedisBackend implements SpartanServer.Backend {
 
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
-        RateLimitConfig limit = Backends.rateLimit(config);
-        limiter = new FailoverRateLimiter(new RedisRateLimiter(strings, "sp:rate:", limit), new LocalRateLimiter(limit),
-                config.rateLimitFailOpen() ? FailoverRateLimiter.FailMode.OPEN : FailoverRateLimiter.FailMode.CLOSED);
-        return new RateLimitInterceptor(Map.of("messages", limiter), services);
+        return Backends.rateLimiting(config, strings, services);
     }
 
     @Override

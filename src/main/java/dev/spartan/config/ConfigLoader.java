@@ -57,6 +57,7 @@ public final class ConfigLoader {
         int count = perThirty;
         Duration window = Duration.ofSeconds(30);
         boolean failOpen = true;
+        String rateRedis = null;
         Object rate = map.get("rate_limit");
         if (rate != null) {
             if (!(rate instanceof Map<?, ?> rateMap)) {
@@ -76,14 +77,19 @@ public final class ConfigLoader {
                 }
                 failOpen = m.equals("open");
             }
+            rateRedis = redisUri(source, "rate_limit.redis", rateMap.get("redis"));
         }
-        Object redis = map.get("redis");
-        if (redis != null && !(redis instanceof String s && s.startsWith("redis://"))) {
-            throw new ConfigException(source + ": key 'redis': expected a URI like redis://127.0.0.1:6379, got " + redis);
-        }
+        String redis = redisUri(source, "redis", map.get("redis"));
         int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
         int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
-        return new SpartanConfig(port, recent, count, window, users, groups, (String) redis, failOpen, maxBytes, cached);
+        return new SpartanConfig(port, recent, count, window, users, groups, redis, failOpen, maxBytes, cached, rateRedis);
+    }
+
+    private static String redisUri(String source, String key, Object value) {
+        if (value != null && !(value instanceof String s && s.startsWith("redis://"))) {
+            throw new ConfigException(source + ": key '" + key + "': expected a URI like redis://127.0.0.1:6379, got " + value);
+        }
+        return (String) value;
     }
 
     /** Typed access to one mapping, so each error names the exact key. */

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param rateLimitFailOpen       {@code rate_limit.fail_mode}: open (default) or closed when Redis is down
  * @param maxMessageBytes         {@code max_message_bytes}: largest encrypted body accepted, default 64 KiB
  * @param cachedConversations     {@code max_cached_conversations}: bound of the recent-messages LRU, default 10000
+ * @param rateLimitRedisUri       {@code rate_limit.redis}: share only the rate limit through this Redis (the store
+ *                                stays embedded); null if not set. {@code redis} implies it.
  */
 public record SpartanConfig(
         int port,
@@ -29,7 +31,8 @@ public record SpartanConfig(
         String redisUri,
         boolean rateLimitFailOpen,
         int maxMessageBytes,
-        int cachedConversations) {
+        int cachedConversations,
+        String rateLimitRedisUri) {
 
     public SpartanConfig {
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
@@ -43,17 +46,22 @@ public record SpartanConfig(
 
     public SpartanConfig withPort(int newPort) {
         return new SpartanConfig(newPort, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
-                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
     }
 
     public SpartanConfig withRedis(String uri) {
         return new SpartanConfig(port, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
-                uri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+                uri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
         return new SpartanConfig(port, recentMessagesPerChat, count, window, users, groups,
-                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations);
+                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
+    }
+
+    /** The Redis that holds the shared rate limit, if any. */
+    public String sharedRateLimitRedis() {
+        return redisUri != null ? redisUri : rateLimitRedisUri;
     }
 
     /** "3 per 30s", for messages a person reads. */
