@@ -79,7 +79,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         if (!LoginProof.verify(signingKey, user, request.getNonce().toByteArray(), request.getSignature().toByteArray())) {
             throw Errors.unauthenticated("the signature over the login challenge is not valid for these keys");
         }
-        PublicKeys pinned = store.pinKeys(user, keys);
+        PublicKeys pinned = directory.keys().pin(user, keys);
         if (!pinned.equals(keys)) {
             log.warn("refused login of {}: keys differ from the ones pinned at first login", user);
             throw Errors.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"

@@ -79,7 +79,7 @@ public final class Conversations {
     public ChatState answer(String me, String peer, boolean accept) {
         requirePeer(me, peer);
         String pair = PairState.pairKey(me, peer);
-        PublicKeys myKeys = store.keys(me).orElse(PublicKeys.getDefaultInstance());
+        PublicKeys myKeys = Objects.requireNonNullElse(directory.keys().keysOf(me), PublicKeys.getDefaultInstance());
         ChatState.Status result = store.atomically(pair, () -> {
             PairState now = store.pairState(pair);
             if (now.status() == PairState.Status.ACCEPTED && accept) {
@@ -156,14 +156,15 @@ public final class Conversations {
                 return duplicate(request, before.getAsLong());
             }
             Group group = requireMember(me, name);
-            if (!Set.copyOf(group.getMembersList()).equals(request.getSealed().getWrappedKeysMap().keySet())) {
+            Set<String> readers = readers(group);
+            if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
                 throw Errors.precondition("the members of " + name + " changed: encrypt for "
-                        + String.join(",", group.getMembersList()) + " and send again");
+                        + String.join(",", readers) + " and send again");
             }
             ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
             recent.append(chatKey, message);
             store.rememberSent(me, request.getMessageId(), message.getChatSeq());
-            for (String member : group.getMembersList()) {
+            for (String member : readers) {
                 if (!member.equals(me)) {
                     store.appendEvent(member, Event.newBuilder().setMessage(message).build());
                     toNotify.add(member);
@@ -211,6 +212,20 @@ public final class Conversations {
         return out;
     }
 
+    /**
+     * The members who can read a group message: those with keys. A member who has never logged in has no keys, so
+     * nothing sent before their first login can be encrypted for them (there are no prekeys; see PROTOCOL.md).
+     */
+    private Set<String> readers(Group group) {
+        Set<String> readers = new java.util.LinkedHashSet<>();
+        for (String member : group.getMembersList()) {
+            if (directory.keys().keysOf(member) != null) {
+                readers.add(member);
+            }
+        }
+        return readers;
+    }
+
     private boolean isHeld(String chatKey, ChatMessage m) {
         String pair = chatKey.substring("dm:".length());
         return store.held(pair).stream().anyMatch(h -> h.getMessageId().equals(m.getMessageId()));
@@ -218,7 +233,10 @@ public final class Conversations {
 
     private ChatState state(String peer, ChatState.Status status) {
         ChatState.Builder b = ChatState.newBuilder().setPeer(peer).setStatus(status);
-        store.keys(peer).ifPresent(b::setPeerKeys);
+        PublicKeys keys = directory.keys().keysOf(peer);
+        if (keys != null) {
+            b.setPeerKeys(keys);
+        }
         return b.build();
     }
 

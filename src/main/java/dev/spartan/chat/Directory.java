@@ -12,10 +12,16 @@ import java.util.Optional;
 public final class Directory {
     private final SpartanConfig config;
     private final MessageStore store;
+    private final KeyDirectory keys;
 
     public Directory(SpartanConfig config, MessageStore store) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
+        this.keys = KeyDirectory.cached(store);
+    }
+
+    public KeyDirectory keys() {
+        return keys;
     }
 
     public List<String> users() {

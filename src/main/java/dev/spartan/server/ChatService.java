@@ -30,6 +30,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -96,8 +97,8 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 throw Errors.notFound("there is no user '" + request.getUser() + "'");
             }
             return GetKeysResponse.newBuilder().setUser(request.getUser())
-                    .setKeys(store.keys(request.getUser()).orElseThrow(() -> Errors.notFound(
-                            request.getUser() + " has never logged in, so has no keys yet")))
+                    .setKeys(Optional.ofNullable(directory.keys().keysOf(request.getUser()))
+                            .orElseThrow(() -> Errors.notFound(request.getUser() + " has never logged in, so has no keys yet")))
                     .build();
         });
     }
