@@ -89,6 +89,11 @@ public final class ClientProcess implements AutoCloseable {
     }
 
     @Override
+    public String toString() {
+        return user + "'s client";
+    }
+
+    @Override
     public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
