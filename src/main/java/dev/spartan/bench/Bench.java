@@ -1,0 +1,166 @@
+package dev.spartan.bench;
+
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.client.ChatClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The throughput and latency runs of {@code spartan bench}: one setup, max mode then fixed rate. */
+public final class Bench {
+    public enum Setup { BASELINE, EMBEDDED, REDIS, TWO_NODES }
+
+    /** What one run measures. */
+    public record Options(int pairs, int groups, int window, int bodyBytes, Duration warmup, Duration duration,
+                          double rateShare) {}
+
+    private final Options options;
+    private final PrintStream out;
+    private final Path work;
+
+    public Bench(Options options, PrintStream out) throws IOException {
+        this.options = options;
+        this.out = out;
+        this.work = Files.createTempDirectory("spartan-bench");
+    }
+
+    /** Runs one setup and returns its max-mode throughput in delivered messages per second. */
+    public double run(Setup setup) throws Exception {
+        try (Processes children = new Processes()) {
+            List<String> senderServers;
+            List<String> receiverServers;
+            long serverPid;
+            if (setup == Setup.BASELINE) {
+                int port = Processes.freePort();
+                serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port)).pid();
+                senderServers = receiverServers = List.of("localhost:" + port);
+            } else {
+                Path config = writeConfig();
+                String redisUri = null;
+                if (setup != Setup.EMBEDDED) {
+                    int redisPort = Processes.freePort();
+                    children.redis(redisPort);
+                    redisUri = "redis://127.0.0.1:" + redisPort;
+                }
+                int p1 = Processes.freePort();
+                serverPid = children.spartan("Spartan server started", serverArgs(config, p1, redisUri, "n1")).pid();
+                senderServers = receiverServers = List.of("localhost:" + p1);
+                if (setup == Setup.TWO_NODES) {
+                    int p2 = Processes.freePort();
+                    children.spartan("Spartan server started", serverArgs(config, p2, redisUri, "n2"));
+                    receiverServers = List.of("localhost:" + p2); // every message crosses nodes
+                }
+            }
+            LoadDriver driver = new LoadDriver(options.bodyBytes());
+            List<Endpoint> endpoints = new ArrayList<>();
+            try {
+                List<LoadDriver.Route> routes = connect(setup, driver, senderServers, receiverServers, endpoints);
+                double cpuBefore = ProcStats.cpuSeconds(serverPid);
+                long wallBefore = System.nanoTime();
+                LoadDriver.Result max = driver.run(routes, 0, options.window(), options.warmup(), options.duration());
+                double cpuPerSecond = (ProcStats.cpuSeconds(serverPid) - cpuBefore) / ((System.nanoTime() - wallBefore) / 1e9);
+                print(setup, "max", max, cpuPerSecond);
+                int rate = (int) Math.max(1, max.deliveredPerSecond() * options.rateShare() / totalFanout(routes));
+                LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
+                        options.duration());
+                print(setup, String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate,
+                        options.rateShare() * 100), paced, Double.NaN);
+                out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
+                return max.deliveredPerSecond();
+            } finally {
+                endpoints.forEach(Endpoint::close);
+            }
+        }
+    }
+
+    private static double totalFanout(List<LoadDriver.Route> routes) {
+        return routes.stream().mapToInt(LoadDriver.Route::fanout).sum();
+    }
+
+    private String[] serverArgs(Path config, int port, String redisUri, String name) {
+        List<String> args = new ArrayList<>(List.of("server", "--config", config.toString(), "--port",
+                String.valueOf(port), "--data", work.resolve("data-" + name + "-" + port).toString()));
+        if (redisUri != null) {
+            args.addAll(List.of("--redis", redisUri));
+        }
+        return args.toArray(String[]::new);
+    }
+
+    private List<LoadDriver.Route> connect(Setup setup, LoadDriver driver, List<String> senderServers,
+                                           List<String> receiverServers, List<Endpoint> endpoints) {
+        List<LoadDriver.Route> routes = new ArrayList<>();
+        for (int i = 0; i < options.pairs(); i++) {
+            String s = "s" + i;
+            String r = "r" + i;
+            Endpoint sender;
+            if (setup == Setup.BASELINE) {
+                endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink()));
+                sender = Endpoint.relay(s, senderServers.get(0), driver.sink());
+            } else {
+                Endpoint.Spartan receiver = Endpoint.spartanClient(r, receiverServers, work.resolve("keys/" + r), driver.sink());
+                Endpoint.Spartan spartan = Endpoint.spartanClient(s, senderServers, work.resolve("keys/" + s), driver.sink());
+                spartan.client().requestChat(r);
+                receiver.client().answerChat(s, true);
+                endpoints.add(receiver.endpoint());
+                sender = spartan.endpoint();
+            }
+            endpoints.add(sender);
+            routes.add(new LoadDriver.Route(sender, ChatKeys.toUser(r), 1, r));
+        }
+        if (setup != Setup.BASELINE) {
+            for (int g = 0; g < options.groups(); g++) {
+                List<ChatClient> members = new ArrayList<>();
+                Endpoint first = null;
+                for (int m = 0; m < 4; m++) {
+                    String user = "g" + g + "m" + m;
+                    Endpoint.Spartan e = Endpoint.spartanClient(user, m == 0 ? senderServers : receiverServers,
+                            work.resolve("keys/" + user), driver.sink());
+                    endpoints.add(e.endpoint());
+                    members.add(e.client());
+                    if (m == 0) {
+                        first = e.endpoint();
+                    }
+                }
+                members.get(0).users(); // refresh membership now that every member has keys
+                routes.add(new LoadDriver.Route(first, ChatKeys.toGroup("g" + g), 3, "g" + g + "m1"));
+            }
+        }
+        return routes;
+    }
+
+    private Path writeConfig() throws IOException {
+        StringBuilder users = new StringBuilder();
+        StringBuilder groups = new StringBuilder();
+        for (int i = 0; i < options.pairs(); i++) {
+            users.append(i == 0 ? "" : ",").append("s").append(i).append(",r").append(i);
+        }
+        for (int g = 0; g < options.groups(); g++) {
+            groups.append(" g").append(g).append(": [");
+            for (int m = 0; m < 4; m++) {
+                users.append(",g").append(g).append("m").append(m);
+                groups.append(m == 0 ? "" : ",").append("g").append(g).append("m").append(m);
+            }
+            groups.append("]\n");
+        }
+        Path config = work.resolve("bench-config.yaml");
+        Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
+                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\n"
+                + "users: [" + users + "]\n" + (groups.length() > 0 ? "groups:\n" + groups : ""));
+        return config;
+    }
+
+    private void print(Setup setup, String mode, LoadDriver.Result r, double serverCpuSeconds) {
+        out.printf(Locale.ROOT, "%-10s %-32s delivered %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  "
+                        + "lost %d of %d%s%n",
+                setup.name().toLowerCase(Locale.ROOT), mode, r.deliveredPerSecond(),
+                r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0,
+                r.latency().getValueAtPercentile(99.9) / 1000.0, r.lost(), r.expected(),
+                Double.isNaN(serverCpuSeconds) ? ""
+                        : String.format(Locale.ROOT, "  server CPU %.2f cores", serverCpuSeconds));
+    }
+}

@@ -1,0 +1,130 @@
+package dev.spartan.bench;
+
+import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientListener;
+import dev.spartan.client.ClientOptions;
+import dev.spartan.client.Incoming;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SpartanGrpc;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** One simulated user of the benchmark: sends in order, reports what it receives. */
+interface Endpoint extends AutoCloseable {
+    interface Sink {
+        void received(String receiver, String text);
+    }
+
+    /** Queues a message; messages leave in order, one call at a time, as a real client sends them. */
+    void send(ChatRef to, String text);
+
+    @Override
+    void close();
+
+    /** A real Spartan client: login, end-to-end encryption, outbox, acks. */
+    static Endpoint spartan(String user, List<String> servers, Path keys, Sink sink) {
+        return spartanClient(user, servers, keys, sink).endpoint();
+    }
+
+    record Spartan(ChatClient client, Endpoint endpoint) {}
+
+    static Spartan spartanClient(String user, List<String> servers, Path keys, Sink sink) {
+        ChatClient client = new ChatClient(new ClientOptions(user, servers, keys), new ClientListener() {
+            @Override
+            public void message(Incoming m) {
+                sink.received(user, m.text());
+            }
+
+            @Override
+            public void chatRequested(String from) { }
+
+            @Override
+            public void chatAccepted(String by) { }
+
+            @Override
+            public void chatDeclined(String by) { }
+
+            @Override
+            public void groupChanged(Group group, boolean removed) { }
+
+            @Override
+            public void notice(String text) {
+                System.err.println("[" + user + "] " + text);
+            }
+        });
+        client.connect();
+        return new Spartan(client, new Endpoint() {
+            @Override
+            public void send(ChatRef to, String text) {
+                client.send(to, text);
+            }
+
+            @Override
+            public void close() {
+                client.close(1_000);
+            }
+
+            @Override
+            public String toString() {
+                return user;
+            }
+        });
+    }
+
+    /** A client of the transport baseline: the same calls, no login and plaintext bodies. */
+    static Endpoint relay(String user, String server, Sink sink) {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(server).usePlaintext().build();
+        Metadata headers = new Metadata();
+        headers.put(RelayServer.USER, user);
+        SpartanGrpc.SpartanStub async = SpartanGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        SpartanGrpc.SpartanBlockingStub blocking = SpartanGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        async.receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+            @Override
+            public void onNext(Event e) {
+                sink.received(user, e.getMessage().getSealed().getBody().toString(StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void onError(Throwable t) { }
+
+            @Override
+            public void onCompleted() { }
+        });
+        ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "relay-sender-" + user);
+            t.setDaemon(true);
+            return t;
+        });
+        return new Endpoint() {
+            @Override
+            public void send(ChatRef to, String text) {
+                sender.execute(() -> blocking.sendMsg(SendRequest.newBuilder()
+                        .setMessageId(UUID.randomUUID().toString()).setTo(to)
+                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFromUtf8(text))).build()));
+            }
+
+            @Override
+            public void close() {
+                sender.shutdownNow();
+                channel.shutdownNow();
+            }
+        };
+    }
+}

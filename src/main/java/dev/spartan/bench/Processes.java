@@ -1,0 +1,85 @@
+package dev.spartan.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Child processes of the bench: server nodes, the relay, redis-server. All die with the bench. */
+final class Processes implements AutoCloseable {
+    private final List<Process> children = new ArrayList<>();
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static Path ownJar() {
+        try {
+            return Path.of(Processes.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot find the spartan jar", e);
+        }
+    }
+
+    /** Starts {@code java -jar spartan.jar args...} and waits for the line that says it is ready. */
+    Process spartan(String readyLine, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", ownJar().toString()));
+        cmd.addAll(List.of(args));
+        return start(new ProcessBuilder(cmd), readyLine);
+    }
+
+    Process redis(int port) throws IOException {
+        return start(new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no"), "Ready to accept connections");
+    }
+
+    private Process start(ProcessBuilder builder, String readyLine) throws IOException {
+        Process p = builder.redirectErrorStream(true).start();
+        children.add(p);
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.contains(readyLine)) {
+                        ready.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                // child ended
+            }
+            ready.completeExceptionally(new IOException(builder.command() + " ended before it was ready"));
+        }, "child-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            ready.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("could not start " + builder.command() + ": " + e.getMessage(), e);
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        for (Process p : children) {
+            p.destroyForcibly();
+        }
+        for (Process p : children) {
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
