@@ -156,14 +156,17 @@ public final class Conversations {
                 return duplicate(request, before.getAsLong());
             }
             Group group = requireMember(me, name);
-            if (!Set.copyOf(group.getMembersList()).equals(request.getSealed().getWrappedKeysMap().keySet())) {
+            // Only members who have ever logged in have keys a sender can seal for; the others cannot be readers.
+            List<String> readers = group.getMembersList().stream()
+                    .filter(m -> m.equals(me) || store.keys(m).isPresent()).toList();
+            if (!Set.copyOf(readers).equals(request.getSealed().getWrappedKeysMap().keySet())) {
                 throw Errors.precondition("the members of " + name + " changed: encrypt for "
-                        + String.join(",", group.getMembersList()) + " and send again");
+                        + String.join(",", readers) + " and send again");
             }
             ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
             recent.append(chatKey, message);
             store.rememberSent(me, request.getMessageId(), message.getChatSeq());
-            for (String member : group.getMembersList()) {
+            for (String member : readers) {
                 if (!member.equals(me)) {
                     store.appendEvent(member, Event.newBuilder().setMessage(message).build());
                     toNotify.add(member);
