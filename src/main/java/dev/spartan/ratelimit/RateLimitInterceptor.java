@@ -148,8 +148,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
 
     private static StatusRuntimeException denial(Limit limit, Duration retryAfter) {
         RateLimitConfig cfg = limit.limiter().config();
-        String message = String.format(Locale.ROOT, "Rate limit reached: at most %d %s per %s; retry in %s",
-                cfg.maxCalls(), limit.policy(), human(cfg.window()), humanRoundedUp(retryAfter));
+        // "Rate limit reached (3 per 30s)": the client appends what it does about it (": message queued, ...").
+        String message = String.format(Locale.ROOT, "Rate limit reached (%d per %s)", cfg.maxCalls(), human(cfg.window()));
         RetryInfo retryInfo = RetryInfo.newBuilder()
                 .setRetryDelay(com.google.protobuf.Duration.newBuilder()
                         .setSeconds(retryAfter.getSeconds())
@@ -166,12 +166,6 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     /** "30s", or "1500ms" for windows that are not whole seconds. */
     private static String human(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-    }
-
-    /** Whole seconds, rounded up, so "retry in 1s" is never too early; at least 1s. */
-    private static String humanRoundedUp(Duration d) {
-        long seconds = Math.max(1, (d.toMillis() + 999) / 1000);
-        return seconds + "s";
     }
 
     /** gRPC-java generates {@code sendMsg} for the proto method {@code SendMsg}. */
