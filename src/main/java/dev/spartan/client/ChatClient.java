@@ -164,7 +164,12 @@ public final class ChatClient implements AutoCloseable {
 
     /** Decrypts one message; empty if it is a replay or does not decrypt (the user is warned of the latter). */
     private Optional<Incoming> open(ChatMessage m) {
-        if (seen.get(m.getSender() + "/" + m.getMessageId()) != null) {
+        return open(m, true);
+    }
+
+    /** @param dropRepeats false for history, which shows again on purpose what was already displayed */
+    private Optional<Incoming> open(ChatMessage m, boolean dropRepeats) {
+        if (dropRepeats && seen.get(m.getSender() + "/" + m.getMessageId()) != null) {
             return Optional.empty(); // a replayed or repeated id: drop silently
         }
         Optional<PublicIdentity> senderKeys = m.getSender().equals(user())
@@ -281,10 +286,23 @@ public final class ChatClient implements AutoCloseable {
         return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(wire).build();
     }
 
+    /** The recent messages of a chat not yet shown in this session (what opening a chat displays). */
     public List<Incoming> history(ChatRef chat) {
+        return history(chat, false);
+    }
+
+    /**
+     * @param again true to show again what this session has already displayed (an explicit /history). The server
+     *              leaves out what is unacknowledged (still on its way to us), so what was handled is acked first
+     *              and a message displayed a moment ago is not missing.
+     */
+    public List<Incoming> history(ChatRef chat, boolean again) {
+        if (again) {
+            flushAck();
+        }
         List<Incoming> out = new ArrayList<>();
         for (ChatMessage m : connection.stub().history(HistoryRequest.newBuilder().setChat(chat).build()).getMessagesList()) {
-            open(m).ifPresent(out::add);
+            open(m, !again).ifPresent(out::add);
         }
         return out;
     }

@@ -122,6 +122,7 @@ public final class SpartanServer implements AutoCloseable {
         if (server == null) {
             return;
         }
+        int port = server.getPort(); // getPort() throws once the server has terminated
         health.enterTerminalState();
         server.shutdown();
         hub.closeAll(Status.UNAVAILABLE.withDescription("server is shutting down"));
@@ -134,6 +135,6 @@ public final class SpartanServer implements AutoCloseable {
         }
         delivery.shutdown();
         backend.close();
-        log.info("Spartan server on port {} stopped", server.getPort());
+        log.info("Spartan server on port {} stopped", port);
     }
 }

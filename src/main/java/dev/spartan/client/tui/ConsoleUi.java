@@ -185,7 +185,7 @@ public final class ConsoleUi implements ClientListener {
     private void showHistory(ChatRef chat, boolean evenIfEmpty) {
         List<Incoming> recent;
         try {
-            recent = client.history(chat);
+            recent = client.history(chat, evenIfEmpty); // evenIfEmpty: an explicit /history shows it all again
         } catch (StatusRuntimeException e) {
             if (evenIfEmpty) {
                 print(SPARTAN + e.getStatus().getDescription());

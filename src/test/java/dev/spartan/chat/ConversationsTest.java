@@ -1,0 +1,305 @@
+package dev.spartan.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.SpartanConfig;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatState;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.server.DeliveryHub;
+import dev.spartan.store.EmbeddedStore;
+import dev.spartan.store.PairState;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The conversation rules against the real store, cache and hub; sealed content is dummy bytes of the right shape. */
+class ConversationsTest {
+    private final AtomicInteger fill = new AtomicInteger();
+
+    SpartanConfig config;
+    EmbeddedStore store;
+    RecentMessages recent;
+    Conversations conversations;
+
+    @BeforeEach
+    void setUp() {
+        config = ConfigLoader.load(Path.of("config.yaml"));
+        store = EmbeddedStore.inMemory();
+        recent = new RecentMessages(store, config.recentMessagesPerChat(), config.cachedConversations());
+        conversations = new Conversations(config, new Directory(config, store), store, recent, new DeliveryHub(),
+                Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    private static PublicKeys keys(int seed) {
+        byte[] s = new byte[32];
+        byte[] a = new byte[32];
+        Arrays.fill(s, (byte) seed);
+        Arrays.fill(a, (byte) (seed + 100));
+        return PublicKeys.newBuilder().setSigningKey(ByteString.copyFrom(s)).setAgreementKey(ByteString.copyFrom(a)).build();
+    }
+
+    private SendRequest request(String id, ChatRef to, String text, String... readers) {
+        byte[] salt = new byte[32];
+        Arrays.fill(salt, (byte) fill.incrementAndGet());
+        Sealed.Builder sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(salt))
+                .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8));
+        for (String r : readers) {
+            sealed.putWrappedKeys(r, ByteString.copyFrom(new byte[48]));
+        }
+        return SendRequest.newBuilder().setMessageId(id).setTo(to).setSealed(sealed).build();
+    }
+
+    private SendAck dm(String from, String to, String text) {
+        return conversations.send(from, request(UUID.randomUUID().toString(), ChatKeys.toUser(to), text, from, to));
+    }
+
+    private List<Event> inbox(String user) {
+        return store.eventsAfter(user, 0, 1000);
+    }
+
+    private static String text(ChatMessage m) {
+        return m.getSealed().getBody().toStringUtf8();
+    }
+
+    private static void assertStatus(ThrowingCallable call, Status.Code code, String fragment) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(code);
+                    assertThat(e.getStatus().getDescription()).contains(fragment);
+                });
+    }
+
+    private void acceptedChat(String a, String b) {
+        conversations.request(a, b);
+        assertThat(conversations.answer(b, a, true).getStatus()).isEqualTo(ChatState.Status.ACCEPTED);
+    }
+
+    @Test
+    void requestIsPendingAndTheRequesteeIsTold() {
+        store.pinKeys("bob", keys(2));
+        ChatState state = conversations.request("alice", "bob");
+        assertThat(state.getStatus()).isEqualTo(ChatState.Status.PENDING);
+        assertThat(state.getPeer()).isEqualTo("bob");
+        assertThat(state.getPeerKeys()).isEqualTo(keys(2));
+        assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.pendingFrom("alice"));
+        assertThat(inbox("bob")).singleElement()
+                .satisfies(e -> assertThat(e.getChatRequested().getFrom()).isEqualTo("alice"));
+        assertThat(inbox("alice")).isEmpty();
+    }
+
+    @Test
+    void acceptReleasesHeldMessagesToTheAccepterInOrder() {
+        store.pinKeys("bob", keys(2));
+        conversations.request("alice", "bob");
+        SendAck first = dm("alice", "bob", "one");
+        dm("alice", "bob", "two");
+        dm("alice", "bob", "three");
+        assertThat(first.getHeld()).isTrue();
+        assertThat(inbox("bob")).noneMatch(Event::hasMessage);
+
+        ChatState state = conversations.answer("bob", "alice", true);
+
+        assertThat(state.getStatus()).isEqualTo(ChatState.Status.ACCEPTED);
+        assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.ACCEPTED);
+        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> text(e.getMessage()))
+                .containsExactly("one", "two", "three");
+        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> e.getMessage().getSender())
+                .containsOnly("alice");
+        assertThat(inbox("alice")).singleElement().satisfies(e -> {
+            assertThat(e.getChatAccepted().getBy()).isEqualTo("bob");
+            assertThat(e.getChatAccepted().getKeys()).isEqualTo(keys(2));
+        });
+        assertThat(store.held(PairState.pairKey("alice", "bob"))).isEmpty();
+        assertThat(dm("alice", "bob", "four").getHeld()).isFalse();
+        assertThat(inbox("bob")).filteredOn(Event::hasMessage).hasSize(4);
+    }
+
+    @Test
+    void declineResetsThePairAndTellsTheRequester() {
+        conversations.request("alice", "bob");
+        ChatState state = conversations.answer("bob", "alice", false);
+        assertThat(state.getStatus()).isEqualTo(ChatState.Status.DECLINED);
+        assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.NONE);
+        assertThat(inbox("alice")).singleElement()
+                .satisfies(e -> assertThat(e.getChatDeclined().getBy()).isEqualTo("bob"));
+        assertStatus(() -> dm("alice", "bob", "still there?"), Status.Code.FAILED_PRECONDITION, "request one first");
+    }
+
+    @Test
+    void answeringWithoutARequestIsRefused() {
+        assertStatus(() -> conversations.answer("bob", "alice", true), Status.Code.FAILED_PRECONDITION,
+                "alice has not asked to chat with you");
+    }
+
+    @Test
+    void sendWithoutARequestIsAPreconditionFailure() {
+        assertStatus(() -> dm("alice", "bob", "hi"), Status.Code.FAILED_PRECONDITION, "request one first");
+        assertThat(inbox("bob")).isEmpty();
+        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).isEmpty();
+    }
+
+    @Test
+    void theRequesteeMustAcceptBeforeSending() {
+        conversations.request("alice", "bob");
+        assertStatus(() -> dm("bob", "alice", "hi"), Status.Code.FAILED_PRECONDITION, "accept first");
+    }
+
+    @Test
+    void sendToSelfIsInvalid() {
+        assertStatus(() -> dm("alice", "alice", "me"), Status.Code.INVALID_ARGUMENT, "yourself");
+        assertStatus(() -> conversations.request("alice", "alice"), Status.Code.INVALID_ARGUMENT, "yourself");
+    }
+
+    @Test
+    void unknownUserIsNotFound() {
+        assertStatus(() -> dm("alice", "zed", "hi"), Status.Code.NOT_FOUND, "there is no user 'zed'");
+        assertStatus(() -> conversations.request("alice", "zed"), Status.Code.NOT_FOUND, "there is no user 'zed'");
+    }
+
+    @Test
+    void oversizedBodyIsInvalidAndNamesTheLimit() {
+        acceptedChat("alice", "bob");
+        String big = "x".repeat(config.maxMessageBytes() + 1);
+        assertStatus(() -> dm("alice", "bob", big), Status.Code.INVALID_ARGUMENT,
+                "the limit is " + config.maxMessageBytes() + " bytes");
+        assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void malformedSealedContentIsInvalid() {
+        acceptedChat("alice", "bob");
+        SendRequest ok = request("id-1", ChatKeys.toUser("bob"), "hi", "alice", "bob");
+        SendRequest shortSalt = ok.toBuilder().setSealed(ok.getSealed().toBuilder().setSalt(ByteString.copyFrom(new byte[31]))).build();
+        assertStatus(() -> conversations.send("alice", shortSalt), Status.Code.INVALID_ARGUMENT, "32 bytes");
+        SendRequest extraReader = request("id-2", ChatKeys.toUser("bob"), "hi", "alice", "bob", "eve");
+        assertStatus(() -> conversations.send("alice", extraReader), Status.Code.INVALID_ARGUMENT, "exactly");
+        SendRequest badId = request("not a uuid!", ChatKeys.toUser("bob"), "hi", "alice", "bob");
+        assertStatus(() -> conversations.send("alice", badId), Status.Code.INVALID_ARGUMENT, "message_id");
+    }
+
+    @Test
+    void duplicateMessageIdIsAcknowledgedButStoredOnce() {
+        acceptedChat("alice", "bob");
+        SendRequest req = request("dup-1", ChatKeys.toUser("bob"), "once", "alice", "bob");
+        SendAck first = conversations.send("alice", req);
+        SendAck again = conversations.send("alice", req);
+        assertThat(first.getDuplicate()).isFalse();
+        assertThat(again.getDuplicate()).isTrue();
+        assertThat(again.getChatSeq()).isEqualTo(first.getChatSeq());
+        assertThat(inbox("bob")).filteredOn(Event::hasMessage).hasSize(1);
+        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).extracting(ConversationsTest::text).containsExactly("once");
+        assertThat(store.history(ChatKeys.direct("alice", "bob"))).hasSize(1);
+        assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
+    }
+
+    @Test
+    void chatSeqCountsPerConversationFromOne() {
+        acceptedChat("alice", "bob");
+        acceptedChat("alice", "charlie");
+        assertThat(dm("alice", "bob", "a").getChatSeq()).isEqualTo(1);
+        assertThat(dm("bob", "alice", "b").getChatSeq()).isEqualTo(2);
+        assertThat(dm("alice", "charlie", "c").getChatSeq()).isEqualTo(1);
+        assertThat(dm("alice", "bob", "d").getChatSeq()).isEqualTo(3);
+        assertThat(dm("charlie", "alice", "e").getChatSeq()).isEqualTo(2);
+        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> e.getMessage().getChatSeq())
+                .containsExactly(1L, 3L);
+    }
+
+    @Test
+    void historyKeepsTheLastFivePerConversation() {
+        acceptedChat("alice", "bob");
+        for (int i = 1; i <= 7; i++) {
+            dm(i % 2 == 1 ? "alice" : "bob", i % 2 == 1 ? "bob" : "alice", "m" + i);
+        }
+        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).extracting(ConversationsTest::text)
+                .containsExactly("m3", "m4", "m5", "m6", "m7");
+        // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
+        assertThat(conversations.history("alice", ChatKeys.toUser("bob"))).extracting(ConversationsTest::text)
+                .containsExactly("m3", "m5", "m7");
+        store.ack("alice", Long.MAX_VALUE / 2);
+        assertThat(conversations.history("alice", ChatKeys.toUser("bob"))).extracting(ConversationsTest::text)
+                .containsExactly("m3", "m4", "m5", "m6", "m7");
+    }
+
+    @Test
+    void groupSendByANonMemberIsDenied() {
+        ChatRef group1 = ChatKeys.toGroup("group1");
+        assertStatus(() -> conversations.send("foo",
+                        request("g-1", group1, "sneaky", "alice", "bob", "charlie", "eve")),
+                Status.Code.PERMISSION_DENIED, "you are not a member of group1");
+        assertThat(inbox("alice")).isEmpty();
+        assertStatus(() -> conversations.send("alice", request("g-2", ChatKeys.toGroup("nogroup"), "x", "alice")),
+                Status.Code.NOT_FOUND, "there is no group 'nogroup'");
+    }
+
+    @Test
+    void groupSendReachesEveryOtherMember() {
+        for (String u : List.of("alice", "bob", "charlie", "eve")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        SendAck ack = conversations.send("alice",
+                request("g-1", ChatKeys.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
+        assertThat(ack.getChatSeq()).isEqualTo(1);
+        for (String u : List.of("bob", "charlie", "eve")) {
+            assertThat(inbox(u)).singleElement().satisfies(e -> {
+                assertThat(e.getMessage().getSender()).isEqualTo("alice");
+                assertThat(e.getMessage().getChat().getGroup()).isEqualTo("group1");
+            });
+        }
+        assertThat(inbox("alice")).isEmpty();
+        assertThat(conversations.send("bob",
+                request("g-2", ChatKeys.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve")).getChatSeq())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void groupMessageForTheWrongMembershipIsRefused() {
+        for (String u : List.of("alice", "bob", "charlie", "eve")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        assertStatus(() -> conversations.send("alice",
+                        request("g-1", ChatKeys.toGroup("group1"), "hi", "alice", "bob", "foo")),
+                Status.Code.FAILED_PRECONDITION, "encrypt for");
+    }
+
+    /**
+     * A client can only seal for members whose keys the server has (those who have logged in at least once): a
+     * group with a member who never logged in must still be usable, and that member gets nothing it cannot read.
+     */
+    @Test
+    void groupSendWorksWhileAMemberHasNeverLoggedIn() {
+        for (String u : List.of("alice", "bob", "charlie")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        SendAck ack = conversations.send("alice",
+                request("g-1", ChatKeys.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
+        assertThat(ack.getChatSeq()).isEqualTo(1);
+        assertThat(inbox("bob")).hasSize(1);
+        assertThat(inbox("charlie")).hasSize(1);
+        assertThat(inbox("eve")).isEmpty();
+    }
+}

@@ -1,0 +1,149 @@
+package dev.spartan.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final String BASE = String.join("\n",
+            "port: 3000",
+            "max_num_messages_per_user: 5",
+            "max_call_per_30_seconds_per_user: 3",
+            "users: [alice,bob,charlie]",
+            "groups:",
+            "  group1: [alice,bob]",
+            "");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String body) throws IOException {
+        Path f = dir.resolve("config.yaml");
+        Files.writeString(f, body);
+        return f;
+    }
+
+    @Test
+    void shippedConfigLoadsToItsExactValues() {
+        SpartanConfig c = ConfigLoader.load(Path.of("config.yaml"));
+        assertThat(c.port()).isEqualTo(3000);
+        assertThat(c.recentMessagesPerChat()).isEqualTo(5);
+        assertThat(c.rateLimitCount()).isEqualTo(3);
+        assertThat(c.rateLimitWindow()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.rateLimitText()).isEqualTo("3 per 30s");
+        assertThat(c.users()).containsExactly("alice", "bob", "charlie", "eve", "foo", "bar", "baz", "qux");
+        assertThat(c.groups().keySet()).containsExactly("group1", "group2");
+        assertThat(c.groups().get("group1")).containsExactly("alice", "bob", "charlie", "eve");
+        assertThat(c.groups().get("group2")).containsExactly("foo", "bar", "baz", "qux");
+        assertThat(c.redisUri()).isNull();
+        assertThat(c.rateLimitFailOpen()).isTrue();
+    }
+
+    @Test
+    void missingUsersNamesFileAndKey() throws IOException {
+        Path f = write("port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("'users'")
+                .hasMessageContaining("missing");
+    }
+
+    @Test
+    void nonNumericPortNamesFileAndKey() throws IOException {
+        Path f = write(BASE.replace("port: 3000", "port: abc"));
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("'port'")
+                .hasMessageContaining("abc");
+    }
+
+    @Test
+    void groupMemberWhoIsNotAUserIsNamed() throws IOException {
+        Path f = write(BASE.replace("group1: [alice,bob]", "group1: [alice,mallory]"));
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("groups.group1")
+                .hasMessageContaining("mallory")
+                .hasMessageContaining("not in users");
+    }
+
+    @Test
+    void duplicateUserIsNamed() throws IOException {
+        Path f = write(BASE.replace("users: [alice,bob,charlie]", "users: [alice,bob,alice]"));
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("'users'")
+                .hasMessageContaining("'alice' is listed twice");
+    }
+
+    @Test
+    void invalidYamlNamesTheFile() throws IOException {
+        Path f = write("port: 3000\nusers: [alice, bob\ngroups: {\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void missingFileIsReported() {
+        Path f = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(f + ": file not found");
+    }
+
+    @Test
+    void optionalRateLimitOverridesTheThirtySecondKey() throws IOException {
+        SpartanConfig c = ConfigLoader.load(write(BASE + "rate_limit: {max_calls: 15, window_seconds: 1}\n"));
+        assertThat(c.rateLimitCount()).isEqualTo(15);
+        assertThat(c.rateLimitWindow()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.rateLimitText()).isEqualTo("15 per 1s");
+        assertThat(c.rateLimitFailOpen()).isTrue();
+    }
+
+    @Test
+    void failModeClosed() throws IOException {
+        SpartanConfig c = ConfigLoader.load(write(BASE + "rate_limit:\n  fail_mode: closed\n"));
+        assertThat(c.rateLimitFailOpen()).isFalse();
+        assertThat(c.rateLimitCount()).isEqualTo(3);
+        assertThat(c.rateLimitWindow()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void badFailModeNamesTheNestedKey() throws IOException {
+        Path f = write(BASE + "rate_limit:\n  fail_mode: sometimes\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("rate_limit.fail_mode")
+                .hasMessageContaining("sometimes");
+    }
+
+    @Test
+    void redisUri() throws IOException {
+        SpartanConfig c = ConfigLoader.load(write(BASE + "redis: redis://127.0.0.1:6379\n"));
+        assertThat(c.redisUri()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(c.users()).isEqualTo(List.of("alice", "bob", "charlie"));
+    }
+
+    @Test
+    void redisThatIsNotAUriNamesTheKey() throws IOException {
+        Path f = write(BASE + "redis: localhost\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("'redis'");
+    }
+}

@@ -1,0 +1,185 @@
+package dev.spartan.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientListener;
+import dev.spartan.client.ClientOptions;
+import dev.spartan.client.Incoming;
+import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.SpartanConfig;
+import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.LoginProof;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.LoginRequest;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.store.EmbeddedStore;
+import dev.spartan.testing.Ports;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening and closing clients over and over must leave no stream registered and no thread behind. */
+class StreamLeakIT {
+    private static final int SLACK = 5;
+
+    @TempDir
+    Path dir;
+    SpartanServer server;
+    int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free());
+        server = new SpartanServer(config, Backends.embedded(EmbeddedStore.inMemory())).start();
+        port = server.port();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private static final ClientListener QUIET = new ClientListener() {
+        @Override
+        public void message(Incoming message) { }
+
+        @Override
+        public void chatRequested(String from) { }
+
+        @Override
+        public void chatAccepted(String by) { }
+
+        @Override
+        public void chatDeclined(String by) { }
+
+        @Override
+        public void groupChanged(Group group, boolean removed) { }
+
+        @Override
+        public void notice(String text) { }
+    };
+
+    private void cycle(String user) {
+        ChatClient client = new ChatClient(new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user)), QUIET);
+        try {
+            client.connect();
+            assertThat(server.hub().onlineHere()).contains(user);
+        } finally {
+            client.close();
+        }
+    }
+
+    private void awaitBackTo(int baseline) {
+        await().alias("no open streams and at most " + (baseline + SLACK) + " threads (baseline " + baseline + ")")
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    assertThat(server.hub().openStreams()).isZero();
+                    assertThat(Thread.activeCount()).isLessThanOrEqualTo(baseline + SLACK);
+                });
+    }
+
+    @Test
+    void hundredChatClientConnectCloseCyclesLeakNothing() {
+        cycle("alice"); // warm-up: shared gRPC resources, keys on disk, class loading
+        cycle("bob");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.hub().openStreams() == 0);
+        int baseline = Thread.activeCount();
+
+        for (int i = 0; i < 100; i++) {
+            cycle(i % 2 == 0 ? "alice" : "bob");
+        }
+
+        awaitBackTo(baseline);
+    }
+
+    @Test
+    void rawReceiveStreamCancelledByTheClientIsCleanedUp() throws Exception {
+        rawStreamCycle("charlie"); // warm-up
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.hub().openStreams() == 0);
+        int baseline = Thread.activeCount();
+
+        for (int i = 0; i < 20; i++) {
+            rawStreamCycle("charlie");
+        }
+
+        awaitBackTo(baseline);
+    }
+
+    /** Logs in by hand, opens ReceiveMsg, reads until caught up, then drops the channel mid-stream. */
+    private void rawStreamCycle(String user) throws Exception {
+        Identity id = Identity.loadOrCreate(dir.resolve("raw-" + user));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        try {
+            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user).build()).getNonce().toByteArray();
+            String token = auth.login(LoginRequest.newBuilder().setUser(user)
+                    .setNonce(ByteString.copyFrom(nonce))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(id, user, nonce)))
+                    .setKeys(PublicKeys.newBuilder()
+                            .setSigningKey(ByteString.copyFrom(id.publicIdentity().signingKey()))
+                            .setAgreementKey(ByteString.copyFrom(id.publicIdentity().agreementKey())))
+                    .build()).getSessionToken();
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+
+            CountDownLatch caughtUp = new CountDownLatch(1);
+            CompletableFuture<Status> ended = new CompletableFuture<>();
+            List<Event> events = new CopyOnWriteArrayList<>();
+            SpartanGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(Event e) {
+                            events.add(e);
+                            if (e.hasCaughtUp()) {
+                                caughtUp.countDown();
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(Status.OK);
+                        }
+                    });
+            assertThat(caughtUp.await(10, TimeUnit.SECONDS)).as("caught up").isTrue();
+            assertThat(server.hub().onlineHere()).containsExactly(user);
+            assertThat(ended).isNotDone(); // the stream is open and idle: mid-stream
+
+            channel.shutdownNow();
+
+            // gRPC reports a client's own shutdownNow to its observer as UNAVAILABLE ("Channel shutdownNow invoked").
+            assertThat(ended.get(10, TimeUnit.SECONDS).getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.hub().openStreams() == 0);
+            assertThat(events).last().matches(Event::hasCaughtUp);
+        } finally {
+            channel.shutdownNow();
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
