@@ -7,11 +7,15 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.ChatKeys;
 import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
@@ -19,6 +23,8 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -31,6 +37,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -146,6 +153,31 @@ class EndToEndEncryptionIT {
                     assertThat(e.getStatus().getDescription())
                             .contains("the keys of 'alice' do not match the ones registered at first login");
                 });
+        // A login proof is good once: replaying alice's signed answer to a used challenge is refused, and so is a
+        // valid signature presented with keys other than the ones it was made with.
+        Identity aliceId = WireSession.identity(keys().resolve("alice"));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+        try {
+            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
+            LoginRequest proof = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(aliceId, "alice", nonce)))
+                    .setKeys(WireSession.wire(aliceId)).build();
+            assertThat(auth.login(proof).getSessionToken()).isNotEmpty();
+            assertThatThrownBy(() -> auth.login(proof)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(e.getStatus().getDescription()).contains("challenge is unknown, used or expired");
+            });
+            byte[] nonce2 = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
+            LoginRequest mismatched = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce2))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(Identity.generate(), "alice", nonce2)))
+                    .setKeys(WireSession.wire(aliceId)).build();
+            assertThatThrownBy(() -> auth.login(mismatched)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+            channel.shutdownNow();
+        }
+
         // The original keys still work.
         try (WireSession again = WireSession.login("alice", keys().resolve("alice"), server.port())) {
             assertThat(again.loginResponse().getUsersList()).contains("alice", "bob");
