@@ -8,6 +8,8 @@ import dev.spartan.chat.ChatKeys;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.ClientProcess;
@@ -17,6 +19,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -177,6 +180,38 @@ class GroupChatIT {
             }
             // The backlog is shown as ordinary lines once she is connected, not before the banner.
             assertThat(connected).isLessThan(one);
+        }
+    }
+
+    @Test
+    void aGroupMessageForAMemberWithoutKeysIsRefusedWithTheRealReason() throws Exception {
+        try (ClientProcess alice = client("alice")) {
+            alice.out().awaitRaw(ENTER_USER);
+            alice.type("group1");
+            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            // Nobody else has ever logged in: there is no key to encrypt for.
+            alice.type("anyone there?");
+            alice.awaitLine("[Spartan] Message not sent: bob has never logged in, so has no keys yet:"
+                    + " nothing can be encrypted for them in group1 until they do");
+            assertThat(alice.out().lines()).noneMatch(l -> l.contains("members of group1 changed"));
+
+            for (String m : List.of("charlie", "eve")) {
+                WireSession.login(m, keys().resolve(m), server.port()).close();
+            }
+            try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+                alice.type("now it works");
+                byte[] aliceKey = bob.agreementKeyOf("alice");
+                Iterator<Event> events = bob.stub().receiveMsg(ReceiveRequest.getDefaultInstance());
+                List<String> received = new ArrayList<>();
+                while (received.isEmpty() && events.hasNext()) {
+                    Event e = events.next();
+                    if (e.hasMessage()) {
+                        received.add(WireSession.open(bob.identity(), "bob", aliceKey, e.getMessage()));
+                    }
+                }
+                // The refused message never reached the server; the next one did, readable by bob.
+                assertThat(received).containsExactly("now it works");
+            }
         }
     }
 
