@@ -262,13 +262,21 @@ public final class ChatClient implements AutoCloseable {
                         "you are not a member of " + p.to().getGroup()));
             }
             for (String member : g.getMembersList()) {
+                if (member.equals(user())) {
+                    continue;
+                }
+                Optional<PublicIdentity> k = keys.trusted(member); // may fetch, and so notice a changed key
                 if (keys.hasChanged(member)) {
                     throw new Outbox.NotReady(member + "'s key changed: group messages are on hold until /trust "
                             + member);
                 }
-                if (!member.equals(user())) {
-                    keys.trusted(member).ifPresent(k -> readers.put(member, k.agreementKey()));
+                if (k.isEmpty()) {
+                    // Skipping them would only make the server refuse the message as "members changed".
+                    throw new StatusRuntimeException(Status.FAILED_PRECONDITION.withDescription(member
+                            + " has never logged in, so has no keys yet: nothing can be encrypted for them in "
+                            + g.getName() + " until they do"));
                 }
+                readers.put(member, k.get().agreementKey());
             }
         } else {
             String peer = p.to().getUser();

@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class ConsoleUi implements ClientListener {
     private final Terminal terminal;
     private final LineReader reader;
     private final Deque<String> requests = new ArrayDeque<>();
+    /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
+    private final List<String> early = new ArrayList<>();
     private ChatClient client;
     private String me;
     private Mode mode = Mode.CHOOSING;
@@ -79,6 +82,8 @@ public final class ConsoleUi implements ClientListener {
                 .collect(Collectors.joining(",")));
         synchronized (this) {
             started = true;
+            early.forEach(this::print);
+            early.clear();
             if (!requests.isEmpty()) {
                 mode = Mode.ANSWERING;
             }
@@ -318,9 +323,20 @@ public final class ConsoleUi implements ClientListener {
 
     // ---- events from the client core ----
 
+    /** Output from the client core: held back until the banner is printed, so a backlog shows after it. */
+    private void show(String text) {
+        synchronized (this) {
+            if (!started) {
+                early.add(text);
+                return;
+            }
+        }
+        print(text);
+    }
+
     @Override
     public void message(Incoming message) {
-        print(format(message));
+        show(format(message));
     }
 
     @Override
@@ -348,7 +364,7 @@ public final class ConsoleUi implements ClientListener {
 
     @Override
     public void chatAccepted(String by) {
-        print(SPARTAN + by + " accepted your chat request.");
+        show(SPARTAN + by + " accepted your chat request.");
     }
 
     @Override
@@ -361,7 +377,7 @@ public final class ConsoleUi implements ClientListener {
                 mode = requests.isEmpty() ? Mode.CHOOSING : Mode.ANSWERING;
             }
         }
-        print(SPARTAN + by + " declined to chat with you.");
+        show(SPARTAN + by + " declined to chat with you.");
         if (back) {
             setPrompt();
         }
@@ -370,13 +386,13 @@ public final class ConsoleUi implements ClientListener {
     @Override
     public void groupChanged(Group group, boolean removed) {
         if (!removed) {
-            print(SPARTAN + "Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".");
+            show(SPARTAN + "Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".");
         }
     }
 
     @Override
     public void notice(String text) {
-        print(SPARTAN + text);
+        show(SPARTAN + text);
     }
 
     @Override

@@ -1,0 +1,391 @@
+package dev.spartan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.LoginRequest;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.WireSession;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The end-to-end encryption as a user and an attacker see it: a real server process, real client processes, and for
+ * the attacks a real gRPC session from the test JVM that sends what no honest client would.
+ */
+class EndToEndEncryptionIT {
+    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
+    private static final String RATE = "1000/1";
+    private static final String INTEGRITY_WARNING =
+            "[Spartan] WARNING: a message from alice failed its integrity check";
+    private static final Pattern SAFETY = Pattern.compile(
+            "\\[Spartan\\] Safety number with (\\w+): ((?:\\d{5} ){11}\\d{5}) \\(compare .*\\)");
+
+    @TempDir
+    Path dir;
+    ServerProcess server;
+
+    @BeforeEach
+    void startServer() {
+        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", RATE);
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private Path keys() {
+        return dir.resolve("keys");
+    }
+
+    private ClientProcess client(String user) {
+        return new ClientProcess(user, keys(), server.port());
+    }
+
+    /** alice asks bob, bob accepts: both are then chatting with each other. */
+    private static void openChat(ClientProcess alice, ClientProcess bob) {
+        alice.out().awaitRaw(ENTER_USER);
+        bob.out().awaitRaw(ENTER_USER);
+        alice.type("bob");
+        alice.awaitLine("[Spartan] You are now ready to chat with bob.");
+        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+        bob.type("yes");
+        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+        alice.awaitLine("[Spartan] bob accepted your chat request.");
+    }
+
+    @Test
+    void theServerNeverSeesOrStoresThePlaintext() throws Exception {
+        String secret = "zebra-7f3a secret café";
+        String reply = "okapi-91c2 réponse naïve";
+        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
+            openChat(alice, bob);
+            alice.type(secret);
+            bob.awaitLine("[alice] " + secret);
+            bob.type(reply);
+            alice.awaitLine("[bob] " + reply);
+            // Quitting flushes the outbox and the acks, so the server has settled.
+            assertThat(alice.quit()).isZero();
+            assertThat(bob.quit()).isZero();
+        }
+
+        // What the server relays and keeps: log in as bob (his own key directory) and fetch the chat.
+        List<ChatMessage> history;
+        byte[] aliceKey;
+        try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+            history = bob.history(ChatKeys.toUser("alice"));
+            aliceKey = bob.agreementKeyOf("alice");
+        }
+        ChatMessage fromAlice = history.stream().filter(m -> m.getSender().equals("alice")).findFirst().orElseThrow();
+        byte[] body = fromAlice.getSealed().getBody().toByteArray();
+        assertThat(indexOf(body, secret.getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+        assertThat(fromAlice.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob");
+        Identity bobId = WireSession.identity(keys().resolve("bob"));
+        assertThat(WireSession.open(bobId, "bob", aliceKey, fromAlice)).isEqualTo(secret);
+
+        // Every byte the server wrote: its store, its log, its config. None holds either plaintext, although the
+        // store demonstrably holds the ciphertext (so the scan looks at the right bytes).
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(server.dataDir())) {
+            walk.filter(Files::isRegularFile).forEach(files::add);
+        }
+        files.add(server.logFile());
+        assertThat(files).anyMatch(f -> f.getFileName().toString().endsWith(".mv"));
+        boolean ciphertextStored = false;
+        for (Path f : files) {
+            byte[] bytes = Files.readAllBytes(f);
+            for (String plain : List.of(secret, reply, "zebra-7f3a", "okapi-91c2")) {
+                assertThat(indexOf(bytes, plain.getBytes(StandardCharsets.UTF_8)))
+                        .as("%s must not contain \"%s\"", f, plain).isEqualTo(-1);
+            }
+            ciphertextStored |= indexOf(bytes, body) >= 0;
+        }
+        assertThat(ciphertextStored).as("the store holds alice's sealed body").isTrue();
+    }
+
+    @Test
+    void loginWithOtherKeysThanThePinnedOnesIsRefused() {
+        // alice's first login pins her keys.
+        try (WireSession first = WireSession.login("alice", keys().resolve("alice"), server.port())) {
+            assertThat(first.loginResponse().getSessionToken()).isNotEmpty();
+        }
+        assertThatThrownBy(() -> WireSession.login("alice", Identity.generate(), server.port()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                    assertThat(e.getStatus().getDescription())
+                            .contains("the keys of 'alice' do not match the ones registered at first login");
+                });
+        // A login proof is good once: replaying alice's signed answer to a used challenge is refused, and so is a
+        // valid signature presented with keys other than the ones it was made with.
+        Identity aliceId = WireSession.identity(keys().resolve("alice"));
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+        try {
+            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
+            LoginRequest proof = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(aliceId, "alice", nonce)))
+                    .setKeys(WireSession.wire(aliceId)).build();
+            assertThat(auth.login(proof).getSessionToken()).isNotEmpty();
+            assertThatThrownBy(() -> auth.login(proof)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(e.getStatus().getDescription()).contains("challenge is unknown, used or expired");
+            });
+            byte[] nonce2 = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
+            LoginRequest mismatched = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce2))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(Identity.generate(), "alice", nonce2)))
+                    .setKeys(WireSession.wire(aliceId)).build();
+            assertThatThrownBy(() -> auth.login(mismatched)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        } finally {
+            channel.shutdownNow();
+        }
+
+        // The original keys still work.
+        try (WireSession again = WireSession.login("alice", keys().resolve("alice"), server.port())) {
+            assertThat(again.loginResponse().getUsersList()).contains("alice", "bob");
+        }
+
+        try (ClientProcess impostor = new ClientProcess("alice", dir.resolve("other-keys"), server.port())) {
+            assertThat(impostor.awaitExit()).isEqualTo(1);
+            assertThat(impostor.out().lines())
+                    .anyMatch(l -> l.startsWith("[Spartan] Login refused: the keys of 'alice' do not match"))
+                    .noneMatch(l -> l.startsWith("[Spartan] Connected to Spartan Server"));
+        }
+    }
+
+    /** alice is the test JVM (with her own key directory), bob a real client that accepted her request. */
+    private WireSession aliceOnTheWireChattingWith(ClientProcess bob) {
+        bob.out().awaitRaw(ENTER_USER);
+        WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
+        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+        bob.type("yes");
+        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+        return alice;
+    }
+
+    private static Map<String, byte[]> readers(WireSession alice, String... others) {
+        Map<String, byte[]> readers = new java.util.HashMap<>();
+        for (String o : others) {
+            readers.put(o, alice.agreementKeyOf(o));
+        }
+        return readers;
+    }
+
+    private static Sealed flipBit(Sealed s, int byteIndex) {
+        byte[] body = s.getBody().toByteArray();
+        body[byteIndex] ^= 0x01;
+        return s.toBuilder().setBody(ByteString.copyFrom(body)).build();
+    }
+
+    private static void awaitCount(ClientProcess c, String prefix, long n) {
+        await().alias(prefix + " x" + n + ":\n" + c.out().dump()).atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> c.out().lines().stream().filter(l -> l.startsWith(prefix)).count() == n);
+    }
+
+    @Test
+    void aTamperedMessageIsReportedAndTheChatGoesOn() throws Exception {
+        try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
+            ChatRef toBob = ChatKeys.toUser("bob");
+            Map<String, byte[]> readers = readers(alice, "bob");
+
+            SendRequest honest = alice.message(toBob, "tampered text", readers);
+            SendRequest tampered = honest.toBuilder().setSealed(flipBit(honest.getSealed(), 3)).build();
+            SendAck ack = alice.send(tampered);
+            assertThat(ack.getHeld()).isFalse();
+            assertThat(ack.getDuplicate()).isFalse();
+            awaitCount(bob, INTEGRITY_WARNING, 1);
+
+            // A corrupted wrapped key for bob is caught too.
+            SendRequest second = alice.message(toBob, "tampered key", readers);
+            byte[] w = second.getSealed().getWrappedKeysOrThrow("bob").toByteArray();
+            w[0] ^= (byte) 0x80;
+            alice.send(second.toBuilder().setSealed(second.getSealed().toBuilder()
+                    .putWrappedKeys("bob", ByteString.copyFrom(w))).build());
+            awaitCount(bob, INTEGRITY_WARNING, 2);
+
+            alice.send(alice.message(toBob, "still here", readers));
+            int warning = bob.out().lines().indexOf(bob.out().lines().stream()
+                    .filter(l -> l.startsWith(INTEGRITY_WARNING)).findFirst().orElseThrow());
+            int after = bob.awaitLine("[alice] still here");
+            assertThat(warning).isLessThan(after);
+            assertThat(bob.out().lines()).noneMatch(l -> l.contains("tampered text") || l.contains("tampered key"));
+            assertThat(bob.isAlive()).isTrue();
+
+            // bob's client still works both ways: his reply reaches alice and opens with her key.
+            bob.type("and you?");
+            byte[] bobKey = alice.agreementKeyOf("bob");
+            Iterator<Event> events = alice.stub().receiveMsg(ReceiveRequest.getDefaultInstance());
+            String replyText = null;
+            while (replyText == null && events.hasNext()) {
+                Event e = events.next();
+                if (e.hasMessage() && e.getMessage().getSender().equals("bob")) {
+                    replyText = WireSession.open(alice.identity(), "alice", bobKey, e.getMessage());
+                }
+            }
+            assertThat(replyText).isEqualTo("and you?");
+        }
+    }
+
+    @Test
+    void aReplayIsStoredOnceAndAMovedCiphertextDoesNotOpen() throws Exception {
+        try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
+            ChatRef toBob = ChatKeys.toUser("bob");
+            Map<String, byte[]> readers = readers(alice, "bob");
+
+            SendRequest once = alice.message(toBob, "only once", readers);
+            SendAck first = alice.send(once);
+            SendAck replay = alice.send(once);
+            assertThat(first.getDuplicate()).isFalse();
+            assertThat(replay.getDuplicate()).isTrue();
+            assertThat(replay.getChatSeq()).isEqualTo(first.getChatSeq());
+
+            // The same ciphertext under another message id: the id is authenticated, so it does not open.
+            String otherId = UUID.randomUUID().toString();
+            alice.send(once.toBuilder().setMessageId(otherId).build());
+            awaitCount(bob, INTEGRITY_WARNING, 1);
+
+            // Sealed for another conversation (group1), relabelled as a 1:1 message to bob: does not open either.
+            String id = UUID.randomUUID().toString();
+            Sealed forGroup = alice.seal("#group1", id, "meant for group1", readers);
+            alice.send(SendRequest.newBuilder().setMessageId(id).setTo(toBob).setSealed(forGroup).build());
+            awaitCount(bob, INTEGRITY_WARNING, 2);
+
+            alice.send(alice.message(toBob, "marker", readers));
+            bob.awaitLine("[alice] marker");
+            assertThat(bob.out().count("[alice] only once")).isEqualTo(1);
+            assertThat(bob.out().lines()).noneMatch(l -> l.contains("meant for group1"));
+
+            // The server kept one copy of the replayed message.
+            assertThat(alice.history(toBob)).filteredOn(m -> m.getMessageId().equals(once.getMessageId())).hasSize(1);
+        }
+    }
+
+    private static String safetyNumber(ClientProcess c, String peer, int occurrence) {
+        await().alias("safety number x" + occurrence + ":\n" + c.out().dump()).atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> safetyNumbers(c, peer).size() >= occurrence);
+        return safetyNumbers(c, peer).get(occurrence - 1);
+    }
+
+    private static List<String> safetyNumbers(ClientProcess c, String peer) {
+        List<String> out = new ArrayList<>();
+        for (String l : c.out().lines()) {
+            Matcher m = SAFETY.matcher(l);
+            if (m.matches() && m.group(1).equals(peer)) {
+                out.add(m.group(2));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aChangedKeyHoldsMessagesUntilTrustedAndChangesTheSafetyNumber() throws IOException {
+        String before;
+        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
+            openChat(alice, bob);
+            alice.type("hello old bob");
+            bob.awaitLine("[alice] hello old bob");
+            alice.type("/verify bob");
+            bob.type("/verify alice");
+            before = safetyNumber(alice, "bob", 1);
+            assertThat(safetyNumber(bob, "alice", 1)).isEqualTo(before);
+            assertThat(before).isEqualTo(SafetyNumber.of(
+                    "alice", WireSession.identity(keys().resolve("alice")).publicIdentity(),
+                    "bob", WireSession.identity(keys().resolve("bob")).publicIdentity()));
+            assertThat(alice.quit()).isZero();
+            assertThat(bob.quit()).isZero();
+        }
+
+        // A new server (fresh store, same port), and bob with a new identity: to alice it looks exactly like a
+        // server handing out someone else's key for bob.
+        int port = server.port();
+        server.terminate();
+        server = new ServerProcess(dir.resolve("server2"), ServerProcess.defaultConfig(), port, "--rate-limit", RATE);
+        Path newKeys = dir.resolve("keys2");
+        try (ClientProcess bob = new ClientProcess("bob", newKeys, port); ClientProcess alice = client("alice")) {
+            bob.out().awaitRaw(ENTER_USER);
+            alice.out().awaitRaw(ENTER_USER);
+            alice.type("bob");
+            alice.awaitLine("[Spartan] You are now ready to chat with bob.");
+            alice.out().awaitLine("[Spartan] WARNING: bob's identity key has changed. Messages to bob are on hold."
+                    + " Compare safety numbers with /verify bob, then accept the new key with /trust bob.");
+            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+            bob.type("yes");
+            bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+            alice.awaitLine("[Spartan] bob accepted your chat request.");
+
+            alice.type("are you really bob?");
+            alice.awaitLine("[Spartan] Messages to bob are on hold: their key changed (see /verify bob).");
+            alice.type("/verify bob");
+            bob.type("/verify alice");
+            String after = safetyNumber(alice, "bob", 1);
+            assertThat(after).isNotEqualTo(before);
+            assertThat(safetyNumber(bob, "alice", 1)).isEqualTo(after);
+            // Nothing reached bob while the key was not trusted.
+            assertThat(bob.out().lines()).noneMatch(l -> l.contains("are you really bob?"));
+
+            alice.type("/trust bob");
+            alice.awaitLine("[Spartan] You now trust bob's new key. Held messages will be sent.");
+            bob.awaitLine("[alice] are you really bob?");
+            assertThat(bob.out().count("[alice] are you really bob?")).isEqualTo(1);
+            bob.type("yes, new phone");
+            alice.awaitLine("[bob] yes, new phone");
+            // The new key is pinned now: a second /trust has nothing to do.
+            alice.type("/trust bob");
+            alice.awaitLine("[Spartan] bob's key has not changed; nothing to trust.");
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,293 @@
+package dev.spartan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.TamperedMessageException;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.WireSession;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Group chats through the real jar: one server process, one client process per member. */
+class GroupChatIT {
+    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
+    private static final List<String> GROUP1 = List.of("alice", "bob", "charlie", "eve");
+
+    @TempDir
+    Path dir;
+    ServerProcess server;
+
+    @BeforeEach
+    void startServer() {
+        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", "1000/1");
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private Path keys() {
+        return dir.resolve("keys");
+    }
+
+    private ClientProcess client(String user) {
+        return new ClientProcess(user, keys(), server.port());
+    }
+
+    private static void closeAll(List<ClientProcess> clients) {
+        clients.forEach(ClientProcess::close);
+    }
+
+    @Test
+    void everyMemberGetsEveryOtherMembersMessagesOnceAndInOrder() {
+        List<ClientProcess> members = new ArrayList<>();
+        try (ClientProcess foo = client("foo")) {
+            for (String m : GROUP1) {
+                members.add(client(m));
+            }
+            for (ClientProcess c : members) {
+                c.out().awaitRaw(ENTER_USER);
+                c.type("group1");
+            }
+            for (ClientProcess c : members) {
+                c.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            }
+            foo.out().awaitRaw(ENTER_USER);
+            foo.type("group2");
+            foo.awaitLine("[Spartan] You are now ready to chat in group2 (foo,bar,baz,qux).");
+
+            for (int i = 1; i <= 3; i++) {
+                for (int k = 0; k < GROUP1.size(); k++) {
+                    members.get(k).type(GROUP1.get(k) + "-" + i);
+                }
+            }
+            for (int r = 0; r < GROUP1.size(); r++) {
+                ClientProcess reader = members.get(r);
+                for (String sender : GROUP1) {
+                    if (sender.equals(GROUP1.get(r))) {
+                        continue;
+                    }
+                    int one = reader.awaitLine("[group1] [" + sender + "] " + sender + "-1");
+                    int two = reader.awaitLine("[group1] [" + sender + "] " + sender + "-2");
+                    int three = reader.awaitLine("[group1] [" + sender + "] " + sender + "-3");
+                    assertThat(one).isLessThan(two);
+                    assertThat(two).isLessThan(three);
+                }
+            }
+            for (int r = 0; r < GROUP1.size(); r++) {
+                ClientProcess reader = members.get(r);
+                String me = GROUP1.get(r);
+                List<String> groupLines = reader.out().lines().stream().filter(l -> l.startsWith("[group1] ")).toList();
+                // 3 from each of the other three, each once; never one's own message echoed back.
+                assertThat(groupLines).as(me).hasSize(9).doesNotHaveDuplicates()
+                        .noneMatch(l -> l.startsWith("[group1] [" + me + "] "));
+                assertThat(reader.out().lines()).as(me).noneMatch(l -> l.contains("WARNING"));
+            }
+            // Everything has arrived everywhere; foo, outside group1, got none of it.
+            assertThat(foo.out().lines()).noneMatch(l -> l.contains("group1") && !l.contains("ready to chat"))
+                    .noneMatch(l -> l.matches(".*(alice|bob|charlie|eve)-\\d.*"));
+        } finally {
+            closeAll(members);
+        }
+    }
+
+    @Test
+    void aNonMemberCanNeitherOpenNorSendToTheGroup() {
+        try (ClientProcess foo = client("foo")) {
+            foo.out().awaitRaw(ENTER_USER);
+            foo.type("/group group1");
+            foo.awaitLine("[Spartan] You are not a member of a group named 'group1'.");
+            foo.type("group1");
+            foo.awaitLine("[Spartan] there is no user 'group1'");
+            assertThat(foo.quit()).isZero();
+        }
+
+        // At the protocol level: foo seals a well-formed message for all of group1 and sends it anyway.
+        try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
+             WireSession foo = WireSession.login("foo", keys().resolve("foo"), server.port())) {
+            Map<String, byte[]> readers = new java.util.HashMap<>();
+            readers.put("alice", alice.agreementKeyOf("alice"));
+            for (String m : List.of("bob", "charlie", "eve")) {
+                readers.put(m, WireSession.identity(keys().resolve(m)).publicIdentity().agreementKey());
+            }
+            String id = UUID.randomUUID().toString();
+            Sealed sealed = foo.seal("#group1", id, "let me in", readers);
+            // Exactly the members as readers, so only membership can be the reason for a refusal.
+            Sealed membersOnly = sealed.toBuilder().removeWrappedKeys("foo").build();
+            SendRequest send = SendRequest.newBuilder().setMessageId(id).setTo(ChatKeys.toGroup("group1"))
+                    .setSealed(membersOnly).build();
+            assertThatThrownBy(() -> foo.send(send)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+            assertThatThrownBy(() -> foo.history(ChatKeys.toGroup("group1"))).isInstanceOfSatisfying(
+                    StatusRuntimeException.class,
+                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+            assertThat(alice.history(ChatKeys.toGroup("group1"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aMemberWhoWasOfflineGetsTheGroupMessagesInOrderWhenBack() {
+        try (ClientProcess eve = client("eve")) {
+            eve.out().awaitRaw(ENTER_USER);
+            assertThat(eve.quit()).isZero();
+        }
+        // bob and charlie only need keys on the server: log them in once from here.
+        for (String m : List.of("bob", "charlie")) {
+            WireSession.login(m, keys().resolve(m), server.port()).close();
+        }
+        try (ClientProcess alice = client("alice")) {
+            alice.out().awaitRaw(ENTER_USER);
+            alice.type("group1");
+            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            alice.type("while you were out 1");
+            alice.type("while you were out 2");
+            alice.type("while you were out 3");
+            alice.type("/quit"); // flushes the outbox before leaving
+            assertThat(alice.awaitExit()).isZero();
+            assertThat(alice.out().lines()).noneMatch(l -> l.startsWith("[Spartan] Message not sent"));
+        }
+        try (ClientProcess eve = client("eve")) {
+            int connected = eve.awaitLine("[Spartan] Connected to Spartan Server at port " + server.port() + ".");
+            int one = eve.awaitLine("[group1] [alice] while you were out 1");
+            int two = eve.awaitLine("[group1] [alice] while you were out 2");
+            int three = eve.awaitLine("[group1] [alice] while you were out 3");
+            assertThat(one).isLessThan(two);
+            assertThat(two).isLessThan(three);
+            assertThat(eve.out().lines().subList(0, one)).doesNotContain("[Spartan] Recent messages in group1:");
+            for (int i = 1; i <= 3; i++) {
+                assertThat(eve.out().count("[group1] [alice] while you were out " + i)).isEqualTo(1);
+            }
+            // The backlog is shown as ordinary lines once she is connected, not before the banner.
+            assertThat(connected).isLessThan(one);
+        }
+    }
+
+    @Test
+    void aGroupMessageForAMemberWithoutKeysIsRefusedWithTheRealReason() throws Exception {
+        try (ClientProcess alice = client("alice")) {
+            alice.out().awaitRaw(ENTER_USER);
+            alice.type("group1");
+            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            // Nobody else has ever logged in: there is no key to encrypt for.
+            alice.type("anyone there?");
+            alice.awaitLine("[Spartan] Message not sent: bob has never logged in, so has no keys yet:"
+                    + " nothing can be encrypted for them in group1 until they do");
+            assertThat(alice.out().lines()).noneMatch(l -> l.contains("members of group1 changed"));
+
+            for (String m : List.of("charlie", "eve")) {
+                WireSession.login(m, keys().resolve(m), server.port()).close();
+            }
+            try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+                alice.type("now it works");
+                byte[] aliceKey = bob.agreementKeyOf("alice");
+                Iterator<Event> events = bob.stub().receiveMsg(ReceiveRequest.getDefaultInstance());
+                List<String> received = new ArrayList<>();
+                while (received.isEmpty() && events.hasNext()) {
+                    Event e = events.next();
+                    if (e.hasMessage()) {
+                        received.add(WireSession.open(bob.identity(), "bob", aliceKey, e.getMessage()));
+                    }
+                }
+                // The refused message never reached the server; the next one did, readable by bob.
+                assertThat(received).containsExactly("now it works");
+            }
+        }
+    }
+
+    @Test
+    void aRuntimeGroupCanBeLeftAndLaterMessagesAreNotForTheLeaver() throws Exception {
+        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob");
+             ClientProcess charlie = client("charlie")) {
+            alice.out().awaitRaw(ENTER_USER);
+            bob.out().awaitRaw(ENTER_USER);
+            charlie.out().awaitRaw(ENTER_USER);
+            alice.type("/newgroup team bob charlie");
+            alice.awaitLine("[Spartan] Created team (alice,bob,charlie).");
+            bob.awaitLine("[Spartan] Group team: alice,bob,charlie.");
+            charlie.awaitLine("[Spartan] Group team: alice,bob,charlie.");
+            alice.type("/group team");
+            bob.type("/group team");
+            alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
+            bob.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
+
+            alice.type("hello team");
+            bob.awaitLine("[team] [alice] hello team");
+            charlie.awaitLine("[team] [alice] hello team");
+            bob.type("hi from bob");
+            alice.awaitLine("[team] [bob] hi from bob");
+            charlie.awaitLine("[team] [bob] hi from bob");
+
+            charlie.type("/leave team");
+            charlie.awaitLine("[Spartan] You left team.");
+            alice.awaitLine("[Spartan] Group team: alice,bob.");
+            bob.awaitLine("[Spartan] Group team: alice,bob.");
+            alice.type("after charlie left");
+            bob.awaitLine("[team] [alice] after charlie left");
+            assertThat(charlie.out().lines()).noneMatch(l -> l.contains("after charlie left"));
+
+            // Config groups are fixed.
+            bob.type("/leave group1");
+            bob.awaitLine("[Spartan] group1 comes from config.yaml and cannot be changed at run time");
+            assertThat(bob.out().lines()).noneMatch(l -> l.equals("[Spartan] You left group1."));
+            assertThat(alice.quit()).isZero();
+        }
+
+        // The raw ciphertexts as the server keeps them, fetched as alice (who sent them).
+        List<ChatMessage> history;
+        try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port())) {
+            history = alice.history(ChatKeys.toGroup("team"));
+        }
+        Identity aliceId = WireSession.identity(keys().resolve("alice"));
+        Identity charlieId = WireSession.identity(keys().resolve("charlie"));
+        byte[] aliceKey = aliceId.publicIdentity().agreementKey();
+        ChatMessage before = null;
+        ChatMessage after = null;
+        for (ChatMessage m : history) {
+            if (!m.getSender().equals("alice")) {
+                continue;
+            }
+            String text = WireSession.open(aliceId, "alice", aliceKey, m);
+            if (text.equals("hello team")) {
+                before = m;
+            } else if (text.equals("after charlie left")) {
+                after = m;
+            }
+        }
+        assertThat(before).isNotNull();
+        assertThat(after).isNotNull();
+        // While a member, charlie could read; the message after he left was not wrapped for him and does not open.
+        assertThat(before.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob", "charlie");
+        assertThat(WireSession.open(charlieId, "charlie", aliceKey, before)).isEqualTo("hello team");
+        assertThat(after.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob");
+        ChatMessage later = after;
+        assertThatThrownBy(() -> WireSession.open(charlieId, "charlie", aliceKey, later))
+                .isInstanceOf(TamperedMessageException.class);
+        // Not even by borrowing another reader's wrapped key.
+        ByteString bobsWrap = later.getSealed().getWrappedKeysOrThrow("bob");
+        ChatMessage borrowed = later.toBuilder().setSealed(later.getSealed().toBuilder()
+                .putWrappedKeys("charlie", bobsWrap)).build();
+        assertThatThrownBy(() -> WireSession.open(charlieId, "charlie", aliceKey, borrowed))
+                .isInstanceOf(TamperedMessageException.class);
+    }
+}

@@ -1,0 +1,171 @@
+package dev.spartan.testing;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.MessageCrypto;
+import dev.spartan.crypto.SealedMessage;
+import dev.spartan.crypto.TamperedMessageException;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.GetKeysRequest;
+import dev.spartan.proto.HistoryRequest;
+import dev.spartan.proto.LoginRequest;
+import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SpartanGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A user logged in to a real server over real gRPC from the test JVM, with the generated stubs and the real crypto:
+ * for protocol-level checks (tampering, replays, wrong keys) that no honest client process would ever do.
+ */
+public final class WireSession implements AutoCloseable {
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final String user;
+    private final Identity identity;
+    private final ManagedChannel channel;
+    private final LoginResponse login;
+
+    private WireSession(String user, Identity identity, ManagedChannel channel, LoginResponse login) {
+        this.user = user;
+        this.identity = identity;
+        this.channel = channel;
+        this.login = login;
+    }
+
+    /** Logs in with the identity kept in {@code keyDir} (created there if missing), as a client would. */
+    public static WireSession login(String user, Path keyDir, int port) {
+        return login(user, identity(keyDir), port);
+    }
+
+    /** Logs in with {@code identity}; throws the server's StatusRuntimeException if it refuses. */
+    public static WireSession login(String user, Identity identity, int port) {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        try {
+            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user).build()).getNonce().toByteArray();
+            LoginResponse response = auth.login(LoginRequest.newBuilder()
+                    .setUser(user)
+                    .setNonce(ByteString.copyFrom(nonce))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce)))
+                    .setKeys(wire(identity))
+                    .build());
+            return new WireSession(user, identity, channel, response);
+        } catch (RuntimeException e) {
+            channel.shutdownNow();
+            throw e;
+        }
+    }
+
+    public static Identity identity(Path keyDir) {
+        try {
+            return Identity.loadOrCreate(keyDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static PublicKeys wire(Identity id) {
+        return PublicKeys.newBuilder()
+                .setSigningKey(ByteString.copyFrom(id.publicIdentity().signingKey()))
+                .setAgreementKey(ByteString.copyFrom(id.publicIdentity().agreementKey()))
+                .build();
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public LoginResponse loginResponse() {
+        return login;
+    }
+
+    /** A blocking stub that carries this session's bearer token. */
+    public SpartanGrpc.SpartanBlockingStub stub() {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + login.getSessionToken());
+        return SpartanGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    public byte[] agreementKeyOf(String other) {
+        return stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
+                .getKeys().getAgreementKey().toByteArray();
+    }
+
+    public List<ChatMessage> history(ChatRef chat) {
+        return stub().history(HistoryRequest.newBuilder().setChat(chat).build()).getMessagesList();
+    }
+
+    public SendAck send(SendRequest request) {
+        return stub().sendMsg(request);
+    }
+
+    /** Seals {@code text} as this user for the chat label and readers given (name -> X25519 key; self added). */
+    public Sealed seal(String chatLabel, String messageId, String text, Map<String, byte[]> readers) {
+        SealedMessage sealed = MessageCrypto.seal(identity, user, chatLabel, messageId,
+                text.getBytes(StandardCharsets.UTF_8), readers);
+        Sealed.Builder b = Sealed.newBuilder()
+                .setSalt(ByteString.copyFrom(sealed.salt()))
+                .setBody(ByteString.copyFrom(sealed.body()));
+        sealed.wrappedKeys().forEach((name, w) -> b.putWrappedKeys(name, ByteString.copyFrom(w)));
+        return b.build();
+    }
+
+    /** A correctly sealed message to {@code to}, labelled for it, with a fresh id. */
+    public SendRequest message(ChatRef to, String text, Map<String, byte[]> readers) {
+        String id = UUID.randomUUID().toString();
+        return SendRequest.newBuilder().setMessageId(id).setTo(to)
+                .setSealed(seal(ChatKeys.cryptoLabel(to), id, text, readers)).build();
+    }
+
+    public static SealedMessage sealedMessage(Sealed s) {
+        Map<String, byte[]> wrapped = new HashMap<>();
+        s.getWrappedKeysMap().forEach((k, v) -> wrapped.put(k, v.toByteArray()));
+        return new SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped);
+    }
+
+    /** Opens a relayed message as {@code readerName} holding {@code reader}, exactly as a client would. */
+    public static String open(Identity reader, String readerName, byte[] senderAgreementKey, ChatMessage m)
+            throws TamperedMessageException {
+        byte[] plain = MessageCrypto.open(reader, readerName, senderAgreementKey, m.getSender(),
+                ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(), sealedMessage(m.getSealed()));
+        return new String(plain, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
