@@ -270,13 +270,9 @@ public final class ChatClient implements AutoCloseable {
                     throw new Outbox.NotReady(member + "'s key changed: group messages are on hold until /trust "
                             + member);
                 }
-                if (k.isEmpty()) {
-                    // Skipping them would only make the server refuse the message as "members changed".
-                    throw new StatusRuntimeException(Status.FAILED_PRECONDITION.withDescription(member
-                            + " has never logged in, so has no keys yet: nothing can be encrypted for them in "
-                            + g.getName() + " until they do"));
-                }
-                readers.put(member, k.get().agreementKey());
+                // A member who has never logged in has no keys and cannot be a reader; the server expects
+                // exactly the members with keys (see PROTOCOL.md, Groups).
+                k.ifPresent(key -> readers.put(member, key.agreementKey()));
             }
         } else {
             String peer = p.to().getUser();
