@@ -24,6 +24,9 @@ public final class OutputLines {
                     + "|(\\[[\\w.-]+\\] )?\\[[\\w.-]+\\] > )+");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
 
+    /** Every process output of the running test, so that a timeout shows all sides of the conversation. */
+    private static final java.util.Set<OutputLines> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final StringBuilder raw = new StringBuilder();
     private final List<String> lines = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
@@ -31,6 +34,7 @@ public final class OutputLines {
 
     public OutputLines(String name, InputStream in) {
         this.name = name;
+        LIVE.add(this);
         Thread t = new Thread(() -> pump(new InputStreamReader(in, StandardCharsets.UTF_8)), "out-" + name);
         t.setDaemon(true);
         t.start();
@@ -55,6 +59,23 @@ public final class OutputLines {
             }
         } catch (IOException e) {
             // process ended
+        }
+        LIVE.remove(this);
+    }
+
+    private static <T extends Throwable> AssertionError withEveryOutput(String what, T cause) {
+        StringBuilder b = new StringBuilder(what).append("\n");
+        for (OutputLines o : LIVE) {
+            b.append("----- ").append(o.name).append(" -----\n").append(o.dump()).append("\n");
+        }
+        return new AssertionError(b.toString(), cause);
+    }
+
+    private void awaitOrExplain(String what, java.util.concurrent.Callable<Boolean> condition, Duration timeout) {
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw withEveryOutput(name + ": timed out after " + timeout.toSeconds() + "s waiting for " + what, e);
         }
     }
 
@@ -81,24 +102,18 @@ public final class OutputLines {
     }
 
     public int awaitLine(String expected, Duration timeout) {
-        await().alias(name + " prints \"" + expected + "\"; output so far:\n" + dump())
-                .atMost(timeout).pollInterval(Duration.ofMillis(20))
-                .until(() -> lines().contains(expected));
+        awaitOrExplain("the line \"" + expected + "\"", () -> lines().contains(expected), timeout);
         return lines().indexOf(expected);
     }
 
     /** Waits for raw output (e.g. a prompt, which has no newline) to contain {@code text}. */
     public void awaitRaw(String text) {
-        await().alias(name + " shows \"" + text + "\"; output so far:\n" + dump())
-                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                .until(() -> raw().contains(text));
+        awaitOrExplain("output \"" + text + "\"", () -> raw().contains(text), Duration.ofSeconds(20));
     }
 
     /** Waits until the line being typed on (the text after the last newline) shows {@code prompt}. */
     public void awaitPrompt(String prompt) {
-        await().alias(name + " prompts \"" + prompt + "\"; output so far:\n" + dump())
-                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
-                .until(() -> currentPrompt().endsWith(prompt));
+        awaitOrExplain("the prompt \"" + prompt + "\"", () -> currentPrompt().endsWith(prompt), Duration.ofSeconds(20));
     }
 
     private synchronized String currentPrompt() {
