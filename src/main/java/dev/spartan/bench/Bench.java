@@ -60,11 +60,15 @@ public final class Bench {
             List<Endpoint> endpoints = new ArrayList<>();
             try {
                 List<LoadDriver.Route> routes = connect(setup, driver, senderServers, receiverServers, endpoints);
+                long self = ProcessHandle.current().pid();
                 double cpuBefore = ProcStats.cpuSeconds(serverPid);
+                double clientCpuBefore = ProcStats.cpuSeconds(self);
                 long wallBefore = System.nanoTime();
                 LoadDriver.Result max = driver.run(routes, 0, options.window(), options.warmup(), options.duration());
-                double cpuPerSecond = (ProcStats.cpuSeconds(serverPid) - cpuBefore) / ((System.nanoTime() - wallBefore) / 1e9);
-                print(setup, "max", max, cpuPerSecond);
+                double wall = (System.nanoTime() - wallBefore) / 1e9;
+                print(setup, "max", max, (ProcStats.cpuSeconds(serverPid) - cpuBefore) / wall);
+                out.printf(Locale.ROOT, "  clients (this process) used %.2f cores meanwhile%n",
+                        (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall);
                 int rate = (int) Math.max(1, max.deliveredPerSecond() * options.rateShare() / totalFanout(routes));
                 LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
                         options.duration());

@@ -35,6 +35,7 @@ final class LoadDriver {
     private final int bodyBytes;
     private final List<Semaphore> windows = new ArrayList<>();
     private final List<String> ackReceivers = new ArrayList<>();
+    private volatile long runStart = Long.MAX_VALUE;
 
     LoadDriver(int bodyBytes) {
         this.bodyBytes = bodyBytes;
@@ -49,6 +50,9 @@ final class LoadDriver {
                 return;
             }
             long sentAt = Long.parseLong(text, 0, colon, 10);
+            if (sentAt < runStart) {
+                return; // a straggler of an earlier run
+            }
             int route = Integer.parseInt(text, colon + 2, second, 10);
             boolean measured = text.charAt(colon + 1) == 'M';
             if (measured) {
@@ -67,6 +71,8 @@ final class LoadDriver {
      */
     Result run(List<Route> routes, int ratePerRoute, int window, Duration warmup, Duration measure)
             throws InterruptedException {
+        runStart = System.nanoTime();
+        received.set(0);
         windows.clear();
         ackReceivers.clear();
         for (Route route : routes) {

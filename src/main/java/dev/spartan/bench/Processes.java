@@ -32,7 +32,12 @@ final class Processes implements AutoCloseable {
     /** Starts {@code java -jar spartan.jar args...} and waits for the line that says it is ready. */
     Process spartan(String readyLine, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", ownJar().toString()));
+                "-Xmx1g"));
+        String extra = System.getenv("SPARTAN_BENCH_SERVER_OPTS"); // e.g. -XX:StartFlightRecording=... to profile
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", ownJar().toString()));
         cmd.addAll(List.of(args));
         return start(new ProcessBuilder(cmd), readyLine);
     }
@@ -72,13 +77,16 @@ final class Processes implements AutoCloseable {
     @Override
     public void close() {
         for (Process p : children) {
-            p.destroyForcibly();
+            p.destroy(); // SIGTERM: servers shut down gracefully (and a profiler can write its recording)
         }
         for (Process p : children) {
             try {
-                p.waitFor(10, TimeUnit.SECONDS);
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                p.destroyForcibly();
             }
         }
     }

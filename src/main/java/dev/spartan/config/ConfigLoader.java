@@ -47,10 +47,10 @@ public final class ConfigLoader {
         if (!(root instanceof Map<?, ?> map)) {
             throw new ConfigException(source + ": expected a mapping of keys (port, users, groups, ...)");
         }
-        Keys keys = new Keys(source, map);
+        Keys keys = new Keys(source, map, "");
         int port = keys.intValue("port", null, 1, 65535);
         int recent = keys.intValue("max_num_messages_per_user", null, 1, 10_000);
-        int perThirty = keys.intValue("max_call_per_30_seconds_per_user", null, 1, 1_000_000);
+        int perThirty = keys.intValue("max_call_per_30_seconds_per_user", null, 1, 1_000_000_000);
         List<String> users = keys.names("users", keys.required("users"));
         Map<String, List<String>> groups = keys.groups(users);
 
@@ -63,8 +63,8 @@ public final class ConfigLoader {
             if (!(rate instanceof Map<?, ?> rateMap)) {
                 throw new ConfigException(source + ": key 'rate_limit': expected a mapping with max_calls and window_seconds");
             }
-            Keys rateKeys = new Keys(source, rateMap);
-            count = rateKeys.intValue("max_calls", perThirty, 1, 1_000_000);
+            Keys rateKeys = new Keys(source, rateMap, "rate_limit.");
+            count = rateKeys.intValue("max_calls", perThirty, 1, 1_000_000_000);
             window = Duration.ofMillis(Math.round(rateKeys.number("window_seconds", 30.0) * 1000));
             if (window.isZero() || window.isNegative()) {
                 throw new ConfigException(source + ": key 'rate_limit.window_seconds': must be above 0");
@@ -93,11 +93,11 @@ public final class ConfigLoader {
     }
 
     /** Typed access to one mapping, so each error names the exact key. */
-    private record Keys(String source, Map<?, ?> map) {
+    private record Keys(String source, Map<?, ?> map, String prefix) {
         Object required(String key) {
             Object v = map.get(key);
             if (v == null) {
-                throw new ConfigException(source + ": key '" + key + "' is missing");
+                throw new ConfigException(source + ": key '" + prefix + key + "' is missing");
             }
             return v;
         }
@@ -108,10 +108,10 @@ public final class ConfigLoader {
                 return fallback;
             }
             if (!(v instanceof Integer i)) {
-                throw new ConfigException(source + ": key '" + key + "': expected a whole number, got '" + v + "'");
+                throw new ConfigException(source + ": key '" + prefix + key + "': expected a whole number, got '" + v + "'");
             }
             if (i < min || i > max) {
-                throw new ConfigException(source + ": key '" + key + "': " + i + " is out of range " + min + ".." + max);
+                throw new ConfigException(source + ": key '" + prefix + key + "': " + i + " is out of range " + min + ".." + max);
             }
             return i;
         }
@@ -122,24 +122,24 @@ public final class ConfigLoader {
                 return fallback;
             }
             if (!(v instanceof Number n)) {
-                throw new ConfigException(source + ": key '" + key + "': expected a number, got '" + v + "'");
+                throw new ConfigException(source + ": key '" + prefix + key + "': expected a number, got '" + v + "'");
             }
             return n.doubleValue();
         }
 
         List<String> names(String key, Object value) {
             if (!(value instanceof List<?> list) || list.isEmpty()) {
-                throw new ConfigException(source + ": key '" + key + "': expected a non-empty list of names, like [alice,bob]");
+                throw new ConfigException(source + ": key '" + prefix + key + "': expected a non-empty list of names, like [alice,bob]");
             }
             LinkedHashSet<String> out = new LinkedHashSet<>();
             for (Object o : list) {
                 String name = String.valueOf(o);
                 if (!NAME.matcher(name).matches()) {
-                    throw new ConfigException(source + ": key '" + key + "': '" + name
+                    throw new ConfigException(source + ": key '" + prefix + key + "': '" + name
                             + "' is not a valid name (letters, digits, _ . -, at most 32)");
                 }
                 if (!out.add(name)) {
-                    throw new ConfigException(source + ": key '" + key + "': '" + name + "' is listed twice");
+                    throw new ConfigException(source + ": key '" + prefix + key + "': '" + name + "' is listed twice");
                 }
             }
             return new ArrayList<>(out);
@@ -158,15 +158,15 @@ public final class ConfigLoader {
                 String name = String.valueOf(e.getKey());
                 String key = "groups." + name;
                 if (!NAME.matcher(name).matches()) {
-                    throw new ConfigException(source + ": key '" + key + "': not a valid group name");
+                    throw new ConfigException(source + ": key '" + prefix + key + "': not a valid group name");
                 }
                 if (users.contains(name)) {
-                    throw new ConfigException(source + ": key '" + key + "': a group cannot have a user's name");
+                    throw new ConfigException(source + ": key '" + prefix + key + "': a group cannot have a user's name");
                 }
                 List<String> members = names(key, e.getValue());
                 for (String m : members) {
                     if (!users.contains(m)) {
-                        throw new ConfigException(source + ": key '" + key + "': member '" + m + "' is not in users");
+                        throw new ConfigException(source + ": key '" + prefix + key + "': member '" + m + "' is not in users");
                     }
                 }
                 out.put(name, List.copyOf(members));

@@ -28,6 +28,7 @@ public final class Identity {
     private final byte[] ed25519Seed;
     private final byte[] x25519Private;
     private final PublicIdentity publicIdentity;
+    private final dev.spartan.cache.LruCache<java.nio.ByteBuffer, byte[]> secrets = new dev.spartan.cache.LruCache<>(1024);
 
     private Identity(byte[] ed25519Seed, byte[] x25519Private) {
         this.ed25519Seed = ed25519Seed.clone();
@@ -106,6 +107,19 @@ public final class Identity {
      */
     public byte[] agree(byte[] peerAgreementKeyRaw32) {
         KeyCodec.checkLength(peerAgreementKeyRaw32, "peer X25519 agreement key");
+        // Static-static agreement gives the same secret every time for a peer, and X25519 is the costliest step of
+        // sealing and opening, so each peer's secret is computed once (a bounded, per-identity memo).
+        java.nio.ByteBuffer peer = java.nio.ByteBuffer.wrap(peerAgreementKeyRaw32.clone());
+        byte[] known = secrets.get(peer);
+        if (known != null) {
+            return known.clone();
+        }
+        byte[] fresh = computeAgreement(peerAgreementKeyRaw32);
+        secrets.put(peer, fresh.clone());
+        return fresh;
+    }
+
+    private byte[] computeAgreement(byte[] peerAgreementKeyRaw32) {
         byte[] secret;
         try {
             KeyAgreement ka = KeyAgreement.getInstance("X25519");

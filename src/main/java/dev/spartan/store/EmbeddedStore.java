@@ -43,6 +43,9 @@ public final class EmbeddedStore implements MessageStore {
     private final MVMap<String, byte[]> groups;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
+    private final Object commitLock = new Object();
+    private boolean committing;
+    private long durableVersion;
 
     private EmbeddedStore(MVStore mv) {
         this.mv = mv;
@@ -78,13 +81,51 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public <T> T atomically(String lockKey, Supplier<T> work) {
         ReentrantLock lock = stripes[Math.floorMod(lockKey.hashCode(), STRIPES)];
+        T result;
         lock.lock();
         try {
-            T result = work.get();
-            mv.commit();
-            return result;
+            result = work.get();
         } finally {
             lock.unlock();
+        }
+        awaitDurable();
+        return result;
+    }
+
+    /**
+     * Group commit: returns once a commit that began after the caller's writes has finished. One caller commits
+     * while the others wait, and that one commit covers everything written before it started, so concurrent
+     * senders share the cost of writing the file instead of queueing for one commit each.
+     */
+    private void awaitDurable() {
+        long mine = mv.getCurrentVersion(); // our writes belong to this version, or to an earlier one
+        synchronized (commitLock) {
+            while (durableVersion <= mine) {
+                if (!committing) {
+                    committing = true;
+                    break;
+                }
+                try {
+                    commitLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the store to commit", e);
+                }
+            }
+            if (durableVersion > mine) {
+                return;
+            }
+        }
+        long after = mine;
+        try {
+            mv.commit();
+            after = mv.getCurrentVersion();
+        } finally {
+            synchronized (commitLock) {
+                committing = false;
+                durableVersion = Math.max(durableVersion, after);
+                commitLock.notifyAll();
+            }
         }
     }
 
@@ -97,7 +138,7 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public PublicKeys pinKeys(String user, PublicKeys k) {
         byte[] existing = keys.putIfAbsent(user, k.toByteArray());
-        mv.commit();
+        awaitDurable();
         return existing == null ? k : parse(PublicKeys::parseFrom, existing);
     }
 
