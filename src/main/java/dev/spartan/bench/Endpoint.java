@@ -6,7 +6,6 @@ import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Event;
-import dev.spartan.proto.Group;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
@@ -49,18 +48,6 @@ interface Endpoint extends AutoCloseable {
             public void message(Incoming m) {
                 sink.received(user, m.text());
             }
-
-            @Override
-            public void chatRequested(String from) { }
-
-            @Override
-            public void chatAccepted(String by) { }
-
-            @Override
-            public void chatDeclined(String by) { }
-
-            @Override
-            public void groupChanged(Group group, boolean removed) { }
 
             @Override
             public void notice(String text) {

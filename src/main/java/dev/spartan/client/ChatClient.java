@@ -1,10 +1,8 @@
 package dev.spartan.client;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.cache.LruCache;
 import dev.spartan.chat.ChatKeys;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.PublicIdentity;
@@ -12,8 +10,6 @@ import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.crypto.SealedMessage;
 import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.AckRequest;
-import dev.spartan.proto.AuthGrpc;
-import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
@@ -27,12 +23,9 @@ import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
-import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
-import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -115,14 +108,7 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private LoginResponse login(ManagedChannel channel) {
-        AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
-        byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user()).build()).getNonce().toByteArray();
-        LoginResponse response = auth.login(LoginRequest.newBuilder()
-                .setUser(user())
-                .setNonce(ByteString.copyFrom(nonce))
-                .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user(), nonce)))
-                .setKeys(KeyBook.wire(identity.publicIdentity()))
-                .build());
+        LoginResponse response = Login.perform(channel, user(), identity);
         response.getGroupsList().forEach(g -> groups.put(g.getName(), g));
         this.login = response;
         return response;
@@ -181,12 +167,8 @@ public final class ChatClient implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            Sealed s = m.getSealed();
-            Map<String, byte[]> wrapped = new HashMap<>();
-            s.getWrappedKeysMap().forEach((k, v) -> wrapped.put(k, v.toByteArray()));
             byte[] plain = MessageCrypto.open(identity, user(), senderKeys.get().agreementKey(), m.getSender(),
-                    ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(),
-                    new SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped));
+                    ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(), WireSealed.fromWire(m.getSealed()));
             seen.put(m.getSender() + "/" + m.getMessageId(), Boolean.TRUE);
             String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
                     : m.getSender().equals(user()) ? m.getChat().getUser() : m.getSender();
@@ -284,10 +266,8 @@ public final class ChatClient implements AutoCloseable {
         }
         SealedMessage sealed = MessageCrypto.seal(identity, user(), ChatKeys.cryptoLabel(p.to()),
                 p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
-        Sealed.Builder wire = Sealed.newBuilder().setSalt(ByteString.copyFrom(sealed.salt()))
-                .setBody(ByteString.copyFrom(sealed.body()));
-        sealed.wrappedKeys().forEach((name, w) -> wire.putWrappedKeys(name, ByteString.copyFrom(w)));
-        return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(wire).build();
+        return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(WireSealed.toWire(sealed))
+                .build();
     }
 
     /** The recent messages of a chat not yet shown in this session (what opening a chat displays). */

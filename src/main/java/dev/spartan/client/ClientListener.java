@@ -2,20 +2,23 @@ package dev.spartan.client;
 
 import dev.spartan.proto.Group;
 
-/** What the client core tells its user interface. Called from gRPC threads, one event at a time, in order. */
+/**
+ * What the client core tells its user interface. Called from gRPC threads, one event at a time, in order. Every
+ * method does nothing by default, so a headless user (a test, the bench) overrides only what it watches.
+ */
 public interface ClientListener {
-    void message(Incoming message);
+    default void message(Incoming message) { }
 
-    void chatRequested(String from);
+    default void chatRequested(String from) { }
 
-    void chatAccepted(String by);
+    default void chatAccepted(String by) { }
 
-    void chatDeclined(String by);
+    default void chatDeclined(String by) { }
 
-    void groupChanged(Group group, boolean removed);
+    default void groupChanged(Group group, boolean removed) { }
 
     /** Something the user should read: a warning, a queued send, a lost connection. */
-    void notice(String text);
+    default void notice(String text) { }
 
     /** The backlog held for us at connect time has been delivered. */
     default void caughtUp() { }

@@ -32,8 +32,6 @@ import java.util.function.LongSupplier;
  * after the last event it handled.
  */
 final class Connection {
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final List<String> servers;
@@ -230,7 +228,7 @@ final class Connection {
                 @Override
                 public void start(Listener<R> responseListener, Metadata headers) {
                     if (!token.isEmpty()) {
-                        headers.put(AUTHORIZATION, "Bearer " + token);
+                        headers.put(Login.AUTHORIZATION, "Bearer " + token);
                     }
                     super.start(responseListener, headers);
                 }

@@ -2,6 +2,7 @@ package dev.spartan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * offline recipient gets everything after all nodes restart.
  */
 class ChaosIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
     private static final int MESSAGES = 40;
 
     @TempDir
@@ -34,7 +34,7 @@ class ChaosIT {
             String both = "localhost:" + node1.port() + ",localhost:" + node2.port();
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port(), "--server", "localhost:" + node2.port());
                  ClientProcess alice = new ClientProcess("alice", keys, node1.port(), "--server", both)) {
-                openChat(alice, bob);
+                Chats.open(alice, bob);
                 for (int i = 1; i <= MESSAGES / 2; i++) {
                     alice.type("m" + i);
                 }
@@ -72,7 +72,7 @@ class ChaosIT {
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, server.port());
                  ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
-                openChat(alice, bob);
+                Chats.open(alice, bob);
                 for (int i = 1; i <= MESSAGES / 2; i++) {
                     alice.type("m" + i);
                 }
@@ -99,15 +99,6 @@ class ChaosIT {
         }
     }
 
-    private static void openChat(ClientProcess alice, ClientProcess bob) {
-        bob.out().awaitPrompt(ENTER_USER);
-        alice.out().awaitPrompt(ENTER_USER);
-        alice.type("bob");
-        alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-        bob.out().awaitPrompt("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-        bob.type("yes");
-        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-    }
 
     /** A message typed and then Ctrl-D: the client flushes its queue before it exits. */
     private static void awaitQueueEmpty(ClientProcess alice) {

@@ -1,25 +1,24 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.ratelimit.RateLimitInterceptor;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.GrpcUser;
+import dev.spartan.testing.WireSession;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several server processes on one real redis-server: one user base, one rate limit. */
 class ClusterIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
 
     @TempDir
     Path dir;
@@ -81,10 +80,10 @@ class ClusterIT {
                 Path keys = dir.resolve("keys");
                 List<ServerProcess> nodes = List.of(open, closed);
                 // Both nodes are embedded (separate stores); only the rate limit is shared.
-                GrpcUser[] alice = new GrpcUser[2];
+                WireSession[] alice = new WireSession[2];
                 for (int i = 0; i < 2; i++) {
-                    alice[i] = new GrpcUser("alice", keys.resolve("alice"), nodes.get(i).port());
-                    try (GrpcUser bob = new GrpcUser("bob", keys.resolve("bob"), nodes.get(i).port())) {
+                    alice[i] = WireSession.login("alice", keys.resolve("alice"), nodes.get(i).port());
+                    try (WireSession bob = WireSession.login("bob", keys.resolve("bob"), nodes.get(i).port())) {
                         alice[i].stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
                         bob.stub().answerChat(ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
                     }
@@ -93,7 +92,7 @@ class ClusterIT {
                 int refused = 0;
                 for (int i = 0; i < 12; i++) {
                     try {
-                        alice[i % 2].sendTo("bob", UUID.randomUUID().toString(), "message " + i);
+                        alice[i % 2].sendTo("bob", "message " + i);
                         admitted++;
                     } catch (StatusRuntimeException e) {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
@@ -110,10 +109,10 @@ class ClusterIT {
                 redis.stop();
                 // Redis is gone: charlie has a fresh budget. The open node admits by its local limiter (5),
                 // the closed node refuses everything.
-                try (GrpcUser charlieOpen = new GrpcUser("charlie", keys.resolve("charlie"), open.port());
-                     GrpcUser bobOpen = new GrpcUser("bob", keys.resolve("bob"), open.port());
-                     GrpcUser charlieClosed = new GrpcUser("charlie", keys.resolve("charlie"), closed.port());
-                     GrpcUser bobClosed = new GrpcUser("bob", keys.resolve("bob"), closed.port())) {
+                try (WireSession charlieOpen = WireSession.login("charlie", keys.resolve("charlie"), open.port());
+                     WireSession bobOpen = WireSession.login("bob", keys.resolve("bob"), open.port());
+                     WireSession charlieClosed = WireSession.login("charlie", keys.resolve("charlie"), closed.port());
+                     WireSession bobClosed = WireSession.login("bob", keys.resolve("bob"), closed.port())) {
                     charlieOpen.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
                     bobOpen.stub().answerChat(ChatAnswer.newBuilder().setPeer("charlie").setAccept(true).build());
                     charlieClosed.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
@@ -134,16 +133,16 @@ class ClusterIT {
                     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
                             .until(() -> trySend(charlieClosed) == 1);
                 }
-                for (GrpcUser a : alice) {
+                for (WireSession a : alice) {
                     a.close();
                 }
             }
         }
     }
 
-    private static int trySend(GrpcUser user) {
+    private static int trySend(WireSession user) {
         try {
-            user.sendTo("bob", UUID.randomUUID().toString(), "x");
+            user.sendTo("bob", "x");
             return 1;
         } catch (StatusRuntimeException e) {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);

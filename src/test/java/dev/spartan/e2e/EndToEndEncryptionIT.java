@@ -1,5 +1,6 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -20,6 +21,7 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
@@ -51,7 +53,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the attacks a real gRPC session from the test JVM that sends what no honest client would.
  */
 class EndToEndEncryptionIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
     private static final String RATE = "1000/1";
     private static final String INTEGRITY_WARNING =
             "[Spartan] WARNING: a message from alice failed its integrity check";
@@ -80,24 +81,13 @@ class EndToEndEncryptionIT {
         return new ClientProcess(user, keys(), server.port());
     }
 
-    /** alice asks bob, bob accepts: both are then chatting with each other. */
-    private static void openChat(ClientProcess alice, ClientProcess bob) {
-        alice.out().awaitRaw(ENTER_USER);
-        bob.out().awaitRaw(ENTER_USER);
-        alice.type("bob");
-        alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-        bob.type("yes");
-        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-        alice.awaitLine("[Spartan] bob accepted your chat request.");
-    }
 
     @Test
     void theServerNeverSeesOrStoresThePlaintext() throws Exception {
         String secret = "zebra-7f3a secret café";
         String reply = "okapi-91c2 réponse naïve";
         try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
-            openChat(alice, bob);
+            Chats.open(alice, bob);
             alice.type(secret);
             bob.awaitLine("[alice] " + secret);
             bob.type(reply);
@@ -322,7 +312,7 @@ class EndToEndEncryptionIT {
     void aChangedKeyHoldsMessagesUntilTrustedAndChangesTheSafetyNumber() throws IOException {
         String before;
         try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
-            openChat(alice, bob);
+            Chats.open(alice, bob);
             alice.type("hello old bob");
             bob.awaitLine("[alice] hello old bob");
             alice.type("/verify bob");

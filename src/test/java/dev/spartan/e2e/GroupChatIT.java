@@ -1,5 +1,6 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Group chats through the real jar: one server process, one client process per member. */
 class GroupChatIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
     private static final List<String> GROUP1 = List.of("alice", "bob", "charlie", "eve");
 
     @TempDir

@@ -1,8 +1,10 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OutputLines;
 import dev.spartan.testing.ServerProcess;
@@ -17,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The LRU of recent messages as a user sees it: after both leave and come back, the last 5 are shown in order. */
 class HistoryIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
 
     @TempDir
     Path dir;
@@ -64,14 +65,7 @@ class HistoryIT {
     @Test
     void lastFiveMessagesAreShownAfterBothReconnect() {
         try (ClientProcess bob = client("bob"); ClientProcess alice = client("alice")) {
-            bob.out().awaitRaw(ENTER_USER);
-            alice.out().awaitRaw(ENTER_USER);
-            alice.type("bob");
-            alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-            bob.type("yes");
-            bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-            alice.awaitLine("[Spartan] bob accepted your chat request.");
+            Chats.open(alice, bob);
             for (int i = 1; i <= 7; i++) {
                 boolean fromAlice = i % 2 == 1;
                 (fromAlice ? alice : bob).type("m" + i);

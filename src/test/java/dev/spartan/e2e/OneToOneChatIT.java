@@ -1,5 +1,6 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.ClientProcess;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The assignment's transcript, through the real jar: one server process and real client processes. */
 class OneToOneChatIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
 
     @TempDir
     Path dir;

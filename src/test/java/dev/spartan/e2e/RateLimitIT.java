@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Typing faster than the limit: the client says so, queues, and every message still arrives once, in order. */
 class RateLimitIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
     private static final String LIMITED = "[Spartan] Rate limit reached (3 per 3s): message queued, sending in ";
 
     @TempDir
@@ -40,14 +40,7 @@ class RateLimitIT {
     @Test
     void burstAboveTheLimitIsQueuedAndDeliveredOnceInOrder() {
         try (ClientProcess bob = client("bob"); ClientProcess alice = client("alice")) {
-            bob.out().awaitRaw(ENTER_USER);
-            alice.out().awaitRaw(ENTER_USER);
-            alice.type("bob");
-            alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-            bob.type("yes");
-            bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-            alice.awaitLine("[Spartan] bob accepted your chat request.");
+            Chats.open(alice, bob);
 
             for (int i = 1; i <= 7; i++) {
                 alice.type("m" + i);

@@ -1,5 +1,6 @@
 package dev.spartan.e2e;
 
+import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.ClientProcess;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Who owns a session: a second login replaces the first; a node that is told to stop hands its clients over. */
 class SessionsIT {
-    private static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
 
     @TempDir
     Path dir;

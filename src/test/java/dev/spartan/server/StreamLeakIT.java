@@ -3,30 +3,21 @@ package dev.spartan.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.Login;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
-import dev.spartan.client.Incoming;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.LoginProof;
-import dev.spartan.proto.AuthGrpc;
-import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.Event;
-import dev.spartan.proto.Group;
-import dev.spartan.proto.LoginRequest;
-import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Ports;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,25 +52,7 @@ class StreamLeakIT {
         server.close();
     }
 
-    private static final ClientListener QUIET = new ClientListener() {
-        @Override
-        public void message(Incoming message) { }
-
-        @Override
-        public void chatRequested(String from) { }
-
-        @Override
-        public void chatAccepted(String by) { }
-
-        @Override
-        public void chatDeclined(String by) { }
-
-        @Override
-        public void groupChanged(Group group, boolean removed) { }
-
-        @Override
-        public void notice(String text) { }
-    };
+    private static final ClientListener QUIET = new ClientListener() { };
 
     private void cycle(String user) {
         ChatClient client = new ChatClient(new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user)), QUIET);
@@ -132,22 +105,12 @@ class StreamLeakIT {
         Identity id = Identity.loadOrCreate(dir.resolve("raw-" + user));
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         try {
-            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user).build()).getNonce().toByteArray();
-            String token = auth.login(LoginRequest.newBuilder().setUser(user)
-                    .setNonce(ByteString.copyFrom(nonce))
-                    .setSignature(ByteString.copyFrom(LoginProof.sign(id, user, nonce)))
-                    .setKeys(PublicKeys.newBuilder()
-                            .setSigningKey(ByteString.copyFrom(id.publicIdentity().signingKey()))
-                            .setAgreementKey(ByteString.copyFrom(id.publicIdentity().agreementKey())))
-                    .build()).getSessionToken();
-            Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+            String token = Login.perform(channel, user, id).getSessionToken();
 
             CountDownLatch caughtUp = new CountDownLatch(1);
             CompletableFuture<Status> ended = new CompletableFuture<>();
             List<Event> events = new CopyOnWriteArrayList<>();
-            SpartanGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            SpartanGrpc.newStub(channel).withInterceptors(Login.bearer(token))
                     .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
                         @Override
                         public void onNext(Event e) {

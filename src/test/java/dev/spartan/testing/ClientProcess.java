@@ -33,6 +33,10 @@ public final class ClientProcess implements AutoCloseable {
         out = new OutputLines(user, process.getInputStream());
     }
 
+    public String user() {
+        return user;
+    }
+
     public ClientProcess type(String line) {
         try {
             stdin.write(line + "\n");

@@ -2,18 +2,16 @@ package dev.spartan.testing;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.ChatKeys;
+import dev.spartan.client.Login;
+import dev.spartan.client.WireSealed;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.SealedMessage;
 import dev.spartan.crypto.TamperedMessageException;
-import dev.spartan.proto.AuthGrpc;
-import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.HistoryRequest;
-import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
@@ -22,13 +20,10 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,8 +34,6 @@ import java.util.concurrent.TimeUnit;
  * for protocol-level checks (tampering, replays, wrong keys) that no honest client process would ever do.
  */
 public final class WireSession implements AutoCloseable {
-    private static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String user;
     private final Identity identity;
@@ -63,14 +56,7 @@ public final class WireSession implements AutoCloseable {
     public static WireSession login(String user, Identity identity, int port) {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
         try {
-            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user).build()).getNonce().toByteArray();
-            LoginResponse response = auth.login(LoginRequest.newBuilder()
-                    .setUser(user)
-                    .setNonce(ByteString.copyFrom(nonce))
-                    .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce)))
-                    .setKeys(wire(identity))
-                    .build());
+            LoginResponse response = Login.perform(channel, user, identity);
             return new WireSession(user, identity, channel, response);
         } catch (RuntimeException e) {
             channel.shutdownNow();
@@ -107,10 +93,8 @@ public final class WireSession implements AutoCloseable {
 
     /** A blocking stub that carries this session's bearer token. */
     public SpartanGrpc.SpartanBlockingStub stub() {
-        Metadata headers = new Metadata();
-        headers.put(AUTHORIZATION, "Bearer " + login.getSessionToken());
         return SpartanGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withInterceptors(Login.bearer(login.getSessionToken()))
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
@@ -129,13 +113,8 @@ public final class WireSession implements AutoCloseable {
 
     /** Seals {@code text} as this user for the chat label and readers given (name -> X25519 key; self added). */
     public Sealed seal(String chatLabel, String messageId, String text, Map<String, byte[]> readers) {
-        SealedMessage sealed = MessageCrypto.seal(identity, user, chatLabel, messageId,
-                text.getBytes(StandardCharsets.UTF_8), readers);
-        Sealed.Builder b = Sealed.newBuilder()
-                .setSalt(ByteString.copyFrom(sealed.salt()))
-                .setBody(ByteString.copyFrom(sealed.body()));
-        sealed.wrappedKeys().forEach((name, w) -> b.putWrappedKeys(name, ByteString.copyFrom(w)));
-        return b.build();
+        return WireSealed.toWire(MessageCrypto.seal(identity, user, chatLabel, messageId,
+                text.getBytes(StandardCharsets.UTF_8), readers));
     }
 
     /** A correctly sealed message to {@code to}, labelled for it, with a fresh id. */
@@ -146,9 +125,12 @@ public final class WireSession implements AutoCloseable {
     }
 
     public static SealedMessage sealedMessage(Sealed s) {
-        Map<String, byte[]> wrapped = new HashMap<>();
-        s.getWrappedKeysMap().forEach((k, v) -> wrapped.put(k, v.toByteArray()));
-        return new SealedMessage(s.getSalt().toByteArray(), s.getBody().toByteArray(), wrapped);
+        return WireSealed.fromWire(s);
+    }
+
+    /** Seals {@code text} for a 1:1 chat with {@code peer} and sends it. */
+    public SendAck sendTo(String peer, String text) {
+        return send(message(ChatKeys.toUser(peer), text, Map.of(peer, agreementKeyOf(peer))));
     }
 
     /** Opens a relayed message as {@code readerName} holding {@code reader}, exactly as a client would. */

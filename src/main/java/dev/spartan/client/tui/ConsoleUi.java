@@ -137,13 +137,7 @@ public final class ConsoleUi implements ClientListener {
             case CHOOSING -> open(line);
             case ANSWERING -> {
                 if (line.toLowerCase(Locale.ROOT).equals("yes")) {
-                    call(() -> {
-                        client.answerChat(requester, true);
-                        synchronized (this) {
-                            requests.remove(requester);
-                        }
-                        enterChat(ChatKeys.toUser(requester));
-                    });
+                    accept(requester);
                 } else {
                     call(() -> client.answerChat(requester, false));
                     synchronized (this) {
@@ -156,6 +150,16 @@ public final class ConsoleUi implements ClientListener {
             case CHATTING -> client.send(current, line);
         }
         return true;
+    }
+
+    private void accept(String requester) {
+        call(() -> {
+            client.answerChat(requester, true);
+            synchronized (this) {
+                requests.remove(requester);
+            }
+            enterChat(ChatKeys.toUser(requester));
+        });
     }
 
     /** Opens a chat by name: a group the user is in, or a user to request. */
@@ -227,13 +231,7 @@ public final class ConsoleUi implements ClientListener {
                 if (arg.isEmpty()) {
                     print(SPARTAN + "Usage: /chat NAME");
                 } else if (requests.contains(arg)) {
-                    call(() -> {
-                        client.answerChat(arg, true);
-                        synchronized (this) {
-                            requests.remove(arg);
-                        }
-                        enterChat(ChatKeys.toUser(arg));
-                    });
+                    accept(arg);
                 } else {
                     open(arg);
                 }

@@ -1,0 +1,24 @@
+package dev.spartan.testing;
+
+/** Steps of the assignment's transcript that many end-to-end tests go through. */
+public final class Chats {
+    public static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
+
+    private Chats() {}
+
+    public static String requestPrompt(String requester) {
+        return "[Spartan] " + requester + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+    }
+
+    /** The requester asks, the other accepts with "yes"; returns once both are chatting and the requester knows. */
+    public static void open(ClientProcess requester, ClientProcess accepter) {
+        requester.out().awaitRaw(ENTER_USER);
+        accepter.out().awaitRaw(ENTER_USER);
+        requester.type(accepter.user());
+        requester.awaitLine("[Spartan] You are now ready to chat with " + accepter.user() + ".");
+        accepter.out().awaitRaw(requestPrompt(requester.user()));
+        accepter.type("yes");
+        accepter.awaitLine("[Spartan] You are now ready to chat with " + requester.user() + ".");
+        requester.awaitLine("[Spartan] " + accepter.user() + " accepted your chat request.");
+    }
+}
