@@ -2,6 +2,8 @@ package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.ChatKeys;
+import dev.spartan.client.Login;
+import dev.spartan.crypto.Identity;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Event;
@@ -100,12 +102,11 @@ public final class MemoryBench {
                     "--port", String.valueOf(port), "--data", work.resolve("slow-data").toString()).pid();
             ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
             SpartanGrpc.SpartanBlockingStub sender = RawUser.login(ch, "sender", SpartanGrpc.newBlockingStub(ch));
-            SpartanGrpc.SpartanStub slow = RawUser.login(ch, "slow", SpartanGrpc.newStub(ch));
+            String slowToken = Login.perform(ch, "slow", Identity.generate()).getSessionToken();
             sender.requestChat(ChatRequest.newBuilder().setPeer("slow").build());
-            RawUser.login(ch, "slow", SpartanGrpc.newBlockingStub(ch))
+            SpartanGrpc.newBlockingStub(ch).withInterceptors(Login.bearer(slowToken))
                     .answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
-            // Log in again for the stream: the answer above replaced slow's token.
-            slow = RawUser.login(ch, "slow", SpartanGrpc.newStub(ch));
+            SpartanGrpc.SpartanStub slow = SpartanGrpc.newStub(ch).withInterceptors(Login.bearer(slowToken));
             AtomicLong got = new AtomicLong();
             slow.receiveMsg(ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
                 @Override
