@@ -83,7 +83,13 @@ final class Outbox {
         while (true) {
             Pending next;
             synchronized (this) {
-                if (waitingForConnection || waitingForKeys || System.nanoTime() < pausedUntilNanos) {
+                if (waitingForConnection || waitingForKeys) {
+                    return;
+                }
+                long wait = pausedUntilNanos - System.nanoTime();
+                if (wait > 0) {
+                    // Woken early (or by a new message): come back when the pause is over, so it always ends.
+                    thread.schedule(this::pump, wait, TimeUnit.NANOSECONDS);
                     return;
                 }
                 next = queue.peek();
@@ -134,7 +140,7 @@ final class Outbox {
                 long secs = Math.max(1, (delay.toMillis() + 999) / 1000);
                 notice.accept(describe(e) + ": message queued, sending in " + secs + "s");
             }
-            thread.schedule(this::pump, delay.toMillis(), TimeUnit.MILLISECONDS);
+            thread.schedule(this::pump, delay.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         }
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED

@@ -1,0 +1,60 @@
+package dev.spartan.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import dev.spartan.chat.ChatKeys;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class OutboxTest {
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stop() {
+        thread.shutdownNow();
+    }
+
+    /** A refusal whose retry delay is not a whole number of milliseconds, as real ones are. */
+    private static StatusRuntimeException rateLimited(int nanos) {
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage("Rate limit reached (3 per 3s)")
+                .addDetails(Any.pack(RetryInfo.newBuilder()
+                        .setRetryDelay(com.google.protobuf.Duration.newBuilder().setNanos(nanos)).build()))
+                .build());
+    }
+
+    @Test
+    void everyMessageLeavesInOrderAfterRepeatedRateLimitPauses() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        List<String> notices = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch allSent = new CountDownLatch(6);
+        Outbox outbox = new Outbox(message -> {
+            // Every other call is refused with a delay of 7.5 ms.
+            if (calls.incrementAndGet() % 2 == 1) {
+                throw rateLimited(7_500_000);
+            }
+            sent.add(message.text());
+            allSent.countDown();
+        }, thread, notices::add, () -> { });
+        for (int i = 1; i <= 6; i++) {
+            outbox.submit(new Outbox.Pending("id" + i, ChatKeys.toUser("bob"), "m" + i));
+        }
+        assertThat(allSent.await(10, TimeUnit.SECONDS)).as("sent so far: " + sent).isTrue();
+        assertThat(sent).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
+        assertThat(notices).allMatch(n -> n.startsWith("Rate limit reached (3 per 3s): message queued, sending in "));
+        assertThat(outbox.size()).isZero();
+    }
+}
