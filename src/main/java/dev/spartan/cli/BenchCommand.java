@@ -12,9 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures throughput, latency and memory with real clients (encryption on, rate limit out of",
-                "the way). Starts its own server processes (and redis-server for the Redis setups). Prints figures;",
-                "never passes or fails."})
+        description = {"Measures throughput, latency and memory with real clients.",
+                "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and",
+                "redis-server for the Redis setups). Prints figures; never passes or fails."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--setup", split = ",", description = "Setups to run: embedded, redis, two-nodes (default: embedded).")
     List<String> setups = List.of("embedded");

@@ -50,11 +50,20 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (rateLimit != null) {
             String[] parts = rateLimit.split("/");
-            if (parts.length != 2) {
-                System.err.println("spartan server: --rate-limit expects N/SECONDS, e.g. 15/1");
+            int count;
+            long windowMillis;
+            try {
+                count = Integer.parseInt(parts[0]);
+                windowMillis = Math.round(Double.parseDouble(parts[1]) * 1000);
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                count = 0;
+                windowMillis = 0;
+            }
+            if (parts.length != 2 || count < 1 || windowMillis < 1) {
+                System.err.println("spartan server: --rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
                 return 2;
             }
-            cfg = cfg.withRateLimit(Integer.parseInt(parts[0]), Duration.ofMillis(Math.round(Double.parseDouble(parts[1]) * 1000)));
+            cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
         SpartanServer server = new SpartanServer(cfg, Backends.forConfig(cfg, data)).start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
