@@ -1,14 +1,8 @@
 package dev.spartan.client;
 
-import dev.spartan.cache.LruCache;
-import dev.spartan.chat.ChatKeys;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.PeerKeyStore;
-import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.crypto.SafetyNumber;
-import dev.spartan.crypto.SealedMessage;
-import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
@@ -25,14 +19,11 @@ import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
-import dev.spartan.proto.SendRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,7 +49,7 @@ public final class ChatClient implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final Outbox outbox;
     private final Connection connection;
-    private final LruCache<String, Boolean> seen = new LruCache<>(10_000);
+    private final Envelopes envelopes;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private volatile LoginResponse login;
     private volatile long lastSeq;
@@ -82,6 +73,7 @@ public final class ChatClient implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
         this.connection = new Connection(options.servers(), background, this::login, this::handle, listener);
         this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
         connection.onReconnected(outbox::resume);
@@ -148,37 +140,8 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
-    /** Decrypts one message; empty if it is a replay or does not decrypt (the user is warned of the latter). */
     private Optional<Incoming> open(ChatMessage m) {
-        return open(m, true);
-    }
-
-    /** @param dropRepeats false for history, which shows again on purpose what was already displayed */
-    private Optional<Incoming> open(ChatMessage m, boolean dropRepeats) {
-        if (dropRepeats && seen.get(m.getSender() + "/" + m.getMessageId()) != null) {
-            return Optional.empty(); // a replayed or repeated id: drop silently
-        }
-        Optional<PublicIdentity> senderKeys = m.getSender().equals(user())
-                ? Optional.of(identity.publicIdentity()) : keys.trusted(m.getSender());
-        if (senderKeys.isEmpty()) {
-            listener.notice("WARNING: a message from " + m.getSender() + " cannot be checked: "
-                    + (keys.hasChanged(m.getSender()) ? "their key changed (see /verify " + m.getSender() + ")"
-                    : "their keys are unknown") + ". It was not shown.");
-            return Optional.empty();
-        }
-        try {
-            byte[] plain = MessageCrypto.open(identity, user(), senderKeys.get().agreementKey(), m.getSender(),
-                    ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(), WireSealed.fromWire(m.getSealed()));
-            seen.put(m.getSender() + "/" + m.getMessageId(), Boolean.TRUE);
-            String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
-                    : m.getSender().equals(user()) ? m.getChat().getUser() : m.getSender();
-            return Optional.of(new Incoming(m.getMessageId(), m.getSender(), m.getChat(), conversation,
-                    new String(plain, StandardCharsets.UTF_8), m.getChatSeq(), m.getSentAtMillis()));
-        } catch (TamperedMessageException e) {
-            listener.notice("WARNING: a message from " + m.getSender()
-                    + " failed its integrity check and was dropped (tampered or corrupted).");
-            return Optional.empty();
-        }
+        return envelopes.open(m, true);
     }
 
     private Optional<PublicKeys> fetchKeys(String user) {
@@ -223,52 +186,17 @@ public final class ChatClient implements AutoCloseable {
 
     private void transmit(Outbox.Pending p) throws Outbox.NotReady {
         try {
-            connection.stub().sendMsg(seal(p));
+            connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
         } catch (StatusRuntimeException e) {
             if (p.to().hasGroup() && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
                 refreshGroups(); // membership changed under us: encrypt for the members as they are now
-                connection.stub().sendMsg(seal(p));
+                connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
                 return;
             }
             throw e;
         }
     }
 
-    private SendRequest seal(Outbox.Pending p) throws Outbox.NotReady {
-        Map<String, byte[]> readers = new LinkedHashMap<>();
-        readers.put(user(), identity.publicIdentity().agreementKey());
-        if (p.to().hasGroup()) {
-            Group g = groups.get(p.to().getGroup());
-            if (g == null) {
-                throw new StatusRuntimeException(Status.PERMISSION_DENIED.withDescription(
-                        "you are not a member of " + p.to().getGroup()));
-            }
-            for (String member : g.getMembersList()) {
-                if (member.equals(user())) {
-                    continue;
-                }
-                Optional<PublicIdentity> k = keys.trusted(member); // may fetch, and so notice a changed key
-                if (keys.hasChanged(member)) {
-                    throw new Outbox.NotReady(member + "'s key changed: group messages are on hold until /trust "
-                            + member);
-                }
-                // A member who has never logged in has no keys and cannot be a reader; the server expects
-                // exactly the members with keys (see PROTOCOL.md, Groups).
-                k.ifPresent(key -> readers.put(member, key.agreementKey()));
-            }
-        } else {
-            String peer = p.to().getUser();
-            PublicIdentity k = keys.trusted(peer).orElseThrow(() -> new Outbox.NotReady(keys.hasChanged(peer)
-                    ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer + ")."
-                    : peer + " has not logged in yet, so has no keys: your messages wait here until " + peer
-                    + " accepts."));
-            readers.put(peer, k.agreementKey());
-        }
-        SealedMessage sealed = MessageCrypto.seal(identity, user(), ChatKeys.cryptoLabel(p.to()),
-                p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
-        return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(WireSealed.toWire(sealed))
-                .build();
-    }
 
     /** The recent messages of a chat not yet shown in this session (what opening a chat displays). */
     public List<Incoming> history(ChatRef chat) {
@@ -286,7 +214,7 @@ public final class ChatClient implements AutoCloseable {
         }
         List<Incoming> out = new ArrayList<>();
         for (ChatMessage m : connection.stub().history(HistoryRequest.newBuilder().setChat(chat).build()).getMessagesList()) {
-            open(m, !again).ifPresent(out::add);
+            envelopes.open(m, !again).ifPresent(out::add);
         }
         return out;
     }
