@@ -131,7 +131,6 @@ public final class Conversations {
             }
             ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
             recent.append(chatKey, message);
-            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
             boolean held = state.status() == PairState.Status.PENDING;
             if (held) {
                 store.hold(pair, message);
@@ -139,6 +138,8 @@ public final class Conversations {
                 store.appendEvent(peer, Event.newBuilder().setMessage(message).build());
                 toNotify.add(peer);
             }
+            // Last: if anything above failed, the client's retry with this id must do it all again.
+            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
             return SendAck.newBuilder().setMessageId(request.getMessageId())
                     .setChatSeq(message.getChatSeq()).setHeld(held).build();
         });
@@ -163,13 +164,13 @@ public final class Conversations {
             }
             ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
             recent.append(chatKey, message);
-            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
             for (String member : readers) {
                 if (!member.equals(me)) {
                     store.appendEvent(member, Event.newBuilder().setMessage(message).build());
                     toNotify.add(member);
                 }
             }
+            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
             return SendAck.newBuilder().setMessageId(request.getMessageId()).setChatSeq(message.getChatSeq()).build();
         });
         hub.notify(toNotify);

@@ -198,11 +198,10 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public long appendEvent(String user, Event event) {
+    public void appendEvent(String user, Event event) {
         synchronized (counterLock) {
             long seq = increment("inbox\0" + user);
             inbox.put(inboxKey(user, seq), event.toBuilder().setSeq(seq).build().toByteArray());
-            return seq;
         }
     }
 

@@ -50,8 +50,8 @@ public interface MessageStore extends AutoCloseable {
 
     void rememberSent(String sender, String messageId, long chatSeq);
 
-    /** Appends an event to a user's inbox and returns its sequence number (1, 2, 3, ... per user). */
-    long appendEvent(String user, Event event);
+    /** Appends an event to a user's inbox under the next sequence number (1, 2, 3, ... per user). */
+    void appendEvent(String user, Event event);
 
     /** Events with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
     List<Event> eventsAfter(String user, long afterSeq, int limit);

@@ -11,7 +11,10 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,8 @@ import java.util.function.Supplier;
  *
  * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
  * so compound updates are serialized across nodes. The lock expires on its own if its node dies mid-update.
+ * Inside it, writes are pipelined: each is sent at once without waiting for its reply, and all replies are awaited
+ * before the lock is released. One connection keeps commands in order, so a read after a write still sees it.
  * Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives a
  * Redis restart.
  */
@@ -42,10 +47,14 @@ public final class RedisStore implements MessageStore {
 
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> redis;
+    private final RedisAsyncCommands<String, byte[]> async;
+    /** Replies of writes sent inside the current thread's {@link #atomically}, still to be awaited. */
+    private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
 
     public RedisStore(StatefulRedisConnection<String, byte[]> connection) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.redis = connection.sync();
+        this.async = connection.async();
     }
 
     @Override
@@ -62,10 +71,43 @@ public final class RedisStore implements MessageStore {
             LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000);
             backoffMicros = Math.min(backoffMicros * 2, 5_000);
         }
+        List<RedisFuture<?>> writes = new ArrayList<>();
+        pipelined.set(writes);
         try {
-            return work.get();
+            T result = work.get();
+            awaitAll(writes);
+            return result;
         } finally {
+            pipelined.remove();
             call(() -> UNLOCK.run(redis, ScriptOutputType.INTEGER, new String[] {key}, token));
+        }
+    }
+
+    /** Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. */
+    private void write(java.util.function.Function<RedisAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
+        List<RedisFuture<?>> batch = pipelined.get();
+        RedisFuture<?> reply = command.apply(async);
+        if (batch != null) {
+            batch.add(reply);
+        } else {
+            awaitAll(List.of(reply));
+        }
+    }
+
+    private static void awaitAll(List<RedisFuture<?>> replies) {
+        for (RedisFuture<?> reply : replies) {
+            call(() -> {
+                try {
+                    return reply.get(2, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RedisException re ? re : new RedisException(e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new RedisException("Redis did not answer in 2 s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RedisException("interrupted");
+                }
+            });
         }
     }
 
@@ -89,18 +131,18 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public void setPairState(String pairKey, PairState state) {
-        call(() -> redis.hset(P + "pairs", pairKey, state.encode().getBytes(StandardCharsets.UTF_8)));
+        write(r -> r.hset(P + "pairs", pairKey, state.encode().getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
     public void hold(String pairKey, ChatMessage message) {
-        call(() -> redis.rpush(P + "held:" + pairKey, message.toByteArray()));
+        write(r -> r.rpush(P + "held:" + pairKey, message.toByteArray()));
     }
 
     @Override
     public List<ChatMessage> takeHeld(String pairKey) {
         List<ChatMessage> held = held(pairKey);
-        call(() -> redis.del(P + "held:" + pairKey));
+        write(r -> r.del(P + "held:" + pairKey));
         return held;
     }
 
@@ -117,10 +159,8 @@ public final class RedisStore implements MessageStore {
     @Override
     public void appendHistory(String chatKey, ChatMessage message, int keep) {
         String key = P + "history:" + chatKey;
-        call(() -> {
-            redis.rpush(key, message.toByteArray());
-            return redis.ltrim(key, -keep, -1);
-        });
+        write(r -> r.rpush(key, message.toByteArray()));
+        write(r -> r.ltrim(key, -keep, -1));
     }
 
     @Override
@@ -137,7 +177,7 @@ public final class RedisStore implements MessageStore {
     @Override
     public void rememberSent(String sender, String messageId, long chatSeq) {
         // A week is far longer than any client keeps an unacknowledged message; after that the id may be forgotten.
-        call(() -> redis.set(sentKey(sender, messageId), Long.toString(chatSeq).getBytes(StandardCharsets.US_ASCII),
+        write(r -> r.set(sentKey(sender, messageId), Long.toString(chatSeq).getBytes(StandardCharsets.US_ASCII),
                 SetArgs.Builder.ex(7 * 24 * 3600)));
     }
 
@@ -146,8 +186,10 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
-    public long appendEvent(String user, Event event) {
-        return call(() -> (Long) APPEND.run(redis, ScriptOutputType.INTEGER,
+    public void appendEvent(String user, Event event) {
+        // Synchronous, unlike the other writes: EVALSHA must be able to reload the script after a Redis restart
+        // (NOSCRIPT) before anything else of this send is taken as done.
+        call(() -> APPEND.run(redis, ScriptOutputType.INTEGER,
                 new String[] {P + "inboxseq:" + user, P + "inbox:" + user}, event.toByteArray()));
     }
 
@@ -192,12 +234,12 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public void putGroup(Group group) {
-        call(() -> redis.hset(P + "groups", group.getName(), group.toByteArray()));
+        write(r -> r.hset(P + "groups", group.getName(), group.toByteArray()));
     }
 
     @Override
     public void deleteGroup(String name) {
-        call(() -> redis.hdel(P + "groups", name));
+        write(r -> r.hdel(P + "groups", name));
     }
 
     @Override
