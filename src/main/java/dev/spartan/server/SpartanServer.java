@@ -62,11 +62,13 @@ public final class SpartanServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
         AtomicInteger n = new AtomicInteger();
-        this.delivery = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
+        this.delivery = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        ((java.util.concurrent.ThreadPoolExecutor) delivery).prestartAllCoreThreads(); // a fixed count from the start
         this.recent = new RecentMessages(backend.store(), config.recentMessagesPerChat(), config.cachedConversations());
     }
 
