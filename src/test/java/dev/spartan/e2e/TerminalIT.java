@@ -65,10 +65,14 @@ class TerminalIT {
         }
     }
 
-    private static void awaitScreen(Path tmux, String session, String text) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .alias("tmux screen shows \"" + text + "\"")
-                .until(() -> screen(tmux, session).stream().anyMatch(l -> l.contains(text)));
+    private static void awaitScreen(Path tmux, String session, String text) throws Exception {
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> screen(tmux, session).stream().anyMatch(l -> l.contains(text)));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("tmux screen never showed \"" + text + "\"; it shows:\n"
+                    + String.join("\n", screen(tmux, session)), e);
+        }
     }
 
     private static List<String> screen(Path tmux, String session) throws IOException, InterruptedException {

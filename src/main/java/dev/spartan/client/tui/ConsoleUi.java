@@ -45,6 +45,13 @@ public final class ConsoleUi implements ClientListener {
             "  /help                   this list",
             "  /quit                   leave (Ctrl-D too)");
 
+    /**
+     * Terminal answers to queries (cursor position ESC[r;cR, device attributes ESC[?...c, mode reports ESC[?...$y).
+     * Should one arrive after JLine stopped waiting for it, it would come in front of the user's line as if typed.
+     */
+    private static final java.util.regex.Pattern CURSOR_REPORT =
+            java.util.regex.Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
+
     private enum Mode { CHOOSING, ANSWERING, CHATTING }
 
     private final Terminal terminal;
@@ -59,7 +66,9 @@ public final class ConsoleUi implements ClientListener {
     private boolean started;
 
     public ConsoleUi() throws IOException {
-        this.terminal = TerminalBuilder.builder().system(true).dumb(true).build();
+        // No grapheme-cluster probe: it asks the terminal questions (DA1, cursor position) whose late answers, on a
+        // loaded machine, would arrive as if the user had typed them.
+        this.terminal = TerminalBuilder.builder().system(true).dumb(true).graphemeCluster(false).build();
         this.reader = LineReaderBuilder.builder().terminal(terminal).build();
     }
 
@@ -91,7 +100,7 @@ public final class ConsoleUi implements ClientListener {
         try {
             while (true) {
                 String line = reader.readLine(prompt());
-                if (!handle(line.strip())) {
+                if (!handle(CURSOR_REPORT.matcher(line).replaceFirst("").strip())) {
                     break;
                 }
             }
