@@ -23,6 +23,7 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
 import io.grpc.ManagedChannel;
@@ -43,44 +44,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The end-to-end encryption as a user and an attacker see it: a real server process, real client processes, and for
  * the attacks a real gRPC session from the test JVM that sends what no honest client would.
  */
-class EndToEndEncryptionIT {
+class EndToEndEncryptionIT extends OneServerTest {
     private static final String RATE = "1000/1";
     private static final String INTEGRITY_WARNING =
             "[Spartan] WARNING: a message from alice failed its integrity check";
     private static final Pattern SAFETY = Pattern.compile(
             "\\[Spartan\\] Safety number with (\\w+): ((?:\\d{5} ){11}\\d{5}) \\(compare .*\\)");
-
-    @TempDir
-    Path dir;
-    ServerProcess server;
-
-    @BeforeEach
-    void startServer() {
-        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", RATE);
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private Path keys() {
-        return dir.resolve("keys");
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, keys(), server.port());
-    }
-
 
     @Test
     void theServerNeverSeesOrStoresThePlaintext() throws Exception {

@@ -14,46 +14,20 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Group chats through the real jar: one server process, one client process per member. */
-class GroupChatIT {
+class GroupChatIT extends OneServerTest {
     private static final List<String> GROUP1 = List.of("alice", "bob", "charlie", "eve");
-
-    @TempDir
-    Path dir;
-    ServerProcess server;
-
-    @BeforeEach
-    void startServer() {
-        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", "1000/1");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private Path keys() {
-        return dir.resolve("keys");
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, keys(), server.port());
-    }
 
     private static void closeAll(List<ClientProcess> clients) {
         clients.forEach(ClientProcess::close);

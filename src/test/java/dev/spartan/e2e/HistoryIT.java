@@ -6,37 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.OutputLines;
-import dev.spartan.testing.ServerProcess;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The LRU of recent messages as a user sees it: after both leave and come back, the last 5 are shown in order. */
-class HistoryIT {
-
-    @TempDir
-    Path dir;
-    ServerProcess server;
-
-    @BeforeEach
-    void startServer() {
-        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", "1000/1");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, dir.resolve("keys"), server.port());
-    }
+class HistoryIT extends OneServerTest {
 
     /** The {@code n} lines after the {@code occurrence}-th (from 1) line equal to {@code header}. */
     private static List<String> after(OutputLines out, String header, int occurrence, int n) {

@@ -4,33 +4,11 @@ import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.ServerProcess;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.spartan.testing.OneServerTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The assignment's transcript, through the real jar: one server process and real client processes. */
-class OneToOneChatIT {
-
-    @TempDir
-    Path dir;
-    ServerProcess server;
-
-    @BeforeEach
-    void startServer() {
-        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", "1000/1");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, dir.resolve("keys"), server.port());
-    }
+class OneToOneChatIT extends OneServerTest {
 
     @Test
     void transcriptWhenBothAreConnectedFirst() {

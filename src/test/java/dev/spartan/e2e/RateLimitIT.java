@@ -5,37 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.ServerProcess;
-import java.nio.file.Path;
+import dev.spartan.testing.OneServerTest;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Typing faster than the limit: the client says so, queues, and every message still arrives once, in order. */
-class RateLimitIT {
+class RateLimitIT extends OneServerTest {
+    /** The shipped config (3 per 30s), with a 3 s window so the test does not wait 30 s per batch. */
+    @Override
+    protected String[] serverArgs() {
+        return new String[] {"--rate-limit", "3/3"};
+    }
     private static final String LIMITED = "[Spartan] Rate limit reached (3 per 3s): message queued, sending in ";
-
-    @TempDir
-    Path dir;
-    ServerProcess server;
-
-    @BeforeEach
-    void startServer() {
-        // The shipped config (3 per 30s), with a 3 s window so the test does not wait 30 s per batch.
-        server = new ServerProcess(dir.resolve("server"), ServerProcess.defaultConfig(), "--rate-limit", "3/3");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, dir.resolve("keys"), server.port());
-    }
 
     @Test
     void burstAboveTheLimitIsQueuedAndDeliveredOnceInOrder() {
