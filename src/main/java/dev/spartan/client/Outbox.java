@@ -128,8 +128,11 @@ final class Outbox {
     /** True if the message stays queued and a retry is arranged. */
     private boolean retryLater(StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        if (code == Status.Code.RESOURCE_EXHAUSTED) {
-            Duration delay = RateLimitInterceptor.retryDelay(e).orElse(Duration.ofSeconds(1));
+        java.util.Optional<Duration> retryAfter = RateLimitInterceptor.retryDelay(e);
+        if (code == Status.Code.RESOURCE_EXHAUSTED && retryAfter.isPresent()) {
+            // Only the rate limit says when to come back; other RESOURCE_EXHAUSTED (a message over the transport's
+            // size limit) would fail again the same way, so it is reported instead.
+            Duration delay = retryAfter.get();
             boolean announce;
             synchronized (this) {
                 pausedUntilNanos = System.nanoTime() + delay.toNanos();

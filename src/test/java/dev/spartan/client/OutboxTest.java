@@ -60,4 +60,24 @@ class OutboxTest {
         assertThat(drained.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(outbox.size()).isZero();
     }
+
+    @Test
+    void aRefusalWithoutRetryInfoIsReportedAndTheQueueGoesOn() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        List<String> notices = new CopyOnWriteArrayList<>();
+        CountDownLatch secondSent = new CountDownLatch(1);
+        Outbox outbox = new Outbox(message -> {
+            if (message.text().equals("huge")) {
+                throw io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size")
+                        .asRuntimeException();
+            }
+            sent.add(message.text());
+            secondSent.countDown();
+        }, thread, notices::add, () -> { });
+        outbox.submit(new Outbox.Pending("id1", ChatKeys.toUser("bob"), "huge"));
+        outbox.submit(new Outbox.Pending("id2", ChatKeys.toUser("bob"), "small"));
+        assertThat(secondSent.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sent).containsExactly("small");
+        assertThat(notices).containsExactly("Message not sent: gRPC message exceeds maximum size");
+    }
 }
