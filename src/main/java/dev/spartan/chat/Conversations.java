@@ -183,6 +183,7 @@ public final class Conversations {
      */
     public List<ChatMessage> history(String me, ChatRef chat) {
         String chatKey;
+        Set<String> notYetSeen = new HashSet<>();
         if (chat.hasGroup()) {
             requireMember(me, chat.getGroup());
             chatKey = ChatKeys.group(chat.getGroup());
@@ -194,23 +195,24 @@ public final class Conversations {
                 throw Errors.precondition("you have no open chat with " + chat.getUser());
             }
             chatKey = ChatKeys.direct(me, chat.getUser());
+            store.held(pair).forEach(m -> notYetSeen.add(seenKey(m)));
         }
-        Set<String> notYetSeen = new HashSet<>();
         for (Event e : store.eventsAfter(me, store.lastAcked(me), Integer.MAX_VALUE)) {
             if (e.hasMessage()) {
-                notYetSeen.add(e.getMessage().getSender() + "/" + e.getMessage().getMessageId());
+                notYetSeen.add(seenKey(e.getMessage()));
             }
         }
         List<ChatMessage> out = new ArrayList<>();
         for (ChatMessage m : recent.get(chatKey)) {
-            if (m.getSender().equals(me) || !notYetSeen.contains(m.getSender() + "/" + m.getMessageId())) {
-                if (!chat.hasGroup() && !m.getSender().equals(me) && isHeld(chatKey, m)) {
-                    continue;
-                }
+            if (m.getSender().equals(me) || !notYetSeen.contains(seenKey(m))) {
                 out.add(m);
             }
         }
         return out;
+    }
+
+    private static String seenKey(ChatMessage m) {
+        return m.getSender() + "/" + m.getMessageId();
     }
 
     /**
@@ -225,11 +227,6 @@ public final class Conversations {
             }
         }
         return readers;
-    }
-
-    private boolean isHeld(String chatKey, ChatMessage m) {
-        String pair = chatKey.substring("dm:".length());
-        return store.held(pair).stream().anyMatch(h -> h.getMessageId().equals(m.getMessageId()));
     }
 
     private ChatState state(String peer, ChatState.Status status) {
