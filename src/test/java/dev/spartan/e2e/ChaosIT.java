@@ -35,13 +35,9 @@ class ChaosIT {
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port(), "--server", "localhost:" + node2.port());
                  ClientProcess alice = new ClientProcess("alice", keys, node1.port(), "--server", both)) {
                 Chats.open(alice, bob);
-                for (int i = 1; i <= MESSAGES / 2; i++) {
-                    alice.type("m" + i);
-                }
+                typeNumbered(alice, 1, MESSAGES / 2);
                 node1.kill(); // alice's node dies with messages in flight
-                for (int i = MESSAGES / 2 + 1; i <= MESSAGES; i++) {
-                    alice.type("m" + i);
-                }
+                typeNumbered(alice, MESSAGES / 2 + 1, MESSAGES);
                 alice.awaitLine("[Spartan] Connection lost, reconnecting...");
                 alice.awaitLine("[Spartan] Reconnected.");
                 assertExactlyOnceInOrder(bob, "alice", MESSAGES);
@@ -73,13 +69,9 @@ class ChaosIT {
             try (ClientProcess bob = new ClientProcess("bob", keys, server.port());
                  ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
                 Chats.open(alice, bob);
-                for (int i = 1; i <= MESSAGES / 2; i++) {
-                    alice.type("m" + i);
-                }
+                typeNumbered(alice, 1, MESSAGES / 2);
                 server.kill();
-                for (int i = MESSAGES / 2 + 1; i <= MESSAGES; i++) {
-                    alice.type("m" + i);
-                }
+                typeNumbered(alice, MESSAGES / 2 + 1, MESSAGES);
                 alice.awaitLine("[Spartan] Connection lost, reconnecting...");
                 server.start(); // same port, same data directory
                 alice.awaitLine("[Spartan] Reconnected.");
@@ -99,6 +91,13 @@ class ChaosIT {
         }
     }
 
+
+    /** Types m{from} .. m{to}, one line each, without waiting: they go out while the servers die. */
+    private static void typeNumbered(ClientProcess sender, int from, int to) {
+        for (int i = from; i <= to; i++) {
+            sender.type("m" + i);
+        }
+    }
 
     /** A message typed and then Ctrl-D: the client flushes its queue before it exits. */
     private static void awaitQueueEmpty(ClientProcess alice) {
