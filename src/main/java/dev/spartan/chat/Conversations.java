@@ -14,14 +14,16 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.server.DeliveryHub;
 import dev.spartan.server.Errors;
+import dev.spartan.store.Accepted;
+import dev.spartan.store.Guard;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.NewMessage;
 import dev.spartan.store.PairState;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,6 +32,8 @@ import java.util.regex.Pattern;
  * Every rule is checked against the authenticated caller ({@code me}), never against a field the client fills in.
  */
 public final class Conversations {
+    /** Membership changes are rare and human-paced; a send that loses this many races in a row gives up. */
+    private static final int GROUP_CHANGE_RETRIES = 5;
     private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final SpartanConfig config;
@@ -116,65 +120,51 @@ public final class Conversations {
         requireReaders(request, Set.of(me, peer), "the sender and " + peer);
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatKeys.direct(me, peer);
-        List<String> toNotify = new ArrayList<>(1);
-        SendAck ack = store.atomically(pair, () -> {
-            OptionalLong before = store.sentBefore(me, request.getMessageId());
-            if (before.isPresent()) {
-                return duplicate(request, before.getAsLong());
-            }
-            PairState state = store.pairState(pair);
-            if (state.status() == PairState.Status.NONE) {
-                throw Errors.precondition("you have no chat with " + peer + ": request one first");
-            }
-            if (state.isPendingFrom(peer)) {
-                throw Errors.precondition(peer + " asked to chat with you: accept first");
-            }
-            ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
-            recent.append(chatKey, message);
-            boolean held = state.status() == PairState.Status.PENDING;
-            if (held) {
-                store.hold(pair, message);
-            } else {
-                store.appendEvent(peer, Event.newBuilder().setMessage(message).build());
-                toNotify.add(peer);
-            }
-            // Last: if anything above failed, the client's retry with this id must do it all again.
-            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
-            return SendAck.newBuilder().setMessageId(request.getMessageId())
-                    .setChatSeq(message.getChatSeq()).setHeld(held).build();
-        });
-        hub.notify(toNotify);
-        return ack;
+        ChatMessage message = stamp(me, request);
+        Accepted accepted = store.accept(
+                new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
+        if (accepted.outcome() == Accepted.Outcome.REFUSED) {
+            PairState state = accepted.refusedPairState();
+            throw Errors.precondition(state.isPendingFrom(peer)
+                    ? peer + " asked to chat with you: accept first"
+                    : "you have no chat with " + peer + ": request one first");
+        }
+        return acknowledge(chatKey, message, accepted, accepted.outcome() == Accepted.Outcome.DELIVERED
+                ? List.of(peer) : List.of());
     }
 
     private SendAck sendToGroup(String me, SendRequest request) {
         String name = request.getTo().getGroup();
         String chatKey = ChatKeys.group(name);
-        List<String> toNotify = new ArrayList<>();
-        SendAck ack = store.atomically(chatKey, () -> {
-            OptionalLong before = store.sentBefore(me, request.getMessageId());
-            if (before.isPresent()) {
-                return duplicate(request, before.getAsLong());
-            }
+        ChatMessage message = stamp(me, request);
+        // The members are read outside any lock, at a version; the store accepts the message only at that version.
+        // A membership change in between refuses it, and the next round sees the change.
+        for (int round = 0; round < GROUP_CHANGE_RETRIES; round++) {
+            long version = store.groupVersion(name);
             Group group = requireMember(me, name);
             Set<String> readers = readers(group);
             if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
                 throw Errors.precondition("the members of " + name + " changed: encrypt for "
                         + String.join(",", readers) + " and send again");
             }
-            ChatMessage message = stamp(me, request, store.nextChatSeq(chatKey));
-            recent.append(chatKey, message);
-            for (String member : readers) {
-                if (!member.equals(me)) {
-                    store.appendEvent(member, Event.newBuilder().setMessage(message).build());
-                    toNotify.add(member);
-                }
+            List<String> recipients = readers.stream().filter(m -> !m.equals(me)).toList();
+            Accepted accepted = store.accept(new NewMessage(chatKey, chatKey, message, recipients,
+                    Guard.groupAt(name, version), recent.keep()));
+            if (accepted.outcome() != Accepted.Outcome.REFUSED) {
+                return acknowledge(chatKey, message, accepted, recipients);
             }
-            store.rememberSent(me, request.getMessageId(), message.getChatSeq());
-            return SendAck.newBuilder().setMessageId(request.getMessageId()).setChatSeq(message.getChatSeq()).build();
-        });
+        }
+        throw Errors.aborted("the members of " + name + " keep changing: send again");
+    }
+
+    private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> toNotify) {
+        SendAck.Builder ack = SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
+        if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
+            return ack.setDuplicate(true).build();
+        }
+        recent.added(chatKey, message.toBuilder().setChatSeq(accepted.chatSeq()).build());
         hub.notify(toNotify);
-        return ack;
+        return ack.setHeld(accepted.outcome() == Accepted.Outcome.HELD).build();
     }
 
     /**
@@ -238,19 +228,15 @@ public final class Conversations {
         return b.build();
     }
 
-    private ChatMessage stamp(String me, SendRequest request, long chatSeq) {
+    /** The message as stored and delivered, but for its chat_seq, which the store assigns. */
+    private ChatMessage stamp(String me, SendRequest request) {
         return ChatMessage.newBuilder()
                 .setMessageId(request.getMessageId())
                 .setSender(me)
                 .setChat(request.getTo())
-                .setChatSeq(chatSeq)
                 .setSentAtMillis(clock.millis())
                 .setSealed(request.getSealed())
                 .build();
-    }
-
-    private static SendAck duplicate(SendRequest request, long chatSeq) {
-        return SendAck.newBuilder().setMessageId(request.getMessageId()).setChatSeq(chatSeq).setDuplicate(true).build();
     }
 
     private void validate(SendRequest request) {

@@ -6,17 +6,19 @@ import dev.spartan.store.MessageStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The last {@code max_num_messages_per_user} messages of each conversation, in an LRU over conversations
- * ({@code max_cached_conversations} of them at most), in front of the store. Writes go through to the store first,
- * so an evicted or cold conversation is read back from it. Callers append inside the conversation's
- * {@link MessageStore#atomically} block, which keeps cache and store in the same order.
+ * ({@code max_cached_conversations} of them at most), in front of the store. The store is written first (by
+ * {@link MessageStore#accept}), so an evicted or cold conversation is read back from it.
  */
 public final class RecentMessages {
     private final MessageStore store;
     private final int keep;
     private final LruCache<String, List<ChatMessage>> cache;
+    /** Counts changes to conversations not in the cache, so that a load which raced one is not cached. */
+    private final AtomicLong uncachedChanges = new AtomicLong();
     private volatile java.util.function.Consumer<String> changed = chatKey -> { };
 
     public RecentMessages(MessageStore store, int keep, int conversations) {
@@ -30,35 +32,63 @@ public final class RecentMessages {
         if (cached != null) {
             return cached;
         }
+        long changesBefore = uncachedChanges.get();
         List<ChatMessage> loaded = List.copyOf(store.history(chatKey));
-        cache.put(chatKey, loaded);
+        // A conversation that changed while it was being loaded may have been loaded without the change: return
+        // what was read, but do not cache it. (Checked inside compute, which excludes added() and invalidate().)
+        cache.compute(chatKey, (key, old) -> old != null ? old
+                : uncachedChanges.get() == changesBefore ? loaded : null);
         return loaded;
     }
 
-    public void append(String chatKey, ChatMessage message) {
-        store.appendHistory(chatKey, message, keep);
+    /**
+     * Records a message the store has just accepted (and already added to its history). Concurrent sends finish in
+     * any order, so the message goes in by chat_seq, and a message already there (from a load that raced this call)
+     * is not added twice.
+     */
+    public void added(String chatKey, ChatMessage message) {
         cache.compute(chatKey, (key, old) -> {
             if (old == null) {
-                return null; // not cached: the next read loads it from the store
+                uncachedChanges.incrementAndGet();
+                return null;
             }
-            List<ChatMessage> next = new ArrayList<>(old);
-            next.add(message);
-            while (next.size() > keep) {
-                next.remove(0);
-            }
-            return List.copyOf(next);
+            return withMessage(old, message);
         });
         changed.accept(chatKey);
     }
 
-    /** Called after every append; a cluster node uses it to tell the other nodes to drop their copy. */
+    private List<ChatMessage> withMessage(List<ChatMessage> old, ChatMessage message) {
+        int at = old.size();
+        while (at > 0 && old.get(at - 1).getChatSeq() >= message.getChatSeq()) {
+            if (old.get(at - 1).getChatSeq() == message.getChatSeq()) {
+                return old;
+            }
+            at--;
+        }
+        List<ChatMessage> next = new ArrayList<>(old);
+        next.add(at, message);
+        while (next.size() > keep) {
+            next.remove(0);
+        }
+        return List.copyOf(next);
+    }
+
+    /** How many recent messages each conversation keeps. */
+    public int keep() {
+        return keep;
+    }
+
+    /** Called after every {@link #added}; a cluster node uses it to tell the other nodes to drop their copy. */
     public void onChange(java.util.function.Consumer<String> listener) {
         this.changed = listener;
     }
 
     /** Drops a conversation from this node's cache, when another node changed it. */
     public void invalidate(String chatKey) {
-        cache.remove(chatKey);
+        cache.compute(chatKey, (key, old) -> {
+            uncachedChanges.incrementAndGet();
+            return null;
+        });
     }
 
     public LruCache<String, List<ChatMessage>> cache() {

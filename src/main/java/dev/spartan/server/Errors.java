@@ -23,6 +23,11 @@ public final class Errors {
         return Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException();
     }
 
+    /** A race with a concurrent change was lost; the same call may succeed if made again. */
+    public static StatusRuntimeException aborted(String why) {
+        return Status.ABORTED.withDescription(why).asRuntimeException();
+    }
+
     public static StatusRuntimeException unauthenticated(String why) {
         return Status.UNAUTHENTICATED.withDescription(why).asRuntimeException();
     }

@@ -15,7 +15,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
@@ -43,9 +42,7 @@ public final class EmbeddedStore implements MessageStore {
     private final MVMap<String, byte[]> groups;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
-    private final Object commitLock = new Object();
-    private boolean committing;
-    private long durableVersion;
+    private final GroupCommit commit;
 
     private EmbeddedStore(MVStore mv) {
         this.mv = mv;
@@ -58,6 +55,7 @@ public final class EmbeddedStore implements MessageStore {
         this.inbox = mv.openMap("inbox");
         this.acked = mv.openMap("acked");
         this.groups = mv.openMap("groups");
+        this.commit = new GroupCommit(mv);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -92,41 +90,40 @@ public final class EmbeddedStore implements MessageStore {
         return result;
     }
 
-    /**
-     * Group commit: returns once a commit that began after the caller's writes has finished. One caller commits
-     * while the others wait, and that one commit covers everything written before it started, so concurrent
-     * senders share the cost of writing the file instead of queueing for one commit each.
-     */
     private void awaitDurable() {
-        long mine = mv.getCurrentVersion(); // our writes belong to this version, or to an earlier one
-        synchronized (commitLock) {
-            while (durableVersion <= mine) {
-                if (!committing) {
-                    committing = true;
-                    break;
-                }
-                try {
-                    commitLock.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the store to commit", e);
-                }
+        commit.awaitDurable();
+    }
+
+    @Override
+    public Accepted accept(NewMessage m) {
+        return atomically(m.lockKey(), () -> {
+            Long before = sent.get(m.sentKey());
+            if (before != null) {
+                return Accepted.of(Accepted.Outcome.DUPLICATE, before);
             }
-            if (durableVersion > mine) {
-                return;
+            Guard.Decision decision = m.guard().decide(guarded(m.guard()));
+            if (decision == Guard.Decision.REFUSE) {
+                return Accepted.refused(guarded(m.guard()));
             }
-        }
-        long after = mine;
-        try {
-            mv.commit();
-            after = mv.getCurrentVersion();
-        } finally {
-            synchronized (commitLock) {
-                committing = false;
-                durableVersion = Math.max(durableVersion, after);
-                commitLock.notifyAll();
+            long seq = increment("chat\0" + m.chatKey());
+            ChatMessage message = m.message().toBuilder().setChatSeq(seq).build();
+            appendHistory(m.chatKey(), message, m.keepHistory());
+            if (decision == Guard.Decision.HOLD) {
+                held.put(m.guard().field(), appendTo(held.get(m.guard().field()), message, Integer.MAX_VALUE));
+            } else {
+                Event event = Event.newBuilder().setMessage(message).build();
+                m.recipients().forEach(user -> appendEvent(user, event));
             }
-        }
+            sent.put(m.sentKey(), seq);
+            return Accepted.of(decision == Guard.Decision.HOLD ? Accepted.Outcome.HELD : Accepted.Outcome.DELIVERED, seq);
+        });
+    }
+
+    private String guarded(Guard guard) {
+        return switch (guard.table()) {
+            case PAIRS -> Objects.requireNonNullElse(pairs.get(guard.field()), "");
+            case GROUP_VERSIONS -> Guard.encodeVersion(groupVersion(guard.field()));
+        };
     }
 
     @Override
@@ -153,11 +150,6 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public void hold(String pairKey, ChatMessage message) {
-        held.put(pairKey, HistoryResponse.newBuilder(decodeList(held.get(pairKey))).addMessages(message).build().toByteArray());
-    }
-
-    @Override
     public List<ChatMessage> takeHeld(String pairKey) {
         return decodeList(held.remove(pairKey)).getMessagesList();
     }
@@ -168,33 +160,8 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public long nextChatSeq(String chatKey) {
-        return increment("chat\0" + chatKey);
-    }
-
-    @Override
-    public void appendHistory(String chatKey, ChatMessage message, int keep) {
-        HistoryResponse.Builder list = HistoryResponse.newBuilder(decodeList(history.get(chatKey))).addMessages(message);
-        while (list.getMessagesCount() > keep) {
-            list.removeMessages(0);
-        }
-        history.put(chatKey, list.build().toByteArray());
-    }
-
-    @Override
     public List<ChatMessage> history(String chatKey) {
         return decodeList(history.get(chatKey)).getMessagesList();
-    }
-
-    @Override
-    public OptionalLong sentBefore(String sender, String messageId) {
-        Long seq = sent.get(sender + "\0" + messageId);
-        return seq == null ? OptionalLong.empty() : OptionalLong.of(seq);
-    }
-
-    @Override
-    public void rememberSent(String sender, String messageId, long chatSeq) {
-        sent.put(sender + "\0" + messageId, chatSeq);
     }
 
     @Override
@@ -267,11 +234,18 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public void putGroup(Group group) {
         groups.put(group.getName(), group.toByteArray());
+        increment("group\0" + group.getName());
     }
 
     @Override
     public void deleteGroup(String name) {
         groups.remove(name);
+        increment("group\0" + name);
+    }
+
+    @Override
+    public long groupVersion(String name) {
+        return counters.getOrDefault("group\0" + name, 0L);
     }
 
     @Override
@@ -279,6 +253,18 @@ public final class EmbeddedStore implements MessageStore {
         if (!mv.isClosed()) {
             mv.close();
         }
+    }
+
+    private void appendHistory(String chatKey, ChatMessage message, int keep) {
+        history.put(chatKey, appendTo(history.get(chatKey), message, keep));
+    }
+
+    private static byte[] appendTo(byte[] list, ChatMessage message, int keep) {
+        HistoryResponse.Builder b = HistoryResponse.newBuilder(decodeList(list)).addMessages(message);
+        while (b.getMessagesCount() > keep) {
+            b.removeMessages(0);
+        }
+        return b.build().toByteArray();
     }
 
     private long increment(String counter) {

@@ -6,7 +6,6 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -14,9 +13,10 @@ import java.util.function.Supplier;
  * events not yet acknowledged, and groups made at run time. The embedded implementation is for one node; the Redis
  * one lets several nodes share it.
  *
- * <p>Single operations are atomic. Compound ones (a send: dedupe, sequence, history, fan-out) run inside
- * {@link #atomically}, which serializes all work under the same key across every node that shares the store.
- * When {@code atomically} returns, what it wrote is durable: the caller may acknowledge it.
+ * <p>Single operations are atomic. A send is one operation, {@link #accept}, because it is the hot path: the Redis
+ * store runs it as one script. Rarer compound changes (an accept, a group change) run inside {@link #atomically},
+ * which serializes all work under the same key across every node that shares the store; {@code accept} waits for
+ * such work on its lock key to finish. When either returns, what it wrote is durable: the caller may acknowledge it.
  */
 public interface MessageStore extends AutoCloseable {
 
@@ -31,24 +31,20 @@ public interface MessageStore extends AutoCloseable {
 
     void setPairState(String pairKey, PairState state);
 
-    void hold(String pairKey, ChatMessage message);
+    /**
+     * Accepts a new message in one atomic step: drops it if the sender's message id was accepted before, checks the
+     * guard, gives it the conversation's next sequence number, adds it to the conversation's recent history, then
+     * either appends it to each recipient's inbox or holds it for the pair, and remembers the id. All of it or none
+     * of it happens, and it is durable when this returns.
+     */
+    Accepted accept(NewMessage message);
 
     /** Removes and returns the held messages of a pair, oldest first. */
     List<ChatMessage> takeHeld(String pairKey);
 
     List<ChatMessage> held(String pairKey);
 
-    long nextChatSeq(String chatKey);
-
-    /** Appends to a conversation's recent history, keeping only the newest {@code keep}. */
-    void appendHistory(String chatKey, ChatMessage message, int keep);
-
     List<ChatMessage> history(String chatKey);
-
-    /** Sequence number a sender's message id got when it was first accepted, if it was. */
-    OptionalLong sentBefore(String sender, String messageId);
-
-    void rememberSent(String sender, String messageId, long chatSeq);
 
     /** Appends an event to a user's inbox under the next sequence number (1, 2, 3, ... per user). */
     void appendEvent(String user, Event event);
@@ -68,6 +64,9 @@ public interface MessageStore extends AutoCloseable {
     void putGroup(Group group);
 
     void deleteGroup(String name);
+
+    /** Goes up by one whenever a runtime group is put or deleted; 0 for a group never changed at run time. */
+    long groupVersion(String name);
 
     @Override
     void close();

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -29,6 +28,9 @@ import java.util.function.Supplier;
 /**
  * The shared store of a cluster, in Redis. Every node sees the same inboxes, chat states and history, so a user may
  * connect to any node. Each user's inbox is a Redis stream whose entry ids are the inbox sequence numbers.
+ *
+ * <p>A send, {@link #accept}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
+ * lock, but does not run while the lock of its conversation is held.
  *
  * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
  * so compound updates are serialized across nodes. The lock expires on its own if its node dies mid-update.
@@ -41,6 +43,9 @@ public final class RedisStore implements MessageStore {
     private static final String P = "sp:";
     private static final long LOCK_MILLIS = 5_000;
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
+    /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
+    private static final long SENT_ID_SECONDS = 7 * 24 * 3600;
+    private static final LuaScript ACCEPT = new LuaScript("/store/accept.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
@@ -61,15 +66,9 @@ public final class RedisStore implements MessageStore {
     public <T> T atomically(String lockKey, Supplier<T> work) {
         String key = P + "lock:" + lockKey;
         byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
-        long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
-        long backoffMicros = 50;
+        LockWait wait = new LockWait(lockKey);
         while (!"OK".equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
-            if (System.nanoTime() > deadline) {
-                throw new StoreUnavailableException("timed out waiting for the lock of " + lockKey, null);
-            }
-            // Contended lock: back off briefly with jitter rather than hammer Redis.
-            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000);
-            backoffMicros = Math.min(backoffMicros * 2, 5_000);
+            wait.pause();
         }
         List<RedisFuture<?>> writes = new ArrayList<>();
         pipelined.set(writes);
@@ -135,8 +134,62 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
-    public void hold(String pairKey, ChatMessage message) {
-        write(r -> r.rpush(P + "held:" + pairKey, message.toByteArray()));
+    public Accepted accept(NewMessage m) {
+        Guard guard = m.guard();
+        List<String> keys = new ArrayList<>(6 + 2 * m.recipients().size());
+        keys.add(P + "lock:" + m.lockKey());
+        keys.add(P + "sent:" + m.sentKey());
+        keys.add(P + (guard.table() == Guard.Table.PAIRS ? "pairs" : "groupver"));
+        keys.add(P + "chatseq:" + m.chatKey());
+        keys.add(P + "history:" + m.chatKey());
+        keys.add(P + "held:" + guard.field());
+        for (String user : m.recipients()) {
+            keys.add(P + "inboxseq:" + user);
+            keys.add(P + "inbox:" + user);
+        }
+        String[] keyArray = keys.toArray(String[]::new);
+        byte[][] args = {
+                utf8(guard.field()), utf8(guard.deliverIf()), utf8(Objects.requireNonNullElse(guard.holdIf(), "")),
+                utf8(guard.holdIf() == null ? "0" : "1"), m.message().toByteArray(),
+                utf8(Integer.toString(m.keepHistory())), utf8(Long.toString(SENT_ID_SECONDS))};
+        LockWait wait = new LockWait(m.lockKey());
+        while (true) {
+            List<?> reply = (List<?>) call(() -> ACCEPT.run(redis, ScriptOutputType.MULTI, keyArray, args));
+            String outcome = new String((byte[]) reply.get(0), StandardCharsets.UTF_8);
+            String value = new String((byte[]) reply.get(1), StandardCharsets.UTF_8);
+            if (outcome.equals("BUSY")) {
+                wait.pause();
+                continue;
+            }
+            if (outcome.equals("REFUSED")) {
+                return Accepted.refused(value);
+            }
+            return Accepted.of(Accepted.Outcome.valueOf(outcome), Long.parseLong(value));
+        }
+    }
+
+    /** Backs off with jitter while another node holds a conversation's lock, up to a deadline. */
+    private static final class LockWait {
+        private final String lockKey;
+        private final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+        private long backoffMicros = 50;
+
+        LockWait(String lockKey) {
+            this.lockKey = lockKey;
+        }
+
+        void pause() {
+            if (System.nanoTime() > deadline) {
+                throw new StoreUnavailableException("timed out waiting for the lock of " + lockKey, null);
+            }
+            // Contended lock: back off briefly with jitter rather than hammer Redis.
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000);
+            backoffMicros = Math.min(backoffMicros * 2, 5_000);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -152,37 +205,8 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
-    public long nextChatSeq(String chatKey) {
-        return call(() -> redis.incr(P + "chatseq:" + chatKey));
-    }
-
-    @Override
-    public void appendHistory(String chatKey, ChatMessage message, int keep) {
-        String key = P + "history:" + chatKey;
-        write(r -> r.rpush(key, message.toByteArray()));
-        write(r -> r.ltrim(key, -keep, -1));
-    }
-
-    @Override
     public List<ChatMessage> history(String chatKey) {
         return messages(call(() -> redis.lrange(P + "history:" + chatKey, 0, -1)));
-    }
-
-    @Override
-    public OptionalLong sentBefore(String sender, String messageId) {
-        byte[] b = call(() -> redis.get(sentKey(sender, messageId)));
-        return b == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
-    }
-
-    @Override
-    public void rememberSent(String sender, String messageId, long chatSeq) {
-        // A week is far longer than any client keeps an unacknowledged message; after that the id may be forgotten.
-        write(r -> r.set(sentKey(sender, messageId), Long.toString(chatSeq).getBytes(StandardCharsets.US_ASCII),
-                SetArgs.Builder.ex(7 * 24 * 3600)));
-    }
-
-    private static String sentKey(String sender, String messageId) {
-        return P + "sent:" + sender + ":" + messageId;
     }
 
     @Override
@@ -235,11 +259,19 @@ public final class RedisStore implements MessageStore {
     @Override
     public void putGroup(Group group) {
         write(r -> r.hset(P + "groups", group.getName(), group.toByteArray()));
+        write(r -> r.hincrby(P + "groupver", group.getName(), 1));
     }
 
     @Override
     public void deleteGroup(String name) {
         write(r -> r.hdel(P + "groups", name));
+        write(r -> r.hincrby(P + "groupver", name, 1));
+    }
+
+    @Override
+    public long groupVersion(String name) {
+        byte[] b = call(() -> redis.hget(P + "groupver", name));
+        return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
     }
 
     @Override

@@ -3,7 +3,11 @@ package dev.spartan.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.store.Accepted;
 import dev.spartan.store.EmbeddedStore;
+import dev.spartan.store.Guard;
+import dev.spartan.store.NewMessage;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +31,33 @@ class RecentMessagesTest {
         return ChatMessage.newBuilder().setMessageId(id).setSender("alice").build();
     }
 
+    /** What a send does: the store accepts the message (and keeps it in history), then the cache hears of it. */
+    private ChatMessage append(RecentMessages into, String chatKey, String id) {
+        ChatMessage stored = storeOnly(chatKey, id);
+        into.added(chatKey, stored);
+        return stored;
+    }
+
+    /** A message stored by someone else (another node): this cache does not hear of it. */
+    private ChatMessage storeOnly(String chatKey, String id) {
+        Accepted accepted = store.accept(new NewMessage(chatKey, chatKey, msg(id), List.of(),
+                Guard.groupAt(chatKey, 0), 3));
+        assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
+        return msg(id).toBuilder().setChatSeq(accepted.chatSeq()).build();
+    }
+
+    @Test
+    void sendsThatFinishOutOfOrderAreCachedInChatOrderAndOnce() {
+        recent.get("c1");
+        ChatMessage first = storeOnly("c1", "first");
+        ChatMessage second = storeOnly("c1", "second");
+        recent.added("c1", second);
+        recent.added("c1", first);
+        recent.added("c1", second);
+        assertThat(ids(recent.get("c1"))).containsExactly("first", "second");
+        assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1")));
+    }
+
     private static java.util.List<String> ids(java.util.List<ChatMessage> list) {
         return list.stream().map(ChatMessage::getMessageId).toList();
     }
@@ -35,7 +66,7 @@ class RecentMessagesTest {
     void keepsTheLastNPerConversationInCacheAndStore() {
         recent.get("dm:a|b"); // cached (empty)
         for (int i = 1; i <= 5; i++) {
-            recent.append("dm:a|b", msg("m" + i));
+            append(recent, "dm:a|b", "m" + i);
         }
         assertThat(ids(recent.get("dm:a|b"))).containsExactly("m3", "m4", "m5");
         assertThat(ids(store.history("dm:a|b"))).containsExactly("m3", "m4", "m5");
@@ -44,9 +75,9 @@ class RecentMessagesTest {
 
     @Test
     void conversationsAreKeptApart() {
-        recent.append("dm:a|b", msg("ab1"));
-        recent.append("group:g", msg("g1"));
-        recent.append("dm:a|b", msg("ab2"));
+        append(recent, "dm:a|b", "ab1");
+        append(recent, "group:g", "g1");
+        append(recent, "dm:a|b", "ab2");
         assertThat(ids(recent.get("dm:a|b"))).containsExactly("ab1", "ab2");
         assertThat(ids(recent.get("group:g"))).containsExactly("g1");
         assertThat(recent.get("dm:x|y")).isEmpty();
@@ -54,9 +85,9 @@ class RecentMessagesTest {
 
     @Test
     void leastRecentlyUsedConversationIsEvicted() {
-        recent.append("c1", msg("a"));
-        recent.append("c2", msg("b"));
-        recent.append("c3", msg("c"));
+        append(recent, "c1", "a");
+        append(recent, "c2", "b");
+        append(recent, "c3", "c");
         recent.get("c1");
         recent.get("c2");
         recent.get("c1"); // c2 is now the least recently used
@@ -71,13 +102,13 @@ class RecentMessagesTest {
     @Test
     void evictedConversationIsReloadedFromTheStore() {
         recent.get("c1");
-        recent.append("c1", msg("1"));
-        recent.append("c1", msg("2"));
+        append(recent, "c1", "1");
+        append(recent, "c1", "2");
         recent.get("c2");
         recent.get("c3"); // evicts c1
         assertThat(recent.cache().get("c1")).isNull();
-        recent.append("c1", msg("3")); // written while cold: only the store has it
-        recent.append("c1", msg("4"));
+        append(recent, "c1", "3"); // written while cold: only the store has it
+        append(recent, "c1", "4");
         long missesBefore = recent.cache().misses();
         assertThat(ids(recent.get("c1"))).containsExactly("2", "3", "4");
         assertThat(recent.cache().misses()).isEqualTo(missesBefore + 1);
@@ -87,20 +118,20 @@ class RecentMessagesTest {
 
     @Test
     void coldConversationIsLoadedFromWhatTheStoreAlreadyHas() {
-        store.appendHistory("dm:a|b", msg("old1"), 3);
-        store.appendHistory("dm:a|b", msg("old2"), 3);
+        storeOnly("dm:a|b", "old1");
+        storeOnly("dm:a|b", "old2");
         RecentMessages fresh = new RecentMessages(store, 3, 2);
         assertThat(ids(fresh.get("dm:a|b"))).containsExactly("old1", "old2");
-        fresh.append("dm:a|b", msg("new1"));
-        fresh.append("dm:a|b", msg("new2"));
+        append(fresh, "dm:a|b", "new1");
+        append(fresh, "dm:a|b", "new2");
         assertThat(ids(fresh.get("dm:a|b"))).containsExactly("old2", "new1", "new2");
     }
 
     @Test
     void invalidateDropsTheCachedCopy() {
-        recent.append("c1", msg("1"));
+        append(recent, "c1", "1");
         recent.get("c1");
-        store.appendHistory("c1", msg("by-another-node"), 3);
+        storeOnly("c1", "by-another-node");
         assertThat(ids(recent.get("c1"))).containsExactly("1");
         recent.invalidate("c1");
         assertThat(ids(recent.get("c1"))).containsExactly("1", "by-another-node");

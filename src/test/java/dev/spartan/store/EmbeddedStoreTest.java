@@ -1,0 +1,23 @@
+package dev.spartan.store;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+class EmbeddedStoreTest extends MessageStoreContract {
+    private EmbeddedStore store;
+
+    @BeforeEach
+    void open() {
+        store = EmbeddedStore.inMemory();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Override
+    MessageStore store() {
+        return store;
+    }
+}
