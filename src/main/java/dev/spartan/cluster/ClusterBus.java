@@ -8,8 +8,15 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +24,12 @@ import org.slf4j.LoggerFactory;
  * Cross-node signals over Redis pub/sub. Pub/sub only says "look again": the data itself is in the shared store, so
  * a lost signal delays nothing for long: when the subscription comes back, every local stream looks at its inbox.
  *
- * <p>Messages on {@value #CHANNEL}: {@code N <node> user,user} (inboxes grew), {@code H <node> chatKey} (history
- * changed), {@code S <node> user} (user opened a stream on that node).
+ * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
+ * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node).
+ *
+ * <p>Inbox and history signals are coalesced: a send adds its users and chat to pending sets and, unless a flush is
+ * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
+ * one publish is being made rides on the next, so the bus costs one publish per batch, not two per message.
  */
 final class ClusterBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
@@ -27,6 +38,14 @@ final class ClusterBus implements AutoCloseable {
     private final String nodeId;
     private final StatefulRedisConnection<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
+    private final Set<String> grownInboxes = ConcurrentHashMap.newKeySet();
+    private final Set<String> changedChats = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cluster-bus-flush");
+        t.setDaemon(true);
+        return t;
+    });
 
     ClusterBus(RedisClient client, String nodeId, DeliveryHub hub, RecentMessages recent) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
@@ -35,19 +54,8 @@ final class ClusterBus implements AutoCloseable {
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
-                String[] parts = message.split(" ", 3);
-                if (parts.length != 3 || parts[1].equals(nodeId)) {
-                    return;
-                }
-                switch (parts[0]) {
-                    case "N" -> {
-                        for (String user : parts[2].split(",")) {
-                            hub.notifyLocal(user);
-                        }
-                    }
-                    case "H" -> recent.invalidate(parts[2]);
-                    case "S" -> hub.replacedElsewhere(parts[2]);
-                    default -> log.debug("unknown bus message {}", message);
+                for (String line : message.split("\n")) {
+                    receive(line, hub, recent);
                 }
             }
         });
@@ -58,21 +66,82 @@ final class ClusterBus implements AutoCloseable {
             }
         });
         subscriber.sync().subscribe(CHANNEL);
-        hub.setRemote(this::inboxesGrew, user -> publish("S", user));
-        recent.onChange(chatKey -> publish("H", chatKey));
+        hub.setRemote(this::inboxesGrew, user -> publisher.async().publish(CHANNEL, line("S", user)));
+        recent.onChange(this::historyChanged);
+    }
+
+    private void receive(String line, DeliveryHub hub, RecentMessages recent) {
+        String[] parts = line.split(" ", 3);
+        if (parts.length != 3 || parts[1].equals(nodeId)) {
+            return;
+        }
+        switch (parts[0]) {
+            case "N" -> {
+                for (String user : parts[2].split(",")) {
+                    hub.notifyLocal(user);
+                }
+            }
+            case "H" -> {
+                for (String chatKey : parts[2].split(",")) {
+                    recent.invalidate(chatKey);
+                }
+            }
+            case "S" -> hub.replacedElsewhere(parts[2]);
+            default -> log.debug("unknown bus message {}", line);
+        }
     }
 
     private void inboxesGrew(Collection<String> users) {
-        publish("N", String.join(",", users));
+        grownInboxes.addAll(users);
+        queueFlush();
     }
 
-    private void publish(String kind, String payload) {
-        // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.
-        publisher.async().publish(CHANNEL, kind + " " + nodeId + " " + payload);
+    private void historyChanged(String chatKey) {
+        changedChats.add(chatKey);
+        queueFlush();
+    }
+
+    private void queueFlush() {
+        if (flushQueued.compareAndSet(false, true)) {
+            flusher.execute(this::flush);
+        }
+    }
+
+    private void flush() {
+        // Cleared before draining: a signal added after this line queues the next flush, so none is stranded.
+        flushQueued.set(false);
+        List<String> lines = new ArrayList<>(2);
+        String users = drain(grownInboxes);
+        if (!users.isEmpty()) {
+            lines.add(line("N", users));
+        }
+        String chats = drain(changedChats);
+        if (!chats.isEmpty()) {
+            lines.add(line("H", chats));
+        }
+        if (!lines.isEmpty()) {
+            // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.
+            publisher.async().publish(CHANNEL, String.join("\n", lines));
+        }
+    }
+
+    private static String drain(Set<String> pending) {
+        StringBuilder out = new StringBuilder();
+        for (var it = pending.iterator(); it.hasNext(); ) {
+            String item = it.next();
+            it.remove();
+            out.append(out.length() == 0 ? "" : ",").append(item);
+        }
+        return out.toString();
+    }
+
+    private String line(String kind, String payload) {
+        return kind + " " + nodeId + " " + payload;
     }
 
     @Override
     public void close() {
+        flusher.shutdownNow();
         subscriber.close();
         publisher.close();
     }

@@ -103,19 +103,21 @@ public final class StreamSession {
         }
         while (observer.isReady() && !ended.get()) {
             List<Event> batch = store.eventsAfter(user, lastSent, BATCH);
-            if (batch.isEmpty()) {
-                if (!caughtUpSent) {
-                    caughtUpSent = true;
-                    observer.onNext(CAUGHT_UP);
-                }
-                return;
-            }
             for (Event event : batch) {
                 observer.onNext(event);
                 lastSent = event.getSeq();
                 if (!observer.isReady()) {
                     return; // onReady will signal us again
                 }
+            }
+            if (batch.size() < BATCH) {
+                // All there was when we read. Reading again to see it empty would double the store reads per
+                // message; whatever is appended after our read signals, and drainLoop runs drain() again.
+                if (!caughtUpSent) {
+                    caughtUpSent = true;
+                    observer.onNext(CAUGHT_UP);
+                }
+                return;
             }
         }
     }
