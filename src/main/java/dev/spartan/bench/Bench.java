@@ -17,7 +17,7 @@ public final class Bench {
 
     /** What one run measures. */
     public record Options(int pairs, int groups, int window, int bodyBytes, Duration warmup, Duration duration,
-                          double rateShare) {}
+                          List<Double> rateShares) {}
 
     private final Options options;
     private final PrintStream out;
@@ -69,11 +69,13 @@ public final class Bench {
                 print(setup, "max", max, (ProcStats.cpuSeconds(serverPid) - cpuBefore) / wall);
                 out.printf(Locale.ROOT, "  clients (this process) used %.2f cores meanwhile%n",
                         (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall);
-                int rate = (int) Math.max(1, max.deliveredPerSecond() * options.rateShare() / totalFanout(routes));
-                LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
-                        options.duration());
-                print(setup, String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate,
-                        options.rateShare() * 100), paced, Double.NaN);
+                for (double share : options.rateShares()) {
+                    int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
+                    LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
+                            options.duration());
+                    print(setup, String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate,
+                            share * 100), paced, Double.NaN);
+                }
                 out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
                 return max.deliveredPerSecond();
             } finally {

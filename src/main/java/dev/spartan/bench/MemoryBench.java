@@ -29,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 
 /** Server heap per idle connected client, and under a reader that stops reading. */
 public final class MemoryBench {
@@ -63,7 +65,7 @@ public final class MemoryBench {
             for (int i = 0; i < clients; i++) {
                 String user = "i" + i;
                 ManagedChannel ch = pool.get(i % channels);
-                logins.execute(() -> RawUser.login(ch, user, SpartanGrpc.newStub(ch))
+                logins.execute(() -> RawUser.login(ch, user).streams()
                         .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
                             @Override
                             public void onNext(Event e) {
@@ -92,31 +94,38 @@ public final class MemoryBench {
     }
 
     /** A reader that never reads while {@code messages} are sent to it: heap growth on the server. */
+    /**
+     * Sends {@code messages} to a reader that reads one event and then stops, while a bystander pair chats at
+     * 100 msg/s. Prints the server's heap growth, the bystanders' latency before and during the flood, and then lets
+     * the reader read on and counts what it gets: every message must still be there.
+     */
     public void slowReader(int messages) throws Exception {
         Path config = work.resolve("slow.yaml");
         Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\nusers: [sender,slow]\n");
+                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\nusers: [sender,slow,calm,watcher]\n");
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
             long pid = children.spartan("Spartan server started", "server", "--config", config.toString(),
                     "--port", String.valueOf(port), "--data", work.resolve("slow-data").toString()).pid();
             ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
-            SpartanGrpc.SpartanBlockingStub sender = RawUser.login(ch, "sender", SpartanGrpc.newBlockingStub(ch));
-            String slowToken = Login.perform(ch, "slow", Identity.generate()).getSessionToken();
-            sender.requestChat(ChatRequest.newBuilder().setPeer("slow").build());
-            SpartanGrpc.newBlockingStub(ch).withInterceptors(Login.bearer(slowToken))
-                    .answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
-            SpartanGrpc.SpartanStub slow = SpartanGrpc.newStub(ch).withInterceptors(Login.bearer(slowToken));
+            RawUser sender = RawUser.login(ch, "sender");
+            RawUser slow = RawUser.login(ch, "slow");
+            sender.calls().requestChat(ChatRequest.newBuilder().setPeer("slow").build());
+            slow.calls().answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
             AtomicLong got = new AtomicLong();
-            slow.receiveMsg(ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
+            AtomicReference<ClientCallStreamObserver<ReceiveRequest>> slowStream = new AtomicReference<>();
+            slow.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
                 @Override
                 public void beforeStart(ClientCallStreamObserver<ReceiveRequest> stream) {
-                    stream.disableAutoRequestWithInitial(1); // reads the first event, then never again
+                    slowStream.set(stream);
+                    stream.disableAutoRequestWithInitial(1); // reads the first event, then nothing until told
                 }
 
                 @Override
                 public void onNext(Event e) {
-                    got.incrementAndGet();
+                    if (e.hasMessage()) {
+                        got.incrementAndGet();
+                    }
                 }
 
                 @Override
@@ -125,30 +134,71 @@ public final class MemoryBench {
                 @Override
                 public void onCompleted() { }
             });
-            double before = ProcStats.liveHeapMb(pid);
-            Sealed sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
-                    .setBody(ByteString.copyFrom(new byte[150]))
-                    .putWrappedKeys("sender", ByteString.copyFrom(new byte[48]))
-                    .putWrappedKeys("slow", ByteString.copyFrom(new byte[48])).build();
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            long start = System.nanoTime();
-            for (int t = 0; t < 8; t++) {
-                int share = messages / 8;
-                pool.execute(() -> {
-                    for (int i = 0; i < share; i++) {
-                        sender.sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
-                                .setTo(ChatKeys.toUser("slow")).setSealed(sealed).build());
-                    }
-                });
+            try (Bystander bystander = new Bystander(ch, "calm", "watcher", 100)) {
+                measuringWindow(10); // warm-up (JIT), not counted
+                bystander.sinceLastCall();
+                measuringWindow(5);
+                Histogram quiet = bystander.sinceLastCall();
+                double before = ProcStats.liveHeapMb(pid);
+                long start = System.nanoTime();
+                long accepted = flood(sender, "slow", messages);
+                if (accepted != messages) {
+                    out.printf(Locale.ROOT, "slow reader: only %d of %d sends were accepted (see the server log)%n",
+                            accepted, messages);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Histogram during = bystander.sinceLastCall();
+                double after = ProcStats.liveHeapMb(pid);
+                out.printf(Locale.ROOT, "slow reader: %d messages sent in %.1f s (%.0f msg/s) to a reader that stopped after %d of them; "
+                                + "server live heap %.1f -> %.1f MiB (+%.1f MiB); the rest wait in the store%n",
+                        messages, seconds, messages / seconds, got.get(), before, after, after - before);
+                out.printf(Locale.ROOT, "bystanders (another pair, 100 msg/s): p50 %.2f ms, p99 %.2f ms before the "
+                                + "flood; p50 %.2f ms, p99 %.2f ms during it%n",
+                        quiet.getValueAtPercentile(50) / 1000.0, quiet.getValueAtPercentile(99) / 1000.0,
+                        during.getValueAtPercentile(50) / 1000.0, during.getValueAtPercentile(99) / 1000.0);
             }
-            pool.shutdown();
-            pool.awaitTermination(30, TimeUnit.MINUTES);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double after = ProcStats.liveHeapMb(pid);
-            out.printf(Locale.ROOT, "slow reader: %d messages sent in %.1f s (%.0f msg/s) to a reader that took %d; "
-                    + "server live heap %.1f -> %.1f MiB (+%.1f MiB); the rest wait in the store%n",
-                    messages, seconds, messages / seconds, got.get(), before, after, after - before);
+            slowStream.get().request(Integer.MAX_VALUE);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (got.get() < messages && System.nanoTime() < deadline) {
+                measuringWindow(0.05); // bounded wait for the reader to catch up
+            }
+            out.printf(Locale.ROOT, "slow reader then read on: %d of %d messages arrived%s%n", got.get(), messages,
+                    got.get() == messages ? ", none lost" : ", " + (messages - got.get()) + " MISSING");
             ch.shutdownNow();
         }
+    }
+
+    /**
+     * Sends {@code messages} opaque messages from {@code sender} to {@code to} on 8 threads, as fast as they go, and
+     * returns how many the server accepted.
+     */
+    private static long flood(RawUser sender, String to, int messages) throws InterruptedException {
+        Sealed sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
+                .setBody(ByteString.copyFrom(new byte[150]))
+                .putWrappedKeys(sender.name(), ByteString.copyFrom(new byte[48]))
+                .putWrappedKeys(to, ByteString.copyFrom(new byte[48])).build();
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicLong accepted = new AtomicLong();
+        for (int t = 0; t < threads; t++) {
+            int share = messages / threads + (t < messages % threads ? 1 : 0);
+            pool.execute(() -> {
+                for (int i = 0; i < share; i++) {
+                    sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
+                            .setTo(ChatKeys.toUser(to)).setSealed(sealed).build());
+                    accepted.incrementAndGet();
+                }
+            });
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(30, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("the flood did not finish in 30 minutes");
+        }
+        return accepted.get();
+    }
+
+    /** Lets a measurement window pass: pacing the bench, not synchronizing with anything. */
+    private static void measuringWindow(double seconds) throws InterruptedException {
+        Thread.sleep((long) (seconds * 1000));
     }
 }

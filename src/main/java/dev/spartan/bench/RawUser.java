@@ -2,16 +2,21 @@ package dev.spartan.bench;
 
 import dev.spartan.client.Login;
 import dev.spartan.crypto.Identity;
+import dev.spartan.proto.SpartanGrpc;
 import io.grpc.Channel;
-import io.grpc.stub.AbstractStub;
+import io.grpc.ClientInterceptor;
 
-/** A login over a shared channel, for benches that need thousands of users and no terminal. */
-final class RawUser {
-    private RawUser() {}
+/**
+ * A user logged in over a shared channel, for benches that need thousands of users and no terminal: its calls carry
+ * the session token, and its messages are opaque bytes (the server never reads them anyway).
+ */
+record RawUser(String name, SpartanGrpc.SpartanBlockingStub calls, SpartanGrpc.SpartanStub streams) {
 
-    /** Logs {@code user} in with a fresh identity and returns {@code stub} carrying the session token. */
-    static <S extends AbstractStub<S>> S login(Channel channel, String user, S stub) {
+    /** Logs {@code user} in with a fresh identity. */
+    static RawUser login(Channel channel, String user) {
         String token = Login.perform(channel, user, Identity.generate()).getSessionToken();
-        return stub.withInterceptors(Login.bearer(token));
+        ClientInterceptor bearer = Login.bearer(token);
+        return new RawUser(user, SpartanGrpc.newBlockingStub(channel).withInterceptors(bearer),
+                SpartanGrpc.newStub(channel).withInterceptors(bearer));
     }
 }

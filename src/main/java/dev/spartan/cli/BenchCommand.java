@@ -1,9 +1,11 @@
 package dev.spartan.cli;
 
 import dev.spartan.bench.Bench;
+import dev.spartan.config.ConfigLoader;
 import dev.spartan.bench.MemoryBench;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +18,18 @@ import picocli.CommandLine.Option;
                 "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and",
                 "redis-server for the Redis setups). Prints figures; never passes or fails."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--setup", split = ",", description = "Setups to run: embedded, redis, two-nodes (default: embedded).")
+    private static final Map<String, Bench.Setup> SETUPS = new LinkedHashMap<>();
+
+    static {
+        SETUPS.put("embedded", Bench.Setup.EMBEDDED);
+        SETUPS.put("redis", Bench.Setup.REDIS);
+        SETUPS.put("two-nodes", Bench.Setup.TWO_NODES);
+    }
+    /** Room for the timestamp, run flag, route and sequence each message starts with. */
+    private static final int MIN_SIZE = 64;
+
+    @Option(names = "--setup", split = ",", paramLabel = "SETUP",
+            description = "Setups to run, comma-separated: embedded, redis, two-nodes (default: embedded).")
     List<String> setups = List.of("embedded");
 
     @Option(names = "--transport-baseline", description = "Also run the bare gRPC relay and print our share of it.")
@@ -35,15 +48,17 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", description = "Message size in bytes (default: ${DEFAULT-VALUE}).", defaultValue = "150")
     int size;
 
-    @Option(names = "--warmup", description = "Warm-up seconds per run (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+    @Option(names = "--warmup", description = "Warm-up seconds per run, not counted; on 2 cores the JIT needs about 30 "
+            + "(default: ${DEFAULT-VALUE}).", defaultValue = "30")
     int warmup;
 
-    @Option(names = "--duration", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+    @Option(names = "--duration", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).", defaultValue = "15")
     int duration;
 
-    @Option(names = "--rate-share", description = "Fixed-rate run at this share of max throughput (default: ${DEFAULT-VALUE}).",
-            defaultValue = "0.5")
-    double rateShare;
+    @Option(names = "--rate-share", split = ",", paramLabel = "SHARE",
+            description = "Fixed-rate runs, one per share of max throughput, comma-separated, each in (0, 1] "
+                    + "(default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+    List<Double> rateShares;
 
     @Option(names = "--idle", description = "Instead: open N idle streaming clients and print server heap per client.")
     Integer idle;
@@ -64,8 +79,6 @@ public final class BenchCommand implements Callable<Integer> {
             dev.spartan.bench.RelayLauncher.run(relayPort);
             return 0;
         }
-        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"));
         if (idle != null) {
             new MemoryBench(System.out).idle(idle, idleConnections);
             return 0;
@@ -74,16 +87,31 @@ public final class BenchCommand implements Callable<Integer> {
             new MemoryBench(System.out).slowReader(slowReader);
             return 0;
         }
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        String invalid = invalidLoad();
+        if (invalid != null) {
+            System.err.println("spartan bench: " + invalid);
+            return 2;
+        }
+        List<Bench.Setup> chosen = new ArrayList<>();
+        for (String s : setups) {
+            Bench.Setup setup = SETUPS.get(s.toLowerCase(Locale.ROOT));
+            if (setup == null) {
+                System.err.println("spartan bench: unknown setup '" + s + "'; choose from " + String.join(", ", SETUPS.keySet()));
+                return 2;
+            }
+            chosen.add(setup);
+        }
         System.out.printf(Locale.ROOT, "workload: %d pairs + %d groups of 4, %d-byte messages, window %d, "
                 + "%ds warm-up + %ds measured per run%n", pairs, groups, size, window, warmup, duration);
         Bench bench = new Bench(new Bench.Options(pairs, groups, window, size, Duration.ofSeconds(warmup),
-                Duration.ofSeconds(duration), rateShare), System.out);
+                Duration.ofSeconds(duration), List.copyOf(rateShares)), System.out);
         Map<Bench.Setup, Double> max = new LinkedHashMap<>();
         if (baseline) {
             max.put(Bench.Setup.BASELINE, bench.run(Bench.Setup.BASELINE));
         }
-        for (String s : setups) {
-            Bench.Setup setup = Bench.Setup.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
+        for (Bench.Setup setup : chosen) {
             max.put(setup, bench.run(setup));
         }
         Double base = max.get(Bench.Setup.BASELINE);
@@ -96,5 +124,27 @@ public final class BenchCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+    /** What is wrong with the load options, in words, or null. */
+    private String invalidLoad() {
+        if (pairs < 0 || groups < 0 || pairs + groups == 0) {
+            return "--pairs and --groups must not be negative, and at least one must be above 0";
+        }
+        if (window < 1) {
+            return "--window must be at least 1";
+        }
+        if (size < MIN_SIZE || size > ConfigLoader.DEFAULT_MAX_MESSAGE_BYTES / 2) {
+            return "--size must be between " + MIN_SIZE + " and " + ConfigLoader.DEFAULT_MAX_MESSAGE_BYTES / 2 + " bytes";
+        }
+        if (warmup < 0 || duration < 1) {
+            return "--warmup must be 0 or more and --duration at least 1 (seconds)";
+        }
+        for (double share : rateShares) {
+            if (!(share > 0 && share <= 1)) {
+                return "each --rate-share must be above 0 and at most 1, e.g. 0.5 for half of max";
+            }
+        }
+        return null;
     }
 }

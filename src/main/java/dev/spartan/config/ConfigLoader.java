@@ -24,7 +24,7 @@ public final class ConfigLoader {
     /** Names go into wire labels separated by 0x00 and into store keys, so keep them plain. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
-    private static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
     private static final int DEFAULT_CACHED_CONVERSATIONS = 10_000;
 
     private ConfigLoader() {}

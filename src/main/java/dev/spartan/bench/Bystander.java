@@ -1,0 +1,88 @@
+package dev.spartan.bench;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.chat.ChatKeys;
+import dev.spartan.proto.ChatAnswer;
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * A pair of users chatting at a steady, modest rate beside some other load, to show whether that load moves their
+ * latency. Each message carries its send time ({@code System.nanoTime()}, one JVM) in the first 8 bytes of its body.
+ */
+final class Bystander implements AutoCloseable {
+    private final Recorder latencyMicros = new Recorder(3);
+    private final Thread pacer;
+    private volatile boolean running = true;
+
+    /** Logs in {@code from} and {@code to}, opens their chat, and starts sending {@code perSecond} messages. */
+    Bystander(Channel channel, String from, String to, int perSecond) {
+        RawUser sender = RawUser.login(channel, from);
+        RawUser receiver = RawUser.login(channel, to);
+        sender.calls().requestChat(ChatRequest.newBuilder().setPeer(to).build());
+        receiver.calls().answerChat(ChatAnswer.newBuilder().setPeer(from).setAccept(true).build());
+        receiver.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+            @Override
+            public void onNext(Event e) {
+                if (e.hasMessage()) {
+                    long sentAt = e.getMessage().getSealed().getBody().asReadOnlyByteBuffer().getLong();
+                    latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) { }
+
+            @Override
+            public void onCompleted() { }
+        });
+        long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
+        Sealed.Builder sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
+                .putWrappedKeys(from, ByteString.copyFrom(new byte[48]))
+                .putWrappedKeys(to, ByteString.copyFrom(new byte[48]));
+        pacer = new Thread(() -> {
+            long next = System.nanoTime();
+            while (running) {
+                long now = System.nanoTime();
+                if (now < next) {
+                    LockSupport.parkNanos(next - now); // pacing an open-loop sender, not synchronization
+                    continue;
+                }
+                next += interval;
+                byte[] body = ByteBuffer.allocate(150).putLong(System.nanoTime()).array();
+                try {
+                    sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
+                            .setTo(ChatKeys.toUser(to)).setSealed(sealed.setBody(ByteString.copyFrom(body))).build());
+                } catch (RuntimeException e) {
+                    if (running) {
+                        throw e;
+                    }
+                }
+            }
+        }, "bystander-" + from);
+        pacer.setDaemon(true);
+        pacer.start();
+    }
+
+    /** Latency of the messages received since the previous call (or since the start), in microseconds. */
+    Histogram sinceLastCall() {
+        return latencyMicros.getIntervalHistogram();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        pacer.interrupt();
+    }
+}
