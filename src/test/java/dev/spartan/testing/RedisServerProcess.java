@@ -54,7 +54,7 @@ public final class RedisServerProcess implements AutoCloseable {
      */
     public RedisServerProcess(Path dir, List<String> extraArgs) {
         this.extraArgs = List.copyOf(Objects.requireNonNull(extraArgs, "extraArgs"));
-        this.executable = findOnPath("redis-server");
+        this.executable = requireInstalled();
         try {
             this.ownsDir = dir == null;
             this.dir = dir != null ? dir : Files.createTempDirectory("redis-test");
@@ -172,6 +172,11 @@ public final class RedisServerProcess implements AutoCloseable {
             // The stream closes when the process dies; readiness below reports it.
         }
         ready.completeExceptionally(new IllegalStateException("redis-server exited"));
+    }
+
+    /** The redis-server executable on PATH; fails, saying how to install it, when there is none. */
+    public static Path requireInstalled() {
+        return findOnPath("redis-server");
     }
 
     private static Path findOnPath(String name) {

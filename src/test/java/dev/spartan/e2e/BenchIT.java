@@ -1,0 +1,85 @@
+package dev.spartan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.testing.RedisServerProcess;
+import dev.spartan.testing.SpartanJar;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bench as a user runs it, shrunk to seconds: every setup and mode prints its figures and loses nothing. It
+ * asserts no figure of speed (those depend on the machine); it asserts what must hold on any machine.
+ */
+class BenchIT {
+    private static final Pattern RUN_LINE = Pattern.compile(
+            "^(baseline|embedded|redis|two_nodes)\\s+(max|rate \\d+/s per route \\(\\d+% of max\\))\\s+delivered\\s+"
+                    + "(\\d+) msg/s .* lost (\\d+) of (\\d+).*$");
+
+    private record Run(int exit, List<String> lines, String stderr) {}
+
+    private static Run bench(String... args) throws Exception {
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Path errFile = Files.createTempFile("bench", ".err");
+        Process p = SpartanJar.command(all).redirectError(errFile.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String err = Files.readString(errFile);
+        Files.delete(errFile);
+        return new Run(p.exitValue(), out.lines().toList(), err.strip());
+    }
+
+    @Test
+    void everySetupAndModeDeliversEveryMessage() throws Exception {
+        RedisServerProcess.requireInstalled();
+        Run run = bench("--transport-baseline", "--setup", "embedded,redis,two-nodes", "--pairs", "2", "--groups", "1",
+                "--warmup", "1", "--duration", "2", "--rate-share", "0.5,0.2");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        List<Matcher> runs = run.lines().stream().map(RUN_LINE::matcher).filter(Matcher::matches).toList();
+        // max, then two fixed rates, for each of the four setups
+        assertThat(runs).extracting(m -> m.group(1) + " " + m.group(2).replaceAll("\\d+", "N")).containsExactly(
+                "baseline max", "baseline rate N/s per route (N% of max)", "baseline rate N/s per route (N% of max)",
+                "embedded max", "embedded rate N/s per route (N% of max)", "embedded rate N/s per route (N% of max)",
+                "redis max", "redis rate N/s per route (N% of max)", "redis rate N/s per route (N% of max)",
+                "two_nodes max", "two_nodes rate N/s per route (N% of max)", "two_nodes rate N/s per route (N% of max)");
+        for (Matcher m : runs) {
+            assertThat(Long.parseLong(m.group(5))).as(m.group()).isPositive();
+            assertThat(m.group(4)).as(m.group()).isEqualTo("0");
+        }
+        assertThat(run.lines()).anyMatch(l -> l.matches("embedded throughput is \\d+% of the transport baseline.*"))
+                .anyMatch(l -> l.matches("redis throughput is \\d+% of the transport baseline.*"))
+                .anyMatch(l -> l.matches("two_nodes throughput is \\d+% of the transport baseline.*"));
+    }
+
+    @Test
+    void aReaderThatStopsLosesNothingAndIdleClientsAreCounted() throws Exception {
+        Run slow = bench("--slow-reader", "3000");
+        assertThat(slow.exit()).as(slow.stderr()).isZero();
+        assertThat(slow.lines()).anyMatch(l -> l.startsWith("slow reader: 3000 messages sent"))
+                .anyMatch(l -> l.startsWith("bystanders (another pair, 100 msg/s): p50"))
+                .contains("slow reader then read on: 3000 of 3000 messages arrived, none lost");
+
+        Run idle = bench("--idle", "300", "--idle-connections", "10");
+        assertThat(idle.exit()).as(idle.stderr()).isZero();
+        assertThat(idle.lines()).anyMatch(l -> l.matches("idle +300 streams over 10 connections: .* KiB per client"));
+    }
+
+    @Test
+    void badOptionsGetOneLineAndExitCode2() throws Exception {
+        Run setup = bench("--setup", "embeded");
+        assertThat(setup.exit()).isEqualTo(2);
+        assertThat(setup.stderr()).isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, redis, two-nodes");
+        Run share = bench("--rate-share", "50");
+        assertThat(share.exit()).isEqualTo(2);
+        assertThat(share.stderr()).isEqualTo(
+                "spartan bench: each --rate-share must be above 0 and at most 1, e.g. 0.5 for half of max");
+    }
+}
