@@ -9,7 +9,7 @@
 -- ARGV[5] the ChatMessage, encoded without chat_seq   ARGV[6] how many history entries to keep
 -- ARGV[7] seconds to remember the message id
 -- Returns {outcome, value}: BUSY (a locked compound change is running: retry), DUPLICATE + first chat seq,
--- REFUSED + guarded value, DELIVERED or HELD + chat seq.
+-- REFUSED + guarded value, HELD + chat seq, DELIVERED + chat seq + the inbox seq each recipient's copy got.
 
 -- Compound changes (accept, group membership) run from a node under the lock; this script must not land between
 -- their steps. Once it runs, nothing else does until it ends, so checking the lock once is enough.
@@ -42,6 +42,7 @@ local function varint(n)
 end
 
 local seq = redis.call('INCR', KEYS[4])
+local reply = {'', ''}
 -- Appending field 4 (chat_seq, varint: tag 0x20) to an encoded ChatMessage that lacks it yields the encoding of the
 -- message with chat_seq set: protobuf fields may come in any order.
 local message = ARGV[5] .. '\32' .. varint(seq)
@@ -55,7 +56,10 @@ else
   for i = 7, #KEYS, 2 do
     local inboxSeq = redis.call('INCR', KEYS[i])
     redis.call('XADD', KEYS[i + 1], inboxSeq .. '-1', 'e', event)
+    reply[#reply + 1] = inboxSeq
   end
 end
 redis.call('SET', KEYS[2], seq, 'EX', tonumber(ARGV[7]))
-return {hold and 'HELD' or 'DELIVERED', tostring(seq)}
+reply[1] = hold and 'HELD' or 'DELIVERED'
+reply[2] = tostring(seq)
+return reply

@@ -21,8 +21,10 @@ import dev.spartan.store.NewMessage;
 import dev.spartan.store.PairState;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -129,8 +131,7 @@ public final class Conversations {
                     ? peer + " asked to chat with you: accept first"
                     : "you have no chat with " + peer + ": request one first");
         }
-        return acknowledge(chatKey, message, accepted, accepted.outcome() == Accepted.Outcome.DELIVERED
-                ? List.of(peer) : List.of());
+        return acknowledge(chatKey, message, accepted, List.of(peer));
     }
 
     private SendAck sendToGroup(String me, SendRequest request) {
@@ -157,13 +158,21 @@ public final class Conversations {
         throw Errors.aborted("the members of " + name + " keep changing: send again");
     }
 
-    private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> toNotify) {
+    private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> recipients) {
         SendAck.Builder ack = SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
         if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
             return ack.setDuplicate(true).build();
         }
-        recent.added(chatKey, message.toBuilder().setChatSeq(accepted.chatSeq()).build());
-        hub.notify(toNotify);
+        ChatMessage stored = message.toBuilder().setChatSeq(accepted.chatSeq()).build();
+        recent.added(chatKey, stored);
+        if (accepted.outcome() == Accepted.Outcome.DELIVERED) {
+            // The events exactly as the store now holds them, so that streams here need not read them back.
+            Map<String, Event> events = new HashMap<>();
+            for (int i = 0; i < recipients.size(); i++) {
+                events.put(recipients.get(i), Event.newBuilder().setSeq(accepted.inboxSeqs().get(i)).setMessage(stored).build());
+            }
+            hub.delivered(events);
+        }
         return ack.setHeld(accepted.outcome() == Accepted.Outcome.HELD).build();
     }
 

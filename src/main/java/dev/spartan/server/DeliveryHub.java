@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.proto.Event;
 import io.grpc.Status;
 import java.util.Collection;
 import java.util.List;
@@ -55,6 +56,23 @@ public final class DeliveryHub {
         }
         users.forEach(this::notifyLocal);
         remoteNotifier.accept(users);
+    }
+
+    /**
+     * New events, already stored in these users' inboxes. A stream open here may send its event without reading it
+     * back from the store; streams on other nodes are told to look, as for {@link #notify(Collection)}.
+     */
+    public void delivered(Map<String, Event> stored) {
+        if (stored.isEmpty()) {
+            return;
+        }
+        stored.forEach((user, event) -> {
+            StreamSession s = sessions.get(user);
+            if (s != null) {
+                s.offer(event);
+            }
+        });
+        remoteNotifier.accept(stored.keySet());
     }
 
     public void notify(String user) {

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -17,14 +18,20 @@ import org.slf4j.LoggerFactory;
 /**
  * One open ReceiveMsg stream: a cursor over its user's inbox in the store.
  *
- * <p>Nothing is queued in memory per recipient. When something arrives, {@link #signal()} schedules a drain on a
- * shared executor; the drain sends from the store only while the transport {@code isReady()}, and resumes from
- * {@code onReady}. So a reader that stops reading costs the server nothing but its place in the store, and no thread
- * waits on an idle stream. All writes to the observer happen inside the drain, which never runs twice at once.
+ * <p>The store is the queue. When something arrives, {@link #signal()} schedules a drain on a shared executor; the
+ * drain sends from the store only while the transport {@code isReady()}, and resumes from {@code onReady}. So a
+ * reader that stops reading costs the server nothing but its place in the store, and no thread waits on an idle
+ * stream. All writes to the observer happen inside the drain, which never runs twice at once.
+ *
+ * <p>A send accepted on this node also {@linkplain #offer offers} the stored event itself, so that the drain can send
+ * it without reading it back. Offers are only a shortcut: the drain takes one only if it is exactly the next
+ * sequence number, keeps at most {@value #MAX_OFFERS} of them, and reads the store for anything else.
  */
 public final class StreamSession {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
     private static final int BATCH = 128;
+    /** Enough for a burst; a reader that falls further behind is served from the store, so its memory is bounded. */
+    private static final int MAX_OFFERS = 256;
     private static final Event CAUGHT_UP = Event.newBuilder().setCaughtUp(CaughtUp.getDefaultInstance()).build();
 
     private final String user;
@@ -34,9 +41,13 @@ public final class StreamSession {
     private final Consumer<StreamSession> onEnd;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean pending = new AtomicBoolean();
+    /** The inbox may hold events that were not offered: the drain must read the store. */
+    private final AtomicBoolean mustRead = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final ConcurrentSkipListMap<Long, Event> offers = new ConcurrentSkipListMap<>();
     private volatile Status closeWith;
-    private long lastSent;
+    /** Written only by the drain; read by {@link #offer} on other threads. */
+    private volatile long lastSent;
     private boolean caughtUpSent;
 
     public StreamSession(String user, long afterSeq, ServerCallStreamObserver<Event> observer, MessageStore store,
@@ -62,6 +73,24 @@ public final class StreamSession {
 
     /** Something new may be in the inbox. Cheap and safe from any thread. */
     public void signal() {
+        mustRead.set(true);
+        wake();
+    }
+
+    /** An event just stored in this user's inbox, with its sequence number. Cheap and safe from any thread. */
+    public void offer(Event stored) {
+        if (stored.getSeq() <= lastSent) {
+            return; // already sent, read from the store
+        }
+        if (offers.size() < MAX_OFFERS) {
+            offers.put(stored.getSeq(), stored);
+            wake();
+        } else {
+            signal();
+        }
+    }
+
+    private void wake() {
         pending.set(true);
         if (running.compareAndSet(false, true)) {
             executor.execute(this::drainLoop);
@@ -102,24 +131,37 @@ public final class StreamSession {
             return;
         }
         while (observer.isReady() && !ended.get()) {
+            offers.headMap(lastSent, true).clear(); // sent meanwhile, read from the store
+            Event offered = offers.remove(lastSent + 1);
+            if (offered != null) {
+                send(offered);
+                continue;
+            }
+            // Every event stored is either offered or followed by signal(), which sets mustRead: without it, there
+            // is nothing beyond the offers (a later offer or signal will wake us).
+            if (!mustRead.getAndSet(false)) {
+                return;
+            }
             List<Event> batch = store.eventsAfter(user, lastSent, BATCH);
             for (Event event : batch) {
-                observer.onNext(event);
-                lastSent = event.getSeq();
+                send(event);
                 if (!observer.isReady()) {
+                    mustRead.set(true); // the rest of the batch is still to send
                     return; // onReady will signal us again
                 }
             }
-            if (batch.size() < BATCH) {
-                // All there was when we read. Reading again to see it empty would double the store reads per
-                // message; whatever is appended after our read signals, and drainLoop runs drain() again.
-                if (!caughtUpSent) {
-                    caughtUpSent = true;
-                    observer.onNext(CAUGHT_UP);
-                }
-                return;
+            if (batch.size() == BATCH) {
+                mustRead.set(true); // there may be more
+            } else if (!caughtUpSent) {
+                caughtUpSent = true;
+                observer.onNext(CAUGHT_UP);
             }
         }
+    }
+
+    private void send(Event event) {
+        observer.onNext(event);
+        lastSent = event.getSeq();
     }
 
     private void finish() {

@@ -1,5 +1,6 @@
 package dev.spartan.store;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,21 +9,28 @@ import java.util.Objects;
  * @param chatSeq the message's place in its conversation (also for a duplicate: the place the first copy got);
  *                0 when refused
  * @param refusal the guarded value that refused it, when refused
+ * @param inboxSeqs when delivered: the inbox sequence number it got in each recipient's inbox, in the order of
+ *                  {@link NewMessage#recipients()}; empty otherwise
  */
-public record Accepted(Outcome outcome, long chatSeq, String refusal) {
+public record Accepted(Outcome outcome, long chatSeq, String refusal, List<Long> inboxSeqs) {
     public enum Outcome { DELIVERED, HELD, DUPLICATE, REFUSED }
 
     public Accepted {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(refusal, "refusal");
+        inboxSeqs = List.copyOf(inboxSeqs);
     }
 
     static Accepted of(Outcome outcome, long chatSeq) {
-        return new Accepted(outcome, chatSeq, "");
+        return new Accepted(outcome, chatSeq, "", List.of());
+    }
+
+    static Accepted delivered(long chatSeq, List<Long> inboxSeqs) {
+        return new Accepted(Outcome.DELIVERED, chatSeq, "", inboxSeqs);
     }
 
     static Accepted refused(String current) {
-        return new Accepted(Outcome.REFUSED, 0, current);
+        return new Accepted(Outcome.REFUSED, 0, current, List.of());
     }
 
     /** For a refused 1:1 message: where the pair stands. */

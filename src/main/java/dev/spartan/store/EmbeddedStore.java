@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class EmbeddedStore implements MessageStore {
     private final MVMap<String, byte[]> held;
     private final MVMap<String, Long> counters;
     private final MVMap<String, byte[]> history;
-    private final MVMap<String, Long> sent;
+    private final SentIds sent;
     private final MVMap<String, byte[]> inbox;
     private final MVMap<String, Long> acked;
     private final MVMap<String, byte[]> groups;
@@ -51,7 +52,7 @@ public final class EmbeddedStore implements MessageStore {
         this.held = mv.openMap("held");
         this.counters = mv.openMap("counters");
         this.history = mv.openMap("history");
-        this.sent = mv.openMap("sent");
+        this.sent = new SentIds(mv, Clock.systemUTC());
         this.inbox = mv.openMap("inbox");
         this.acked = mv.openMap("acked");
         this.groups = mv.openMap("groups");
@@ -110,12 +111,16 @@ public final class EmbeddedStore implements MessageStore {
             appendHistory(m.chatKey(), message, m.keepHistory());
             if (decision == Guard.Decision.HOLD) {
                 held.put(m.guard().field(), appendTo(held.get(m.guard().field()), message, Integer.MAX_VALUE));
-            } else {
-                Event event = Event.newBuilder().setMessage(message).build();
-                m.recipients().forEach(user -> appendEvent(user, event));
+                sent.put(m.sentKey(), seq);
+                return Accepted.of(Accepted.Outcome.HELD, seq);
+            }
+            Event event = Event.newBuilder().setMessage(message).build();
+            List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
+            for (String user : m.recipients()) {
+                inboxSeqs.add(append(user, event));
             }
             sent.put(m.sentKey(), seq);
-            return Accepted.of(decision == Guard.Decision.HOLD ? Accepted.Outcome.HELD : Accepted.Outcome.DELIVERED, seq);
+            return Accepted.delivered(seq, inboxSeqs);
         });
     }
 
@@ -166,9 +171,14 @@ public final class EmbeddedStore implements MessageStore {
 
     @Override
     public void appendEvent(String user, Event event) {
+        append(user, event);
+    }
+
+    private long append(String user, Event event) {
         synchronized (counterLock) {
             long seq = increment("inbox\0" + user);
             inbox.put(inboxKey(user, seq), event.toBuilder().setSeq(seq).build().toByteArray());
+            return seq;
         }
     }
 

@@ -164,6 +164,13 @@ public final class RedisStore implements MessageStore {
             if (outcome.equals("REFUSED")) {
                 return Accepted.refused(value);
             }
+            if (outcome.equals("DELIVERED")) {
+                List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
+                for (Object seq : reply.subList(2, reply.size())) {
+                    inboxSeqs.add((Long) seq);
+                }
+                return Accepted.delivered(Long.parseLong(value), inboxSeqs);
+            }
             return Accepted.of(Accepted.Outcome.valueOf(outcome), Long.parseLong(value));
         }
     }

@@ -62,6 +62,7 @@ abstract class MessageStoreContract {
             Accepted accepted = send(m);
             assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
             assertThat(accepted.chatSeq()).isEqualTo(i);
+            assertThat(accepted.inboxSeqs()).containsExactly((long) i); // bob's inbox seq, told to the sender's node
             expected.add(withSeq(m, i));
         }
         assertThat(inboxMessages("bob")).containsExactlyElementsOf(expected);
@@ -120,10 +121,16 @@ abstract class MessageStoreContract {
         assertThat(store().accept(atVersion).outcome()).isEqualTo(Accepted.Outcome.REFUSED);
         assertThat(inboxMessages("carol")).isEmpty();
 
-        NewMessage now = new NewMessage(chat, chat, message("alice", "g1", 10), List.of("bob"),
+        store().appendEvent("carol", Event.newBuilder().setChatRequested(
+                dev.spartan.proto.ChatRequested.newBuilder().setFrom("dave")).build());
+        NewMessage now = new NewMessage(chat, chat, message("alice", "g1", 10), List.of("bob", "carol"),
                 Guard.groupAt("team", store().groupVersion("team")), 5);
-        assertThat(store().accept(now).outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
+        Accepted accepted = store().accept(now);
+        assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
+        assertThat(accepted.inboxSeqs()).containsExactly(1L, 2L);
+        assertThat(store().eventsAfter("carol", 1, 10)).extracting(Event::getSeq).containsExactly(2L);
         assertThat(inboxMessages("bob")).hasSize(1);
+        assertThat(inboxMessages("carol")).hasSize(1);
         store().deleteGroup("team");
         assertThat(store().groupVersion("team")).isEqualTo(version + 2);
     }

@@ -1,0 +1,61 @@
+package dev.spartan.store;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * The message ids each sender has had accepted, so that a resent copy is stored once. A client resends only what it
+ * has not seen acknowledged, within minutes, so ids need not be kept for ever: like the Redis store's 7-day expiry,
+ * they are kept in one map per week, and only this week's and last week's maps are kept (7 to 14 days). Dropping a
+ * whole old map costs nothing per id, where expiring ids one by one would mean a second index and a sweep.
+ */
+final class SentIds {
+    private static final long WEEK_MILLIS = Duration.ofDays(7).toMillis();
+    private static final String PREFIX = "sent-";
+
+    private record Weeks(long week, MVMap<String, Long> current, MVMap<String, Long> previous) {}
+
+    private final MVStore mv;
+    private final Clock clock;
+    private volatile Weeks weeks;
+
+    SentIds(MVStore mv, Clock clock) {
+        this.mv = Objects.requireNonNull(mv, "mv");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The chat sequence number the id got when it was accepted, or null. */
+    Long get(String senderAndId) {
+        Weeks w = weeks();
+        Long seq = w.current().get(senderAndId);
+        return seq != null ? seq : w.previous().get(senderAndId);
+    }
+
+    void put(String senderAndId, long chatSeq) {
+        weeks().current().put(senderAndId, chatSeq);
+    }
+
+    private Weeks weeks() {
+        long week = Math.floorDiv(clock.millis(), WEEK_MILLIS);
+        Weeks w = weeks;
+        if (w != null && w.week() == week) {
+            return w;
+        }
+        synchronized (this) {
+            w = weeks;
+            if (w == null || w.week() != week) {
+                w = new Weeks(week, mv.openMap(PREFIX + week), mv.openMap(PREFIX + (week - 1)));
+                for (String name : mv.getMapNames()) {
+                    if (name.startsWith(PREFIX) && Long.parseLong(name.substring(PREFIX.length())) < week - 1) {
+                        mv.removeMap(name);
+                    }
+                }
+                weeks = w;
+            }
+            return w;
+        }
+    }
+}
