@@ -35,24 +35,28 @@ public final class Bench {
             List<String> senderServers;
             List<String> receiverServers;
             long serverPid;
+            List<Long> serverPids = new ArrayList<>(); // every node, for the CPU figure
+            long redisPid = -1;
             if (setup == Setup.BASELINE) {
                 int port = Processes.freePort();
                 serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port)).pid();
+                serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + port);
             } else {
                 Path config = writeConfig();
                 String redisUri = null;
                 if (setup != Setup.EMBEDDED) {
                     int redisPort = Processes.freePort();
-                    children.redis(redisPort);
+                    redisPid = children.redis(redisPort).pid();
                     redisUri = "redis://127.0.0.1:" + redisPort;
                 }
                 int p1 = Processes.freePort();
                 serverPid = children.spartan("Spartan server started", serverArgs(config, p1, redisUri, "n1")).pid();
+                serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + p1);
                 if (setup == Setup.TWO_NODES) {
                     int p2 = Processes.freePort();
-                    children.spartan("Spartan server started", serverArgs(config, p2, redisUri, "n2"));
+                    serverPids.add(children.spartan("Spartan server started", serverArgs(config, p2, redisUri, "n2")).pid());
                     receiverServers = List.of("localhost:" + p2); // every message crosses nodes
                 }
             }
@@ -61,14 +65,18 @@ public final class Bench {
             try {
                 List<LoadDriver.Route> routes = connect(setup, driver, senderServers, receiverServers, endpoints);
                 long self = ProcessHandle.current().pid();
-                double cpuBefore = ProcStats.cpuSeconds(serverPid);
+                double cpuBefore = cpuSeconds(serverPids);
                 double clientCpuBefore = ProcStats.cpuSeconds(self);
+                double redisCpuBefore = redisPid < 0 ? 0 : ProcStats.cpuSeconds(redisPid);
                 long wallBefore = System.nanoTime();
                 LoadDriver.Result max = driver.run(routes, 0, options.window(), options.warmup(), options.duration());
                 double wall = (System.nanoTime() - wallBefore) / 1e9;
-                print(setup, "max", max, (ProcStats.cpuSeconds(serverPid) - cpuBefore) / wall);
-                out.printf(Locale.ROOT, "  clients (this process) used %.2f cores meanwhile%n",
-                        (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall);
+                print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
+                out.printf(Locale.ROOT, "  meanwhile (cores): clients (this process) %.2f%s%s%n",
+                        (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall,
+                        redisPid < 0 ? "" : String.format(Locale.ROOT, ", redis-server %.2f",
+                                (ProcStats.cpuSeconds(redisPid) - redisCpuBefore) / wall),
+                        serverPids.size() < 2 ? "" : ", server CPU is the sum of " + serverPids.size() + " nodes");
                 for (double share : options.rateShares()) {
                     int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
                     LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
@@ -82,6 +90,14 @@ public final class Bench {
                 endpoints.forEach(Endpoint::close);
             }
         }
+    }
+
+    private static double cpuSeconds(List<Long> pids) {
+        double sum = 0;
+        for (long pid : pids) {
+            sum += ProcStats.cpuSeconds(pid);
+        }
+        return sum;
     }
 
     private static double totalFanout(List<LoadDriver.Route> routes) {
