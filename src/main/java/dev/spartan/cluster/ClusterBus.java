@@ -1,19 +1,25 @@
 package dev.spartan.cluster;
 
 import dev.spartan.chat.RecentMessages;
+import dev.spartan.proto.Event;
 import dev.spartan.server.DeliveryHub;
+import dev.spartan.server.RemoteNodes;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,21 +31,27 @@ import org.slf4j.LoggerFactory;
  * a lost signal delays nothing for long: when the subscription comes back, every local stream looks at its inbox.
  *
  * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
+ * {@code E <node> payload} (these events were stored in these inboxes: see {@link StoredEvents}),
  * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node).
+ * {@code E} lets a stream on another node send a new message without reading it back from Redis; like every offer it
+ * is only a shortcut, taken when it is the stream's next sequence number.
  *
  * <p>Inbox and history signals are coalesced: a send adds its users and chat to pending sets and, unless a flush is
  * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
  * one publish is being made rides on the next, so the bus costs one publish per batch, not two per message.
  */
-final class ClusterBus implements AutoCloseable {
+final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
     static final String CHANNEL = "sp:bus";
+    /** Keeps one publish to a few hundred KiB. */
+    private static final int MAX_EVENTS_PER_PUBLISH = 512;
 
     private final String nodeId;
     private final StatefulRedisConnection<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
     private final Set<String> grownInboxes = ConcurrentHashMap.newKeySet();
     private final Set<String> changedChats = ConcurrentHashMap.newKeySet();
+    private final Queue<Map.Entry<String, Event>> storedEvents = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cluster-bus-flush");
@@ -66,7 +78,7 @@ final class ClusterBus implements AutoCloseable {
             }
         });
         subscriber.sync().subscribe(CHANNEL);
-        hub.setRemote(this::inboxesGrew, user -> publisher.async().publish(CHANNEL, line("S", user)));
+        hub.setRemote(this);
         recent.onChange(this::historyChanged);
     }
 
@@ -86,14 +98,36 @@ final class ClusterBus implements AutoCloseable {
                     recent.invalidate(chatKey);
                 }
             }
+            case "E" -> {
+                try {
+                    for (Map.Entry<String, Event> e : StoredEvents.decode(parts[2])) {
+                        hub.offerLocal(e.getKey(), e.getValue());
+                    }
+                } catch (IOException e) {
+                    log.warn("unreadable stored events from node {}; every stream here looks at its inbox", parts[1], e);
+                    hub.signalAll();
+                }
+            }
             case "S" -> hub.replacedElsewhere(parts[2]);
             default -> log.debug("unknown bus message {}", line);
         }
     }
 
-    private void inboxesGrew(Collection<String> users) {
+    @Override
+    public void inboxesGrew(Collection<String> users) {
         grownInboxes.addAll(users);
         queueFlush();
+    }
+
+    @Override
+    public void delivered(Map<String, Event> stored) {
+        storedEvents.addAll(stored.entrySet());
+        queueFlush();
+    }
+
+    @Override
+    public void attached(String user) {
+        publisher.async().publish(CHANNEL, line("S", user));
     }
 
     private void historyChanged(String chatKey) {
@@ -118,6 +152,16 @@ final class ClusterBus implements AutoCloseable {
         String chats = drain(changedChats);
         if (!chats.isEmpty()) {
             lines.add(line("H", chats));
+        }
+        List<Map.Entry<String, Event>> events = new ArrayList<>();
+        for (Map.Entry<String, Event> e; events.size() < MAX_EVENTS_PER_PUBLISH && (e = storedEvents.poll()) != null; ) {
+            events.add(e);
+        }
+        if (!events.isEmpty()) {
+            lines.add(line("E", StoredEvents.encode(events)));
+            if (!storedEvents.isEmpty()) {
+                queueFlush(); // the rest in the next publish
+            }
         }
         if (!lines.isEmpty()) {
             // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.

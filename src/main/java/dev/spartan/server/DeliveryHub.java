@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * The streams open on this node, one per user. A second login of the same user replaces the first: its stream is
@@ -16,8 +15,7 @@ import java.util.function.Consumer;
  */
 public final class DeliveryHub {
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
-    private volatile Consumer<Collection<String>> remoteNotifier = users -> { };
-    private volatile Consumer<String> remoteAttach = user -> { };
+    private volatile RemoteNodes remote = RemoteNodes.NONE;
 
     public void attach(StreamSession session) {
         StreamSession old = sessions.put(session.user(), session);
@@ -25,7 +23,7 @@ public final class DeliveryHub {
             old.close(replaced(session.user()));
         }
         session.start();
-        remoteAttach.accept(session.user());
+        remote.attached(session.user());
     }
 
     /** Another node took this user's session: close ours, as for a second login here. */
@@ -55,7 +53,7 @@ public final class DeliveryHub {
             return;
         }
         users.forEach(this::notifyLocal);
-        remoteNotifier.accept(users);
+        remote.inboxesGrew(users);
     }
 
     /**
@@ -66,13 +64,8 @@ public final class DeliveryHub {
         if (stored.isEmpty()) {
             return;
         }
-        stored.forEach((user, event) -> {
-            StreamSession s = sessions.get(user);
-            if (s != null) {
-                s.offer(event);
-            }
-        });
-        remoteNotifier.accept(stored.keySet());
+        stored.forEach(this::offerLocal);
+        remote.delivered(stored);
     }
 
     public void notify(String user) {
@@ -86,9 +79,16 @@ public final class DeliveryHub {
         }
     }
 
-    public void setRemote(Consumer<Collection<String>> notifier, Consumer<String> attach) {
-        this.remoteNotifier = notifier;
-        this.remoteAttach = attach;
+    /** An event another node stored for this user: a stream here may send it without reading it back. */
+    public void offerLocal(String user, Event stored) {
+        StreamSession s = sessions.get(user);
+        if (s != null) {
+            s.offer(stored);
+        }
+    }
+
+    public void setRemote(RemoteNodes remote) {
+        this.remote = java.util.Objects.requireNonNull(remote, "remote");
     }
 
     public Set<String> onlineHere() {

@@ -1,0 +1,28 @@
+package dev.spartan.server;
+
+import dev.spartan.proto.Event;
+import java.util.Collection;
+import java.util.Map;
+
+/** How a node tells the other nodes of a cluster what happened here. A single node tells no one. */
+public interface RemoteNodes {
+    RemoteNodes NONE = new RemoteNodes() {
+        @Override
+        public void inboxesGrew(Collection<String> users) { }
+
+        @Override
+        public void delivered(Map<String, Event> stored) { }
+
+        @Override
+        public void attached(String user) { }
+    };
+
+    /** Something was stored in these users' inboxes: their streams elsewhere should look. */
+    void inboxesGrew(Collection<String> users);
+
+    /** These events were stored in these users' inboxes: streams elsewhere may send them as they are. */
+    void delivered(Map<String, Event> stored);
+
+    /** The user opened a stream here: a stream of theirs elsewhere is replaced. */
+    void attached(String user);
+}
