@@ -96,13 +96,14 @@ public final class MemoryBench {
     /** A reader that never reads while {@code messages} are sent to it: heap growth on the server. */
     /**
      * Sends {@code messages} to a reader that reads one event and then stops, while a bystander pair chats at
-     * 100 msg/s. Prints the server's heap growth, the bystanders' latency before and during the flood, and then lets
+     * 100 msg/s. Prints the server's heap growth, the bystanders' latency before and during the flood (and during the
+     * same flood to a reader that reads, for comparison), and then lets
      * the reader read on and counts what it gets: every message must still be there.
      */
     public void slowReader(int messages) throws Exception {
         Path config = work.resolve("slow.yaml");
         Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\nusers: [sender,slow,calm,watcher]\n");
+                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\nusers: [sender,slow,reader,calm,watcher]\n");
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
             long pid = children.spartan("Spartan server started", "server", "--config", config.toString(),
@@ -156,6 +157,32 @@ public final class MemoryBench {
                                 + "flood; p50 %.2f ms, p99 %.2f ms during it%n",
                         quiet.getValueAtPercentile(50) / 1000.0, quiet.getValueAtPercentile(99) / 1000.0,
                         during.getValueAtPercentile(50) / 1000.0, during.getValueAtPercentile(99) / 1000.0);
+                // The control: the same flood to a reader that keeps reading. What moves the bystanders here is the
+                // load itself; what moved them only above would be the stopped reader's doing.
+                RawUser reader = RawUser.login(ch, "reader");
+                sender.calls().requestChat(ChatRequest.newBuilder().setPeer("reader").build());
+                reader.calls().answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
+                AtomicLong read = new AtomicLong();
+                reader.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Event e) {
+                        if (e.hasMessage()) {
+                            read.incrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) { }
+
+                    @Override
+                    public void onCompleted() { }
+                });
+                bystander.sinceLastCall();
+                flood(sender, "reader", messages);
+                Histogram control = bystander.sinceLastCall();
+                out.printf(Locale.ROOT, "bystanders during the same flood to a reader that reads: p50 %.2f ms, "
+                                + "p99 %.2f ms (that reader got %d so far)%n",
+                        control.getValueAtPercentile(50) / 1000.0, control.getValueAtPercentile(99) / 1000.0, read.get());
             }
             slowStream.get().request(Integer.MAX_VALUE);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
