@@ -183,6 +183,10 @@ public final class MemoryBench {
                 out.printf(Locale.ROOT, "bystanders during the same flood to a reader that reads: p50 %.2f ms, "
                                 + "p99 %.2f ms (that reader got %d so far)%n",
                         control.getValueAtPercentile(50) / 1000.0, control.getValueAtPercentile(99) / 1000.0, read.get());
+                if (bystander.failures() > 0) {
+                    out.printf(Locale.ROOT, "bystanders: %d sends FAILED; their figures above are incomplete%n",
+                            bystander.failures());
+                }
             }
             slowStream.get().request(Integer.MAX_VALUE);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);

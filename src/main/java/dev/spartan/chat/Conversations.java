@@ -160,11 +160,14 @@ public final class Conversations {
 
     private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> recipients) {
         SendAck.Builder ack = SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
+        ChatMessage stored = message.toBuilder().setChatSeq(accepted.chatSeq()).build();
+        recent.added(chatKey, stored); // for a duplicate, a no-op unless the first attempt failed after storing
         if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
+            // The first attempt may have stored the message and then failed before anyone was told (its reply
+            // timed out, say): tell the recipients' streams to look, so it cannot sit unseen in their inboxes.
+            hub.notify(recipients);
             return ack.setDuplicate(true).build();
         }
-        ChatMessage stored = message.toBuilder().setChatSeq(accepted.chatSeq()).build();
-        recent.added(chatKey, stored);
         if (accepted.outcome() == Accepted.Outcome.DELIVERED) {
             // The events exactly as the store now holds them, so that streams here need not read them back.
             Map<String, Event> events = new HashMap<>();

@@ -6,7 +6,7 @@ import dev.spartan.store.MessageStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The last {@code max_num_messages_per_user} messages of each conversation, in an LRU over conversations
@@ -17,8 +17,11 @@ public final class RecentMessages {
     private final MessageStore store;
     private final int keep;
     private final LruCache<String, List<ChatMessage>> cache;
-    /** Counts changes to conversations not in the cache, so that a load which raced one is not cached. */
-    private final AtomicLong uncachedChanges = new AtomicLong();
+    /**
+     * Counts changes to conversations not in the cache, so that a load which raced one is not cached. Striped by
+     * conversation, so that under load a change to one conversation rarely spoils the caching of another.
+     */
+    private final AtomicLongArray uncachedChanges = new AtomicLongArray(64);
     private volatile java.util.function.Consumer<String> changed = chatKey -> { };
 
     public RecentMessages(MessageStore store, int keep, int conversations) {
@@ -32,12 +35,13 @@ public final class RecentMessages {
         if (cached != null) {
             return cached;
         }
-        long changesBefore = uncachedChanges.get();
+        int stripe = stripe(chatKey);
+        long changesBefore = uncachedChanges.get(stripe);
         List<ChatMessage> loaded = List.copyOf(store.history(chatKey));
         // A conversation that changed while it was being loaded may have been loaded without the change: return
         // what was read, but do not cache it. (Checked inside compute, which excludes added() and invalidate().)
         cache.compute(chatKey, (key, old) -> old != null ? old
-                : uncachedChanges.get() == changesBefore ? loaded : null);
+                : uncachedChanges.get(stripe) == changesBefore ? loaded : null);
         return loaded;
     }
 
@@ -49,7 +53,7 @@ public final class RecentMessages {
     public void added(String chatKey, ChatMessage message) {
         cache.compute(chatKey, (key, old) -> {
             if (old == null) {
-                uncachedChanges.incrementAndGet();
+                uncachedChanges.incrementAndGet(stripe(key));
                 return null;
             }
             return withMessage(old, message);
@@ -86,9 +90,24 @@ public final class RecentMessages {
     /** Drops a conversation from this node's cache, when another node changed it. */
     public void invalidate(String chatKey) {
         cache.compute(chatKey, (key, old) -> {
-            uncachedChanges.incrementAndGet();
+            uncachedChanges.incrementAndGet(stripe(key));
             return null;
         });
+    }
+
+    private int stripe(String chatKey) {
+        return Math.floorMod(chatKey.hashCode(), uncachedChanges.length());
+    }
+
+    /** Drops every cached conversation, when this node may have missed other nodes' changes. */
+    public void invalidateAll() {
+        cache.compute("", (key, old) -> {
+            for (int i = 0; i < uncachedChanges.length(); i++) {
+                uncachedChanges.incrementAndGet(i); // under the cache's lock, like every other change
+            }
+            return null;
+        });
+        cache.clear();
     }
 
     public LruCache<String, List<ChatMessage>> cache() {

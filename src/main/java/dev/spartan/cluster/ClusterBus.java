@@ -5,12 +5,10 @@ import dev.spartan.proto.Event;
 import dev.spartan.server.DeliveryHub;
 import dev.spartan.server.RemoteNodes;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -43,8 +41,12 @@ import org.slf4j.LoggerFactory;
 final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
     static final String CHANNEL = "sp:bus";
-    /** Keeps one publish to a few hundred KiB. */
-    private static final int MAX_EVENTS_PER_PUBLISH = 512;
+    /**
+     * Keeps each publish small (Redis drops a subscriber whose output buffer passes 32 MB) and each event carried
+     * cheap: every node decodes every publish.
+     */
+    private static final long MAX_PUBLISH_BYTES = 256 * 1024;
+    private static final int MAX_EVENT_BYTES = 16 * 1024;
 
     private final String nodeId;
     private final StatefulRedisConnection<String, String> publisher;
@@ -65,18 +67,21 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
         this.subscriber = client.connectPubSub();
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
+            public void subscribed(String channel, long count) {
+                // Also after a reconnect, once Lettuce has subscribed again: whatever was published while we were
+                // away is lost, so every stream looks at its inbox and every cached history is read again.
+                hub.signalAll();
+                recent.invalidateAll();
+            }
+
+            @Override
             public void message(String channel, String message) {
                 for (String line : message.split("\n")) {
                     receive(line, hub, recent);
                 }
             }
         });
-        subscriber.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection, SocketAddress socketAddress) {
-                hub.signalAll();
-            }
-        });
+
         subscriber.sync().subscribe(CHANNEL);
         hub.setRemote(this);
         recent.onChange(this::historyChanged);
@@ -121,7 +126,13 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     @Override
     public void delivered(Map<String, Event> stored) {
-        storedEvents.addAll(stored.entrySet());
+        stored.forEach((user, event) -> {
+            if (event.getSerializedSize() <= MAX_EVENT_BYTES) {
+                storedEvents.add(Map.entry(user, event));
+            } else {
+                grownInboxes.add(user); // big: let its node read it from Redis rather than carry it to every node
+            }
+        });
         queueFlush();
     }
 
@@ -154,8 +165,10 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
             lines.add(line("H", chats));
         }
         List<Map.Entry<String, Event>> events = new ArrayList<>();
-        for (Map.Entry<String, Event> e; events.size() < MAX_EVENTS_PER_PUBLISH && (e = storedEvents.poll()) != null; ) {
+        long bytes = 0;
+        for (Map.Entry<String, Event> e; bytes < MAX_PUBLISH_BYTES && (e = storedEvents.poll()) != null; ) {
             events.add(e);
+            bytes += e.getValue().getSerializedSize();
         }
         if (!events.isEmpty()) {
             lines.add(line("E", StoredEvents.encode(events)));

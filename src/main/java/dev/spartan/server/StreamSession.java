@@ -8,9 +8,11 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +27,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A send accepted on this node also {@linkplain #offer offers} the stored event itself, so that the drain can send
  * it without reading it back. Offers are only a shortcut: the drain takes one only if it is exactly the next
- * sequence number, keeps at most {@value #MAX_OFFERS} of them, and reads the store for anything else.
+ * sequence number, keeps at most {@value #MAX_OFFER_BYTES} bytes of them and none while the transport is not ready,
+ * and reads the store for anything else, including whenever an offer waits above a gap.
  */
 public final class StreamSession {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
     private static final int BATCH = 128;
     /** Enough for a burst; a reader that falls further behind is served from the store, so its memory is bounded. */
-    private static final int MAX_OFFERS = 256;
+    private static final long MAX_OFFER_BYTES = 256 * 1024;
     private static final Event CAUGHT_UP = Event.newBuilder().setCaughtUp(CaughtUp.getDefaultInstance()).build();
 
     private final String user;
@@ -45,6 +48,9 @@ public final class StreamSession {
     private final AtomicBoolean mustRead = new AtomicBoolean();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final ConcurrentSkipListMap<Long, Event> offers = new ConcurrentSkipListMap<>();
+    private final AtomicLong offeredBytes = new AtomicLong();
+    /** The transport said "not ready": until it says ready again, new events wait in the store only. */
+    private volatile boolean blocked;
     private volatile Status closeWith;
     /** Written only by the drain; read by {@link #offer} on other threads. */
     private volatile long lastSent;
@@ -66,7 +72,10 @@ public final class StreamSession {
 
     /** Wires flow control and cancellation. Call once, from the ReceiveMsg handler. */
     public void start() {
-        observer.setOnReadyHandler(this::signal);
+        observer.setOnReadyHandler(() -> {
+            blocked = false;
+            signal();
+        });
         observer.setOnCancelHandler(this::end);
         signal();
     }
@@ -82,12 +91,15 @@ public final class StreamSession {
         if (stored.getSeq() <= lastSent) {
             return; // already sent, read from the store
         }
-        if (offers.size() < MAX_OFFERS) {
-            offers.put(stored.getSeq(), stored);
-            wake();
-        } else {
+        int size = stored.getSerializedSize();
+        if (blocked || offeredBytes.get() + size > MAX_OFFER_BYTES) {
             signal();
+            return;
         }
+        if (offers.putIfAbsent(stored.getSeq(), stored) == null) {
+            offeredBytes.addAndGet(size);
+        }
+        wake();
     }
 
     private void wake() {
@@ -130,23 +142,29 @@ public final class StreamSession {
             finish();
             return;
         }
+        boolean storeHadNothingNew = false;
         while (observer.isReady() && !ended.get()) {
-            offers.headMap(lastSent, true).clear(); // sent meanwhile, read from the store
-            Event offered = offers.remove(lastSent + 1);
+            dropOffersUpTo(lastSent); // sent meanwhile, read from the store
+            Event offered = takeOffer(lastSent + 1);
             if (offered != null) {
                 send(offered);
+                storeHadNothingNew = false;
                 continue;
             }
-            // Every event stored is either offered or followed by signal(), which sets mustRead: without it, there
-            // is nothing beyond the offers (a later offer or signal will wake us).
-            if (!mustRead.getAndSet(false)) {
-                return;
+            // Every event stored is either offered or followed by signal(), which sets mustRead. Without it there is
+            // nothing beyond what was sent, unless an offer waits above a gap: the offer for the gap never came (its
+            // send failed after storing), so read the store, once.
+            if (!mustRead.getAndSet(false) && (offers.isEmpty() || storeHadNothingNew)) {
+                return; // a later offer or signal wakes us
             }
             List<Event> batch = store.eventsAfter(user, lastSent, BATCH);
+            storeHadNothingNew = batch.isEmpty();
             for (Event event : batch) {
                 send(event);
                 if (!observer.isReady()) {
+                    blocked = true;
                     mustRead.set(true); // the rest of the batch is still to send
+                    dropOffersUpTo(Long.MAX_VALUE); // while blocked, the store is the only queue
                     return; // onReady will signal us again
                 }
             }
@@ -156,6 +174,25 @@ public final class StreamSession {
                 caughtUpSent = true;
                 observer.onNext(CAUGHT_UP);
             }
+        }
+        if (!ended.get() && !observer.isReady()) {
+            blocked = true;
+            dropOffersUpTo(Long.MAX_VALUE);
+            mustRead.set(true);
+        }
+    }
+
+    private Event takeOffer(long seq) {
+        Event e = offers.remove(seq);
+        if (e != null) {
+            offeredBytes.addAndGet(-e.getSerializedSize());
+        }
+        return e;
+    }
+
+    private void dropOffersUpTo(long seq) {
+        for (Map.Entry<Long, Event> e = offers.firstEntry(); e != null && e.getKey() <= seq; e = offers.firstEntry()) {
+            takeOffer(e.getKey());
         }
     }
 

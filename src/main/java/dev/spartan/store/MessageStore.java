@@ -34,8 +34,10 @@ public interface MessageStore extends AutoCloseable {
     /**
      * Accepts a new message in one atomic step: drops it if the sender's message id was accepted before, checks the
      * guard, gives it the conversation's next sequence number, adds it to the conversation's recent history, then
-     * either appends it to each recipient's inbox or holds it for the pair, and remembers the id. All of it or none
-     * of it happens, and it is durable when this returns.
+     * either appends it to each recipient's inbox or holds it for the pair, and remembers the id. Nothing else runs
+     * in between, and it is durable when this returns. The id is remembered last, so a step that fails (Redis does
+     * not roll back a script that errs halfway) leaves the id free and the client's retry does the whole send again;
+     * what the failed attempt already wrote may then be delivered twice, which receivers drop by message id.
      */
     Accepted accept(NewMessage message);
 

@@ -58,6 +58,20 @@ class RecentMessagesTest {
         assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1")));
     }
 
+    @Test
+    void invalidateAllMakesEveryConversationReadTheStoreAgain() {
+        append(recent, "c1", "1");
+        append(recent, "c2", "2");
+        recent.get("c1");
+        recent.get("c2");
+        storeOnly("c1", "missed1");
+        storeOnly("c2", "missed2");
+        recent.invalidateAll();
+        assertThat(recent.cache().size()).isZero();
+        assertThat(ids(recent.get("c1"))).containsExactly("1", "missed1");
+        assertThat(ids(recent.get("c2"))).containsExactly("2", "missed2");
+    }
+
     private static java.util.List<String> ids(java.util.List<ChatMessage> list) {
         return list.stream().map(ChatMessage::getMessageId).toList();
     }
