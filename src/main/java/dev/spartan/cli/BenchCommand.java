@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures throughput, latency and memory with real clients.",
-                "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and",
-                "redis-server for the Redis setups). Prints figures; never passes or fails."})
+                "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and "
+                        + "redis-server for the Redis setups). Prints figures; never passes or fails. Bad options get "
+                        + "one line and exit code 2."})
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Bench.Setup> SETUPS = new LinkedHashMap<>();
 
