@@ -51,12 +51,12 @@ public final class Bench {
                     redisUri = "redis://127.0.0.1:" + redisPort;
                 }
                 int p1 = Processes.freePort();
-                serverPid = children.spartan("Spartan server started", serverArgs(config, p1, redisUri, "n1")).pid();
+                serverPid = startNode(children, config, p1, redisUri, "n1");
                 serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + p1);
                 if (setup == Setup.TWO_NODES) {
                     int p2 = Processes.freePort();
-                    serverPids.add(children.spartan("Spartan server started", serverArgs(config, p2, redisUri, "n2")).pid());
+                    serverPids.add(startNode(children, config, p2, redisUri, "n2"));
                     receiverServers = List.of("localhost:" + p2); // every message crosses nodes
                 }
             }
@@ -104,13 +104,10 @@ public final class Bench {
         return routes.stream().mapToInt(LoadDriver.Route::fanout).sum();
     }
 
-    private String[] serverArgs(Path config, int port, String redisUri, String name) {
-        List<String> args = new ArrayList<>(List.of("server", "--config", config.toString(), "--port",
-                String.valueOf(port), "--data", work.resolve("data-" + name + "-" + port).toString()));
-        if (redisUri != null) {
-            args.addAll(List.of("--redis", redisUri));
-        }
-        return args.toArray(String[]::new);
+    private long startNode(Processes children, Path config, int port, String redisUri, String name) throws IOException {
+        Path data = work.resolve("data-" + name + "-" + port);
+        return (redisUri == null ? children.server(config, port, data)
+                : children.server(config, port, data, "--redis", redisUri)).pid();
     }
 
     private List<LoadDriver.Route> connect(Setup setup, LoadDriver driver, List<String> senderServers,
@@ -169,11 +166,7 @@ public final class Bench {
             }
             groups.append("]\n");
         }
-        Path config = work.resolve("bench-config.yaml");
-        Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\n"
-                + "users: [" + users + "]\n" + (groups.length() > 0 ? "groups:\n" + groups : ""));
-        return config;
+        return BenchConfig.write(work.resolve("bench-config.yaml"), users, groups);
     }
 
     private void print(Setup setup, String mode, LoadDriver.Result r, double serverCpuSeconds) {

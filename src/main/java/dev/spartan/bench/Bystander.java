@@ -2,14 +2,9 @@ package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.ChatKeys;
-import dev.spartan.proto.ChatAnswer;
-import dev.spartan.proto.ChatRequest;
-import dev.spartan.proto.Event;
-import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import io.grpc.Channel;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,27 +27,15 @@ final class Bystander implements AutoCloseable {
     Bystander(Channel channel, String from, String to, int perSecond) {
         RawUser sender = RawUser.login(channel, from);
         RawUser receiver = RawUser.login(channel, to);
-        sender.calls().requestChat(ChatRequest.newBuilder().setPeer(to).build());
-        receiver.calls().answerChat(ChatAnswer.newBuilder().setPeer(from).setAccept(true).build());
-        receiver.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
-            @Override
-            public void onNext(Event e) {
-                if (e.hasMessage()) {
-                    long sentAt = e.getMessage().getSealed().getBody().asReadOnlyByteBuffer().getLong();
-                    latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
-                }
+        sender.openChatWith(receiver);
+        receiver.receive(e -> {
+            if (e.hasMessage()) {
+                long sentAt = e.getMessage().getSealed().getBody().asReadOnlyByteBuffer().getLong();
+                latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
             }
-
-            @Override
-            public void onError(Throwable t) { }
-
-            @Override
-            public void onCompleted() { }
         });
         long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        Sealed.Builder sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
-                .putWrappedKeys(from, ByteString.copyFrom(new byte[48]))
-                .putWrappedKeys(to, ByteString.copyFrom(new byte[48]));
+        Sealed.Builder sealed = sender.opaqueTo(to);
         pacer = new Thread(() -> {
             long next = System.nanoTime();
             while (running) {

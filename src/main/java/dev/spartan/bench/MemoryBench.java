@@ -2,20 +2,14 @@ package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.ChatKeys;
-import dev.spartan.client.Login;
-import dev.spartan.crypto.Identity;
-import dev.spartan.proto.ChatAnswer;
-import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -48,13 +42,10 @@ public final class MemoryBench {
         for (int i = 0; i < clients; i++) {
             users.append(i == 0 ? "" : ",").append("i").append(i);
         }
-        Path config = work.resolve("idle.yaml");
-        Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "users: [" + users + "]\n");
+        Path config = BenchConfig.write(work.resolve("idle.yaml"), users, "");
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
-            long pid = children.spartan("Spartan server started", "server", "--config", config.toString(),
-                    "--port", String.valueOf(port), "--data", work.resolve("idle-data").toString()).pid();
+            long pid = children.server(config, port, work.resolve("idle-data")).pid();
             double before = ProcStats.liveHeapMb(pid);
             List<ManagedChannel> pool = new ArrayList<>();
             for (int c = 0; c < channels; c++) {
@@ -65,21 +56,11 @@ public final class MemoryBench {
             for (int i = 0; i < clients; i++) {
                 String user = "i" + i;
                 ManagedChannel ch = pool.get(i % channels);
-                logins.execute(() -> RawUser.login(ch, user).streams()
-                        .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
-                            @Override
-                            public void onNext(Event e) {
-                                if (e.hasCaughtUp()) {
-                                    open.countDown();
-                                }
-                            }
-
-                            @Override
-                            public void onError(Throwable t) { }
-
-                            @Override
-                            public void onCompleted() { }
-                        }));
+                logins.execute(() -> RawUser.login(ch, user).receive(e -> {
+                    if (e.hasCaughtUp()) {
+                        open.countDown();
+                    }
+                }));
             }
             if (!open.await(10, TimeUnit.MINUTES)) {
                 out.println("idle: only " + (clients - open.getCount()) + " streams opened in time");
@@ -93,7 +74,6 @@ public final class MemoryBench {
         }
     }
 
-    /** A reader that never reads while {@code messages} are sent to it: heap growth on the server. */
     /**
      * Sends {@code messages} to a reader that reads one event and then stops, while a bystander pair chats at
      * 100 msg/s. Prints the server's heap growth, the bystanders' latency before and during the flood (and during the
@@ -101,18 +81,14 @@ public final class MemoryBench {
      * the reader read on and counts what it gets: every message must still be there.
      */
     public void slowReader(int messages) throws Exception {
-        Path config = work.resolve("slow.yaml");
-        Files.writeString(config, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\nusers: [sender,slow,reader,calm,watcher]\n");
+        Path config = BenchConfig.write(work.resolve("slow.yaml"), "sender,slow,reader,calm,watcher", "");
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
-            long pid = children.spartan("Spartan server started", "server", "--config", config.toString(),
-                    "--port", String.valueOf(port), "--data", work.resolve("slow-data").toString()).pid();
+            long pid = children.server(config, port, work.resolve("slow-data")).pid();
             ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
             RawUser sender = RawUser.login(ch, "sender");
             RawUser slow = RawUser.login(ch, "slow");
-            sender.calls().requestChat(ChatRequest.newBuilder().setPeer("slow").build());
-            slow.calls().answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
+            sender.openChatWith(slow);
             AtomicLong got = new AtomicLong();
             AtomicReference<ClientCallStreamObserver<ReceiveRequest>> slowStream = new AtomicReference<>();
             slow.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
@@ -160,22 +136,12 @@ public final class MemoryBench {
                 // The control: the same flood to a reader that keeps reading. What moves the bystanders here is the
                 // load itself; what moved them only above would be the stopped reader's doing.
                 RawUser reader = RawUser.login(ch, "reader");
-                sender.calls().requestChat(ChatRequest.newBuilder().setPeer("reader").build());
-                reader.calls().answerChat(ChatAnswer.newBuilder().setPeer("sender").setAccept(true).build());
+                sender.openChatWith(reader);
                 AtomicLong read = new AtomicLong();
-                reader.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(Event e) {
-                        if (e.hasMessage()) {
-                            read.incrementAndGet();
-                        }
+                reader.receive(e -> {
+                    if (e.hasMessage()) {
+                        read.incrementAndGet();
                     }
-
-                    @Override
-                    public void onError(Throwable t) { }
-
-                    @Override
-                    public void onCompleted() { }
                 });
                 bystander.sinceLastCall();
                 flood(sender, "reader", messages);
@@ -204,10 +170,7 @@ public final class MemoryBench {
      * returns how many the server accepted.
      */
     private static long flood(RawUser sender, String to, int messages) throws InterruptedException {
-        Sealed sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
-                .setBody(ByteString.copyFrom(new byte[150]))
-                .putWrappedKeys(sender.name(), ByteString.copyFrom(new byte[48]))
-                .putWrappedKeys(to, ByteString.copyFrom(new byte[48])).build();
+        Sealed sealed = sender.opaqueTo(to).setBody(ByteString.copyFrom(new byte[150])).build();
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong accepted = new AtomicLong();

@@ -42,6 +42,14 @@ final class Processes implements AutoCloseable {
         return start(new ProcessBuilder(cmd), readyLine);
     }
 
+    /** Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. */
+    Process server(Path config, int port, Path data, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("server", "--config", config.toString(), "--port",
+                String.valueOf(port), "--data", data.toString()));
+        args.addAll(List.of(extra));
+        return spartan("Spartan server started", args.toArray(String[]::new));
+    }
+
     Process redis(int port) throws IOException {
         return start(new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no"), "Ready to accept connections");

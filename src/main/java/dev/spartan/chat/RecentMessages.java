@@ -101,12 +101,11 @@ public final class RecentMessages {
 
     /** Drops every cached conversation, when this node may have missed other nodes' changes. */
     public void invalidateAll() {
-        cache.compute("", (key, old) -> {
-            for (int i = 0; i < uncachedChanges.length(); i++) {
-                uncachedChanges.incrementAndGet(i); // under the cache's lock, like every other change
-            }
-            return null;
-        });
+        // Counted first: a load that raced this either caches before the clear below (and is cleared) or sees the
+        // count move and does not cache.
+        for (int i = 0; i < uncachedChanges.length(); i++) {
+            uncachedChanges.incrementAndGet(i);
+        }
         cache.clear();
     }
 

@@ -162,10 +162,8 @@ public final class StreamSession {
             for (Event event : batch) {
                 send(event);
                 if (!observer.isReady()) {
-                    blocked = true;
-                    mustRead.set(true); // the rest of the batch is still to send
-                    dropOffersUpTo(Long.MAX_VALUE); // while blocked, the store is the only queue
-                    return; // onReady will signal us again
+                    waitForReady(); // the rest of the batch is still to send
+                    return;
                 }
             }
             if (batch.size() == BATCH) {
@@ -176,10 +174,15 @@ public final class StreamSession {
             }
         }
         if (!ended.get() && !observer.isReady()) {
-            blocked = true;
-            dropOffersUpTo(Long.MAX_VALUE);
-            mustRead.set(true);
+            waitForReady();
         }
+    }
+
+    /** Until onReady, the store is the only queue, and the next drain must read it: unsent events may remain. */
+    private void waitForReady() {
+        blocked = true;
+        dropOffersUpTo(Long.MAX_VALUE);
+        mustRead.set(true);
     }
 
     private Event takeOffer(long seq) {

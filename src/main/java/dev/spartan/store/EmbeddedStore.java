@@ -106,9 +106,10 @@ public final class EmbeddedStore implements MessageStore {
             if (before != null) {
                 return Accepted.of(Accepted.Outcome.DUPLICATE, before);
             }
-            Guard.Decision decision = m.guard().decide(guarded(m.guard()));
+            String current = guarded(m.guard());
+            Guard.Decision decision = m.guard().decide(current);
             if (decision == Guard.Decision.REFUSE) {
-                return Accepted.refused(guarded(m.guard()));
+                return Accepted.refused(current);
             }
             long seq = increment("chat\0" + m.chatKey());
             ChatMessage message = m.message().toBuilder().setChatSeq(seq).build();
