@@ -1,5 +1,6 @@
 package dev.spartan.auth;
 
+import dev.spartan.contract.Headers;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -12,9 +13,6 @@ import java.util.Optional;
 
 /** Puts the user of a valid bearer token into the call's context; refuses the call otherwise. */
 public final class AuthInterceptor implements ServerInterceptor {
-    public static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String BEARER = "Bearer ";
 
     private final SessionTokens tokens;
 
@@ -25,9 +23,9 @@ public final class AuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        String header = headers.get(AUTHORIZATION);
-        Optional<String> user = header != null && header.startsWith(BEARER)
-                ? tokens.userOf(header.substring(BEARER.length()))
+        String header = headers.get(Headers.AUTHORIZATION);
+        Optional<String> user = header != null && header.startsWith(Headers.BEARER)
+                ? tokens.userOf(header.substring(Headers.BEARER.length()))
                 : Optional.empty();
         if (user.isEmpty()) {
             call.close(Status.UNAUTHENTICATED.withDescription(header == null

@@ -9,7 +9,7 @@ import dev.spartan.proto.ChallengeResponse;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
-import dev.spartan.server.Errors;
+import dev.spartan.chat.Refusal;
 import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
@@ -69,20 +69,20 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         requireKnown(user);
         Challenge challenge = open.remove(Base64.getEncoder().encodeToString(request.getNonce().toByteArray()));
         if (challenge == null || !challenge.user().equals(user) || challenge.expiresAt() < clock.millis()) {
-            throw Errors.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
+            throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
         }
         PublicKeys keys = request.getKeys();
         if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
-            throw Errors.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
+            throw Refusal.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
         }
         byte[] signingKey = keys.getSigningKey().toByteArray();
         if (!LoginProof.verify(signingKey, user, request.getNonce().toByteArray(), request.getSignature().toByteArray())) {
-            throw Errors.unauthenticated("the signature over the login challenge is not valid for these keys");
+            throw Refusal.unauthenticated("the signature over the login challenge is not valid for these keys");
         }
         PublicKeys pinned = directory.keys().pin(user, keys);
         if (!pinned.equals(keys)) {
             log.warn("refused login of {}: keys differ from the ones pinned at first login", user);
-            throw Errors.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
+            throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
                     + " (registered signing key " + shortHex(pinned.getSigningKey()) + ", presented "
                     + shortHex(keys.getSigningKey()) + "): use the original key directory");
         }
@@ -97,10 +97,10 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
 
     private void requireKnown(String user) {
         if (user.isEmpty()) {
-            throw Errors.invalid("a user name is required");
+            throw Refusal.invalid("a user name is required");
         }
         if (!directory.isUser(user)) {
-            throw Errors.notFound("'" + user + "' is not a user of this server (see users in config.yaml)");
+            throw Refusal.notFound("'" + user + "' is not a user of this server (see users in config.yaml)");
         }
     }
 

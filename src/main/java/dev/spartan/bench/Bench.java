@@ -1,6 +1,6 @@
 package dev.spartan.bench;
 
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.client.ChatClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -129,7 +129,7 @@ public final class Bench {
                 sender = spartan.endpoint();
             }
             endpoints.add(sender);
-            routes.add(new LoadDriver.Route(sender, ChatKeys.toUser(r), 1, r));
+            routes.add(new LoadDriver.Route(sender, ChatIds.toUser(r), 1, r));
         }
         if (setup != Setup.BASELINE) {
             for (int g = 0; g < options.groups(); g++) {
@@ -146,7 +146,7 @@ public final class Bench {
                     }
                 }
                 members.get(0).users(); // refresh membership now that every member has keys
-                routes.add(new LoadDriver.Route(first, ChatKeys.toGroup("g" + g), 3, "g" + g + "m1"));
+                routes.add(new LoadDriver.Route(first, ChatIds.toGroup("g" + g), 3, "g" + g + "m1"));
             }
         }
         return routes;

@@ -1,7 +1,7 @@
 package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import io.grpc.Channel;
@@ -48,7 +48,7 @@ final class Bystander implements AutoCloseable {
                 byte[] body = ByteBuffer.allocate(150).putLong(System.nanoTime()).array();
                 try {
                     sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
-                            .setTo(ChatKeys.toUser(to)).setSealed(sealed.setBody(ByteString.copyFrom(body))).build());
+                            .setTo(ChatIds.toUser(to)).setSealed(sealed.setBody(ByteString.copyFrom(body))).build());
                 } catch (RuntimeException e) {
                     failures.incrementAndGet(); // counted and reported, so a failing pair never looks like a fast one
                 }

@@ -1,7 +1,7 @@
 package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
@@ -179,7 +179,7 @@ public final class MemoryBench {
             pool.execute(() -> {
                 for (int i = 0; i < share; i++) {
                     sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
-                            .setTo(ChatKeys.toUser(to)).setSealed(sealed).build());
+                            .setTo(ChatIds.toUser(to)).setSealed(sealed).build());
                     accepted.incrementAndGet();
                 }
             });

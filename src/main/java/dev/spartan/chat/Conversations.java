@@ -1,5 +1,6 @@
 package dev.spartan.chat;
 
+import dev.spartan.contract.ChatIds;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.proto.ChatAccepted;
 import dev.spartan.proto.ChatDeclined;
@@ -12,8 +13,6 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.server.DeliveryHub;
-import dev.spartan.server.Errors;
 import dev.spartan.store.Accepted;
 import dev.spartan.store.Guard;
 import dev.spartan.store.MessageStore;
@@ -42,16 +41,16 @@ public final class Conversations {
     private final Directory directory;
     private final MessageStore store;
     private final RecentMessages recent;
-    private final DeliveryHub hub;
+    private final InboxWatchers watchers;
     private final Clock clock;
 
     public Conversations(SpartanConfig config, Directory directory, MessageStore store, RecentMessages recent,
-                         DeliveryHub hub, Clock clock) {
+                         InboxWatchers watchers, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
         this.recent = Objects.requireNonNull(recent, "recent");
-        this.hub = Objects.requireNonNull(hub, "hub");
+        this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -76,7 +75,7 @@ public final class Conversations {
             return ChatState.Status.PENDING;
         });
         if (result == ChatState.Status.PENDING) {
-            hub.notify(peer);
+            watchers.inboxesGrew(List.of(peer));
         }
         return state(peer, result);
     }
@@ -92,7 +91,7 @@ public final class Conversations {
                 return ChatState.Status.ACCEPTED;
             }
             if (!now.isPendingFrom(peer)) {
-                throw Errors.precondition(peer + " has not asked to chat with you");
+                throw Refusal.precondition(peer + " has not asked to chat with you");
             }
             if (!accept) {
                 store.setPairState(pair, PairState.NONE);
@@ -107,7 +106,7 @@ public final class Conversations {
             }
             return ChatState.Status.ACCEPTED;
         });
-        hub.notify(List.of(peer, me));
+        watchers.inboxesGrew(List.of(peer, me));
         return state(peer, result);
     }
 
@@ -121,13 +120,13 @@ public final class Conversations {
         requirePeer(me, peer);
         requireReaders(request, Set.of(me, peer), "the sender and " + peer);
         String pair = PairState.pairKey(me, peer);
-        String chatKey = ChatKeys.direct(me, peer);
+        String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
         Accepted accepted = store.accept(
                 new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
         if (accepted.outcome() == Accepted.Outcome.REFUSED) {
             PairState state = accepted.refusedPairState();
-            throw Errors.precondition(state.isPendingFrom(peer)
+            throw Refusal.precondition(state.isPendingFrom(peer)
                     ? peer + " asked to chat with you: accept first"
                     : "you have no chat with " + peer + ": request one first");
         }
@@ -136,7 +135,7 @@ public final class Conversations {
 
     private SendAck sendToGroup(String me, SendRequest request) {
         String name = request.getTo().getGroup();
-        String chatKey = ChatKeys.group(name);
+        String chatKey = ChatIds.group(name);
         ChatMessage message = stamp(me, request);
         // The members are read outside any lock, at a version; the store accepts the message only at that version.
         // A membership change in between refuses it, and the next round sees the change.
@@ -145,7 +144,7 @@ public final class Conversations {
             Group group = requireMember(me, name);
             Set<String> readers = readers(group);
             if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
-                throw Errors.precondition("the members of " + name + " changed: encrypt for "
+                throw Refusal.precondition("the members of " + name + " changed: encrypt for "
                         + String.join(",", readers) + " and send again");
             }
             List<String> recipients = readers.stream().filter(m -> !m.equals(me)).toList();
@@ -155,7 +154,7 @@ public final class Conversations {
                 return acknowledge(chatKey, message, accepted, recipients);
             }
         }
-        throw Errors.aborted("the members of " + name + " keep changing: send again");
+        throw Refusal.conflict("the members of " + name + " keep changing: send again");
     }
 
     private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> recipients) {
@@ -165,7 +164,7 @@ public final class Conversations {
         if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
             // The first attempt may have stored the message and then failed before anyone was told (its reply
             // timed out, say): tell the recipients' streams to look, so it cannot sit unseen in their inboxes.
-            hub.notify(recipients);
+            watchers.inboxesGrew(recipients);
             return ack.setDuplicate(true).build();
         }
         if (accepted.outcome() == Accepted.Outcome.DELIVERED) {
@@ -174,7 +173,7 @@ public final class Conversations {
             for (int i = 0; i < recipients.size(); i++) {
                 events.put(recipients.get(i), Event.newBuilder().setSeq(accepted.inboxSeqs().get(i)).setMessage(stored).build());
             }
-            hub.delivered(events);
+            watchers.eventsStored(events);
         }
         return ack.setHeld(accepted.outcome() == Accepted.Outcome.HELD).build();
     }
@@ -188,15 +187,15 @@ public final class Conversations {
         Set<String> notYetSeen = new HashSet<>();
         if (chat.hasGroup()) {
             requireMember(me, chat.getGroup());
-            chatKey = ChatKeys.group(chat.getGroup());
+            chatKey = ChatIds.group(chat.getGroup());
         } else {
             requirePeer(me, chat.getUser());
             String pair = PairState.pairKey(me, chat.getUser());
             PairState state = store.pairState(pair);
             if (state.status() != PairState.Status.ACCEPTED && !state.isPendingFrom(me)) {
-                throw Errors.precondition("you have no open chat with " + chat.getUser());
+                throw Refusal.precondition("you have no open chat with " + chat.getUser());
             }
-            chatKey = ChatKeys.direct(me, chat.getUser());
+            chatKey = ChatIds.direct(me, chat.getUser());
             store.held(pair).forEach(m -> notYetSeen.add(seenKey(m)));
         }
         for (Event e : store.eventsAfter(me, store.lastAcked(me), Integer.MAX_VALUE)) {
@@ -253,47 +252,47 @@ public final class Conversations {
 
     private void validate(SendRequest request) {
         if (!MESSAGE_ID.matcher(request.getMessageId()).matches()) {
-            throw Errors.invalid("message_id must be 1-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)");
+            throw Refusal.invalid("message_id must be 1-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)");
         }
         if (request.getTo().getTargetCase() == ChatRef.TargetCase.TARGET_NOT_SET) {
-            throw Errors.invalid("'to' must name a user or a group");
+            throw Refusal.invalid("'to' must name a user or a group");
         }
         if (request.getSealed().getBody().isEmpty()) {
-            throw Errors.invalid("the message is empty");
+            throw Refusal.invalid("the message is empty");
         }
         int size = request.getSealed().getBody().size();
         if (size > config.maxMessageBytes()) {
-            throw Errors.invalid("the message is " + size + " bytes encrypted; the limit is "
+            throw Refusal.invalid("the message is " + size + " bytes encrypted; the limit is "
                     + config.maxMessageBytes() + " bytes");
         }
         if (request.getSealed().getSalt().size() != 32) {
-            throw Errors.invalid("sealed.salt must be 32 bytes");
+            throw Refusal.invalid("sealed.salt must be 32 bytes");
         }
     }
 
     private static void requireReaders(SendRequest request, Set<String> expected, String who) {
         if (!request.getSealed().getWrappedKeysMap().keySet().equals(expected)) {
-            throw Errors.invalid("a 1:1 message must carry wrapped keys for exactly " + who);
+            throw Refusal.invalid("a 1:1 message must carry wrapped keys for exactly " + who);
         }
     }
 
     private void requirePeer(String me, String peer) {
         if (peer.isEmpty()) {
-            throw Errors.invalid("name a user to chat with");
+            throw Refusal.invalid("name a user to chat with");
         }
         if (peer.equals(me)) {
-            throw Errors.invalid("you cannot chat with yourself");
+            throw Refusal.invalid("you cannot chat with yourself");
         }
         if (!directory.isUser(peer)) {
-            throw Errors.notFound("there is no user '" + peer + "'");
+            throw Refusal.notFound("there is no user '" + peer + "'");
         }
     }
 
     Group requireMember(String me, String groupName) {
         Group group = directory.group(groupName)
-                .orElseThrow(() -> Errors.notFound("there is no group '" + groupName + "'"));
+                .orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
         if (!group.getMembersList().contains(me)) {
-            throw Errors.denied("you are not a member of " + groupName);
+            throw Refusal.denied("you are not a member of " + groupName);
         }
         return group;
     }

@@ -1,11 +1,10 @@
 package dev.spartan.chat;
 
+import dev.spartan.contract.ChatIds;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
-import dev.spartan.server.DeliveryHub;
-import dev.spartan.server.Errors;
 import dev.spartan.store.MessageStore;
 import io.grpc.Status;
 import java.util.ArrayList;
@@ -21,34 +20,34 @@ import java.util.Set;
 public final class GroupAdmin {
     private final Directory directory;
     private final MessageStore store;
-    private final DeliveryHub hub;
+    private final InboxWatchers watchers;
 
-    public GroupAdmin(Directory directory, MessageStore store, DeliveryHub hub) {
+    public GroupAdmin(Directory directory, MessageStore store, InboxWatchers watchers) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
-        this.hub = Objects.requireNonNull(hub, "hub");
+        this.watchers = Objects.requireNonNull(watchers, "watchers");
     }
 
     public Group create(String me, String name, List<String> members) {
         if (!ConfigLoader.NAME.matcher(name).matches()) {
-            throw Errors.invalid("'" + name + "' is not a valid group name (letters, digits, _ . -, at most 32)");
+            throw Refusal.invalid("'" + name + "' is not a valid group name (letters, digits, _ . -, at most 32)");
         }
         if (directory.isUser(name)) {
-            throw Errors.invalid("'" + name + "' is a user's name; pick another group name");
+            throw Refusal.invalid("'" + name + "' is a user's name; pick another group name");
         }
         Set<String> all = new LinkedHashSet<>();
         all.add(me);
         for (String m : members) {
             if (!directory.isUser(m)) {
-                throw Errors.notFound("there is no user '" + m + "'");
+                throw Refusal.notFound("there is no user '" + m + "'");
             }
             all.add(m);
         }
         if (all.size() < 2) {
-            throw Errors.invalid("a group needs at least one member besides you");
+            throw Refusal.invalid("a group needs at least one member besides you");
         }
         Group group = Group.newBuilder().setName(name).addAllMembers(all).build();
-        store.atomically(ChatKeys.group(name), () -> {
+        store.atomically(ChatIds.group(name), () -> {
             if (directory.group(name).isPresent()) {
                 throw Status.ALREADY_EXISTS.withDescription("a group named '" + name + "' already exists")
                         .asRuntimeException();
@@ -59,20 +58,20 @@ public final class GroupAdmin {
             }
             return group;
         });
-        hub.notify(List.copyOf(all));
+        watchers.inboxesGrew(List.copyOf(all));
         return group;
     }
 
     public Group leave(String me, String name) {
         if (directory.isConfigGroup(name)) {
-            throw Errors.precondition(name + " comes from config.yaml and cannot be changed at run time");
+            throw Refusal.precondition(name + " comes from config.yaml and cannot be changed at run time");
         }
         List<String> told = new ArrayList<>();
-        Group after = store.atomically(ChatKeys.group(name), () -> {
+        Group after = store.atomically(ChatIds.group(name), () -> {
             Group group = store.runtimeGroup(name)
-                    .orElseThrow(() -> Errors.notFound("there is no group '" + name + "'"));
+                    .orElseThrow(() -> Refusal.notFound("there is no group '" + name + "'"));
             if (!group.getMembersList().contains(me)) {
-                throw Errors.denied("you are not a member of " + name);
+                throw Refusal.denied("you are not a member of " + name);
             }
             List<String> rest = new ArrayList<>(group.getMembersList());
             rest.remove(me);
@@ -90,7 +89,7 @@ public final class GroupAdmin {
             told.add(me);
             return next;
         });
-        hub.notify(told);
+        watchers.inboxesGrew(told);
         return after;
     }
 

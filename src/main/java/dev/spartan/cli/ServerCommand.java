@@ -3,7 +3,7 @@ package dev.spartan.cli;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
-import dev.spartan.server.Backends;
+import dev.spartan.backend.Backends;
 import dev.spartan.server.SpartanServer;
 import java.nio.file.Path;
 import java.time.Duration;

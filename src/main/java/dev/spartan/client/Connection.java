@@ -1,5 +1,6 @@
 package dev.spartan.client;
 
+import dev.spartan.contract.Headers;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.ReceiveRequest;
@@ -228,7 +229,7 @@ final class Connection {
                 @Override
                 public void start(Listener<R> responseListener, Metadata headers) {
                     if (!token.isEmpty()) {
-                        headers.put(Login.AUTHORIZATION, "Bearer " + token);
+                        headers.put(Headers.AUTHORIZATION, Headers.BEARER + token);
                     }
                     super.start(responseListener, headers);
                 }

@@ -1,7 +1,7 @@
 package dev.spartan.client;
 
-import dev.spartan.cache.LruCache;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.WireSealed;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.PublicIdentity;
@@ -13,6 +13,7 @@ import dev.spartan.proto.SendRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +29,13 @@ final class Envelopes {
     private final Identity identity;
     private final KeyBook keys;
     private final Consumer<String> notice;
-    private final LruCache<String, Boolean> seen = new LruCache<>(10_000);
+    // Ids of messages already shown, oldest dropped first: a resent copy within the last 10,000 is not shown twice.
+    private final Map<String, Boolean> seen = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
 
     Envelopes(String user, Identity identity, KeyBook keys, Consumer<String> notice) {
         this.user = Objects.requireNonNull(user, "user");
@@ -71,7 +78,7 @@ final class Envelopes {
                     + " accepts."));
             readers.put(peer, k.agreementKey());
         }
-        SealedMessage sealed = MessageCrypto.seal(identity, user, ChatKeys.cryptoLabel(p.to()),
+        SealedMessage sealed = MessageCrypto.seal(identity, user, ChatIds.cryptoLabel(p.to()),
                 p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
         return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(WireSealed.toWire(sealed))
                 .build();
@@ -97,7 +104,7 @@ final class Envelopes {
         }
         try {
             byte[] plain = MessageCrypto.open(identity, user, senderKeys.get().agreementKey(), m.getSender(),
-                    ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(), WireSealed.fromWire(m.getSealed()));
+                    ChatIds.cryptoLabel(m.getChat()), m.getMessageId(), WireSealed.fromWire(m.getSealed()));
             seen.put(id, Boolean.TRUE);
             String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
                     : m.getSender().equals(user) ? m.getChat().getUser() : m.getSender();

@@ -2,6 +2,7 @@ package dev.spartan.client;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.crypto.Identity;
+import dev.spartan.contract.Headers;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
@@ -15,8 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 /** The challenge-response login of PROTOCOL.md, and the header that carries its token on every later call. */
 public final class Login {
-    static final Metadata.Key<String> AUTHORIZATION =
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private Login() {}
 
@@ -35,7 +34,7 @@ public final class Login {
     /** Adds "authorization: Bearer TOKEN" to every call of a stub. */
     public static ClientInterceptor bearer(String token) {
         Metadata headers = new Metadata();
-        headers.put(AUTHORIZATION, "Bearer " + token);
+        headers.put(Headers.AUTHORIZATION, Headers.BEARER + token);
         return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 }

@@ -1,7 +1,7 @@
 package dev.spartan.client;
 
+import dev.spartan.contract.RetryDelay;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.ratelimit.RateLimitInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -128,7 +128,7 @@ final class Outbox {
     /** True if the message stays queued and a retry is arranged. */
     private boolean retryLater(StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        java.util.Optional<Duration> retryAfter = RateLimitInterceptor.retryDelay(e);
+        java.util.Optional<Duration> retryAfter = RetryDelay.of(e);
         if (code == Status.Code.RESOURCE_EXHAUSTED && retryAfter.isPresent()) {
             // Only the rate limit says when to come back; other RESOURCE_EXHAUSTED (a message over the transport's
             // size limit) would fail again the same way, so it is reported instead.

@@ -2,8 +2,8 @@ package dev.spartan.cluster;
 
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.proto.Event;
-import dev.spartan.server.DeliveryHub;
-import dev.spartan.server.RemoteNodes;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.RemoteNodes;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
  * one publish is being made rides on the next, so the bus costs one publish per batch, not two per message.
  */
-final class ClusterBus implements RemoteNodes, AutoCloseable {
+public final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
     static final String CHANNEL = "sp:bus";
     /**
@@ -61,7 +61,7 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
         return t;
     });
 
-    ClusterBus(RedisClient client, String nodeId, DeliveryHub hub, RecentMessages recent) {
+    public ClusterBus(RedisClient client, String nodeId, DeliveryHub hub, RecentMessages recent) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.publisher = client.connect();
         this.subscriber = client.connectPubSub();
@@ -70,7 +70,7 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
             public void subscribed(String channel, long count) {
                 // Also after a reconnect, once Lettuce has subscribed again: whatever was published while we were
                 // away is lost, so every stream looks at its inbox and every cached history is read again.
-                hub.signalAll();
+                hub.signalAllHere();
                 recent.invalidateAll();
             }
 
@@ -95,7 +95,7 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
         switch (parts[0]) {
             case "N" -> {
                 for (String user : parts[2].split(",")) {
-                    hub.notifyLocal(user);
+                    hub.signalHere(user);
                 }
             }
             case "H" -> {
@@ -106,11 +106,11 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
             case "E" -> {
                 try {
                     for (Map.Entry<String, Event> e : StoredEvents.decode(parts[2])) {
-                        hub.offerLocal(e.getKey(), e.getValue());
+                        hub.offerHere(e.getKey(), e.getValue());
                     }
                 } catch (IOException e) {
                     log.warn("unreadable stored events from node {}; every stream here looks at its inbox", parts[1], e);
-                    hub.signalAll();
+                    hub.signalAllHere();
                 }
             }
             case "S" -> hub.replacedElsewhere(parts[2]);
@@ -125,7 +125,7 @@ final class ClusterBus implements RemoteNodes, AutoCloseable {
     }
 
     @Override
-    public void delivered(Map<String, Event> stored) {
+    public void eventsStored(Map<String, Event> stored) {
         stored.forEach((user, event) -> {
             if (event.getSerializedSize() <= MAX_EVENT_BYTES) {
                 storedEvents.add(Map.entry(user, event));

@@ -1,7 +1,7 @@
 package dev.spartan.cluster;
 
-import dev.spartan.server.DeliveryHub;
-import dev.spartan.server.Presence;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -15,14 +15,14 @@ import java.util.concurrent.TimeUnit;
  * Who is online across the cluster: a sorted set of users scored by when their entry lapses. Each node renews its
  * own users' entries, so the users of a node that dies drop out within {@link #TTL_MILLIS}.
  */
-final class RedisPresence implements Presence {
+public final class RedisPresence implements Presence {
     private static final String KEY = "sp:presence";
     private static final long TTL_MILLIS = 30_000;
 
     private final StatefulRedisConnection<String, String> connection;
     private final DeliveryHub hub;
 
-    RedisPresence(StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
+    public RedisPresence(StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.hub = Objects.requireNonNull(hub, "hub");
         timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package dev.spartan.ratelimit;
 
+import dev.spartan.contract.RetryDelay;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * the method does not need one.
  *
  * <p>A denied call is closed with {@code RESOURCE_EXHAUSTED} and a {@code google.rpc.RetryInfo} detail in the
- * trailers, so clients can read the delay with {@link #retryDelay}. If the limiter itself fails (no failover
+ * trailers, so clients can read the delay with {@link dev.spartan.contract.RetryDelay#of}. If the limiter itself fails (no failover
  * configured), the call is closed with {@code UNAVAILABLE}: letting it through would make the limit optional.
  */
 public final class RateLimitInterceptor implements ServerInterceptor {
@@ -119,31 +120,6 @@ public final class RateLimitInterceptor implements ServerInterceptor {
         StatusRuntimeException denial = denial(limit, decision.retryAfter());
         call.close(denial.getStatus(), denial.getTrailers());
         return new ServerCall.Listener<>() {};
-    }
-
-    /**
-     * The retry delay a server sent with a {@code RESOURCE_EXHAUSTED} (or any) status, if any. Client-side helper:
-     * pass the {@link StatusRuntimeException} a stub threw.
-     */
-    public static Optional<Duration> retryDelay(Throwable statusException) {
-        if (statusException == null) {
-            return Optional.empty();
-        }
-        com.google.rpc.Status status = StatusProto.fromThrowable(statusException);
-        if (status == null) {
-            return Optional.empty();
-        }
-        for (Any detail : status.getDetailsList()) {
-            if (detail.is(RetryInfo.class)) {
-                try {
-                    com.google.protobuf.Duration d = detail.unpack(RetryInfo.class).getRetryDelay();
-                    return Optional.of(Duration.ofSeconds(d.getSeconds(), d.getNanos()));
-                } catch (InvalidProtocolBufferException e) {
-                    return Optional.empty(); // a malformed detail is no retry hint
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     private static StatusRuntimeException denial(Limit limit, Duration retryAfter) {

@@ -1,9 +1,13 @@
 package dev.spartan.server;
 
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
+import dev.spartan.delivery.StreamSession;
 import dev.spartan.auth.Principal;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
+import dev.spartan.chat.Refusal;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.AckResponse;
 import dev.spartan.proto.ChatAnswer;
@@ -25,8 +29,6 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.ratelimit.RateLimit;
 import dev.spartan.store.MessageStore;
-import dev.spartan.store.StoreUnavailableException;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
@@ -94,11 +96,11 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     public void getKeys(GetKeysRequest request, StreamObserver<GetKeysResponse> response) {
         reply(response, () -> {
             if (!directory.isUser(request.getUser())) {
-                throw Errors.notFound("there is no user '" + request.getUser() + "'");
+                throw Refusal.notFound("there is no user '" + request.getUser() + "'");
             }
             return GetKeysResponse.newBuilder().setUser(request.getUser())
                     .setKeys(Optional.ofNullable(directory.keys().keysOf(request.getUser()))
-                            .orElseThrow(() -> Errors.notFound(request.getUser() + " has never logged in, so has no keys yet")))
+                            .orElseThrow(() -> Refusal.notFound(request.getUser() + " has never logged in, so has no keys yet")))
                     .build();
         });
     }
@@ -129,15 +131,9 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         reply(response, () -> groups.leave(Principal.current(), request.getName()));
     }
 
+    /** Runs a unary call; what it throws is mapped to a status by {@link StatusMapping}. */
     private static <T> void reply(StreamObserver<T> response, Supplier<T> work) {
-        T result;
-        try {
-            result = work.get();
-        } catch (StoreUnavailableException e) {
-            throw Status.UNAVAILABLE.withDescription("storage is unavailable, try again shortly").withCause(e)
-                    .asRuntimeException();
-        }
-        response.onNext(result);
+        response.onNext(work.get());
         response.onCompleted();
     }
 }

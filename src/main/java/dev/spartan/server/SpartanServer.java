@@ -1,6 +1,9 @@
 package dev.spartan.server;
 
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
 import dev.spartan.auth.AuthInterceptor;
+import dev.spartan.backend.Backend;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.chat.Conversations;
@@ -33,22 +36,6 @@ import org.slf4j.LoggerFactory;
 /** Wires one node together and runs it. What differs between embedded and Redis mode arrives as {@link Backend}. */
 public final class SpartanServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpartanServer.class);
-
-    /** The parts that differ between the embedded node and a Redis cluster node. */
-    public interface Backend extends AutoCloseable {
-        MessageStore store();
-
-        /** The interceptor that enforces {@code @RateLimit} on the given services. */
-        ServerInterceptor rateLimiting(SpartanConfig config, Object... services);
-
-        Presence presence(DeliveryHub hub);
-
-        /** Connects cross-node notifications, if any. */
-        default void connect(DeliveryHub hub, RecentMessages recent) { }
-
-        @Override
-        void close();
-    }
 
     private final SpartanConfig config;
     private final Backend backend;
@@ -85,12 +72,14 @@ public final class SpartanServer implements AutoCloseable {
         backend.connect(hub, recent);
 
         List<ServerInterceptor> chain = new ArrayList<>();
-        chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // innermost: statuses thrown by handlers
+        chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
+        chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // ...which this sends
         chain.add(backend.rateLimiting(config, chat));
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
         server = Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create())
                 .addService(ServerInterceptors.intercept(chat, chain))
-                .addService(ServerInterceptors.intercept(auth, TransmitStatusRuntimeExceptionInterceptor.instance()))
+                .addService(ServerInterceptors.intercept(auth, StatusMapping.instance(),
+                        TransmitStatusRuntimeExceptionInterceptor.instance()))
                 .addService(health.getHealthService())
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024)
                 .build()

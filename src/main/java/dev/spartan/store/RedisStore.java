@@ -1,5 +1,6 @@
 package dev.spartan.store;
 
+import dev.spartan.redis.LuaScript;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;

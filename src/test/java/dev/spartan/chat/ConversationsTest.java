@@ -1,5 +1,6 @@
 package dev.spartan.chat;
 
+import dev.spartan.contract.ChatIds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,11 +15,9 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.server.DeliveryHub;
+import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.PairState;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -74,7 +73,7 @@ class ConversationsTest {
     }
 
     private SendAck dm(String from, String to, String text) {
-        return conversations.send(from, request(UUID.randomUUID().toString(), ChatKeys.toUser(to), text, from, to));
+        return conversations.send(from, request(UUID.randomUUID().toString(), ChatIds.toUser(to), text, from, to));
     }
 
     private List<Event> inbox(String user) {
@@ -85,11 +84,11 @@ class ConversationsTest {
         return m.getSealed().getBody().toStringUtf8();
     }
 
-    private static void assertStatus(ThrowingCallable call, Status.Code code, String fragment) {
+    private static void assertRefused(ThrowingCallable call, Refusal.Kind kind, String fragment) {
         assertThatThrownBy(call)
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(code);
-                    assertThat(e.getStatus().getDescription()).contains(fragment);
+                .isInstanceOfSatisfying(Refusal.class, e -> {
+                    assertThat(e.kind()).isEqualTo(kind);
+                    assertThat(e.getMessage()).contains(fragment);
                 });
     }
 
@@ -146,45 +145,45 @@ class ConversationsTest {
         assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.NONE);
         assertThat(inbox("alice")).singleElement()
                 .satisfies(e -> assertThat(e.getChatDeclined().getBy()).isEqualTo("bob"));
-        assertStatus(() -> dm("alice", "bob", "still there?"), Status.Code.FAILED_PRECONDITION, "request one first");
+        assertRefused(() -> dm("alice", "bob", "still there?"), Refusal.Kind.PRECONDITION, "request one first");
     }
 
     @Test
     void answeringWithoutARequestIsRefused() {
-        assertStatus(() -> conversations.answer("bob", "alice", true), Status.Code.FAILED_PRECONDITION,
+        assertRefused(() -> conversations.answer("bob", "alice", true), Refusal.Kind.PRECONDITION,
                 "alice has not asked to chat with you");
     }
 
     @Test
     void sendWithoutARequestIsAPreconditionFailure() {
-        assertStatus(() -> dm("alice", "bob", "hi"), Status.Code.FAILED_PRECONDITION, "request one first");
+        assertRefused(() -> dm("alice", "bob", "hi"), Refusal.Kind.PRECONDITION, "request one first");
         assertThat(inbox("bob")).isEmpty();
-        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).isEmpty();
+        assertThat(recent.get(ChatIds.direct("alice", "bob"))).isEmpty();
     }
 
     @Test
     void theRequesteeMustAcceptBeforeSending() {
         conversations.request("alice", "bob");
-        assertStatus(() -> dm("bob", "alice", "hi"), Status.Code.FAILED_PRECONDITION, "accept first");
+        assertRefused(() -> dm("bob", "alice", "hi"), Refusal.Kind.PRECONDITION, "accept first");
     }
 
     @Test
     void sendToSelfIsInvalid() {
-        assertStatus(() -> dm("alice", "alice", "me"), Status.Code.INVALID_ARGUMENT, "yourself");
-        assertStatus(() -> conversations.request("alice", "alice"), Status.Code.INVALID_ARGUMENT, "yourself");
+        assertRefused(() -> dm("alice", "alice", "me"), Refusal.Kind.INVALID, "yourself");
+        assertRefused(() -> conversations.request("alice", "alice"), Refusal.Kind.INVALID, "yourself");
     }
 
     @Test
     void unknownUserIsNotFound() {
-        assertStatus(() -> dm("alice", "zed", "hi"), Status.Code.NOT_FOUND, "there is no user 'zed'");
-        assertStatus(() -> conversations.request("alice", "zed"), Status.Code.NOT_FOUND, "there is no user 'zed'");
+        assertRefused(() -> dm("alice", "zed", "hi"), Refusal.Kind.NOT_FOUND, "there is no user 'zed'");
+        assertRefused(() -> conversations.request("alice", "zed"), Refusal.Kind.NOT_FOUND, "there is no user 'zed'");
     }
 
     @Test
     void oversizedBodyIsInvalidAndNamesTheLimit() {
         acceptedChat("alice", "bob");
         String big = "x".repeat(config.maxMessageBytes() + 1);
-        assertStatus(() -> dm("alice", "bob", big), Status.Code.INVALID_ARGUMENT,
+        assertRefused(() -> dm("alice", "bob", big), Refusal.Kind.INVALID,
                 "the limit is " + config.maxMessageBytes() + " bytes");
         assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq()).isEqualTo(1);
     }
@@ -192,27 +191,27 @@ class ConversationsTest {
     @Test
     void malformedSealedContentIsInvalid() {
         acceptedChat("alice", "bob");
-        SendRequest ok = request("id-1", ChatKeys.toUser("bob"), "hi", "alice", "bob");
+        SendRequest ok = request("id-1", ChatIds.toUser("bob"), "hi", "alice", "bob");
         SendRequest shortSalt = ok.toBuilder().setSealed(ok.getSealed().toBuilder().setSalt(ByteString.copyFrom(new byte[31]))).build();
-        assertStatus(() -> conversations.send("alice", shortSalt), Status.Code.INVALID_ARGUMENT, "32 bytes");
-        SendRequest extraReader = request("id-2", ChatKeys.toUser("bob"), "hi", "alice", "bob", "eve");
-        assertStatus(() -> conversations.send("alice", extraReader), Status.Code.INVALID_ARGUMENT, "exactly");
-        SendRequest badId = request("not a uuid!", ChatKeys.toUser("bob"), "hi", "alice", "bob");
-        assertStatus(() -> conversations.send("alice", badId), Status.Code.INVALID_ARGUMENT, "message_id");
+        assertRefused(() -> conversations.send("alice", shortSalt), Refusal.Kind.INVALID, "32 bytes");
+        SendRequest extraReader = request("id-2", ChatIds.toUser("bob"), "hi", "alice", "bob", "eve");
+        assertRefused(() -> conversations.send("alice", extraReader), Refusal.Kind.INVALID, "exactly");
+        SendRequest badId = request("not a uuid!", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        assertRefused(() -> conversations.send("alice", badId), Refusal.Kind.INVALID, "message_id");
     }
 
     @Test
     void duplicateMessageIdIsAcknowledgedButStoredOnce() {
         acceptedChat("alice", "bob");
-        SendRequest req = request("dup-1", ChatKeys.toUser("bob"), "once", "alice", "bob");
+        SendRequest req = request("dup-1", ChatIds.toUser("bob"), "once", "alice", "bob");
         SendAck first = conversations.send("alice", req);
         SendAck again = conversations.send("alice", req);
         assertThat(first.getDuplicate()).isFalse();
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getChatSeq()).isEqualTo(first.getChatSeq());
         assertThat(inbox("bob")).filteredOn(Event::hasMessage).hasSize(1);
-        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).extracting(ConversationsTest::text).containsExactly("once");
-        assertThat(store.history(ChatKeys.direct("alice", "bob"))).hasSize(1);
+        assertThat(recent.get(ChatIds.direct("alice", "bob"))).extracting(ConversationsTest::text).containsExactly("once");
+        assertThat(store.history(ChatIds.direct("alice", "bob"))).hasSize(1);
         assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
     }
 
@@ -235,25 +234,25 @@ class ConversationsTest {
         for (int i = 1; i <= 7; i++) {
             dm(i % 2 == 1 ? "alice" : "bob", i % 2 == 1 ? "bob" : "alice", "m" + i);
         }
-        assertThat(recent.get(ChatKeys.direct("alice", "bob"))).extracting(ConversationsTest::text)
+        assertThat(recent.get(ChatIds.direct("alice", "bob"))).extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
         // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
-        assertThat(conversations.history("alice", ChatKeys.toUser("bob"))).extracting(ConversationsTest::text)
+        assertThat(conversations.history("alice", ChatIds.toUser("bob"))).extracting(ConversationsTest::text)
                 .containsExactly("m3", "m5", "m7");
         store.ack("alice", Long.MAX_VALUE / 2);
-        assertThat(conversations.history("alice", ChatKeys.toUser("bob"))).extracting(ConversationsTest::text)
+        assertThat(conversations.history("alice", ChatIds.toUser("bob"))).extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
     }
 
     @Test
     void groupSendByANonMemberIsDenied() {
-        ChatRef group1 = ChatKeys.toGroup("group1");
-        assertStatus(() -> conversations.send("foo",
+        ChatRef group1 = ChatIds.toGroup("group1");
+        assertRefused(() -> conversations.send("foo",
                         request("g-1", group1, "sneaky", "alice", "bob", "charlie", "eve")),
-                Status.Code.PERMISSION_DENIED, "you are not a member of group1");
+                Refusal.Kind.DENIED, "you are not a member of group1");
         assertThat(inbox("alice")).isEmpty();
-        assertStatus(() -> conversations.send("alice", request("g-2", ChatKeys.toGroup("nogroup"), "x", "alice")),
-                Status.Code.NOT_FOUND, "there is no group 'nogroup'");
+        assertRefused(() -> conversations.send("alice", request("g-2", ChatIds.toGroup("nogroup"), "x", "alice")),
+                Refusal.Kind.NOT_FOUND, "there is no group 'nogroup'");
     }
 
     @Test
@@ -262,7 +261,7 @@ class ConversationsTest {
             store.pinKeys(u, keys(u.length()));
         }
         SendAck ack = conversations.send("alice",
-                request("g-1", ChatKeys.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
+                request("g-1", ChatIds.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         for (String u : List.of("bob", "charlie", "eve")) {
             assertThat(inbox(u)).singleElement().satisfies(e -> {
@@ -272,7 +271,7 @@ class ConversationsTest {
         }
         assertThat(inbox("alice")).isEmpty();
         assertThat(conversations.send("bob",
-                request("g-2", ChatKeys.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve")).getChatSeq())
+                request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve")).getChatSeq())
                 .isEqualTo(2);
     }
 
@@ -281,9 +280,9 @@ class ConversationsTest {
         for (String u : List.of("alice", "bob", "charlie", "eve")) {
             store.pinKeys(u, keys(u.length()));
         }
-        assertStatus(() -> conversations.send("alice",
-                        request("g-1", ChatKeys.toGroup("group1"), "hi", "alice", "bob", "foo")),
-                Status.Code.FAILED_PRECONDITION, "encrypt for");
+        assertRefused(() -> conversations.send("alice",
+                        request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
+                Refusal.Kind.PRECONDITION, "encrypt for");
     }
 
     /**
@@ -296,7 +295,7 @@ class ConversationsTest {
             store.pinKeys(u, keys(u.length()));
         }
         SendAck ack = conversations.send("alice",
-                request("g-1", ChatKeys.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
+                request("g-1", ChatIds.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         assertThat(inbox("bob")).hasSize(1);
         assertThat(inbox("charlie")).hasSize(1);

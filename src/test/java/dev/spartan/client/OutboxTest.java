@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.List;
@@ -50,7 +50,7 @@ class OutboxTest {
             allSent.countDown();
         }, thread, notices::add, () -> { });
         for (int i = 1; i <= 6; i++) {
-            outbox.submit(new Outbox.Pending("id" + i, ChatKeys.toUser("bob"), "m" + i));
+            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i));
         }
         assertThat(allSent.await(10, TimeUnit.SECONDS)).as("sent so far: " + sent).isTrue();
         assertThat(sent).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
@@ -74,8 +74,8 @@ class OutboxTest {
             sent.add(message.text());
             secondSent.countDown();
         }, thread, notices::add, () -> { });
-        outbox.submit(new Outbox.Pending("id1", ChatKeys.toUser("bob"), "huge"));
-        outbox.submit(new Outbox.Pending("id2", ChatKeys.toUser("bob"), "small"));
+        outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "huge"));
+        outbox.submit(new Outbox.Pending("id2", ChatIds.toUser("bob"), "small"));
         assertThat(secondSent.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(sent).containsExactly("small");
         assertThat(notices).containsExactly("Message not sent: gRPC message exceeds maximum size");

@@ -1,5 +1,6 @@
 package dev.spartan.e2e;
 
+import dev.spartan.contract.RetryDelay;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -97,7 +98,7 @@ class ClusterIT {
                     } catch (StatusRuntimeException e) {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                         assertThat(e.getStatus().getDescription()).isEqualTo("Rate limit reached (5 per 120s)");
-                        assertThat(RateLimitInterceptor.retryDelay(e)).hasValueSatisfying(d ->
+                        assertThat(RetryDelay.of(e)).hasValueSatisfying(d ->
                                 assertThat(d.toSeconds()).isBetween(1L, 120L));
                         refused++;
                     }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.SafetyNumber;
@@ -76,7 +76,7 @@ class EndToEndEncryptionIT extends OneServerTest {
         List<ChatMessage> history;
         byte[] aliceKey;
         try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
-            history = bob.history(ChatKeys.toUser("alice"));
+            history = bob.history(ChatIds.toUser("alice"));
             aliceKey = bob.agreementKeyOf("alice");
         }
         ChatMessage fromAlice = history.stream().filter(m -> m.getSender().equals("alice")).findFirst().orElseThrow();
@@ -190,7 +190,7 @@ class EndToEndEncryptionIT extends OneServerTest {
     @Test
     void aTamperedMessageIsReportedAndTheChatGoesOn() throws Exception {
         try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
-            ChatRef toBob = ChatKeys.toUser("bob");
+            ChatRef toBob = ChatIds.toUser("bob");
             Map<String, byte[]> readers = readers(alice, "bob");
 
             SendRequest honest = alice.message(toBob, "tampered text", readers);
@@ -234,7 +234,7 @@ class EndToEndEncryptionIT extends OneServerTest {
     @Test
     void aReplayIsStoredOnceAndAMovedCiphertextDoesNotOpen() throws Exception {
         try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
-            ChatRef toBob = ChatKeys.toUser("bob");
+            ChatRef toBob = ChatIds.toUser("bob");
             Map<String, byte[]> readers = readers(alice, "bob");
 
             SendRequest once = alice.message(toBob, "only once", readers);

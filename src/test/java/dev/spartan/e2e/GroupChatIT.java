@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.ChatMessage;
@@ -109,14 +109,14 @@ class GroupChatIT extends OneServerTest {
             Sealed sealed = foo.seal("#group1", id, "let me in", readers);
             // Exactly the members as readers, so only membership can be the reason for a refusal.
             Sealed membersOnly = sealed.toBuilder().removeWrappedKeys("foo").build();
-            SendRequest send = SendRequest.newBuilder().setMessageId(id).setTo(ChatKeys.toGroup("group1"))
+            SendRequest send = SendRequest.newBuilder().setMessageId(id).setTo(ChatIds.toGroup("group1"))
                     .setSealed(membersOnly).build();
             assertThatThrownBy(() -> foo.send(send)).isInstanceOfSatisfying(StatusRuntimeException.class,
                     e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-            assertThatThrownBy(() -> foo.history(ChatKeys.toGroup("group1"))).isInstanceOfSatisfying(
+            assertThatThrownBy(() -> foo.history(ChatIds.toGroup("group1"))).isInstanceOfSatisfying(
                     StatusRuntimeException.class,
                     e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-            assertThat(alice.history(ChatKeys.toGroup("group1"))).isEmpty();
+            assertThat(alice.history(ChatIds.toGroup("group1"))).isEmpty();
         }
     }
 
@@ -225,7 +225,7 @@ class GroupChatIT extends OneServerTest {
         // The raw ciphertexts as the server keeps them, fetched as alice (who sent them).
         List<ChatMessage> history;
         try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port())) {
-            history = alice.history(ChatKeys.toGroup("team"));
+            history = alice.history(ChatIds.toGroup("team"));
         }
         Identity aliceId = WireSession.identity(keys().resolve("alice"));
         Identity charlieId = WireSession.identity(keys().resolve("charlie"));

@@ -1,5 +1,6 @@
 package dev.spartan.ratelimit;
 
+import dev.spartan.contract.RetryDelay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -116,7 +117,7 @@ class RateLimitInterceptorTest {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                     assertThat(e.getStatus().getDescription())
                             .isEqualTo("Rate limit reached (3 per 30s)");
-                    assertThat(RateLimitInterceptor.retryDelay(e)).hasValueSatisfying(d ->
+                    assertThat(RetryDelay.of(e)).hasValueSatisfying(d ->
                             assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30)));
                 });
     }
@@ -145,9 +146,9 @@ class RateLimitInterceptorTest {
 
     @Test
     void retryDelayIsEmptyForOtherErrors() {
-        assertThat(RateLimitInterceptor.retryDelay(new StatusRuntimeException(Status.UNAVAILABLE))).isEmpty();
-        assertThat(RateLimitInterceptor.retryDelay(new IllegalStateException())).isEmpty();
-        assertThat(RateLimitInterceptor.retryDelay(null)).isEmpty();
+        assertThat(RetryDelay.of(new StatusRuntimeException(Status.UNAVAILABLE))).isEmpty();
+        assertThat(RetryDelay.of(new IllegalStateException())).isEmpty();
+        assertThat(RetryDelay.of(null)).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.backend.EmbeddedBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -43,7 +44,7 @@ class StreamLeakIT {
     @BeforeEach
     void start() throws Exception {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free());
-        server = new SpartanServer(config, Backends.embedded(EmbeddedStore.inMemory())).start();
+        server = new SpartanServer(config, new EmbeddedBackend(EmbeddedStore.inMemory())).start();
         port = server.port();
     }
 

@@ -1,9 +1,9 @@
 package dev.spartan.testing;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.client.Login;
-import dev.spartan.client.WireSealed;
+import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.SealedMessage;
@@ -121,7 +121,7 @@ public final class WireSession implements AutoCloseable {
     public SendRequest message(ChatRef to, String text, Map<String, byte[]> readers) {
         String id = UUID.randomUUID().toString();
         return SendRequest.newBuilder().setMessageId(id).setTo(to)
-                .setSealed(seal(ChatKeys.cryptoLabel(to), id, text, readers)).build();
+                .setSealed(seal(ChatIds.cryptoLabel(to), id, text, readers)).build();
     }
 
     public static SealedMessage sealedMessage(Sealed s) {
@@ -130,14 +130,14 @@ public final class WireSession implements AutoCloseable {
 
     /** Seals {@code text} for a 1:1 chat with {@code peer} and sends it. */
     public SendAck sendTo(String peer, String text) {
-        return send(message(ChatKeys.toUser(peer), text, Map.of(peer, agreementKeyOf(peer))));
+        return send(message(ChatIds.toUser(peer), text, Map.of(peer, agreementKeyOf(peer))));
     }
 
     /** Opens a relayed message as {@code readerName} holding {@code reader}, exactly as a client would. */
     public static String open(Identity reader, String readerName, byte[] senderAgreementKey, ChatMessage m)
             throws TamperedMessageException {
         byte[] plain = MessageCrypto.open(reader, readerName, senderAgreementKey, m.getSender(),
-                ChatKeys.cryptoLabel(m.getChat()), m.getMessageId(), sealedMessage(m.getSealed()));
+                ChatIds.cryptoLabel(m.getChat()), m.getMessageId(), sealedMessage(m.getSealed()));
         return new String(plain, StandardCharsets.UTF_8);
     }
 

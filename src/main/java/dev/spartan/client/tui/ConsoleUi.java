@@ -1,6 +1,6 @@
 package dev.spartan.client.tui;
 
-import dev.spartan.chat.ChatKeys;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
@@ -167,14 +167,14 @@ public final class ConsoleUi implements ClientListener {
             synchronized (this) {
                 requests.remove(requester);
             }
-            enterChat(ChatKeys.toUser(requester));
+            enterChat(ChatIds.toUser(requester));
         });
     }
 
     /** Opens a chat by name: a group the user is in, or a user to request. */
     private void open(String name) {
         if (client.group(name).isPresent()) {
-            enterChat(ChatKeys.toGroup(name));
+            enterChat(ChatIds.toGroup(name));
             return;
         }
         call(() -> {
@@ -182,7 +182,7 @@ public final class ConsoleUi implements ClientListener {
             synchronized (this) {
                 requests.remove(name);
             }
-            enterChat(ChatKeys.toUser(name));
+            enterChat(ChatIds.toUser(name));
         });
     }
 
@@ -249,7 +249,7 @@ public final class ConsoleUi implements ClientListener {
                 if (client.group(arg).isEmpty()) {
                     print(SPARTAN + (arg.isEmpty() ? "Usage: /group NAME" : "You are not a member of a group named '" + arg + "'."));
                 } else {
-                    enterChat(ChatKeys.toGroup(arg));
+                    enterChat(ChatIds.toGroup(arg));
                 }
             }
             case "/history" -> {

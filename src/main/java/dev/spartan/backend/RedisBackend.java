@@ -1,11 +1,14 @@
-package dev.spartan.cluster;
+package dev.spartan.backend;
 
+import dev.spartan.cluster.ClusterBus;
+import dev.spartan.cluster.RedisPresence;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
-import dev.spartan.server.Backends;
-import dev.spartan.server.DeliveryHub;
-import dev.spartan.server.Presence;
-import dev.spartan.server.SpartanServer;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
+import dev.spartan.cluster.ClusterBus;
+import dev.spartan.cluster.RedisPresence;
+import dev.spartan.redis.RedisClients;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RedisStore;
 import io.grpc.ServerInterceptor;
@@ -19,7 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** A cluster node: store, rate limit, presence and cross-node signals all through one Redis. */
-public final class RedisBackend implements SpartanServer.Backend {
+public final class RedisBackend implements Backend {
     private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
     private final RedisClient client;
     private final RedisStore store;
@@ -32,7 +35,7 @@ public final class RedisBackend implements SpartanServer.Backend {
     private ClusterBus bus;
 
     public RedisBackend(SpartanConfig config) {
-        client = Backends.redisClient(config.redisUri());
+        client = RedisClients.create(config.redisUri());
         store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
         strings = client.connect();
     }

@@ -1,4 +1,4 @@
-package dev.spartan.client;
+package dev.spartan.contract;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.crypto.SealedMessage;

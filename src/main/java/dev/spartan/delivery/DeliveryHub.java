@@ -1,10 +1,11 @@
-package dev.spartan.server;
+package dev.spartan.delivery;
 
+import dev.spartan.chat.InboxWatchers;
 import dev.spartan.proto.Event;
 import io.grpc.Status;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * closed with FAILED_PRECONDITION, which the older client reports and does not retry. Replacing (rather than refusing)
  * means a client whose old connection died silently can always come back at once.
  */
-public final class DeliveryHub {
+public final class DeliveryHub implements InboxWatchers {
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     private volatile RemoteNodes remote = RemoteNodes.NONE;
 
@@ -35,7 +36,7 @@ public final class DeliveryHub {
     }
 
     /** After a lost cross-node notification channel comes back, every stream looks at its inbox again. */
-    public void signalAll() {
+    public void signalAllHere() {
         sessions.values().forEach(StreamSession::signal);
     }
 
@@ -48,31 +49,30 @@ public final class DeliveryHub {
     }
 
     /** Tells the recipients' streams, here and (in cluster mode) on other nodes, that their inbox grew. */
-    public void notify(Collection<String> users) {
+    @Override
+    public void inboxesGrew(Collection<String> users) {
         if (users.isEmpty()) {
             return;
         }
-        users.forEach(this::notifyLocal);
+        users.forEach(this::signalHere);
         remote.inboxesGrew(users);
     }
 
     /**
      * New events, already stored in these users' inboxes. A stream open here may send its event without reading it
-     * back from the store; streams on other nodes are told to look, as for {@link #notify(Collection)}.
+     * back from the store; streams on other nodes are told to look, as for {@link #inboxesGrew(Collection)}.
      */
-    public void delivered(Map<String, Event> stored) {
+    @Override
+    public void eventsStored(Map<String, Event> stored) {
         if (stored.isEmpty()) {
             return;
         }
-        stored.forEach(this::offerLocal);
-        remote.delivered(stored);
+        stored.forEach(this::offerHere);
+        remote.eventsStored(stored);
     }
 
-    public void notify(String user) {
-        notify(List.of(user));
-    }
-
-    public void notifyLocal(String user) {
+    /** Tells this user's stream on this node, if any, to look at its inbox. */
+    public void signalHere(String user) {
         StreamSession s = sessions.get(user);
         if (s != null) {
             s.signal();
@@ -80,7 +80,7 @@ public final class DeliveryHub {
     }
 
     /** An event another node stored for this user: a stream here may send it without reading it back. */
-    public void offerLocal(String user, Event stored) {
+    public void offerHere(String user, Event stored) {
         StreamSession s = sessions.get(user);
         if (s != null) {
             s.offer(stored);
@@ -88,7 +88,7 @@ public final class DeliveryHub {
     }
 
     public void setRemote(RemoteNodes remote) {
-        this.remote = java.util.Objects.requireNonNull(remote, "remote");
+        this.remote = Objects.requireNonNull(remote, "remote");
     }
 
     public Set<String> onlineHere() {

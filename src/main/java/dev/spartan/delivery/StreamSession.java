@@ -1,4 +1,4 @@
-package dev.spartan.server;
+package dev.spartan.delivery;
 
 import dev.spartan.proto.CaughtUp;
 import dev.spartan.proto.Event;

@@ -1,4 +1,4 @@
-package dev.spartan.server;
+package dev.spartan.delivery;
 
 import java.util.Set;
 

@@ -1,14 +1,13 @@
-package dev.spartan.chat;
+package dev.spartan.contract;
 
 import dev.spartan.proto.ChatRef;
-import dev.spartan.store.PairState;
 
-/** Store keys and crypto labels for conversations. One place, so the server and client never disagree. */
-public final class ChatKeys {
-    private ChatKeys() {}
+/** Conversation ids and crypto labels. One place, so the server and client never disagree. */
+public final class ChatIds {
+    private ChatIds() {}
 
     public static String direct(String a, String b) {
-        return "dm:" + PairState.pairKey(a, b);
+        return "dm:" + (a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a); // one id per unordered pair
     }
 
     public static String group(String name) {

@@ -1,4 +1,4 @@
-package dev.spartan.store;
+package dev.spartan.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;

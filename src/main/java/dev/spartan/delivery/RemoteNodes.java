@@ -1,4 +1,4 @@
-package dev.spartan.server;
+package dev.spartan.delivery;
 
 import dev.spartan.proto.Event;
 import java.util.Collection;
@@ -11,7 +11,7 @@ public interface RemoteNodes {
         public void inboxesGrew(Collection<String> users) { }
 
         @Override
-        public void delivered(Map<String, Event> stored) { }
+        public void eventsStored(Map<String, Event> stored) { }
 
         @Override
         public void attached(String user) { }
@@ -21,7 +21,7 @@ public interface RemoteNodes {
     void inboxesGrew(Collection<String> users);
 
     /** These events were stored in these users' inboxes: streams elsewhere may send them as they are. */
-    void delivered(Map<String, Event> stored);
+    void eventsStored(Map<String, Event> stored);
 
     /** The user opened a stream here: a stream of theirs elsewhere is replaced. */
     void attached(String user);

@@ -1,0 +1,60 @@
+package dev.spartan.chat;
+
+import java.util.Objects;
+
+/**
+ * A rule said no. The words are for the person at the client, so they say what to do next; the gRPC edge maps the
+ * kind to a status, so the rules never name a transport.
+ */
+public final class Refusal extends RuntimeException {
+    /** Why a call was refused; each kind maps to exactly one gRPC status. */
+    public enum Kind {
+        /** The request itself is malformed or out of bounds. */
+        INVALID,
+        /** A named user, group or chat does not exist. */
+        NOT_FOUND,
+        /** The caller may not do this. */
+        DENIED,
+        /** The state of the conversation does not allow it yet, or any more. */
+        PRECONDITION,
+        /** A race with a concurrent change was lost; the same call may succeed if made again. */
+        CONFLICT,
+        /** The caller's identity could not be established. */
+        UNAUTHENTICATED
+    }
+
+    private final Kind kind;
+
+    public Refusal(Kind kind, String words) {
+        super(Objects.requireNonNull(words, "words"), null, false, false);
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public static Refusal invalid(String words) {
+        return new Refusal(Kind.INVALID, words);
+    }
+
+    public static Refusal notFound(String words) {
+        return new Refusal(Kind.NOT_FOUND, words);
+    }
+
+    public static Refusal denied(String words) {
+        return new Refusal(Kind.DENIED, words);
+    }
+
+    public static Refusal precondition(String words) {
+        return new Refusal(Kind.PRECONDITION, words);
+    }
+
+    public static Refusal conflict(String words) {
+        return new Refusal(Kind.CONFLICT, words);
+    }
+
+    public static Refusal unauthenticated(String words) {
+        return new Refusal(Kind.UNAUTHENTICATED, words);
+    }
+}

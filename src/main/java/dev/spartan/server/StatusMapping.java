@@ -1,0 +1,93 @@
+package dev.spartan.server;
+
+import dev.spartan.chat.Refusal;
+import dev.spartan.store.StoreUnavailableException;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Optional;
+
+/**
+ * The one place where domain exceptions become gRPC statuses. Handlers throw {@link Refusal} or
+ * {@link StoreUnavailableException}; this interceptor rethrows them as {@link StatusRuntimeException}, which
+ * {@code TransmitStatusRuntimeExceptionInterceptor} (placed outside it) sends to the client.
+ */
+public final class StatusMapping implements ServerInterceptor {
+    private static final StatusMapping INSTANCE = new StatusMapping();
+
+    private StatusMapping() {}
+
+    public static StatusMapping instance() {
+        return INSTANCE;
+    }
+
+    /** The status a client sees for this failure, if it is one the domain knows. */
+    public static Optional<Status> statusOf(Throwable failure) {
+        if (failure instanceof Refusal refusal) {
+            return Optional.of(codeOf(refusal.kind()).withDescription(refusal.getMessage()));
+        }
+        if (failure instanceof StoreUnavailableException) {
+            return Optional.of(Status.UNAVAILABLE.withDescription("storage is unavailable, try again shortly")
+                    .withCause(failure));
+        }
+        return Optional.empty();
+    }
+
+    private static Status codeOf(Refusal.Kind kind) {
+        return switch (kind) {
+            case INVALID -> Status.INVALID_ARGUMENT;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case DENIED -> Status.PERMISSION_DENIED;
+            case PRECONDITION -> Status.FAILED_PRECONDITION;
+            case CONFLICT -> Status.ABORTED;
+            case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+        };
+    }
+
+    private static RuntimeException mapped(RuntimeException e) {
+        return statusOf(e).<RuntimeException>map(Status::asRuntimeException).orElse(e);
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        ServerCall.Listener<Q> listener;
+        try {
+            listener = next.startCall(call, headers);
+        } catch (RuntimeException e) {
+            throw mapped(e);
+        }
+        return new SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onMessage(Q message) {
+                try {
+                    super.onMessage(message);
+                } catch (RuntimeException e) {
+                    throw mapped(e);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                try {
+                    super.onHalfClose();
+                } catch (RuntimeException e) {
+                    throw mapped(e);
+                }
+            }
+
+            @Override
+            public void onReady() {
+                try {
+                    super.onReady();
+                } catch (RuntimeException e) {
+                    throw mapped(e);
+                }
+            }
+        };
+    }
+}
