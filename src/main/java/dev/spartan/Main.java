@@ -7,7 +7,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code spartan server | client | bench}: one jar, three subcommands. */
-@Command(name = "spartan", mixinStandardHelpOptions = true, version = "Spartan Messenger 0.1.0",
+@Command(
+        name = "spartan",
+        mixinStandardHelpOptions = true,
+        version = "Spartan Messenger 0.1.0",
         description = "A terminal messenger on gRPC with end-to-end encryption.",
         subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -28,9 +28,12 @@ public final class AuthInterceptor implements ServerInterceptor {
                 ? tokens.userOf(header.substring(Headers.BEARER.length()))
                 : Optional.empty();
         if (user.isEmpty()) {
-            call.close(Status.UNAUTHENTICATED.withDescription(header == null
-                    ? "not logged in: call Auth/Login first and send its token as 'authorization: Bearer <token>'"
-                    : "session token is unknown or was replaced by a newer login: log in again"), new Metadata());
+            call.close(
+                    Status.UNAUTHENTICATED.withDescription(
+                            header == null
+                                    ? "not logged in: call Auth/Login first and send its token as 'authorization: Bearer <token>'"
+                                    : "session token is unknown or was replaced by a newer login: log in again"),
+                    new Metadata());
             return new ServerCall.Listener<>() {};
         }
         return Contexts.interceptCall(Context.current().withValue(Principal.USER, user.get()), call, headers, next);

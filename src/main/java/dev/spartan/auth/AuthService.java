@@ -2,6 +2,7 @@ package dev.spartan.auth;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.Directory;
+import dev.spartan.chat.Refusal;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
@@ -9,7 +10,6 @@ import dev.spartan.proto.ChallengeResponse;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
-import dev.spartan.chat.Refusal;
 import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
@@ -58,8 +58,12 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         byte[] nonce = new byte[32];
         random.nextBytes(nonce);
-        open.put(Base64.getEncoder().encodeToString(nonce), new Challenge(request.getUser(), now + CHALLENGE_TTL_MILLIS));
-        response.onNext(ChallengeResponse.newBuilder().setNonce(ByteString.copyFrom(nonce)).build());
+        open.put(
+                Base64.getEncoder().encodeToString(nonce),
+                new Challenge(request.getUser(), now + CHALLENGE_TTL_MILLIS));
+        response.onNext(ChallengeResponse.newBuilder()
+                .setNonce(ByteString.copyFrom(nonce))
+                .build());
         response.onCompleted();
     }
 
@@ -67,7 +71,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
         String user = request.getUser();
         requireKnown(user);
-        Challenge challenge = open.remove(Base64.getEncoder().encodeToString(request.getNonce().toByteArray()));
+        Challenge challenge = open.remove(
+                Base64.getEncoder().encodeToString(request.getNonce().toByteArray()));
         if (challenge == null || !challenge.user().equals(user) || challenge.expiresAt() < clock.millis()) {
             throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
         }
@@ -76,7 +81,11 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             throw Refusal.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
         }
         byte[] signingKey = keys.getSigningKey().toByteArray();
-        if (!LoginProof.verify(signingKey, user, request.getNonce().toByteArray(), request.getSignature().toByteArray())) {
+        if (!LoginProof.verify(
+                signingKey,
+                user,
+                request.getNonce().toByteArray(),
+                request.getSignature().toByteArray())) {
             throw Refusal.unauthenticated("the signature over the login challenge is not valid for these keys");
         }
         PublicKeys pinned = directory.keys().pin(user, keys);

@@ -29,13 +29,17 @@ public final class Backends {
      * The {@code @RateLimit("messages")} policy: shared through Redis when the config names one (falling open or
      * closed to the in-process limiter while Redis is down), in-process otherwise.
      */
-    public static ServerInterceptor rateLimiting(SpartanConfig config, StatefulRedisConnection<String, String> redis,
-                                                 Object... services) {
+    public static ServerInterceptor rateLimiting(
+            SpartanConfig config, StatefulRedisConnection<String, String> redis, Object... services) {
         RateLimitConfig limit = new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow());
         RateLimiter limiter = new LocalRateLimiter(limit);
         if (redis != null) {
-            limiter = new FailoverRateLimiter(new RedisRateLimiter(redis, RedisClients.KEY_PREFIX + "rate:", limit), limiter,
-                    config.rateLimitFailOpen() ? FailoverRateLimiter.FailMode.OPEN : FailoverRateLimiter.FailMode.CLOSED);
+            limiter = new FailoverRateLimiter(
+                    new RedisRateLimiter(redis, RedisClients.KEY_PREFIX + "rate:", limit),
+                    limiter,
+                    config.rateLimitFailOpen()
+                            ? FailoverRateLimiter.FailMode.OPEN
+                            : FailoverRateLimiter.FailMode.CLOSED);
         }
         return new RateLimitInterceptor(Map.of("messages", limiter), services);
     }

@@ -1,13 +1,11 @@
 package dev.spartan.backend;
 
+import dev.spartan.chat.RecentMessages;
 import dev.spartan.cluster.ClusterBus;
 import dev.spartan.cluster.RedisPresence;
-import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
-import dev.spartan.cluster.ClusterBus;
-import dev.spartan.cluster.RedisPresence;
 import dev.spartan.redis.RedisClients;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RedisStore;

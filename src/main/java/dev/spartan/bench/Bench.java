@@ -1,7 +1,7 @@
 package dev.spartan.bench;
 
-import dev.spartan.contract.ChatIds;
 import dev.spartan.client.ChatClient;
+import dev.spartan.contract.ChatIds;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,11 +13,22 @@ import java.util.Locale;
 
 /** The throughput and latency runs of {@code spartan bench}: one setup, max mode then fixed rate. */
 public final class Bench {
-    public enum Setup { BASELINE, EMBEDDED, REDIS, TWO_NODES }
+    public enum Setup {
+        BASELINE,
+        EMBEDDED,
+        REDIS,
+        TWO_NODES
+    }
 
     /** What one run measures. */
-    public record Options(int pairs, int groups, int window, int bodyBytes, Duration warmup, Duration duration,
-                          List<Double> rateShares) {}
+    public record Options(
+            int pairs,
+            int groups,
+            int window,
+            int bodyBytes,
+            Duration warmup,
+            Duration duration,
+            List<Double> rateShares) {}
 
     private final Options options;
     private final PrintStream out;
@@ -39,7 +50,8 @@ public final class Bench {
             long redisPid = -1;
             if (setup == Setup.BASELINE) {
                 int port = Processes.freePort();
-                serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port)).pid();
+                serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port))
+                        .pid();
                 serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + port);
             } else {
@@ -72,17 +84,26 @@ public final class Bench {
                 LoadDriver.Result max = driver.run(routes, 0, options.window(), options.warmup(), options.duration());
                 double wall = (System.nanoTime() - wallBefore) / 1e9;
                 print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
-                out.printf(Locale.ROOT, "  meanwhile (cores): clients (this process) %.2f%s%s%n",
+                out.printf(
+                        Locale.ROOT,
+                        "  meanwhile (cores): clients (this process) %.2f%s%s%n",
                         (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall,
-                        redisPid < 0 ? "" : String.format(Locale.ROOT, ", redis-server %.2f",
-                                (ProcStats.cpuSeconds(redisPid) - redisCpuBefore) / wall),
+                        redisPid < 0
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        ", redis-server %.2f",
+                                        (ProcStats.cpuSeconds(redisPid) - redisCpuBefore) / wall),
                         serverPids.size() < 2 ? "" : ", server CPU is the sum of " + serverPids.size() + " nodes");
                 for (double share : options.rateShares()) {
                     int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
-                    LoadDriver.Result paced = driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(),
-                            options.duration());
-                    print(setup, String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate,
-                            share * 100), paced, Double.NaN);
+                    LoadDriver.Result paced =
+                            driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration());
+                    print(
+                            setup,
+                            String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate, share * 100),
+                            paced,
+                            Double.NaN);
                 }
                 out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
                 return max.deliveredPerSecond();
@@ -106,12 +127,18 @@ public final class Bench {
 
     private long startNode(Processes children, Path config, int port, String redisUri, String name) throws IOException {
         Path data = work.resolve("data-" + name + "-" + port);
-        return (redisUri == null ? children.server(config, port, data)
-                : children.server(config, port, data, "--redis", redisUri)).pid();
+        return (redisUri == null
+                        ? children.server(config, port, data)
+                        : children.server(config, port, data, "--redis", redisUri))
+                .pid();
     }
 
-    private List<LoadDriver.Route> connect(Setup setup, LoadDriver driver, List<String> senderServers,
-                                           List<String> receiverServers, List<Endpoint> endpoints) {
+    private List<LoadDriver.Route> connect(
+            Setup setup,
+            LoadDriver driver,
+            List<String> senderServers,
+            List<String> receiverServers,
+            List<Endpoint> endpoints) {
         List<LoadDriver.Route> routes = new ArrayList<>();
         for (int i = 0; i < options.pairs(); i++) {
             String s = "s" + i;
@@ -121,8 +148,10 @@ public final class Bench {
                 endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink()));
                 sender = Endpoint.relay(s, senderServers.get(0), driver.sink());
             } else {
-                Endpoint.Spartan receiver = Endpoint.spartanClient(r, receiverServers, work.resolve("keys/" + r), driver.sink());
-                Endpoint.Spartan spartan = Endpoint.spartanClient(s, senderServers, work.resolve("keys/" + s), driver.sink());
+                Endpoint.Spartan receiver =
+                        Endpoint.spartanClient(r, receiverServers, work.resolve("keys/" + r), driver.sink());
+                Endpoint.Spartan spartan =
+                        Endpoint.spartanClient(s, senderServers, work.resolve("keys/" + s), driver.sink());
                 spartan.client().requestChat(r);
                 receiver.client().answerChat(s, true);
                 endpoints.add(receiver.endpoint());
@@ -137,8 +166,11 @@ public final class Bench {
                 Endpoint first = null;
                 for (int m = 0; m < 4; m++) {
                     String user = "g" + g + "m" + m;
-                    Endpoint.Spartan e = Endpoint.spartanClient(user, m == 0 ? senderServers : receiverServers,
-                            work.resolve("keys/" + user), driver.sink());
+                    Endpoint.Spartan e = Endpoint.spartanClient(
+                            user,
+                            m == 0 ? senderServers : receiverServers,
+                            work.resolve("keys/" + user),
+                            driver.sink());
                     endpoints.add(e.endpoint());
                     members.add(e.client());
                     if (m == 0) {
@@ -162,7 +194,11 @@ public final class Bench {
             groups.append(" g").append(g).append(": [");
             for (int m = 0; m < 4; m++) {
                 users.append(",g").append(g).append("m").append(m);
-                groups.append(m == 0 ? "" : ",").append("g").append(g).append("m").append(m);
+                groups.append(m == 0 ? "" : ",")
+                        .append("g")
+                        .append(g)
+                        .append("m")
+                        .append(m);
             }
             groups.append("]\n");
         }
@@ -170,12 +206,19 @@ public final class Bench {
     }
 
     private void print(Setup setup, String mode, LoadDriver.Result r, double serverCpuSeconds) {
-        out.printf(Locale.ROOT, "%-10s %-32s delivered %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  "
-                        + "lost %d of %d%s%n",
-                setup.name().toLowerCase(Locale.ROOT), mode, r.deliveredPerSecond(),
-                r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0,
-                r.latency().getValueAtPercentile(99.9) / 1000.0, r.lost(), r.expected(),
-                Double.isNaN(serverCpuSeconds) ? ""
+        out.printf(
+                Locale.ROOT,
+                "%-10s %-32s delivered %8.0f msg/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms  " + "lost %d of %d%s%n",
+                setup.name().toLowerCase(Locale.ROOT),
+                mode,
+                r.deliveredPerSecond(),
+                r.latency().getValueAtPercentile(50) / 1000.0,
+                r.latency().getValueAtPercentile(99) / 1000.0,
+                r.latency().getValueAtPercentile(99.9) / 1000.0,
+                r.lost(),
+                r.expected(),
+                Double.isNaN(serverCpuSeconds)
+                        ? ""
                         : String.format(Locale.ROOT, "  server CPU %.2f cores", serverCpuSeconds));
     }
 }

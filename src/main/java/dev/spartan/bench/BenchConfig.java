@@ -13,9 +13,11 @@ final class BenchConfig {
      * @param groups YAML lines of the {@code groups:} map ({@code " g0: [a,b]\n"}), or empty for none
      */
     static Path write(Path file, CharSequence users, CharSequence groups) throws IOException {
-        Files.writeString(file, "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
-                + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\n"
-                + "users: [" + users + "]\n" + (groups.length() > 0 ? "groups:\n" + groups : ""));
+        Files.writeString(
+                file,
+                "port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n"
+                        + "rate_limit:\n  max_calls: 100000000\n  window_seconds: 1\n"
+                        + "users: [" + users + "]\n" + (groups.length() > 0 ? "groups:\n" + groups : ""));
         return file;
     }
 }

@@ -30,30 +30,43 @@ final class Bystander implements AutoCloseable {
         sender.openChatWith(receiver);
         receiver.receive(e -> {
             if (e.hasMessage()) {
-                long sentAt = e.getMessage().getSealed().getBody().asReadOnlyByteBuffer().getLong();
+                long sentAt = e.getMessage()
+                        .getSealed()
+                        .getBody()
+                        .asReadOnlyByteBuffer()
+                        .getLong();
                 latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
             }
         });
         long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
         Sealed.Builder sealed = sender.opaqueTo(to);
-        pacer = new Thread(() -> {
-            long next = System.nanoTime();
-            while (running) {
-                long now = System.nanoTime();
-                if (now < next) {
-                    LockSupport.parkNanos(next - now); // pacing an open-loop sender, not synchronization
-                    continue;
-                }
-                next += interval;
-                byte[] body = ByteBuffer.allocate(150).putLong(System.nanoTime()).array();
-                try {
-                    sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
-                            .setTo(ChatIds.toUser(to)).setSealed(sealed.setBody(ByteString.copyFrom(body))).build());
-                } catch (RuntimeException e) {
-                    failures.incrementAndGet(); // counted and reported, so a failing pair never looks like a fast one
-                }
-            }
-        }, "bystander-" + from);
+        pacer = new Thread(
+                () -> {
+                    long next = System.nanoTime();
+                    while (running) {
+                        long now = System.nanoTime();
+                        if (now < next) {
+                            LockSupport.parkNanos(next - now); // pacing an open-loop sender, not synchronization
+                            continue;
+                        }
+                        next += interval;
+                        byte[] body = ByteBuffer.allocate(150)
+                                .putLong(System.nanoTime())
+                                .array();
+                        try {
+                            sender.calls()
+                                    .sendMsg(SendRequest.newBuilder()
+                                            .setMessageId(UUID.randomUUID().toString())
+                                            .setTo(ChatIds.toUser(to))
+                                            .setSealed(sealed.setBody(ByteString.copyFrom(body)))
+                                            .build());
+                        } catch (RuntimeException e) {
+                            failures.incrementAndGet(); // counted and reported, so a failing pair never looks like a
+                            // fast one
+                        }
+                    }
+                },
+                "bystander-" + from);
         pacer.setDaemon(true);
         pacer.start();
     }

@@ -1,5 +1,6 @@
 package dev.spartan.bench;
 
+import com.google.protobuf.ByteString;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
@@ -10,7 +11,6 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -75,11 +75,12 @@ interface Endpoint extends AutoCloseable {
 
     /** A client of the transport baseline: the same calls, no login and plaintext bodies. */
     static Endpoint relay(String user, String server, Sink sink) {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(server).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forTarget(server).usePlaintext().build();
         Metadata headers = new Metadata();
         headers.put(RelayServer.USER, user);
-        SpartanGrpc.SpartanStub async = SpartanGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        SpartanGrpc.SpartanStub async =
+                SpartanGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         SpartanGrpc.SpartanBlockingStub blocking = SpartanGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         async.receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
@@ -89,10 +90,10 @@ interface Endpoint extends AutoCloseable {
             }
 
             @Override
-            public void onError(Throwable t) { }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() { }
+            public void onCompleted() {}
         });
         ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "relay-sender-" + user);
@@ -103,8 +104,10 @@ interface Endpoint extends AutoCloseable {
             @Override
             public void send(ChatRef to, String text) {
                 sender.execute(() -> blocking.sendMsg(SendRequest.newBuilder()
-                        .setMessageId(UUID.randomUUID().toString()).setTo(to)
-                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFromUtf8(text))).build()));
+                        .setMessageId(UUID.randomUUID().toString())
+                        .setTo(to)
+                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFromUtf8(text)))
+                        .build()));
             }
 
             @Override

@@ -88,38 +88,41 @@ final class LoadDriver {
         for (int r = 0; r < routes.size(); r++) {
             int route = r;
             Route it = routes.get(r);
-            Thread t = new Thread(() -> {
-                long interval = ratePerRoute > 0 ? 1_000_000_000L / ratePerRoute : 0;
-                long next = System.nanoTime();
-                long seq = 0;
-                while (true) {
-                    long now = System.nanoTime();
-                    if (now >= end) {
-                        return;
-                    }
-                    if (interval > 0) {
-                        if (now < next) {
-                            LockSupport.parkNanos(next - now); // pacing the open-loop sender, not synchronization
-                            continue;
-                        }
-                        next += interval;
-                    } else {
-                        try {
-                            if (!windows.get(route).tryAcquire(end - now, TimeUnit.NANOSECONDS)) {
+            Thread t = new Thread(
+                    () -> {
+                        long interval = ratePerRoute > 0 ? 1_000_000_000L / ratePerRoute : 0;
+                        long next = System.nanoTime();
+                        long seq = 0;
+                        while (true) {
+                            long now = System.nanoTime();
+                            if (now >= end) {
                                 return;
                             }
-                        } catch (InterruptedException e) {
-                            return;
+                            if (interval > 0) {
+                                if (now < next) {
+                                    LockSupport.parkNanos(
+                                            next - now); // pacing the open-loop sender, not synchronization
+                                    continue;
+                                }
+                                next += interval;
+                            } else {
+                                try {
+                                    if (!windows.get(route).tryAcquire(end - now, TimeUnit.NANOSECONDS)) {
+                                        return;
+                                    }
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                            boolean measured = System.nanoTime() >= measureStart;
+                            it.sender().send(it.target(), body(System.nanoTime(), measured, route, seq++));
+                            if (measured) {
+                                sent.incrementAndGet();
+                                expected.addAndGet(it.fanout());
+                            }
                         }
-                    }
-                    boolean measured = System.nanoTime() >= measureStart;
-                    it.sender().send(it.target(), body(System.nanoTime(), measured, route, seq++));
-                    if (measured) {
-                        sent.incrementAndGet();
-                        expected.addAndGet(it.fanout());
-                    }
-                }
-            }, "load-" + r);
+                    },
+                    "load-" + r);
             t.setDaemon(true);
             threads.add(t);
         }
@@ -138,8 +141,13 @@ final class LoadDriver {
 
     private String body(long sentAt, boolean measured, int route, long seq) {
         StringBuilder b = new StringBuilder(bodyBytes);
-        b.append(sentAt).append(':').append(measured ? 'M' : 'W').append(route).append(':')
-                .append(seq).append(':');
+        b.append(sentAt)
+                .append(':')
+                .append(measured ? 'M' : 'W')
+                .append(route)
+                .append(':')
+                .append(seq)
+                .append(':');
         while (b.length() < bodyBytes) {
             b.append('x');
         }

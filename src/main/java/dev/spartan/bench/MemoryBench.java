@@ -49,7 +49,9 @@ public final class MemoryBench {
             double before = ProcStats.liveHeapMb(pid);
             List<ManagedChannel> pool = new ArrayList<>();
             for (int c = 0; c < channels; c++) {
-                pool.add(ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build());
+                pool.add(ManagedChannelBuilder.forAddress("localhost", port)
+                        .usePlaintext()
+                        .build());
             }
             CountDownLatch open = new CountDownLatch(clients);
             ExecutorService logins = Executors.newFixedThreadPool(8);
@@ -67,8 +69,14 @@ public final class MemoryBench {
             }
             logins.shutdown();
             double after = ProcStats.liveHeapMb(pid);
-            out.printf(Locale.ROOT, "idle      %d streams over %d connections: server live heap %.1f -> %.1f MiB, "
-                            + "%.1f KiB per client%n", clients, channels, before, after,
+            out.printf(
+                    Locale.ROOT,
+                    "idle      %d streams over %d connections: server live heap %.1f -> %.1f MiB, "
+                            + "%.1f KiB per client%n",
+                    clients,
+                    channels,
+                    before,
+                    after,
                     (after - before) * 1024 / clients);
             pool.forEach(ManagedChannel::shutdownNow);
         }
@@ -85,32 +93,37 @@ public final class MemoryBench {
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
             long pid = children.server(config, port, work.resolve("slow-data")).pid();
-            ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("localhost", port)
+                    .usePlaintext()
+                    .build();
             RawUser sender = RawUser.login(ch, "sender");
             RawUser slow = RawUser.login(ch, "slow");
             sender.openChatWith(slow);
             AtomicLong got = new AtomicLong();
             AtomicReference<ClientCallStreamObserver<ReceiveRequest>> slowStream = new AtomicReference<>();
-            slow.streams().receiveMsg(ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
-                @Override
-                public void beforeStart(ClientCallStreamObserver<ReceiveRequest> stream) {
-                    slowStream.set(stream);
-                    stream.disableAutoRequestWithInitial(1); // reads the first event, then nothing until told
-                }
+            slow.streams()
+                    .receiveMsg(
+                            ReceiveRequest.getDefaultInstance(), new ClientResponseObserver<ReceiveRequest, Event>() {
+                                @Override
+                                public void beforeStart(ClientCallStreamObserver<ReceiveRequest> stream) {
+                                    slowStream.set(stream);
+                                    stream.disableAutoRequestWithInitial(
+                                            1); // reads the first event, then nothing until told
+                                }
 
-                @Override
-                public void onNext(Event e) {
-                    if (e.hasMessage()) {
-                        got.incrementAndGet();
-                    }
-                }
+                                @Override
+                                public void onNext(Event e) {
+                                    if (e.hasMessage()) {
+                                        got.incrementAndGet();
+                                    }
+                                }
 
-                @Override
-                public void onError(Throwable t) { }
+                                @Override
+                                public void onError(Throwable t) {}
 
-                @Override
-                public void onCompleted() { }
-            });
+                                @Override
+                                public void onCompleted() {}
+                            });
             try (Bystander bystander = new Bystander(ch, "calm", "watcher", 100)) {
                 measuringWindow(10); // warm-up (JIT), not counted
                 bystander.sinceLastCall();
@@ -120,19 +133,34 @@ public final class MemoryBench {
                 long start = System.nanoTime();
                 long accepted = flood(sender, "slow", messages);
                 if (accepted != messages) {
-                    out.printf(Locale.ROOT, "slow reader: only %d of %d sends were accepted (see the server log)%n",
-                            accepted, messages);
+                    out.printf(
+                            Locale.ROOT,
+                            "slow reader: only %d of %d sends were accepted (see the server log)%n",
+                            accepted,
+                            messages);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Histogram during = bystander.sinceLastCall();
                 double after = ProcStats.liveHeapMb(pid);
-                out.printf(Locale.ROOT, "slow reader: %d messages sent in %.1f s (%.0f msg/s) to a reader that stopped after %d of them; "
+                out.printf(
+                        Locale.ROOT,
+                        "slow reader: %d messages sent in %.1f s (%.0f msg/s) to a reader that stopped after %d of them; "
                                 + "server live heap %.1f -> %.1f MiB (+%.1f MiB); the rest wait in the store%n",
-                        messages, seconds, messages / seconds, got.get(), before, after, after - before);
-                out.printf(Locale.ROOT, "bystanders (another pair, 100 msg/s): p50 %.2f ms, p99 %.2f ms before the "
+                        messages,
+                        seconds,
+                        messages / seconds,
+                        got.get(),
+                        before,
+                        after,
+                        after - before);
+                out.printf(
+                        Locale.ROOT,
+                        "bystanders (another pair, 100 msg/s): p50 %.2f ms, p99 %.2f ms before the "
                                 + "flood; p50 %.2f ms, p99 %.2f ms during it%n",
-                        quiet.getValueAtPercentile(50) / 1000.0, quiet.getValueAtPercentile(99) / 1000.0,
-                        during.getValueAtPercentile(50) / 1000.0, during.getValueAtPercentile(99) / 1000.0);
+                        quiet.getValueAtPercentile(50) / 1000.0,
+                        quiet.getValueAtPercentile(99) / 1000.0,
+                        during.getValueAtPercentile(50) / 1000.0,
+                        during.getValueAtPercentile(99) / 1000.0);
                 // The control: the same flood to a reader that keeps reading. What moves the bystanders here is the
                 // load itself; what moved them only above would be the stopped reader's doing.
                 RawUser reader = RawUser.login(ch, "reader");
@@ -146,11 +174,17 @@ public final class MemoryBench {
                 bystander.sinceLastCall();
                 flood(sender, "reader", messages);
                 Histogram control = bystander.sinceLastCall();
-                out.printf(Locale.ROOT, "bystanders during the same flood to a reader that reads: p50 %.2f ms, "
+                out.printf(
+                        Locale.ROOT,
+                        "bystanders during the same flood to a reader that reads: p50 %.2f ms, "
                                 + "p99 %.2f ms (that reader got %d so far)%n",
-                        control.getValueAtPercentile(50) / 1000.0, control.getValueAtPercentile(99) / 1000.0, read.get());
+                        control.getValueAtPercentile(50) / 1000.0,
+                        control.getValueAtPercentile(99) / 1000.0,
+                        read.get());
                 if (bystander.failures() > 0) {
-                    out.printf(Locale.ROOT, "bystanders: %d sends FAILED; their figures above are incomplete%n",
+                    out.printf(
+                            Locale.ROOT,
+                            "bystanders: %d sends FAILED; their figures above are incomplete%n",
                             bystander.failures());
                 }
             }
@@ -159,7 +193,11 @@ public final class MemoryBench {
             while (got.get() < messages && System.nanoTime() < deadline) {
                 measuringWindow(0.05); // bounded wait for the reader to catch up
             }
-            out.printf(Locale.ROOT, "slow reader then read on: %d of %d messages arrived%s%n", got.get(), messages,
+            out.printf(
+                    Locale.ROOT,
+                    "slow reader then read on: %d of %d messages arrived%s%n",
+                    got.get(),
+                    messages,
                     got.get() == messages ? ", none lost" : ", " + (messages - got.get()) + " MISSING");
             ch.shutdownNow();
         }
@@ -170,7 +208,8 @@ public final class MemoryBench {
      * returns how many the server accepted.
      */
     private static long flood(RawUser sender, String to, int messages) throws InterruptedException {
-        Sealed sealed = sender.opaqueTo(to).setBody(ByteString.copyFrom(new byte[150])).build();
+        Sealed sealed =
+                sender.opaqueTo(to).setBody(ByteString.copyFrom(new byte[150])).build();
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong accepted = new AtomicLong();
@@ -178,8 +217,12 @@ public final class MemoryBench {
             int share = messages / threads + (t < messages % threads ? 1 : 0);
             pool.execute(() -> {
                 for (int i = 0; i < share; i++) {
-                    sender.calls().sendMsg(SendRequest.newBuilder().setMessageId(UUID.randomUUID().toString())
-                            .setTo(ChatIds.toUser(to)).setSealed(sealed).build());
+                    sender.calls()
+                            .sendMsg(SendRequest.newBuilder()
+                                    .setMessageId(UUID.randomUUID().toString())
+                                    .setTo(ChatIds.toUser(to))
+                                    .setSealed(sealed)
+                                    .build());
                     accepted.incrementAndGet();
                 }
             });

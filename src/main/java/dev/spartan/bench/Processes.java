@@ -23,7 +23,11 @@ final class Processes implements AutoCloseable {
 
     static Path ownJar() {
         try {
-            return Path.of(Processes.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(Processes.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (Exception e) {
             throw new IllegalStateException("cannot find the spartan jar", e);
         }
@@ -31,8 +35,8 @@ final class Processes implements AutoCloseable {
 
     /** Starts {@code java -jar spartan.jar args...} and waits for the line that says it is ready. */
     Process spartan(String readyLine, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g"));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         String extra = System.getenv("SPARTAN_BENCH_SERVER_OPTS"); // e.g. -XX:StartFlightRecording=... to profile
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
@@ -44,34 +48,47 @@ final class Processes implements AutoCloseable {
 
     /** Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. */
     Process server(Path config, int port, Path data, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("server", "--config", config.toString(), "--port",
-                String.valueOf(port), "--data", data.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "server", "--config", config.toString(), "--port", String.valueOf(port), "--data", data.toString()));
         args.addAll(List.of(extra));
         return spartan("Spartan server started", args.toArray(String[]::new));
     }
 
     Process redis(int port) throws IOException {
-        return start(new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no"), "Ready to accept connections");
+        return start(
+                new ProcessBuilder(
+                        "redis-server",
+                        "--port",
+                        String.valueOf(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no"),
+                "Ready to accept connections");
     }
 
     private Process start(ProcessBuilder builder, String readyLine) throws IOException {
         Process p = builder.redirectErrorStream(true).start();
         children.add(p);
         CompletableFuture<Void> ready = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.contains(readyLine)) {
-                        ready.complete(null);
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            if (line.contains(readyLine)) {
+                                ready.complete(null);
+                            }
+                        }
+                    } catch (IOException e) {
+                        // child ended
                     }
-                }
-            } catch (IOException e) {
-                // child ended
-            }
-            ready.completeExceptionally(new IOException(builder.command() + " ended before it was ready"));
-        }, "child-output");
+                    ready.completeExceptionally(new IOException(builder.command() + " ended before it was ready"));
+                },
+                "child-output");
         reader.setDaemon(true);
         reader.start();
         try {

@@ -24,14 +24,18 @@ record RawUser(String name, SpartanGrpc.SpartanBlockingStub calls, SpartanGrpc.S
     static RawUser login(Channel channel, String user) {
         String token = Login.perform(channel, user, Identity.generate()).getSessionToken();
         ClientInterceptor bearer = Login.bearer(token);
-        return new RawUser(user, SpartanGrpc.newBlockingStub(channel).withInterceptors(bearer),
+        return new RawUser(
+                user,
+                SpartanGrpc.newBlockingStub(channel).withInterceptors(bearer),
                 SpartanGrpc.newStub(channel).withInterceptors(bearer));
     }
 
     /** Asks {@code peer} for a chat, and has the peer accept. */
     void openChatWith(RawUser peer) {
         calls.requestChat(ChatRequest.newBuilder().setPeer(peer.name()).build());
-        peer.calls().answerChat(ChatAnswer.newBuilder().setPeer(name).setAccept(true).build());
+        peer.calls()
+                .answerChat(
+                        ChatAnswer.newBuilder().setPeer(name).setAccept(true).build());
     }
 
     /** Opens this user's ReceiveMsg stream, reading every event as it comes; the stream's end is ignored. */
@@ -43,16 +47,17 @@ record RawUser(String name, SpartanGrpc.SpartanBlockingStub calls, SpartanGrpc.S
             }
 
             @Override
-            public void onError(Throwable t) { }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() { }
+            public void onCompleted() {}
         });
     }
 
     /** An opaque sealed body from this user to {@code to}, with the shapes the server checks; the body is left out. */
     Sealed.Builder opaqueTo(String to) {
-        return Sealed.newBuilder().setSalt(ByteString.copyFrom(new byte[32]))
+        return Sealed.newBuilder()
+                .setSalt(ByteString.copyFrom(new byte[32]))
                 .putWrappedKeys(name, ByteString.copyFrom(new byte[48]))
                 .putWrappedKeys(to, ByteString.copyFrom(new byte[48]));
     }

@@ -68,14 +68,16 @@ final class RelayServer {
         RelayServer relay = new RelayServer();
         ServerInterceptor who = new ServerInterceptor() {
             @Override
-            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
-                                                                      io.grpc.ServerCallHandler<Q, R> next) {
-                return Contexts.interceptCall(Context.current().withValue(CALLER, headers.get(USER)), call, headers, next);
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+                    io.grpc.ServerCall<Q, R> call, Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                return Contexts.interceptCall(
+                        Context.current().withValue(CALLER, headers.get(USER)), call, headers, next);
             }
         };
         return Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 .addService(ServerInterceptors.intercept(relay.service(), who))
-                .build().start();
+                .build()
+                .start();
     }
 
     private SpartanGrpc.SpartanImplBase service() {
@@ -91,15 +93,21 @@ final class RelayServer {
 
             @Override
             public void sendMsg(SendRequest request, StreamObserver<SendAck> response) {
-                Event event = Event.newBuilder().setMessage(ChatMessage.newBuilder()
-                        .setMessageId(request.getMessageId()).setSender(CALLER.get())
-                        .setChat(request.getTo()).setSealed(request.getSealed())).build();
+                Event event = Event.newBuilder()
+                        .setMessage(ChatMessage.newBuilder()
+                                .setMessageId(request.getMessageId())
+                                .setSender(CALLER.get())
+                                .setChat(request.getTo())
+                                .setSealed(request.getSealed()))
+                        .build();
                 Outlet outlet = outlets.get(request.getTo().getUser());
                 if (outlet != null) {
                     outlet.queue.add(event);
                     outlet.drain();
                 }
-                response.onNext(SendAck.newBuilder().setMessageId(request.getMessageId()).build());
+                response.onNext(SendAck.newBuilder()
+                        .setMessageId(request.getMessageId())
+                        .build());
                 response.onCompleted();
             }
         };

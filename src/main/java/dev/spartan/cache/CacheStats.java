@@ -1,5 +1,4 @@
 package dev.spartan.cache;
 
 /** A snapshot of one memoized method's cache, for tests and metrics. */
-public record CacheStats(long hits, long misses, int size) {
-}
+public record CacheStats(long hits, long misses, int size) {}

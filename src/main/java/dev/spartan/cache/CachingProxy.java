@@ -59,9 +59,9 @@ public final class CachingProxy {
     public static CacheStats stats(Object proxy, String methodName) {
         Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(methodName, "methodName");
-        if (!Proxy.isProxyClass(proxy.getClass())
-                || !(Proxy.getInvocationHandler(proxy) instanceof Handler handler)) {
-            throw new IllegalArgumentException("not a CachingProxy: " + proxy.getClass().getName());
+        if (!Proxy.isProxyClass(proxy.getClass()) || !(Proxy.getInvocationHandler(proxy) instanceof Handler handler)) {
+            throw new IllegalArgumentException(
+                    "not a CachingProxy: " + proxy.getClass().getName());
         }
         List<Memo> memos = handler.memosByName.get(methodName);
         if (memos == null) {
@@ -101,8 +101,7 @@ public final class CachingProxy {
     }
 
     /** What a {@code @CacheInvalidate} method does after it returns. */
-    private record Invalidation(List<Memo> targets, int keyArgs) {
-    }
+    private record Invalidation(List<Memo> targets, int keyArgs) {}
 
     private static final class Handler implements InvocationHandler {
         private final Object target;
@@ -113,12 +112,14 @@ public final class CachingProxy {
 
         Handler(Class<?> iface, Object target) {
             if (!iface.isInstance(target)) {
-                throw new IllegalArgumentException(target.getClass().getName() + " does not implement " + iface.getName());
+                throw new IllegalArgumentException(
+                        target.getClass().getName() + " does not implement " + iface.getName());
             }
             this.target = target;
             this.label = "CachingProxy[" + iface.getSimpleName() + "]";
             for (Method m : iface.getMethods()) {
-                dev.spartan.cache.annotation.LruCache lru = m.getAnnotation(dev.spartan.cache.annotation.LruCache.class);
+                dev.spartan.cache.annotation.LruCache lru =
+                        m.getAnnotation(dev.spartan.cache.annotation.LruCache.class);
                 if (lru == null) {
                     continue;
                 }
@@ -158,7 +159,9 @@ public final class CachingProxy {
                 return new Invalidation(List.copyOf(named), 0);
             }
             // A key of keyArgs arguments can only equal the argument list of an overload with that arity.
-            List<Memo> matching = named.stream().filter(memo -> memo.method.getParameterCount() == keyArgs).toList();
+            List<Memo> matching = named.stream()
+                    .filter(memo -> memo.method.getParameterCount() == keyArgs)
+                    .toList();
             if (matching.isEmpty()) {
                 throw new IllegalArgumentException("@CacheInvalidate keyArgs=" + keyArgs + " on " + m
                         + ": no @LruCache " + inv.value() + " takes " + keyArgs + " argument(s)");
@@ -199,8 +202,7 @@ public final class CachingProxy {
                 // a write could be cached after that write's invalidation. The check runs under the cache lock and
                 // invalidate() bumps the generation before removing, so either we see the bump or the removal
                 // comes after our store. (Conservative: any invalidation of this method skips the store.)
-                memo.cache.compute(key, (k, current) ->
-                        memo.generation.get() == generation ? result : current);
+                memo.cache.compute(key, (k, current) -> memo.generation.get() == generation ? result : current);
             }
             return result;
         }

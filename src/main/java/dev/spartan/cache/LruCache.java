@@ -51,7 +51,7 @@ public final class LruCache<K, V> {
     private long evictions;
 
     public LruCache(int capacity) {
-        this(capacity, (k, v) -> { });
+        this(capacity, (k, v) -> {});
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.spartan.chat;
 
-import dev.spartan.contract.ChatIds;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatAccepted;
 import dev.spartan.proto.ChatDeclined;
 import dev.spartan.proto.ChatMessage;
@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
 public final class Conversations {
     /** Membership changes are rare and human-paced; a send that loses this many races in a row gives up. */
     private static final int GROUP_CHANGE_RETRIES = 5;
+
     private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final SpartanConfig config;
@@ -44,8 +45,13 @@ public final class Conversations {
     private final InboxWatchers watchers;
     private final Clock clock;
 
-    public Conversations(SpartanConfig config, Directory directory, MessageStore store, RecentMessages recent,
-                         InboxWatchers watchers, Clock clock) {
+    public Conversations(
+            SpartanConfig config,
+            Directory directory,
+            MessageStore store,
+            RecentMessages recent,
+            InboxWatchers watchers,
+            Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
@@ -69,8 +75,11 @@ public final class Conversations {
             }
             if (now.status() == PairState.Status.NONE) {
                 store.setPairState(pair, PairState.pendingFrom(me));
-                store.appendEvent(peer, Event.newBuilder()
-                        .setChatRequested(ChatRequested.newBuilder().setFrom(me)).build());
+                store.appendEvent(
+                        peer,
+                        Event.newBuilder()
+                                .setChatRequested(ChatRequested.newBuilder().setFrom(me))
+                                .build());
             }
             return ChatState.Status.PENDING;
         });
@@ -95,12 +104,19 @@ public final class Conversations {
             }
             if (!accept) {
                 store.setPairState(pair, PairState.NONE);
-                store.appendEvent(peer, Event.newBuilder().setChatDeclined(ChatDeclined.newBuilder().setBy(me)).build());
+                store.appendEvent(
+                        peer,
+                        Event.newBuilder()
+                                .setChatDeclined(ChatDeclined.newBuilder().setBy(me))
+                                .build());
                 return ChatState.Status.DECLINED;
             }
             store.setPairState(pair, PairState.ACCEPTED);
-            store.appendEvent(peer, Event.newBuilder()
-                    .setChatAccepted(ChatAccepted.newBuilder().setBy(me).setKeys(myKeys)).build());
+            store.appendEvent(
+                    peer,
+                    Event.newBuilder()
+                            .setChatAccepted(ChatAccepted.newBuilder().setBy(me).setKeys(myKeys))
+                            .build());
             for (ChatMessage m : store.takeHeld(pair)) {
                 store.appendEvent(me, Event.newBuilder().setMessage(m).build());
             }
@@ -126,9 +142,10 @@ public final class Conversations {
                 new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
         if (accepted.outcome() == Accepted.Outcome.REFUSED) {
             PairState state = accepted.refusedPairState();
-            throw Refusal.precondition(state.isPendingFrom(peer)
-                    ? peer + " asked to chat with you: accept first"
-                    : "you have no chat with " + peer + ": request one first");
+            throw Refusal.precondition(
+                    state.isPendingFrom(peer)
+                            ? peer + " asked to chat with you: accept first"
+                            : "you have no chat with " + peer + ": request one first");
         }
         return acknowledge(chatKey, message, accepted, List.of(peer));
     }
@@ -147,9 +164,10 @@ public final class Conversations {
                 throw Refusal.precondition("the members of " + name + " changed: encrypt for "
                         + String.join(",", readers) + " and send again");
             }
-            List<String> recipients = readers.stream().filter(m -> !m.equals(me)).toList();
-            Accepted accepted = store.accept(new NewMessage(chatKey, chatKey, message, recipients,
-                    Guard.groupAt(name, version), recent.keep()));
+            List<String> recipients =
+                    readers.stream().filter(m -> !m.equals(me)).toList();
+            Accepted accepted = store.accept(
+                    new NewMessage(chatKey, chatKey, message, recipients, Guard.groupAt(name, version), recent.keep()));
             if (accepted.outcome() != Accepted.Outcome.REFUSED) {
                 return acknowledge(chatKey, message, accepted, recipients);
             }
@@ -158,7 +176,8 @@ public final class Conversations {
     }
 
     private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> recipients) {
-        SendAck.Builder ack = SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
+        SendAck.Builder ack =
+                SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
         ChatMessage stored = message.toBuilder().setChatSeq(accepted.chatSeq()).build();
         recent.added(chatKey, stored); // for a duplicate, a no-op unless the first attempt failed after storing
         if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
@@ -171,7 +190,12 @@ public final class Conversations {
             // The events exactly as the store now holds them, so that streams here need not read them back.
             Map<String, Event> events = new HashMap<>();
             for (int i = 0; i < recipients.size(); i++) {
-                events.put(recipients.get(i), Event.newBuilder().setSeq(accepted.inboxSeqs().get(i)).setMessage(stored).build());
+                events.put(
+                        recipients.get(i),
+                        Event.newBuilder()
+                                .setSeq(accepted.inboxSeqs().get(i))
+                                .setMessage(stored)
+                                .build());
             }
             watchers.eventsStored(events);
         }
@@ -262,8 +286,8 @@ public final class Conversations {
         }
         int size = request.getSealed().getBody().size();
         if (size > config.maxMessageBytes()) {
-            throw Refusal.invalid("the message is " + size + " bytes encrypted; the limit is "
-                    + config.maxMessageBytes() + " bytes");
+            throw Refusal.invalid(
+                    "the message is " + size + " bytes encrypted; the limit is " + config.maxMessageBytes() + " bytes");
         }
         if (request.getSealed().getSalt().size() != 32) {
             throw Refusal.invalid("sealed.salt must be 32 bytes");
@@ -289,8 +313,8 @@ public final class Conversations {
     }
 
     Group requireMember(String me, String groupName) {
-        Group group = directory.group(groupName)
-                .orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
+        Group group =
+                directory.group(groupName).orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
         if (!group.getMembersList().contains(me)) {
             throw Refusal.denied("you are not a member of " + groupName);
         }

@@ -39,7 +39,11 @@ public final class Directory {
     public Optional<Group> group(String name) {
         List<String> members = config.groups().get(name);
         if (members != null) {
-            return Optional.of(Group.newBuilder().setName(name).addAllMembers(members).setFromConfig(true).build());
+            return Optional.of(Group.newBuilder()
+                    .setName(name)
+                    .addAllMembers(members)
+                    .setFromConfig(true)
+                    .build());
         }
         return store.runtimeGroup(name);
     }
@@ -48,7 +52,11 @@ public final class Directory {
         List<Group> out = new ArrayList<>();
         config.groups().forEach((name, members) -> {
             if (members.contains(user)) {
-                out.add(Group.newBuilder().setName(name).addAllMembers(members).setFromConfig(true).build());
+                out.add(Group.newBuilder()
+                        .setName(name)
+                        .addAllMembers(members)
+                        .setFromConfig(true)
+                        .build());
             }
         });
         for (Group g : store.runtimeGroups()) {

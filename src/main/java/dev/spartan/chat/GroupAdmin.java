@@ -1,7 +1,7 @@
 package dev.spartan.chat;
 
-import dev.spartan.contract.ChatIds;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
@@ -49,7 +49,8 @@ public final class GroupAdmin {
         Group group = Group.newBuilder().setName(name).addAllMembers(all).build();
         store.atomically(ChatIds.group(name), () -> {
             if (directory.group(name).isPresent()) {
-                throw Status.ALREADY_EXISTS.withDescription("a group named '" + name + "' already exists")
+                throw Status.ALREADY_EXISTS
+                        .withDescription("a group named '" + name + "' already exists")
                         .asRuntimeException();
             }
             store.putGroup(group);
@@ -68,8 +69,8 @@ public final class GroupAdmin {
         }
         List<String> told = new ArrayList<>();
         Group after = store.atomically(ChatIds.group(name), () -> {
-            Group group = store.runtimeGroup(name)
-                    .orElseThrow(() -> Refusal.notFound("there is no group '" + name + "'"));
+            Group group =
+                    store.runtimeGroup(name).orElseThrow(() -> Refusal.notFound("there is no group '" + name + "'"));
             if (!group.getMembersList().contains(me)) {
                 throw Refusal.denied("you are not a member of " + name);
             }
@@ -94,6 +95,8 @@ public final class GroupAdmin {
     }
 
     private static Event changed(Group group, boolean removed) {
-        return Event.newBuilder().setGroupChanged(GroupChanged.newBuilder().setGroup(group).setRemoved(removed)).build();
+        return Event.newBuilder()
+                .setGroupChanged(GroupChanged.newBuilder().setGroup(group).setRemoved(removed))
+                .build();
     }
 }

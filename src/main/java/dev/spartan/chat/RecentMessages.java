@@ -22,7 +22,8 @@ public final class RecentMessages {
      * conversation, so that under load a change to one conversation rarely spoils the caching of another.
      */
     private final AtomicLongArray uncachedChanges = new AtomicLongArray(64);
-    private volatile java.util.function.Consumer<String> changed = chatKey -> { };
+
+    private volatile java.util.function.Consumer<String> changed = chatKey -> {};
 
     public RecentMessages(MessageStore store, int keep, int conversations) {
         this.store = Objects.requireNonNull(store, "store");
@@ -40,8 +41,9 @@ public final class RecentMessages {
         List<ChatMessage> loaded = List.copyOf(store.history(chatKey));
         // A conversation that changed while it was being loaded may have been loaded without the change: return
         // what was read, but do not cache it. (Checked inside compute, which excludes added() and invalidate().)
-        cache.compute(chatKey, (key, old) -> old != null ? old
-                : uncachedChanges.get(stripe) == changesBefore ? loaded : null);
+        cache.compute(
+                chatKey,
+                (key, old) -> old != null ? old : uncachedChanges.get(stripe) == changesBefore ? loaded : null);
         return loaded;
     }
 

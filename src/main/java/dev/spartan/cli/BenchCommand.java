@@ -1,11 +1,11 @@
 package dev.spartan.cli;
 
 import dev.spartan.bench.Bench;
-import dev.spartan.config.ConfigLoader;
 import dev.spartan.bench.MemoryBench;
+import dev.spartan.config.ConfigLoader;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,11 +13,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures throughput, latency and memory with real clients.",
-                "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and "
-                        + "redis-server for the Redis setups). Prints figures; never passes or fails. Bad options get "
-                        + "one line and exit code 2."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measures throughput, latency and memory with real clients.",
+            "Encryption is on and the rate limit is set out of the way. Starts its own server processes (and "
+                    + "redis-server for the Redis setups). Prints figures; never passes or fails. Bad options get "
+                    + "one line and exit code 2."
+        })
 public final class BenchCommand implements Callable<Integer> {
     private static final Map<String, Bench.Setup> SETUPS = new LinkedHashMap<>();
 
@@ -29,7 +33,10 @@ public final class BenchCommand implements Callable<Integer> {
     /** Room for the timestamp, run flag, route and sequence each message starts with. */
     private static final int MIN_SIZE = 64;
 
-    @Option(names = "--setup", split = ",", paramLabel = "SETUP",
+    @Option(
+            names = "--setup",
+            split = ",",
+            paramLabel = "SETUP",
             description = "Setups to run, comma-separated: embedded, redis, two-nodes (default: embedded).")
     List<String> setups = List.of("embedded");
 
@@ -39,32 +46,49 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pairs", description = "Sender/receiver pairs (default: ${DEFAULT-VALUE}).", defaultValue = "8")
     int pairs;
 
-    @Option(names = "--groups", description = "Groups of 4, one sender each (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    @Option(
+            names = "--groups",
+            description = "Groups of 4, one sender each (default: ${DEFAULT-VALUE}).",
+            defaultValue = "2")
     int groups;
 
-    @Option(names = "--window", description = "Messages in flight per sender in max mode (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--window",
+            description = "Messages in flight per sender in max mode (default: ${DEFAULT-VALUE}).",
             defaultValue = "32")
     int window;
 
     @Option(names = "--size", description = "Message size in bytes (default: ${DEFAULT-VALUE}).", defaultValue = "150")
     int size;
 
-    @Option(names = "--warmup", description = "Warm-up seconds per run, not counted; on 2 cores the JIT needs about 30 "
-            + "(default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    @Option(
+            names = "--warmup",
+            description = "Warm-up seconds per run, not counted; on 2 cores the JIT needs about 30 "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "30")
     int warmup;
 
-    @Option(names = "--duration", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).", defaultValue = "15")
+    @Option(
+            names = "--duration",
+            description = "Measured seconds per run (default: ${DEFAULT-VALUE}).",
+            defaultValue = "15")
     int duration;
 
-    @Option(names = "--rate-share", split = ",", paramLabel = "SHARE",
+    @Option(
+            names = "--rate-share",
+            split = ",",
+            paramLabel = "SHARE",
             description = "Fixed-rate runs, one per share of max throughput, comma-separated, each in (0, 1] "
-                    + "(default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.5")
     List<Double> rateShares;
 
     @Option(names = "--idle", description = "Instead: open N idle streaming clients and print server heap per client.")
     Integer idle;
 
-    @Option(names = "--idle-connections", description = "TCP connections the idle clients share (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--idle-connections",
+            description = "TCP connections the idle clients share (default: ${DEFAULT-VALUE}).",
             defaultValue = "100")
     int idleConnections;
 
@@ -88,7 +112,10 @@ public final class BenchCommand implements Callable<Integer> {
             new MemoryBench(System.out).slowReader(slowReader);
             return 0;
         }
-        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                Locale.ROOT,
+                "machine: %d cores, Java %s%n",
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         String invalid = invalidLoad();
         if (invalid != null) {
@@ -99,15 +126,32 @@ public final class BenchCommand implements Callable<Integer> {
         for (String s : setups) {
             Bench.Setup setup = SETUPS.get(s.toLowerCase(Locale.ROOT));
             if (setup == null) {
-                System.err.println("spartan bench: unknown setup '" + s + "'; choose from " + String.join(", ", SETUPS.keySet()));
+                System.err.println(
+                        "spartan bench: unknown setup '" + s + "'; choose from " + String.join(", ", SETUPS.keySet()));
                 return 2;
             }
             chosen.add(setup);
         }
-        System.out.printf(Locale.ROOT, "workload: %d pairs + %d groups of 4, %d-byte messages, window %d, "
-                + "%ds warm-up + %ds measured per run%n", pairs, groups, size, window, warmup, duration);
-        Bench bench = new Bench(new Bench.Options(pairs, groups, window, size, Duration.ofSeconds(warmup),
-                Duration.ofSeconds(duration), List.copyOf(rateShares)), System.out);
+        System.out.printf(
+                Locale.ROOT,
+                "workload: %d pairs + %d groups of 4, %d-byte messages, window %d, "
+                        + "%ds warm-up + %ds measured per run%n",
+                pairs,
+                groups,
+                size,
+                window,
+                warmup,
+                duration);
+        Bench bench = new Bench(
+                new Bench.Options(
+                        pairs,
+                        groups,
+                        window,
+                        size,
+                        Duration.ofSeconds(warmup),
+                        Duration.ofSeconds(duration),
+                        List.copyOf(rateShares)),
+                System.out);
         Map<Bench.Setup, Double> max = new LinkedHashMap<>();
         if (baseline) {
             max.put(Bench.Setup.BASELINE, bench.run(Bench.Setup.BASELINE));
@@ -119,8 +163,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (base != null) {
             max.forEach((setup, v) -> {
                 if (setup != Bench.Setup.BASELINE) {
-                    System.out.printf(Locale.ROOT, "%s throughput is %.0f%% of the transport baseline (same run)%n",
-                            setup.name().toLowerCase(Locale.ROOT), 100 * v / base);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s throughput is %.0f%% of the transport baseline (same run)%n",
+                            setup.name().toLowerCase(Locale.ROOT),
+                            100 * v / base);
                 }
             });
         }
@@ -136,7 +183,8 @@ public final class BenchCommand implements Callable<Integer> {
             return "--window must be at least 1";
         }
         if (size < MIN_SIZE || size > ConfigLoader.DEFAULT_MAX_MESSAGE_BYTES / 2) {
-            return "--size must be between " + MIN_SIZE + " and " + ConfigLoader.DEFAULT_MAX_MESSAGE_BYTES / 2 + " bytes";
+            return "--size must be between " + MIN_SIZE + " and " + ConfigLoader.DEFAULT_MAX_MESSAGE_BYTES / 2
+                    + " bytes";
         }
         if (warmup < 0 || duration < 1) {
             return "--warmup must be 0 or more and --duration at least 1 (seconds)";

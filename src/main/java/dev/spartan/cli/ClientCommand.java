@@ -12,9 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "client", mixinStandardHelpOptions = true,
-        description = {"Chats as NAME. Creates NAME's identity keys on first run (in ~/.spartan/NAME unless --keys).",
-                "Type /help inside for the commands."})
+@Command(
+        name = "client",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Chats as NAME. Creates NAME's identity keys on first run (in ~/.spartan/NAME unless --keys).",
+            "Type /help inside for the commands."
+        })
 public final class ClientCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Your user name, one of the users in config.yaml.")
     String user;
@@ -25,7 +29,9 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Server port (default: the port in ./config.yaml, else 3000).")
     Integer port;
 
-    @Option(names = "--server", paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(
+            names = "--server",
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "Servers to use, tried in turn when connecting and reconnecting. Overrides --host/--port.")
     String servers;
 

@@ -1,9 +1,9 @@
 package dev.spartan.cli;
 
+import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
-import dev.spartan.backend.Backends;
 import dev.spartan.server.SpartanServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,10 +11,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Runs a Spartan server node.",
-                "Without --redis it is a single node that keeps its state in --data.",
-                "With --redis, any number of nodes share users, messages and rate limits through Redis."})
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a Spartan server node.",
+            "Without --redis it is a single node that keeps its state in --data.",
+            "With --redis, any number of nodes share users, messages and rate limits through Redis."
+        })
 public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config.yaml")
     Path config;
@@ -22,14 +26,20 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default: the config's port).")
     Integer port;
 
-    @Option(names = "--redis", description = "Redis URI, e.g. redis://127.0.0.1:6379 (default: the config's redis key, or none).")
+    @Option(
+            names = "--redis",
+            description = "Redis URI, e.g. redis://127.0.0.1:6379 (default: the config's redis key, or none).")
     String redis;
 
-    @Option(names = "--data", description = "Directory of the embedded store (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--data",
+            description = "Directory of the embedded store (default: ${DEFAULT-VALUE}).",
             defaultValue = "spartan-data")
     Path data;
 
-    @Option(names = "--rate-limit", paramLabel = "N/SECONDS",
+    @Option(
+            names = "--rate-limit",
+            paramLabel = "N/SECONDS",
             description = "Override the rate limit, e.g. 15/1 for 15 messages per second.")
     String rateLimit;
 

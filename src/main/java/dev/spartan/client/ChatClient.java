@@ -71,7 +71,8 @@ public final class ChatClient implements AutoCloseable {
         try {
             this.keys = new KeyBook(new PeerKeyStore(options.keysDir()), this::fetchKeys, listener::notice);
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
         this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
         this.connection = new Connection(options.servers(), background, this::login, this::handle, listener);
@@ -116,9 +117,11 @@ public final class ChatClient implements AutoCloseable {
         }
         switch (event.getKindCase()) {
             case MESSAGE -> open(event.getMessage()).ifPresent(listener::message);
-            case CHAT_REQUESTED -> listener.chatRequested(event.getChatRequested().getFrom());
+            case CHAT_REQUESTED ->
+                listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
-                keys.learned(event.getChatAccepted().getBy(), event.getChatAccepted().getKeys());
+                keys.learned(
+                        event.getChatAccepted().getBy(), event.getChatAccepted().getKeys());
                 listener.chatAccepted(event.getChatAccepted().getBy());
                 outbox.resume();
             }
@@ -133,7 +136,7 @@ public final class ChatClient implements AutoCloseable {
                 listener.groupChanged(g, event.getGroupChanged().getRemoved());
             }
             case CAUGHT_UP -> listener.caughtUp();
-            default -> { }
+            default -> {}
         }
         if (event.getSeq() > 0) {
             lastSeq = event.getSeq();
@@ -146,7 +149,10 @@ public final class ChatClient implements AutoCloseable {
 
     private Optional<PublicKeys> fetchKeys(String user) {
         try {
-            return Optional.of(connection.stub().getKeys(GetKeysRequest.newBuilder().setUser(user).build()).getKeys());
+            return Optional.of(connection
+                    .stub()
+                    .getKeys(GetKeysRequest.newBuilder().setUser(user).build())
+                    .getKeys());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return Optional.empty();
@@ -156,13 +162,18 @@ public final class ChatClient implements AutoCloseable {
     }
 
     public ChatState requestChat(String peer) {
-        ChatState state = connection.stub().requestChat(ChatRequest.newBuilder().setPeer(peer).build());
+        ChatState state = connection
+                .stub()
+                .requestChat(ChatRequest.newBuilder().setPeer(peer).build());
         learnPeer(state);
         return state;
     }
 
     public ChatState answerChat(String peer, boolean accept) {
-        ChatState state = connection.stub().answerChat(ChatAnswer.newBuilder().setPeer(peer).setAccept(accept).build());
+        ChatState state = connection
+                .stub()
+                .answerChat(
+                        ChatAnswer.newBuilder().setPeer(peer).setAccept(accept).build());
         learnPeer(state);
         return state;
     }
@@ -197,7 +208,6 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
-
     /** The recent messages of a chat not yet shown in this session (what opening a chat displays). */
     public List<Incoming> history(ChatRef chat) {
         return history(chat, false);
@@ -213,7 +223,10 @@ public final class ChatClient implements AutoCloseable {
             flushAck();
         }
         List<Incoming> out = new ArrayList<>();
-        for (ChatMessage m : connection.stub().history(HistoryRequest.newBuilder().setChat(chat).build()).getMessagesList()) {
+        for (ChatMessage m : connection
+                .stub()
+                .history(HistoryRequest.newBuilder().setChat(chat).build())
+                .getMessagesList()) {
             envelopes.open(m, !again).ifPresent(out::add);
         }
         return out;
@@ -237,13 +250,20 @@ public final class ChatClient implements AutoCloseable {
     }
 
     public Group createGroup(String name, List<String> members) {
-        Group g = connection.stub().createGroup(CreateGroupRequest.newBuilder().setName(name).addAllMembers(members).build());
+        Group g = connection
+                .stub()
+                .createGroup(CreateGroupRequest.newBuilder()
+                        .setName(name)
+                        .addAllMembers(members)
+                        .build());
         groups.put(g.getName(), g);
         return g;
     }
 
     public Group leaveGroup(String name) {
-        Group g = connection.stub().leaveGroup(LeaveGroupRequest.newBuilder().setName(name).build());
+        Group g = connection
+                .stub()
+                .leaveGroup(LeaveGroupRequest.newBuilder().setName(name).build());
         groups.remove(name);
         return g;
     }

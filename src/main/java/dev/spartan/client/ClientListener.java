@@ -7,22 +7,22 @@ import dev.spartan.proto.Group;
  * method does nothing by default, so a headless user (a test, the bench) overrides only what it watches.
  */
 public interface ClientListener {
-    default void message(Incoming message) { }
+    default void message(Incoming message) {}
 
-    default void chatRequested(String from) { }
+    default void chatRequested(String from) {}
 
-    default void chatAccepted(String by) { }
+    default void chatAccepted(String by) {}
 
-    default void chatDeclined(String by) { }
+    default void chatDeclined(String by) {}
 
-    default void groupChanged(Group group, boolean removed) { }
+    default void groupChanged(Group group, boolean removed) {}
 
     /** Something the user should read: a warning, a queued send, a lost connection. */
-    default void notice(String text) { }
+    default void notice(String text) {}
 
     /** The backlog held for us at connect time has been delivered. */
-    default void caughtUp() { }
+    default void caughtUp() {}
 
     /** The session is over for good (replaced by another login, or the server refused us). */
-    default void ended(String reason) { }
+    default void ended(String reason) {}
 }

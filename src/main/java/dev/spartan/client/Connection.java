@@ -41,7 +41,7 @@ final class Connection {
     private final Consumer<Event> handler;
     private final ClientListener listener;
     private LongSupplier resumeAfter = () -> 0;
-    private Runnable reconnected = () -> { };
+    private Runnable reconnected = () -> {};
 
     private volatile ManagedChannel channel;
     private volatile String token = "";
@@ -52,8 +52,12 @@ final class Connection {
     private volatile boolean closed;
     private volatile CountDownLatch caughtUp = new CountDownLatch(1);
 
-    Connection(List<String> servers, ScheduledExecutorService background, Function<ManagedChannel, LoginResponse> login,
-               Consumer<Event> handler, ClientListener listener) {
+    Connection(
+            List<String> servers,
+            ScheduledExecutorService background,
+            Function<ManagedChannel, LoginResponse> login,
+            Consumer<Event> handler,
+            ClientListener listener) {
         this.servers = List.copyOf(servers);
         this.background = Objects.requireNonNull(background, "background");
         this.login = Objects.requireNonNull(login, "login");
@@ -115,8 +119,12 @@ final class Connection {
         up = true;
         caughtUp = new CountDownLatch(1);
         int gen = ++generation;
-        SpartanGrpc.newStub(channel).receiveMsg(
-                ReceiveRequest.newBuilder().setAfterSeq(resumeAfter.getAsLong()).build(), new Stream(gen));
+        SpartanGrpc.newStub(channel)
+                .receiveMsg(
+                        ReceiveRequest.newBuilder()
+                                .setAfterSeq(resumeAfter.getAsLong())
+                                .build(),
+                        new Stream(gen));
     }
 
     SpartanGrpc.SpartanBlockingStub stub() {
@@ -154,7 +162,8 @@ final class Connection {
             listener.notice("Reconnected.");
             reconnected.run();
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED || e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+            if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED
+                    || e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 end("the server refused the login: " + e.getStatus().getDescription());
                 return;
             }

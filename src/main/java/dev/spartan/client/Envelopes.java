@@ -1,7 +1,7 @@
 package dev.spartan.client;
 
-import dev.spartan.contract.WireSealed;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.crypto.PublicIdentity;
@@ -54,8 +54,8 @@ final class Envelopes {
         readers.put(user, identity.publicIdentity().agreementKey());
         if (p.to().hasGroup()) {
             if (group == null) {
-                throw new StatusRuntimeException(Status.PERMISSION_DENIED.withDescription(
-                        "you are not a member of " + p.to().getGroup()));
+                throw new StatusRuntimeException(
+                        Status.PERMISSION_DENIED.withDescription("you are not a member of " + p.to().getGroup()));
             }
             for (String member : group.getMembersList()) {
                 if (member.equals(user)) {
@@ -63,8 +63,8 @@ final class Envelopes {
                 }
                 Optional<PublicIdentity> k = keys.trusted(member); // may fetch, and so notice a changed key
                 if (keys.hasChanged(member)) {
-                    throw new Outbox.NotReady(member + "'s key changed: group messages are on hold until /trust "
-                            + member);
+                    throw new Outbox.NotReady(
+                            member + "'s key changed: group messages are on hold until /trust " + member);
                 }
                 // A member who has never logged in has no keys and cannot be a reader; the server expects
                 // exactly the members with keys (see PROTOCOL.md, Groups).
@@ -72,15 +72,26 @@ final class Envelopes {
             }
         } else {
             String peer = p.to().getUser();
-            PublicIdentity k = keys.trusted(peer).orElseThrow(() -> new Outbox.NotReady(keys.hasChanged(peer)
-                    ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer + ")."
-                    : peer + " has not logged in yet, so has no keys: your messages wait here until " + peer
-                    + " accepts."));
+            PublicIdentity k = keys.trusted(peer)
+                    .orElseThrow(() -> new Outbox.NotReady(
+                            keys.hasChanged(peer)
+                                    ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer
+                                            + ")."
+                                    : peer + " has not logged in yet, so has no keys: your messages wait here until "
+                                            + peer + " accepts."));
             readers.put(peer, k.agreementKey());
         }
-        SealedMessage sealed = MessageCrypto.seal(identity, user, ChatIds.cryptoLabel(p.to()),
-                p.messageId(), p.text().getBytes(StandardCharsets.UTF_8), readers);
-        return SendRequest.newBuilder().setMessageId(p.messageId()).setTo(p.to()).setSealed(WireSealed.toWire(sealed))
+        SealedMessage sealed = MessageCrypto.seal(
+                identity,
+                user,
+                ChatIds.cryptoLabel(p.to()),
+                p.messageId(),
+                p.text().getBytes(StandardCharsets.UTF_8),
+                readers);
+        return SendRequest.newBuilder()
+                .setMessageId(p.messageId())
+                .setTo(p.to())
+                .setSealed(WireSealed.toWire(sealed))
                 .build();
     }
 
@@ -94,22 +105,37 @@ final class Envelopes {
         if (dropRepeats && seen.get(id) != null) {
             return Optional.empty(); // a replayed or repeated id: drop silently
         }
-        Optional<PublicIdentity> senderKeys = m.getSender().equals(user)
-                ? Optional.of(identity.publicIdentity()) : keys.trusted(m.getSender());
+        Optional<PublicIdentity> senderKeys =
+                m.getSender().equals(user) ? Optional.of(identity.publicIdentity()) : keys.trusted(m.getSender());
         if (senderKeys.isEmpty()) {
             notice.accept("WARNING: a message from " + m.getSender() + " cannot be checked: "
-                    + (keys.hasChanged(m.getSender()) ? "their key changed (see /verify " + m.getSender() + ")"
-                    : "their keys are unknown") + ". It was not shown.");
+                    + (keys.hasChanged(m.getSender())
+                            ? "their key changed (see /verify " + m.getSender() + ")"
+                            : "their keys are unknown")
+                    + ". It was not shown.");
             return Optional.empty();
         }
         try {
-            byte[] plain = MessageCrypto.open(identity, user, senderKeys.get().agreementKey(), m.getSender(),
-                    ChatIds.cryptoLabel(m.getChat()), m.getMessageId(), WireSealed.fromWire(m.getSealed()));
+            byte[] plain = MessageCrypto.open(
+                    identity,
+                    user,
+                    senderKeys.get().agreementKey(),
+                    m.getSender(),
+                    ChatIds.cryptoLabel(m.getChat()),
+                    m.getMessageId(),
+                    WireSealed.fromWire(m.getSealed()));
             seen.put(id, Boolean.TRUE);
-            String conversation = m.getChat().hasGroup() ? m.getChat().getGroup()
+            String conversation = m.getChat().hasGroup()
+                    ? m.getChat().getGroup()
                     : m.getSender().equals(user) ? m.getChat().getUser() : m.getSender();
-            return Optional.of(new Incoming(m.getMessageId(), m.getSender(), m.getChat(), conversation,
-                    new String(plain, StandardCharsets.UTF_8), m.getChatSeq(), m.getSentAtMillis()));
+            return Optional.of(new Incoming(
+                    m.getMessageId(),
+                    m.getSender(),
+                    m.getChat(),
+                    conversation,
+                    new String(plain, StandardCharsets.UTF_8),
+                    m.getChatSeq(),
+                    m.getSentAtMillis()));
         } catch (TamperedMessageException e) {
             notice.accept("WARNING: a message from " + m.getSender()
                     + " failed its integrity check and was dropped (tampered or corrupted).");

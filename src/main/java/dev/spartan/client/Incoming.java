@@ -7,8 +7,14 @@ import dev.spartan.proto.ChatRef;
  *
  * @param peerOrGroup the conversation from the reader's side: the other user for 1:1, the group name for groups
  */
-public record Incoming(String messageId, String sender, ChatRef chat, String peerOrGroup, String text, long chatSeq,
-                       long sentAtMillis) {
+public record Incoming(
+        String messageId,
+        String sender,
+        ChatRef chat,
+        String peerOrGroup,
+        String text,
+        long chatSeq,
+        long sentAtMillis) {
     public boolean isGroup() {
         return chat.hasGroup();
     }

@@ -29,12 +29,15 @@ final class KeyBook {
     }
 
     static PublicIdentity identity(PublicKeys keys) {
-        return new PublicIdentity(keys.getSigningKey().toByteArray(), keys.getAgreementKey().toByteArray());
+        return new PublicIdentity(
+                keys.getSigningKey().toByteArray(), keys.getAgreementKey().toByteArray());
     }
 
     static PublicKeys wire(PublicIdentity id) {
-        return PublicKeys.newBuilder().setSigningKey(ByteString.copyFrom(id.signingKey()))
-                .setAgreementKey(ByteString.copyFrom(id.agreementKey())).build();
+        return PublicKeys.newBuilder()
+                .setSigningKey(ByteString.copyFrom(id.signingKey()))
+                .setAgreementKey(ByteString.copyFrom(id.agreementKey()))
+                .build();
     }
 
     /** Records keys the server showed us for a peer. */
@@ -45,7 +48,8 @@ final class KeyBook {
         PublicIdentity seen = identity(keys);
         if (pins.check(user, seen) == PeerKeyStore.Verdict.CHANGED && changed.put(user, seen) == null) {
             warn.accept("WARNING: " + user + "'s identity key has changed. Messages to " + user
-                    + " are on hold. Compare safety numbers with /verify " + user + ", then accept the new key with /trust "
+                    + " are on hold. Compare safety numbers with /verify " + user
+                    + ", then accept the new key with /trust "
                     + user + ".");
         }
     }

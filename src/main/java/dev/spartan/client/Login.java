@@ -1,8 +1,8 @@
 package dev.spartan.client;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.crypto.Identity;
 import dev.spartan.contract.Headers;
+import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
@@ -22,7 +22,10 @@ public final class Login {
     /** Asks for a challenge, signs it with the user's identity key and logs in. */
     public static LoginResponse perform(Channel channel, String user, Identity identity) {
         AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-        byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser(user).build()).getNonce().toByteArray();
+        byte[] nonce = auth.challenge(
+                        ChallengeRequest.newBuilder().setUser(user).build())
+                .getNonce()
+                .toByteArray();
         return auth.login(LoginRequest.newBuilder()
                 .setUser(user)
                 .setNonce(ByteString.copyFrom(nonce))

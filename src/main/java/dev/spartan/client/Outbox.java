@@ -41,7 +41,7 @@ final class Outbox {
     private boolean waitingForKeys;
     private long pausedUntilNanos;
     private boolean pauseAnnounced;
-    private Runnable drained = () -> { };
+    private Runnable drained = () -> {};
 
     Outbox(Transport transport, ScheduledExecutorService thread, Consumer<String> notice, Runnable connectionLost) {
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -95,7 +95,7 @@ final class Outbox {
                 next = queue.peek();
                 if (next == null) {
                     Runnable action = drained;
-                    drained = () -> { };
+                    drained = () -> {};
                     action.run();
                     return;
                 }
@@ -146,8 +146,10 @@ final class Outbox {
             thread.schedule(this::pump, delay.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         }
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-                || code == Status.Code.CANCELLED || code == Status.Code.UNAUTHENTICATED) {
+        if (code == Status.Code.UNAVAILABLE
+                || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED
+                || code == Status.Code.UNAUTHENTICATED) {
             synchronized (this) {
                 waitingForConnection = true;
             }

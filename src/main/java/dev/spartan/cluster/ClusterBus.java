@@ -1,9 +1,9 @@
 package dev.spartan.cluster;
 
 import dev.spartan.chat.RecentMessages;
-import dev.spartan.proto.Event;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.RemoteNodes;
+import dev.spartan.proto.Event;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,6 +46,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
      * cheap: every node decodes every publish.
      */
     private static final long MAX_PUBLISH_BYTES = 256 * 1024;
+
     private static final int MAX_EVENT_BYTES = 16 * 1024;
 
     private final String nodeId;
@@ -109,7 +110,8 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
                         hub.offerHere(e.getKey(), e.getValue());
                     }
                 } catch (IOException e) {
-                    log.warn("unreadable stored events from node {}; every stream here looks at its inbox", parts[1], e);
+                    log.warn(
+                            "unreadable stored events from node {}; every stream here looks at its inbox", parts[1], e);
                     hub.signalAllHere();
                 }
             }

@@ -22,7 +22,8 @@ public final class RedisPresence implements Presence {
     private final StatefulRedisConnection<String, String> connection;
     private final DeliveryHub hub;
 
-    public RedisPresence(StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
+    public RedisPresence(
+            StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.hub = Objects.requireNonNull(hub, "hub");
         timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
@@ -43,8 +44,9 @@ public final class RedisPresence implements Presence {
     @Override
     public Set<String> online() {
         try {
-            return new LinkedHashSet<>(connection.sync().zrangebyscore(KEY,
-                    Range.create((double) System.currentTimeMillis(), Double.POSITIVE_INFINITY)));
+            return new LinkedHashSet<>(connection
+                    .sync()
+                    .zrangebyscore(KEY, Range.create((double) System.currentTimeMillis(), Double.POSITIVE_INFINITY)));
         } catch (RedisException e) {
             return hub.onlineHere(); // degraded: at least this node's users
         }

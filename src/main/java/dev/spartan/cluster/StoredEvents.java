@@ -37,7 +37,8 @@ final class StoredEvents {
     static List<Map.Entry<String, Event>> decode(String payload) throws IOException {
         List<Map.Entry<String, Event>> out = new ArrayList<>();
         try {
-            CodedInputStream in = CodedInputStream.newInstance(Base64.getDecoder().decode(payload));
+            CodedInputStream in =
+                    CodedInputStream.newInstance(Base64.getDecoder().decode(payload));
             while (!in.isAtEnd()) {
                 String user = in.readString();
                 out.add(Map.entry(user, Event.parseFrom(in.readByteArray())));

@@ -39,7 +39,10 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
         } catch (YAMLException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new ConfigException(
+                    file + ": not valid YAML: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
     }
 
@@ -61,7 +64,8 @@ public final class ConfigLoader {
         Object rate = map.get("rate_limit");
         if (rate != null) {
             if (!(rate instanceof Map<?, ?> rateMap)) {
-                throw new ConfigException(source + ": key 'rate_limit': expected a mapping with max_calls and window_seconds");
+                throw new ConfigException(
+                        source + ": key 'rate_limit': expected a mapping with max_calls and window_seconds");
             }
             Keys rateKeys = new Keys(source, rateMap, "rate_limit.");
             count = rateKeys.intValue("max_calls", perThirty, 1, 1_000_000_000);
@@ -73,7 +77,8 @@ public final class ConfigLoader {
             if (mode != null) {
                 String m = String.valueOf(mode);
                 if (!m.equals("open") && !m.equals("closed")) {
-                    throw new ConfigException(source + ": key 'rate_limit.fail_mode': expected open or closed, got " + m);
+                    throw new ConfigException(
+                            source + ": key 'rate_limit.fail_mode': expected open or closed, got " + m);
                 }
                 failOpen = m.equals("open");
             }
@@ -82,12 +87,14 @@ public final class ConfigLoader {
         String redis = redisUri(source, "redis", map.get("redis"));
         int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
         int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
-        return new SpartanConfig(port, recent, count, window, users, groups, redis, failOpen, maxBytes, cached, rateRedis);
+        return new SpartanConfig(
+                port, recent, count, window, users, groups, redis, failOpen, maxBytes, cached, rateRedis);
     }
 
     private static String redisUri(String source, String key, Object value) {
         if (value != null && !(value instanceof String s && s.startsWith("redis://"))) {
-            throw new ConfigException(source + ": key '" + key + "': expected a URI like redis://127.0.0.1:6379, got " + value);
+            throw new ConfigException(
+                    source + ": key '" + key + "': expected a URI like redis://127.0.0.1:6379, got " + value);
         }
         return (String) value;
     }
@@ -108,10 +115,12 @@ public final class ConfigLoader {
                 return fallback;
             }
             if (!(v instanceof Integer i)) {
-                throw new ConfigException(source + ": key '" + prefix + key + "': expected a whole number, got '" + v + "'");
+                throw new ConfigException(
+                        source + ": key '" + prefix + key + "': expected a whole number, got '" + v + "'");
             }
             if (i < min || i > max) {
-                throw new ConfigException(source + ": key '" + prefix + key + "': " + i + " is out of range " + min + ".." + max);
+                throw new ConfigException(
+                        source + ": key '" + prefix + key + "': " + i + " is out of range " + min + ".." + max);
             }
             return i;
         }
@@ -129,7 +138,8 @@ public final class ConfigLoader {
 
         List<String> names(String key, Object value) {
             if (!(value instanceof List<?> list) || list.isEmpty()) {
-                throw new ConfigException(source + ": key '" + prefix + key + "': expected a non-empty list of names, like [alice,bob]");
+                throw new ConfigException(
+                        source + ": key '" + prefix + key + "': expected a non-empty list of names, like [alice,bob]");
             }
             LinkedHashSet<String> out = new LinkedHashSet<>();
             for (Object o : list) {
@@ -161,12 +171,14 @@ public final class ConfigLoader {
                     throw new ConfigException(source + ": key '" + prefix + key + "': not a valid group name");
                 }
                 if (users.contains(name)) {
-                    throw new ConfigException(source + ": key '" + prefix + key + "': a group cannot have a user's name");
+                    throw new ConfigException(
+                            source + ": key '" + prefix + key + "': a group cannot have a user's name");
                 }
                 List<String> members = names(key, e.getValue());
                 for (String m : members) {
                     if (!users.contains(m)) {
-                        throw new ConfigException(source + ": key '" + prefix + key + "': member '" + m + "' is not in users");
+                        throw new ConfigException(
+                                source + ": key '" + prefix + key + "': member '" + m + "' is not in users");
                     }
                 }
                 out.put(name, List.copyOf(members));

@@ -45,18 +45,48 @@ public record SpartanConfig(
     }
 
     public SpartanConfig withPort(int newPort) {
-        return new SpartanConfig(newPort, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
-                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
+        return new SpartanConfig(
+                newPort,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                users,
+                groups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri);
     }
 
     public SpartanConfig withRedis(String uri) {
-        return new SpartanConfig(port, recentMessagesPerChat, rateLimitCount, rateLimitWindow, users, groups,
-                uri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                users,
+                groups,
+                uri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
-        return new SpartanConfig(port, recentMessagesPerChat, count, window, users, groups,
-                redisUri, rateLimitFailOpen, maxMessageBytes, cachedConversations, rateLimitRedisUri);
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                count,
+                window,
+                users,
+                groups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

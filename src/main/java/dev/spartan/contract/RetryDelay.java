@@ -29,7 +29,8 @@ public final class RetryDelay {
         for (Any detail : status.getDetailsList()) {
             if (detail.is(RetryInfo.class)) {
                 try {
-                    com.google.protobuf.Duration d = detail.unpack(RetryInfo.class).getRetryDelay();
+                    com.google.protobuf.Duration d =
+                            detail.unpack(RetryInfo.class).getRetryDelay();
                     return Optional.of(Duration.ofSeconds(d.getSeconds(), d.getNanos()));
                 } catch (InvalidProtocolBufferException e) {
                     return Optional.empty(); // a malformed detail is no retry hint
@@ -38,5 +39,4 @@ public final class RetryDelay {
         }
         return Optional.empty();
     }
-
 }

@@ -11,7 +11,8 @@ public final class WireSealed {
     private WireSealed() {}
 
     public static Sealed toWire(SealedMessage m) {
-        Sealed.Builder b = Sealed.newBuilder().setSalt(ByteString.copyFrom(m.salt())).setBody(ByteString.copyFrom(m.body()));
+        Sealed.Builder b =
+                Sealed.newBuilder().setSalt(ByteString.copyFrom(m.salt())).setBody(ByteString.copyFrom(m.body()));
         m.wrappedKeys().forEach((name, key) -> b.putWrappedKeys(name, ByteString.copyFrom(key)));
         return b.build();
     }

@@ -28,7 +28,8 @@ public final class Identity {
     private final byte[] ed25519Seed;
     private final byte[] x25519Private;
     private final PublicIdentity publicIdentity;
-    private final dev.spartan.cache.LruCache<java.nio.ByteBuffer, byte[]> secrets = new dev.spartan.cache.LruCache<>(1024);
+    private final dev.spartan.cache.LruCache<java.nio.ByteBuffer, byte[]> secrets =
+            new dev.spartan.cache.LruCache<>(1024);
 
     private Identity(byte[] ed25519Seed, byte[] x25519Private) {
         this.ed25519Seed = ed25519Seed.clone();
@@ -36,8 +37,10 @@ public final class Identity {
         this.signingKey = KeyCodec.ed25519Private(ed25519Seed);
         this.agreementKey = KeyCodec.x25519Private(x25519Private);
         this.publicIdentity = new PublicIdentity(
-                KeyCodec.rawEd25519Public(derivePair("Ed25519", NamedParameterSpec.ED25519, ed25519Seed).getPublic()),
-                KeyCodec.rawX25519Public(derivePair("X25519", NamedParameterSpec.X25519, x25519Private).getPublic()));
+                KeyCodec.rawEd25519Public(derivePair("Ed25519", NamedParameterSpec.ED25519, ed25519Seed)
+                        .getPublic()),
+                KeyCodec.rawX25519Public(derivePair("X25519", NamedParameterSpec.X25519, x25519Private)
+                        .getPublic()));
     }
 
     public static Identity generate() {
@@ -172,7 +175,8 @@ public final class Identity {
             KeyPair pair = kpg.generateKeyPair();
             byte[] der = pair.getPrivate().getEncoded();
             byte[] expected = algorithm.equals("Ed25519")
-                    ? KeyCodec.ed25519Pkcs8(privateBytes) : KeyCodec.x25519Pkcs8(privateBytes);
+                    ? KeyCodec.ed25519Pkcs8(privateBytes)
+                    : KeyCodec.x25519Pkcs8(privateBytes);
             if (!Arrays.equals(der, expected)) {
                 throw new IllegalStateException(algorithm + " key pair generator did not use the supplied key");
             }

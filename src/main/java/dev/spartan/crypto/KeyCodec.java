@@ -89,7 +89,8 @@ final class KeyCodec {
     }
 
     private static byte[] strip(byte[] prefix, byte[] der, String what) {
-        if (der == null || der.length != prefix.length + KEY_LEN
+        if (der == null
+                || der.length != prefix.length + KEY_LEN
                 || !Arrays.equals(der, 0, prefix.length, prefix, 0, prefix.length)) {
             throw new IllegalArgumentException("not a " + what + " in the expected DER encoding");
         }

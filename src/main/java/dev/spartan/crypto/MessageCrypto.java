@@ -28,8 +28,13 @@ public final class MessageCrypto {
      * Seals {@code plaintext} for {@code readerAgreementKeys} (reader name -> raw X25519 key). The sender is
      * added as a reader if missing, so it can read its own history.
      */
-    public static SealedMessage seal(Identity sender, String senderName, String chat, String messageId,
-            byte[] plaintext, Map<String, byte[]> readerAgreementKeys) {
+    public static SealedMessage seal(
+            Identity sender,
+            String senderName,
+            String chat,
+            String messageId,
+            byte[] plaintext,
+            Map<String, byte[]> readerAgreementKeys) {
         byte[] contentKey = new byte[Aead.KEY_LEN];
         byte[] salt = new byte[SALT_LEN];
         RANDOM.nextBytes(contentKey);
@@ -41,8 +46,15 @@ public final class MessageCrypto {
      * Deterministic form for protocol vectors. Never call it twice with the same {@code contentKey}: the zero
      * nonce would then be reused under one key, which breaks AES-GCM completely.
      */
-    public static SealedMessage seal(Identity sender, String senderName, String chat, String messageId,
-            byte[] plaintext, Map<String, byte[]> readerAgreementKeys, byte[] contentKey, byte[] salt) {
+    public static SealedMessage seal(
+            Identity sender,
+            String senderName,
+            String chat,
+            String messageId,
+            byte[] plaintext,
+            Map<String, byte[]> readerAgreementKeys,
+            byte[] contentKey,
+            byte[] salt) {
         Objects.requireNonNull(sender, "sender");
         Objects.requireNonNull(plaintext, "plaintext");
         Objects.requireNonNull(readerAgreementKeys, "readerAgreementKeys");
@@ -61,8 +73,8 @@ public final class MessageCrypto {
 
         Map<String, byte[]> wrapped = new TreeMap<>();
         for (Map.Entry<String, byte[]> reader : readers.entrySet()) {
-            byte[] kek = keyEncryptionKey(sender.agree(reader.getValue()), salt, senderName, reader.getKey(), chat,
-                    messageId);
+            byte[] kek = keyEncryptionKey(
+                    sender.agree(reader.getValue()), salt, senderName, reader.getKey(), chat, messageId);
             wrapped.put(reader.getKey(), Aead.seal(kek, contentKey, ad));
         }
         return new SealedMessage(salt, Aead.seal(contentKey, plaintext, ad), wrapped);
@@ -73,8 +85,15 @@ public final class MessageCrypto {
      * values the reader believes (from the server's envelope): they are authenticated, so a message replayed into
      * another conversation or attributed to another sender fails here.
      */
-    public static byte[] open(Identity reader, String readerName, byte[] senderAgreementKey, String senderName,
-            String chat, String messageId, SealedMessage m) throws TamperedMessageException {
+    public static byte[] open(
+            Identity reader,
+            String readerName,
+            byte[] senderAgreementKey,
+            String senderName,
+            String chat,
+            String messageId,
+            SealedMessage m)
+            throws TamperedMessageException {
         Objects.requireNonNull(reader, "reader");
         Objects.requireNonNull(readerName, "readerName");
         Objects.requireNonNull(senderAgreementKey, "senderAgreementKey");
@@ -123,8 +142,8 @@ public final class MessageCrypto {
         return Labels.join(Labels.MESSAGE, senderName, chat, messageId);
     }
 
-    static byte[] keyEncryptionKey(byte[] dh, byte[] salt, String senderName, String readerName, String chat,
-            String messageId) {
+    static byte[] keyEncryptionKey(
+            byte[] dh, byte[] salt, String senderName, String readerName, String chat, String messageId) {
         byte[] info = Labels.join(Labels.WRAP, senderName, readerName, chat, messageId);
         return Hkdf.derive(salt, dh, info, Aead.KEY_LEN);
     }

@@ -20,7 +20,11 @@ import java.util.TreeMap;
 public final class PeerKeyStore {
     static final String FILE_NAME = "known_peers";
 
-    public enum Verdict { NEW, MATCH, CHANGED }
+    public enum Verdict {
+        NEW,
+        MATCH,
+        CHANGED
+    }
 
     private final Path dir;
     private final Path file;
@@ -69,9 +73,12 @@ public final class PeerKeyStore {
     private void save(Map<String, PublicIdentity> entries) throws IOException {
         Base64.Encoder b64 = Base64.getEncoder();
         StringBuilder out = new StringBuilder();
-        entries.forEach((user, key) -> out.append(user).append(' ')
-                .append(b64.encodeToString(key.signingKey())).append(' ')
-                .append(b64.encodeToString(key.agreementKey())).append('\n'));
+        entries.forEach((user, key) -> out.append(user)
+                .append(' ')
+                .append(b64.encodeToString(key.signingKey()))
+                .append(' ')
+                .append(b64.encodeToString(key.agreementKey()))
+                .append('\n'));
         PrivateFiles.createDir(dir);
         PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
     }

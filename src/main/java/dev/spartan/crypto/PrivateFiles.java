@@ -17,7 +17,8 @@ final class PrivateFiles {
             return;
         }
         if (posix(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(dir);
         }
@@ -30,11 +31,17 @@ final class PrivateFiles {
     static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         FileAttribute<?>[] attrs = posix(dir)
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                ? new FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                }
                 : new FileAttribute<?>[0];
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp", attrs);
         try {
-            Files.write(tmp, content, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+            Files.write(
+                    tmp,
+                    content,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.SYNC);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -13,7 +13,8 @@ public record PublicIdentity(byte[] signingKey, byte[] agreementKey) {
 
     public PublicIdentity {
         signingKey = KeyCodec.checkLength(signingKey, "Ed25519 signing key").clone();
-        agreementKey = KeyCodec.checkLength(agreementKey, "X25519 agreement key").clone();
+        agreementKey =
+                KeyCodec.checkLength(agreementKey, "X25519 agreement key").clone();
     }
 
     @Override

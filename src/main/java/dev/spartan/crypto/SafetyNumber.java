@@ -24,7 +24,8 @@ public final class SafetyNumber {
         byte[] partB = part(userB, b);
         // Unsigned byte order of the encoded parts = order of UTF-8 names, and is easy to match in any language.
         byte[] input = Arrays.compareUnsigned(partA, partB) <= 0
-                ? KeyCodec.concat(partA, partB) : KeyCodec.concat(partB, partA);
+                ? KeyCodec.concat(partA, partB)
+                : KeyCodec.concat(partB, partA);
 
         // Iterated only to make a brute-force search for a colliding key pair more expensive.
         MessageDigest sha512 = sha512();

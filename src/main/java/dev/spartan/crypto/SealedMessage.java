@@ -45,7 +45,8 @@ public record SealedMessage(byte[] salt, byte[] body, Map<String, byte[]> wrappe
         if (!(o instanceof SealedMessage other)) {
             return false;
         }
-        if (!Arrays.equals(salt, other.salt) || !Arrays.equals(body, other.body)
+        if (!Arrays.equals(salt, other.salt)
+                || !Arrays.equals(body, other.body)
                 || !wrappedKeys.keySet().equals(other.wrappedKeys.keySet())) {
             return false;
         }
@@ -75,7 +76,8 @@ public record SealedMessage(byte[] salt, byte[] body, Map<String, byte[]> wrappe
     private static Map<String, byte[]> deepCopy(Map<String, byte[]> source) {
         TreeMap<String, byte[]> copy = new TreeMap<>();
         source.forEach((reader, key) -> copy.put(
-                Objects.requireNonNull(reader, "reader name"), Objects.requireNonNull(key, "wrapped key").clone()));
+                Objects.requireNonNull(reader, "reader name"),
+                Objects.requireNonNull(key, "wrapped key").clone()));
         return Collections.unmodifiableMap(copy);
     }
 }

@@ -41,7 +41,8 @@ public final class DeliveryHub implements InboxWatchers {
     }
 
     private static Status replaced(String user) {
-        return Status.FAILED_PRECONDITION.withDescription(user + " signed in from another client; this session is closed");
+        return Status.FAILED_PRECONDITION.withDescription(
+                user + " signed in from another client; this session is closed");
     }
 
     public void detach(StreamSession session) {

@@ -14,10 +14,10 @@ public interface Presence {
     static Presence local(DeliveryHub hub) {
         return new Presence() {
             @Override
-            public void online(String user) { }
+            public void online(String user) {}
 
             @Override
-            public void offline(String user) { }
+            public void offline(String user) {}
 
             @Override
             public Set<String> online() {

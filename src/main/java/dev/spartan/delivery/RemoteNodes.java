@@ -8,13 +8,13 @@ import java.util.Map;
 public interface RemoteNodes {
     RemoteNodes NONE = new RemoteNodes() {
         @Override
-        public void inboxesGrew(Collection<String> users) { }
+        public void inboxesGrew(Collection<String> users) {}
 
         @Override
-        public void eventsStored(Map<String, Event> stored) { }
+        public void eventsStored(Map<String, Event> stored) {}
 
         @Override
-        public void attached(String user) { }
+        public void attached(String user) {}
     };
 
     /** Something was stored in these users' inboxes: their streams elsewhere should look. */

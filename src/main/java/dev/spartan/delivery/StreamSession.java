@@ -7,8 +7,8 @@ import dev.spartan.store.StoreUnavailableException;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
-import java.util.Objects;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +35,9 @@ public final class StreamSession {
     private static final int BATCH = 128;
     /** Enough for a burst; a reader that falls further behind is served from the store, so its memory is bounded. */
     private static final long MAX_OFFER_BYTES = 256 * 1024;
-    private static final Event CAUGHT_UP = Event.newBuilder().setCaughtUp(CaughtUp.getDefaultInstance()).build();
+
+    private static final Event CAUGHT_UP =
+            Event.newBuilder().setCaughtUp(CaughtUp.getDefaultInstance()).build();
 
     private final String user;
     private final ServerCallStreamObserver<Event> observer;
@@ -46,18 +48,26 @@ public final class StreamSession {
     private final AtomicBoolean pending = new AtomicBoolean();
     /** The inbox may hold events that were not offered: the drain must read the store. */
     private final AtomicBoolean mustRead = new AtomicBoolean();
+
     private final AtomicBoolean ended = new AtomicBoolean();
     private final ConcurrentSkipListMap<Long, Event> offers = new ConcurrentSkipListMap<>();
     private final AtomicLong offeredBytes = new AtomicLong();
     /** The transport said "not ready": until it says ready again, new events wait in the store only. */
     private volatile boolean blocked;
+
     private volatile Status closeWith;
     /** Written only by the drain; read by {@link #offer} on other threads. */
     private volatile long lastSent;
+
     private boolean caughtUpSent;
 
-    public StreamSession(String user, long afterSeq, ServerCallStreamObserver<Event> observer, MessageStore store,
-                         Executor executor, Consumer<StreamSession> onEnd) {
+    public StreamSession(
+            String user,
+            long afterSeq,
+            ServerCallStreamObserver<Event> observer,
+            MessageStore store,
+            Executor executor,
+            Consumer<StreamSession> onEnd) {
         this.user = Objects.requireNonNull(user, "user");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.store = Objects.requireNonNull(store, "store");

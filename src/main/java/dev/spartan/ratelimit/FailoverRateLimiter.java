@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
 public final class FailoverRateLimiter implements RateLimiter {
 
     /** What to do when the primary cannot answer. */
-    public enum FailMode { OPEN, CLOSED }
+    public enum FailMode {
+        OPEN,
+        CLOSED
+    }
 
     static final Duration CLOSED_RETRY_AFTER = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_PRIMARY_AFTER = Duration.ofSeconds(1);
@@ -48,8 +51,12 @@ public final class FailoverRateLimiter implements RateLimiter {
     }
 
     /** @param retryPrimaryAfter how long to skip the primary after it failed; zero retries it on every call */
-    public FailoverRateLimiter(RateLimiter primary, RateLimiter fallback, FailMode mode, Duration retryPrimaryAfter,
-                               LongSupplier nanoTime) {
+    public FailoverRateLimiter(
+            RateLimiter primary,
+            RateLimiter fallback,
+            FailMode mode,
+            Duration retryPrimaryAfter,
+            LongSupplier nanoTime) {
         this.primary = Objects.requireNonNull(primary, "primary");
         this.fallback = Objects.requireNonNull(fallback, "fallback");
         this.mode = Objects.requireNonNull(mode, "mode");
@@ -60,8 +67,8 @@ public final class FailoverRateLimiter implements RateLimiter {
         }
         if (!primary.config().equals(fallback.config())) {
             // Otherwise the limit users see would silently change whenever Redis hiccups.
-            throw new IllegalArgumentException(
-                    "primary and fallback must enforce the same limit: " + primary.config() + " vs " + fallback.config());
+            throw new IllegalArgumentException("primary and fallback must enforce the same limit: " + primary.config()
+                    + " vs " + fallback.config());
         }
         this.retryPrimaryNanos = retryPrimaryAfter.toNanos();
         this.skipPrimaryUntil = nanoTime.getAsLong();
@@ -84,8 +91,10 @@ public final class FailoverRateLimiter implements RateLimiter {
             } catch (RateLimiterUnavailableException | RedisException e) {
                 skipPrimaryUntil = now + retryPrimaryNanos;
                 if (degraded.compareAndSet(false, true)) {
-                    log.warn("Rate limiter degraded ({}): shared limiter unavailable, {} until it answers: {}",
-                            mode, mode == FailMode.OPEN ? "using per-process limits" : "denying all limited calls",
+                    log.warn(
+                            "Rate limiter degraded ({}): shared limiter unavailable, {} until it answers: {}",
+                            mode,
+                            mode == FailMode.OPEN ? "using per-process limits" : "denying all limited calls",
                             e.toString());
                 }
             }

@@ -45,8 +45,10 @@ public final class LimiterBench {
                 // Redis is ~1000x slower per call, so fewer iterations keep the run short.
                 RedisRateLimiter redis = new RedisRateLimiter(conn, prefix, GENEROUS);
                 measure("redis", redis, Math.max(1, iterations / 20), out);
-                conn.sync().del(java.util.stream.IntStream.range(0, USERS)
-                        .mapToObj(i -> redis.key(user(i))).toArray(String[]::new));
+                conn.sync()
+                        .del(java.util.stream.IntStream.range(0, USERS)
+                                .mapToObj(i -> redis.key(user(i)))
+                                .toArray(String[]::new));
             } finally {
                 client.shutdown();
             }
@@ -73,7 +75,13 @@ public final class LimiterBench {
         }
         long elapsed = System.nanoTime() - start;
         double nsPerOp = (double) elapsed / iterations;
-        out.printf(Locale.ROOT, "%-6s %,12.0f ns/op %,14.0f ops/s  (%d checks, %d denied)%n",
-                name, nsPerOp, 1e9 / nsPerOp, iterations, denied);
+        out.printf(
+                Locale.ROOT,
+                "%-6s %,12.0f ns/op %,14.0f ops/s  (%d checks, %d denied)%n",
+                name,
+                nsPerOp,
+                1e9 / nsPerOp,
+                iterations,
+                denied);
     }
 }

@@ -1,8 +1,6 @@
 package dev.spartan.ratelimit;
 
-import dev.spartan.contract.RetryDelay;
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.spartan.auth.Principal;
@@ -21,7 +19,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +45,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     private static final Logger log = LoggerFactory.getLogger(RateLimitInterceptor.class);
 
     /** One limited gRPC method: its policy name (used in the message) and the limiter enforcing it. */
-    private record Limit(String policy, RateLimiter limiter) {
-    }
+    private record Limit(String policy, RateLimiter limiter) {}
 
     private final Map<String, Limit> limitsByFullMethodName;
 
@@ -71,16 +67,18 @@ public final class RateLimitInterceptor implements ServerInterceptor {
             Map<String, String> fullNameByJavaName = new HashMap<>();
             for (ServerMethodDefinition<?, ?> m : service.bindService().getMethods()) {
                 String bare = m.getMethodDescriptor().getBareMethodName();
-                fullNameByJavaName.put(javaMethodName(bare), m.getMethodDescriptor().getFullMethodName());
+                fullNameByJavaName.put(
+                        javaMethodName(bare), m.getMethodDescriptor().getFullMethodName());
             }
             for (Map.Entry<String, String> e : annotatedMethods(impl.getClass()).entrySet()) {
                 String javaName = e.getKey();
                 String policy = e.getValue();
                 String fullName = fullNameByJavaName.get(javaName);
                 if (fullName == null) {
-                    throw new IllegalArgumentException("@RateLimit on " + impl.getClass().getName() + "." + javaName
-                            + ", which is not a gRPC method of that service; its methods: "
-                            + fullNameByJavaName.keySet());
+                    throw new IllegalArgumentException(
+                            "@RateLimit on " + impl.getClass().getName() + "." + javaName
+                                    + ", which is not a gRPC method of that service; its methods: "
+                                    + fullNameByJavaName.keySet());
                 }
                 RateLimiter limiter = limitersByPolicy.get(policy);
                 if (limiter == null) {
@@ -99,8 +97,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-                                                                 ServerCallHandler<ReqT, RespT> next) {
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+            ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         Limit limit = limitsByFullMethodName.get(call.getMethodDescriptor().getFullMethodName());
         String user = Principal.USER.get();
         if (limit == null || user == null) {
@@ -125,7 +123,8 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     private static StatusRuntimeException denial(Limit limit, Duration retryAfter) {
         RateLimitConfig cfg = limit.limiter().config();
         // The exact retry delay travels in RetryInfo; the text stays stable so a client can show it as it is.
-        String message = String.format(Locale.ROOT, "Rate limit reached (%d per %s)", cfg.maxCalls(), human(cfg.window()));
+        String message =
+                String.format(Locale.ROOT, "Rate limit reached (%d per %s)", cfg.maxCalls(), human(cfg.window()));
         RetryInfo retryInfo = RetryInfo.newBuilder()
                 .setRetryDelay(com.google.protobuf.Duration.newBuilder()
                         .setSeconds(retryAfter.getSeconds())

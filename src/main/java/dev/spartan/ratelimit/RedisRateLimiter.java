@@ -56,8 +56,11 @@ public final class RedisRateLimiter implements RateLimiter {
      *
      * @throws RateLimiterUnavailableException if Redis cannot be reached
      */
-    public RedisRateLimiter(StatefulRedisConnection<String, String> conn, String keyPrefix, RateLimitConfig cfg,
-                            Duration commandTimeout) {
+    public RedisRateLimiter(
+            StatefulRedisConnection<String, String> conn,
+            String keyPrefix,
+            RateLimitConfig cfg,
+            Duration commandTimeout) {
         Objects.requireNonNull(conn, "conn");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
         this.config = Objects.requireNonNull(cfg, "cfg");
@@ -106,7 +109,8 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     private List<Long> evalsha(String digest, String[] keys, String nonce) {
-        RedisFuture<List<Long>> f = redis.evalsha(digest, ScriptOutputType.MULTI, keys, maxCallsArg, windowMsArg, nonce);
+        RedisFuture<List<Long>> f =
+                redis.evalsha(digest, ScriptOutputType.MULTI, keys, maxCallsArg, windowMsArg, nonce);
         return await(f);
     }
 

@@ -1,13 +1,13 @@
 package dev.spartan.server;
 
-import dev.spartan.delivery.DeliveryHub;
-import dev.spartan.delivery.Presence;
-import dev.spartan.delivery.StreamSession;
 import dev.spartan.auth.Principal;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Refusal;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
+import dev.spartan.delivery.StreamSession;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.AckResponse;
 import dev.spartan.proto.ChatAnswer;
@@ -46,8 +46,14 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final Presence presence;
     private final Executor deliveryExecutor;
 
-    public ChatService(Directory directory, Conversations conversations, GroupAdmin groups, MessageStore store,
-                       DeliveryHub hub, Presence presence, Executor deliveryExecutor) {
+    public ChatService(
+            Directory directory,
+            Conversations conversations,
+            GroupAdmin groups,
+            MessageStore store,
+            DeliveryHub hub,
+            Presence presence,
+            Executor deliveryExecutor) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
@@ -60,8 +66,13 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @Override
     public void receiveMsg(ReceiveRequest request, StreamObserver<Event> observer) {
         String me = Principal.current();
-        StreamSession session = new StreamSession(me, request.getAfterSeq(),
-                (ServerCallStreamObserver<Event>) observer, store, deliveryExecutor, ended -> {
+        StreamSession session = new StreamSession(
+                me,
+                request.getAfterSeq(),
+                (ServerCallStreamObserver<Event>) observer,
+                store,
+                deliveryExecutor,
+                ended -> {
                     hub.detach(ended);
                     presence.offline(ended.user());
                 });
@@ -85,11 +96,13 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
 
     @Override
     public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
-        reply(response, () -> ListUsersResponse.newBuilder()
-                .addAllUsers(directory.users())
-                .addAllOnline(presence.online())
-                .addAllGroups(directory.groupsOf(Principal.current()))
-                .build());
+        reply(
+                response,
+                () -> ListUsersResponse.newBuilder()
+                        .addAllUsers(directory.users())
+                        .addAllOnline(presence.online())
+                        .addAllGroups(directory.groupsOf(Principal.current()))
+                        .build());
     }
 
     @Override
@@ -98,9 +111,11 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             if (!directory.isUser(request.getUser())) {
                 throw Refusal.notFound("there is no user '" + request.getUser() + "'");
             }
-            return GetKeysResponse.newBuilder().setUser(request.getUser())
+            return GetKeysResponse.newBuilder()
+                    .setUser(request.getUser())
                     .setKeys(Optional.ofNullable(directory.keys().keysOf(request.getUser()))
-                            .orElseThrow(() -> Refusal.notFound(request.getUser() + " has never logged in, so has no keys yet")))
+                            .orElseThrow(() ->
+                                    Refusal.notFound(request.getUser() + " has never logged in, so has no keys yet")))
                     .build();
         });
     }
@@ -117,8 +132,11 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
 
     @Override
     public void history(HistoryRequest request, StreamObserver<HistoryResponse> response) {
-        reply(response, () -> HistoryResponse.newBuilder()
-                .addAllMessages(conversations.history(Principal.current(), request.getChat())).build());
+        reply(
+                response,
+                () -> HistoryResponse.newBuilder()
+                        .addAllMessages(conversations.history(Principal.current(), request.getChat()))
+                        .build());
     }
 
     @Override

@@ -1,16 +1,16 @@
 package dev.spartan.server;
 
-import dev.spartan.delivery.DeliveryHub;
-import dev.spartan.delivery.Presence;
 import dev.spartan.auth.AuthInterceptor;
-import dev.spartan.backend.Backend;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.SessionTokens;
+import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.delivery.Presence;
 import dev.spartan.store.MessageStore;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -50,11 +50,12 @@ public final class SpartanServer implements AutoCloseable {
         this.backend = Objects.requireNonNull(backend, "backend");
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
-        this.delivery = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.delivery = Executors.newFixedThreadPool(
+                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+                    Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         ((java.util.concurrent.ThreadPoolExecutor) delivery).prestartAllCoreThreads(); // a fixed count from the start
         this.recent = new RecentMessages(backend.store(), config.recentMessagesPerChat(), config.cachedConversations());
     }
@@ -78,8 +79,8 @@ public final class SpartanServer implements AutoCloseable {
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
         server = Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create())
                 .addService(ServerInterceptors.intercept(chat, chain))
-                .addService(ServerInterceptors.intercept(auth, StatusMapping.instance(),
-                        TransmitStatusRuntimeExceptionInterceptor.instance()))
+                .addService(ServerInterceptors.intercept(
+                        auth, StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()))
                 .addService(health.getHealthService())
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024)
                 .build()

@@ -31,7 +31,8 @@ public final class StatusMapping implements ServerInterceptor {
             return Optional.of(codeOf(refusal.kind()).withDescription(refusal.getMessage()));
         }
         if (failure instanceof StoreUnavailableException) {
-            return Optional.of(Status.UNAVAILABLE.withDescription("storage is unavailable, try again shortly")
+            return Optional.of(Status.UNAVAILABLE
+                    .withDescription("storage is unavailable, try again shortly")
                     .withCause(failure));
         }
         return Optional.empty();

@@ -13,7 +13,12 @@ import java.util.Objects;
  *                  {@link NewMessage#recipients()}; empty otherwise
  */
 public record Accepted(Outcome outcome, long chatSeq, String refusal, List<Long> inboxSeqs) {
-    public enum Outcome { DELIVERED, HELD, DUPLICATE, REFUSED }
+    public enum Outcome {
+        DELIVERED,
+        HELD,
+        DUPLICATE,
+        REFUSED
+    }
 
     public Accepted {
         Objects.requireNonNull(outcome, "outcome");

@@ -72,8 +72,10 @@ public final class EmbeddedStore implements MessageStore {
         // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of them
         // keyed by random message ids). 4 KiB leaves instead of the default 16 KiB write a quarter of the bytes per
         // touched leaf: measured +17% accepts/s and 40% less file growth under load, with no loss on reads.
-        return new EmbeddedStore(new MVStore.Builder().fileName(dataDir.resolve("spartan.mv").toString())
-                .pageSplitSize(4096).open());
+        return new EmbeddedStore(new MVStore.Builder()
+                .fileName(dataDir.resolve("spartan.mv").toString())
+                .pageSplitSize(4096)
+                .open());
     }
 
     /** A store that lives in memory only, for unit tests and the benchmark's baseline. */

@@ -11,7 +11,10 @@ import java.util.Objects;
  * An absent field reads as the empty string.
  */
 public record Guard(Table table, String field, String deliverIf, String holdIf) {
-    public enum Table { PAIRS, GROUP_VERSIONS }
+    public enum Table {
+        PAIRS,
+        GROUP_VERSIONS
+    }
 
     public Guard {
         Objects.requireNonNull(table, "table");
@@ -21,7 +24,11 @@ public record Guard(Table table, String field, String deliverIf, String holdIf) 
 
     /** A 1:1 message: delivered once the chat is accepted, held while the sender's own request is pending. */
     public static Guard pair(String pairKey, String sender) {
-        return new Guard(Table.PAIRS, pairKey, PairState.ACCEPTED.encode(), PairState.pendingFrom(sender).encode());
+        return new Guard(
+                Table.PAIRS,
+                pairKey,
+                PairState.ACCEPTED.encode(),
+                PairState.pendingFrom(sender).encode());
     }
 
     /**
@@ -36,7 +43,11 @@ public record Guard(Table table, String field, String deliverIf, String holdIf) 
         return version == 0 ? "" : Long.toString(version);
     }
 
-    enum Decision { DELIVER, HOLD, REFUSE }
+    enum Decision {
+        DELIVER,
+        HOLD,
+        REFUSE
+    }
 
     Decision decide(String current) {
         if (deliverIf.equals(current)) {

@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param guard       the state the conversation must be in
  * @param keepHistory how many recent messages the conversation keeps
  */
-public record NewMessage(String lockKey, String chatKey, ChatMessage message, List<String> recipients, Guard guard,
-                         int keepHistory) {
+public record NewMessage(
+        String lockKey, String chatKey, ChatMessage message, List<String> recipients, Guard guard, int keepHistory) {
     public NewMessage {
         Objects.requireNonNull(lockKey, "lockKey");
         Objects.requireNonNull(chatKey, "chatKey");

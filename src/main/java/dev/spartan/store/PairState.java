@@ -7,7 +7,11 @@ import java.util.Objects;
  * until some later request between the two is accepted.
  */
 public record PairState(Status status, String requester) {
-    public enum Status { NONE, PENDING, ACCEPTED }
+    public enum Status {
+        NONE,
+        PENDING,
+        ACCEPTED
+    }
 
     public static final PairState NONE = new PairState(Status.NONE, "");
     public static final PairState ACCEPTED = new PairState(Status.ACCEPTED, "");

@@ -1,21 +1,20 @@
 package dev.spartan.store;
 
-import dev.spartan.redis.LuaScript;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.redis.LuaScript;
+import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.Limit;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -46,6 +46,7 @@ public final class RedisStore implements MessageStore {
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
     private static final long SENT_ID_SECONDS = 7 * 24 * 3600;
+
     private static final LuaScript ACCEPT = new LuaScript("/store/accept.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
@@ -68,7 +69,8 @@ public final class RedisStore implements MessageStore {
         String key = P + "lock:" + lockKey;
         byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
         LockWait wait = new LockWait(lockKey);
-        while (!"OK".equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
+        while (!"OK"
+                .equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
             wait.pause();
         }
         List<RedisFuture<?>> writes = new ArrayList<>();
@@ -150,9 +152,14 @@ public final class RedisStore implements MessageStore {
         }
         String[] keyArray = keys.toArray(String[]::new);
         byte[][] args = {
-                utf8(guard.field()), utf8(guard.deliverIf()), utf8(Objects.requireNonNullElse(guard.holdIf(), "")),
-                utf8(guard.holdIf() == null ? "0" : "1"), m.message().toByteArray(),
-                utf8(Integer.toString(m.keepHistory())), utf8(Long.toString(SENT_ID_SECONDS))};
+            utf8(guard.field()),
+            utf8(guard.deliverIf()),
+            utf8(Objects.requireNonNullElse(guard.holdIf(), "")),
+            utf8(guard.holdIf() == null ? "0" : "1"),
+            m.message().toByteArray(),
+            utf8(Integer.toString(m.keepHistory())),
+            utf8(Long.toString(SENT_ID_SECONDS))
+        };
         LockWait wait = new LockWait(m.lockKey());
         while (true) {
             List<?> reply = (List<?>) call(() -> ACCEPT.run(redis, ScriptOutputType.MULTI, keyArray, args));
@@ -221,26 +228,35 @@ public final class RedisStore implements MessageStore {
     public void appendEvent(String user, Event event) {
         // Synchronous, unlike the other writes: EVALSHA must be able to reload the script after a Redis restart
         // (NOSCRIPT) before anything else of this send is taken as done.
-        call(() -> APPEND.run(redis, ScriptOutputType.INTEGER,
-                new String[] {P + "inboxseq:" + user, P + "inbox:" + user}, event.toByteArray()));
+        call(() -> APPEND.run(
+                redis,
+                ScriptOutputType.INTEGER,
+                new String[] {P + "inboxseq:" + user, P + "inbox:" + user},
+                event.toByteArray()));
     }
 
     @Override
     public List<Event> eventsAfter(String user, long afterSeq, int limit) {
-        List<StreamMessage<String, byte[]>> entries = call(() -> redis.xrange(P + "inbox:" + user,
-                Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
+        List<StreamMessage<String, byte[]>> entries = call(
+                () -> redis.xrange(P + "inbox:" + user, Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
         List<Event> out = new ArrayList<>(entries.size());
         for (StreamMessage<String, byte[]> m : entries) {
             long seq = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
-            out.add(EmbeddedStore.parse(Event::parseFrom, m.getBody().get("e")).toBuilder().setSeq(seq).build());
+            out.add(EmbeddedStore.parse(Event::parseFrom, m.getBody().get("e")).toBuilder()
+                    .setSeq(seq)
+                    .build());
         }
         return out;
     }
 
     @Override
     public void ack(String user, long seq) {
-        call(() -> ACK.run(redis, ScriptOutputType.INTEGER, new String[] {P + "inbox:" + user, P + "acked"},
-                user.getBytes(StandardCharsets.UTF_8), Long.toString(seq).getBytes(StandardCharsets.US_ASCII)));
+        call(() -> ACK.run(
+                redis,
+                ScriptOutputType.INTEGER,
+                new String[] {P + "inbox:" + user, P + "acked"},
+                user.getBytes(StandardCharsets.UTF_8),
+                Long.toString(seq).getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Override

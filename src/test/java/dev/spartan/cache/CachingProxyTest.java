@@ -82,8 +82,7 @@ class CachingProxyTest {
         }
 
         @Override
-        public void touchAll() {
-        }
+        public void touchAll() {}
 
         @Override
         public String failing(String key) throws IOException {
@@ -178,7 +177,9 @@ class CachingProxyTest {
 
     @Test
     void exceptionsPropagateUnwrappedAndAreNotCached() {
-        assertThatThrownBy(() -> store.failing("k")).isExactlyInstanceOf(IOException.class).hasMessageContaining("k");
+        assertThatThrownBy(() -> store.failing("k"))
+                .isExactlyInstanceOf(IOException.class)
+                .hasMessageContaining("k");
         assertThatThrownBy(() -> store.failing("k")).isExactlyInstanceOf(IOException.class);
         assertThat(target.calls("failing")).isEqualTo(2);
     }
@@ -221,21 +222,21 @@ class CachingProxyTest {
                 return k;
             }
 
-            public void put(String k) {
-            }
+            public void put(String k) {}
         };
         assertThatThrownBy(() -> CachingProxy.wrap(Typo.class, typo))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gte");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gte");
 
         WrongArity wrong = new WrongArity() {
             public String get(String k) {
                 return k;
             }
 
-            public void put(String k, String v) {
-            }
+            public void put(String k, String v) {}
         };
         assertThatThrownBy(() -> CachingProxy.wrap(WrongArity.class, wrong))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyArgs=2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("keyArgs=2");
     }
 }

@@ -135,13 +135,14 @@ class LruCacheTest {
                         switch (rnd.nextInt(10)) {
                             case 0, 1, 2, 3 -> cache.get(key);
                             case 4, 5, 6 -> cache.put(key, i);
-                            case 7 -> cache.compute(key, (k, v) -> {
-                                // every third update removes the entry, exercising the null-removes path
-                                if (v == null) {
-                                    return 0;
-                                }
-                                return v % 3 == 0 ? null : Integer.valueOf(v + 1);
-                            });
+                            case 7 ->
+                                cache.compute(key, (k, v) -> {
+                                    // every third update removes the entry, exercising the null-removes path
+                                    if (v == null) {
+                                        return 0;
+                                    }
+                                    return v % 3 == 0 ? null : Integer.valueOf(v + 1);
+                                });
                             case 8 -> cache.remove(key);
                             default -> {
                                 if (rnd.nextInt(1000) == 0) {

@@ -1,12 +1,13 @@
 package dev.spartan.chat;
 
-import dev.spartan.contract.ChatIds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.ChatIds;
+import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatState;
@@ -15,7 +16,6 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.PairState;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +44,8 @@ class ConversationsTest {
         config = ConfigLoader.load(Path.of("config.yaml"));
         store = EmbeddedStore.inMemory();
         recent = new RecentMessages(store, config.recentMessagesPerChat(), config.cachedConversations());
-        conversations = new Conversations(config, new Directory(config, store), store, recent, new DeliveryHub(),
-                Clock.systemUTC());
+        conversations = new Conversations(
+                config, new Directory(config, store), store, recent, new DeliveryHub(), Clock.systemUTC());
     }
 
     @AfterEach
@@ -58,18 +58,26 @@ class ConversationsTest {
         byte[] a = new byte[32];
         Arrays.fill(s, (byte) seed);
         Arrays.fill(a, (byte) (seed + 100));
-        return PublicKeys.newBuilder().setSigningKey(ByteString.copyFrom(s)).setAgreementKey(ByteString.copyFrom(a)).build();
+        return PublicKeys.newBuilder()
+                .setSigningKey(ByteString.copyFrom(s))
+                .setAgreementKey(ByteString.copyFrom(a))
+                .build();
     }
 
     private SendRequest request(String id, ChatRef to, String text, String... readers) {
         byte[] salt = new byte[32];
         Arrays.fill(salt, (byte) fill.incrementAndGet());
-        Sealed.Builder sealed = Sealed.newBuilder().setSalt(ByteString.copyFrom(salt))
+        Sealed.Builder sealed = Sealed.newBuilder()
+                .setSalt(ByteString.copyFrom(salt))
                 .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8));
         for (String r : readers) {
             sealed.putWrappedKeys(r, ByteString.copyFrom(new byte[48]));
         }
-        return SendRequest.newBuilder().setMessageId(id).setTo(to).setSealed(sealed).build();
+        return SendRequest.newBuilder()
+                .setMessageId(id)
+                .setTo(to)
+                .setSealed(sealed)
+                .build();
     }
 
     private SendAck dm(String from, String to, String text) {
@@ -85,11 +93,10 @@ class ConversationsTest {
     }
 
     private static void assertRefused(ThrowingCallable call, Refusal.Kind kind, String fragment) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(Refusal.class, e -> {
-                    assertThat(e.kind()).isEqualTo(kind);
-                    assertThat(e.getMessage()).contains(fragment);
-                });
+        assertThatThrownBy(call).isInstanceOfSatisfying(Refusal.class, e -> {
+            assertThat(e.kind()).isEqualTo(kind);
+            assertThat(e.getMessage()).contains(fragment);
+        });
     }
 
     private void acceptedChat(String a, String b) {
@@ -105,7 +112,8 @@ class ConversationsTest {
         assertThat(state.getPeer()).isEqualTo("bob");
         assertThat(state.getPeerKeys()).isEqualTo(keys(2));
         assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.pendingFrom("alice"));
-        assertThat(inbox("bob")).singleElement()
+        assertThat(inbox("bob"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getChatRequested().getFrom()).isEqualTo("alice"));
         assertThat(inbox("alice")).isEmpty();
     }
@@ -124,9 +132,13 @@ class ConversationsTest {
 
         assertThat(state.getStatus()).isEqualTo(ChatState.Status.ACCEPTED);
         assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.ACCEPTED);
-        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> text(e.getMessage()))
+        assertThat(inbox("bob"))
+                .filteredOn(Event::hasMessage)
+                .extracting(e -> text(e.getMessage()))
                 .containsExactly("one", "two", "three");
-        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> e.getMessage().getSender())
+        assertThat(inbox("bob"))
+                .filteredOn(Event::hasMessage)
+                .extracting(e -> e.getMessage().getSender())
                 .containsOnly("alice");
         assertThat(inbox("alice")).singleElement().satisfies(e -> {
             assertThat(e.getChatAccepted().getBy()).isEqualTo("bob");
@@ -143,14 +155,17 @@ class ConversationsTest {
         ChatState state = conversations.answer("bob", "alice", false);
         assertThat(state.getStatus()).isEqualTo(ChatState.Status.DECLINED);
         assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.NONE);
-        assertThat(inbox("alice")).singleElement()
+        assertThat(inbox("alice"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getChatDeclined().getBy()).isEqualTo("bob"));
         assertRefused(() -> dm("alice", "bob", "still there?"), Refusal.Kind.PRECONDITION, "request one first");
     }
 
     @Test
     void answeringWithoutARequestIsRefused() {
-        assertRefused(() -> conversations.answer("bob", "alice", true), Refusal.Kind.PRECONDITION,
+        assertRefused(
+                () -> conversations.answer("bob", "alice", true),
+                Refusal.Kind.PRECONDITION,
                 "alice has not asked to chat with you");
     }
 
@@ -183,16 +198,21 @@ class ConversationsTest {
     void oversizedBodyIsInvalidAndNamesTheLimit() {
         acceptedChat("alice", "bob");
         String big = "x".repeat(config.maxMessageBytes() + 1);
-        assertRefused(() -> dm("alice", "bob", big), Refusal.Kind.INVALID,
+        assertRefused(
+                () -> dm("alice", "bob", big),
+                Refusal.Kind.INVALID,
                 "the limit is " + config.maxMessageBytes() + " bytes");
-        assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq()).isEqualTo(1);
+        assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq())
+                .isEqualTo(1);
     }
 
     @Test
     void malformedSealedContentIsInvalid() {
         acceptedChat("alice", "bob");
         SendRequest ok = request("id-1", ChatIds.toUser("bob"), "hi", "alice", "bob");
-        SendRequest shortSalt = ok.toBuilder().setSealed(ok.getSealed().toBuilder().setSalt(ByteString.copyFrom(new byte[31]))).build();
+        SendRequest shortSalt = ok.toBuilder()
+                .setSealed(ok.getSealed().toBuilder().setSalt(ByteString.copyFrom(new byte[31])))
+                .build();
         assertRefused(() -> conversations.send("alice", shortSalt), Refusal.Kind.INVALID, "32 bytes");
         SendRequest extraReader = request("id-2", ChatIds.toUser("bob"), "hi", "alice", "bob", "eve");
         assertRefused(() -> conversations.send("alice", extraReader), Refusal.Kind.INVALID, "exactly");
@@ -210,7 +230,9 @@ class ConversationsTest {
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getChatSeq()).isEqualTo(first.getChatSeq());
         assertThat(inbox("bob")).filteredOn(Event::hasMessage).hasSize(1);
-        assertThat(recent.get(ChatIds.direct("alice", "bob"))).extracting(ConversationsTest::text).containsExactly("once");
+        assertThat(recent.get(ChatIds.direct("alice", "bob")))
+                .extracting(ConversationsTest::text)
+                .containsExactly("once");
         assertThat(store.history(ChatIds.direct("alice", "bob"))).hasSize(1);
         assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
     }
@@ -224,7 +246,9 @@ class ConversationsTest {
         assertThat(dm("alice", "charlie", "c").getChatSeq()).isEqualTo(1);
         assertThat(dm("alice", "bob", "d").getChatSeq()).isEqualTo(3);
         assertThat(dm("charlie", "alice", "e").getChatSeq()).isEqualTo(2);
-        assertThat(inbox("bob")).filteredOn(Event::hasMessage).extracting(e -> e.getMessage().getChatSeq())
+        assertThat(inbox("bob"))
+                .filteredOn(Event::hasMessage)
+                .extracting(e -> e.getMessage().getChatSeq())
                 .containsExactly(1L, 3L);
     }
 
@@ -234,25 +258,31 @@ class ConversationsTest {
         for (int i = 1; i <= 7; i++) {
             dm(i % 2 == 1 ? "alice" : "bob", i % 2 == 1 ? "bob" : "alice", "m" + i);
         }
-        assertThat(recent.get(ChatIds.direct("alice", "bob"))).extracting(ConversationsTest::text)
+        assertThat(recent.get(ChatIds.direct("alice", "bob")))
+                .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
         // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
-        assertThat(conversations.history("alice", ChatIds.toUser("bob"))).extracting(ConversationsTest::text)
+        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+                .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m5", "m7");
         store.ack("alice", Long.MAX_VALUE / 2);
-        assertThat(conversations.history("alice", ChatIds.toUser("bob"))).extracting(ConversationsTest::text)
+        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+                .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
     }
 
     @Test
     void groupSendByANonMemberIsDenied() {
         ChatRef group1 = ChatIds.toGroup("group1");
-        assertRefused(() -> conversations.send("foo",
-                        request("g-1", group1, "sneaky", "alice", "bob", "charlie", "eve")),
-                Refusal.Kind.DENIED, "you are not a member of group1");
+        assertRefused(
+                () -> conversations.send("foo", request("g-1", group1, "sneaky", "alice", "bob", "charlie", "eve")),
+                Refusal.Kind.DENIED,
+                "you are not a member of group1");
         assertThat(inbox("alice")).isEmpty();
-        assertRefused(() -> conversations.send("alice", request("g-2", ChatIds.toGroup("nogroup"), "x", "alice")),
-                Refusal.Kind.NOT_FOUND, "there is no group 'nogroup'");
+        assertRefused(
+                () -> conversations.send("alice", request("g-2", ChatIds.toGroup("nogroup"), "x", "alice")),
+                Refusal.Kind.NOT_FOUND,
+                "there is no group 'nogroup'");
     }
 
     @Test
@@ -260,8 +290,8 @@ class ConversationsTest {
         for (String u : List.of("alice", "bob", "charlie", "eve")) {
             store.pinKeys(u, keys(u.length()));
         }
-        SendAck ack = conversations.send("alice",
-                request("g-1", ChatIds.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
+        SendAck ack = conversations.send(
+                "alice", request("g-1", ChatIds.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         for (String u : List.of("bob", "charlie", "eve")) {
             assertThat(inbox(u)).singleElement().satisfies(e -> {
@@ -270,8 +300,9 @@ class ConversationsTest {
             });
         }
         assertThat(inbox("alice")).isEmpty();
-        assertThat(conversations.send("bob",
-                request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve")).getChatSeq())
+        assertThat(conversations
+                        .send("bob", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve"))
+                        .getChatSeq())
                 .isEqualTo(2);
     }
 
@@ -280,9 +311,11 @@ class ConversationsTest {
         for (String u : List.of("alice", "bob", "charlie", "eve")) {
             store.pinKeys(u, keys(u.length()));
         }
-        assertRefused(() -> conversations.send("alice",
-                        request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
-                Refusal.Kind.PRECONDITION, "encrypt for");
+        assertRefused(
+                () -> conversations.send(
+                        "alice", request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
+                Refusal.Kind.PRECONDITION,
+                "encrypt for");
     }
 
     /**
@@ -294,8 +327,8 @@ class ConversationsTest {
         for (String u : List.of("alice", "bob", "charlie")) {
             store.pinKeys(u, keys(u.length()));
         }
-        SendAck ack = conversations.send("alice",
-                request("g-1", ChatIds.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
+        SendAck ack = conversations.send(
+                "alice", request("g-1", ChatIds.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         assertThat(inbox("bob")).hasSize(1);
         assertThat(inbox("charlie")).hasSize(1);

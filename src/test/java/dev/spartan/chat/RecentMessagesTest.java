@@ -40,8 +40,8 @@ class RecentMessagesTest {
 
     /** A message stored by someone else (another node): this cache does not hear of it. */
     private ChatMessage storeOnly(String chatKey, String id) {
-        Accepted accepted = store.accept(new NewMessage(chatKey, chatKey, msg(id), List.of(),
-                Guard.groupAt(chatKey, 0), 3));
+        Accepted accepted =
+                store.accept(new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3));
         assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
         return msg(id).toBuilder().setChatSeq(accepted.chatSeq()).build();
     }

@@ -29,9 +29,11 @@ class OutboxTest {
     /** A refusal whose retry delay is not a whole number of milliseconds, as real ones are. */
     private static StatusRuntimeException rateLimited(int nanos) {
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage("Rate limit reached (3 per 3s)")
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage("Rate limit reached (3 per 3s)")
                 .addDetails(Any.pack(RetryInfo.newBuilder()
-                        .setRetryDelay(com.google.protobuf.Duration.newBuilder().setNanos(nanos)).build()))
+                        .setRetryDelay(com.google.protobuf.Duration.newBuilder().setNanos(nanos))
+                        .build()))
                 .build());
     }
 
@@ -41,18 +43,24 @@ class OutboxTest {
         List<String> notices = new CopyOnWriteArrayList<>();
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch allSent = new CountDownLatch(6);
-        Outbox outbox = new Outbox(message -> {
-            // Every other call is refused with a delay of 7.5 ms.
-            if (calls.incrementAndGet() % 2 == 1) {
-                throw rateLimited(7_500_000);
-            }
-            sent.add(message.text());
-            allSent.countDown();
-        }, thread, notices::add, () -> { });
+        Outbox outbox = new Outbox(
+                message -> {
+                    // Every other call is refused with a delay of 7.5 ms.
+                    if (calls.incrementAndGet() % 2 == 1) {
+                        throw rateLimited(7_500_000);
+                    }
+                    sent.add(message.text());
+                    allSent.countDown();
+                },
+                thread,
+                notices::add,
+                () -> {});
         for (int i = 1; i <= 6; i++) {
             outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i));
         }
-        assertThat(allSent.await(10, TimeUnit.SECONDS)).as("sent so far: " + sent).isTrue();
+        assertThat(allSent.await(10, TimeUnit.SECONDS))
+                .as("sent so far: " + sent)
+                .isTrue();
         assertThat(sent).containsExactly("m1", "m2", "m3", "m4", "m5", "m6");
         assertThat(notices).allMatch(n -> n.startsWith("Rate limit reached (3 per 3s): message queued, sending in "));
         CountDownLatch drained = new CountDownLatch(1);
@@ -66,14 +74,19 @@ class OutboxTest {
         List<String> sent = new CopyOnWriteArrayList<>();
         List<String> notices = new CopyOnWriteArrayList<>();
         CountDownLatch secondSent = new CountDownLatch(1);
-        Outbox outbox = new Outbox(message -> {
-            if (message.text().equals("huge")) {
-                throw io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size")
-                        .asRuntimeException();
-            }
-            sent.add(message.text());
-            secondSent.countDown();
-        }, thread, notices::add, () -> { });
+        Outbox outbox = new Outbox(
+                message -> {
+                    if (message.text().equals("huge")) {
+                        throw io.grpc.Status.RESOURCE_EXHAUSTED
+                                .withDescription("gRPC message exceeds maximum size")
+                                .asRuntimeException();
+                    }
+                    sent.add(message.text());
+                    secondSent.countDown();
+                },
+                thread,
+                notices::add,
+                () -> {});
         outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "huge"));
         outbox.submit(new Outbox.Pending("id2", ChatIds.toUser("bob"), "small"));
         assertThat(secondSent.await(10, TimeUnit.SECONDS)).isTrue();

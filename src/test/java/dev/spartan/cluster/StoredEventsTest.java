@@ -14,15 +14,22 @@ import org.junit.jupiter.api.Test;
 
 class StoredEventsTest {
     private static Event event(long seq, int bodyBytes) {
-        return Event.newBuilder().setSeq(seq).setMessage(ChatMessage.newBuilder().setMessageId("m" + seq)
-                .setSender("ålice").setChatSeq(seq * 3)
-                .setSealed(Sealed.newBuilder().setBody(ByteString.copyFrom(new byte[bodyBytes])))).build();
+        return Event.newBuilder()
+                .setSeq(seq)
+                .setMessage(ChatMessage.newBuilder()
+                        .setMessageId("m" + seq)
+                        .setSender("ålice")
+                        .setChatSeq(seq * 3)
+                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFrom(new byte[bodyBytes]))))
+                .build();
     }
 
     @Test
     void aBatchSurvivesTheTripAsText() throws IOException {
         List<Map.Entry<String, Event>> batch = List.of(
-                Map.entry("bob", event(1, 150)), Map.entry("élodie", event(300, 70_000)), Map.entry("bob", event(2, 0)));
+                Map.entry("bob", event(1, 150)),
+                Map.entry("élodie", event(300, 70_000)),
+                Map.entry("bob", event(2, 0)));
         String payload = StoredEvents.encode(batch);
         assertThat(payload).doesNotContain("\n", " ");
         assertThat(StoredEvents.decode(payload)).isEqualTo(batch);

@@ -11,7 +11,8 @@ class HkdfTest {
 
     @Test
     void rfc5869TestCase1() {
-        check("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        check(
+                "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
                 "000102030405060708090a0b0c",
                 "f0f1f2f3f4f5f6f7f8f9",
                 42,
@@ -21,7 +22,8 @@ class HkdfTest {
 
     @Test
     void rfc5869TestCase2() {
-        check("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        check(
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                         + "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
                         + "404142434445464748494a4b4c4d4e4f",
                 "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
@@ -39,7 +41,8 @@ class HkdfTest {
 
     @Test
     void rfc5869TestCase3EmptySaltAndInfo() {
-        check("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        check(
+                "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
                 "",
                 "",
                 42,
@@ -50,7 +53,8 @@ class HkdfTest {
     @Test
     void nullSaltIsTheSameAsEmptySalt() {
         byte[] ikm = HEX.parseHex("0b0b0b0b");
-        assertThat(Hkdf.extract(null, ikm)).isEqualTo(Hkdf.extract(new byte[0], ikm))
+        assertThat(Hkdf.extract(null, ikm))
+                .isEqualTo(Hkdf.extract(new byte[0], ikm))
                 .isEqualTo(Hkdf.extract(new byte[32], ikm));
     }
 
@@ -65,7 +69,8 @@ class HkdfTest {
     private static void check(String ikm, String salt, String info, int length, String prk, String okm) {
         byte[] saltBytes = HEX.parseHex(salt);
         assertThat(HEX.formatHex(Hkdf.extract(saltBytes, HEX.parseHex(ikm)))).isEqualTo(prk);
-        assertThat(HEX.formatHex(Hkdf.expand(HEX.parseHex(prk), HEX.parseHex(info), length))).isEqualTo(okm);
+        assertThat(HEX.formatHex(Hkdf.expand(HEX.parseHex(prk), HEX.parseHex(info), length)))
+                .isEqualTo(okm);
         assertThat(HEX.formatHex(Hkdf.derive(saltBytes, HEX.parseHex(ikm), HEX.parseHex(info), length)))
                 .isEqualTo(okm);
     }

@@ -29,8 +29,10 @@ class IdentityTest {
 
         assertThat(sig).hasSize(64);
         assertThat(Identity.verify(key, DATA, sig)).isTrue();
-        assertThat(Identity.verify(key, "hellO".getBytes(StandardCharsets.UTF_8), sig)).isFalse();
-        assertThat(Identity.verify(Identity.generate().publicIdentity().signingKey(), DATA, sig)).isFalse();
+        assertThat(Identity.verify(key, "hellO".getBytes(StandardCharsets.UTF_8), sig))
+                .isFalse();
+        assertThat(Identity.verify(Identity.generate().publicIdentity().signingKey(), DATA, sig))
+                .isFalse();
         byte[] flipped = sig.clone();
         flipped[10] ^= 1;
         assertThat(Identity.verify(key, DATA, flipped)).isFalse();
@@ -78,7 +80,8 @@ class IdentityTest {
         assertThat(first.sign(DATA)).isEqualTo(second.sign(DATA));
         assertThat(Identity.fromSeeds(filled(0x12), scalar).publicIdentity()).isNotEqualTo(first.publicIdentity());
         assertThatThrownBy(() -> Identity.fromSeeds(new byte[31], scalar))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("32");
     }
 
     @Test
@@ -87,12 +90,13 @@ class IdentityTest {
         Identity created = Identity.loadOrCreate(dir);
         Identity loaded = Identity.loadOrCreate(dir);
         assertThat(loaded.publicIdentity()).isEqualTo(created.publicIdentity());
-        assertThat(Identity.verify(created.publicIdentity().signingKey(), DATA, loaded.sign(DATA))).isTrue();
-        assertThat(Files.readAllBytes(dir.resolve("signing.pub"))).isEqualTo(created.publicIdentity().signingKey());
+        assertThat(Identity.verify(created.publicIdentity().signingKey(), DATA, loaded.sign(DATA)))
+                .isTrue();
+        assertThat(Files.readAllBytes(dir.resolve("signing.pub")))
+                .isEqualTo(created.publicIdentity().signingKey());
         assertThat(Files.readAllBytes(dir.resolve("agreement.pub")))
                 .isEqualTo(created.publicIdentity().agreementKey());
-        assertThat(Identity.loadOrCreate(tmp.resolve("other")).publicIdentity())
-                .isNotEqualTo(created.publicIdentity());
+        assertThat(Identity.loadOrCreate(tmp.resolve("other")).publicIdentity()).isNotEqualTo(created.publicIdentity());
     }
 
     @Test
@@ -103,17 +107,22 @@ class IdentityTest {
         EnumSet<PosixFilePermission> rw = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         assertThat(Files.getPosixFilePermissions(dir.resolve("signing.key"))).isEqualTo(rw);
         assertThat(Files.getPosixFilePermissions(dir.resolve("agreement.key"))).isEqualTo(rw);
-        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(EnumSet.of(PosixFilePermission.OWNER_READ,
-                PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
+        assertThat(Files.getPosixFilePermissions(dir))
+                .isEqualTo(EnumSet.of(
+                        PosixFilePermission.OWNER_READ,
+                        PosixFilePermission.OWNER_WRITE,
+                        PosixFilePermission.OWNER_EXECUTE));
     }
 
     @Test
     void keyFilesArePkcs8() throws IOException {
         Path dir = tmp.resolve("id");
         Identity.loadOrCreate(dir);
-        assertThat(Files.readAllBytes(dir.resolve("signing.key"))).hasSize(48)
+        assertThat(Files.readAllBytes(dir.resolve("signing.key")))
+                .hasSize(48)
                 .startsWith(HexFormat.of().parseHex("302e020100300506032b657004220420"));
-        assertThat(Files.readAllBytes(dir.resolve("agreement.key"))).hasSize(48)
+        assertThat(Files.readAllBytes(dir.resolve("agreement.key")))
+                .hasSize(48)
                 .startsWith(HexFormat.of().parseHex("302e020100300506032b656e04220420"));
     }
 
@@ -123,7 +132,8 @@ class IdentityTest {
         Identity.loadOrCreate(dir);
         Files.write(dir.resolve("agreement.key"), new byte[] {1, 2, 3});
         assertThatThrownBy(() -> Identity.loadOrCreate(dir))
-                .isInstanceOf(IOException.class).hasMessageContaining("agreement.key");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("agreement.key");
     }
 
     @Test
@@ -133,22 +143,26 @@ class IdentityTest {
         byte[] signing = Files.readAllBytes(dir.resolve("signing.key"));
         Files.delete(dir.resolve("agreement.key"));
         assertThatThrownBy(() -> Identity.loadOrCreate(dir))
-                .isInstanceOf(IOException.class).hasMessageContaining("agreement.key");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("agreement.key");
         assertThat(Files.readAllBytes(dir.resolve("signing.key"))).isEqualTo(signing);
     }
 
     @Test
     void publicIdentityValidatesAndComparesByContent() {
         PublicIdentity p = new PublicIdentity(filled(1), filled(2));
-        assertThat(p).isEqualTo(new PublicIdentity(filled(1), filled(2))).hasSameHashCodeAs(
-                new PublicIdentity(filled(1), filled(2)));
+        assertThat(p)
+                .isEqualTo(new PublicIdentity(filled(1), filled(2)))
+                .hasSameHashCodeAs(new PublicIdentity(filled(1), filled(2)));
         assertThat(p).isNotEqualTo(new PublicIdentity(filled(1), filled(3)));
         assertThat(p.fingerprint()).matches("[0-9a-f]{4}( [0-9a-f]{4}){3}");
         assertThat(p.toString()).contains(p.fingerprint());
         assertThatThrownBy(() -> new PublicIdentity(new byte[33], filled(2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("signing key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("signing key");
         assertThatThrownBy(() -> new PublicIdentity(filled(1), new byte[0]))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agreement key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("agreement key");
         // Defensive copies: mutating what went in or came out changes nothing.
         byte[] in = filled(1);
         PublicIdentity q = new PublicIdentity(in, filled(2));

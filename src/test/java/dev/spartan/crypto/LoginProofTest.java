@@ -17,13 +17,14 @@ class LoginProofTest {
     void challengeLayout() {
         byte[] nonce = {(byte) 0xaa, (byte) 0xbb};
         assertThat(HexFormat.of().formatHex(LoginProof.challengeBytes("bob", nonce)))
-                .isEqualTo(HexFormat.of().formatHex("spartan/login/v1".getBytes(StandardCharsets.UTF_8))
-                        + "00" + "626f62" + "00" + "aabb");
+                .isEqualTo(HexFormat.of().formatHex("spartan/login/v1".getBytes(StandardCharsets.UTF_8)) + "00"
+                        + "626f62" + "00" + "aabb");
     }
 
     @Test
     void validProofVerifies() {
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, LoginProof.sign(alice, "alice", nonce))).isTrue();
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, LoginProof.sign(alice, "alice", nonce)))
+                .isTrue();
     }
 
     @Test
@@ -31,9 +32,11 @@ class LoginProofTest {
         byte[] sig = LoginProof.sign(alice, "alice", nonce);
         assertThat(LoginProof.verify(aliceKey, "bob", nonce, sig)).isFalse();
         assertThat(LoginProof.verify(aliceKey, "alice", filled(8), sig)).isFalse();
-        assertThat(LoginProof.verify(Identity.generate().publicIdentity().signingKey(), "alice", nonce, sig)).isFalse();
+        assertThat(LoginProof.verify(Identity.generate().publicIdentity().signingKey(), "alice", nonce, sig))
+                .isFalse();
         // A plain signature over the nonce is not a login proof: the domain label must be there.
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, alice.sign(nonce))).isFalse();
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, alice.sign(nonce)))
+                .isFalse();
     }
 
     @Test

@@ -18,8 +18,8 @@ class MessageCryptoTest {
     private final Identity eve = Identity.generate();
 
     private SealedMessage sealToGroup() {
-        return MessageCrypto.seal(alice, "alice", "#group1", ID, TEXT,
-                Map.of("bob", key(bob), "charlie", key(charlie)));
+        return MessageCrypto.seal(
+                alice, "alice", "#group1", ID, TEXT, Map.of("bob", key(bob), "charlie", key(charlie)));
     }
 
     @Test
@@ -30,7 +30,8 @@ class MessageCryptoTest {
         assertThat(m.body()).hasSize(TEXT.length + 16);
         m.wrappedKeys().values().forEach(w -> assertThat(w).hasSize(48));
 
-        for (Map.Entry<String, Identity> r : Map.of("alice", alice, "bob", bob, "charlie", charlie).entrySet()) {
+        for (Map.Entry<String, Identity> r :
+                Map.of("alice", alice, "bob", bob, "charlie", charlie).entrySet()) {
             byte[] plain = MessageCrypto.open(r.getValue(), r.getKey(), key(alice), "alice", "#group1", ID, m);
             assertThat(new String(plain, StandardCharsets.UTF_8)).isEqualTo("café 🎉");
         }
@@ -39,20 +40,23 @@ class MessageCryptoTest {
     @Test
     void oneToOneRoundTrip() throws Exception {
         SealedMessage m = MessageCrypto.seal(alice, "alice", "@bob", ID, TEXT, Map.of("bob", key(bob)));
-        assertThat(MessageCrypto.open(bob, "bob", key(alice), "alice", "@bob", ID, m)).isEqualTo(TEXT);
+        assertThat(MessageCrypto.open(bob, "bob", key(alice), "alice", "@bob", ID, m))
+                .isEqualTo(TEXT);
     }
 
     @Test
     void emptyPlaintextRoundTrips() throws Exception {
         SealedMessage m = MessageCrypto.seal(alice, "alice", "@bob", ID, new byte[0], Map.of("bob", key(bob)));
-        assertThat(MessageCrypto.open(bob, "bob", key(alice), "alice", "@bob", ID, m)).isEmpty();
+        assertThat(MessageCrypto.open(bob, "bob", key(alice), "alice", "@bob", ID, m))
+                .isEmpty();
     }
 
     @Test
     void nonReaderCannotOpen() {
         SealedMessage m = sealToGroup();
         assertThatThrownBy(() -> MessageCrypto.open(eve, "eve", key(alice), "alice", "#group1", ID, m))
-                .isInstanceOf(TamperedMessageException.class).hasMessageContaining("not addressed to you");
+                .isInstanceOf(TamperedMessageException.class)
+                .hasMessageContaining("not addressed to you");
         // Claiming to be a reader does not help without that reader's private key.
         assertThatThrownBy(() -> MessageCrypto.open(eve, "bob", key(alice), "alice", "#group1", ID, m))
                 .isInstanceOf(TamperedMessageException.class);
@@ -124,16 +128,18 @@ class MessageCryptoTest {
         assertThat(first).isNotEqualTo(second);
         assertThat(first.body()).isNotEqualTo(second.body());
         assertThat(first.salt()).isNotEqualTo(second.salt());
-        assertThat(first.wrappedKeys().get("bob")).isNotEqualTo(second.wrappedKeys().get("bob"));
+        assertThat(first.wrappedKeys().get("bob"))
+                .isNotEqualTo(second.wrappedKeys().get("bob"));
     }
 
     @Test
     void sealRejectsNulInNamesAndAWrongKeyForTheSender() {
         assertThatThrownBy(() -> MessageCrypto.seal(alice, "alice", "@bo\0b", ID, TEXT, Map.of("bob", key(bob))))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> MessageCrypto.seal(alice, "alice", "@bob", ID, TEXT,
-                Map.of("alice", key(bob), "bob", key(bob))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alice");
+        assertThatThrownBy(() -> MessageCrypto.seal(
+                        alice, "alice", "@bob", ID, TEXT, Map.of("alice", key(bob), "bob", key(bob))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("alice");
     }
 
     @Test

@@ -73,7 +73,9 @@ class PeerKeyStoreTest {
     void corruptFileIsReportedWithLine() throws IOException {
         Files.writeString(dir.resolve("known_peers"), "bob AAAA\n");
         assertThatThrownBy(() -> new PeerKeyStore(dir))
-                .isInstanceOf(IOException.class).hasMessageContaining("known_peers").hasMessageContaining("line 1");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("known_peers")
+                .hasMessageContaining("line 1");
     }
 
     @Test

@@ -22,13 +22,16 @@ class ProtocolVectorsTest {
 
     @Test
     void publicKeys() {
-        assertHex(alice.publicIdentity().signingKey(),
+        assertHex(
+                alice.publicIdentity().signingKey(),
                 "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
-        assertHex(alice.publicIdentity().agreementKey(),
+        assertHex(
+                alice.publicIdentity().agreementKey(),
                 "ce8d3ad1ccb633ec7b70c17814a5c76ecd029685050d344745ba05870e587d59");
-        assertHex(bob.publicIdentity().signingKey(),
-                "ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1");
-        assertHex(bob.publicIdentity().agreementKey(),
+        assertHex(
+                bob.publicIdentity().signingKey(), "ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1");
+        assertHex(
+                bob.publicIdentity().agreementKey(),
                 "ac01b2209e86354fb853237b5de0f4fab13c7fcbf433a61c019369617fecf10b");
         assertThat(alice.publicIdentity().fingerprint()).isEqualTo("65cf d6e6 e623 6071");
         assertThat(bob.publicIdentity().fingerprint()).isEqualTo("b7f1 4a15 87c8 048c");
@@ -38,41 +41,62 @@ class ProtocolVectorsTest {
     void sharedSecretAndKeyEncryptionKey() {
         byte[] dh = alice.agree(bob.publicIdentity().agreementKey());
         assertHex(dh, "09bb974ce3799959096660bdece3bb89ca106e6df31c2f701b7b8b9977047c34");
-        assertHex(bob.agree(alice.publicIdentity().agreementKey()),
+        assertHex(
+                bob.agree(alice.publicIdentity().agreementKey()),
                 "09bb974ce3799959096660bdece3bb89ca106e6df31c2f701b7b8b9977047c34");
-        assertHex(MessageCrypto.keyEncryptionKey(dh, filled(0x06), "alice", "bob", "@bob", MESSAGE_ID),
+        assertHex(
+                MessageCrypto.keyEncryptionKey(dh, filled(0x06), "alice", "bob", "@bob", MESSAGE_ID),
                 "cfd3d7f1e35b5400ef3c528f19fd6cce64408cac3d739e96a8e8085f8cf4d71b");
-        assertHex(MessageCrypto.associatedData("alice", "@bob", MESSAGE_ID),
+        assertHex(
+                MessageCrypto.associatedData("alice", "@bob", MESSAGE_ID),
                 "7370617274616e2f6d73672f763100616c6963650040626f620030303030303030302d303030302d"
                         + "303030302d303030302d303030303030303030303031");
     }
 
     @Test
     void sealedMessage() throws Exception {
-        SealedMessage m = MessageCrypto.seal(alice, "alice", "@bob", MESSAGE_ID,
+        SealedMessage m = MessageCrypto.seal(
+                alice,
+                "alice",
+                "@bob",
+                MESSAGE_ID,
                 "Hey Bob!".getBytes(StandardCharsets.UTF_8),
-                Map.of("alice", alice.publicIdentity().agreementKey(), "bob", bob.publicIdentity().agreementKey()),
-                filled(0x05), filled(0x06));
+                Map.of(
+                        "alice",
+                        alice.publicIdentity().agreementKey(),
+                        "bob",
+                        bob.publicIdentity().agreementKey()),
+                filled(0x05),
+                filled(0x06));
         assertHex(m.salt(), HEX.formatHex(filled(0x06)));
         assertHex(m.body(), "41882cbe9f37a87d62364ebca4cd8d413cd9d9e5c6ee6668");
         assertThat(m.wrappedKeys()).containsOnlyKeys("alice", "bob");
-        assertHex(m.wrappedKeys().get("bob"),
+        assertHex(
+                m.wrappedKeys().get("bob"),
                 "6dd676bf97633f64c3e6f0a744d1911f14d29617b78ac9dfaf6746f21f64b63f1613dce94af58b7dcb5b025c2bdb32ea");
-        assertHex(m.wrappedKeys().get("alice"),
+        assertHex(
+                m.wrappedKeys().get("alice"),
                 "4af0a3ad7d27f1d4fa0f7ee3c697040652d2652d2bc49595c0b0fe3e6184e5c1a88639a4af0d635fced7bf1ef4eab2f6");
-        assertThat(MessageCrypto.open(bob, "bob", alice.publicIdentity().agreementKey(), "alice", "@bob",
-                MESSAGE_ID, m)).asString(StandardCharsets.UTF_8).isEqualTo("Hey Bob!");
+        assertThat(MessageCrypto.open(
+                        bob, "bob", alice.publicIdentity().agreementKey(), "alice", "@bob", MESSAGE_ID, m))
+                .asString(StandardCharsets.UTF_8)
+                .isEqualTo("Hey Bob!");
     }
 
     @Test
     void loginProof() {
         byte[] challenge = LoginProof.challengeBytes("alice", filled(0x07));
-        assertHex(challenge, "7370617274616e2f6c6f67696e2f763100616c69636500"
-                + "0707070707070707070707070707070707070707070707070707070707070707");
+        assertHex(
+                challenge,
+                "7370617274616e2f6c6f67696e2f763100616c69636500"
+                        + "0707070707070707070707070707070707070707070707070707070707070707");
         byte[] signature = LoginProof.sign(alice, "alice", filled(0x07));
-        assertHex(signature, "4d7f8195d4792e3406a0422b58730dbaf61f34cf24ad528764133be3fce71e45"
-                + "2bd3e6e27b717f5e362b0c8625a88787a78f5365d533a1a74e54d6a0ac4f2a01");
-        assertThat(LoginProof.verify(alice.publicIdentity().signingKey(), "alice", filled(0x07), signature)).isTrue();
+        assertHex(
+                signature,
+                "4d7f8195d4792e3406a0422b58730dbaf61f34cf24ad528764133be3fce71e45"
+                        + "2bd3e6e27b717f5e362b0c8625a88787a78f5365d533a1a74e54d6a0ac4f2a01");
+        assertThat(LoginProof.verify(alice.publicIdentity().signingKey(), "alice", filled(0x07), signature))
+                .isTrue();
     }
 
     @Test

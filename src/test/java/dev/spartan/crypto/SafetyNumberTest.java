@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 class SafetyNumberTest {
-    private final PublicIdentity alice = Identity.fromSeeds(filled(1), filled(2)).publicIdentity();
+    private final PublicIdentity alice =
+            Identity.fromSeeds(filled(1), filled(2)).publicIdentity();
     private final PublicIdentity bob = Identity.fromSeeds(filled(3), filled(4)).publicIdentity();
 
     @Test

@@ -40,21 +40,47 @@ class BenchIT {
     @Test
     void everySetupAndModeDeliversEveryMessage() throws Exception {
         RedisServerProcess.requireInstalled();
-        Run run = bench("--transport-baseline", "--setup", "embedded,redis,two-nodes", "--pairs", "2", "--groups", "1",
-                "--warmup", "1", "--duration", "2", "--rate-share", "0.5,0.2");
+        Run run = bench(
+                "--transport-baseline",
+                "--setup",
+                "embedded,redis,two-nodes",
+                "--pairs",
+                "2",
+                "--groups",
+                "1",
+                "--warmup",
+                "1",
+                "--duration",
+                "2",
+                "--rate-share",
+                "0.5,0.2");
         assertThat(run.exit()).as(run.stderr()).isZero();
-        List<Matcher> runs = run.lines().stream().map(RUN_LINE::matcher).filter(Matcher::matches).toList();
+        List<Matcher> runs = run.lines().stream()
+                .map(RUN_LINE::matcher)
+                .filter(Matcher::matches)
+                .toList();
         // max, then two fixed rates, for each of the four setups
-        assertThat(runs).extracting(m -> m.group(1) + " " + m.group(2).replaceAll("\\d+", "N")).containsExactly(
-                "baseline max", "baseline rate N/s per route (N% of max)", "baseline rate N/s per route (N% of max)",
-                "embedded max", "embedded rate N/s per route (N% of max)", "embedded rate N/s per route (N% of max)",
-                "redis max", "redis rate N/s per route (N% of max)", "redis rate N/s per route (N% of max)",
-                "two_nodes max", "two_nodes rate N/s per route (N% of max)", "two_nodes rate N/s per route (N% of max)");
+        assertThat(runs)
+                .extracting(m -> m.group(1) + " " + m.group(2).replaceAll("\\d+", "N"))
+                .containsExactly(
+                        "baseline max",
+                        "baseline rate N/s per route (N% of max)",
+                        "baseline rate N/s per route (N% of max)",
+                        "embedded max",
+                        "embedded rate N/s per route (N% of max)",
+                        "embedded rate N/s per route (N% of max)",
+                        "redis max",
+                        "redis rate N/s per route (N% of max)",
+                        "redis rate N/s per route (N% of max)",
+                        "two_nodes max",
+                        "two_nodes rate N/s per route (N% of max)",
+                        "two_nodes rate N/s per route (N% of max)");
         for (Matcher m : runs) {
             assertThat(Long.parseLong(m.group(5))).as(m.group()).isPositive();
             assertThat(m.group(4)).as(m.group()).isEqualTo("0");
         }
-        assertThat(run.lines()).anyMatch(l -> l.matches("embedded throughput is \\d+% of the transport baseline.*"))
+        assertThat(run.lines())
+                .anyMatch(l -> l.matches("embedded throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("redis throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("two_nodes throughput is \\d+% of the transport baseline.*"));
     }
@@ -63,7 +89,8 @@ class BenchIT {
     void aReaderThatStopsLosesNothingAndIdleClientsAreCounted() throws Exception {
         Run slow = bench("--slow-reader", "3000");
         assertThat(slow.exit()).as(slow.stderr()).isZero();
-        assertThat(slow.lines()).anyMatch(l -> l.startsWith("slow reader: 3000 messages sent"))
+        assertThat(slow.lines())
+                .anyMatch(l -> l.startsWith("slow reader: 3000 messages sent"))
                 .anyMatch(l -> l.startsWith("bystanders (another pair, 100 msg/s): p50"))
                 .anyMatch(l -> l.startsWith("bystanders during the same flood to a reader that reads: p50"))
                 .contains("slow reader then read on: 3000 of 3000 messages arrived, none lost");
@@ -77,10 +104,11 @@ class BenchIT {
     void badOptionsGetOneLineAndExitCode2() throws Exception {
         Run setup = bench("--setup", "embeded");
         assertThat(setup.exit()).isEqualTo(2);
-        assertThat(setup.stderr()).isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, redis, two-nodes");
+        assertThat(setup.stderr())
+                .isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, redis, two-nodes");
         Run share = bench("--rate-share", "50");
         assertThat(share.exit()).isEqualTo(2);
-        assertThat(share.stderr()).isEqualTo(
-                "spartan bench: each --rate-share must be above 0 and at most 1, e.g. 0.5 for half of max");
+        assertThat(share.stderr())
+                .isEqualTo("spartan bench: each --rate-share must be above 0 and at most 1, e.g. 0.5 for half of max");
     }
 }

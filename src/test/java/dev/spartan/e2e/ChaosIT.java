@@ -26,14 +26,25 @@ class ChaosIT {
     @Test
     void clusterNodeKilledMidStream() {
         try (RedisServerProcess redis = new RedisServerProcess();
-             ServerProcess node1 = new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(),
-                     "--redis", redis.uri(), "--rate-limit", "10000/1");
-             ServerProcess node2 = new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(),
-                     "--redis", redis.uri(), "--rate-limit", "10000/1")) {
+                ServerProcess node1 = new ServerProcess(
+                        dir.resolve("n1"),
+                        ServerProcess.defaultConfig(),
+                        "--redis",
+                        redis.uri(),
+                        "--rate-limit",
+                        "10000/1");
+                ServerProcess node2 = new ServerProcess(
+                        dir.resolve("n2"),
+                        ServerProcess.defaultConfig(),
+                        "--redis",
+                        redis.uri(),
+                        "--rate-limit",
+                        "10000/1")) {
             Path keys = dir.resolve("keys");
             String both = "localhost:" + node1.port() + ",localhost:" + node2.port();
-            try (ClientProcess bob = new ClientProcess("bob", keys, node2.port(), "--server", "localhost:" + node2.port());
-                 ClientProcess alice = new ClientProcess("alice", keys, node1.port(), "--server", both)) {
+            try (ClientProcess bob =
+                            new ClientProcess("bob", keys, node2.port(), "--server", "localhost:" + node2.port());
+                    ClientProcess alice = new ClientProcess("alice", keys, node1.port(), "--server", both)) {
                 Chats.open(alice, bob);
                 typeNumbered(alice, 1, MESSAGES / 2);
                 node1.kill(); // alice's node dies with messages in flight
@@ -62,12 +73,12 @@ class ChaosIT {
 
     @Test
     void embeddedNodeKilledAndRestarted() {
-        ServerProcess server = new ServerProcess(dir.resolve("solo"), ServerProcess.defaultConfig(),
-                "--rate-limit", "10000/1");
+        ServerProcess server =
+                new ServerProcess(dir.resolve("solo"), ServerProcess.defaultConfig(), "--rate-limit", "10000/1");
         try (server) {
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, server.port());
-                 ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
+                    ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
                 Chats.open(alice, bob);
                 typeNumbered(alice, 1, MESSAGES / 2);
                 server.kill();
@@ -91,7 +102,6 @@ class ChaosIT {
         }
     }
 
-
     /** Types m{from} .. m{to}, one line each, without waiting: they go out while the servers die. */
     private static void typeNumbered(ClientProcess sender, int from, int to) {
         for (int i = from; i <= to; i++) {
@@ -110,8 +120,11 @@ class ChaosIT {
         for (int i = 1; i <= count; i++) {
             indexes.add(reader.out().awaitLine("[" + sender + "] m" + i, Duration.ofSeconds(60)));
         }
-        long total = reader.out().lines().stream().filter(l -> l.matches("\\[" + sender + "\\] m\\d+")).count();
-        System.out.printf("%s received %d of %d numbered messages, %d lines in all%n", reader, indexes.size(), count, total);
+        long total = reader.out().lines().stream()
+                .filter(l -> l.matches("\\[" + sender + "\\] m\\d+"))
+                .count();
+        System.out.printf(
+                "%s received %d of %d numbered messages, %d lines in all%n", reader, indexes.size(), count, total);
         assertThat(indexes).isSorted();
         assertThat(total).isEqualTo(count);
     }

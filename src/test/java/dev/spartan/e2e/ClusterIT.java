@@ -1,16 +1,15 @@
 package dev.spartan.e2e;
 
-import dev.spartan.contract.RetryDelay;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.contract.RetryDelay;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
-import dev.spartan.ratelimit.RateLimitInterceptor;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.WireSession;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -27,19 +26,31 @@ class ClusterIT {
     @Test
     void usersOnDifferentNodesChatOneToOneAndInGroups() {
         try (RedisServerProcess redis = new RedisServerProcess();
-             ServerProcess node1 = new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(),
-                     "--redis", redis.uri(), "--rate-limit", "1000/1");
-             ServerProcess node2 = new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(),
-                     "--redis", redis.uri(), "--rate-limit", "1000/1")) {
+                ServerProcess node1 = new ServerProcess(
+                        dir.resolve("n1"),
+                        ServerProcess.defaultConfig(),
+                        "--redis",
+                        redis.uri(),
+                        "--rate-limit",
+                        "1000/1");
+                ServerProcess node2 = new ServerProcess(
+                        dir.resolve("n2"),
+                        ServerProcess.defaultConfig(),
+                        "--redis",
+                        redis.uri(),
+                        "--rate-limit",
+                        "1000/1")) {
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port());
-                 ClientProcess alice = new ClientProcess("alice", keys, node1.port())) {
+                    ClientProcess alice = new ClientProcess("alice", keys, node1.port())) {
                 bob.out().awaitPrompt(ENTER_USER);
                 alice.out().awaitPrompt(ENTER_USER);
                 alice.type("bob");
                 alice.awaitLine("[Spartan] You are now ready to chat with bob.");
                 alice.type("across nodes");
-                bob.out().awaitPrompt("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+                bob.out()
+                        .awaitPrompt(
+                                "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
                 bob.type("yes");
                 bob.awaitLine("[alice] across nodes");
                 bob.type("back across");
@@ -76,17 +87,25 @@ class ClusterIT {
             String limited = ServerProcess.defaultConfig() + "\nrate_limit:\n  max_calls: 5\n  window_seconds: 120\n"
                     + "  redis: " + redis.uri() + "\n";
             try (ServerProcess open = new ServerProcess(dir.resolve("open"), limited);
-                 ServerProcess closed = new ServerProcess(dir.resolve("closed"),
-                         limited + "  fail_mode: closed\n")) {
+                    ServerProcess closed =
+                            new ServerProcess(dir.resolve("closed"), limited + "  fail_mode: closed\n")) {
                 Path keys = dir.resolve("keys");
                 List<ServerProcess> nodes = List.of(open, closed);
                 // Both nodes are embedded (separate stores); only the rate limit is shared.
                 WireSession[] alice = new WireSession[2];
                 for (int i = 0; i < 2; i++) {
-                    alice[i] = WireSession.login("alice", keys.resolve("alice"), nodes.get(i).port());
-                    try (WireSession bob = WireSession.login("bob", keys.resolve("bob"), nodes.get(i).port())) {
-                        alice[i].stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-                        bob.stub().answerChat(ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
+                    alice[i] = WireSession.login(
+                            "alice", keys.resolve("alice"), nodes.get(i).port());
+                    try (WireSession bob = WireSession.login(
+                            "bob", keys.resolve("bob"), nodes.get(i).port())) {
+                        alice[i].stub()
+                                .requestChat(
+                                        ChatRequest.newBuilder().setPeer("bob").build());
+                        bob.stub()
+                                .answerChat(ChatAnswer.newBuilder()
+                                        .setPeer("alice")
+                                        .setAccept(true)
+                                        .build());
                     }
                 }
                 int admitted = 0;
@@ -98,8 +117,9 @@ class ClusterIT {
                     } catch (StatusRuntimeException e) {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                         assertThat(e.getStatus().getDescription()).isEqualTo("Rate limit reached (5 per 120s)");
-                        assertThat(RetryDelay.of(e)).hasValueSatisfying(d ->
-                                assertThat(d.toSeconds()).isBetween(1L, 120L));
+                        assertThat(RetryDelay.of(e))
+                                .hasValueSatisfying(
+                                        d -> assertThat(d.toSeconds()).isBetween(1L, 120L));
                         refused++;
                     }
                 }
@@ -111,27 +131,43 @@ class ClusterIT {
                 // Redis is gone: charlie has a fresh budget. The open node admits by its local limiter (5),
                 // the closed node refuses everything.
                 try (WireSession charlieOpen = WireSession.login("charlie", keys.resolve("charlie"), open.port());
-                     WireSession bobOpen = WireSession.login("bob", keys.resolve("bob"), open.port());
-                     WireSession charlieClosed = WireSession.login("charlie", keys.resolve("charlie"), closed.port());
-                     WireSession bobClosed = WireSession.login("bob", keys.resolve("bob"), closed.port())) {
-                    charlieOpen.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-                    bobOpen.stub().answerChat(ChatAnswer.newBuilder().setPeer("charlie").setAccept(true).build());
-                    charlieClosed.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-                    bobClosed.stub().answerChat(ChatAnswer.newBuilder().setPeer("charlie").setAccept(true).build());
+                        WireSession bobOpen = WireSession.login("bob", keys.resolve("bob"), open.port());
+                        WireSession charlieClosed =
+                                WireSession.login("charlie", keys.resolve("charlie"), closed.port());
+                        WireSession bobClosed = WireSession.login("bob", keys.resolve("bob"), closed.port())) {
+                    charlieOpen
+                            .stub()
+                            .requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+                    bobOpen.stub()
+                            .answerChat(ChatAnswer.newBuilder()
+                                    .setPeer("charlie")
+                                    .setAccept(true)
+                                    .build());
+                    charlieClosed
+                            .stub()
+                            .requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+                    bobClosed
+                            .stub()
+                            .answerChat(ChatAnswer.newBuilder()
+                                    .setPeer("charlie")
+                                    .setAccept(true)
+                                    .build());
                     int openAdmitted = 0;
                     int closedAdmitted = 0;
                     for (int i = 0; i < 7; i++) {
                         openAdmitted += trySend(charlieOpen);
                         closedAdmitted += trySend(charlieClosed);
                     }
-                    System.out.printf("redis down: open node admitted %d, closed node admitted %d%n",
+                    System.out.printf(
+                            "redis down: open node admitted %d, closed node admitted %d%n",
                             openAdmitted, closedAdmitted);
                     assertThat(openAdmitted).isEqualTo(5);
                     assertThat(closedAdmitted).isZero();
 
                     redis.restart();
                     // Back to the shared limit: the closed node admits again.
-                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(15))
                             .until(() -> trySend(charlieClosed) == 1);
                 }
                 for (WireSession a : alice) {

@@ -54,14 +54,15 @@ class EndToEndEncryptionIT extends OneServerTest {
     private static final String RATE = "1000/1";
     private static final String INTEGRITY_WARNING =
             "[Spartan] WARNING: a message from alice failed its integrity check";
-    private static final Pattern SAFETY = Pattern.compile(
-            "\\[Spartan\\] Safety number with (\\w+): ((?:\\d{5} ){11}\\d{5}) \\(compare .*\\)");
+    private static final Pattern SAFETY =
+            Pattern.compile("\\[Spartan\\] Safety number with (\\w+): ((?:\\d{5} ){11}\\d{5}) \\(compare .*\\)");
 
     @Test
     void theServerNeverSeesOrStoresThePlaintext() throws Exception {
         String secret = "zebra-7f3a secret café";
         String reply = "okapi-91c2 réponse naïve";
-        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
+        try (ClientProcess alice = client("alice");
+                ClientProcess bob = client("bob")) {
             Chats.open(alice, bob);
             alice.type(secret);
             bob.awaitLine("[alice] " + secret);
@@ -79,7 +80,10 @@ class EndToEndEncryptionIT extends OneServerTest {
             history = bob.history(ChatIds.toUser("alice"));
             aliceKey = bob.agreementKeyOf("alice");
         }
-        ChatMessage fromAlice = history.stream().filter(m -> m.getSender().equals("alice")).findFirst().orElseThrow();
+        ChatMessage fromAlice = history.stream()
+                .filter(m -> m.getSender().equals("alice"))
+                .findFirst()
+                .orElseThrow();
         byte[] body = fromAlice.getSealed().getBody().toByteArray();
         assertThat(indexOf(body, secret.getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
         assertThat(fromAlice.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob");
@@ -99,7 +103,8 @@ class EndToEndEncryptionIT extends OneServerTest {
             byte[] bytes = Files.readAllBytes(f);
             for (String plain : List.of(secret, reply, "zebra-7f3a", "okapi-91c2")) {
                 assertThat(indexOf(bytes, plain.getBytes(StandardCharsets.UTF_8)))
-                        .as("%s must not contain \"%s\"", f, plain).isEqualTo(-1);
+                        .as("%s must not contain \"%s\"", f, plain)
+                        .isEqualTo(-1);
             }
             ciphertextStored |= indexOf(bytes, body) >= 0;
         }
@@ -121,24 +126,40 @@ class EndToEndEncryptionIT extends OneServerTest {
         // A login proof is good once: replaying alice's signed answer to a used challenge is refused, and so is a
         // valid signature presented with keys other than the ones it was made with.
         Identity aliceId = WireSession.identity(keys().resolve("alice"));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port())
+                .usePlaintext()
+                .build();
         try {
             AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-            byte[] nonce = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
-            LoginRequest proof = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce))
+            byte[] nonce = auth.challenge(
+                            ChallengeRequest.newBuilder().setUser("alice").build())
+                    .getNonce()
+                    .toByteArray();
+            LoginRequest proof = LoginRequest.newBuilder()
+                    .setUser("alice")
+                    .setNonce(ByteString.copyFrom(nonce))
                     .setSignature(ByteString.copyFrom(LoginProof.sign(aliceId, "alice", nonce)))
-                    .setKeys(WireSession.wire(aliceId)).build();
+                    .setKeys(WireSession.wire(aliceId))
+                    .build();
             assertThat(auth.login(proof).getSessionToken()).isNotEmpty();
             assertThatThrownBy(() -> auth.login(proof)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                 assertThat(e.getStatus().getDescription()).contains("challenge is unknown, used or expired");
             });
-            byte[] nonce2 = auth.challenge(ChallengeRequest.newBuilder().setUser("alice").build()).getNonce().toByteArray();
-            LoginRequest mismatched = LoginRequest.newBuilder().setUser("alice").setNonce(ByteString.copyFrom(nonce2))
+            byte[] nonce2 = auth.challenge(
+                            ChallengeRequest.newBuilder().setUser("alice").build())
+                    .getNonce()
+                    .toByteArray();
+            LoginRequest mismatched = LoginRequest.newBuilder()
+                    .setUser("alice")
+                    .setNonce(ByteString.copyFrom(nonce2))
                     .setSignature(ByteString.copyFrom(LoginProof.sign(Identity.generate(), "alice", nonce2)))
-                    .setKeys(WireSession.wire(aliceId)).build();
-            assertThatThrownBy(() -> auth.login(mismatched)).isInstanceOfSatisfying(StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+                    .setKeys(WireSession.wire(aliceId))
+                    .build();
+            assertThatThrownBy(() -> auth.login(mismatched))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         } finally {
             channel.shutdownNow();
         }
@@ -182,19 +203,25 @@ class EndToEndEncryptionIT extends OneServerTest {
     }
 
     private static void awaitCount(ClientProcess c, String prefix, long n) {
-        await().alias(prefix + " x" + n + ":\n" + c.out().dump()).atMost(Duration.ofSeconds(20))
+        await().alias(prefix + " x" + n + ":\n" + c.out().dump())
+                .atMost(Duration.ofSeconds(20))
                 .pollInterval(Duration.ofMillis(20))
-                .until(() -> c.out().lines().stream().filter(l -> l.startsWith(prefix)).count() == n);
+                .until(() -> c.out().lines().stream()
+                                .filter(l -> l.startsWith(prefix))
+                                .count()
+                        == n);
     }
 
     @Test
     void aTamperedMessageIsReportedAndTheChatGoesOn() throws Exception {
-        try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
+        try (ClientProcess bob = client("bob");
+                WireSession alice = aliceOnTheWireChattingWith(bob)) {
             ChatRef toBob = ChatIds.toUser("bob");
             Map<String, byte[]> readers = readers(alice, "bob");
 
             SendRequest honest = alice.message(toBob, "tampered text", readers);
-            SendRequest tampered = honest.toBuilder().setSealed(flipBit(honest.getSealed(), 3)).build();
+            SendRequest tampered =
+                    honest.toBuilder().setSealed(flipBit(honest.getSealed(), 3)).build();
             SendAck ack = alice.send(tampered);
             assertThat(ack.getHeld()).isFalse();
             assertThat(ack.getDuplicate()).isFalse();
@@ -204,13 +231,18 @@ class EndToEndEncryptionIT extends OneServerTest {
             SendRequest second = alice.message(toBob, "tampered key", readers);
             byte[] w = second.getSealed().getWrappedKeysOrThrow("bob").toByteArray();
             w[0] ^= (byte) 0x80;
-            alice.send(second.toBuilder().setSealed(second.getSealed().toBuilder()
-                    .putWrappedKeys("bob", ByteString.copyFrom(w))).build());
+            alice.send(second.toBuilder()
+                    .setSealed(second.getSealed().toBuilder().putWrappedKeys("bob", ByteString.copyFrom(w)))
+                    .build());
             awaitCount(bob, INTEGRITY_WARNING, 2);
 
             alice.send(alice.message(toBob, "still here", readers));
-            int warning = bob.out().lines().indexOf(bob.out().lines().stream()
-                    .filter(l -> l.startsWith(INTEGRITY_WARNING)).findFirst().orElseThrow());
+            int warning = bob.out()
+                    .lines()
+                    .indexOf(bob.out().lines().stream()
+                            .filter(l -> l.startsWith(INTEGRITY_WARNING))
+                            .findFirst()
+                            .orElseThrow());
             int after = bob.awaitLine("[alice] still here");
             assertThat(warning).isLessThan(after);
             assertThat(bob.out().lines()).noneMatch(l -> l.contains("tampered text") || l.contains("tampered key"));
@@ -233,7 +265,8 @@ class EndToEndEncryptionIT extends OneServerTest {
 
     @Test
     void aReplayIsStoredOnceAndAMovedCiphertextDoesNotOpen() throws Exception {
-        try (ClientProcess bob = client("bob"); WireSession alice = aliceOnTheWireChattingWith(bob)) {
+        try (ClientProcess bob = client("bob");
+                WireSession alice = aliceOnTheWireChattingWith(bob)) {
             ChatRef toBob = ChatIds.toUser("bob");
             Map<String, byte[]> readers = readers(alice, "bob");
 
@@ -252,7 +285,11 @@ class EndToEndEncryptionIT extends OneServerTest {
             // Sealed for another conversation (group1), relabelled as a 1:1 message to bob: does not open either.
             String id = UUID.randomUUID().toString();
             Sealed forGroup = alice.seal("#group1", id, "meant for group1", readers);
-            alice.send(SendRequest.newBuilder().setMessageId(id).setTo(toBob).setSealed(forGroup).build());
+            alice.send(SendRequest.newBuilder()
+                    .setMessageId(id)
+                    .setTo(toBob)
+                    .setSealed(forGroup)
+                    .build());
             awaitCount(bob, INTEGRITY_WARNING, 2);
 
             alice.send(alice.message(toBob, "marker", readers));
@@ -261,12 +298,15 @@ class EndToEndEncryptionIT extends OneServerTest {
             assertThat(bob.out().lines()).noneMatch(l -> l.contains("meant for group1"));
 
             // The server kept one copy of the replayed message.
-            assertThat(alice.history(toBob)).filteredOn(m -> m.getMessageId().equals(once.getMessageId())).hasSize(1);
+            assertThat(alice.history(toBob))
+                    .filteredOn(m -> m.getMessageId().equals(once.getMessageId()))
+                    .hasSize(1);
         }
     }
 
     private static String safetyNumber(ClientProcess c, String peer, int occurrence) {
-        await().alias("safety number x" + occurrence + ":\n" + c.out().dump()).atMost(Duration.ofSeconds(20))
+        await().alias("safety number x" + occurrence + ":\n" + c.out().dump())
+                .atMost(Duration.ofSeconds(20))
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> safetyNumbers(c, peer).size() >= occurrence);
         return safetyNumbers(c, peer).get(occurrence - 1);
@@ -286,7 +326,8 @@ class EndToEndEncryptionIT extends OneServerTest {
     @Test
     void aChangedKeyHoldsMessagesUntilTrustedAndChangesTheSafetyNumber() throws IOException {
         String before;
-        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
+        try (ClientProcess alice = client("alice");
+                ClientProcess bob = client("bob")) {
             Chats.open(alice, bob);
             alice.type("hello old bob");
             bob.awaitLine("[alice] hello old bob");
@@ -294,9 +335,12 @@ class EndToEndEncryptionIT extends OneServerTest {
             bob.type("/verify alice");
             before = safetyNumber(alice, "bob", 1);
             assertThat(safetyNumber(bob, "alice", 1)).isEqualTo(before);
-            assertThat(before).isEqualTo(SafetyNumber.of(
-                    "alice", WireSession.identity(keys().resolve("alice")).publicIdentity(),
-                    "bob", WireSession.identity(keys().resolve("bob")).publicIdentity()));
+            assertThat(before)
+                    .isEqualTo(SafetyNumber.of(
+                            "alice",
+                                    WireSession.identity(keys().resolve("alice"))
+                                            .publicIdentity(),
+                            "bob", WireSession.identity(keys().resolve("bob")).publicIdentity()));
             assertThat(alice.quit()).isZero();
             assertThat(bob.quit()).isZero();
         }
@@ -307,14 +351,18 @@ class EndToEndEncryptionIT extends OneServerTest {
         server.terminate();
         server = new ServerProcess(dir.resolve("server2"), ServerProcess.defaultConfig(), port, "--rate-limit", RATE);
         Path newKeys = dir.resolve("keys2");
-        try (ClientProcess bob = new ClientProcess("bob", newKeys, port); ClientProcess alice = client("alice")) {
+        try (ClientProcess bob = new ClientProcess("bob", newKeys, port);
+                ClientProcess alice = client("alice")) {
             bob.out().awaitRaw(ENTER_USER);
             alice.out().awaitRaw(ENTER_USER);
             alice.type("bob");
             alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-            alice.out().awaitLine("[Spartan] WARNING: bob's identity key has changed. Messages to bob are on hold."
-                    + " Compare safety numbers with /verify bob, then accept the new key with /trust bob.");
-            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+            alice.out()
+                    .awaitLine("[Spartan] WARNING: bob's identity key has changed. Messages to bob are on hold."
+                            + " Compare safety numbers with /verify bob, then accept the new key with /trust bob.");
+            bob.out()
+                    .awaitRaw(
+                            "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
             bob.type("yes");
             bob.awaitLine("[Spartan] You are now ready to chat with alice.");
             alice.awaitLine("[Spartan] bob accepted your chat request.");

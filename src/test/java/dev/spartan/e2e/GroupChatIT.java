@@ -72,14 +72,20 @@ class GroupChatIT extends OneServerTest {
             for (int r = 0; r < GROUP1.size(); r++) {
                 ClientProcess reader = members.get(r);
                 String me = GROUP1.get(r);
-                List<String> groupLines = reader.out().lines().stream().filter(l -> l.startsWith("[group1] ")).toList();
+                List<String> groupLines = reader.out().lines().stream()
+                        .filter(l -> l.startsWith("[group1] "))
+                        .toList();
                 // 3 from each of the other three, each once; never one's own message echoed back.
-                assertThat(groupLines).as(me).hasSize(9).doesNotHaveDuplicates()
+                assertThat(groupLines)
+                        .as(me)
+                        .hasSize(9)
+                        .doesNotHaveDuplicates()
                         .noneMatch(l -> l.startsWith("[group1] [" + me + "] "));
                 assertThat(reader.out().lines()).as(me).noneMatch(l -> l.contains("WARNING"));
             }
             // Everything has arrived everywhere; foo, outside group1, got none of it.
-            assertThat(foo.out().lines()).noneMatch(l -> l.contains("group1") && !l.contains("ready to chat"))
+            assertThat(foo.out().lines())
+                    .noneMatch(l -> l.contains("group1") && !l.contains("ready to chat"))
                     .noneMatch(l -> l.matches(".*(alice|bob|charlie|eve)-\\d.*"));
         } finally {
             closeAll(members);
@@ -99,23 +105,31 @@ class GroupChatIT extends OneServerTest {
 
         // At the protocol level: foo seals a well-formed message for all of group1 and sends it anyway.
         try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
-             WireSession foo = WireSession.login("foo", keys().resolve("foo"), server.port())) {
+                WireSession foo = WireSession.login("foo", keys().resolve("foo"), server.port())) {
             Map<String, byte[]> readers = new java.util.HashMap<>();
             readers.put("alice", alice.agreementKeyOf("alice"));
             for (String m : List.of("bob", "charlie", "eve")) {
-                readers.put(m, WireSession.identity(keys().resolve(m)).publicIdentity().agreementKey());
+                readers.put(
+                        m,
+                        WireSession.identity(keys().resolve(m)).publicIdentity().agreementKey());
             }
             String id = UUID.randomUUID().toString();
             Sealed sealed = foo.seal("#group1", id, "let me in", readers);
             // Exactly the members as readers, so only membership can be the reason for a refusal.
             Sealed membersOnly = sealed.toBuilder().removeWrappedKeys("foo").build();
-            SendRequest send = SendRequest.newBuilder().setMessageId(id).setTo(ChatIds.toGroup("group1"))
-                    .setSealed(membersOnly).build();
-            assertThatThrownBy(() -> foo.send(send)).isInstanceOfSatisfying(StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-            assertThatThrownBy(() -> foo.history(ChatIds.toGroup("group1"))).isInstanceOfSatisfying(
-                    StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+            SendRequest send = SendRequest.newBuilder()
+                    .setMessageId(id)
+                    .setTo(ChatIds.toGroup("group1"))
+                    .setSealed(membersOnly)
+                    .build();
+            assertThatThrownBy(() -> foo.send(send))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+            assertThatThrownBy(() -> foo.history(ChatIds.toGroup("group1")))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
             assertThat(alice.history(ChatIds.toGroup("group1"))).isEmpty();
         }
     }
@@ -150,7 +164,8 @@ class GroupChatIT extends OneServerTest {
             assertThat(two).isLessThan(three);
             assertThat(eve.out().lines().subList(0, one)).doesNotContain("[Spartan] Recent messages in group1:");
             for (int i = 1; i <= 3; i++) {
-                assertThat(eve.out().count("[group1] [alice] while you were out " + i)).isEqualTo(1);
+                assertThat(eve.out().count("[group1] [alice] while you were out " + i))
+                        .isEqualTo(1);
             }
             // The backlog is shown as ordinary lines once she is connected, not before the banner.
             assertThat(connected).isLessThan(one);
@@ -186,8 +201,9 @@ class GroupChatIT extends OneServerTest {
 
     @Test
     void aRuntimeGroupCanBeLeftAndLaterMessagesAreNotForTheLeaver() throws Exception {
-        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob");
-             ClientProcess charlie = client("charlie")) {
+        try (ClientProcess alice = client("alice");
+                ClientProcess bob = client("bob");
+                ClientProcess charlie = client("charlie")) {
             alice.out().awaitRaw(ENTER_USER);
             bob.out().awaitRaw(ENTER_USER);
             charlie.out().awaitRaw(ENTER_USER);
@@ -254,8 +270,9 @@ class GroupChatIT extends OneServerTest {
                 .isInstanceOf(TamperedMessageException.class);
         // Not even by borrowing another reader's wrapped key.
         ByteString bobsWrap = later.getSealed().getWrappedKeysOrThrow("bob");
-        ChatMessage borrowed = later.toBuilder().setSealed(later.getSealed().toBuilder()
-                .putWrappedKeys("charlie", bobsWrap)).build();
+        ChatMessage borrowed = later.toBuilder()
+                .setSealed(later.getSealed().toBuilder().putWrappedKeys("charlie", bobsWrap))
+                .build();
         assertThatThrownBy(() -> WireSession.open(charlieId, "charlie", aliceKey, borrowed))
                 .isInstanceOf(TamperedMessageException.class);
     }

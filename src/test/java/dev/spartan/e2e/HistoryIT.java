@@ -19,7 +19,8 @@ class HistoryIT extends OneServerTest {
     /** The {@code n} lines after the {@code occurrence}-th (from 1) line equal to {@code header}. */
     private static List<String> after(OutputLines out, String header, int occurrence, int n) {
         await().alias("history block " + occurrence + " of " + n + " lines; output:\n" + out.dump())
-                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> {
                     List<String> lines = out.lines();
                     int at = nth(lines, header, occurrence);
@@ -42,7 +43,8 @@ class HistoryIT extends OneServerTest {
 
     @Test
     void lastFiveMessagesAreShownAfterBothReconnect() {
-        try (ClientProcess bob = client("bob"); ClientProcess alice = client("alice")) {
+        try (ClientProcess bob = client("bob");
+                ClientProcess alice = client("alice")) {
             Chats.open(alice, bob);
             for (int i = 1; i <= 7; i++) {
                 boolean fromAlice = i % 2 == 1;
@@ -55,24 +57,30 @@ class HistoryIT extends OneServerTest {
         }
 
         List<String> lastFive = List.of("[alice] m3", "[bob] m4", "[alice] m5", "[bob] m6", "[alice] m7");
-        try (ClientProcess alice = client("alice"); ClientProcess bob = client("bob")) {
+        try (ClientProcess alice = client("alice");
+                ClientProcess bob = client("bob")) {
             alice.out().awaitRaw(ENTER_USER);
             alice.type("bob");
             int ready = alice.awaitLine("[Spartan] You are now ready to chat with bob.");
             int header = alice.awaitLine("[Spartan] Recent messages with bob:");
             assertThat(ready).isLessThan(header);
-            assertThat(after(alice.out(), "[Spartan] Recent messages with bob:", 1, 5)).containsExactlyElementsOf(lastFive);
+            assertThat(after(alice.out(), "[Spartan] Recent messages with bob:", 1, 5))
+                    .containsExactlyElementsOf(lastFive);
 
             alice.type("/history");
-            assertThat(after(alice.out(), "[Spartan] Recent messages with bob:", 2, 5)).containsExactlyElementsOf(lastFive);
+            assertThat(after(alice.out(), "[Spartan] Recent messages with bob:", 2, 5))
+                    .containsExactlyElementsOf(lastFive);
             // Nothing older than the last five, and nothing delivered again as a new message.
             assertThat(alice.out().lines()).doesNotContain("[alice] m1", "[bob] m2");
-            assertThat(alice.out().lines()).filteredOn(l -> l.matches("\\[(alice|bob)] m\\d")).hasSize(10);
+            assertThat(alice.out().lines())
+                    .filteredOn(l -> l.matches("\\[(alice|bob)] m\\d"))
+                    .hasSize(10);
 
             bob.out().awaitRaw(ENTER_USER);
             bob.type("alice");
             bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-            assertThat(after(bob.out(), "[Spartan] Recent messages with alice:", 1, 5)).containsExactlyElementsOf(lastFive);
+            assertThat(after(bob.out(), "[Spartan] Recent messages with alice:", 1, 5))
+                    .containsExactlyElementsOf(lastFive);
             assertThat(bob.out().lines()).doesNotContain("[alice] m1", "[bob] m2");
 
             // The chat goes on, and the window moves: m8 pushes m3 out.

@@ -12,7 +12,8 @@ class OneToOneChatIT extends OneServerTest {
 
     @Test
     void transcriptWhenBothAreConnectedFirst() {
-        try (ClientProcess bob = client("bob"); ClientProcess alice = client("alice")) {
+        try (ClientProcess bob = client("bob");
+                ClientProcess alice = client("alice")) {
             bob.awaitLine("[Spartan] Connected to Spartan Server at port " + server.port() + ".");
             bob.awaitLine("[Spartan] User list: alice,charlie,eve,foo,bar,baz,qux");
             bob.out().awaitRaw(ENTER_USER);
@@ -24,10 +25,12 @@ class OneToOneChatIT extends OneServerTest {
             alice.awaitLine("[Spartan] You are now ready to chat with bob.");
             alice.out().awaitRaw("[alice] > ");
 
-            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+            bob.out()
+                    .awaitRaw(
+                            "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
             alice.type("Hey Bob!");
             alice.type("café 🎉 naïve");
-            alice.type("");                        // empty: not sent
+            alice.type(""); // empty: not sent
             alice.type("third");
             // Held by the server until bob accepts: nothing shows up early.
             assertThat(bob.out().lines()).doesNotContain("[alice] Hey Bob!");
@@ -40,7 +43,9 @@ class OneToOneChatIT extends OneServerTest {
             assertThat(ready).isLessThan(first);
             assertThat(first).isLessThan(second);
             assertThat(second).isLessThan(third);
-            assertThat(bob.out().lines()).filteredOn(l -> l.startsWith("[alice] ")).hasSize(3);
+            assertThat(bob.out().lines())
+                    .filteredOn(l -> l.startsWith("[alice] "))
+                    .hasSize(3);
             assertThat(bob.out().lines()).doesNotContain("[Spartan] Recent messages with alice:");
 
             bob.out().awaitRaw("[bob] > ");
@@ -62,7 +67,9 @@ class OneToOneChatIT extends OneServerTest {
             alice.type("two");
             try (ClientProcess bob = client("bob")) {
                 bob.awaitLine("[Spartan] User list: alice,charlie,eve,foo,bar,baz,qux");
-                bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+                bob.out()
+                        .awaitRaw(
+                                "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
                 assertThat(bob.out().raw()).doesNotContain(ENTER_USER);
                 bob.type("yes");
                 bob.awaitLine("[Spartan] You are now ready to chat with alice.");
@@ -79,19 +86,24 @@ class OneToOneChatIT extends OneServerTest {
 
     @Test
     void namingAnotherUserDeclinesAndRequestsThatUser() {
-        try (ClientProcess bob = client("bob"); ClientProcess alice = client("alice");
-             ClientProcess charlie = client("charlie")) {
+        try (ClientProcess bob = client("bob");
+                ClientProcess alice = client("alice");
+                ClientProcess charlie = client("charlie")) {
             bob.out().awaitRaw(ENTER_USER);
             charlie.out().awaitRaw(ENTER_USER);
             alice.out().awaitRaw(ENTER_USER);
             alice.type("bob");
-            bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+            bob.out()
+                    .awaitRaw(
+                            "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
             bob.type("charlie");
             bob.awaitLine("[Spartan] You are now ready to chat with charlie.");
             alice.awaitLine("[Spartan] bob declined to chat with you.");
             // alice is asked again
             alice.out().awaitPrompt(ENTER_USER);
-            charlie.out().awaitRaw("[Spartan] bob is requesting to chat with you. Enter 'yes' to accept or different user: ");
+            charlie.out()
+                    .awaitRaw(
+                            "[Spartan] bob is requesting to chat with you. Enter 'yes' to accept or different user: ");
             charlie.type("yes");
             charlie.awaitLine("[Spartan] You are now ready to chat with bob.");
             bob.type("hello charlie");
@@ -115,15 +127,17 @@ class OneToOneChatIT extends OneServerTest {
             alice.awaitLine("[Spartan] Users: bob,charlie,eve,foo,bar,baz,qux");
             alice.type("bob");
             alice.awaitLine("[Spartan] You are now ready to chat with bob.");
-            assertThat(alice.out().raw()).containsSubsequence(
-                    "you cannot chat with yourself", ENTER_USER, "there is no user 'zed'", ENTER_USER);
+            assertThat(alice.out().raw())
+                    .containsSubsequence(
+                            "you cannot chat with yourself", ENTER_USER, "there is no user 'zed'", ENTER_USER);
         }
     }
 
     @Test
     void unknownUserCannotLogIn() {
         try (ClientProcess mallory = client("mallory")) {
-            mallory.awaitLine("[Spartan] Login refused: 'mallory' is not a user of this server (see users in config.yaml)");
+            mallory.awaitLine(
+                    "[Spartan] Login refused: 'mallory' is not a user of this server (see users in config.yaml)");
             assertThat(mallory.awaitExit()).isEqualTo(1);
         }
     }
@@ -132,7 +146,8 @@ class OneToOneChatIT extends OneServerTest {
     void serverThatIsNotRunningIsReportedInWords() {
         try (ClientProcess alice = new ClientProcess("alice", dir.resolve("keys"), dev.spartan.testing.Ports.free())) {
             assertThat(alice.awaitExit()).isEqualTo(1);
-            assertThat(alice.out().lines()).anyMatch(l -> l.startsWith("[Spartan] Cannot reach Spartan Server at localhost:"));
+            assertThat(alice.out().lines())
+                    .anyMatch(l -> l.startsWith("[Spartan] Cannot reach Spartan Server at localhost:"));
         }
     }
 }

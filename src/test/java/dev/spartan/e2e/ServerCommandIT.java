@@ -18,7 +18,9 @@ class ServerCommandIT {
     private record Run(int exit, String stderr) {}
 
     private Run server(String... args) throws Exception {
-        Process p = SpartanJar.command(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = SpartanJar.command(args)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), err.strip());
@@ -28,9 +30,15 @@ class ServerCommandIT {
     void brokenConfigNamesTheFileAndTheKey() throws Exception {
         Path config = dir.resolve("broken.yaml");
         Files.writeString(config, Files.readString(Path.of("config.yaml")).replace("group1: [alice,", "group1: [zed,"));
-        Run run = server("server", "--config", config.toString(), "--data", dir.resolve("data").toString());
+        Run run = server(
+                "server",
+                "--config",
+                config.toString(),
+                "--data",
+                dir.resolve("data").toString());
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.stderr()).isEqualTo("spartan server: " + config + ": key 'groups.group1': member 'zed' is not in users");
+        assertThat(run.stderr())
+                .isEqualTo("spartan server: " + config + ": key 'groups.group1': member 'zed' is not in users");
     }
 
     @Test
@@ -39,8 +47,10 @@ class ServerCommandIT {
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.stderr()).isEqualTo("spartan server: " + dir.resolve("nope.yaml") + ": file not found");
 
-        Run badLimit = server("server", "--rate-limit", "fast", "--data", dir.resolve("data").toString());
+        Run badLimit = server(
+                "server", "--rate-limit", "fast", "--data", dir.resolve("data").toString());
         assertThat(badLimit.exit()).isEqualTo(2);
-        assertThat(badLimit.stderr()).isEqualTo("spartan server: --rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
+        assertThat(badLimit.stderr())
+                .isEqualTo("spartan server: --rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
     }
 }

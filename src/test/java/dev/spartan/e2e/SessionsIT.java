@@ -24,7 +24,7 @@ class SessionsIT {
     @Test
     void secondLoginReplacesTheFirst() {
         try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
-             ClientProcess first = new ClientProcess("alice", dir.resolve("keys"), server.port())) {
+                ClientProcess first = new ClientProcess("alice", dir.resolve("keys"), server.port())) {
             first.out().awaitPrompt(ENTER_USER);
             try (ClientProcess second = new ClientProcess("alice", dir.resolve("keys"), server.port())) {
                 second.out().awaitPrompt(ENTER_USER);
@@ -39,23 +39,35 @@ class SessionsIT {
     @Test
     void sigtermReportsNotServingAndClientsMoveToAnotherNode() {
         try (RedisServerProcess redis = new RedisServerProcess();
-             ServerProcess node1 = new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(), "--redis", redis.uri());
-             ServerProcess node2 = new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(), "--redis", redis.uri())) {
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", node1.port()).usePlaintext().build();
+                ServerProcess node1 =
+                        new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(), "--redis", redis.uri());
+                ServerProcess node2 =
+                        new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(), "--redis", redis.uri())) {
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", node1.port())
+                    .usePlaintext()
+                    .build();
             try {
-                assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+                assertThat(HealthGrpc.newBlockingStub(channel)
+                                .check(HealthCheckRequest.getDefaultInstance())
+                                .getStatus())
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
             } finally {
                 channel.shutdownNow();
             }
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port());
-                 ClientProcess alice = new ClientProcess("alice", keys, node1.port(),
-                         "--server", "localhost:" + node1.port() + ",localhost:" + node2.port())) {
+                    ClientProcess alice = new ClientProcess(
+                            "alice",
+                            keys,
+                            node1.port(),
+                            "--server",
+                            "localhost:" + node1.port() + ",localhost:" + node2.port())) {
                 bob.out().awaitPrompt(ENTER_USER);
                 alice.out().awaitPrompt(ENTER_USER);
                 alice.type("bob");
-                bob.out().awaitPrompt("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+                bob.out()
+                        .awaitPrompt(
+                                "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
                 bob.type("yes");
                 bob.awaitLine("[Spartan] You are now ready to chat with alice.");
 

@@ -32,12 +32,22 @@ class TerminalIT {
                 .as("tmux not found: install it with `apt-get install -y tmux` (the README test command does this)")
                 .isTrue();
         try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
-             ClientProcess bob = new ClientProcess("bob", dir.resolve("keys"), server.port())) {
+                ClientProcess bob = new ClientProcess("bob", dir.resolve("keys"), server.port())) {
             String session = "spartan-" + server.port();
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            run(tmux.toString(), "new-session", "-d", "-s", session, "-x", "120", "-y", "20",
-                    java + " -jar " + SpartanJar.path() + " client alice --port " + server.port()
-                            + " --keys " + dir.resolve("keys/alice"));
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            run(
+                    tmux.toString(),
+                    "new-session",
+                    "-d",
+                    "-s",
+                    session,
+                    "-x",
+                    "120",
+                    "-y",
+                    "20",
+                    java + " -jar " + SpartanJar.path() + " client alice --port " + server.port() + " --keys "
+                            + dir.resolve("keys/alice"));
             try {
                 awaitScreen(tmux, session, Chats.ENTER_USER.strip());
                 run(tmux.toString(), "send-keys", "-t", session, "bob", "Enter");
@@ -53,7 +63,8 @@ class TerminalIT {
                 List<String> screen = screen(tmux, session);
                 int incoming = screen.indexOf("[bob] Hi Alice!");
                 assertThat(incoming).as("screen:\n" + String.join("\n", screen)).isNotNegative();
-                assertThat(screen.subList(incoming + 1, screen.size())).as("screen:\n" + String.join("\n", screen))
+                assertThat(screen.subList(incoming + 1, screen.size()))
+                        .as("screen:\n" + String.join("\n", screen))
                         .contains("[alice] > half typ");
 
                 run(tmux.toString(), "send-keys", "-t", session, "-l", "ed");
@@ -67,16 +78,21 @@ class TerminalIT {
 
     private static void awaitScreen(Path tmux, String session, String text) throws Exception {
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> screen(tmux, session).stream().anyMatch(l -> l.contains(text)));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("tmux screen never showed \"" + text + "\"; it shows:\n"
-                    + String.join("\n", screen(tmux, session)), e);
+            throw new AssertionError(
+                    "tmux screen never showed \"" + text + "\"; it shows:\n" + String.join("\n", screen(tmux, session)),
+                    e);
         }
     }
 
     private static List<String> screen(Path tmux, String session) throws IOException, InterruptedException {
-        return run(tmux.toString(), "capture-pane", "-p", "-t", session).lines().map(String::stripTrailing).toList();
+        return run(tmux.toString(), "capture-pane", "-p", "-t", session)
+                .lines()
+                .map(String::stripTrailing)
+                .toList();
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {

@@ -72,8 +72,8 @@ class FailoverRateLimiterTest {
     @Test
     void openModeFallsBackToLocalLimitsAndLogsOnce() {
         FlakyPrimary primary = new FlakyPrimary(clock);
-        FailoverRateLimiter limiter = new FailoverRateLimiter(primary, new LocalRateLimiter(CFG, clock::get),
-                FailMode.OPEN, Duration.ZERO, clock::get);
+        FailoverRateLimiter limiter = new FailoverRateLimiter(
+                primary, new LocalRateLimiter(CFG, clock::get), FailMode.OPEN, Duration.ZERO, clock::get);
         assertThat(limiter.tryAcquire("alice").allowed()).isTrue();
         primary.down.set(true);
         // alice already used one call, which the fallback saw too: two more locally, then denied.
@@ -93,8 +93,8 @@ class FailoverRateLimiterTest {
     @Test
     void closedModeDeniesWhileDegraded() {
         FlakyPrimary primary = new FlakyPrimary(clock);
-        FailoverRateLimiter limiter = new FailoverRateLimiter(primary, new LocalRateLimiter(CFG, clock::get),
-                FailMode.CLOSED, Duration.ZERO, clock::get);
+        FailoverRateLimiter limiter = new FailoverRateLimiter(
+                primary, new LocalRateLimiter(CFG, clock::get), FailMode.CLOSED, Duration.ZERO, clock::get);
         primary.down.set(true);
         assertThat(limiter.tryAcquire("alice")).isEqualTo(Decision.deny(Duration.ofSeconds(1)));
         assertThat(limiter.tryAcquire("bob")).isEqualTo(Decision.deny(Duration.ofSeconds(1)));
@@ -105,13 +105,15 @@ class FailoverRateLimiterTest {
     @Test
     void skipsADeadPrimaryForTheBackoffThenRetries() {
         FlakyPrimary primary = new FlakyPrimary(clock);
-        FailoverRateLimiter limiter = new FailoverRateLimiter(primary, new LocalRateLimiter(CFG, clock::get),
-                FailMode.OPEN, Duration.ofSeconds(1), clock::get);
+        FailoverRateLimiter limiter = new FailoverRateLimiter(
+                primary, new LocalRateLimiter(CFG, clock::get), FailMode.OPEN, Duration.ofSeconds(1), clock::get);
         primary.down.set(true);
         limiter.tryAcquire("alice");
         limiter.tryAcquire("bob");
         limiter.tryAcquire("carol");
-        assertThat(primary.calls.get()).as("only the first call waits for the dead primary").isEqualTo(1);
+        assertThat(primary.calls.get())
+                .as("only the first call waits for the dead primary")
+                .isEqualTo(1);
         primary.down.set(false);
         clock.addAndGet(Duration.ofSeconds(1).toNanos());
         limiter.tryAcquire("dave");
@@ -121,8 +123,10 @@ class FailoverRateLimiterTest {
 
     @Test
     void rejectsMismatchedLimits() {
-        assertThatThrownBy(() -> new FailoverRateLimiter(new FlakyPrimary(clock),
-                new LocalRateLimiter(new RateLimitConfig(4, Duration.ofSeconds(30))), FailMode.OPEN))
+        assertThatThrownBy(() -> new FailoverRateLimiter(
+                        new FlakyPrimary(clock),
+                        new LocalRateLimiter(new RateLimitConfig(4, Duration.ofSeconds(30))),
+                        FailMode.OPEN))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -158,8 +162,8 @@ class FailoverRateLimiterTest {
 
     private FailoverRateLimiter overRedis(FailMode mode, RedisRateLimiter primary) {
         // Small back-off so the test notices the restart quickly; production uses the 1s default.
-        return new FailoverRateLimiter(primary, new LocalRateLimiter(CFG), mode, Duration.ofMillis(100),
-                System::nanoTime);
+        return new FailoverRateLimiter(
+                primary, new LocalRateLimiter(CFG), mode, Duration.ofMillis(100), System::nanoTime);
     }
 
     @Test
@@ -172,19 +176,21 @@ class FailoverRateLimiterTest {
         assertThat(zcard(primary.key("alice"))).isEqualTo(2);
 
         redis.stop();
-        assertThat(limiter.tryAcquire("alice").allowed()).isTrue();   // third call, counted locally
+        assertThat(limiter.tryAcquire("alice").allowed()).isTrue(); // third call, counted locally
         assertThat(limiter.degraded()).isTrue();
-        assertThat(limiter.tryAcquire("alice").allowed()).isFalse();  // local limit holds
+        assertThat(limiter.tryAcquire("alice").allowed()).isFalse(); // local limit holds
         for (int i = 0; i < 3; i++) {
             assertThat(limiter.tryAcquire("bob").allowed()).isTrue();
         }
         assertThat(limiter.tryAcquire("bob").allowed()).isFalse();
 
         redis.restart(); // empty: no persistence, and the script cache is gone too (NOSCRIPT path)
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            limiter.tryAcquire("dave");
-            return !limiter.degraded();
-        });
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    limiter.tryAcquire("dave");
+                    return !limiter.degraded();
+                });
         // At least the recovering call reached Redis (a timed-out attempt might have been delivered late, too);
         // the next call must add exactly one more entry there.
         long before = zcard(primary.key("dave"));
@@ -208,7 +214,8 @@ class FailoverRateLimiterTest {
         assertThat(limiter.tryAcquire("newcomer").allowed()).isFalse();
 
         redis.restart();
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> limiter.tryAcquire("erin").allowed());
         assertThat(limiter.degraded()).isFalse();
         assertThat(zcard(primary.key("erin"))).isPositive();

@@ -29,9 +29,11 @@ class LocalRateLimiterTest {
 
     @Test
     void configIsValidated() {
-        assertThatThrownBy(() -> new RateLimitConfig(0, Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RateLimitConfig(0, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new RateLimitConfig(1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RateLimitConfig(1, Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RateLimitConfig(1, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(RateLimitConfig.perThirtySeconds(3)).isEqualTo(new RateLimitConfig(3, Duration.ofSeconds(30)));
     }
 
@@ -49,17 +51,17 @@ class LocalRateLimiterTest {
 
     @Test
     void windowSlidesInsteadOfResetting() {
-        limiter.tryAcquire("alice");      // t=0
+        limiter.tryAcquire("alice"); // t=0
         advance(10);
-        limiter.tryAcquire("alice");      // t=10
+        limiter.tryAcquire("alice"); // t=10
         advance(10);
-        limiter.tryAcquire("alice");      // t=20
+        limiter.tryAcquire("alice"); // t=20
         advance(9);
-        assertThat(limiter.tryAcquire("alice")).isEqualTo(Decision.deny(Duration.ofSeconds(1)));  // t=29
+        assertThat(limiter.tryAcquire("alice")).isEqualTo(Decision.deny(Duration.ofSeconds(1))); // t=29
         advance(1);
-        assertThat(limiter.tryAcquire("alice").allowed()).isTrue();                               // t=30: t=0 left
+        assertThat(limiter.tryAcquire("alice").allowed()).isTrue(); // t=30: t=0 left
         advance(1);
-        assertThat(limiter.tryAcquire("alice")).isEqualTo(Decision.deny(Duration.ofSeconds(9)));  // t=31: t=10 is oldest
+        assertThat(limiter.tryAcquire("alice")).isEqualTo(Decision.deny(Duration.ofSeconds(9))); // t=31: t=10 is oldest
     }
 
     @Test
@@ -103,7 +105,8 @@ class LocalRateLimiterTest {
 
     @Test
     void hugeLimitsDoNotPreallocate() {
-        LocalRateLimiter generous = new LocalRateLimiter(new RateLimitConfig(Integer.MAX_VALUE, Duration.ofSeconds(30)));
+        LocalRateLimiter generous =
+                new LocalRateLimiter(new RateLimitConfig(Integer.MAX_VALUE, Duration.ofSeconds(30)));
         for (int i = 0; i < 10_000; i++) {
             assertThat(generous.tryAcquire("user" + (i % 100)).allowed()).isTrue();
         }

@@ -1,10 +1,10 @@
 package dev.spartan.ratelimit;
 
-import dev.spartan.contract.RetryDelay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spartan.auth.Principal;
+import dev.spartan.contract.RetryDelay;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.SendAck;
@@ -36,20 +36,23 @@ import org.junit.jupiter.api.Test;
 
 class RateLimitInterceptorTest {
 
-    private static final Metadata.Key<String> TEST_USER = Metadata.Key.of("x-test-user", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> TEST_USER =
+            Metadata.Key.of("x-test-user", Metadata.ASCII_STRING_MARSHALLER);
 
     /** The real service's shape: SendMsg limited, ListUsers not. */
     static class ChatService extends SpartanGrpc.SpartanImplBase {
         @Override
         @RateLimit
         public void sendMsg(SendRequest request, StreamObserver<SendAck> responseObserver) {
-            responseObserver.onNext(SendAck.newBuilder().setMessageId(request.getMessageId()).build());
+            responseObserver.onNext(
+                    SendAck.newBuilder().setMessageId(request.getMessageId()).build());
             responseObserver.onCompleted();
         }
 
         @Override
         public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> responseObserver) {
-            responseObserver.onNext(ListUsersResponse.newBuilder().addUsers(Principal.current()).build());
+            responseObserver.onNext(
+                    ListUsersResponse.newBuilder().addUsers(Principal.current()).build());
             responseObserver.onCompleted();
         }
     }
@@ -57,8 +60,8 @@ class RateLimitInterceptorTest {
     /** Stands in for the auth interceptor: trusts a header, which only a test may do. */
     static final class TestAuth implements ServerInterceptor {
         @Override
-        public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-                                                                     ServerCallHandler<ReqT, RespT> next) {
+        public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+                ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
             String user = headers.get(TEST_USER);
             Context ctx = user == null ? Context.current() : Context.current().withValue(Principal.USER, user);
             return Contexts.interceptCall(ctx, call, headers, next);
@@ -112,21 +115,20 @@ class RateLimitInterceptorTest {
         for (int i = 0; i < 3; i++) {
             assertThat(alice.sendMsg(msg("m" + i)).getMessageId()).isEqualTo("m" + i);
         }
-        assertThatThrownBy(() -> alice.sendMsg(msg("m3")))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                    assertThat(e.getStatus().getDescription())
-                            .isEqualTo("Rate limit reached (3 per 30s)");
-                    assertThat(RetryDelay.of(e)).hasValueSatisfying(d ->
-                            assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30)));
-                });
+        assertThatThrownBy(() -> alice.sendMsg(msg("m3"))).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription()).isEqualTo("Rate limit reached (3 per 30s)");
+            assertThat(RetryDelay.of(e))
+                    .hasValueSatisfying(d -> assertThat(d).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30)));
+        });
     }
 
     @Test
     void unannotatedMethodIsNeverLimited() {
         SpartanGrpc.SpartanBlockingStub alice = as("alice");
         for (int i = 0; i < 20; i++) {
-            assertThat(alice.listUsers(ListUsersRequest.getDefaultInstance()).getUsersList()).containsExactly("alice");
+            assertThat(alice.listUsers(ListUsersRequest.getDefaultInstance()).getUsersList())
+                    .containsExactly("alice");
         }
         for (int i = 0; i < 3; i++) {
             alice.sendMsg(msg("m" + i)); // listing did not use up the message budget
@@ -146,7 +148,8 @@ class RateLimitInterceptorTest {
 
     @Test
     void retryDelayIsEmptyForOtherErrors() {
-        assertThat(RetryDelay.of(new StatusRuntimeException(Status.UNAVAILABLE))).isEmpty();
+        assertThat(RetryDelay.of(new StatusRuntimeException(Status.UNAVAILABLE)))
+                .isEmpty();
         assertThat(RetryDelay.of(new IllegalStateException())).isEmpty();
         assertThat(RetryDelay.of(null)).isEmpty();
     }
@@ -166,18 +169,21 @@ class RateLimitInterceptorTest {
             }
         };
         Server other = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-                .addService(ServerInterceptors.intercept(service,
-                        new RateLimitInterceptor(Map.of("messages", broken), service), new TestAuth()))
-                .build().start();
-        ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", other.getPort(),
-                InsecureChannelCredentials.create()).build();
+                .addService(ServerInterceptors.intercept(
+                        service, new RateLimitInterceptor(Map.of("messages", broken), service), new TestAuth()))
+                .build()
+                .start();
+        ManagedChannel ch = Grpc.newChannelBuilderForAddress(
+                        "127.0.0.1", other.getPort(), InsecureChannelCredentials.create())
+                .build();
         try {
             Metadata md = new Metadata();
             md.put(TEST_USER, "alice");
-            SpartanGrpc.SpartanBlockingStub stub = SpartanGrpc.newBlockingStub(ch)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
+            SpartanGrpc.SpartanBlockingStub stub =
+                    SpartanGrpc.newBlockingStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md));
             assertThatThrownBy(() -> stub.sendMsg(msg("x")))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         } finally {
             ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -187,26 +193,28 @@ class RateLimitInterceptorTest {
 
     static class Typo extends SpartanGrpc.SpartanImplBase {
         @RateLimit
-        public void sendMessage(SendRequest request, StreamObserver<SendAck> responseObserver) {
-        }
+        public void sendMessage(SendRequest request, StreamObserver<SendAck> responseObserver) {}
     }
 
     static class UnknownPolicy extends SpartanGrpc.SpartanImplBase {
         @Override
         @RateLimit("logins")
-        public void sendMsg(SendRequest request, StreamObserver<SendAck> responseObserver) {
-        }
+        public void sendMsg(SendRequest request, StreamObserver<SendAck> responseObserver) {}
     }
 
     @Test
     void misconfigurationFailsAtStartup() {
-        Map<String, RateLimiter> limiters = Map.of("messages", new LocalRateLimiter(RateLimitConfig.perThirtySeconds(3)));
+        Map<String, RateLimiter> limiters =
+                Map.of("messages", new LocalRateLimiter(RateLimitConfig.perThirtySeconds(3)));
         assertThatThrownBy(() -> new RateLimitInterceptor(limiters, new Typo()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sendMessage");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sendMessage");
         assertThatThrownBy(() -> new RateLimitInterceptor(limiters, new UnknownPolicy()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logins");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("logins");
         assertThatThrownBy(() -> new RateLimitInterceptor(limiters, new Object()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BindableService");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("BindableService");
     }
 
     @Test

@@ -79,7 +79,8 @@ class RedisRateLimiterTest {
         assertThat(denied.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1));
 
         // Denied calls are not counted, so polling does not push the window further out.
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> limiter.tryAcquire("alice").allowed());
     }
 
@@ -88,8 +89,8 @@ class RedisRateLimiterTest {
         RedisRateLimiter limiter = new RedisRateLimiter(connA, prefix, new RateLimitConfig(2, Duration.ofSeconds(30)));
         assertThat(limiter.tryAcquire("alice").allowed()).isTrue();
         connB.sync().scriptFlush();
-        assertThat(limiter.tryAcquire("alice").allowed()).isTrue();   // NOSCRIPT -> reload -> retry
-        assertThat(limiter.tryAcquire("alice").allowed()).isFalse();  // and the count survived
+        assertThat(limiter.tryAcquire("alice").allowed()).isTrue(); // NOSCRIPT -> reload -> retry
+        assertThat(limiter.tryAcquire("alice").allowed()).isFalse(); // and the count survived
     }
 
     @Test
@@ -106,7 +107,8 @@ class RedisRateLimiterTest {
     @Test
     void sameMicrosecondCallsAllCount() {
         // Many admissions in a tight loop: members must stay unique or ZADD would overwrite and under-count.
-        RedisRateLimiter limiter = new RedisRateLimiter(connA, prefix, new RateLimitConfig(200, Duration.ofSeconds(30)));
+        RedisRateLimiter limiter =
+                new RedisRateLimiter(connA, prefix, new RateLimitConfig(200, Duration.ofSeconds(30)));
         for (int i = 0; i < 200; i++) {
             assertThat(limiter.tryAcquire("alice").allowed()).isTrue();
         }

@@ -1,13 +1,13 @@
 package dev.spartan.server;
 
-import dev.spartan.backend.EmbeddedBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.client.ChatClient;
-import dev.spartan.client.Login;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
+import dev.spartan.client.Login;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
@@ -38,6 +38,7 @@ class StreamLeakIT {
 
     @TempDir
     Path dir;
+
     SpartanServer server;
     int port;
 
@@ -53,10 +54,11 @@ class StreamLeakIT {
         server.close();
     }
 
-    private static final ClientListener QUIET = new ClientListener() { };
+    private static final ClientListener QUIET = new ClientListener() {};
 
     private void cycle(String user) {
-        ChatClient client = new ChatClient(new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user)), QUIET);
+        ChatClient client =
+                new ChatClient(new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user)), QUIET);
         try {
             client.connect();
             assertThat(server.hub().onlineHere()).contains(user);
@@ -67,7 +69,8 @@ class StreamLeakIT {
 
     private void awaitBackTo(int baseline) {
         await().alias("no open streams and at most " + (baseline + SLACK) + " threads (baseline " + baseline + ")")
-                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     assertThat(server.hub().openStreams()).isZero();
                     assertThat(Thread.activeCount()).isLessThanOrEqualTo(baseline + SLACK);
@@ -104,14 +107,17 @@ class StreamLeakIT {
     /** Logs in by hand, opens ReceiveMsg, reads until caught up, then drops the channel mid-stream. */
     private void rawStreamCycle(String user) throws Exception {
         Identity id = Identity.loadOrCreate(dir.resolve("raw-" + user));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .build();
         try {
             String token = Login.perform(channel, user, id).getSessionToken();
 
             CountDownLatch caughtUp = new CountDownLatch(1);
             CompletableFuture<Status> ended = new CompletableFuture<>();
             List<Event> events = new CopyOnWriteArrayList<>();
-            SpartanGrpc.newStub(channel).withInterceptors(Login.bearer(token))
+            SpartanGrpc.newStub(channel)
+                    .withInterceptors(Login.bearer(token))
                     .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
                         @Override
                         public void onNext(Event e) {

@@ -49,7 +49,10 @@ abstract class MessageStoreContract {
     }
 
     private List<ChatMessage> inboxMessages(String user) {
-        return store().eventsAfter(user, 0, 10_000).stream().filter(Event::hasMessage).map(Event::getMessage).toList();
+        return store().eventsAfter(user, 0, 10_000).stream()
+                .filter(Event::hasMessage)
+                .map(Event::getMessage)
+                .toList();
     }
 
     @Test
@@ -66,8 +69,10 @@ abstract class MessageStoreContract {
             expected.add(withSeq(m, i));
         }
         assertThat(inboxMessages("bob")).containsExactlyElementsOf(expected);
-        assertThat(store().eventsAfter("bob", 0, 10_000)).extracting(Event::getSeq)
-                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 300).boxed().toList());
+        assertThat(store().eventsAfter("bob", 0, 10_000))
+                .extracting(Event::getSeq)
+                .containsExactlyElementsOf(
+                        java.util.stream.LongStream.rangeClosed(1, 300).boxed().toList());
         assertThat(store().history(DM)).containsExactlyElementsOf(expected.subList(295, 300));
         assertThat(inboxMessages("alice")).isEmpty();
     }
@@ -114,21 +119,36 @@ abstract class MessageStoreContract {
         String chat = "group:team";
         long version = store().groupVersion("team");
         assertThat(version).isZero();
-        NewMessage atVersion = new NewMessage(chat, chat, message("alice", "g1", 10), List.of("bob", "carol"),
-                Guard.groupAt("team", version), 5);
-        store().putGroup(Group.newBuilder().setName("team").addMembers("alice").addMembers("bob").build());
+        NewMessage atVersion = new NewMessage(
+                chat, chat, message("alice", "g1", 10), List.of("bob", "carol"), Guard.groupAt("team", version), 5);
+        store().putGroup(Group.newBuilder()
+                .setName("team")
+                .addMembers("alice")
+                .addMembers("bob")
+                .build());
         assertThat(store().groupVersion("team")).isEqualTo(version + 1);
         assertThat(store().accept(atVersion).outcome()).isEqualTo(Accepted.Outcome.REFUSED);
         assertThat(inboxMessages("carol")).isEmpty();
 
-        store().appendEvent("carol", Event.newBuilder().setChatRequested(
-                dev.spartan.proto.ChatRequested.newBuilder().setFrom("dave")).build());
-        NewMessage now = new NewMessage(chat, chat, message("alice", "g1", 10), List.of("bob", "carol"),
-                Guard.groupAt("team", store().groupVersion("team")), 5);
+        store().appendEvent(
+                        "carol",
+                        Event.newBuilder()
+                                .setChatRequested(dev.spartan.proto.ChatRequested.newBuilder()
+                                        .setFrom("dave"))
+                                .build());
+        NewMessage now = new NewMessage(
+                chat,
+                chat,
+                message("alice", "g1", 10),
+                List.of("bob", "carol"),
+                Guard.groupAt("team", store().groupVersion("team")),
+                5);
         Accepted accepted = store().accept(now);
         assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
         assertThat(accepted.inboxSeqs()).containsExactly(1L, 2L);
-        assertThat(store().eventsAfter("carol", 1, 10)).extracting(Event::getSeq).containsExactly(2L);
+        assertThat(store().eventsAfter("carol", 1, 10))
+                .extracting(Event::getSeq)
+                .containsExactly(2L);
         assertThat(inboxMessages("bob")).hasSize(1);
         assertThat(inboxMessages("carol")).hasSize(1);
         store().deleteGroup("team");

@@ -19,8 +19,13 @@ public final class ClientProcess implements AutoCloseable {
 
     public ClientProcess(String user, Path keysRoot, int port, String... extraArgs) {
         this.user = user;
-        List<String> args = new ArrayList<>(List.of("client", user, "--port", String.valueOf(port),
-                "--keys", keysRoot.resolve(user).toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "client",
+                user,
+                "--port",
+                String.valueOf(port),
+                "--keys",
+                keysRoot.resolve(user).toString()));
         args.addAll(List.of(extraArgs));
         try {
             process = SpartanJar.command(args.toArray(String[]::new))

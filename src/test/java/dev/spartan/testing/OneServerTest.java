@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 public abstract class OneServerTest {
     @TempDir
     protected Path dir;
+
     protected ServerProcess server;
 
     /** Extra {@code spartan server} arguments; the default lifts the rate limit. */

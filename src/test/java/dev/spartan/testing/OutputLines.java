@@ -18,10 +18,9 @@ import java.util.regex.Pattern;
  * the last CR counts, and a leading prompt is removed.
  */
 public final class OutputLines {
-    private static final Pattern PROMPTS = Pattern.compile(
-            "^(\\[Spartan\\] Enter a user whom you want to chat with: "
-                    + "|\\[Spartan\\] \\S+ is requesting to chat with you\\. Enter 'yes' to accept or different user: "
-                    + "|(\\[[\\w.-]+\\] )?\\[[\\w.-]+\\] > )+");
+    private static final Pattern PROMPTS = Pattern.compile("^(\\[Spartan\\] Enter a user whom you want to chat with: "
+            + "|\\[Spartan\\] \\S+ is requesting to chat with you\\. Enter 'yes' to accept or different user: "
+            + "|(\\[[\\w.-]+\\] )?\\[[\\w.-]+\\] > )+");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
 
     /** Every process output of the running test, so that a timeout shows all sides of the conversation. */
@@ -66,7 +65,11 @@ public final class OutputLines {
     private static <T extends Throwable> AssertionError withEveryOutput(String what, T cause) {
         StringBuilder b = new StringBuilder(what).append("\n");
         for (OutputLines o : LIVE) {
-            b.append("----- ").append(o.name).append(" -----\n").append(o.dump()).append("\n");
+            b.append("----- ")
+                    .append(o.name)
+                    .append(" -----\n")
+                    .append(o.dump())
+                    .append("\n");
         }
         return new AssertionError(b.toString(), cause);
     }

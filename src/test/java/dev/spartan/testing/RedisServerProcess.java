@@ -110,7 +110,8 @@ public final class RedisServerProcess implements AutoCloseable {
         stop();
         if (ownsDir) {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             } catch (IOException e) {
                 // Best effort: a leftover temp directory is harmless.
             }
@@ -118,12 +119,18 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     private synchronized void start() {
-        List<String> cmd = new ArrayList<>(List.of(executable.toString(),
-                "--port", Integer.toString(port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                executable.toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString()));
         cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Process p;
@@ -156,7 +163,8 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Reads the log until EOF: after readiness it keeps draining so a full pipe can never block redis-server. */
     private static void drain(Process p, CompletableFuture<Void> ready, StringBuilder log) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (!ready.isDone()) {

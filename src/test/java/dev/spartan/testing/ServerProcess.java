@@ -47,8 +47,12 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public void start() {
-        List<String> args = new ArrayList<>(List.of("server", "--config", config.toString(),
-                "--data", dir.resolve("data").toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--config",
+                config.toString(),
+                "--data",
+                dir.resolve("data").toString()));
         args.addAll(extraArgs);
         log = dir.resolve("server-" + port + ".log");
         try {

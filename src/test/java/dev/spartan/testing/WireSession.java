@@ -1,8 +1,8 @@
 package dev.spartan.testing;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.contract.ChatIds;
 import dev.spartan.client.Login;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.MessageCrypto;
@@ -54,7 +54,9 @@ public final class WireSession implements AutoCloseable {
 
     /** Logs in with {@code identity}; throws the server's StatusRuntimeException if it refuses. */
     public static WireSession login(String user, Identity identity, int port) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .build();
         try {
             LoginResponse response = Login.perform(channel, user, identity);
             return new WireSession(user, identity, channel, response);
@@ -100,7 +102,9 @@ public final class WireSession implements AutoCloseable {
 
     public byte[] agreementKeyOf(String other) {
         return stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
-                .getKeys().getAgreementKey().toByteArray();
+                .getKeys()
+                .getAgreementKey()
+                .toByteArray();
     }
 
     public List<ChatMessage> history(ChatRef chat) {
@@ -113,15 +117,18 @@ public final class WireSession implements AutoCloseable {
 
     /** Seals {@code text} as this user for the chat label and readers given (name -> X25519 key; self added). */
     public Sealed seal(String chatLabel, String messageId, String text, Map<String, byte[]> readers) {
-        return WireSealed.toWire(MessageCrypto.seal(identity, user, chatLabel, messageId,
-                text.getBytes(StandardCharsets.UTF_8), readers));
+        return WireSealed.toWire(MessageCrypto.seal(
+                identity, user, chatLabel, messageId, text.getBytes(StandardCharsets.UTF_8), readers));
     }
 
     /** A correctly sealed message to {@code to}, labelled for it, with a fresh id. */
     public SendRequest message(ChatRef to, String text, Map<String, byte[]> readers) {
         String id = UUID.randomUUID().toString();
-        return SendRequest.newBuilder().setMessageId(id).setTo(to)
-                .setSealed(seal(ChatIds.cryptoLabel(to), id, text, readers)).build();
+        return SendRequest.newBuilder()
+                .setMessageId(id)
+                .setTo(to)
+                .setSealed(seal(ChatIds.cryptoLabel(to), id, text, readers))
+                .build();
     }
 
     public static SealedMessage sealedMessage(Sealed s) {
@@ -136,8 +143,14 @@ public final class WireSession implements AutoCloseable {
     /** Opens a relayed message as {@code readerName} holding {@code reader}, exactly as a client would. */
     public static String open(Identity reader, String readerName, byte[] senderAgreementKey, ChatMessage m)
             throws TamperedMessageException {
-        byte[] plain = MessageCrypto.open(reader, readerName, senderAgreementKey, m.getSender(),
-                ChatIds.cryptoLabel(m.getChat()), m.getMessageId(), sealedMessage(m.getSealed()));
+        byte[] plain = MessageCrypto.open(
+                reader,
+                readerName,
+                senderAgreementKey,
+                m.getSender(),
+                ChatIds.cryptoLabel(m.getChat()),
+                m.getMessageId(),
+                sealedMessage(m.getSealed()));
         return new String(plain, StandardCharsets.UTF_8);
     }
 

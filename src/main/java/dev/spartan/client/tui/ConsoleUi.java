@@ -1,10 +1,10 @@
 package dev.spartan.client.tui;
 
-import dev.spartan.contract.ChatIds;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.ListUsersResponse;
@@ -32,7 +32,8 @@ import org.jline.terminal.TerminalBuilder;
  */
 public final class ConsoleUi implements ClientListener {
     static final String SPARTAN = "[Spartan] ";
-    private static final String HELP = String.join("\n",
+    private static final String HELP = String.join(
+            "\n",
             "[Spartan] Commands:",
             "  /chat NAME              chat with a user (accepts their request if they asked you)",
             "  /group NAME             chat in a group you belong to",
@@ -52,13 +53,18 @@ public final class ConsoleUi implements ClientListener {
     private static final java.util.regex.Pattern CURSOR_REPORT =
             java.util.regex.Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
 
-    private enum Mode { CHOOSING, ANSWERING, CHATTING }
+    private enum Mode {
+        CHOOSING,
+        ANSWERING,
+        CHATTING
+    }
 
     private final Terminal terminal;
     private final LineReader reader;
     private final Deque<String> requests = new ArrayDeque<>();
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
     private final List<String> early = new ArrayList<>();
+
     private ChatClient client;
     private String me;
     private Mode mode = Mode.CHOOSING;
@@ -68,7 +74,11 @@ public final class ConsoleUi implements ClientListener {
     public ConsoleUi() throws IOException {
         // No grapheme-cluster probe: it asks the terminal questions (DA1, cursor position) whose late answers, on a
         // loaded machine, would arrive as if the user had typed them.
-        this.terminal = TerminalBuilder.builder().system(true).dumb(true).graphemeCluster(false).build();
+        this.terminal = TerminalBuilder.builder()
+                .system(true)
+                .dumb(true)
+                .graphemeCluster(false)
+                .build();
         this.reader = LineReaderBuilder.builder().terminal(terminal).build();
     }
 
@@ -86,9 +96,10 @@ public final class ConsoleUi implements ClientListener {
             print(SPARTAN + e.getMessage());
             return 1;
         }
-        print(SPARTAN + "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".");
-        print(SPARTAN + "User list: " + login.getUsersList().stream().filter(u -> !u.equals(me))
-                .collect(Collectors.joining(",")));
+        print(SPARTAN + "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort)
+                + ".");
+        print(SPARTAN + "User list: "
+                + login.getUsersList().stream().filter(u -> !u.equals(me)).collect(Collectors.joining(",")));
         synchronized (this) {
             started = true;
             early.forEach(this::print);
@@ -122,8 +133,9 @@ public final class ConsoleUi implements ClientListener {
     private synchronized String prompt() {
         return switch (mode) {
             case CHOOSING -> SPARTAN + "Enter a user whom you want to chat with: ";
-            case ANSWERING -> SPARTAN + requests.peek()
-                    + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+            case ANSWERING ->
+                SPARTAN + requests.peek()
+                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
             case CHATTING -> current.hasGroup() ? "[" + current.getGroup() + "] [" + me + "] > " : "[" + me + "] > ";
         };
     }
@@ -193,7 +205,8 @@ public final class ConsoleUi implements ClientListener {
         }
         if (chat.hasGroup()) {
             Group g = client.group(chat.getGroup()).orElseThrow();
-            print(SPARTAN + "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
+            print(SPARTAN + "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList())
+                    + ").");
         } else {
             print(SPARTAN + "You are now ready to chat with " + chat.getUser() + ".");
         }
@@ -216,7 +229,8 @@ public final class ConsoleUi implements ClientListener {
             }
             return;
         }
-        print(SPARTAN + "Recent messages " + (chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser()) + ":");
+        print(SPARTAN + "Recent messages " + (chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser())
+                + ":");
         recent.forEach(m -> print(format(m)));
     }
 
@@ -228,14 +242,21 @@ public final class ConsoleUi implements ClientListener {
                 return false;
             }
             case "/help" -> print(HELP);
-            case "/users" -> call(() -> {
-                ListUsersResponse r = client.users();
-                print(SPARTAN + "Users: " + r.getUsersList().stream().filter(u -> !u.equals(me))
-                        .map(u -> r.getOnlineList().contains(u) ? u + "*" : u).collect(Collectors.joining(",")));
-                print(SPARTAN + "Groups: " + (r.getGroupsCount() == 0 ? "(none)" : r.getGroupsList().stream()
-                        .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")")
-                        .collect(Collectors.joining(", "))));
-            });
+            case "/users" ->
+                call(() -> {
+                    ListUsersResponse r = client.users();
+                    print(SPARTAN + "Users: "
+                            + r.getUsersList().stream()
+                                    .filter(u -> !u.equals(me))
+                                    .map(u -> r.getOnlineList().contains(u) ? u + "*" : u)
+                                    .collect(Collectors.joining(",")));
+                    print(SPARTAN + "Groups: "
+                            + (r.getGroupsCount() == 0
+                                    ? "(none)"
+                                    : r.getGroupsList().stream()
+                                            .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")")
+                                            .collect(Collectors.joining(", "))));
+                });
             case "/chat" -> {
                 if (arg.isEmpty()) {
                     print(SPARTAN + "Usage: /chat NAME");
@@ -247,7 +268,10 @@ public final class ConsoleUi implements ClientListener {
             }
             case "/group" -> {
                 if (client.group(arg).isEmpty()) {
-                    print(SPARTAN + (arg.isEmpty() ? "Usage: /group NAME" : "You are not a member of a group named '" + arg + "'."));
+                    print(SPARTAN
+                            + (arg.isEmpty()
+                                    ? "Usage: /group NAME"
+                                    : "You are not a member of a group named '" + arg + "'."));
                 } else {
                     enterChat(ChatIds.toGroup(arg));
                 }
@@ -259,13 +283,17 @@ public final class ConsoleUi implements ClientListener {
                     showHistory(current, true);
                 }
             }
-            case "/verify" -> call(() -> print(SPARTAN + client.safetyNumber(arg)
-                    .map(n -> "Safety number with " + arg + ": " + n
-                            + " (compare it with " + arg + "'s; if they match, no one is in between)")
-                    .orElse(arg + " has no keys yet.")));
-            case "/trust" -> print(SPARTAN + (client.trust(arg)
-                    ? "You now trust " + arg + "'s new key. Held messages will be sent."
-                    : arg + "'s key has not changed; nothing to trust."));
+            case "/verify" ->
+                call(() -> print(SPARTAN
+                        + client.safetyNumber(arg)
+                                .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
+                                        + "'s; if they match, no one is in between)")
+                                .orElse(arg + " has no keys yet.")));
+            case "/trust" ->
+                print(SPARTAN
+                        + (client.trust(arg)
+                                ? "You now trust " + arg + "'s new key. Held messages will be sent."
+                                : arg + "'s key has not changed; nothing to trust."));
             case "/newgroup" -> {
                 if (words.length < 3) {
                     print(SPARTAN + "Usage: /newgroup NAME USER1 [USER2 ...]");
@@ -285,7 +313,9 @@ public final class ConsoleUi implements ClientListener {
                         client.leaveGroup(name);
                         print(SPARTAN + "You left " + name + ".");
                         synchronized (this) {
-                            if (current != null && current.hasGroup() && current.getGroup().equals(name)) {
+                            if (current != null
+                                    && current.hasGroup()
+                                    && current.getGroup().equals(name)) {
                                 current = null;
                                 mode = Mode.CHOOSING;
                             }
@@ -309,7 +339,9 @@ public final class ConsoleUi implements ClientListener {
     }
 
     private String format(Incoming m) {
-        return m.isGroup() ? "[" + m.chat().getGroup() + "] [" + m.sender() + "] " + m.text() : "[" + m.sender() + "] " + m.text();
+        return m.isGroup()
+                ? "[" + m.chat().getGroup() + "] [" + m.sender() + "] " + m.text()
+                : "[" + m.sender() + "] " + m.text();
     }
 
     private void print(String text) {
@@ -378,7 +410,9 @@ public final class ConsoleUi implements ClientListener {
     public void chatDeclined(String by) {
         boolean back;
         synchronized (this) {
-            back = mode == Mode.CHATTING && current.hasUser() && current.getUser().equals(by);
+            back = mode == Mode.CHATTING
+                    && current.hasUser()
+                    && current.getUser().equals(by);
             if (back) {
                 current = null;
                 mode = requests.isEmpty() ? Mode.CHOOSING : Mode.ANSWERING;
