@@ -1,6 +1,7 @@
 package dev.spartan.cache;
 
 import dev.spartan.cache.annotation.CacheInvalidate;
+import dev.spartan.cache.annotation.Cached;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -15,13 +16,13 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Applies {@link dev.spartan.cache.annotation.LruCache @LruCache} and {@link CacheInvalidate @CacheInvalidate} to an
+ * Applies {@link Cached @Cached} and {@link CacheInvalidate @CacheInvalidate} to an
  * interface implementation. Java has no function decorators like Python's {@code @lru_cache}, so this hand-written
  * JDK dynamic proxy plays that role (the assignment asks for the decorator to be written by hand, not taken from a
  * caching library).
  *
  * <ul>
- *   <li>Each {@code @LruCache} method gets its own {@link LruCache} keyed by its argument list. {@code null} results
+ *   <li>Each {@code @Cached} method gets its own {@link LruCache} keyed by its argument list. {@code null} results
  *       are not cached, so "absent" answers are asked again next time.</li>
  *   <li>Every other method, including {@code default} methods, is forwarded to the target unchanged. A default
  *       method runs on the target, so calls it makes internally bypass the cache.</li>
@@ -38,7 +39,7 @@ public final class CachingProxy {
      * Wraps {@code target} so its annotated methods are memoized.
      *
      * @throws IllegalArgumentException if {@code iface} is not an interface, or a {@code @CacheInvalidate} names no
-     *                                  {@code @LruCache} method whose arity matches its {@code keyArgs}
+     *                                  {@code @Cached} method whose arity matches its {@code keyArgs}
      */
     public static <T> T wrap(Class<T> iface, T target) {
         Objects.requireNonNull(iface, "iface");
@@ -65,7 +66,7 @@ public final class CachingProxy {
         }
         List<Memo> memos = handler.memosByName.get(methodName);
         if (memos == null) {
-            throw new IllegalArgumentException("no @LruCache method named " + methodName);
+            throw new IllegalArgumentException("no @Cached method named " + methodName);
         }
         long hits = 0;
         long misses = 0;
@@ -118,16 +119,15 @@ public final class CachingProxy {
             this.target = target;
             this.label = "CachingProxy[" + iface.getSimpleName() + "]";
             for (Method m : iface.getMethods()) {
-                dev.spartan.cache.annotation.LruCache lru =
-                        m.getAnnotation(dev.spartan.cache.annotation.LruCache.class);
+                Cached lru = m.getAnnotation(Cached.class);
                 if (lru == null) {
                     continue;
                 }
                 if (m.getReturnType() == void.class) {
-                    throw new IllegalArgumentException("@LruCache on void method " + m);
+                    throw new IllegalArgumentException("@Cached on void method " + m);
                 }
                 if (lru.size() <= 0) {
-                    throw new IllegalArgumentException("@LruCache size must be > 0 on " + m);
+                    throw new IllegalArgumentException("@Cached size must be > 0 on " + m);
                 }
                 Memo memo = new Memo(m, lru.size());
                 memos.put(m, memo);
@@ -144,12 +144,12 @@ public final class CachingProxy {
         /** Fails fast on a typo'd method name or a key that could never match a cached entry. */
         private Invalidation resolve(Method m, CacheInvalidate inv) {
             if (memos.containsKey(m)) {
-                throw new IllegalArgumentException("a method cannot be both @LruCache and @CacheInvalidate: " + m);
+                throw new IllegalArgumentException("a method cannot be both @Cached and @CacheInvalidate: " + m);
             }
             List<Memo> named = memosByName.get(inv.value());
             if (named == null) {
                 throw new IllegalArgumentException(
-                        "@CacheInvalidate(\"" + inv.value() + "\") on " + m + ": no @LruCache method of that name");
+                        "@CacheInvalidate(\"" + inv.value() + "\") on " + m + ": no @Cached method of that name");
             }
             int keyArgs = inv.keyArgs();
             if (keyArgs < 0 || keyArgs > m.getParameterCount()) {
@@ -163,8 +163,8 @@ public final class CachingProxy {
                     .filter(memo -> memo.method.getParameterCount() == keyArgs)
                     .toList();
             if (matching.isEmpty()) {
-                throw new IllegalArgumentException("@CacheInvalidate keyArgs=" + keyArgs + " on " + m
-                        + ": no @LruCache " + inv.value() + " takes " + keyArgs + " argument(s)");
+                throw new IllegalArgumentException("@CacheInvalidate keyArgs=" + keyArgs + " on " + m + ": no @Cached "
+                        + inv.value() + " takes " + keyArgs + " argument(s)");
             }
             return new Invalidation(matching, keyArgs);
         }

@@ -13,11 +13,11 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.store.Accepted;
 import dev.spartan.store.Guard;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.NewMessage;
 import dev.spartan.store.PairState;
+import dev.spartan.store.SaveResult;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -138,16 +138,16 @@ public final class Conversations {
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
-        Accepted accepted = store.accept(
-                new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
-        if (accepted.outcome() == Accepted.Outcome.REFUSED) {
-            PairState state = accepted.refusedPairState();
+        SaveResult saved =
+                store.save(new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
+        if (saved.outcome() == SaveResult.Outcome.REFUSED) {
+            PairState state = saved.refusedPairState();
             throw Refusal.precondition(
                     state.isPendingFrom(peer)
                             ? peer + " asked to chat with you: accept first"
                             : "you have no chat with " + peer + ": request one first");
         }
-        return acknowledge(chatKey, message, accepted, List.of(peer));
+        return acknowledge(chatKey, message, saved, List.of(peer));
     }
 
     private SendAck sendToGroup(String me, SendRequest request) {
@@ -166,40 +166,40 @@ public final class Conversations {
             }
             List<String> recipients =
                     readers.stream().filter(m -> !m.equals(me)).toList();
-            Accepted accepted = store.accept(
+            SaveResult saved = store.save(
                     new NewMessage(chatKey, chatKey, message, recipients, Guard.groupAt(name, version), recent.keep()));
-            if (accepted.outcome() != Accepted.Outcome.REFUSED) {
-                return acknowledge(chatKey, message, accepted, recipients);
+            if (saved.outcome() != SaveResult.Outcome.REFUSED) {
+                return acknowledge(chatKey, message, saved, recipients);
             }
         }
         throw Refusal.conflict("the members of " + name + " keep changing: send again");
     }
 
-    private SendAck acknowledge(String chatKey, ChatMessage message, Accepted accepted, List<String> recipients) {
+    private SendAck acknowledge(String chatKey, ChatMessage message, SaveResult saved, List<String> recipients) {
         SendAck.Builder ack =
-                SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(accepted.chatSeq());
-        ChatMessage stored = message.toBuilder().setChatSeq(accepted.chatSeq()).build();
+                SendAck.newBuilder().setMessageId(message.getMessageId()).setChatSeq(saved.chatSeq());
+        ChatMessage stored = message.toBuilder().setChatSeq(saved.chatSeq()).build();
         recent.added(chatKey, stored); // for a duplicate, a no-op unless the first attempt failed after storing
-        if (accepted.outcome() == Accepted.Outcome.DUPLICATE) {
+        if (saved.outcome() == SaveResult.Outcome.DUPLICATE) {
             // The first attempt may have stored the message and then failed before anyone was told (its reply
             // timed out, say): tell the recipients' streams to look, so it cannot sit unseen in their inboxes.
             watchers.inboxesGrew(recipients);
             return ack.setDuplicate(true).build();
         }
-        if (accepted.outcome() == Accepted.Outcome.DELIVERED) {
+        if (saved.outcome() == SaveResult.Outcome.DELIVERED) {
             // The events exactly as the store now holds them, so that streams here need not read them back.
             Map<String, Event> events = new HashMap<>();
             for (int i = 0; i < recipients.size(); i++) {
                 events.put(
                         recipients.get(i),
                         Event.newBuilder()
-                                .setSeq(accepted.inboxSeqs().get(i))
+                                .setSeq(saved.inboxSeqs().get(i))
                                 .setMessage(stored)
                                 .build());
             }
             watchers.eventsStored(events);
         }
-        return ack.setHeld(accepted.outcome() == Accepted.Outcome.HELD).build();
+        return ack.setHeld(saved.outcome() == SaveResult.Outcome.HELD).build();
     }
 
     /**

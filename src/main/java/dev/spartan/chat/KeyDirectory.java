@@ -2,20 +2,20 @@ package dev.spartan.chat;
 
 import dev.spartan.cache.CachingProxy;
 import dev.spartan.cache.annotation.CacheInvalidate;
-import dev.spartan.cache.annotation.LruCache;
+import dev.spartan.cache.annotation.Cached;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.store.MessageStore;
 import java.util.Objects;
 
 /**
  * Users' pinned public keys. Looked up on every group send (to know which members can read it) and every chat
- * request, so the lookups are memoized with {@code @LruCache}, this project's counterpart of Python's
+ * request, so the lookups are memoized with {@code @Cached}, this project's counterpart of Python's
  * {@code @lru_cache}. Pinned keys never change (trust on first use), so a cached answer stays true on every node;
  * "no keys yet" is answered with {@code null}, which is never cached.
  */
 public interface KeyDirectory {
     /** The user's pinned keys, or {@code null} if the user has never logged in. */
-    @LruCache(size = 4096)
+    @Cached(size = 4096)
     PublicKeys keysOf(String user);
 
     /** Pins a first login's keys; returns what is pinned. */

@@ -92,23 +92,11 @@ public final class ChatClient implements AutoCloseable {
         return login;
     }
 
-    public LoginResponse loginInfo() {
-        return login;
-    }
-
-    public String connectedTarget() {
-        return connection.target();
-    }
-
     private LoginResponse login(ManagedChannel channel) {
         LoginResponse response = Login.perform(channel, user(), identity);
         response.getGroupsList().forEach(g -> groups.put(g.getName(), g));
         this.login = response;
         return response;
-    }
-
-    public long lastSeq() {
-        return lastSeq;
     }
 
     private void handle(Event event) {
@@ -280,10 +268,6 @@ public final class ChatClient implements AutoCloseable {
             outbox.resume();
         }
         return changed;
-    }
-
-    public int queuedMessages() {
-        return outbox.size();
     }
 
     private void flushAck() {

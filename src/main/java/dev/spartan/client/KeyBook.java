@@ -7,7 +7,6 @@ import dev.spartan.proto.PublicKeys;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -87,11 +86,7 @@ final class KeyBook {
         if (next == null) {
             return false;
         }
-        pins.accept(user, next);
+        pins.trust(user, next);
         return true;
-    }
-
-    Set<String> changedPeers() {
-        return Set.copyOf(changed.keySet());
     }
 }

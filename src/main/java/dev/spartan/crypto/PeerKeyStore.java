@@ -36,7 +36,7 @@ public final class PeerKeyStore {
         this.pins = Files.exists(file) ? load(file) : new TreeMap<>();
     }
 
-    /** NEW pins and saves {@code seen}; CHANGED leaves the old pin in place until {@link #accept}. */
+    /** NEW pins and saves {@code seen}; CHANGED leaves the old pin in place until {@link #trust}. */
     public synchronized Verdict check(String user, PublicIdentity seen) {
         checkName(user);
         Objects.requireNonNull(seen, "seen");
@@ -49,7 +49,7 @@ public final class PeerKeyStore {
     }
 
     /** Pins {@code key} for {@code user}, replacing any earlier pin (after the user verified it). */
-    public synchronized void accept(String user, PublicIdentity key) {
+    public synchronized void trust(String user, PublicIdentity key) {
         checkName(user);
         pin(user, Objects.requireNonNull(key, "key"));
     }

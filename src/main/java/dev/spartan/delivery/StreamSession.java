@@ -125,10 +125,6 @@ public final class StreamSession {
         signal();
     }
 
-    public boolean isEnded() {
-        return ended.get();
-    }
-
     private void drainLoop() {
         do {
             pending.set(false);

@@ -97,10 +97,6 @@ public final class SpartanServer implements AutoCloseable {
         return hub;
     }
 
-    public RecentMessages recent() {
-        return recent;
-    }
-
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }

@@ -102,24 +102,24 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public Accepted accept(NewMessage m) {
+    public SaveResult save(NewMessage m) {
         return atomically(m.lockKey(), () -> {
             Long before = sent.get(m.sentKey());
             if (before != null) {
-                return Accepted.of(Accepted.Outcome.DUPLICATE, before);
+                return SaveResult.of(SaveResult.Outcome.DUPLICATE, before);
             }
             String current = guarded(m.guard());
-            Guard.Decision decision = m.guard().decide(current);
-            if (decision == Guard.Decision.REFUSE) {
-                return Accepted.refused(current);
+            Guard.Verdict verdict = m.guard().decide(current);
+            if (verdict == Guard.Verdict.REFUSE) {
+                return SaveResult.refused(current);
             }
             long seq = increment("chat\0" + m.chatKey());
             ChatMessage message = m.message().toBuilder().setChatSeq(seq).build();
             appendHistory(m.chatKey(), message, m.keepHistory());
-            if (decision == Guard.Decision.HOLD) {
+            if (verdict == Guard.Verdict.HOLD) {
                 held.put(m.guard().field(), appendTo(held.get(m.guard().field()), message, Integer.MAX_VALUE));
                 sent.put(m.sentKey(), seq);
-                return Accepted.of(Accepted.Outcome.HELD, seq);
+                return SaveResult.of(SaveResult.Outcome.HELD, seq);
             }
             Event event = Event.newBuilder().setMessage(message).build();
             List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
@@ -127,7 +127,7 @@ public final class EmbeddedStore implements MessageStore {
                 inboxSeqs.add(append(user, event));
             }
             sent.put(m.sentKey(), seq);
-            return Accepted.delivered(seq, inboxSeqs);
+            return SaveResult.delivered(seq, inboxSeqs);
         });
     }
 

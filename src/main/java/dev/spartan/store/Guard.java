@@ -43,16 +43,16 @@ public record Guard(Table table, String field, String deliverIf, String holdIf) 
         return version == 0 ? "" : Long.toString(version);
     }
 
-    enum Decision {
+    enum Verdict {
         DELIVER,
         HOLD,
         REFUSE
     }
 
-    Decision decide(String current) {
+    Verdict decide(String current) {
         if (deliverIf.equals(current)) {
-            return Decision.DELIVER;
+            return Verdict.DELIVER;
         }
-        return holdIf != null && holdIf.equals(current) ? Decision.HOLD : Decision.REFUSE;
+        return holdIf != null && holdIf.equals(current) ? Verdict.HOLD : Verdict.REFUSE;
     }
 }

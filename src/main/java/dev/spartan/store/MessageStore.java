@@ -13,9 +13,9 @@ import java.util.function.Supplier;
  * events not yet acknowledged, and groups made at run time. The embedded implementation is for one node; the Redis
  * one lets several nodes share it.
  *
- * <p>Single operations are atomic. A send is one operation, {@link #accept}, because it is the hot path: the Redis
- * store runs it as one script. Rarer compound changes (an accept, a group change) run inside {@link #atomically},
- * which serializes all work under the same key across every node that shares the store; {@code accept} waits for
+ * <p>Single operations are atomic. A send is one operation, {@link #save}, because it is the hot path: the Redis
+ * store runs it as one script. Rarer compound changes (accepting a chat request, a group change) run inside {@link #atomically},
+ * which serializes all work under the same key across every node that shares the store; {@code save} waits for
  * such work on its lock key to finish. When either returns, what it wrote is durable: the caller may acknowledge it.
  */
 public interface MessageStore extends AutoCloseable {
@@ -32,14 +32,14 @@ public interface MessageStore extends AutoCloseable {
     void setPairState(String pairKey, PairState state);
 
     /**
-     * Accepts a new message in one atomic step: drops it if the sender's message id was accepted before, checks the
+     * Saves a new message in one atomic step: drops it if the sender's message id was saved before, checks the
      * guard, gives it the conversation's next sequence number, adds it to the conversation's recent history, then
      * either appends it to each recipient's inbox or holds it for the pair, and remembers the id. Nothing else runs
      * in between, and it is durable when this returns. The id is remembered last, so a step that fails (Redis does
      * not roll back a script that errs halfway) leaves the id free and the client's retry does the whole send again;
      * what the failed attempt already wrote may then be delivered twice, which receivers drop by message id.
      */
-    Accepted accept(NewMessage message);
+    SaveResult save(NewMessage message);
 
     /** Removes and returns the held messages of a pair, oldest first. */
     List<ChatMessage> takeHeld(String pairKey);

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A message to accept in one atomic step (see {@link MessageStore#accept}).
+ * A message to save in one atomic step (see {@link MessageStore#save}).
  *
  * @param lockKey     the key compound changes of this conversation lock (a pair, or a group's chat key)
  * @param chatKey     the conversation whose sequence and recent history the message joins

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * The shared store of a cluster, in Redis. Every node sees the same inboxes, chat states and history, so a user may
  * connect to any node. Each user's inbox is a Redis stream whose entry ids are the inbox sequence numbers.
  *
- * <p>A send, {@link #accept}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
+ * <p>A send, {@link #save}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
  * lock, but does not run while the lock of its conversation is held.
  *
  * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
@@ -47,7 +47,7 @@ public final class RedisStore implements MessageStore {
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
     private static final long SENT_ID_SECONDS = 7 * 24 * 3600;
 
-    private static final LuaScript ACCEPT = new LuaScript("/store/accept.lua");
+    private static final LuaScript SAVE = new LuaScript("/store/save.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
@@ -137,7 +137,7 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
-    public Accepted accept(NewMessage m) {
+    public SaveResult save(NewMessage m) {
         Guard guard = m.guard();
         List<String> keys = new ArrayList<>(6 + 2 * m.recipients().size());
         keys.add(P + "lock:" + m.lockKey());
@@ -162,7 +162,7 @@ public final class RedisStore implements MessageStore {
         };
         LockWait wait = new LockWait(m.lockKey());
         while (true) {
-            List<?> reply = (List<?>) call(() -> ACCEPT.run(redis, ScriptOutputType.MULTI, keyArray, args));
+            List<?> reply = (List<?>) call(() -> SAVE.run(redis, ScriptOutputType.MULTI, keyArray, args));
             String outcome = new String((byte[]) reply.get(0), StandardCharsets.UTF_8);
             String value = new String((byte[]) reply.get(1), StandardCharsets.UTF_8);
             if (outcome.equals("BUSY")) {
@@ -170,16 +170,16 @@ public final class RedisStore implements MessageStore {
                 continue;
             }
             if (outcome.equals("REFUSED")) {
-                return Accepted.refused(value);
+                return SaveResult.refused(value);
             }
             if (outcome.equals("DELIVERED")) {
                 List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
                 for (Object seq : reply.subList(2, reply.size())) {
                     inboxSeqs.add((Long) seq);
                 }
-                return Accepted.delivered(Long.parseLong(value), inboxSeqs);
+                return SaveResult.delivered(Long.parseLong(value), inboxSeqs);
             }
-            return Accepted.of(Accepted.Outcome.valueOf(outcome), Long.parseLong(value));
+            return SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value));
         }
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spartan.cache.annotation.CacheInvalidate;
-import dev.spartan.cache.annotation.LruCache;
+import dev.spartan.cache.annotation.Cached;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 class CachingProxyTest {
 
     interface Store {
-        @LruCache(size = 3)
+        @Cached(size = 3)
         String load(String user, int page);
 
-        @LruCache
+        @Cached
         List<String> all();
 
         String uncached(String key);
@@ -33,7 +33,7 @@ class CachingProxyTest {
         @CacheInvalidate(value = "all", keyArgs = 0)
         void touchAll();
 
-        @LruCache
+        @Cached
         String failing(String key) throws IOException;
 
         default String loadTwice(String user) {
@@ -200,7 +200,7 @@ class CachingProxyTest {
     }
 
     interface Typo {
-        @LruCache
+        @Cached
         String get(String k);
 
         @CacheInvalidate("gte")
@@ -208,7 +208,7 @@ class CachingProxyTest {
     }
 
     interface WrongArity {
-        @LruCache
+        @Cached
         String get(String k);
 
         @CacheInvalidate(value = "get", keyArgs = 2)

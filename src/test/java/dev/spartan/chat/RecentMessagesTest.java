@@ -3,10 +3,10 @@ package dev.spartan.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.proto.ChatMessage;
-import dev.spartan.store.Accepted;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.Guard;
 import dev.spartan.store.NewMessage;
+import dev.spartan.store.SaveResult;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,10 +40,10 @@ class RecentMessagesTest {
 
     /** A message stored by someone else (another node): this cache does not hear of it. */
     private ChatMessage storeOnly(String chatKey, String id) {
-        Accepted accepted =
-                store.accept(new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3));
-        assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
-        return msg(id).toBuilder().setChatSeq(accepted.chatSeq()).build();
+        SaveResult saved =
+                store.save(new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3));
+        assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
+        return msg(id).toBuilder().setChatSeq(saved.chatSeq()).build();
     }
 
     @Test

@@ -46,7 +46,7 @@ class PeerKeyStoreTest {
     void acceptOverwritesAndPersists() throws IOException {
         PeerKeyStore store = new PeerKeyStore(dir);
         store.check("bob", BOB);
-        store.accept("bob", MALLORY);
+        store.trust("bob", MALLORY);
         assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.MATCH);
         assertThat(new PeerKeyStore(dir).pinned("bob")).contains(MALLORY);
     }
@@ -82,6 +82,6 @@ class PeerKeyStoreTest {
     void rejectsNamesThatWouldBreakTheFileFormat() throws IOException {
         PeerKeyStore store = new PeerKeyStore(dir);
         assertThatThrownBy(() -> store.check("bob smith", BOB)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.accept("bob\nmallory", BOB)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.trust("bob\nmallory", BOB)).isInstanceOf(IllegalArgumentException.class);
     }
 }

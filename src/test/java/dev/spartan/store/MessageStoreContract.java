@@ -40,8 +40,8 @@ abstract class MessageStoreContract {
                 .build();
     }
 
-    private Accepted send(ChatMessage m) {
-        return store().accept(new NewMessage(PAIR, DM, m, List.of("bob"), Guard.pair(PAIR, m.getSender()), 5));
+    private SaveResult send(ChatMessage m) {
+        return store().save(new NewMessage(PAIR, DM, m, List.of("bob"), Guard.pair(PAIR, m.getSender()), 5));
     }
 
     private static ChatMessage withSeq(ChatMessage m, long seq) {
@@ -62,10 +62,10 @@ abstract class MessageStoreContract {
         // 300 messages take chat_seq past the one-byte varint (127); 200-byte bodies make the length prefix two bytes.
         for (int i = 1; i <= 300; i++) {
             ChatMessage m = message("alice", "m" + i, i % 2 == 0 ? 200 : 20);
-            Accepted accepted = send(m);
-            assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
-            assertThat(accepted.chatSeq()).isEqualTo(i);
-            assertThat(accepted.inboxSeqs()).containsExactly((long) i); // bob's inbox seq, told to the sender's node
+            SaveResult saved = send(m);
+            assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
+            assertThat(saved.chatSeq()).isEqualTo(i);
+            assertThat(saved.inboxSeqs()).containsExactly((long) i); // bob's inbox seq, told to the sender's node
             expected.add(withSeq(m, i));
         }
         assertThat(inboxMessages("bob")).containsExactlyElementsOf(expected);
@@ -82,34 +82,34 @@ abstract class MessageStoreContract {
         store().setPairState(PAIR, PairState.ACCEPTED);
         ChatMessage m = message("alice", "once", 10);
         assertThat(send(m).chatSeq()).isEqualTo(1);
-        Accepted again = send(m);
-        assertThat(again.outcome()).isEqualTo(Accepted.Outcome.DUPLICATE);
+        SaveResult again = send(m);
+        assertThat(again.outcome()).isEqualTo(SaveResult.Outcome.DUPLICATE);
         assertThat(again.chatSeq()).isEqualTo(1);
         assertThat(inboxMessages("bob")).hasSize(1);
         assertThat(store().history(DM)).hasSize(1);
         // The same id from another sender is another message.
-        assertThat(send(message("bob", "once", 10)).outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
+        assertThat(send(message("bob", "once", 10)).outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
     }
 
     @Test
     void aPendingRequestHoldsTheRequestersMessagesAndRefusesTheOtherSide() {
         store().setPairState(PAIR, PairState.pendingFrom("alice"));
         ChatMessage held = message("alice", "early", 150);
-        Accepted accepted = send(held);
-        assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.HELD);
+        SaveResult saved = send(held);
+        assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.HELD);
         assertThat(store().held(PAIR)).containsExactly(withSeq(held, 1));
         assertThat(inboxMessages("bob")).isEmpty();
 
-        Accepted refused = send(message("bob", "no", 10));
-        assertThat(refused.outcome()).isEqualTo(Accepted.Outcome.REFUSED);
+        SaveResult refused = send(message("bob", "no", 10));
+        assertThat(refused.outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(refused.refusedPairState()).isEqualTo(PairState.pendingFrom("alice"));
         assertThat(store().history(DM)).containsExactly(withSeq(held, 1));
     }
 
     @Test
     void noChatRefusesWithTheEmptyState() {
-        Accepted refused = send(message("alice", "m", 10));
-        assertThat(refused.outcome()).isEqualTo(Accepted.Outcome.REFUSED);
+        SaveResult refused = send(message("alice", "m", 10));
+        assertThat(refused.outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(refused.refusedPairState()).isEqualTo(PairState.NONE);
         assertThat(store().history(DM)).isEmpty();
     }
@@ -127,7 +127,7 @@ abstract class MessageStoreContract {
                 .addMembers("bob")
                 .build());
         assertThat(store().groupVersion("team")).isEqualTo(version + 1);
-        assertThat(store().accept(atVersion).outcome()).isEqualTo(Accepted.Outcome.REFUSED);
+        assertThat(store().save(atVersion).outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(inboxMessages("carol")).isEmpty();
 
         store().appendEvent(
@@ -143,9 +143,9 @@ abstract class MessageStoreContract {
                 List.of("bob", "carol"),
                 Guard.groupAt("team", store().groupVersion("team")),
                 5);
-        Accepted accepted = store().accept(now);
-        assertThat(accepted.outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
-        assertThat(accepted.inboxSeqs()).containsExactly(1L, 2L);
+        SaveResult saved = store().save(now);
+        assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
+        assertThat(saved.inboxSeqs()).containsExactly(1L, 2L);
         assertThat(store().eventsAfter("carol", 1, 10))
                 .extracting(Event::getSeq)
                 .containsExactly(2L);
@@ -167,12 +167,12 @@ abstract class MessageStoreContract {
             return null;
         }));
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Accepted> sent = CompletableFuture.supplyAsync(() -> send(message("alice", "mid", 10)));
+        CompletableFuture<SaveResult> sent = CompletableFuture.supplyAsync(() -> send(message("alice", "mid", 10)));
         // Had the send not waited, it would have seen the pending state and been held.
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !sent.isDone());
         release.countDown();
         answer.get(10, TimeUnit.SECONDS);
-        assertThat(sent.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Accepted.Outcome.DELIVERED);
+        assertThat(sent.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
         assertThat(store().held(PAIR)).isEmpty();
     }
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param inboxSeqs when delivered: the inbox sequence number it got in each recipient's inbox, in the order of
  *                  {@link NewMessage#recipients()}; empty otherwise
  */
-public record Accepted(Outcome outcome, long chatSeq, String refusal, List<Long> inboxSeqs) {
+public record SaveResult(Outcome outcome, long chatSeq, String refusal, List<Long> inboxSeqs) {
     public enum Outcome {
         DELIVERED,
         HELD,
@@ -20,22 +20,22 @@ public record Accepted(Outcome outcome, long chatSeq, String refusal, List<Long>
         REFUSED
     }
 
-    public Accepted {
+    public SaveResult {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(refusal, "refusal");
         inboxSeqs = List.copyOf(inboxSeqs);
     }
 
-    static Accepted of(Outcome outcome, long chatSeq) {
-        return new Accepted(outcome, chatSeq, "", List.of());
+    static SaveResult of(Outcome outcome, long chatSeq) {
+        return new SaveResult(outcome, chatSeq, "", List.of());
     }
 
-    static Accepted delivered(long chatSeq, List<Long> inboxSeqs) {
-        return new Accepted(Outcome.DELIVERED, chatSeq, "", inboxSeqs);
+    static SaveResult delivered(long chatSeq, List<Long> inboxSeqs) {
+        return new SaveResult(Outcome.DELIVERED, chatSeq, "", inboxSeqs);
     }
 
-    static Accepted refused(String current) {
-        return new Accepted(Outcome.REFUSED, 0, current, List.of());
+    static SaveResult refused(String current) {
+        return new SaveResult(Outcome.REFUSED, 0, current, List.of());
     }
 
     /** For a refused 1:1 message: where the pair stands. */

@@ -1,4 +1,4 @@
--- Accepts a new message in one step (MessageStore.accept): dedupe, guard, chat sequence, history, then the
+-- Saves a new message in one step (MessageStore.save): dedupe, guard, chat sequence, history, then the
 -- recipients' inboxes or the pair's held list, then the sender's message id. Running it as one script makes it atomic
 -- and costs one round trip, where doing it from the node took a lock and six.
 --
@@ -11,7 +11,7 @@
 -- Returns {outcome, value}: BUSY (a locked compound change is running: retry), DUPLICATE + first chat seq,
 -- REFUSED + guarded value, HELD + chat seq, DELIVERED + chat seq + the inbox seq each recipient's copy got.
 
--- Compound changes (accept, group membership) run from a node under the lock; this script must not land between
+-- Compound changes (accepting a chat request, group membership) run from a node under the lock; this script must not land between
 -- their steps. Once it runs, nothing else does until it ends, so checking the lock once is enough.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {'BUSY', ''}

@@ -16,7 +16,7 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
-public @interface LruCache {
+public @interface Cached {
     /** Maximum number of argument lists remembered. */
     int size() default 1024;
 }
