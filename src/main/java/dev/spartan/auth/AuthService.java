@@ -10,7 +10,6 @@ import dev.spartan.proto.ChallengeResponse;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
-import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -34,16 +33,14 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private record Challenge(String user, long expiresAt) {}
 
     private final Directory directory;
-    private final MessageStore store;
     private final SessionTokens tokens;
     private final int port;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Challenge> open = new ConcurrentHashMap<>();
 
-    public AuthService(Directory directory, MessageStore store, SessionTokens tokens, int port, Clock clock) {
+    public AuthService(Directory directory, SessionTokens tokens, int port, Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
-        this.store = Objects.requireNonNull(store, "store");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.port = port;
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -59,7 +59,7 @@ public final class ServerCommand implements Callable<Integer> {
             cfg = cfg.withRedis(redis);
         }
         if (rateLimit != null) {
-            String[] parts = rateLimit.split("/");
+            String[] parts = rateLimit.split("/", -1);
             int count;
             long windowMillis;
             try {

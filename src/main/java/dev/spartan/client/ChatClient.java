@@ -40,8 +40,6 @@ import java.util.concurrent.TimeUnit;
  * the tests and the benchmark all drive this same class.
  */
 public final class ChatClient implements AutoCloseable {
-    private static final long CALL_SECONDS = 10;
-
     private final ClientOptions options;
     private final ClientListener listener;
     private final Identity identity;
@@ -88,7 +86,7 @@ public final class ChatClient implements AutoCloseable {
     /** Logs in and opens the push stream. Throws the server's status if it refuses us. */
     public LoginResponse connect() {
         connection.open();
-        background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
+        var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         return login;
     }
 
@@ -202,6 +200,8 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /**
+     * The recent messages of a chat.
+     *
      * @param again true to show again what this session has already displayed (an explicit /history). The server
      *              leaves out what is unacknowledged (still on its way to us), so what was handled is acked first
      *              and a message displayed a moment ago is not missing.

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
+ * How one client connects and where it keeps its keys.
+ *
  * @param servers  host:port targets tried in turn when (re)connecting
  * @param keysDir  where this user's identity and the pins of peers' keys live
  */

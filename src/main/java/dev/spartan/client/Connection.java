@@ -110,7 +110,7 @@ final class Connection {
     private synchronized void connectTo(int index) {
         shutdownChannel();
         serverIndex = index;
-        String[] hostPort = servers.get(index).split(":");
+        String[] hostPort = servers.get(index).split(":", -1);
         channel = ManagedChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
                 .usePlaintext()
                 .intercept(new BearerToken())
@@ -169,7 +169,7 @@ final class Connection {
             }
             long base = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(n, 10));
             long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-            background.schedule(() -> attempt(n + 1), delay, TimeUnit.MILLISECONDS);
+            var unused = background.schedule(() -> attempt(n + 1), delay, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -89,7 +89,7 @@ final class Outbox {
                 long wait = pausedUntilNanos - System.nanoTime();
                 if (wait > 0) {
                     // Woken early (or by a new message): come back when the pause is over, so it always ends.
-                    thread.schedule(this::pump, wait, TimeUnit.NANOSECONDS);
+                    var unused = thread.schedule(this::pump, wait, TimeUnit.NANOSECONDS);
                     return;
                 }
                 next = queue.peek();
@@ -143,7 +143,7 @@ final class Outbox {
                 long secs = Math.max(1, (delay.toMillis() + 999) / 1000);
                 notice.accept(describe(e) + ": message queued, sending in " + secs + "s");
             }
-            thread.schedule(this::pump, delay.toNanos(), TimeUnit.NANOSECONDS);
+            var unused = thread.schedule(this::pump, delay.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         }
         if (code == Status.Code.UNAVAILABLE

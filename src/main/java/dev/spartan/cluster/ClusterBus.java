@@ -77,7 +77,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
             @Override
             public void message(String channel, String message) {
-                for (String line : message.split("\n")) {
+                for (String line : message.split("\n", -1)) {
                     receive(line, hub, recent);
                 }
             }
@@ -95,12 +95,12 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         switch (parts[0]) {
             case "N" -> {
-                for (String user : parts[2].split(",")) {
+                for (String user : parts[2].split(",", -1)) {
                     hub.signalHere(user);
                 }
             }
             case "H" -> {
-                for (String chatKey : parts[2].split(",")) {
+                for (String chatKey : parts[2].split(",", -1)) {
                     recent.invalidate(chatKey);
                 }
             }
@@ -140,7 +140,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     @Override
     public void attached(String user) {
-        publisher.async().publish(CHANNEL, line("S", user));
+        var unused = publisher.async().publish(CHANNEL, line("S", user));
     }
 
     private void historyChanged(String chatKey) {
@@ -180,7 +180,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         if (!lines.isEmpty()) {
             // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.
-            publisher.async().publish(CHANNEL, String.join("\n", lines));
+            var unused = publisher.async().publish(CHANNEL, String.join("\n", lines));
         }
     }
 

@@ -4,12 +4,14 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Who is online across the cluster: a sorted set of users scored by when their entry lapses. Each node renews its
@@ -26,12 +28,13 @@ public final class RedisPresence implements Presence {
             StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.hub = Objects.requireNonNull(hub, "hub");
-        timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
+        var unused = timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void online(String user) {
-        quietly(() -> connection.async().zadd(KEY, System.currentTimeMillis() + TTL_MILLIS, user));
+        double lapsesAt = System.currentTimeMillis() + TTL_MILLIS;
+        quietly(() -> connection.async().zadd(KEY, lapsesAt, user));
     }
 
     @Override
@@ -56,9 +59,10 @@ public final class RedisPresence implements Presence {
         hub.onlineHere().forEach(this::online);
     }
 
-    private static void quietly(Runnable r) {
+    /** Sends a command without waiting for its reply. */
+    private static void quietly(Supplier<RedisFuture<Long>> command) {
         try {
-            r.run();
+            var unused = command.get();
         } catch (RedisException e) {
             // Presence is advisory; the next renewal repairs it.
         }

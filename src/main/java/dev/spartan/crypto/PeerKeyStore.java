@@ -91,7 +91,7 @@ public final class PeerKeyStore {
             if (line.isEmpty()) {
                 continue;
             }
-            String[] fields = line.split(" ");
+            String[] fields = line.split(" ", -1);
             try {
                 if (fields.length != 3) {
                     throw new IllegalArgumentException("expected 3 fields, got " + fields.length);

@@ -9,6 +9,8 @@ import java.util.HexFormat;
  * A user's public keys as they travel on the wire: raw 32-byte Ed25519 (RFC 8032) and X25519 (RFC 7748) keys.
  * Arrays are copied in and out so a record instance can be shared and used as a map value safely.
  */
+// equals, hashCode and the accessors below compare and copy the arrays' contents
+@SuppressWarnings("ArrayRecordComponent")
 public record PublicIdentity(byte[] signingKey, byte[] agreementKey) {
 
     public PublicIdentity {

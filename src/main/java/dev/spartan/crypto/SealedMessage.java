@@ -10,6 +10,8 @@ import java.util.TreeMap;
  * The encrypted form of one message, field for field the proto {@code Sealed}. Lengths are not checked here
  * because instances are built from untrusted input; {@link MessageCrypto#open} rejects bad ones.
  */
+// equals, hashCode and the accessors below compare and copy the arrays' contents
+@SuppressWarnings("ArrayRecordComponent")
 public record SealedMessage(byte[] salt, byte[] body, Map<String, byte[]> wrappedKeys) {
 
     public SealedMessage {

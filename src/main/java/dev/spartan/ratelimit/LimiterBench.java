@@ -29,6 +29,8 @@ public final class LimiterBench {
     }
 
     /**
+     * Measures the local limiter, and the Redis one if a URI is given, printing checks per second.
+     *
      * @param redisUri   Redis to benchmark against, or {@code null} for the local limiter only
      * @param iterations measured checks per limiter (a warm-up of the same size, capped, runs first)
      */

@@ -69,7 +69,7 @@ public final class SpartanServer implements AutoCloseable {
         GroupAdmin groups = new GroupAdmin(directory, store, hub);
         Presence presence = backend.presence(hub);
         ChatService chat = new ChatService(directory, conversations, groups, store, hub, presence, delivery);
-        AuthService auth = new AuthService(directory, store, tokens, config.port(), clock);
+        AuthService auth = new AuthService(directory, tokens, config.port(), clock);
         backend.connect(hub, recent);
 
         List<ServerInterceptor> chain = new ArrayList<>();

@@ -56,6 +56,7 @@ public final class RedisStore implements MessageStore {
     private final RedisCommands<String, byte[]> redis;
     private final RedisAsyncCommands<String, byte[]> async;
     /** Replies of writes sent inside the current thread's {@link #atomically}, still to be awaited. */
+    @SuppressWarnings("ThreadLocalUsage") // per store: its writes are awaited on its own connection
     private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
 
     public RedisStore(StatefulRedisConnection<String, byte[]> connection) {

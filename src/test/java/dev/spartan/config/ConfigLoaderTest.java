@@ -12,15 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-    private static final String BASE = String.join(
-            "\n",
-            "port: 3000",
-            "max_num_messages_per_user: 5",
-            "max_call_per_30_seconds_per_user: 3",
-            "users: [alice,bob,charlie]",
-            "groups:",
-            "  group1: [alice,bob]",
-            "");
+    private static final String BASE = """
+            port: 3000
+            max_num_messages_per_user: 5
+            max_call_per_30_seconds_per_user: 3
+            users: [alice,bob,charlie]
+            groups:
+              group1: [alice,bob]
+            """;
 
     @TempDir
     Path dir;

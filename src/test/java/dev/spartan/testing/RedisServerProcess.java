@@ -190,7 +190,7 @@ public final class RedisServerProcess implements AutoCloseable {
     private static Path findOnPath(String name) {
         String path = System.getenv("PATH");
         if (path != null) {
-            for (String d : path.split(File.pathSeparator)) {
+            for (String d : path.split(File.pathSeparator, -1)) {
                 if (d.isEmpty()) {
                     continue;
                 }

@@ -32,19 +32,18 @@ import org.jline.terminal.TerminalBuilder;
  */
 public final class ConsoleUi implements ClientListener {
     static final String SPARTAN = "[Spartan] ";
-    private static final String HELP = String.join(
-            "\n",
-            "[Spartan] Commands:",
-            "  /chat NAME              chat with a user (accepts their request if they asked you)",
-            "  /group NAME             chat in a group you belong to",
-            "  /users                  list users (* = online) and your groups",
-            "  /history                show the recent messages of this chat",
-            "  /verify NAME            show the safety number you share with NAME",
-            "  /trust NAME             accept NAME's new key after you compared safety numbers",
-            "  /newgroup NAME U1 U2..  create a group with you and the users named",
-            "  /leave [NAME]           leave a group (the current one by default)",
-            "  /help                   this list",
-            "  /quit                   leave (Ctrl-D too)");
+    private static final String HELP = """
+            [Spartan] Commands:
+              /chat NAME              chat with a user (accepts their request if they asked you)
+              /group NAME             chat in a group you belong to
+              /users                  list users (* = online) and your groups
+              /history                show the recent messages of this chat
+              /verify NAME            show the safety number you share with NAME
+              /trust NAME             accept NAME's new key after you compared safety numbers
+              /newgroup NAME U1 U2..  create a group with you and the users named
+              /leave [NAME]           leave a group (the current one by default)
+              /help                   this list
+              /quit                   leave (Ctrl-D too)""";
 
     /**
      * Terminal answers to queries (cursor position ESC[r;cR, device attributes ESC[?...c, mode reports ESC[?...$y).
