@@ -5,6 +5,8 @@ import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.server.SpartanServer;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -75,7 +77,11 @@ public final class ServerCommand implements Callable<Integer> {
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
-        SpartanServer server = new SpartanServer(cfg, Backends.forConfig(cfg, data)).start();
+        SpartanServer server = new SpartanServer(
+                        cfg,
+                        Backends.forConfig(cfg, data),
+                        Grpc.newServerBuilderForPort(cfg.port(), InsecureServerCredentials.create()))
+                .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");
         System.out.flush();

@@ -12,9 +12,8 @@ import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.store.MessageStore;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -33,21 +32,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires one node together and runs it. What differs between embedded and Redis mode arrives as {@link Backend}. */
+/**
+ * Wires one node together and runs it. What differs between embedded and Redis mode arrives as {@link Backend}; where
+ * it listens arrives as a {@link ServerBuilder}, so tests can run the same wiring in-process.
+ */
 public final class SpartanServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpartanServer.class);
 
     private final SpartanConfig config;
     private final Backend backend;
+    private final ServerBuilder<?> builder;
     private final DeliveryHub hub = new DeliveryHub();
     private final HealthStatusManager health = new HealthStatusManager();
     private final ExecutorService delivery;
     private final RecentMessages recent;
     private Server server;
 
-    public SpartanServer(SpartanConfig config, Backend backend) {
+    /**
+     * @param builder where and how to listen, e.g. {@code Grpc.newServerBuilderForPort(port, credentials)}; the
+     *                services and limits are added by {@link #start()}
+     */
+    public SpartanServer(SpartanConfig config, Backend backend, ServerBuilder<?> builder) {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.builder = Objects.requireNonNull(builder, "builder");
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
         this.delivery = Executors.newFixedThreadPool(
@@ -77,8 +85,7 @@ public final class SpartanServer implements AutoCloseable {
         chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // ...which this sends
         chain.add(backend.rateLimiting(config, chat));
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
-        server = Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create())
-                .addService(ServerInterceptors.intercept(chat, chain))
+        server = builder.addService(ServerInterceptors.intercept(chat, chain))
                 .addService(ServerInterceptors.intercept(
                         auth, StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()))
                 .addService(health.getHealthService())
@@ -89,6 +96,7 @@ public final class SpartanServer implements AutoCloseable {
         return this;
     }
 
+    /** The port listened on, or -1 for an in-process server. */
     public int port() {
         return server.getPort();
     }

@@ -16,6 +16,8 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Ports;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -45,7 +47,11 @@ class StreamLeakIT {
     @BeforeEach
     void start() throws Exception {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free());
-        server = new SpartanServer(config, new EmbeddedBackend(EmbeddedStore.inMemory())).start();
+        server = new SpartanServer(
+                        config,
+                        new EmbeddedBackend(EmbeddedStore.inMemory()),
+                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()))
+                .start();
         port = server.port();
     }
 
