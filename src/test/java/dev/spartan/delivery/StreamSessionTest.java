@@ -79,7 +79,7 @@ class StreamSessionTest {
 
     /** Appends to the inbox without telling the session, as a send on another node does before its signal. */
     private void store(int count, int bodyBytes) {
-        long first = store.eventsAfter(USER, 0, Integer.MAX_VALUE).size() + 1;
+        long first = store.eventsAfter(USER, 0, Integer.MAX_VALUE).size() + 1L;
         for (long seq = first; seq < first + count; seq++) {
             store.appendEvent(USER, message("stored-" + seq, bodyBytes));
         }
