@@ -1,0 +1,89 @@
+package dev.spartan;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The layers of README's "Design in one page", checked on the compiled production classes: an import only points
+ * down, the packages form no cycle, and the client sees only what it shares with the server.
+ */
+@AnalyzeClasses(packages = "dev.spartan", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+    private static final String[] BASE = {
+        "dev.spartan.store..",
+        "dev.spartan.cache..",
+        "dev.spartan.redis..",
+        "dev.spartan.config..",
+        "dev.spartan.crypto..",
+        "dev.spartan.contract..",
+        "dev.spartan.proto.."
+    };
+
+    @ArchTest
+    static final ArchRule layersOnlyImportDown = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("Main")
+            .definedBy("dev.spartan")
+            .layer("Edge")
+            .definedBy("dev.spartan.cli..", "dev.spartan.bench..", "dev.spartan.server..")
+            .layer("Client")
+            .definedBy("dev.spartan.client..")
+            .layer("Composition")
+            .definedBy("dev.spartan.backend..")
+            .layer("Services")
+            .definedBy(
+                    "dev.spartan.auth..", "dev.spartan.ratelimit..", "dev.spartan.cluster..", "dev.spartan.delivery..")
+            .layer("Rules")
+            .definedBy("dev.spartan.chat..")
+            .layer("Base")
+            .definedBy(BASE)
+            .whereLayer("Main")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("Edge")
+            .mayOnlyBeAccessedByLayers("Main")
+            .whereLayer("Client")
+            .mayOnlyBeAccessedByLayers("Edge")
+            .whereLayer("Composition")
+            .mayOnlyBeAccessedByLayers("Edge")
+            .whereLayer("Services")
+            .mayOnlyBeAccessedByLayers("Edge", "Composition")
+            .whereLayer("Rules")
+            .mayOnlyBeAccessedByLayers("Edge", "Composition", "Services")
+            .whereLayer("Base")
+            .mayOnlyBeAccessedByLayers("Edge", "Client", "Composition", "Services", "Rules");
+
+    @ArchTest
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.spartan.(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule clientSeesOnlyTheContract = classes()
+            .that()
+            .resideInAPackage("dev.spartan.client..")
+            .should()
+            .onlyDependOnClassesThat(resideOutsideOfPackage("dev.spartan..")
+                    .or(resideInAnyPackage(
+                            "dev.spartan.client..",
+                            "dev.spartan.contract..",
+                            "dev.spartan.crypto..",
+                            "dev.spartan.proto..")))
+            .because("the client shares only the contract, crypto and wire messages with the server");
+
+    @ArchTest
+    static final ArchRule rulesNameNoTransport = noClasses()
+            .that()
+            .resideInAPackage("dev.spartan.chat..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.spartan.delivery..", "dev.spartan.server..", "io.grpc..")
+            .because("chat throws Refusal and reaches the streams only through its InboxWatchers");
+}
