@@ -8,12 +8,12 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,11 +28,10 @@ import org.slf4j.LoggerFactory;
  * Cross-node signals over Redis pub/sub. Pub/sub only says "look again": the data itself is in the shared store, so
  * a lost signal delays nothing for long: when the subscription comes back, every local stream looks at its inbox.
  *
- * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
- * {@code E <node> payload} (these events were stored in these inboxes: see {@link StoredEvents}),
- * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node).
- * {@code E} lets a stream on another node send a new message without reading it back from Redis; like every offer it
- * is only a shortcut, taken when it is the stream's next sequence number.
+ * <p>A message on {@value #CHANNEL} is one or more lines, each a {@link BusLine}: inboxes grew, events were stored
+ * (with the events), histories changed, a user opened a stream on that node. Carrying the events lets a stream on
+ * another node send a new message without reading it back from Redis; like every offer it is only a shortcut, taken
+ * when it is the stream's next sequence number.
  *
  * <p>Inbox and history signals are coalesced: a send adds its users and chat to pending sets and, unless a flush is
  * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
@@ -78,7 +77,12 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
             @Override
             public void message(String channel, String message) {
                 for (String line : message.split("\n", -1)) {
-                    receive(line, hub, recent);
+                    try {
+                        receive(line, hub, recent);
+                    } catch (RuntimeException e) {
+                        // One line that cannot be acted on must not cost the lines after it, nor the subscription.
+                        log.warn("bus line not applied: {}", line, e);
+                    }
                 }
             }
         });
@@ -88,35 +92,25 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         recent.onChange(this::historyChanged);
     }
 
-    private void receive(String line, DeliveryHub hub, RecentMessages recent) {
-        String[] parts = line.split(" ", 3);
-        if (parts.length != 3 || parts[1].equals(nodeId)) {
+    private void receive(String text, DeliveryHub hub, RecentMessages recent) {
+        Optional<BusLine> parsed = BusLine.parse(text);
+        if (parsed.isEmpty()) {
+            log.debug("unknown bus line {}", text);
             return;
         }
-        switch (parts[0]) {
-            case "N" -> {
-                for (String user : parts[2].split(",", -1)) {
-                    hub.signalHere(user);
-                }
+        BusLine line = parsed.get();
+        if (line.node().equals(nodeId)) {
+            return;
+        }
+        switch (line.kind()) {
+            case INBOXES_GREW -> line.names().forEach(hub::signalHere);
+            case HISTORIES_CHANGED -> line.names().forEach(recent::invalidate);
+            case EVENTS_STORED -> line.events().forEach(e -> hub.offerHere(e.getKey(), e.getValue()));
+            case UNREADABLE_EVENTS -> {
+                log.warn("unreadable stored events from node {}; every stream here looks at its inbox", line.node());
+                hub.signalAllHere();
             }
-            case "H" -> {
-                for (String chatKey : parts[2].split(",", -1)) {
-                    recent.invalidate(chatKey);
-                }
-            }
-            case "E" -> {
-                try {
-                    for (Map.Entry<String, Event> e : StoredEvents.decode(parts[2])) {
-                        hub.offerHere(e.getKey(), e.getValue());
-                    }
-                } catch (IOException e) {
-                    log.warn(
-                            "unreadable stored events from node {}; every stream here looks at its inbox", parts[1], e);
-                    hub.signalAllHere();
-                }
-            }
-            case "S" -> hub.replacedElsewhere(parts[2]);
-            default -> log.debug("unknown bus message {}", line);
+            case STREAM_OPENED -> line.names().forEach(hub::replacedElsewhere);
         }
     }
 
@@ -140,7 +134,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     @Override
     public void attached(String user) {
-        var unused = publisher.async().publish(CHANNEL, line("S", user));
+        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
     }
 
     private void historyChanged(String chatKey) {
@@ -160,11 +154,11 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         List<String> lines = new ArrayList<>(2);
         String users = drain(grownInboxes);
         if (!users.isEmpty()) {
-            lines.add(line("N", users));
+            lines.add(line(BusLine.Kind.INBOXES_GREW, users));
         }
         String chats = drain(changedChats);
         if (!chats.isEmpty()) {
-            lines.add(line("H", chats));
+            lines.add(line(BusLine.Kind.HISTORIES_CHANGED, chats));
         }
         List<Map.Entry<String, Event>> events = new ArrayList<>();
         long bytes = 0;
@@ -173,7 +167,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
             bytes += e.getValue().getSerializedSize();
         }
         if (!events.isEmpty()) {
-            lines.add(line("E", StoredEvents.encode(events)));
+            lines.add(line(BusLine.Kind.EVENTS_STORED, StoredEvents.encode(events)));
             if (!storedEvents.isEmpty()) {
                 queueFlush(); // the rest in the next publish
             }
@@ -194,8 +188,8 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         return out.toString();
     }
 
-    private String line(String kind, String payload) {
-        return kind + " " + nodeId + " " + payload;
+    private String line(BusLine.Kind kind, String payload) {
+        return BusLine.format(kind, nodeId, payload);
     }
 
     @Override
