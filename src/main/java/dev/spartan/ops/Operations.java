@@ -91,10 +91,12 @@ public final class Operations implements AutoCloseable {
     public void started(MessageStore store, DeliveryHub hub, SessionTokens tokens, ServerInterceptor rateLimiting)
             throws ListenException {
         storeHealth = new StoreHealth(health, Objects.requireNonNull(store, "store"), HEALTH_SERVICES);
-        storeHealth.start();
         if (metrics != null) {
             metrics.watch(hub, tokens, rateLimiting, storeHealth);
             endpoint = MetricsEndpoint.start(config.bind(), config.metricsPort(), metrics::scrape);
+        }
+        storeHealth.start(); // after the last step that can fail, so that a failed start logs nothing
+        if (endpoint != null) {
             log.info(
                     "metrics on http://{}:{}{}",
                     config.bind() == null ? "0.0.0.0" : config.bind(),
