@@ -2,23 +2,32 @@ package dev.spartan;
 
 import dev.spartan.cli.BenchCommand;
 import dev.spartan.cli.ClientCommand;
+import dev.spartan.cli.HealthCommand;
 import dev.spartan.cli.ServerCommand;
+import dev.spartan.ops.Logs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code spartan server | client | bench}: one jar, three subcommands. */
+/** {@code spartan server | client | bench | health}: one jar, four subcommands. */
 @Command(
         name = "spartan",
         mixinStandardHelpOptions = true,
         version = "Spartan Messenger 0.1.0",
         description = "A terminal messenger on gRPC with end-to-end encryption.",
-        subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ServerCommand.class,
+            ClientCommand.class,
+            BenchCommand.class,
+            HealthCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     public static void main(String[] args) {
         if (args.length > 0 && !args[0].equals("server")) {
             // Clients and the bench talk to the user on stdout; keep library chatter out of their way.
             System.setProperty("spartan.log.level", System.getProperty("spartan.log.level", "WARN"));
         }
+        Logs.bridgeJul();
         int code = new CommandLine(new Main()).execute(args);
         if (code != Integer.MIN_VALUE) {
             System.exit(code);

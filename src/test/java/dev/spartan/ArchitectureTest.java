@@ -34,7 +34,7 @@ class ArchitectureTest {
             .layer("Main")
             .definedBy("dev.spartan")
             .layer("Edge")
-            .definedBy("dev.spartan.cli..", "dev.spartan.bench..", "dev.spartan.server..")
+            .definedBy("dev.spartan.cli..", "dev.spartan.bench..", "dev.spartan.server..", "dev.spartan.ops..")
             .layer("Client")
             .definedBy("dev.spartan.client..")
             .layer("Composition")

@@ -18,15 +18,12 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Challenge-response login. The server sends a random nonce, the client signs it with its Ed25519 identity key.
  * A user's first login pins their public keys (trust on first use); every later login must present the same keys.
  */
 public final class AuthService extends AuthGrpc.AuthImplBase {
-    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
     private static final long CHALLENGE_TTL_MILLIS = 60_000;
     private static final int MAX_OPEN_CHALLENGES = 10_000;
 
@@ -87,7 +84,6 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         PublicKeys pinned = directory.keys().pin(user, keys);
         if (!pinned.equals(keys)) {
-            log.warn("refused login of {}: keys differ from the ones pinned at first login", user);
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
                     + " (registered signing key " + shortHex(pinned.getSigningKey()) + ", presented "
                     + shortHex(keys.getSigningKey()) + "): use the original key directory");

@@ -28,6 +28,11 @@ public final class SessionTokens {
         return token;
     }
 
+    /** Users with a live token on this node: the users logged in here. */
+    public int loggedIn() {
+        return tokenByUser.size();
+    }
+
     public Optional<String> userOf(String token) {
         return Optional.ofNullable(userByToken.get(token));
     }

@@ -29,6 +29,7 @@ public final class EmbeddedBackend implements Backend {
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
         if (config.sharedRateLimitRedis() != null) {
             client = RedisClients.create(config.sharedRateLimitRedis());
+            RedisClients.awaitReachable(client, config.sharedRateLimitRedis());
             redis = client.connect();
         }
         return Backends.rateLimiting(config, redis, services);

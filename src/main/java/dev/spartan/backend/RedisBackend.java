@@ -34,6 +34,7 @@ public final class RedisBackend implements Backend {
 
     public RedisBackend(SpartanConfig config) {
         client = RedisClients.create(config.redisUri());
+        RedisClients.awaitReachable(client, config.redisUri());
         store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
         strings = client.connect();
     }

@@ -3,13 +3,19 @@ package dev.spartan.cli;
 import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.OperationsConfig;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.ops.Logs;
+import dev.spartan.ops.Operations;
 import dev.spartan.server.SpartanServer;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,21 +51,112 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Override the rate limit, e.g. 15/1 for 15 messages per second.")
     String rateLimit;
 
+    @Option(
+            names = "--bind",
+            paramLabel = "ADDRESS",
+            description =
+                    "Address to listen on, e.g. 127.0.0.1 (default: the config's bind key, else every interface).")
+    String bind;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (default: the config's "
+                    + "metrics_port key, else off).")
+    Integer metricsPort;
+
+    @Option(
+            names = "--drain-seconds",
+            paramLabel = "SECONDS",
+            description = "On SIGTERM, report NOT_SERVING and keep serving this long before closing the port "
+                    + "(default: the config's drain_seconds key, else 5).")
+    Double drainSeconds;
+
+    @Option(
+            names = "--log-format",
+            paramLabel = "FORMAT",
+            description = "text or json (one JSON object per line, for log shippers). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "text",
+            converter = LogFormatConverter.class)
+    Logs.Format logFormat;
+
+    @Option(
+            names = "--log-level",
+            paramLabel = "LEVEL",
+            description = "ERROR, WARN, INFO, DEBUG or TRACE (default: $SPARTAN_LOG_LEVEL, else INFO).",
+            converter = LogLevelConverter.class)
+    String logLevel;
+
     @Override
     public Integer call() throws Exception {
+        Logs.configure(logFormat, logLevel);
         SpartanConfig cfg;
         try {
-            cfg = ConfigLoader.load(config);
+            cfg = overrides(ConfigLoader.load(config));
         } catch (ConfigException e) {
-            System.err.println("spartan server: " + e.getMessage());
+            return fail(e.getMessage());
+        }
+        if (cfg == null) {
             return 2;
         }
+        SpartanServer server;
+        try {
+            server = new SpartanServer(
+                            cfg,
+                            Backends.forConfig(cfg, data),
+                            Operations.serverBuilder(cfg.operations(), cfg.port(), InsecureServerCredentials.create()))
+                    .start();
+        } catch (RuntimeException | IOException e) {
+            return StartupFailure.describe(e, data).map(ServerCommand::fail).orElseThrow(() -> e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        System.out.println("Spartan server started on port " + server.port() + ".");
+        System.out.flush();
+        server.awaitTermination();
+        return 0;
+    }
+
+    private static int fail(String line) {
+        System.err.println("spartan server: " + line);
+        return 2;
+    }
+
+    /** The config with the command line's overrides, or null after a bad option was reported. */
+    private SpartanConfig overrides(SpartanConfig cfg) {
         if (port != null) {
+            if (port < 1 || port > 65535) {
+                fail("--port " + port + " is out of range 1..65535");
+                return null;
+            }
             cfg = cfg.withPort(port);
         }
         if (redis != null) {
+            String problem = ConfigLoader.redisUriProblem(redis);
+            if (problem != null) {
+                fail("--redis: " + problem);
+                return null;
+            }
             cfg = cfg.withRedis(redis);
         }
+        OperationsConfig ops = cfg.operations();
+        if (bind != null) {
+            ops = ops.withBind(bind);
+        }
+        if (metricsPort != null) {
+            if (metricsPort < 1 || metricsPort > 65535) {
+                fail("--metrics-port " + metricsPort + " is out of range 1..65535");
+                return null;
+            }
+            ops = ops.withMetricsPort(metricsPort);
+        }
+        if (drainSeconds != null) {
+            if (drainSeconds < 0 || drainSeconds > 3600 || drainSeconds.isNaN()) {
+                fail("--drain-seconds " + drainSeconds + " is out of range 0..3600");
+                return null;
+            }
+            ops = ops.withDrain(Duration.ofMillis(Math.round(drainSeconds * 1000)));
+        }
+        cfg = cfg.withOperations(ops);
         if (rateLimit != null) {
             String[] parts = rateLimit.split("/", -1);
             int count;
@@ -72,20 +169,36 @@ public final class ServerCommand implements Callable<Integer> {
                 windowMillis = 0;
             }
             if (parts.length != 2 || count < 1 || windowMillis < 1) {
-                System.err.println("spartan server: --rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
-                return 2;
+                fail("--rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
+                return null;
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
-        SpartanServer server = new SpartanServer(
-                        cfg,
-                        Backends.forConfig(cfg, data),
-                        Grpc.newServerBuilderForPort(cfg.port(), InsecureServerCredentials.create()))
-                .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-        System.out.println("Spartan server started on port " + server.port() + ".");
-        System.out.flush();
-        server.awaitTermination();
-        return 0;
+        return cfg;
+    }
+
+    static final class LogFormatConverter implements CommandLine.ITypeConverter<Logs.Format> {
+        @Override
+        public Logs.Format convert(String value) {
+            try {
+                return Logs.Format.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected text or json, got '" + value + "'");
+            }
+        }
+    }
+
+    static final class LogLevelConverter implements CommandLine.ITypeConverter<String> {
+        private static final List<String> LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
+        @Override
+        public String convert(String value) {
+            String level = value.toUpperCase(Locale.ROOT);
+            if (!LEVELS.contains(level)) {
+                throw new CommandLine.TypeConversionException(
+                        "expected one of " + String.join(", ", LEVELS) + ", got '" + value + "'");
+            }
+            return level;
+        }
     }
 }

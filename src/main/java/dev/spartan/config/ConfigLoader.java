@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /** Reads config.yaml as the assignment gives it, and reports a bad file by file, key and reason. */
@@ -31,19 +31,39 @@ public final class ConfigLoader {
 
     public static SpartanConfig load(Path file) {
         Objects.requireNonNull(file, "file");
+        String source = file.toString();
+        Object root;
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-            return parse(file.toString(), root);
+            root = new Yaml(AskedKeys.constructor()).load(reader);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found");
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(source + ": not valid YAML" + where(e) + ": " + e.getProblem(), e);
         } catch (YAMLException e) {
             throw new ConfigException(
-                    file + ": not valid YAML: "
+                    source + ": not valid YAML: "
                             + e.getMessage().lines().findFirst().orElse(""),
                     e);
         }
+        AskedKeys.forgetConstruction(root);
+        SpartanConfig config;
+        try {
+            config = parse(source, root);
+        } catch (ConfigException e) {
+            throw UnknownKeys.findTypo(source, root).orElse(e);
+        }
+        UnknownKeys.find(source, root).ifPresent(e -> {
+            throw e;
+        });
+        return config;
+    }
+
+    /** " at line L, column C" of the problem, counted from 1 as editors do. */
+    private static String where(MarkedYAMLException e) {
+        Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+        return mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
     }
 
     static SpartanConfig parse(String source, Object root) {
@@ -88,15 +108,64 @@ public final class ConfigLoader {
         int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
         int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
         return new SpartanConfig(
-                port, recent, count, window, users, groups, redis, failOpen, maxBytes, cached, rateRedis);
+                port,
+                recent,
+                count,
+                window,
+                users,
+                groups,
+                redis,
+                failOpen,
+                maxBytes,
+                cached,
+                rateRedis,
+                operations(source, keys));
+    }
+
+    private static OperationsConfig operations(String source, Keys keys) {
+        Object bind = keys.map().get("bind");
+        if (bind != null && (!(bind instanceof String s) || s.isBlank())) {
+            throw new ConfigException(source + ": key 'bind': expected an address such as 127.0.0.1, got " + bind);
+        }
+        int metricsPort = keys.intValue("metrics_port", 0, 0, 65535);
+        double drain = keys.number("drain_seconds", (double) OperationsConfig.DEFAULT_DRAIN.toSeconds());
+        if (drain < 0 || drain > 3600) {
+            throw new ConfigException(source + ": key 'drain_seconds': " + drain + " is out of range 0..3600");
+        }
+        return new OperationsConfig((String) bind, metricsPort, Duration.ofMillis(Math.round(drain * 1000)));
     }
 
     private static String redisUri(String source, String key, Object value) {
-        if (value != null && !(value instanceof String s && s.startsWith("redis://"))) {
-            throw new ConfigException(
-                    source + ": key '" + key + "': expected a URI like redis://127.0.0.1:6379, got " + value);
+        if (value == null) {
+            return null;
+        }
+        String problem = redisUriProblem(String.valueOf(value));
+        if (problem != null) {
+            throw new ConfigException(source + ": key '" + key + "': " + problem);
         }
         return (String) value;
+    }
+
+    /** Why this is not a Redis URI the node can use, or null if it is one. */
+    public static String redisUriProblem(String uri) {
+        int colon = uri.indexOf("://");
+        if (colon < 0) {
+            return "expected a URI like redis://127.0.0.1:6379, got " + uri;
+        }
+        String scheme = uri.substring(0, colon);
+        if (!scheme.equals("redis")) {
+            return "unsupported scheme '" + scheme + "' in " + uri + ": only redis:// is supported, e.g. "
+                    + "redis://127.0.0.1:6379";
+        }
+        try {
+            java.net.URI parsed = new java.net.URI(uri);
+            if (parsed.getHost() == null) {
+                return "no host in " + uri + ", expected e.g. redis://127.0.0.1:6379";
+            }
+        } catch (java.net.URISyntaxException e) {
+            return "not a valid URI: " + uri + " (" + e.getReason() + ")";
+        }
+        return null;
     }
 
     /** Typed access to one mapping, so each error names the exact key. */

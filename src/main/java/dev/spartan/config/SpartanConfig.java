@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param cachedConversations     {@code max_cached_conversations}: bound of the recent-messages LRU, default 10000
  * @param rateLimitRedisUri       {@code rate_limit.redis}: share only the rate limit through this Redis (the store
  *                                stays embedded); null if not set. {@code redis} implies it.
+ * @param operations              {@code bind}, {@code metrics_port}, {@code drain_seconds}: how the node is run
  */
 public record SpartanConfig(
         int port,
@@ -32,10 +33,12 @@ public record SpartanConfig(
         boolean rateLimitFailOpen,
         int maxMessageBytes,
         int cachedConversations,
-        String rateLimitRedisUri) {
+        String rateLimitRedisUri,
+        OperationsConfig operations) {
 
     public SpartanConfig {
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
+        Objects.requireNonNull(operations, "operations");
         users = List.copyOf(users);
         groups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groups));
     }
@@ -56,7 +59,8 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                operations);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -71,7 +75,8 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                operations);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -86,7 +91,24 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                operations);
+    }
+
+    public SpartanConfig withOperations(OperationsConfig newOperations) {
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                users,
+                groups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri,
+                newOperations);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

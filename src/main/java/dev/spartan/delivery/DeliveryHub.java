@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The streams open on this node, one per user. A second login of the same user replaces the first: its stream is
@@ -15,12 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * means a client whose old connection died silently can always come back at once.
  */
 public final class DeliveryHub implements InboxWatchers {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryHub.class);
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     private volatile RemoteNodes remote = RemoteNodes.NONE;
 
     public void attach(StreamSession session) {
         StreamSession old = sessions.put(session.user(), session);
         if (old != null && old != session) {
+            log.info("session replaced: {} signed in again; the older stream is closed", session.user());
             old.close(replaced(session.user()));
         }
         session.start();
@@ -31,6 +35,7 @@ public final class DeliveryHub implements InboxWatchers {
     public void replacedElsewhere(String user) {
         StreamSession s = sessions.get(user);
         if (s != null) {
+            log.info("session replaced: {} signed in on another node; the stream here is closed", user);
             s.close(replaced(user));
         }
     }

@@ -102,7 +102,8 @@ public final class FailoverRateLimiter implements RateLimiter {
         return mode == FailMode.OPEN ? fallback.tryAcquire(key) : Decision.deny(CLOSED_RETRY_AFTER);
     }
 
-    /** True while the primary is considered down; for tests and health checks. */
+    /** True while the primary is considered down. */
+    @Override
     public boolean degraded() {
         return degraded.get();
     }

@@ -96,6 +96,12 @@ public final class RateLimitInterceptor implements ServerInterceptor {
         return limitsByFullMethodName.keySet();
     }
 
+    /** True while any limiter runs on its fallback (the shared limiter does not answer). */
+    public boolean degraded() {
+        return limitsByFullMethodName.values().stream()
+                .anyMatch(l -> l.limiter().degraded());
+    }
+
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
             ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {

@@ -14,6 +14,11 @@ public interface RateLimiter extends AutoCloseable {
     /** The limit this limiter enforces. */
     RateLimitConfig config();
 
+    /** True while the limiter runs on a fallback because its shared store does not answer. */
+    default boolean degraded() {
+        return false;
+    }
+
     @Override
     default void close() {}
 }

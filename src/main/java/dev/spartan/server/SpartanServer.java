@@ -11,14 +11,14 @@ import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
+import dev.spartan.ops.ListenException;
+import dev.spartan.ops.Operations;
 import dev.spartan.store.MessageStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.TransmitStatusRuntimeExceptionInterceptor;
 import java.io.IOException;
 import java.time.Clock;
@@ -43,7 +43,7 @@ public final class SpartanServer implements AutoCloseable {
     private final Backend backend;
     private final ServerBuilder<?> builder;
     private final DeliveryHub hub = new DeliveryHub();
-    private final HealthStatusManager health = new HealthStatusManager();
+    private final Operations ops;
     private final ExecutorService delivery;
     private final RecentMessages recent;
     private Server server;
@@ -56,6 +56,7 @@ public final class SpartanServer implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.builder = Objects.requireNonNull(builder, "builder");
+        this.ops = new Operations(config);
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
         this.delivery = Executors.newFixedThreadPool(
@@ -69,7 +70,7 @@ public final class SpartanServer implements AutoCloseable {
     }
 
     public SpartanServer start() throws IOException {
-        MessageStore store = backend.store();
+        MessageStore store = ops.observe(backend.store());
         Directory directory = new Directory(config, store);
         SessionTokens tokens = new SessionTokens();
         Clock clock = Clock.systemUTC();
@@ -83,16 +84,25 @@ public final class SpartanServer implements AutoCloseable {
         List<ServerInterceptor> chain = new ArrayList<>();
         chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
         chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // ...which this sends
-        chain.add(backend.rateLimiting(config, chat));
+        ServerInterceptor rateLimiting = backend.rateLimiting(config, chat);
+        chain.add(rateLimiting);
+        chain.add(ops.accessLog()); // knows the caller, sees every status
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
-        server = builder.addService(ServerInterceptors.intercept(chat, chain))
+        builder.addService(ServerInterceptors.intercept(chat, chain))
                 .addService(ServerInterceptors.intercept(
-                        auth, StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()))
-                .addService(health.getHealthService())
-                .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024)
-                .build()
-                .start();
-        health.setStatus("", ServingStatus.SERVING);
+                        auth,
+                        StatusMapping.instance(),
+                        TransmitStatusRuntimeExceptionInterceptor.instance(),
+                        ops.accessLog()))
+                .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
+        ops.services().forEach(builder::addService);
+        ops.callInterceptors().forEach(builder::intercept);
+        try {
+            server = builder.build().start();
+        } catch (IOException e) {
+            throw ListenException.of("port", config.operations().bind(), config.port(), e);
+        }
+        ops.started(backend.store(), hub, tokens, rateLimiting);
         return this;
     }
 
@@ -110,20 +120,25 @@ public final class SpartanServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: report NOT_SERVING, stop taking calls, let calls in flight finish, then end the streams with
-     * UNAVAILABLE so that clients reconnect elsewhere.
+     * Graceful stop: report NOT_SERVING and keep serving for the drain period, then stop taking calls, let calls in
+     * flight finish, and end the streams with UNAVAILABLE so that clients reconnect elsewhere.
      */
     @Override
     public void close() {
         if (server == null) {
+            ops.close();
             return;
         }
         int port = server.getPort(); // getPort() throws once the server has terminated
-        health.enterTerminalState();
+        ops.drain();
+        log.info(
+                "shutdown: refusing new calls, finishing calls in flight, ending {} streams with UNAVAILABLE",
+                hub.openStreams());
         server.shutdown();
         hub.closeAll(Status.UNAVAILABLE.withDescription("server is shutting down"));
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("shutdown: calls still running after 5 s are cancelled");
                 server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
@@ -131,6 +146,7 @@ public final class SpartanServer implements AutoCloseable {
         }
         delivery.shutdown();
         backend.close();
+        ops.close();
         log.info("Spartan server on port {} stopped", port);
     }
 }

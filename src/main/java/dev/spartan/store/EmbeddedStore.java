@@ -266,6 +266,14 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
+    public void ping() {
+        if (mv.isClosed()) {
+            // MVStore closes itself after a write fails ("panic"), so this also catches a full or broken disk.
+            throw new StoreUnavailableException("the embedded store is closed", null);
+        }
+    }
+
+    @Override
     public void close() {
         if (!mv.isClosed()) {
             mv.close();

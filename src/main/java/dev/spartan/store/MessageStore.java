@@ -70,6 +70,12 @@ public interface MessageStore extends AutoCloseable {
     /** Goes up by one whenever a runtime group is put or deleted; 0 for a group never changed at run time. */
     long groupVersion(String name);
 
+    /**
+     * A cheap check that the store can serve now (Redis answers; the embedded file is open). Throws
+     * {@link StoreUnavailableException} if not. Health checks call it every second.
+     */
+    void ping();
+
     @Override
     void close();
 }

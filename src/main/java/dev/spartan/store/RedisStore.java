@@ -300,6 +300,11 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
+    public void ping() {
+        call(redis::ping);
+    }
+
+    @Override
     public void close() {
         connection.close();
     }

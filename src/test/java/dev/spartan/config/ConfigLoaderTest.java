@@ -146,4 +146,72 @@ class ConfigLoaderTest {
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("'redis'");
     }
+
+    @Test
+    void operationsKeysHaveDefaultsAndCanBeSet() throws IOException {
+        SpartanConfig defaults = ConfigLoader.load(write(BASE));
+        assertThat(defaults.operations()).isEqualTo(OperationsConfig.DEFAULTS);
+        assertThat(defaults.operations().drain()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(defaults.operations().metricsEnabled()).isFalse();
+
+        SpartanConfig set =
+                ConfigLoader.load(write(BASE + "bind: 127.0.0.1\nmetrics_port: 9464\ndrain_seconds: 2.5\n"));
+        assertThat(set.operations()).isEqualTo(new OperationsConfig("127.0.0.1", 9464, Duration.ofMillis(2500)));
+    }
+
+    @Test
+    void aNegativeDrainIsRefused() throws IOException {
+        Path f = write(BASE + "drain_seconds: -1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ": key 'drain_seconds': -1.0 is out of range 0..3600");
+    }
+
+    @Test
+    void aMisspelledKeyNamesTheNearestKnownKey() throws IOException {
+        Path f = write(BASE + "max_mesage_bytes: 1000\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ": unknown key 'max_mesage_bytes' (did you mean 'max_message_bytes'?)");
+    }
+
+    @Test
+    void aMisspelledNestedKeyIsNamedWithItsPath() throws IOException {
+        Path f = write(BASE + "rate_limit:\n  max_call: 4\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ": unknown key 'rate_limit.max_call' (did you mean 'rate_limit.max_calls'?)");
+    }
+
+    @Test
+    void aMisspelledRequiredKeyIsReportedAsTheTypoNotAsMissing() throws IOException {
+        Path f = write(BASE.replace("port: 3000", "prot: 3000"));
+        assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessage(f + ": unknown key 'prot' (did you mean 'port'?)");
+    }
+
+    @Test
+    void aKeyLikeNoKnownKeyListsTheKnownOnes() throws IOException {
+        Path f = write(BASE + "frobnicate: yes\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessageStartingWith(f + ": unknown key 'frobnicate'; known keys here: port, ")
+                .hasMessageContaining("max_message_bytes");
+    }
+
+    @Test
+    void groupNamesAreNotMistakenForUnknownKeys() throws IOException {
+        SpartanConfig c = ConfigLoader.load(write(BASE + "  team_with_any_name: [bob,charlie]\n"));
+        assertThat(c.groups()).containsKeys("group1", "team_with_any_name");
+    }
+
+    @Test
+    void aYamlSyntaxErrorGivesLineAndColumn() throws IOException {
+        Path f = write("port: 3000\n  users: [a]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ": not valid YAML at line 2, column 8: mapping values are not allowed here");
+    }
+
+    @Test
+    void anUnsupportedRedisSchemeIsNamed() throws IOException {
+        Path f = write(BASE + "redis: rediss://cache:6380\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ": key 'redis': unsupported scheme 'rediss' in rediss://cache:6380: only redis:// is"
+                        + " supported, e.g. redis://127.0.0.1:6379");
+    }
 }

@@ -44,13 +44,6 @@ class ChatServiceTest {
         node.close();
     }
 
-    private void openChat() {
-        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-        bob.stub()
-                .answerChat(
-                        ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
-    }
-
     @Test
     void aStreamSendsTheBacklogThenCaughtUpThenWhatArrivesAndResumesAfterTheAck() throws Exception {
         Stream aliceStream = alice.receive(0);

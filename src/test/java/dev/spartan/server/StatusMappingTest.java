@@ -9,6 +9,7 @@ import dev.spartan.config.ConfigLoader;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
@@ -76,6 +77,12 @@ class StatusMappingTest {
                     node.store().groupsKeepChanging(true);
                     alice.stub().sendMsg(alice.message(ChatIds.toGroup("group1"), "hi all", "alice", "bob"));
                 };
+            case EXISTS ->
+                () -> alice.stub()
+                        .createGroup(CreateGroupRequest.newBuilder()
+                                .setName("group1")
+                                .addMembers("bob")
+                                .build());
             case UNAUTHENTICATED ->
                 () -> node.auth()
                         .login(LoginRequest.newBuilder()
@@ -89,6 +96,7 @@ class StatusMappingTest {
             case DENIED -> Status.Code.PERMISSION_DENIED;
             case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case CONFLICT -> Status.Code.ABORTED;
+            case EXISTS -> Status.Code.ALREADY_EXISTS;
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
         };
         String words = switch (kind) {
@@ -97,6 +105,7 @@ class StatusMappingTest {
             case DENIED -> "you are not a member of group2";
             case PRECONDITION -> "bob has not asked to chat with you";
             case CONFLICT -> "the members of group1 keep changing: send again";
+            case EXISTS -> "a group named 'group1' already exists";
             case UNAUTHENTICATED -> "the login challenge is unknown, used or expired";
         };
         assertStatus(call, expected, words);

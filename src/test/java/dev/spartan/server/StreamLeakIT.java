@@ -9,6 +9,7 @@ import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.OperationsConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.Event;
@@ -46,7 +47,9 @@ class StreamLeakIT {
 
     @BeforeEach
     void start() throws Exception {
-        SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free());
+        SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"))
+                .withPort(Ports.free())
+                .withOperations(OperationsConfig.DEFAULTS.withDrain(Duration.ZERO));
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(EmbeddedStore.inMemory()),

@@ -53,6 +53,9 @@ public final class ServerProcess implements AutoCloseable {
                 config.toString(),
                 "--data",
                 dir.resolve("data").toString()));
+        if (!extraArgs.contains("--drain-seconds")) {
+            args.addAll(List.of("--drain-seconds", "0")); // tests stop servers often; the drain has its own test
+        }
         args.addAll(extraArgs);
         log = dir.resolve("server-" + port + ".log");
         try {
@@ -92,6 +95,21 @@ public final class ServerProcess implements AutoCloseable {
     public void terminate() {
         process.destroy();
         waitFor();
+    }
+
+    /** SIGTERM without waiting: the caller watches the graceful stop happen. */
+    public void signalTerminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end after {@link #signalTerminate}; true if it did. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void waitFor() {

@@ -100,6 +100,11 @@ public final class WireSession implements AutoCloseable {
                 .withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
+    /** An async stub that carries this session's bearer token, without a deadline: for streams. */
+    public SpartanGrpc.SpartanStub asyncStub() {
+        return SpartanGrpc.newStub(channel).withInterceptors(Login.bearer(login.getSessionToken()));
+    }
+
     public byte[] agreementKeyOf(String other) {
         return stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
                 .getKeys()

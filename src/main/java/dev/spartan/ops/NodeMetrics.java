@@ -1,0 +1,68 @@
+package dev.spartan.ops;
+
+import dev.spartan.auth.SessionTokens;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.ratelimit.RateLimitInterceptor;
+import dev.spartan.redis.CommandErrors;
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/** The node's Prometheus registry: JVM and process metrics, and gauges read from the running node's parts. */
+final class NodeMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    NodeMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    void watch(DeliveryHub hub, SessionTokens tokens, ServerInterceptor rateLimiting, StoreHealth store) {
+        Gauge.builder("spartan.streams.open", hub, DeliveryHub::openStreams)
+                .description("ReceiveMsg streams open on this node")
+                .register(registry);
+        Gauge.builder("spartan.users.logged.in", tokens, SessionTokens::loggedIn)
+                .description("Users with a live session on this node")
+                .register(registry);
+        Gauge.builder("spartan.store.available", store, s -> s.available() ? 1 : 0)
+                .description("1 while the store answers the health probe, else 0")
+                .register(registry);
+        if (rateLimiting instanceof RateLimitInterceptor limits) {
+            Gauge.builder("spartan.rate.limit.degraded", limits, l -> l.degraded() ? 1 : 0)
+                    .description("1 while the shared (Redis) rate limiter is down and the fallback decides, else 0")
+                    .register(registry);
+        }
+        FunctionCounter.builder("spartan.redis.command.errors", CommandErrors.class, c -> CommandErrors.count())
+                .description("Redis commands that failed: an error reply, or the connection dropped under them")
+                .register(registry);
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.spartan.ops;
+
+import dev.spartan.auth.SessionTokens;
+import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.SpartanConfig;
+import dev.spartan.delivery.DeliveryHub;
+import dev.spartan.proto.AuthGrpc;
+import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.store.MessageStore;
+import io.grpc.BindableService;
+import io.grpc.Grpc;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an operator sees of a node: health per service (driven by the store probe), server reflection, metrics, the
+ * access log, and the drain before a stop. The server wires these in with a few calls; none of them changes what a
+ * call does.
+ */
+public final class Operations implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Operations.class);
+    /** The health service names: "" for the whole node, then each service. */
+    public static final List<String> HEALTH_SERVICES = List.of("", SpartanGrpc.SERVICE_NAME, AuthGrpc.SERVICE_NAME);
+
+    private final OperationsConfig config;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final AccessLog accessLog;
+    private final NodeMetrics metrics;
+    private final MeterRegistry registry;
+    private StoreHealth storeHealth;
+    private MetricsEndpoint endpoint;
+
+    public Operations(SpartanConfig config) {
+        this.config = config.operations();
+        this.accessLog = new AccessLog(config.rateLimitWindow());
+        this.metrics = this.config.metricsEnabled() ? new NodeMetrics() : null;
+        // With metrics off, meters go to an empty composite registry, which keeps nothing.
+        this.registry = metrics != null ? metrics.registry() : new CompositeMeterRegistry();
+    }
+
+    /** A server builder on the configured address ({@code bind}, or every interface) and port. */
+    public static ServerBuilder<?> serverBuilder(OperationsConfig config, int port, ServerCredentials credentials) {
+        if (config.bind() == null) {
+            return Grpc.newServerBuilderForPort(port, credentials);
+        }
+        return NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), port), credentials);
+    }
+
+    /** The store as the node should use it: timed, and its failures counted and logged. */
+    public MessageStore observe(MessageStore store) {
+        return ObservedStore.observe(store, registry);
+    }
+
+    /** Health, and server reflection in both versions (grpcurl and Postman use v1, older tools v1alpha). */
+    @SuppressWarnings("deprecation") // v1alpha is deprecated in favour of v1, but many tools still ask only for it
+    public List<BindableService> services() {
+        return List.of(
+                health.getHealthService(),
+                ProtoReflectionServiceV1.newInstance(),
+                ProtoReflectionService.newInstance());
+    }
+
+    /** The security log of calls; see {@link AccessLog} for where it belongs in an interceptor chain. */
+    public ServerInterceptor accessLog() {
+        return accessLog;
+    }
+
+    /** Interceptors for every call of the server: per-call and per-message metrics, if metrics are on. */
+    public List<ServerInterceptor> callInterceptors() {
+        return metrics == null ? List.of() : List.of(new MessageMetrics(registry), new RpcMetrics(registry));
+    }
+
+    /**
+     * The server listens: start the health probe and, if configured, the metrics endpoint.
+     *
+     * @param store the store as its implementation, not {@link #observe observed}: probes are not store traffic
+     */
+    public void started(MessageStore store, DeliveryHub hub, SessionTokens tokens, ServerInterceptor rateLimiting)
+            throws ListenException {
+        storeHealth = new StoreHealth(health, Objects.requireNonNull(store, "store"), HEALTH_SERVICES);
+        if (metrics != null) {
+            metrics.watch(hub, tokens, rateLimiting, storeHealth);
+            endpoint = MetricsEndpoint.start(config.bind(), config.metricsPort(), metrics::scrape);
+        }
+        storeHealth.start(); // after the last step that can fail, so that a failed start logs nothing
+        if (endpoint != null) {
+            log.info(
+                    "metrics on http://{}:{}{}",
+                    config.bind() == null ? "0.0.0.0" : config.bind(),
+                    endpoint.port(),
+                    MetricsEndpoint.PATH);
+        }
+    }
+
+    /**
+     * The first step of a stop: health says NOT_SERVING at once, for good, and calls are still served for the
+     * drain period, so that load balancers polling health stop sending clients here before the port closes.
+     */
+    public void drain() {
+        if (storeHealth != null) {
+            storeHealth.drain();
+        } else {
+            health.enterTerminalState();
+        }
+        long millis = config.drain().toMillis();
+        log.info(
+                "shutdown: health NOT_SERVING; still serving for {} s so load balancers can move clients away",
+                String.format(Locale.ROOT, "%.1f", millis / 1000.0));
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (storeHealth != null) {
+            storeHealth.close();
+        }
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+}
