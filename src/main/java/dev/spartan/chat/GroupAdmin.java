@@ -6,7 +6,6 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
 import dev.spartan.store.MessageStore;
-import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,9 +48,7 @@ public final class GroupAdmin {
         Group group = Group.newBuilder().setName(name).addAllMembers(all).build();
         store.atomically(ChatIds.group(name), () -> {
             if (directory.group(name).isPresent()) {
-                throw Status.ALREADY_EXISTS
-                        .withDescription("a group named '" + name + "' already exists")
-                        .asRuntimeException();
+                throw Refusal.exists("a group named '" + name + "' already exists");
             }
             store.putGroup(group);
             for (String m : all) {

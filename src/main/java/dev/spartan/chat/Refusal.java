@@ -13,6 +13,8 @@ public final class Refusal extends RuntimeException {
         INVALID,
         /** A named user, group or chat does not exist. */
         NOT_FOUND,
+        /** A name to be given to something new is taken. */
+        EXISTS,
         /** The caller may not do this. */
         DENIED,
         /** The state of the conversation does not allow it yet, or any more. */
@@ -40,6 +42,10 @@ public final class Refusal extends RuntimeException {
 
     public static Refusal notFound(String words) {
         return new Refusal(Kind.NOT_FOUND, words);
+    }
+
+    public static Refusal exists(String words) {
+        return new Refusal(Kind.EXISTS, words);
     }
 
     public static Refusal denied(String words) {

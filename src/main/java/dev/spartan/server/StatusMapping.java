@@ -42,6 +42,7 @@ public final class StatusMapping implements ServerInterceptor {
         return switch (kind) {
             case INVALID -> Status.INVALID_ARGUMENT;
             case NOT_FOUND -> Status.NOT_FOUND;
+            case EXISTS -> Status.ALREADY_EXISTS;
             case DENIED -> Status.PERMISSION_DENIED;
             case PRECONDITION -> Status.FAILED_PRECONDITION;
             case CONFLICT -> Status.ABORTED;

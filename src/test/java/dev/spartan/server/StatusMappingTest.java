@@ -9,6 +9,7 @@ import dev.spartan.config.ConfigLoader;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
@@ -60,6 +61,12 @@ class StatusMappingTest {
             case NOT_FOUND ->
                 () -> alice.stub()
                         .requestChat(ChatRequest.newBuilder().setPeer("zed").build());
+            case EXISTS ->
+                () -> alice.stub()
+                        .createGroup(CreateGroupRequest.newBuilder()
+                                .setName("group1")
+                                .addMembers("bob")
+                                .build());
             case DENIED ->
                 () -> alice.stub()
                         .history(HistoryRequest.newBuilder()
@@ -86,6 +93,7 @@ class StatusMappingTest {
         Status.Code expected = switch (kind) {
             case INVALID -> Status.Code.INVALID_ARGUMENT;
             case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case EXISTS -> Status.Code.ALREADY_EXISTS;
             case DENIED -> Status.Code.PERMISSION_DENIED;
             case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case CONFLICT -> Status.Code.ABORTED;
@@ -94,6 +102,7 @@ class StatusMappingTest {
         String words = switch (kind) {
             case INVALID -> "you cannot chat with yourself";
             case NOT_FOUND -> "there is no user 'zed'";
+            case EXISTS -> "a group named 'group1' already exists";
             case DENIED -> "you are not a member of group2";
             case PRECONDITION -> "bob has not asked to chat with you";
             case CONFLICT -> "the members of group1 keep changing: send again";
