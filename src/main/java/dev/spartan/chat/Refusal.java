@@ -13,7 +13,7 @@ public final class Refusal extends RuntimeException {
         INVALID,
         /** A named user, group or chat does not exist. */
         NOT_FOUND,
-        /** What the caller wants to create exists already. */
+        /** A name to be given to something new is taken. */
         EXISTS,
         /** The caller may not do this. */
         DENIED,

@@ -61,6 +61,12 @@ class StatusMappingTest {
             case NOT_FOUND ->
                 () -> alice.stub()
                         .requestChat(ChatRequest.newBuilder().setPeer("zed").build());
+            case EXISTS ->
+                () -> alice.stub()
+                        .createGroup(CreateGroupRequest.newBuilder()
+                                .setName("group1")
+                                .addMembers("bob")
+                                .build());
             case DENIED ->
                 () -> alice.stub()
                         .history(HistoryRequest.newBuilder()
@@ -77,12 +83,6 @@ class StatusMappingTest {
                     node.store().groupsKeepChanging(true);
                     alice.stub().sendMsg(alice.message(ChatIds.toGroup("group1"), "hi all", "alice", "bob"));
                 };
-            case EXISTS ->
-                () -> alice.stub()
-                        .createGroup(CreateGroupRequest.newBuilder()
-                                .setName("group1")
-                                .addMembers("bob")
-                                .build());
             case UNAUTHENTICATED ->
                 () -> node.auth()
                         .login(LoginRequest.newBuilder()
@@ -93,19 +93,19 @@ class StatusMappingTest {
         Status.Code expected = switch (kind) {
             case INVALID -> Status.Code.INVALID_ARGUMENT;
             case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case EXISTS -> Status.Code.ALREADY_EXISTS;
             case DENIED -> Status.Code.PERMISSION_DENIED;
             case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case CONFLICT -> Status.Code.ABORTED;
-            case EXISTS -> Status.Code.ALREADY_EXISTS;
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
         };
         String words = switch (kind) {
             case INVALID -> "you cannot chat with yourself";
             case NOT_FOUND -> "there is no user 'zed'";
+            case EXISTS -> "a group named 'group1' already exists";
             case DENIED -> "you are not a member of group2";
             case PRECONDITION -> "bob has not asked to chat with you";
             case CONFLICT -> "the members of group1 keep changing: send again";
-            case EXISTS -> "a group named 'group1' already exists";
             case UNAUTHENTICATED -> "the login challenge is unknown, used or expired";
         };
         assertStatus(call, expected, words);

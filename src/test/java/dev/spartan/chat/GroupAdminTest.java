@@ -1,0 +1,189 @@
+package dev.spartan.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.SpartanConfig;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupChanged;
+import dev.spartan.store.EmbeddedStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Run-time groups against the real store, with config.yaml's users and its fixed groups group1 and group2. */
+class GroupAdminTest {
+    private final List<String> told = new ArrayList<>();
+    private EmbeddedStore store;
+    private Directory directory;
+    private GroupAdmin groups;
+
+    @BeforeEach
+    void setUp() {
+        SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
+        store = EmbeddedStore.inMemory();
+        directory = new Directory(config, store);
+        groups = new GroupAdmin(directory, store, new InboxWatchers() {
+            @Override
+            public void inboxesGrew(Collection<String> users) {
+                told.addAll(users);
+            }
+
+            @Override
+            public void eventsStored(Map<String, Event> stored) {
+                told.addAll(stored.keySet());
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    private List<GroupChanged> changes(String user) {
+        return store.eventsAfter(user, 0, 100).stream()
+                .map(Event::getGroupChanged)
+                .toList();
+    }
+
+    private void assertRefused(ThrowingCallable call, Refusal.Kind kind, String words) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(Refusal.class, e -> {
+            assertThat(e.kind()).isEqualTo(kind);
+            assertThat(e.getMessage()).isEqualTo(words);
+        });
+    }
+
+    @Test
+    void theCreatorIsAMemberFirstAndEveryMemberIsToldOnce() {
+        Group team = groups.create("alice", "team", List.of("bob", "charlie", "bob", "alice"));
+        assertThat(team.getName()).isEqualTo("team");
+        assertThat(team.getMembersList()).containsExactly("alice", "bob", "charlie");
+        assertThat(team.getFromConfig()).isFalse();
+        assertThat(directory.group("team")).contains(team);
+        assertThat(directory.groupsOf("charlie")).extracting(Group::getName).containsExactly("group1", "team");
+        for (String member : List.of("alice", "bob", "charlie")) {
+            assertThat(changes(member))
+                    .containsExactly(GroupChanged.newBuilder().setGroup(team).build());
+        }
+        assertThat(changes("eve")).isEmpty();
+        assertThat(told).containsExactlyInAnyOrder("alice", "bob", "charlie");
+    }
+
+    @Test
+    void createRefusesBadNamesUnknownMembersAndAGroupOfOne() {
+        assertRefused(
+                () -> groups.create("alice", "no spaces", List.of("bob")),
+                Refusal.Kind.INVALID,
+                "'no spaces' is not a valid group name (letters, digits, _ . -, at most 32)");
+        assertRefused(
+                () -> groups.create("alice", "x".repeat(33), List.of("bob")),
+                Refusal.Kind.INVALID,
+                "'" + "x".repeat(33) + "' is not a valid group name (letters, digits, _ . -, at most 32)");
+        assertRefused(
+                () -> groups.create("alice", "bob", List.of("charlie")),
+                Refusal.Kind.INVALID,
+                "'bob' is a user's name; pick another group name");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob", "zed")),
+                Refusal.Kind.NOT_FOUND,
+                "there is no user 'zed'");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("alice")),
+                Refusal.Kind.INVALID,
+                "a group needs at least one member besides you");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of()),
+                Refusal.Kind.INVALID,
+                "a group needs at least one member besides you");
+        assertThat(directory.group("team")).isEmpty();
+        assertThat(changes("bob")).isEmpty();
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void aTakenNameIsRefusedWhetherTheGroupIsFromConfigOrMadeAtRunTime() {
+        Group team = groups.create("alice", "team", List.of("bob"));
+        told.clear();
+        assertRefused(
+                () -> groups.create("charlie", "team", List.of("eve")),
+                Refusal.Kind.EXISTS,
+                "a group named 'team' already exists");
+        assertRefused(
+                () -> groups.create("foo", "group1", List.of("bar")),
+                Refusal.Kind.EXISTS,
+                "a group named 'group1' already exists");
+        assertThat(directory.group("team")).contains(team);
+        assertThat(changes("eve")).isEmpty();
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void leavingTellsTheOthersTheNewMembersAndTheLeaverThatTheyAreOut() {
+        groups.create("alice", "team", List.of("bob", "charlie"));
+        told.clear();
+        Group after = groups.leave("bob", "team");
+        assertThat(after.getMembersList()).containsExactly("alice", "charlie");
+        assertThat(directory.group("team")).contains(after);
+        assertThat(changes("alice"))
+                .last()
+                .isEqualTo(GroupChanged.newBuilder().setGroup(after).build());
+        assertThat(changes("charlie"))
+                .last()
+                .isEqualTo(GroupChanged.newBuilder().setGroup(after).build());
+        assertThat(changes("bob"))
+                .last()
+                .isEqualTo(GroupChanged.newBuilder()
+                        .setGroup(after)
+                        .setRemoved(true)
+                        .build());
+        assertThat(told).containsExactlyInAnyOrder("alice", "charlie", "bob");
+    }
+
+    @Test
+    void theLastMemberToLeaveDeletesTheGroupAndItsNameIsFreeAgain() {
+        groups.create("alice", "team", List.of("bob"));
+        groups.leave("alice", "team");
+        Group empty = groups.leave("bob", "team");
+        assertThat(empty.getMembersList()).isEmpty();
+        assertThat(directory.group("team")).isEmpty();
+        assertThat(changes("bob"))
+                .last()
+                .satisfies(c -> assertThat(c.getRemoved()).isTrue());
+        assertThat(groups.create("eve", "team", List.of("foo")).getMembersList())
+                .containsExactly("eve", "foo");
+    }
+
+    @Test
+    void leaveRefusesConfigGroupsUnknownGroupsAndNonMembers() {
+        groups.create("alice", "team", List.of("bob"));
+        told.clear();
+        assertRefused(
+                () -> groups.leave("alice", "group1"),
+                Refusal.Kind.PRECONDITION,
+                "group1 comes from config.yaml and cannot be changed at run time");
+        assertRefused(() -> groups.leave("alice", "nope"), Refusal.Kind.NOT_FOUND, "there is no group 'nope'");
+        assertRefused(() -> groups.leave("eve", "team"), Refusal.Kind.DENIED, "you are not a member of team");
+        assertThat(directory.group("team").orElseThrow().getMembersList()).containsExactly("alice", "bob");
+        assertThat(changes("alice")).hasSize(1);
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void everyChangeMovesTheGroupVersionSoSendsSealedForTheOldMembersAreRefused() {
+        long before = store.groupVersion("team");
+        groups.create("alice", "team", List.of("bob", "charlie"));
+        long created = store.groupVersion("team");
+        groups.leave("charlie", "team");
+        assertThat(created).isGreaterThan(before);
+        assertThat(store.groupVersion("team")).isGreaterThan(created);
+    }
+}
