@@ -6,6 +6,7 @@ import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.server.SpartanServer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -75,7 +76,8 @@ public final class ServerCommand implements Callable<Integer> {
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
-        SpartanServer server = new SpartanServer(cfg, Backends.forConfig(cfg, data)).start();
+        Clock clock = Clock.systemUTC(); // the node's one wall clock
+        SpartanServer server = new SpartanServer(cfg, Backends.forConfig(cfg, data, clock), clock).start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");
         System.out.flush();

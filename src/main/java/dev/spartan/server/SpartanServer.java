@@ -39,15 +39,18 @@ public final class SpartanServer implements AutoCloseable {
 
     private final SpartanConfig config;
     private final Backend backend;
+    private final Clock clock;
     private final DeliveryHub hub = new DeliveryHub();
     private final HealthStatusManager health = new HealthStatusManager();
     private final ExecutorService delivery;
     private final RecentMessages recent;
     private Server server;
 
-    public SpartanServer(SpartanConfig config, Backend backend) {
+    /** {@code clock} is the node's one wall clock, the same one its backend was given. */
+    public SpartanServer(SpartanConfig config, Backend backend, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.clock = Objects.requireNonNull(clock, "clock");
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
         this.delivery = Executors.newFixedThreadPool(
@@ -64,7 +67,6 @@ public final class SpartanServer implements AutoCloseable {
         MessageStore store = backend.store();
         Directory directory = new Directory(config, store);
         SessionTokens tokens = new SessionTokens();
-        Clock clock = Clock.systemUTC();
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub);
         Presence presence = backend.presence(hub);

@@ -21,6 +21,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +46,8 @@ class StreamLeakIT {
     @BeforeEach
     void start() throws Exception {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free());
-        server = new SpartanServer(config, new EmbeddedBackend(EmbeddedStore.inMemory())).start();
+        Clock clock = Clock.systemUTC();
+        server = new SpartanServer(config, new EmbeddedBackend(EmbeddedStore.inMemory(clock)), clock).start();
         port = server.port();
     }
 
