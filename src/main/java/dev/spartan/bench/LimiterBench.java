@@ -1,5 +1,9 @@
-package dev.spartan.ratelimit;
+package dev.spartan.bench;
 
+import dev.spartan.ratelimit.LocalRateLimiter;
+import dev.spartan.ratelimit.RateLimitConfig;
+import dev.spartan.ratelimit.RateLimiter;
+import dev.spartan.ratelimit.RedisRateLimiter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.PrintStream;
@@ -13,7 +17,7 @@ import java.util.Objects;
  * one) rather than denials. Single-threaded and informal: a guide for capacity planning, not a JMH benchmark, and it
  * asserts nothing about time.
  *
- * <p>Usage: {@code java -cp spartan.jar dev.spartan.ratelimit.LimiterBench [redis://host:port] [iterations]}
+ * <p>Usage: {@code java -cp spartan.jar dev.spartan.bench.LimiterBench [redis://host:port] [iterations]}
  */
 public final class LimiterBench {
 
