@@ -2,6 +2,7 @@ package dev.spartan.cluster;
 
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
+import dev.spartan.redis.RedisClients;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
@@ -19,7 +20,7 @@ import java.util.function.Supplier;
  * own users' entries, so the users of a node that dies drop out within {@link #TTL_MILLIS}.
  */
 public final class RedisPresence implements Presence {
-    private static final String KEY = "sp:presence";
+    private static final String KEY = RedisClients.KEY_PREFIX + "presence";
     private static final long TTL_MILLIS = 30_000;
 
     private final StatefulRedisConnection<String, String> connection;

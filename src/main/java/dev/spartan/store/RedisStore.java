@@ -5,6 +5,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.redis.LuaScript;
+import dev.spartan.redis.RedisClients;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  * Redis restart.
  */
 public final class RedisStore implements MessageStore {
-    private static final String P = "sp:";
+    private static final String P = RedisClients.KEY_PREFIX;
     private static final long LOCK_MILLIS = 5_000;
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
