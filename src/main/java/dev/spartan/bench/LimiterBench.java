@@ -12,10 +12,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Prints what one rate-limit check costs: {@link LocalRateLimiter} always, {@link RedisRateLimiter} when a Redis URI
- * is given. The limit is set so high that every check is admitted, so the numbers measure the admit path (the common
- * one) rather than denials. Single-threaded and informal: a guide for capacity planning, not a JMH benchmark, and it
- * asserts nothing about time.
+ * Prints what one rate-limit check costs, for {@link LocalRateLimiter} and, given a Redis URI,
+ * {@link RedisRateLimiter}, with a limit so high that every check takes the common admit path. Informal and
+ * single-threaded, it asserts nothing about time.
  *
  * <p>Usage: {@code java -cp spartan.jar dev.spartan.bench.LimiterBench [redis://host:port] [iterations]}
  */
@@ -48,7 +47,7 @@ public final class LimiterBench {
             RedisClient client = RedisClient.create(redisUri);
             try (StatefulRedisConnection<String, String> conn = client.connect()) {
                 String prefix = "bench:" + ProcessHandle.current().pid() + ":";
-                // Redis is ~1000x slower per call, so fewer iterations keep the run short.
+                // Each Redis check is a network round trip, so fewer iterations keep the run short.
                 RedisRateLimiter redis = new RedisRateLimiter(conn, prefix, GENEROUS);
                 measure("redis", redis, Math.max(1, iterations / 20), out);
                 conn.sync()

@@ -26,18 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cross-node signals over Redis pub/sub. Pub/sub only says "look again": the data itself is in the shared store, so
- * a lost signal delays nothing for long: when the subscription comes back, every local stream looks at its inbox.
- *
- * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
- * {@code E <node> payload} (these events were stored in these inboxes: see {@link StoredEvents}),
- * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node).
- * {@code E} lets a stream on another node send a new message without reading it back from Redis; like every offer it
- * is only a shortcut, taken when it is the stream's next sequence number.
- *
- * <p>Inbox and history signals are coalesced: a send adds its users and chat to pending sets and, unless a flush is
- * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
- * one publish is being made rides on the next, so the bus costs one publish per batch, not two per message.
+ * Cross-node signals over Redis pub/sub that only say "look again": the data is in the shared store, so whatever a lost
+ * signal would have said is read again when the subscription comes back. A message on {@value #CHANNEL} is lines of
+ * {@code N <node> user,user} (inboxes grew), {@code E <node> payload} (events stored, see {@link StoredEvents}: a
+ * shortcut a stream takes only at its next sequence number), {@code H <node> chatKey,chatKey} (histories changed) and
+ * {@code S <node> user} (a stream opened there). Signals are coalesced while a publish is under way, so under load the
+ * bus costs one publish per batch, not two per message.
  */
 public final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);

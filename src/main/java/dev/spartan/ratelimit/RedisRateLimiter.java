@@ -11,17 +11,12 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The same exact sliding window as {@link LocalRateLimiter}, but shared by every server process through Redis, so a
- * user cannot get N calls per window from each of several servers.
- *
- * <p>The whole check-and-record runs atomically in one Lua script ({@code ratelimit/sliding_window.lua}) against a
- * sorted set per user, with Redis' clock as the only clock, run by {@link LuaScript} (EVALSHA, reloaded if Redis lost
- * the script).
- *
- * <p>Every command waits at most {@code commandTimeout} (default 500ms): a rate limiter that hangs would stall the
- * very calls it protects, so a slow Redis is reported as {@link RateLimiterUnavailableException} instead, and
- * {@link FailoverRateLimiter} decides what to do. The timeout is applied per command rather than via
- * {@code connection.setTimeout} so that sharing the connection with other code does not change its timeouts.
+ * The sliding window of {@link LocalRateLimiter} shared by every server through Redis: one Lua script
+ * ({@code ratelimit/sliding_window.lua}, run by {@link LuaScript}) checks and records atomically in a sorted set per
+ * user, with Redis' clock as the only clock. Every command waits at most {@code commandTimeout} (default 500 ms),
+ * because a limiter that hangs would stall the calls it protects: a slow Redis becomes a
+ * {@link RateLimiterUnavailableException} and {@link FailoverRateLimiter} decides. The timeout is per command, not the
+ * connection's, so sharing the connection changes no one else's timeouts.
  */
 public final class RedisRateLimiter implements RateLimiter {
 

@@ -23,10 +23,9 @@ import org.h2.mvstore.MVStore;
 
 /**
  * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
- * directory. Values are the protobuf encodings of the wire types, so nothing is converted twice.
- *
- * <p>{@link #atomically} commits before it returns, so what a send wrote is in the file before the sender hears
- * "stored". MVStore writes through the OS page cache, which a killed process cannot lose.
+ * directory. Values are the protobuf encodings of the wire types, so nothing is converted twice. {@link #atomically}
+ * commits before it returns, so what a send wrote is in the file (through the OS page cache, which a killed process
+ * cannot lose) before the sender hears "stored".
  */
 public final class EmbeddedStore implements MessageStore {
     private static final int STRIPES = 64;
@@ -72,8 +71,7 @@ public final class EmbeddedStore implements MessageStore {
             throw new UncheckedIOException("cannot create data directory " + dataDir, e);
         }
         // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of them
-        // keyed by random message ids). 4 KiB leaves instead of the default 16 KiB write a quarter of the bytes per
-        // touched leaf: measured +17% accepts/s and 40% less file growth under load, with no loss on reads.
+        // keyed by random message ids), so 4 KiB leaves (the default is 16 KiB) write a quarter of the bytes.
         return new EmbeddedStore(
                 new MVStore.Builder()
                         .fileName(dataDir.resolve("spartan.mv").toString())
