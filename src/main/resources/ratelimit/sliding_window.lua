@@ -7,9 +7,8 @@
 -- Returns  {1, 0} if admitted, {0, retry_after_ms} if denied.
 --
 -- The clock is Redis' own TIME, never the caller's: all nodes share one clock, so skew between app servers cannot
--- widen or narrow the window. Reading TIME in a script that then writes was refused before Redis 5 (verbatim script
--- replication required determinism); since Redis 7 scripts always replicate their effects (the ZADD with a concrete
--- score), so replicas and the AOF see the same data and calling TIME here is safe.
+-- widen or narrow the window. Calling TIME in a script that writes is safe because Redis (7 and later) replicates a
+-- script's effects, the ZADD with a concrete score, so replicas and the AOF see the same data.
 
 local key = KEYS[1]
 local max_calls = tonumber(ARGV[1])

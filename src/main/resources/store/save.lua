@@ -1,6 +1,6 @@
 -- Saves a new message in one step (MessageStore.save): dedupe, guard, chat sequence, history, then the
--- recipients' inboxes or the pair's held list, then the sender's message id. Running it as one script makes it atomic
--- and costs one round trip, where doing it from the node took a lock and six.
+-- recipients' inboxes or the pair's held list, then the sender's message id. As one script it is atomic and costs
+-- one round trip.
 --
 -- KEYS[1] lock of the conversation   KEYS[2] sent-id key         KEYS[3] hash holding the guarded value
 -- KEYS[4] chat sequence counter      KEYS[5] recent history list KEYS[6] held list of the pair

@@ -11,6 +11,13 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.util.Date;
 
 /**
  * The layers of README's "Design in one page", checked on the compiled production classes: an import only points
@@ -86,4 +93,29 @@ class ArchitectureTest {
             .dependOnClassesThat()
             .resideInAnyPackage("dev.spartan.delivery..", "dev.spartan.server..", "io.grpc..")
             .because("chat throws Refusal and reaches the streams only through its InboxWatchers");
+
+    @ArchTest
+    static final ArchRule oneWallClock = noClasses()
+            .that()
+            .resideOutsideOfPackage("dev.spartan.cli..")
+            .should()
+            .callMethod(System.class, "currentTimeMillis")
+            .orShould()
+            .callMethod(Clock.class, "systemUTC")
+            .orShould()
+            .callMethod(Clock.class, "systemDefaultZone")
+            .orShould()
+            .callMethod(Instant.class, "now")
+            .orShould()
+            .callMethod(LocalDate.class, "now")
+            .orShould()
+            .callMethod(LocalDateTime.class, "now")
+            .orShould()
+            .callMethod(OffsetDateTime.class, "now")
+            .orShould()
+            .callMethod(ZonedDateTime.class, "now")
+            .orShould()
+            .callConstructor(Date.class)
+            .because("the command that starts a node makes its one Clock and passes it down, so tests can set the time;"
+                    + " System.nanoTime for elapsed time is fine");
 }

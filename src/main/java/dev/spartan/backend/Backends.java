@@ -12,17 +12,18 @@ import dev.spartan.store.EmbeddedStore;
 import io.grpc.ServerInterceptor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 
 /** Picks the embedded single node or the Redis cluster node, from the config. */
 public final class Backends {
     private Backends() {}
 
-    public static Backend forConfig(SpartanConfig config, Path dataDir) {
+    public static Backend forConfig(SpartanConfig config, Path dataDir, Clock clock) {
         if (config.redisUri() != null) {
-            return new RedisBackend(config);
+            return new RedisBackend(config, clock);
         }
-        return new EmbeddedBackend(EmbeddedStore.open(dataDir));
+        return new EmbeddedBackend(EmbeddedStore.open(dataDir, clock));
     }
 
     /**

@@ -15,6 +15,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.time.Clock;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,9 +32,11 @@ public final class RedisBackend implements Backend {
         t.setDaemon(true);
         return t;
     });
+    private final Clock clock;
     private ClusterBus bus;
 
-    public RedisBackend(SpartanConfig config) {
+    public RedisBackend(SpartanConfig config, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         client = RedisClients.create(config.redisUri());
         RedisClients.awaitReachable(client, config.redisUri());
         store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
@@ -51,7 +55,7 @@ public final class RedisBackend implements Backend {
 
     @Override
     public Presence presence(DeliveryHub hub) {
-        return new RedisPresence(strings, hub, timer);
+        return new RedisPresence(strings, hub, timer, clock);
     }
 
     @Override

@@ -61,8 +61,8 @@ final class Bystander implements AutoCloseable {
                                             .setSealed(sealed.setBody(ByteString.copyFrom(body)))
                                             .build());
                         } catch (RuntimeException e) {
-                            failures.incrementAndGet(); // counted and reported, so a failing pair never looks like a
-                            // fast one
+                            // Counted and reported, so a failing pair never looks like a fast one.
+                            failures.incrementAndGet();
                         }
                     }
                 },

@@ -16,20 +16,12 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Applies {@link Cached @Cached} and {@link CacheInvalidate @CacheInvalidate} to an
- * interface implementation. Java has no function decorators like Python's {@code @lru_cache}, so this hand-written
- * JDK dynamic proxy plays that role (the assignment asks for the decorator to be written by hand, not taken from a
- * caching library).
- *
- * <ul>
- *   <li>Each {@code @Cached} method gets its own {@link LruCache} keyed by its argument list. {@code null} results
- *       are not cached, so "absent" answers are asked again next time.</li>
- *   <li>Every other method, including {@code default} methods, is forwarded to the target unchanged. A default
- *       method runs on the target, so calls it makes internally bypass the cache.</li>
- *   <li>Exceptions of the target propagate as thrown, never wrapped; a throwing call caches nothing.</li>
- *   <li>Two threads missing the same key at once may both call the target; the cache does not hold its lock
- *       across the target call, so one slow call never blocks lookups of other keys.</li>
- * </ul>
+ * Applies {@link Cached @Cached} and {@link CacheInvalidate @CacheInvalidate} to an interface implementation as a
+ * hand-written JDK dynamic proxy, since Java has no function decorators. Each {@code @Cached} method gets its own
+ * {@link LruCache} keyed by its argument list; every other method, default methods included, runs on the target
+ * unchanged (so calls a default method makes internally bypass the cache), and the target's exceptions propagate
+ * unwrapped. {@code null} results are not cached, and no lock is held across a call to the target, so one slow call
+ * never blocks lookups of other keys.
  */
 public final class CachingProxy {
 

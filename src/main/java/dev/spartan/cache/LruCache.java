@@ -8,18 +8,11 @@ import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
 /**
- * A bounded least-recently-used cache with O(1) {@code get} and {@code put}.
- *
- * <p>Hand-written on purpose (the assignment asks for it instead of {@code LinkedHashMap}): a {@link HashMap} finds
- * the node of a key, and a doubly linked list with sentinel head and tail keeps the recency order. The most recently
- * used entry sits right after {@code head}; the eviction victim sits right before {@code tail}. The sentinels mean
- * no link operation ever has to special-case an empty list or an end of the list.
- *
- * <p>Thread-safe through one {@link ReentrantLock}. A read/write lock would buy nothing: in an LRU cache even
- * {@code get} is a write, since a hit moves the entry to the front of the list. Every operation is a few pointer
- * swaps, so a single short critical section is both simpler and faster than finer-grained locking.
- *
- * <p>Null keys and values are rejected, so {@code null} from {@link #get} always means "absent".
+ * A bounded least-recently-used cache with O(1) {@code get} and {@code put}: a {@link HashMap} finds a key's node, and
+ * a doubly linked list between sentinel {@code head} and {@code tail} keeps the recency order without special cases at
+ * its ends. One {@link ReentrantLock} guards it all, because even a hit is a write (it moves the entry to the front)
+ * and every operation is a few pointer swaps. Null keys and values are rejected, so {@code null} from {@link #get}
+ * always means "absent".
  *
  * @param <K> key type; must have consistent {@code equals}/{@code hashCode}
  * @param <V> value type

@@ -8,10 +8,9 @@ import dev.spartan.store.MessageStore;
 import java.util.Objects;
 
 /**
- * Users' pinned public keys. Looked up on every group send (to know which members can read it) and every chat
- * request, so the lookups are memoized with {@code @Cached}, this project's counterpart of Python's
- * {@code @lru_cache}. Pinned keys never change (trust on first use), so a cached answer stays true on every node;
- * "no keys yet" is answered with {@code null}, which is never cached.
+ * Users' pinned public keys, looked up on every group send and chat request and so memoized with {@code @Cached}.
+ * Pinned keys never change (trust on first use), so a cached answer stays true on every node; "no keys yet" is answered
+ * with {@code null}, which is never cached.
  */
 public interface KeyDirectory {
     /** The user's pinned keys, or {@code null} if the user has never logged in. */

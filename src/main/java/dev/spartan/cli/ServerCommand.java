@@ -11,6 +11,7 @@ import dev.spartan.server.SpartanServer;
 import io.grpc.InsecureServerCredentials;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -99,12 +100,14 @@ public final class ServerCommand implements Callable<Integer> {
         if (cfg == null) {
             return 2;
         }
+        Clock clock = Clock.systemUTC(); // the node's one wall clock
         SpartanServer server;
         try {
             server = new SpartanServer(
                             cfg,
-                            Backends.forConfig(cfg, data),
-                            Operations.serverBuilder(cfg.operations(), cfg.port(), InsecureServerCredentials.create()))
+                            Backends.forConfig(cfg, data, clock),
+                            Operations.serverBuilder(cfg.operations(), cfg.port(), InsecureServerCredentials.create()),
+                            clock)
                     .start();
         } catch (RuntimeException | IOException e) {
             return StartupFailure.describe(e, data).map(ServerCommand::fail).orElseThrow(() -> e);

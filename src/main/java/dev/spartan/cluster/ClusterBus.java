@@ -4,6 +4,7 @@ import dev.spartan.chat.RecentMessages;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.RemoteNodes;
 import dev.spartan.proto.Event;
+import dev.spartan.redis.RedisClients;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterBus.class);
-    static final String CHANNEL = "sp:bus";
+    static final String CHANNEL = RedisClients.KEY_PREFIX + "bus";
     /**
      * Keeps each publish small (Redis drops a subscriber whose output buffer passes 32 MB) and each event carried
      * cheap: every node decodes every publish.

@@ -2,10 +2,12 @@ package dev.spartan.cluster;
 
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
+import dev.spartan.redis.RedisClients;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -18,22 +20,27 @@ import java.util.function.Supplier;
  * own users' entries, so the users of a node that dies drop out within {@link #TTL_MILLIS}.
  */
 public final class RedisPresence implements Presence {
-    private static final String KEY = "sp:presence";
+    private static final String KEY = RedisClients.KEY_PREFIX + "presence";
     private static final long TTL_MILLIS = 30_000;
 
     private final StatefulRedisConnection<String, String> connection;
     private final DeliveryHub hub;
+    private final Clock clock;
 
     public RedisPresence(
-            StatefulRedisConnection<String, String> connection, DeliveryHub hub, ScheduledExecutorService timer) {
+            StatefulRedisConnection<String, String> connection,
+            DeliveryHub hub,
+            ScheduledExecutorService timer,
+            Clock clock) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.hub = Objects.requireNonNull(hub, "hub");
+        this.clock = Objects.requireNonNull(clock, "clock");
         var unused = timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void online(String user) {
-        double lapsesAt = System.currentTimeMillis() + TTL_MILLIS;
+        double lapsesAt = clock.millis() + TTL_MILLIS;
         quietly(() -> connection.async().zadd(KEY, lapsesAt, user));
     }
 
@@ -49,7 +56,7 @@ public final class RedisPresence implements Presence {
         try {
             return new LinkedHashSet<>(connection
                     .sync()
-                    .zrangebyscore(KEY, Range.create((double) System.currentTimeMillis(), Double.POSITIVE_INFINITY)));
+                    .zrangebyscore(KEY, Range.create((double) clock.millis(), Double.POSITIVE_INFINITY)));
         } catch (RedisException e) {
             return hub.onlineHere(); // degraded: at least this node's users
         }

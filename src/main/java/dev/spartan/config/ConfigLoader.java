@@ -19,7 +19,7 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
-/** Reads config.yaml as the assignment gives it, and reports a bad file by file, key and reason. */
+/** Reads config.yaml and reports a bad file by file, key and reason. */
 public final class ConfigLoader {
     /** Names go into wire labels separated by 0x00 and into store keys, so keep them plain. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything config.yaml says. The first five keys are the assignment's and required; the rest are optional.
+ * Everything config.yaml says. The first five keys are required; the rest are optional.
  *
  * @param port                    {@code port}
  * @param recentMessagesPerChat   {@code max_num_messages_per_user}: recent messages kept per conversation

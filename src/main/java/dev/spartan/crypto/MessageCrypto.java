@@ -8,12 +8,11 @@ import java.util.TreeMap;
 import javax.crypto.AEADBadTagException;
 
 /**
- * End-to-end sealing of one message for a set of readers (see PROTOCOL.md, "Cryptography").
- *
- * <p>The body is encrypted once under a fresh random content key K; K is then wrapped separately for each
- * reader under a key-encryption key derived from the static X25519 secret between sender and reader. Both use
- * AES-256-GCM with a zero nonce. That is safe only because no key ever encrypts twice: K is fresh random per
- * message, and each kek is bound by HKDF to the (sender, reader) pair, chat, message id and a fresh random salt.
+ * End-to-end sealing of one message for a set of readers (PROTOCOL.md, "Cryptography"): the body is encrypted once
+ * under a fresh random content key, which is wrapped for each reader under a key derived from the static X25519 secret
+ * of sender and reader. Both use AES-256-GCM with a zero nonce, which is safe only because no key ever encrypts twice:
+ * the content key is fresh per message, and each wrapping key is bound by HKDF to the (sender, reader) pair, chat,
+ * message id and a fresh random salt.
  */
 public final class MessageCrypto {
     static final int SALT_LEN = 32;

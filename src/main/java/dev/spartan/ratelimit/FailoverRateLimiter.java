@@ -9,22 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uses a shared (Redis) limiter while it answers and a per-process fallback while it does not.
- *
- * <ul>
- *   <li>{@link FailMode#OPEN}: while degraded, the local limiter decides, so the service keeps working with a
- *       per-process limit (a user could get N calls per window from each server, never unlimited).</li>
- *   <li>{@link FailMode#CLOSED}: while degraded, every call is denied with a 1s retry delay.</li>
- * </ul>
- *
- * <p>Calls admitted by the primary are also recorded in the fallback, so a failover does not hand every user a fresh
- * burst of N calls. The fallback only sees this process's calls, a subset of what the primary counted, so it never
- * denies what the primary would admit; its own answer is ignored while the primary is healthy.
- *
- * <p>Recovery is automatic, with a back-off: after a failure the primary is skipped for {@code retryPrimaryAfter}
- * (default 1s) and then tried again by the next call. Without it, every call to a dead Redis would first wait for the
- * full command timeout. One WARN is logged when entering degraded mode and one INFO when the primary answers again,
- * not one line per call.
+ * Uses a shared (Redis) limiter while it answers and a per-process fallback while it does not: {@link FailMode#OPEN}
+ * lets the local limiter decide (a per-process limit, never none), {@link FailMode#CLOSED} denies every call with a 1 s
+ * retry delay. Calls the primary admits are also recorded in the fallback, so a failover hands no one a fresh burst,
+ * yet the fallback never denies what the primary would admit. After a failure the primary is skipped for
+ * {@code retryPrimaryAfter} (default 1 s), so calls do not each wait out a dead Redis's timeout, and only entering and
+ * leaving degraded mode is logged.
  */
 public final class FailoverRateLimiter implements RateLimiter {
 

@@ -7,14 +7,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * An exact sliding-window-log limiter for one process: per key it remembers the timestamps of the calls it admitted
- * within the last window (never more than {@code maxCalls} of them), so at most {@code maxCalls} calls are admitted in
- * any interval of length {@code window}. Unlike fixed windows, a burst at a window boundary cannot double the limit.
- *
- * <p>Each key's log is updated inside {@link ConcurrentHashMap#compute}, which makes check-and-record atomic per key
- * without a lock object per user, and lets an idle key be dropped (by returning {@code null}) without racing a
- * concurrent call for the same key. Idle keys are swept at most once per window, so memory stays proportional to the
- * users active in the last window.
+ * An exact sliding-window-log limiter for one process: per key it keeps the times of the calls admitted within the last
+ * window, so at most {@code maxCalls} are admitted in any interval of length {@code window}, even across a window
+ * boundary. Each key's log is updated inside {@link ConcurrentHashMap#compute}, which makes check-and-record atomic per
+ * key and lets an idle key be dropped (by returning {@code null}) without racing a concurrent call. Idle keys are swept
+ * at most once per window, so memory follows the users active in the last window.
  */
 public final class LocalRateLimiter implements RateLimiter {
 

@@ -24,21 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Enforces {@link RateLimit @RateLimit} on gRPC service implementations, per authenticated user. This is the
- * hand-written "decorator" of the assignment: Java cannot wrap a method at its definition like Python's {@code @rate},
- * so the annotation marks the method and this interceptor, which sees every call, applies the limit.
- *
- * <p>All reflection happens once, in the constructor: annotated methods are matched to gRPC full method names through
- * each service's own {@link io.grpc.ServerServiceDefinition} (generated Java method {@code sendMsg} for gRPC method
- * {@code SendMsg}). A typo in a method or policy name fails at startup, not silently at run time.
- *
- * <p>Must run after authentication (register it so that the auth interceptor is outermost): the key is
- * {@link Principal#USER}; a call without a user is passed through, because authentication already rejected it or
- * the method does not need one.
- *
- * <p>A denied call is closed with {@code RESOURCE_EXHAUSTED} and a {@code google.rpc.RetryInfo} detail in the
- * trailers, so clients can read the delay with {@link dev.spartan.contract.RetryDelay#of}. If the limiter itself fails (no failover
- * configured), the call is closed with {@code UNAVAILABLE}: letting it through would make the limit optional.
+ * Enforces {@link RateLimit @RateLimit} on gRPC service implementations per authenticated user
+ * ({@link Principal#USER}), so it must run inside the auth interceptor; a call without a user passes, as authentication
+ * has already ruled on it. Annotated methods are matched to gRPC method names once, in the constructor, so a typo in a
+ * method or policy name fails at startup. A denied call is closed with {@code RESOURCE_EXHAUSTED} and a
+ * {@code google.rpc.RetryInfo} the client reads with {@link dev.spartan.contract.RetryDelay#of}; a failing limiter
+ * closes it with {@code UNAVAILABLE}, because letting it through would make the limit optional.
  */
 public final class RateLimitInterceptor implements ServerInterceptor {
 

@@ -1,51 +1,35 @@
 package dev.spartan.ratelimit;
 
-import io.lettuce.core.LettuceFutures;
+import dev.spartan.redis.LuaScript;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The same exact sliding window as {@link LocalRateLimiter}, but shared by every server process through Redis, so a
- * user cannot get N calls per window from each of several servers.
- *
- * <p>The whole check-and-record runs atomically in one Lua script ({@code ratelimit/sliding_window.lua}) against a
- * sorted set per user, with Redis' clock as the only clock. The script is sent once with SCRIPT LOAD and then invoked
- * by its SHA1 with EVALSHA; if Redis lost it (restart, SCRIPT FLUSH, failover to a replica) the NOSCRIPT error
- * triggers one reload and one retry.
- *
- * <p>Every command waits at most {@code commandTimeout} (default 500ms): a rate limiter that hangs would stall the
- * very calls it protects, so a slow Redis is reported as {@link RateLimiterUnavailableException} instead, and
- * {@link FailoverRateLimiter} decides what to do. The timeout is applied per command rather than via
- * {@code connection.setTimeout} so that sharing the connection with other code does not change its timeouts.
+ * The sliding window of {@link LocalRateLimiter} shared by every server through Redis: one Lua script
+ * ({@code ratelimit/sliding_window.lua}, run by {@link LuaScript}) checks and records atomically in a sorted set per
+ * user, with Redis' clock as the only clock. Every command waits at most {@code commandTimeout} (default 500 ms),
+ * because a limiter that hangs would stall the calls it protects: a slow Redis becomes a
+ * {@link RateLimiterUnavailableException} and {@link FailoverRateLimiter} decides. The timeout is per command, not the
+ * connection's, so sharing the connection changes no one else's timeouts.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
-    static final String SCRIPT_RESOURCE = "/ratelimit/sliding_window.lua";
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(500);
 
-    private static final String SCRIPT = loadScript();
+    private static final LuaScript SCRIPT = new LuaScript("/ratelimit/sliding_window.lua");
 
     private final RedisAsyncCommands<String, String> redis;
     private final String keyPrefix;
     private final RateLimitConfig config;
-    private final long timeoutNanos;
+    private final Duration commandTimeout;
     private final String maxCallsArg;
     private final String windowMsArg;
-    // Written on reload after NOSCRIPT; volatile so every thread picks up the new digest (it is the same SHA1 anyway).
-    private volatile String sha;
 
     public RedisRateLimiter(StatefulRedisConnection<String, String> conn, String keyPrefix, RateLimitConfig cfg) {
         this(conn, keyPrefix, cfg, DEFAULT_COMMAND_TIMEOUT);
@@ -64,15 +48,18 @@ public final class RedisRateLimiter implements RateLimiter {
         Objects.requireNonNull(conn, "conn");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
         this.config = Objects.requireNonNull(cfg, "cfg");
-        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive: " + commandTimeout);
         }
         this.redis = conn.async();
-        this.timeoutNanos = commandTimeout.toNanos();
         this.maxCallsArg = Integer.toString(cfg.maxCalls());
         this.windowMsArg = Long.toString(cfg.window().toMillis());
-        this.sha = loadIntoRedis();
+        try {
+            SCRIPT.load(redis, commandTimeout);
+        } catch (RedisException e) {
+            throw new RateLimiterUnavailableException("cannot load rate limit script into Redis: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -81,21 +68,19 @@ public final class RedisRateLimiter implements RateLimiter {
         String[] keys = {key(user)};
         // The nonce only keeps sorted-set members unique; the timestamp in the member comes from Redis.
         String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
-        List<Long> reply;
+        Object reply;
         try {
-            try {
-                reply = evalsha(sha, keys, nonce);
-            } catch (RedisNoScriptException e) {
-                sha = loadIntoRedis();
-                reply = evalsha(sha, keys, nonce);
-            }
+            reply = SCRIPT.run(redis, commandTimeout, ScriptOutputType.MULTI, keys, maxCallsArg, windowMsArg, nonce);
         } catch (RedisException e) {
             throw new RateLimiterUnavailableException("Redis rate limiter failed: " + e.getMessage(), e);
         }
-        if (reply == null || reply.size() != 2) {
+        if (!(reply instanceof List<?> r)
+                || r.size() != 2
+                || !(r.get(0) instanceof Long allowed)
+                || !(r.get(1) instanceof Long waitMillis)) {
             throw new RateLimiterUnavailableException("unexpected reply from rate limit script: " + reply, null);
         }
-        return reply.get(0) == 1L ? Decision.allow() : Decision.deny(Duration.ofMillis(reply.get(1)));
+        return allowed == 1L ? Decision.allow() : Decision.deny(Duration.ofMillis(waitMillis));
     }
 
     @Override
@@ -106,36 +91,5 @@ public final class RedisRateLimiter implements RateLimiter {
     /** The sorted-set key holding {@code user}'s admitted calls. */
     public String key(String user) {
         return keyPrefix + user;
-    }
-
-    private List<Long> evalsha(String digest, String[] keys, String nonce) {
-        RedisFuture<List<Long>> f =
-                redis.evalsha(digest, ScriptOutputType.MULTI, keys, maxCallsArg, windowMsArg, nonce);
-        return await(f);
-    }
-
-    private String loadIntoRedis() {
-        try {
-            return await(redis.scriptLoad(SCRIPT));
-        } catch (RedisException e) {
-            throw new RateLimiterUnavailableException("cannot load rate limit script into Redis: " + e.getMessage(), e);
-        }
-    }
-
-    /** Waits for a reply; cancels the command on timeout so it is not sent later to a recovering Redis. */
-    private <T> T await(RedisFuture<T> future) {
-        // awaitOrCancel throws RedisCommandTimeoutException / RedisCommandExecutionException, both RedisException.
-        return LettuceFutures.awaitOrCancel(future, timeoutNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private static String loadScript() {
-        try (InputStream in = RedisRateLimiter.class.getResourceAsStream(SCRIPT_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + SCRIPT_RESOURCE);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

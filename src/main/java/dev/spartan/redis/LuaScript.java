@@ -1,13 +1,18 @@
 package dev.spartan.redis;
 
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /** A Lua script from the classpath, loaded into Redis once and run by its SHA1 (EVALSHA), reloaded on NOSCRIPT. */
 public final class LuaScript {
@@ -38,5 +43,34 @@ public final class LuaScript {
             sha = redis.scriptLoad(source); // Redis restarted or SCRIPT FLUSH: load again, once
             return redis.evalsha(sha, type, keys, args);
         }
+    }
+
+    /** Loads the script into this Redis now, so an unusable Redis shows at startup rather than on first use. */
+    public <V> void load(RedisAsyncCommands<String, V> redis, Duration timeout) {
+        sha = await(redis.scriptLoad(source), timeout);
+    }
+
+    /**
+     * {@link #run(RedisCommands, ScriptOutputType, String[], Object[])} with each command waiting at most
+     * {@code timeout}, whatever the connection's own timeout, so a slow Redis cannot stall the caller.
+     */
+    @SafeVarargs
+    public final <V> Object run(
+            RedisAsyncCommands<String, V> redis, Duration timeout, ScriptOutputType type, String[] keys, V... args) {
+        String digest = sha;
+        if (digest == null) {
+            digest = sha = await(redis.scriptLoad(source), timeout);
+        }
+        try {
+            return await(redis.<Object>evalsha(digest, type, keys, args), timeout);
+        } catch (RedisNoScriptException e) {
+            sha = await(redis.scriptLoad(source), timeout); // Redis restarted or SCRIPT FLUSH: load again, once
+            return await(redis.<Object>evalsha(sha, type, keys, args), timeout);
+        }
+    }
+
+    /** Waits for a reply; cancels the command on timeout so it is not sent later to a recovering Redis. */
+    private static <T> T await(RedisFuture<T> reply, Duration timeout) {
+        return LettuceFutures.awaitOrCancel(reply, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -42,6 +42,7 @@ public final class SpartanServer implements AutoCloseable {
     private final SpartanConfig config;
     private final Backend backend;
     private final ServerBuilder<?> builder;
+    private final Clock clock;
     private final DeliveryHub hub = new DeliveryHub();
     private final Operations ops;
     private final ExecutorService delivery;
@@ -49,13 +50,17 @@ public final class SpartanServer implements AutoCloseable {
     private Server server;
 
     /**
+     * Wires a node that will listen through {@code builder}.
+     *
      * @param builder where and how to listen, e.g. {@code Grpc.newServerBuilderForPort(port, credentials)}; the
      *                services and limits are added by {@link #start()}
+     * @param clock the node's one wall clock, the same one its backend was given
      */
-    public SpartanServer(SpartanConfig config, Backend backend, ServerBuilder<?> builder) {
+    public SpartanServer(SpartanConfig config, Backend backend, ServerBuilder<?> builder, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.builder = Objects.requireNonNull(builder, "builder");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.ops = new Operations(config);
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
@@ -73,7 +78,6 @@ public final class SpartanServer implements AutoCloseable {
         MessageStore store = ops.observe(backend.store());
         Directory directory = new Directory(config, store);
         SessionTokens tokens = new SessionTokens();
-        Clock clock = Clock.systemUTC();
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub);
         Presence presence = backend.presence(hub);

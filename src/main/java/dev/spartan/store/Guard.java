@@ -3,12 +3,10 @@ package dev.spartan.store;
 import java.util.Objects;
 
 /**
- * The state a conversation must be in for a message to be accepted, written as plain values so that each store can
- * check it where it keeps the state: in Java under a lock (embedded), or inside the send script (Redis).
- *
- * <p>The guarded value is one field of a table. If it equals {@code deliverIf} the message is delivered; if it equals
- * {@code holdIf} (when there is one) it is held; otherwise it is refused and the caller is told the value.
- * An absent field reads as the empty string.
+ * The state a conversation must be in for a message to be saved, as plain values so that each store checks it where it
+ * keeps the state: in Java under a lock (embedded), or inside the send script (Redis). The guarded value is one field
+ * of a table, absent reading as the empty string: {@code deliverIf} delivers, {@code holdIf} (when there is one) holds,
+ * and any other value refuses the message and is told to the caller.
  */
 public record Guard(Table table, String field, String deliverIf, String holdIf) {
     public enum Table {

@@ -10,13 +10,10 @@ import java.util.function.Supplier;
 
 /**
  * Everything the server must not forget: pinned keys, chat state, held and recent messages, each user's inbox of
- * events not yet acknowledged, and groups made at run time. The embedded implementation is for one node; the Redis
- * one lets several nodes share it.
- *
- * <p>Single operations are atomic. A send is one operation, {@link #save}, because it is the hot path: the Redis
- * store runs it as one script. Rarer compound changes (accepting a chat request, a group change) run inside {@link #atomically},
- * which serializes all work under the same key across every node that shares the store; {@code save} waits for
- * such work on its lock key to finish. When either returns, what it wrote is durable: the caller may acknowledge it.
+ * unacknowledged events, and run-time groups; embedded for one node, in Redis for several. Every operation is atomic; a
+ * send is one, {@link #save}, while rarer compound changes (accepting a chat request, a group change) run inside
+ * {@link #atomically}, which serializes work under one key across every node sharing the store and which {@code save}
+ * waits for on its lock key. When either returns, what it wrote is durable, so the caller may acknowledge it.
  */
 public interface MessageStore extends AutoCloseable {
 

@@ -5,6 +5,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.redis.LuaScript;
+import dev.spartan.redis.RedisClients;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
@@ -27,21 +28,15 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The shared store of a cluster, in Redis. Every node sees the same inboxes, chat states and history, so a user may
- * connect to any node. Each user's inbox is a Redis stream whose entry ids are the inbox sequence numbers.
- *
- * <p>A send, {@link #save}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
- * lock, but does not run while the lock of its conversation is held.
- *
- * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
- * so compound updates are serialized across nodes. The lock expires on its own if its node dies mid-update.
- * Inside it, writes are pipelined: each is sent at once without waiting for its reply, and all replies are awaited
- * before the lock is released. One connection keeps commands in order, so a read after a write still sees it.
- * Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives a
- * Redis restart.
+ * The shared store of a cluster, in Redis, so a user may connect to any node; each user's inbox is a Redis stream whose
+ * entry ids are the inbox sequence numbers. A send ({@link #save}) is one Lua script, atomic and one round trip, that
+ * does not run while its conversation's lock is held; {@link #atomically} takes that lock (SET NX PX with a random
+ * token, expiring if its node dies) and pipelines the writes inside it, awaiting every reply before it releases the
+ * lock. Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives
+ * a Redis restart.
  */
 public final class RedisStore implements MessageStore {
-    private static final String P = "sp:";
+    private static final String P = RedisClients.KEY_PREFIX;
     private static final long LOCK_MILLIS = 5_000;
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
@@ -86,7 +81,10 @@ public final class RedisStore implements MessageStore {
         }
     }
 
-    /** Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. */
+    /**
+     * Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. One connection keeps
+     * commands in order, so a read after a pipelined write still sees it.
+     */
     private void write(java.util.function.Function<RedisAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
         List<RedisFuture<?>> batch = pipelined.get();
         RedisFuture<?> reply = command.apply(async);

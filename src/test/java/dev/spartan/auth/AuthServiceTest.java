@@ -21,6 +21,7 @@ import dev.spartan.testing.MutableClock;
 import dev.spartan.testing.WireSession;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -69,8 +70,8 @@ class AuthServiceTest {
     @BeforeEach
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
-        store = EmbeddedStore.inMemory();
-        auth = new AuthService(new Directory(config, store), store, tokens, PORT, clock);
+        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        auth = new AuthService(new Directory(config, store), tokens, PORT, clock);
     }
 
     @AfterEach

@@ -42,10 +42,11 @@ class ConversationsTest {
     @BeforeEach
     void setUp() {
         config = ConfigLoader.load(Path.of("config.yaml"));
-        store = EmbeddedStore.inMemory();
+        Clock clock = Clock.systemUTC();
+        store = EmbeddedStore.inMemory(clock);
         recent = new RecentMessages(store, config.recentMessagesPerChat(), config.cachedConversations());
-        conversations = new Conversations(
-                config, new Directory(config, store), store, recent, new DeliveryHub(), Clock.systemUTC());
+        conversations =
+                new Conversations(config, new Directory(config, store), store, recent, new DeliveryHub(), clock);
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
 import dev.spartan.store.EmbeddedStore;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -29,7 +30,7 @@ class GroupAdminTest {
     @BeforeEach
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
-        store = EmbeddedStore.inMemory();
+        store = EmbeddedStore.inMemory(Clock.systemUTC());
         directory = new Directory(config, store);
         groups = new GroupAdmin(directory, store, new InboxWatchers() {
             @Override

@@ -7,6 +7,7 @@ import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.Guard;
 import dev.spartan.store.NewMessage;
 import dev.spartan.store.SaveResult;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +19,7 @@ class RecentMessagesTest {
 
     @BeforeEach
     void setUp() {
-        store = EmbeddedStore.inMemory();
+        store = EmbeddedStore.inMemory(Clock.systemUTC());
         recent = new RecentMessages(store, 3, 2); // 3 messages per conversation, 2 conversations cached
     }
 

@@ -27,6 +27,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -74,11 +75,12 @@ class ReconnectTest {
     }
 
     private void startServer() throws Exception {
-        store = EmbeddedStore.open(dir.resolve("data"));
+        store = EmbeddedStore.open(dir.resolve("data"), Clock.systemUTC());
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(store),
-                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()))
+                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+                        Clock.systemUTC())
                 .start();
     }
 

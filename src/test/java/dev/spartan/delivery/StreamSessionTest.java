@@ -10,6 +10,7 @@ import dev.spartan.proto.Sealed;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.UnreliableStore;
 import io.grpc.Status;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ class StreamSessionTest {
 
     @BeforeEach
     void setUp() {
-        store = EmbeddedStore.inMemory();
+        store = EmbeddedStore.inMemory(Clock.systemUTC());
         unreliable = UnreliableStore.over(store);
     }
 

@@ -20,6 +20,7 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -40,8 +41,12 @@ final class InProcessNode implements AutoCloseable {
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
 
     InProcessNode(SpartanConfig config) throws Exception {
-        store = UnreliableStore.over(EmbeddedStore.inMemory());
-        server = new SpartanServer(config, new EmbeddedBackend(store.store()), InProcessServerBuilder.forName(name))
+        store = UnreliableStore.over(EmbeddedStore.inMemory(Clock.systemUTC()));
+        server = new SpartanServer(
+                        config,
+                        new EmbeddedBackend(store.store()),
+                        InProcessServerBuilder.forName(name),
+                        Clock.systemUTC())
                 .start();
         channel = InProcessChannelBuilder.forName(name).build();
     }

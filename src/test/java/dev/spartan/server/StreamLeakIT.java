@@ -24,6 +24,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,10 +51,12 @@ class StreamLeakIT {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"))
                 .withPort(Ports.free())
                 .withOperations(OperationsConfig.DEFAULTS.withDrain(Duration.ZERO));
+        Clock clock = Clock.systemUTC();
         server = new SpartanServer(
                         config,
-                        new EmbeddedBackend(EmbeddedStore.inMemory()),
-                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()))
+                        new EmbeddedBackend(EmbeddedStore.inMemory(clock)),
+                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+                        clock)
                 .start();
         port = server.port();
     }

@@ -1,5 +1,6 @@
 package dev.spartan.store;
 
+import java.time.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -8,7 +9,7 @@ class EmbeddedStoreTest extends MessageStoreContract {
 
     @BeforeEach
     void open() {
-        store = EmbeddedStore.inMemory();
+        store = EmbeddedStore.inMemory(Clock.systemUTC());
     }
 
     @AfterEach

@@ -7,11 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Memoizes an interface method, like Python's {@code functools.lru_cache}: results are kept per argument list in a
- * bounded LRU cache. Java has no function decorators, so this only takes effect on objects wrapped with
- * {@link dev.spartan.cache.CachingProxy#wrap} (the hand-written "decorator" the assignment asks for).
- *
- * <p>Arguments must have value-based {@code equals}/{@code hashCode}; {@code null} results are not cached.
+ * Memoizes an interface method: results are kept per argument list in a bounded LRU cache, on objects wrapped with
+ * {@link dev.spartan.cache.CachingProxy#wrap} (Java has no function decorators). Arguments must have value-based
+ * {@code equals}/{@code hashCode}; {@code null} results are not cached.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -27,8 +27,8 @@ import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
 /**
- * The terminal client: the assignment's prompts and lines, with incoming messages printed above the prompt so that a
- * half-typed line is never garbled. On a pipe JLine falls back to a dumb terminal and the same code reads lines.
+ * The terminal client: the prompts and lines of README's demo, with incoming messages printed above the prompt so that
+ * a half-typed line is never garbled. On a pipe JLine falls back to a dumb terminal and the same code reads lines.
  */
 public final class ConsoleUi implements ClientListener {
     static final String SPARTAN = "[Spartan] ";

@@ -1,4 +1,4 @@
-package dev.spartan.ratelimit;
+package dev.spartan.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,9 @@
-package dev.spartan.ratelimit;
+package dev.spartan.bench;
 
+import dev.spartan.ratelimit.LocalRateLimiter;
+import dev.spartan.ratelimit.RateLimitConfig;
+import dev.spartan.ratelimit.RateLimiter;
+import dev.spartan.ratelimit.RedisRateLimiter;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.PrintStream;
@@ -8,12 +12,11 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Prints what one rate-limit check costs: {@link LocalRateLimiter} always, {@link RedisRateLimiter} when a Redis URI
- * is given. The limit is set so high that every check is admitted, so the numbers measure the admit path (the common
- * one) rather than denials. Single-threaded and informal: a guide for capacity planning, not a JMH benchmark, and it
- * asserts nothing about time.
+ * Prints what one rate-limit check costs, for {@link LocalRateLimiter} and, given a Redis URI,
+ * {@link RedisRateLimiter}, with a limit so high that every check takes the common admit path. Informal and
+ * single-threaded, it asserts nothing about time.
  *
- * <p>Usage: {@code java -cp spartan.jar dev.spartan.ratelimit.LimiterBench [redis://host:port] [iterations]}
+ * <p>Usage: {@code java -cp spartan.jar dev.spartan.bench.LimiterBench [redis://host:port] [iterations]}
  */
 public final class LimiterBench {
 
@@ -44,7 +47,7 @@ public final class LimiterBench {
             RedisClient client = RedisClient.create(redisUri);
             try (StatefulRedisConnection<String, String> conn = client.connect()) {
                 String prefix = "bench:" + ProcessHandle.current().pid() + ":";
-                // Redis is ~1000x slower per call, so fewer iterations keep the run short.
+                // Each Redis check is a network round trip, so fewer iterations keep the run short.
                 RedisRateLimiter redis = new RedisRateLimiter(conn, prefix, GENEROUS);
                 measure("redis", redis, Math.max(1, iterations / 20), out);
                 conn.sync()
