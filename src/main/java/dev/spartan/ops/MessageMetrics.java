@@ -11,7 +11,9 @@ import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * (just before it was stored) until that write.
  */
 public final class MessageMetrics implements ServerInterceptor {
+    private final Clock clock;
     private static final String SEND = SpartanGrpc.getSendMsgMethod().getFullMethodName();
     private static final String RECEIVE = SpartanGrpc.getReceiveMsgMethod().getFullMethodName();
 
@@ -29,7 +32,8 @@ public final class MessageMetrics implements ServerInterceptor {
     private final Counter delivered;
     private final Timer lag;
 
-    public MessageMetrics(MeterRegistry registry) {
+    public MessageMetrics(MeterRegistry registry, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         accepted = Counter.builder("spartan.messages.accepted")
                 .description("Messages stored by SendMsg (held ones included, resends not)")
                 .register(registry);
@@ -79,7 +83,7 @@ public final class MessageMetrics implements ServerInterceptor {
             }
         } else if (message instanceof Event event && event.hasMessage()) {
             delivered.increment();
-            long millis = System.currentTimeMillis() - event.getMessage().getSentAtMillis();
+            long millis = clock.millis() - event.getMessage().getSentAtMillis();
             lag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
         }
     }

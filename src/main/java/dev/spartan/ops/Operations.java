@@ -19,6 +19,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -36,6 +37,7 @@ public final class Operations implements AutoCloseable {
     public static final List<String> HEALTH_SERVICES = List.of("", SpartanGrpc.SERVICE_NAME, AuthGrpc.SERVICE_NAME);
 
     private final OperationsConfig config;
+    private final Clock clock;
     private final HealthStatusManager health = new HealthStatusManager();
     private final AccessLog accessLog;
     private final NodeMetrics metrics;
@@ -43,7 +45,8 @@ public final class Operations implements AutoCloseable {
     private StoreHealth storeHealth;
     private MetricsEndpoint endpoint;
 
-    public Operations(SpartanConfig config) {
+    public Operations(SpartanConfig config, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.config = config.operations();
         this.accessLog = new AccessLog(config.rateLimitWindow());
         this.metrics = this.config.metricsEnabled() ? new NodeMetrics() : null;
@@ -80,7 +83,7 @@ public final class Operations implements AutoCloseable {
 
     /** Interceptors for every call of the server: per-call and per-message metrics, if metrics are on. */
     public List<ServerInterceptor> callInterceptors() {
-        return metrics == null ? List.of() : List.of(new MessageMetrics(registry), new RpcMetrics(registry));
+        return metrics == null ? List.of() : List.of(new MessageMetrics(registry, clock), new RpcMetrics(registry));
     }
 
     /**

@@ -61,7 +61,7 @@ public final class SpartanServer implements AutoCloseable {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.builder = Objects.requireNonNull(builder, "builder");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.ops = new Operations(config);
+        this.ops = new Operations(config, this.clock);
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
         this.delivery = Executors.newFixedThreadPool(
