@@ -1,7 +1,10 @@
 package dev.spartan.store;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class EmbeddedStoreTest extends MessageStoreContract {
     private EmbeddedStore store;
@@ -19,5 +22,12 @@ class EmbeddedStoreTest extends MessageStoreContract {
     @Override
     MessageStore store() {
         return store;
+    }
+
+    @Test
+    void aClosedStoreFailsItsPing() {
+        EmbeddedStore closed = EmbeddedStore.inMemory();
+        closed.close();
+        assertThatThrownBy(closed::ping).isInstanceOf(StoreUnavailableException.class);
     }
 }
