@@ -10,7 +10,6 @@ import dev.spartan.server.SpartanServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -87,7 +86,11 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Logs.configure(logFormat, logLevel);
+        try {
+            Logs.configure(logFormat, Logs.chooseLevel(logLevel));
+        } catch (IllegalArgumentException e) {
+            return fail(e.getMessage());
+        }
         SpartanConfig cfg;
         try {
             cfg = overrides(ConfigLoader.load(config));
@@ -183,14 +186,12 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     static final class LogLevelConverter implements CommandLine.ITypeConverter<String> {
-        private static final List<String> LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
-
         @Override
         public String convert(String value) {
             String level = value.toUpperCase(Locale.ROOT);
-            if (!LEVELS.contains(level)) {
+            if (!Logs.LEVELS.contains(level)) {
                 throw new CommandLine.TypeConversionException(
-                        "expected one of " + String.join(", ", LEVELS) + ", got '" + value + "'");
+                        "expected one of " + String.join(", ", Logs.LEVELS) + ", got '" + value + "'");
             }
             return level;
         }
