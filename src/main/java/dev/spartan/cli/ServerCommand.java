@@ -97,9 +97,6 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return fail(e.getMessage());
         }
-        if (cfg == null) {
-            return 2;
-        }
         SpartanServer server;
         try {
             server = new SpartanServer(cfg, Backends.forConfig(cfg, data)).start();
@@ -118,20 +115,18 @@ public final class ServerCommand implements Callable<Integer> {
         return 2;
     }
 
-    /** The config with the command line's overrides, or null after a bad option was reported. */
+    /** The config with the command line's overrides; a bad option is a ConfigException that names it. */
     private SpartanConfig overrides(SpartanConfig cfg) {
         if (port != null) {
             if (port < 1 || port > 65535) {
-                fail("--port " + port + " is out of range 1..65535");
-                return null;
+                throw new ConfigException("--port " + port + " is out of range 1..65535");
             }
             cfg = cfg.withPort(port);
         }
         if (redis != null) {
             String problem = ConfigLoader.redisUriProblem(redis);
             if (problem != null) {
-                fail("--redis: " + problem);
-                return null;
+                throw new ConfigException("--redis: " + problem);
             }
             cfg = cfg.withRedis(redis);
         }
@@ -141,15 +136,13 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (metricsPort != null) {
             if (metricsPort < 1 || metricsPort > 65535) {
-                fail("--metrics-port " + metricsPort + " is out of range 1..65535");
-                return null;
+                throw new ConfigException("--metrics-port " + metricsPort + " is out of range 1..65535");
             }
             ops = ops.withMetricsPort(metricsPort);
         }
         if (drainSeconds != null) {
             if (drainSeconds < 0 || drainSeconds > 3600 || drainSeconds.isNaN()) {
-                fail("--drain-seconds " + drainSeconds + " is out of range 0..3600");
-                return null;
+                throw new ConfigException("--drain-seconds " + drainSeconds + " is out of range 0..3600");
             }
             ops = ops.withDrain(Duration.ofMillis(Math.round(drainSeconds * 1000)));
         }
@@ -166,8 +159,7 @@ public final class ServerCommand implements Callable<Integer> {
                 windowMillis = 0;
             }
             if (parts.length != 2 || count < 1 || windowMillis < 1) {
-                fail("--rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
-                return null;
+                throw new ConfigException("--rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
