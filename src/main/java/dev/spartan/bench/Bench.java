@@ -47,6 +47,7 @@ public final class Bench {
             List<String> receiverServers;
             long serverPid;
             List<Long> serverPids = new ArrayList<>(); // every node, for the CPU figure
+            List<Integer> metricsPorts = new ArrayList<>(); // every node's Prometheus endpoint
             long redisPid = -1;
             if (setup == Setup.BASELINE) {
                 int port = Processes.freePort();
@@ -63,12 +64,12 @@ public final class Bench {
                     redisUri = "redis://127.0.0.1:" + redisPort;
                 }
                 int p1 = Processes.freePort();
-                serverPid = startNode(children, config, p1, redisUri, "n1");
+                serverPid = startNode(children, config, p1, redisUri, "n1", metricsPorts);
                 serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + p1);
                 if (setup == Setup.TWO_NODES) {
                     int p2 = Processes.freePort();
-                    serverPids.add(startNode(children, config, p2, redisUri, "n2"));
+                    serverPids.add(startNode(children, config, p2, redisUri, "n2", metricsPorts));
                     receiverServers = List.of("localhost:" + p2); // every message crosses nodes
                 }
             }
@@ -81,9 +82,13 @@ public final class Bench {
                 double clientCpuBefore = ProcStats.cpuSeconds(self);
                 double redisCpuBefore = redisPid < 0 ? 0 : ProcStats.cpuSeconds(redisPid);
                 long wallBefore = System.nanoTime();
-                LoadDriver.Result max = driver.run(routes, 0, options.window(), options.warmup(), options.duration());
+                ServerFigures[] atStart = {null};
+                Runnable mark = () -> atStart[0] = ServerFigures.scrape(metricsPorts);
+                LoadDriver.Result max =
+                        driver.run(routes, 0, options.window(), options.warmup(), options.duration(), mark);
                 double wall = (System.nanoTime() - wallBefore) / 1e9;
                 print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
+                printServerFigures(metricsPorts, atStart[0]);
                 out.printf(
                         Locale.ROOT,
                         "  meanwhile (cores): clients (this process) %.2f%s%s%n",
@@ -98,12 +103,13 @@ public final class Bench {
                 for (double share : options.rateShares()) {
                     int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
                     LoadDriver.Result paced =
-                            driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration());
+                            driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration(), mark);
                     print(
                             setup,
                             String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate, share * 100),
                             paced,
                             Double.NaN);
+                    printServerFigures(metricsPorts, atStart[0]);
                 }
                 out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
                 return max.deliveredPerSecond();
@@ -125,12 +131,27 @@ public final class Bench {
         return routes.stream().mapToInt(LoadDriver.Route::fanout).sum();
     }
 
-    private long startNode(Processes children, Path config, int port, String redisUri, String name) throws IOException {
+    /** Prints what the servers counted over the same measured span, next to the bench's line above it. */
+    private void printServerFigures(List<Integer> metricsPorts, ServerFigures atStart) {
+        if (metricsPorts.isEmpty() || atStart == null) {
+            return; // the relay has no metrics
+        }
+        out.println("  "
+                + ServerFigures.scrape(metricsPorts)
+                        .since(atStart, options.duration().toNanos() / 1e9));
+    }
+
+    private long startNode(
+            Processes children, Path config, int port, String redisUri, String name, List<Integer> metricsPorts)
+            throws IOException {
         Path data = work.resolve("data-" + name + "-" + port);
-        return (redisUri == null
-                        ? children.server(config, port, data)
-                        : children.server(config, port, data, "--redis", redisUri))
-                .pid();
+        int metricsPort = Processes.freePort();
+        metricsPorts.add(metricsPort);
+        List<String> extra = new ArrayList<>(List.of("--metrics-port", String.valueOf(metricsPort)));
+        if (redisUri != null) {
+            extra.addAll(List.of("--redis", redisUri));
+        }
+        return children.server(config, port, data, extra.toArray(String[]::new)).pid();
     }
 
     private List<LoadDriver.Route> connect(

@@ -71,6 +71,18 @@ final class LoadDriver {
      */
     Result run(List<Route> routes, int ratePerRoute, int window, Duration warmup, Duration measure)
             throws InterruptedException {
+        return run(routes, ratePerRoute, window, warmup, measure, () -> {});
+    }
+
+    /** @param atMeasureStart runs once, on its own thread, when the warm-up ends */
+    Result run(
+            List<Route> routes,
+            int ratePerRoute,
+            int window,
+            Duration warmup,
+            Duration measure,
+            Runnable atMeasureStart)
+            throws InterruptedException {
         runStart = System.nanoTime();
         received.set(0);
         windows.clear();
@@ -126,6 +138,17 @@ final class LoadDriver {
             t.setDaemon(true);
             threads.add(t);
         }
+        Thread marker = new Thread(
+                () -> {
+                    long wait = measureStart - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait); // a timer, not synchronization
+                    }
+                    atMeasureStart.run();
+                },
+                "measure-start");
+        marker.setDaemon(true);
+        threads.add(marker);
         recorder.getIntervalHistogram();
         threads.forEach(Thread::start);
         for (Thread t : threads) {

@@ -49,7 +49,15 @@ final class Processes implements AutoCloseable {
     /** Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. */
     Process server(Path config, int port, Path data, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
-                "server", "--config", config.toString(), "--port", String.valueOf(port), "--data", data.toString()));
+                "server",
+                "--config",
+                config.toString(),
+                "--port",
+                String.valueOf(port),
+                "--data",
+                data.toString(),
+                "--drain-seconds",
+                "0"));
         args.addAll(List.of(extra));
         return spartan("Spartan server started", args.toArray(String[]::new));
     }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Asks a node's gRPC health service (grpc.health.v1) whether it serves.",
-            "Prints the status; exits 0 if SERVING, 1 if not, 2 if the node cannot be reached."
+            "Prints the status; exits 0 if SERVING, 1 if not, 2 if the node cannot be reached or does not know the"
+                    + " service."
         })
 public final class HealthCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Node host (default: ${DEFAULT-VALUE}).", defaultValue = "localhost")

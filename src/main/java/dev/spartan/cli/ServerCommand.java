@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -90,15 +89,16 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Logs.configure(logFormat, logLevel);
+        try {
+            Logs.configure(logFormat, Logs.chooseLevel(logLevel));
+        } catch (IllegalArgumentException e) {
+            return fail(e.getMessage());
+        }
         SpartanConfig cfg;
         try {
             cfg = overrides(ConfigLoader.load(config));
         } catch (ConfigException e) {
             return fail(e.getMessage());
-        }
-        if (cfg == null) {
-            return 2;
         }
         Clock clock = Clock.systemUTC(); // the node's one wall clock
         SpartanServer server;
@@ -124,20 +124,18 @@ public final class ServerCommand implements Callable<Integer> {
         return 2;
     }
 
-    /** The config with the command line's overrides, or null after a bad option was reported. */
+    /** The config with the command line's overrides; a bad option is a ConfigException that names it. */
     private SpartanConfig overrides(SpartanConfig cfg) {
         if (port != null) {
             if (port < 1 || port > 65535) {
-                fail("--port " + port + " is out of range 1..65535");
-                return null;
+                throw new ConfigException("--port " + port + " is out of range 1..65535");
             }
             cfg = cfg.withPort(port);
         }
         if (redis != null) {
             String problem = ConfigLoader.redisUriProblem(redis);
             if (problem != null) {
-                fail("--redis: " + problem);
-                return null;
+                throw new ConfigException("--redis: " + problem);
             }
             cfg = cfg.withRedis(redis);
         }
@@ -147,15 +145,13 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (metricsPort != null) {
             if (metricsPort < 1 || metricsPort > 65535) {
-                fail("--metrics-port " + metricsPort + " is out of range 1..65535");
-                return null;
+                throw new ConfigException("--metrics-port " + metricsPort + " is out of range 1..65535");
             }
             ops = ops.withMetricsPort(metricsPort);
         }
         if (drainSeconds != null) {
             if (drainSeconds < 0 || drainSeconds > 3600 || drainSeconds.isNaN()) {
-                fail("--drain-seconds " + drainSeconds + " is out of range 0..3600");
-                return null;
+                throw new ConfigException("--drain-seconds " + drainSeconds + " is out of range 0..3600");
             }
             ops = ops.withDrain(Duration.ofMillis(Math.round(drainSeconds * 1000)));
         }
@@ -172,8 +168,7 @@ public final class ServerCommand implements Callable<Integer> {
                 windowMillis = 0;
             }
             if (parts.length != 2 || count < 1 || windowMillis < 1) {
-                fail("--rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
-                return null;
+                throw new ConfigException("--rate-limit expects N/SECONDS with N >= 1, e.g. 15/1");
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
@@ -192,14 +187,12 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     static final class LogLevelConverter implements CommandLine.ITypeConverter<String> {
-        private static final List<String> LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
-
         @Override
         public String convert(String value) {
             String level = value.toUpperCase(Locale.ROOT);
-            if (!LEVELS.contains(level)) {
+            if (!Logs.LEVELS.contains(level)) {
                 throw new CommandLine.TypeConversionException(
-                        "expected one of " + String.join(", ", LEVELS) + ", got '" + value + "'");
+                        "expected one of " + String.join(", ", Logs.LEVELS) + ", got '" + value + "'");
             }
             return level;
         }

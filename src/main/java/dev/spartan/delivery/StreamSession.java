@@ -126,7 +126,11 @@ public final class StreamSession {
             try {
                 drain();
             } catch (RuntimeException e) {
-                log.warn("delivery to {} failed", user, e);
+                if (e instanceof StoreUnavailableException) {
+                    log.warn("delivery to {} stopped, the client will reconnect: {}", user, e.getMessage());
+                } else {
+                    log.warn("delivery to {} failed", user, e); // a bug: keep the stack trace
+                }
                 closeWith = (e instanceof StoreUnavailableException ? Status.UNAVAILABLE : Status.INTERNAL)
                         .withDescription("delivery failed: " + e.getMessage());
                 finish();

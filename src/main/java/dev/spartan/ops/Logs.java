@@ -25,7 +25,32 @@ public final class Logs {
     /** The environment variable that sets the level when {@code --log-level} does not. */
     public static final String LEVEL_VARIABLE = "SPARTAN_LOG_LEVEL";
 
+    /** The levels {@code --log-level} and {@code SPARTAN_LOG_LEVEL} accept. */
+    public static final java.util.List<String> LEVELS = java.util.List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
     private Logs() {}
+
+    /**
+     * The level to use: {@code --log-level} if given, else {@code SPARTAN_LOG_LEVEL}, else null (INFO).
+     *
+     * @throws IllegalArgumentException naming the variable, if it holds no level (Logback would quietly read an
+     *     unknown level as DEBUG, at which gRPC and Netty log every frame)
+     */
+    public static String chooseLevel(String flag) {
+        if (flag != null) {
+            return flag;
+        }
+        String variable = System.getenv(LEVEL_VARIABLE);
+        if (variable == null || variable.isBlank()) {
+            return null;
+        }
+        String level = variable.trim().toUpperCase(Locale.ROOT);
+        if (!LEVELS.contains(level)) {
+            throw new IllegalArgumentException(LEVEL_VARIABLE + "=" + variable + " is not a log level: expected one of "
+                    + String.join(", ", LEVELS));
+        }
+        return level;
+    }
 
     /** Routes java.util.logging into SLF4J. Idempotent. */
     public static void bridgeJul() {
@@ -38,13 +63,12 @@ public final class Logs {
     /**
      * Reloads logback.xml with this format and level.
      *
-     * @param level {@code --log-level}, or null: then {@code SPARTAN_LOG_LEVEL}, else what was set before, else INFO
+     * @param level one of {@link #LEVELS}, or null for what was set before, else INFO
      */
     public static void configure(Format format, String level) {
         System.setProperty(FORMAT_PROPERTY, format.name());
-        String chosen = level != null ? level : System.getenv(LEVEL_VARIABLE);
-        if (chosen != null && !chosen.isBlank()) {
-            System.setProperty(LEVEL_PROPERTY, chosen.trim().toUpperCase(Locale.ROOT));
+        if (level != null) {
+            System.setProperty(LEVEL_PROPERTY, level);
         }
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();

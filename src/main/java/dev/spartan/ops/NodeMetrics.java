@@ -41,7 +41,7 @@ final class NodeMetrics implements AutoCloseable {
                 .description("ReceiveMsg streams open on this node")
                 .register(registry);
         Gauge.builder("spartan.users.logged.in", tokens, SessionTokens::loggedIn)
-                .description("Users with a live session on this node")
+                .description("Users with a valid session token on this node (it lasts until their next login here)")
                 .register(registry);
         Gauge.builder("spartan.store.available", store, s -> s.available() ? 1 : 0)
                 .description("1 while the store answers the health probe, else 0")

@@ -12,6 +12,7 @@ import io.grpc.Grpc;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -52,6 +53,8 @@ public final class Operations implements AutoCloseable {
         this.metrics = this.config.metricsEnabled() ? new NodeMetrics() : null;
         // With metrics off, meters go to an empty composite registry, which keeps nothing.
         this.registry = metrics != null ? metrics.registry() : new CompositeMeterRegistry();
+        // NOT_SERVING until the first store probe says otherwise (the manager starts with "" SERVING).
+        HEALTH_SERVICES.forEach(service -> health.setStatus(service, ServingStatus.NOT_SERVING));
     }
 
     /** A server builder on the configured address ({@code bind}, or every interface) and port. */

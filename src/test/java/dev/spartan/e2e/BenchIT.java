@@ -79,6 +79,12 @@ class BenchIT {
             assertThat(Long.parseLong(m.group(5))).as(m.group()).isPositive();
             assertThat(m.group(4)).as(m.group()).isEqualTo("0");
         }
+        // Each Spartan run is followed by the servers' own count of the same span, from their /metrics.
+        assertThat(run.lines().stream().filter(l -> l.startsWith("  server's own figures: ")))
+                .hasSize(9)
+                .allSatisfy(l -> assertThat(l)
+                        .matches("  server's own figures: accepted [1-9]\\d*, delivered [1-9]\\d* \\(\\d+ msg/s\\);"
+                                + " SendMsg p50 [\\d.]+ / p99 [\\d.]+ ms; store save p50 .*; delivery lag p50 .*"));
         assertThat(run.lines())
                 .anyMatch(l -> l.matches("embedded throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("redis throughput is \\d+% of the transport baseline.*"))

@@ -100,7 +100,11 @@ class MetricsAndIntrospectionIT extends OneServerTest {
                 .setFileContainingSymbol("spartan.v1.Spartan")
                 .build());
         assertThat(listed.get(20, TimeUnit.SECONDS))
-                .contains("spartan.v1.Spartan", "spartan.v1.Auth", "grpc.health.v1.Health");
+                .contains(
+                        "spartan.v1.Spartan",
+                        "spartan.v1.Auth",
+                        "grpc.health.v1.Health",
+                        "grpc.reflection.v1.ServerReflection");
         FileDescriptorProto file = described.get(20, TimeUnit.SECONDS);
         assertThat(file.getPackage()).isEqualTo("spartan.v1");
         assertThat(file.getServiceList())

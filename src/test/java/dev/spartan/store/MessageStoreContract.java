@@ -175,4 +175,9 @@ abstract class MessageStoreContract {
         assertThat(sent.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
         assertThat(store().held(PAIR)).isEmpty();
     }
+
+    @Test
+    void pingAnswersWhileTheStoreCanServe() {
+        store().ping(); // throws StoreUnavailableException otherwise
+    }
 }

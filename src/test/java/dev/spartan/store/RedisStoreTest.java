@@ -1,5 +1,7 @@
 package dev.spartan.store;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.spartan.testing.RedisServerProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -8,6 +10,7 @@ import io.lettuce.core.codec.StringCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The contract against a real redis-server child process, emptied before each test. */
 class RedisStoreTest extends MessageStoreContract {
@@ -45,5 +48,20 @@ class RedisStoreTest extends MessageStoreContract {
     @Override
     MessageStore store() {
         return store;
+    }
+
+    @Test
+    void aRedisThatIsGoneFailsThePing() {
+        try (RedisServerProcess own = new RedisServerProcess()) {
+            RedisClient ownClient = RedisClient.create(own.uri() + "?timeout=1s");
+            try (RedisStore ownStore =
+                    new RedisStore(ownClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)))) {
+                ownStore.ping();
+                own.stop();
+                assertThatThrownBy(ownStore::ping).isInstanceOf(StoreUnavailableException.class);
+            } finally {
+                ownClient.shutdown();
+            }
+        }
     }
 }

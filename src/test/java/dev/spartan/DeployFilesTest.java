@@ -1,0 +1,130 @@
+package dev.spartan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.SpartanConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+import picocli.CommandLine;
+
+/**
+ * The files under deploy/ cannot be run here (no Docker, no systemd as init), so this checks what can be checked:
+ * systemd accepts the unit, the example config loads, and every command line in them is one the jar accepts.
+ */
+class DeployFilesTest {
+    private static final Path DEPLOY = Path.of("deploy");
+
+    @Test
+    void systemdAcceptsTheUnitFile() throws Exception {
+        Process verify = new ProcessBuilder(
+                        "systemd-analyze",
+                        "verify",
+                        DEPLOY.resolve("spartan.service").toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(verify.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // verify exits 0 on unknown keys too, with a warning: no output at all is the real pass.
+        assertThat(out).isEmpty();
+        assertThat(verify.exitValue()).isZero();
+    }
+
+    @Test
+    void theUnitRunsAServerCommandTheJarAccepts() throws Exception {
+        String execStart = Files.readAllLines(DEPLOY.resolve("spartan.service")).stream()
+                .filter(l -> l.startsWith("ExecStart="))
+                .findFirst()
+                .orElseThrow();
+        List<String> words =
+                Arrays.asList(execStart.substring("ExecStart=".length()).split(" "));
+        assertThat(words.subList(0, 3)).containsExactly("/usr/bin/java", "-jar", "/opt/spartan/spartan.jar");
+        assertAccepted(words.subList(3, words.size()));
+    }
+
+    @Test
+    void theExampleConfigLoadsWithTheOperationalKeysSet() {
+        SpartanConfig config = ConfigLoader.load(DEPLOY.resolve("config.yaml"));
+        assertThat(config.port()).isEqualTo(3000);
+        assertThat(config.operations()).isEqualTo(new OperationsConfig(null, 9464, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void theDockerfileCommandsAreOnesTheJarAccepts() throws Exception {
+        List<String> lines = Files.readAllLines(DEPLOY.resolve("Dockerfile"));
+        List<String> entrypoint = jsonArray(instruction(lines, "ENTRYPOINT"));
+        List<String> cmd = jsonArray(instruction(lines, "CMD"));
+        assertThat(entrypoint.subList(0, 3)).containsExactly("java", "-jar", "/opt/spartan/spartan.jar");
+        List<String> server = new ArrayList<>(entrypoint.subList(3, entrypoint.size()));
+        server.addAll(cmd);
+        assertAccepted(server);
+
+        StringBuilder healthcheck = new StringBuilder();
+        for (int i = indexOf(lines, "HEALTHCHECK"); ; i++) { // with its continuation lines
+            healthcheck.append(lines.get(i).replaceAll("\\\\$", "")).append(' ');
+            if (!lines.get(i).endsWith("\\")) {
+                break;
+            }
+        }
+        List<String> probe = jsonArray(healthcheck.substring(healthcheck.indexOf("CMD ") + 4));
+        assertThat(probe).contains("health");
+        assertAccepted(probe.subList(probe.indexOf("health"), probe.size()));
+
+        // built with the README's build command (the one ./spartan runs on first use)
+        assertThat(lines).contains("RUN mvn -B -q -DskipTests package");
+        assertThat(Files.readString(Path.of("spartan"))).contains("mvn -B -q -DskipTests package");
+        assertThat(lines).anyMatch(l -> l.startsWith("USER spartan"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theComposeFileRunsTwoNodesOnARedisWithAofAndCommandsTheJarAccepts() throws Exception {
+        Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        assertThat(services).containsKeys("redis", "node1", "node2");
+        assertThat((List<String>) services.get("redis").get("command")).containsSubsequence("--appendonly", "yes");
+        for (String node : List.of("node1", "node2")) {
+            List<String> args = new ArrayList<>(List.of("server")); // the image's ENTRYPOINT ends with "server"
+            args.addAll((List<String>) services.get(node).get("command"));
+            assertThat(args).containsSubsequence("--redis", "redis://redis:6379");
+            assertAccepted(args);
+        }
+    }
+
+    /** Parses the arguments as the jar's command line would, without running anything. */
+    private static void assertAccepted(List<String> args) {
+        CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
+        assertThat(parsed.hasSubcommand()).as(args.toString()).isTrue();
+        assertThat(parsed.subcommand().errors()).as(args.toString()).isEmpty();
+    }
+
+    private static String instruction(List<String> lines, String name) {
+        return lines.get(indexOf(lines, name)).substring(name.length()).trim();
+    }
+
+    private static int indexOf(List<String> lines, String name) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(name + " ")) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + name + " in the Dockerfile");
+    }
+
+    private static List<String> jsonArray(String text) {
+        List<String> out = new ArrayList<>();
+        JsonParser.parseString(text.trim()).getAsJsonArray().forEach(e -> out.add(e.getAsString()));
+        return out;
+    }
+}

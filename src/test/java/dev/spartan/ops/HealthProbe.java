@@ -1,0 +1,37 @@
+package dev.spartan.ops;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.util.concurrent.TimeUnit;
+
+/** A gRPC health client over one channel, as a load balancer would keep it. */
+final class HealthProbe implements AutoCloseable {
+    private final ManagedChannel channel;
+
+    HealthProbe(int port) {
+        channel = ManagedChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .build();
+    }
+
+    /** SERVING, NOT_SERVING, ... or the status code of a failed check, e.g. UNAVAILABLE once the port is closed. */
+    String status(String service) {
+        try {
+            return HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(service).build())
+                    .getStatus()
+                    .name();
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode().name();
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+}
