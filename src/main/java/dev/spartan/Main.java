@@ -1,18 +1,25 @@
 package dev.spartan;
 
+import dev.spartan.cli.AdminCommand;
 import dev.spartan.cli.BenchCommand;
 import dev.spartan.cli.ClientCommand;
 import dev.spartan.cli.ServerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code spartan server | client | bench}: one jar, three subcommands. */
+/** {@code spartan server | client | admin | bench}: one jar, four subcommands. */
 @Command(
         name = "spartan",
         mixinStandardHelpOptions = true,
         version = "Spartan Messenger 0.1.0",
         description = "A terminal messenger on gRPC with end-to-end encryption.",
-        subcommands = {ServerCommand.class, ClientCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ServerCommand.class,
+            ClientCommand.class,
+            AdminCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     public static void main(String[] args) {
         if (args.length > 0 && !args[0].equals("server")) {

@@ -46,10 +46,20 @@ final class Processes implements AutoCloseable {
         return start(new ProcessBuilder(cmd), readyLine);
     }
 
-    /** Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. */
+    /**
+     * Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. Without
+     * TLS, like the transport baseline's relay, so that the comparison is of the same transport.
+     */
     Process server(Path config, int port, Path data, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
-                "server", "--config", config.toString(), "--port", String.valueOf(port), "--data", data.toString()));
+                "server",
+                "--config",
+                config.toString(),
+                "--port",
+                String.valueOf(port),
+                "--data",
+                data.toString(),
+                "--plaintext"));
         args.addAll(List.of(extra));
         return spartan("Spartan server started", args.toArray(String[]::new));
     }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
  * {@code E <node> payload} (these events were stored in these inboxes: see {@link StoredEvents}),
- * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node).
+ * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node),
+ * {@code X <node> REASON user} (the user's sessions on other nodes end: a new login there, or the operator's reset).
  * {@code E} lets a stream on another node send a new message without reading it back from Redis; like every offer it
  * is only a shortcut, taken when it is the stream's next sequence number.
  *
@@ -116,6 +117,12 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
                 }
             }
             case "S" -> hub.replacedElsewhere(parts[2]);
+            case "X" -> {
+                String[] reasonUser = parts[2].split(" ", 2);
+                if (reasonUser.length == 2) {
+                    hub.sessionsEndedElsewhere(reasonUser[1], reasonUser[0]);
+                }
+            }
             default -> log.debug("unknown bus message {}", line);
         }
     }
@@ -141,6 +148,11 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     @Override
     public void attached(String user) {
         publisher.async().publish(CHANNEL, line("S", user));
+    }
+
+    @Override
+    public void sessionsEnded(String user, String reason) {
+        publisher.async().publish(CHANNEL, line("X", reason + " " + user));
     }
 
     private void historyChanged(String chatKey) {

@@ -88,7 +88,61 @@ public final class ConfigLoader {
         int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
         int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
         return new SpartanConfig(
-                port, recent, count, window, users, groups, redis, failOpen, maxBytes, cached, rateRedis);
+                port,
+                recent,
+                count,
+                window,
+                users,
+                groups,
+                redis,
+                failOpen,
+                maxBytes,
+                cached,
+                rateRedis,
+                security(keys));
+    }
+
+    private static SecurityConfig security(Keys keys) {
+        SecurityConfig d = SecurityConfig.DEFAULTS;
+        SecurityConfig.Enrollment enrollment = d.enrollment();
+        Object mode = keys.map().get("enrollment");
+        if (mode != null) {
+            try {
+                enrollment =
+                        SecurityConfig.Enrollment.valueOf(String.valueOf(mode).toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        keys.source() + ": key 'enrollment': expected loopback, invite or open, got " + mode);
+            }
+        }
+        List<AddressRange> networks = d.enrollmentNetworks();
+        Object ranges = keys.map().get("enrollment_networks");
+        if (ranges != null) {
+            if (!(ranges instanceof List<?> list)) {
+                throw new ConfigException(keys.source()
+                        + ": key 'enrollment_networks': expected a list of address ranges, like [127.0.0.0/8]");
+            }
+            networks = new ArrayList<>();
+            for (Object o : list) {
+                try {
+                    networks.add(AddressRange.parse(String.valueOf(o)));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(keys.source() + ": key 'enrollment_networks': " + e.getMessage());
+                }
+            }
+        }
+        return new SecurityConfig(
+                enrollment,
+                networks,
+                keys.seconds("invite_ttl_seconds", d.inviteTtl(), 60, 365 * 86_400),
+                keys.seconds("session_ttl_seconds", d.sessionTtl(), 1, 365 * 86_400),
+                keys.intValue("admin_port", d.adminPort(), 0, 65535),
+                keys.intValue("max_connections_per_address", d.maxConnectionsPerAddress(), 1, 1_000_000),
+                keys.seconds("idle_connection_seconds", d.idleConnection(), 1, 86_400),
+                keys.seconds("handshake_timeout_seconds", d.handshakeTimeout(), 1, 3600),
+                keys.seconds("min_client_keepalive_seconds", d.minClientKeepAlive(), 1, 86_400),
+                keys.intValue("max_open_challenges", d.maxOpenChallenges(), 1, 10_000_000),
+                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000));
     }
 
     private static String redisUri(String source, String key, Object value) {
@@ -123,6 +177,10 @@ public final class ConfigLoader {
                         source + ": key '" + prefix + key + "': " + i + " is out of range " + min + ".." + max);
             }
             return i;
+        }
+
+        Duration seconds(String key, Duration fallback, int min, int max) {
+            return Duration.ofSeconds(intValue(key, (int) fallback.toSeconds(), min, max));
         }
 
         double number(String key, double fallback) {
