@@ -3,26 +3,33 @@ package dev.spartan.server;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ServerTransportFilter;
-import io.grpc.Status;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * At most {@code max} open connections per remote IP address. A connection over the cap is refused as soon as its
- * handshakes are done (the filter's exception makes gRPC close it with GOAWAY); connections still in the handshake
- * are not counted, but the handshake timeout closes them.
+ * At most {@code max} open connections per remote IP address. A connection over the cap is closed as soon as its
+ * handshakes are done (an exception from the filter makes gRPC close it); connections still in the handshake are not
+ * counted, but the handshake timeout closes them. Refusals are logged at most once a minute, with their count, so a
+ * flood of connections cannot flood the log too.
  */
 public final class ConnectionCap extends ServerTransportFilter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionCap.class);
     private static final Attributes.Key<InetAddress> COUNTED = Attributes.Key.create("spartan-counted-address");
 
+    private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final int max;
     private final Map<InetAddress, Integer> open = new ConcurrentHashMap<>();
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     public ConnectionCap(int max) {
         if (max < 1) {
@@ -45,10 +52,7 @@ public final class ConnectionCap extends ServerTransportFilter {
             return admitted[0] ? count + 1 : (count == 0 ? null : count);
         });
         if (!admitted[0]) {
-            log.warn("refused a connection from {}: {} open already (max_connections_per_address)", address, max);
-            throw Status.RESOURCE_EXHAUSTED
-                    .withDescription("too many connections from " + address.getHostAddress())
-                    .asRuntimeException();
+            refused(address);
         }
         return attributes.toBuilder().set(COUNTED, address).build();
     }
@@ -58,6 +62,32 @@ public final class ConnectionCap extends ServerTransportFilter {
         InetAddress address = attributes == null ? null : attributes.get(COUNTED);
         if (address != null) {
             open.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    private void refused(InetAddress address) {
+        long refused = refusedSinceLog.incrementAndGet();
+        long last = lastLog.get();
+        long now = System.nanoTime();
+        if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
+            refusedSinceLog.addAndGet(-refused);
+            log.warn(
+                    "refused {} connection(s) over max_connections_per_address ({}), the last from {}",
+                    refused,
+                    max,
+                    address.getHostAddress());
+        }
+        throw Sneaky.<RuntimeException>rethrow(new IOException("too many connections from " + address));
+    }
+
+    /**
+     * gRPC logs a failed transport with its stack trace unless the failure is a plain IOException, which it treats
+     * as routine; a refused connection is routine, so it is thrown as one although the filter's signature has none.
+     */
+    private static final class Sneaky {
+        @SuppressWarnings("unchecked")
+        static <E extends Throwable> E rethrow(Throwable t) throws E {
+            throw (E) t;
         }
     }
 

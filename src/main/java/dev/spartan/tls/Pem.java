@@ -19,6 +19,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** PEM files as openssl, certbot and friends write them: certificates, and PKCS#8, SEC1 or PKCS#1 keys. */
 final class Pem {
@@ -43,8 +44,8 @@ final class Pem {
     static PrivateKey privateKey(Path file) throws IOException {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         for (Object o : objects(file)) {
-            if (o instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+            if (o instanceof PEMKeyPair pair) { // SEC1 or PKCS#1, where the public half may be missing
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
             }
             if (o instanceof PrivateKeyInfo info) {
                 return converter.getPrivateKey(info);
@@ -66,11 +67,15 @@ final class Pem {
         return out;
     }
 
-    /** A certificate or key in PEM text. */
+    /** A certificate, or a private key as PKCS#8 ("PRIVATE KEY"), in PEM text. */
     static String encode(Object object) {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-            w.writeObject(object);
+            if (object instanceof PrivateKey key) {
+                w.writeObject(new JcaPKCS8Generator(key, null));
+            } else {
+                w.writeObject(object);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + object.getClass().getSimpleName() + " as PEM", e);
         }
