@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -198,6 +199,11 @@ public final class ServerCertificate {
 
     /** What a gRPC server needs to speak TLS with this certificate. */
     public ServerCredentials credentials() {
+        return TlsServerCredentials.newBuilder().keyManager(keyManagers()).build();
+    }
+
+    /** The certificate and its key as JSSE key managers. */
+    public KeyManager[] keyManagers() {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -205,9 +211,7 @@ public final class ServerCertificate {
             store.setKeyEntry("server", key, password, chain.toArray(X509Certificate[]::new));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, password);
-            return TlsServerCredentials.newBuilder()
-                    .keyManager(kmf.getKeyManagers())
-                    .build();
+            return kmf.getKeyManagers();
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsException("cannot use the TLS certificate: " + e.getMessage());
         }
