@@ -1,5 +1,6 @@
 package dev.spartan;
 
+import dev.spartan.cli.AdminCommand;
 import dev.spartan.cli.BenchCommand;
 import dev.spartan.cli.ClientCommand;
 import dev.spartan.cli.HealthCommand;
@@ -8,7 +9,7 @@ import dev.spartan.ops.Logs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code spartan server | client | bench | health}: one jar, four subcommands. */
+/** {@code spartan server | client | admin | bench | health}: one jar, five subcommands. */
 @Command(
         name = "spartan",
         mixinStandardHelpOptions = true,
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ServerCommand.class,
             ClientCommand.class,
+            AdminCommand.class,
             BenchCommand.class,
             HealthCommand.class,
             CommandLine.HelpCommand.class

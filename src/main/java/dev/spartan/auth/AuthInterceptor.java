@@ -10,32 +10,45 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /** Puts the user of a valid bearer token into the call's context; refuses the call otherwise. */
 public final class AuthInterceptor implements ServerInterceptor {
 
     private final SessionTokens tokens;
+    private final Set<String> open;
 
+    /** Every call needs a token. */
     public AuthInterceptor(SessionTokens tokens) {
+        this(tokens, Set.of());
+    }
+
+    /** @param open full method names that need no token (the login itself) */
+    public AuthInterceptor(SessionTokens tokens, Set<String> open) {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.open = Set.copyOf(open);
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (open.contains(call.getMethodDescriptor().getFullMethodName())) {
+            return next.startCall(call, headers);
+        }
         String header = headers.get(Headers.AUTHORIZATION);
-        Optional<String> user = header != null && header.startsWith(Headers.BEARER)
-                ? tokens.userOf(header.substring(Headers.BEARER.length()))
+        Optional<SessionTokens.Session> session = header != null && header.startsWith(Headers.BEARER)
+                ? tokens.session(header.substring(Headers.BEARER.length()))
                 : Optional.empty();
-        if (user.isEmpty()) {
+        if (session.isEmpty()) {
             call.close(
                     Status.UNAUTHENTICATED.withDescription(
                             header == null
                                     ? "not logged in: call Auth/Login first and send its token as 'authorization: Bearer <token>'"
-                                    : "session token is unknown or was replaced by a newer login: log in again"),
+                                    : "session token is expired, revoked or unknown: log in again"),
                     new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        return Contexts.interceptCall(Context.current().withValue(Principal.USER, user.get()), call, headers, next);
+        return Contexts.interceptCall(
+                Context.current().withValue(Principal.USER, session.get().user()), call, headers, next);
     }
 }

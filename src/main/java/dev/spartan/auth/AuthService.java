@@ -9,36 +9,54 @@ import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChallengeResponse;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.LogoutRequest;
+import dev.spartan.proto.LogoutResponse;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Base64;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Challenge-response login. The server sends a random nonce, the client signs it with its Ed25519 identity key.
- * A user's first login pins their public keys (trust on first use); every later login must present the same keys.
+ * Challenge-response login. The server sends a random nonce, the client signs it, together with the certificate of
+ * the TLS connection it sees, with its Ed25519 identity key. A user's first login pins their public keys (trust on
+ * first use) if {@link Enrollment} admits it; every later login must present the same keys.
  */
 public final class AuthService extends AuthGrpc.AuthImplBase {
-    private static final long CHALLENGE_TTL_MILLIS = 60_000;
-    private static final int MAX_OPEN_CHALLENGES = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
+    private static final Duration CHALLENGE_TTL = Duration.ofSeconds(60);
 
-    private record Challenge(String user, long expiresAt) {}
+    /** The methods that need no session token. */
+    public static final Set<String> OPEN_METHODS = Set.of(
+            AuthGrpc.getChallengeMethod().getFullMethodName(),
+            AuthGrpc.getLoginMethod().getFullMethodName());
 
     private final Directory directory;
+    private final MessageStore store;
     private final SessionTokens tokens;
+    private final Enrollment enrollment;
+    private final LoginChallenges challenges;
     private final int port;
     private final Clock clock;
-    private final SecureRandom random = new SecureRandom();
-    private final Map<String, Challenge> open = new ConcurrentHashMap<>();
 
-    public AuthService(Directory directory, SessionTokens tokens, int port, Clock clock) {
+    public AuthService(
+            Directory directory,
+            MessageStore store,
+            SessionTokens tokens,
+            Enrollment enrollment,
+            int maxOpenChallenges,
+            int port,
+            Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.store = Objects.requireNonNull(store, "store");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.enrollment = Objects.requireNonNull(enrollment, "enrollment");
+        this.challenges = new LoginChallenges(maxOpenChallenges, CHALLENGE_TTL, clock);
         this.port = port;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -46,17 +64,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     @Override
     public void challenge(ChallengeRequest request, StreamObserver<ChallengeResponse> response) {
         requireKnown(request.getUser());
-        long now = clock.millis();
-        if (open.size() >= MAX_OPEN_CHALLENGES) {
-            open.values().removeIf(c -> c.expiresAt() < now);
-        }
-        byte[] nonce = new byte[32];
-        random.nextBytes(nonce);
-        open.put(
-                Base64.getEncoder().encodeToString(nonce),
-                new Challenge(request.getUser(), now + CHALLENGE_TTL_MILLIS));
         response.onNext(ChallengeResponse.newBuilder()
-                .setNonce(ByteString.copyFrom(nonce))
+                .setNonce(ByteString.copyFrom(challenges.issue(request.getUser())))
                 .build());
         response.onCompleted();
     }
@@ -65,35 +74,63 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
         String user = request.getUser();
         requireKnown(user);
-        Challenge challenge = open.remove(
-                Base64.getEncoder().encodeToString(request.getNonce().toByteArray()));
-        if (challenge == null || !challenge.user().equals(user) || challenge.expiresAt() < clock.millis()) {
+        if (!challenges.take(user, request.getNonce().toByteArray())) {
             throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
         }
         PublicKeys keys = request.getKeys();
         if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
             throw Refusal.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
         }
-        byte[] signingKey = keys.getSigningKey().toByteArray();
+        Caller caller = Caller.current();
         if (!LoginProof.verify(
-                signingKey,
+                keys.getSigningKey().toByteArray(),
                 user,
                 request.getNonce().toByteArray(),
+                caller.binding(),
                 request.getSignature().toByteArray())) {
-            throw Refusal.unauthenticated("the signature over the login challenge is not valid for these keys");
+            log.warn("refused login of {} from {}: bad signature or channel binding", user, caller.addressText());
+            throw Refusal.unauthenticated("the signature over the login challenge is not valid for these keys on"
+                    + " this connection (it must cover this server's TLS certificate: a login relayed through"
+                    + " another TLS endpoint is refused)");
         }
-        PublicKeys pinned = directory.keys().pin(user, keys);
+        PublicKeys pinned = pinned(user, keys, caller, request.getInviteCode());
         if (!pinned.equals(keys)) {
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
                     + " (registered signing key " + shortHex(pinned.getSigningKey()) + ", presented "
                     + shortHex(keys.getSigningKey()) + "): use the original key directory");
         }
+        store.recordLogin(user, clock.millis());
         response.onNext(LoginResponse.newBuilder()
-                .setSessionToken(tokens.issue(user))
+                .setSessionToken(tokens.issue(user, caller.addressText()))
                 .addAllUsers(directory.users())
                 .addAllGroups(directory.groupsOf(user))
                 .setPort(port)
                 .build());
+        response.onCompleted();
+    }
+
+    /** The user's pinned keys; on a first login that enrollment admits, {@code keys} become them. */
+    private PublicKeys pinned(String user, PublicKeys keys, Caller caller, String code) {
+        PublicKeys pinned = directory.keys().keysOf(user);
+        if (pinned != null && !pinned.equals(keys) && store.keys(user).isEmpty()) {
+            pinned = null; // the operator reset the user on another node and this node's cache has not heard yet
+        }
+        if (pinned != null) {
+            return pinned;
+        }
+        enrollment.admit(user, caller.address(), code);
+        pinned = directory.keys().pin(user, keys);
+        if (pinned.equals(keys)) {
+            enrollment.enrolled(user);
+            log.info("enrolled {} from {}", user, caller.addressText());
+        }
+        return pinned;
+    }
+
+    @Override
+    public void logout(LogoutRequest request, StreamObserver<LogoutResponse> response) {
+        tokens.revoke(Principal.current(), SessionTokens.End.LOGGED_OUT);
+        response.onNext(LogoutResponse.getDefaultInstance());
         response.onCompleted();
     }
 

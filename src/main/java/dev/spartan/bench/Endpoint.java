@@ -11,6 +11,7 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.tls.ClientTls;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -43,7 +44,8 @@ interface Endpoint extends AutoCloseable {
     record Spartan(ChatClient client, Endpoint endpoint) {}
 
     static Spartan spartanClient(String user, List<String> servers, Path keys, Sink sink) {
-        ChatClient client = new ChatClient(new ClientOptions(user, servers, keys), new ClientListener() {
+        ClientOptions options = new ClientOptions(user, servers, keys, ClientTls.plaintext(), "");
+        ChatClient client = new ChatClient(options, new ClientListener() {
             @Override
             public void message(Incoming m) {
                 sink.received(user, m.text());

@@ -46,7 +46,10 @@ final class Processes implements AutoCloseable {
         return start(new ProcessBuilder(cmd), readyLine);
     }
 
-    /** Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. */
+    /**
+     * Starts a Spartan server and waits until it listens; {@code extra} are more {@code server} options. Without
+     * TLS, like the transport baseline's relay, so that the comparison is of the same transport.
+     */
     Process server(Path config, int port, Path data, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "server",
@@ -57,7 +60,8 @@ final class Processes implements AutoCloseable {
                 "--data",
                 data.toString(),
                 "--drain-seconds",
-                "0"));
+                "0",
+                "--plaintext"));
         args.addAll(List.of(extra));
         return spartan("Spartan server started", args.toArray(String[]::new));
     }

@@ -21,6 +21,10 @@ public interface KeyDirectory {
     @CacheInvalidate("keysOf")
     PublicKeys pin(String user, PublicKeys keys);
 
+    /** Forgets the cached keys of a user whose pin the operator dropped, here or on another node. */
+    @CacheInvalidate("keysOf")
+    void forget(String user);
+
     /** The store-backed directory with the cache applied. */
     static KeyDirectory cached(MessageStore store) {
         Objects.requireNonNull(store, "store");
@@ -33,6 +37,11 @@ public interface KeyDirectory {
             @Override
             public PublicKeys pin(String user, PublicKeys keys) {
                 return store.pinKeys(user, keys);
+            }
+
+            @Override
+            public void forget(String user) {
+                // the proxy drops the cached entry; the store is changed by whoever dropped the pin
             }
         });
     }

@@ -22,7 +22,9 @@ public final class Refusal extends RuntimeException {
         /** A race with a concurrent change was lost; the same call may succeed if made again. */
         CONFLICT,
         /** The caller's identity could not be established. */
-        UNAUTHENTICATED
+        UNAUTHENTICATED,
+        /** A bounded resource of the server is full; the same call may succeed later. */
+        EXHAUSTED
     }
 
     private final Kind kind;
@@ -62,5 +64,9 @@ public final class Refusal extends RuntimeException {
 
     public static Refusal unauthenticated(String words) {
         return new Refusal(Kind.UNAUTHENTICATED, words);
+    }
+
+    public static Refusal exhausted(String words) {
+        return new Refusal(Kind.EXHAUSTED, words);
     }
 }

@@ -3,6 +3,7 @@ package dev.spartan.cli;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.tui.ConsoleUi;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.tls.ClientTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,6 +39,25 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--keys", description = "Directory of your identity keys and pinned peer keys.")
     Path keys;
 
+    @Option(
+            names = "--invite",
+            paramLabel = "CODE",
+            description = "Enrollment code from the server's operator, for your first login.")
+    String invite;
+
+    @Option(
+            names = "--ca",
+            paramLabel = "PEM",
+            description = "Trust only servers whose certificate chains to these CAs (host name checked), instead of"
+                    + " pinning the server's certificate on first use in known_servers.")
+    Path ca;
+
+    @Option(
+            names = "--plaintext",
+            description = "No TLS: your session token and metadata travel in clear. Only for a server started with"
+                    + " --plaintext on a network you trust entirely.")
+    boolean plaintext;
+
     @Override
     public Integer call() throws Exception {
         int p = port != null ? port : defaultPort();
@@ -49,8 +69,23 @@ public final class ClientCommand implements Callable<Integer> {
             }
         }
         Path keyDir = keys != null ? keys : ClientOptions.defaultKeysDir(user);
+        if (plaintext && ca != null) {
+            System.err.println("spartan client: --plaintext and --ca exclude each other");
+            return 2;
+        }
+        if (ca != null && !Files.isReadable(ca)) {
+            System.err.println("spartan client: cannot read the CA file " + ca);
+            return 2;
+        }
+        if (plaintext) {
+            System.err.println("spartan client: WARNING: --plaintext: your session token and metadata travel in clear");
+        }
+        ClientTls tls = plaintext
+                ? ClientTls.plaintext()
+                : ca != null ? ClientTls.authority(ca) : ClientTls.pinning(ClientOptions.knownServers(keyDir));
         int shownPort = Integer.parseInt(targets.get(0).substring(targets.get(0).lastIndexOf(':') + 1));
-        return new ConsoleUi().run(new ClientOptions(user, targets, keyDir), shownPort);
+        return new ConsoleUi()
+                .run(new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : ""), shownPort);
     }
 
     private static int defaultPort() {

@@ -4,11 +4,16 @@ import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.ops.Logs;
 import dev.spartan.ops.Operations;
+import dev.spartan.server.ClientPort;
+import dev.spartan.server.ConnectionCap;
+import dev.spartan.server.ServerTransport;
 import dev.spartan.server.SpartanServer;
-import io.grpc.InsecureServerCredentials;
+import dev.spartan.tls.ServerCertificate;
+import dev.spartan.tls.TlsException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,6 +49,29 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Directory of the embedded store (default: ${DEFAULT-VALUE}).",
             defaultValue = "spartan-data")
     Path data;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "PEM",
+            description = "Certificate chain of the client port (default: a self-signed one made in --data on first"
+                    + " start). Needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (unencrypted PEM).")
+    Path tlsKey;
+
+    @Option(
+            names = "--plaintext",
+            description = "No TLS on the client port: tokens and metadata travel in clear. Only behind a"
+                    + " TLS-terminating proxy (see --proxy-cert) or on a network you trust entirely.")
+    boolean plaintext;
+
+    @Option(
+            names = "--proxy-cert",
+            paramLabel = "PEM",
+            description = "With --plaintext: the certificate the TLS-terminating proxy in front of this node shows to"
+                    + " clients; logins must be bound to it.")
+    Path proxyCert;
 
     @Option(
             names = "--rate-limit",
@@ -86,6 +114,27 @@ public final class ServerCommand implements Callable<Integer> {
             description = "ERROR, WARN, INFO, DEBUG or TRACE (default: $SPARTAN_LOG_LEVEL, else INFO).",
             converter = LogLevelConverter.class)
     String logLevel;
+    /** The client port's TLS (or its absence), checked before anything starts. */
+    private ServerTransport transport() {
+        if (plaintext) {
+            if (tlsCert != null || tlsKey != null) {
+                throw new TlsException("--plaintext cannot be combined with --tls-cert/--tls-key");
+            }
+            System.err.println("spartan server: WARNING: --plaintext: session tokens and metadata travel in clear"
+                    + (proxyCert == null ? "" : " between the proxy and this node")
+                    + "; behind a proxy every client looks local, so set enrollment: invite");
+            return ServerTransport.plaintext(
+                    proxyCert == null ? null : ServerCertificate.firstCertificate(proxyCert), data);
+        }
+        if (proxyCert != null) {
+            throw new TlsException("--proxy-cert is for --plaintext behind a TLS-terminating proxy");
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new TlsException("--tls-cert and --tls-key go together");
+        }
+        return ServerTransport.tls(
+                tlsCert != null ? ServerCertificate.load(tlsCert, tlsKey) : ServerCertificate.loadOrCreate(data), data);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -100,13 +149,27 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return fail(e.getMessage());
         }
+        ServerTransport transport;
+        try {
+            transport = transport();
+        } catch (TlsException e) {
+            return fail(e.getMessage());
+        }
+        if (cfg.security().enrollment() == SecurityConfig.Enrollment.OPEN) {
+            System.err.println("spartan server: WARNING: enrollment: open: anyone who reaches the port can claim a"
+                    + " user who has never logged in");
+        }
         Clock clock = Clock.systemUTC(); // the node's one wall clock
         SpartanServer server;
         try {
             server = new SpartanServer(
                             cfg,
                             Backends.forConfig(cfg, data, clock),
-                            Operations.serverBuilder(cfg.operations(), cfg.port(), InsecureServerCredentials.create()),
+                            ClientPort.harden(
+                                    Operations.serverBuilder(cfg.operations(), cfg.port(), transport.credentials()),
+                                    cfg.security(),
+                                    new ConnectionCap(cfg.security().maxConnectionsPerAddress())),
+                            transport,
                             clock)
                     .start();
         } catch (RuntimeException | IOException e) {
@@ -114,6 +177,10 @@ public final class ServerCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");
+        if (transport.certificate() != null) {
+            System.out.println("TLS certificate SHA-256 fingerprint: "
+                    + transport.certificate().fingerprint());
+        }
         System.out.flush();
         server.awaitTermination();
         return 0;

@@ -73,7 +73,8 @@ public final class ChatClient implements AutoCloseable {
                     "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
         this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
-        this.connection = new Connection(options.servers(), background, this::login, this::handle, listener);
+        this.connection =
+                new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
         connection.onReconnected(outbox::resume);
         connection.resumeAfter(() -> lastSeq);
@@ -91,7 +92,7 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private LoginResponse login(ManagedChannel channel) {
-        LoginResponse response = Login.perform(channel, user(), identity);
+        LoginResponse response = Login.perform(channel, user(), identity, options.invite());
         response.getGroupsList().forEach(g -> groups.put(g.getName(), g));
         this.login = response;
         return response;
@@ -282,6 +283,14 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends what is queued (for up to 5 s), then revokes this session on the server and disconnects. Returns false
+     * if the server could not be told (the token then stays valid until it expires).
+     */
+    public boolean logout() {
+        return close(5_000, true);
+    }
+
     /** Waits up to {@code millis} for queued messages to be sent, then disconnects. */
     @Override
     public void close() {
@@ -289,6 +298,10 @@ public final class ChatClient implements AutoCloseable {
     }
 
     public void close(long millis) {
+        close(millis, false);
+    }
+
+    private boolean close(long millis, boolean logout) {
         CountDownLatch drained = new CountDownLatch(1);
         outbox.whenDrained(drained::countDown);
         try {
@@ -297,7 +310,16 @@ public final class ChatClient implements AutoCloseable {
         } catch (Exception e) {
             // Closing anyway: what was not acked is offered again next time.
         }
+        boolean revoked = false;
+        if (logout) {
+            try {
+                revoked = connection.logout();
+            } catch (StatusRuntimeException e) {
+                revoked = false;
+            }
+        }
         connection.close();
         background.shutdownNow();
+        return revoked;
     }
 }

@@ -5,13 +5,16 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.tls.ChangedCertificateException;
+import dev.spartan.tls.ClientTls;
+import dev.spartan.tls.ServerTrust;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -19,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,6 +40,7 @@ final class Connection {
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final List<String> servers;
+    private final ClientTls tls;
     private final ScheduledExecutorService background;
     private final Function<ManagedChannel, LoginResponse> login;
     private final Consumer<Event> handler;
@@ -44,6 +49,7 @@ final class Connection {
     private Runnable reconnected = () -> {};
 
     private volatile ManagedChannel channel;
+    private volatile Optional<ServerTrust> trust = Optional.empty();
     private volatile String token = "";
     private volatile int serverIndex;
     private volatile int generation;
@@ -54,11 +60,13 @@ final class Connection {
 
     Connection(
             List<String> servers,
+            ClientTls tls,
             ScheduledExecutorService background,
             Function<ManagedChannel, LoginResponse> login,
             Consumer<Event> handler,
             ClientListener listener) {
         this.servers = List.copyOf(servers);
+        this.tls = Objects.requireNonNull(tls, "tls");
         this.background = Objects.requireNonNull(background, "background");
         this.login = Objects.requireNonNull(login, "login");
         this.handler = Objects.requireNonNull(handler, "handler");
@@ -81,7 +89,10 @@ final class Connection {
         return up;
     }
 
-    /** First connect: tries each server once; throws the last refusal if none takes us. */
+    /**
+     * First connect: tries each server once; throws the last refusal if none takes us, or an
+     * IllegalStateException whose message is the one line to show when TLS is what failed.
+     */
     void open() {
         StatusRuntimeException last = null;
         for (int i = 0; i < servers.size(); i++) {
@@ -94,9 +105,32 @@ final class Connection {
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
                 }
+                Optional<String> problem = tlsProblem(e);
+                if (problem.isPresent()) {
+                    throw new IllegalStateException(problem.get(), e);
+                }
             }
         }
         throw last;
+    }
+
+    /** A certificate that changed, or a TLS mismatch with the server, in one line; empty if TLS was not the cause. */
+    private Optional<String> tlsProblem(StatusRuntimeException e) {
+        Optional<ChangedCertificateException> changed = trust.flatMap(ServerTrust::changed);
+        if (changed.isPresent()) {
+            return Optional.of(changed.get().advice());
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.equals("NotSslRecordException")) {
+                return Optional.of("Spartan Server at " + target() + " does not speak TLS (started with"
+                        + " --plaintext?): connect with --plaintext only if you trust every network in between.");
+            }
+            if (t instanceof javax.net.ssl.SSLException && !tls.isPlaintext()) {
+                return Optional.of("TLS with Spartan Server at " + target() + " failed: " + t.getMessage());
+            }
+        }
+        return Optional.empty();
     }
 
     private void awaitCaughtUp() {
@@ -111,8 +145,9 @@ final class Connection {
         shutdownChannel();
         serverIndex = index;
         String[] hostPort = servers.get(index).split(":", -1);
-        channel = ManagedChannelBuilder.forAddress(hostPort[0], Integer.parseInt(hostPort[1]))
-                .usePlaintext()
+        trust = tls.trustFor(servers.get(index));
+        channel = Grpc.newChannelBuilderForAddress(
+                        hostPort[0], Integer.parseInt(hostPort[1]), ClientTls.credentials(trust))
                 .intercept(new BearerToken())
                 .build();
         token = login.apply(channel).getSessionToken();
@@ -137,6 +172,15 @@ final class Connection {
 
     /** The stream or a call found the server gone: reconnect, once, however many noticed. */
     void lost() {
+        reconnect(false);
+    }
+
+    /** The session expired: log in again at once, without telling the user. */
+    private void expired() {
+        reconnect(true);
+    }
+
+    private void reconnect(boolean quietly) {
         synchronized (this) {
             if (reconnecting || closed) {
                 return;
@@ -144,11 +188,24 @@ final class Connection {
             reconnecting = true;
             up = false;
         }
-        listener.notice("Connection lost, reconnecting...");
-        background.execute(() -> attempt(1));
+        if (!quietly) {
+            listener.notice("Connection lost, reconnecting...");
+        }
+        background.execute(() -> attempt(1, quietly));
     }
 
-    private void attempt(int n) {
+    /** Revokes this session's token on the server (a logout); false if not connected. */
+    boolean logout() {
+        ManagedChannel c = channel;
+        if (c == null || !up || token.isEmpty()) {
+            return false;
+        }
+        closed = true; // the stream's end that follows is ours, not a reason to reconnect
+        Login.logout(c, token);
+        return true;
+    }
+
+    private void attempt(int n, boolean quietly) {
         if (closed) {
             return;
         }
@@ -159,17 +216,26 @@ final class Connection {
             synchronized (this) {
                 reconnecting = false;
             }
-            listener.notice("Reconnected.");
+            if (!quietly) {
+                listener.notice("Reconnected.");
+            }
             reconnected.run();
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED
-                    || e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.UNAUTHENTICATED
+                    || code == Status.Code.NOT_FOUND
+                    || code == Status.Code.PERMISSION_DENIED) {
                 end("the server refused the login: " + e.getStatus().getDescription());
+                return;
+            }
+            Optional<ChangedCertificateException> changed = trust.flatMap(ServerTrust::changed);
+            if (changed.isPresent()) {
+                end(changed.get().advice());
                 return;
             }
             long base = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(n, 10));
             long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-            var unused = background.schedule(() -> attempt(n + 1), delay, TimeUnit.MILLISECONDS);
+            var unused = background.schedule(() -> attempt(n + 1, quietly), delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -218,6 +284,8 @@ final class Connection {
             Status status = Status.fromThrowable(t);
             if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
                 end(status.getDescription());
+            } else if (status.getCode() == Status.Code.UNAUTHENTICATED) {
+                expired();
             } else {
                 lost();
             }

@@ -8,9 +8,17 @@ import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.LogoutRequest;
+import dev.spartan.tls.ChannelBinding;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.MetadataUtils;
 import java.util.concurrent.TimeUnit;
 
@@ -21,17 +29,38 @@ public final class Login {
 
     /** Asks for a challenge, signs it with the user's identity key and logs in. */
     public static LoginResponse perform(Channel channel, String user, Identity identity) {
-        AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-        byte[] nonce = auth.challenge(
-                        ChallengeRequest.newBuilder().setUser(user).build())
+        return perform(channel, user, identity, "");
+    }
+
+    /**
+     * As {@link #perform(Channel, String, Identity)}, with an enrollment code for a first login. The proof is bound
+     * to the certificate of the connection the challenge came over, as this client saw it.
+     */
+    public static LoginResponse perform(Channel channel, String user, Identity identity, String inviteCode) {
+        AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel);
+        BindingCapture binding = new BindingCapture();
+        // Each call gets its own deadline: the first one also pays for the TCP and TLS handshakes.
+        byte[] nonce = auth.withInterceptors(binding)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .challenge(ChallengeRequest.newBuilder().setUser(user).build())
                 .getNonce()
                 .toByteArray();
-        return auth.login(LoginRequest.newBuilder()
-                .setUser(user)
-                .setNonce(ByteString.copyFrom(nonce))
-                .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce)))
-                .setKeys(KeyBook.wire(identity.publicIdentity()))
-                .build());
+        return auth.withDeadlineAfter(10, TimeUnit.SECONDS)
+                .login(LoginRequest.newBuilder()
+                        .setUser(user)
+                        .setNonce(ByteString.copyFrom(nonce))
+                        .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce, binding.seen())))
+                        .setKeys(KeyBook.wire(identity.publicIdentity()))
+                        .setInviteCode(inviteCode)
+                        .build());
+    }
+
+    /** Revokes the session of {@code token} on the server. */
+    public static void logout(Channel channel, String token) {
+        AuthGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(token))
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .logout(LogoutRequest.getDefaultInstance());
     }
 
     /** Adds "authorization: Bearer TOKEN" to every call of a stub. */
@@ -39,5 +68,34 @@ public final class Login {
         Metadata headers = new Metadata();
         headers.put(Headers.AUTHORIZATION, Headers.BEARER + token);
         return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    /** Remembers the server certificate of the connection a call went over. */
+    private static final class BindingCapture implements ClientInterceptor {
+        private volatile byte[] seen = ChannelBinding.plaintext();
+
+        byte[] seen() {
+            return seen;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    ClientCall<Q, R> call = this;
+                    super.start(
+                            new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                                @Override
+                                public void onHeaders(Metadata received) {
+                                    seen = ChannelBinding.ofPeer(
+                                            call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                                    super.onHeaders(received);
+                                }
+                            },
+                            headers);
+                }
+            };
+        }
     }
 }

@@ -27,7 +27,9 @@ record BusLine(Kind kind, String node, List<String> names, List<Map.Entry<String
         /** An {@code E} line whose payload cannot be decoded: what it announced must be read from the store. */
         UNREADABLE_EVENTS("E"),
         /** {@code S node user}: the user opened a stream on that node. */
-        STREAM_OPENED("S");
+        STREAM_OPENED("S"),
+        /** {@code X node REASON user}: the user's sessions on other nodes end; names are the reason, then the user. */
+        SESSIONS_ENDED("X");
 
         private final String tag;
 
@@ -61,6 +63,12 @@ record BusLine(Kind kind, String node, List<String> names, List<Map.Entry<String
                 Optional.of(new BusLine(
                         Kind.STREAM_OPENED, node, payload.isEmpty() ? List.of() : List.of(payload), List.of()));
             case "E" -> Optional.of(events(node, payload));
+            case "X" -> {
+                String[] reasonUser = payload.split(" ", 2);
+                yield reasonUser.length == 2 && !reasonUser[0].isEmpty() && !reasonUser[1].isEmpty()
+                        ? Optional.of(new BusLine(Kind.SESSIONS_ENDED, node, List.of(reasonUser), List.of()))
+                        : Optional.empty();
+            }
             default -> Optional.empty();
         };
     }

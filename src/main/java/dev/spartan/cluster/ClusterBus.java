@@ -29,10 +29,12 @@ import org.slf4j.LoggerFactory;
  * Cross-node signals over Redis pub/sub. Pub/sub only says "look again": the data itself is in the shared store, so
  * a lost signal delays nothing for long: when the subscription comes back, every local stream looks at its inbox.
  *
- * <p>A message on {@value #CHANNEL} is one or more lines, each a {@link BusLine}: inboxes grew, events were stored
- * (with the events), histories changed, a user opened a stream on that node. Carrying the events lets a stream on
- * another node send a new message without reading it back from Redis; like every offer it is only a shortcut, taken
- * when it is the stream's next sequence number.
+ * <p>A message on {@value #CHANNEL} is one or more lines: {@code N <node> user,user} (inboxes grew),
+ * {@code E <node> payload} (these events were stored in these inboxes: see {@link StoredEvents}),
+ * {@code H <node> chatKey,chatKey} (histories changed), {@code S <node> user} (user opened a stream on that node),
+ * {@code X <node> REASON user} (the user's sessions on other nodes end: a new login there, or the operator's reset).
+ * {@code E} lets a stream on another node send a new message without reading it back from Redis; like every offer it
+ * is only a shortcut, taken when it is the stream's next sequence number.
  *
  * <p>Inbox and history signals are coalesced: a send adds its users and chat to pending sets and, unless a flush is
  * already queued, queues one. At low load each send is published at once; under load, every send that arrives while
@@ -112,6 +114,8 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
                 hub.signalAllHere();
             }
             case STREAM_OPENED -> line.names().forEach(hub::replacedElsewhere);
+            case SESSIONS_ENDED ->
+                hub.sessionsEndedElsewhere(line.names().get(1), line.names().get(0));
         }
     }
 
@@ -136,6 +140,11 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     @Override
     public void attached(String user) {
         var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
+    }
+
+    @Override
+    public void sessionsEnded(String user, String reason) {
+        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.SESSIONS_ENDED, reason + " " + user));
     }
 
     private void historyChanged(String chatKey) {

@@ -119,7 +119,8 @@ public final class ConfigLoader {
                 maxBytes,
                 cached,
                 rateRedis,
-                operations(source, keys));
+                operations(source, keys),
+                security(keys));
     }
 
     private static OperationsConfig operations(String source, Keys keys) {
@@ -133,6 +134,49 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": key 'drain_seconds': " + drain + " is out of range 0..3600");
         }
         return new OperationsConfig((String) bind, metricsPort, Duration.ofMillis(Math.round(drain * 1000)));
+    }
+
+    private static SecurityConfig security(Keys keys) {
+        SecurityConfig d = SecurityConfig.DEFAULTS;
+        SecurityConfig.Enrollment enrollment = d.enrollment();
+        Object mode = keys.map().get("enrollment");
+        if (mode != null) {
+            try {
+                enrollment =
+                        SecurityConfig.Enrollment.valueOf(String.valueOf(mode).toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(
+                        keys.source() + ": key 'enrollment': expected loopback, invite or open, got " + mode);
+            }
+        }
+        List<AddressRange> networks = d.enrollmentNetworks();
+        Object ranges = keys.map().get("enrollment_networks");
+        if (ranges != null) {
+            if (!(ranges instanceof List<?> list)) {
+                throw new ConfigException(keys.source()
+                        + ": key 'enrollment_networks': expected a list of address ranges, like [127.0.0.0/8]");
+            }
+            networks = new ArrayList<>();
+            for (Object o : list) {
+                try {
+                    networks.add(AddressRange.parse(String.valueOf(o)));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(keys.source() + ": key 'enrollment_networks': " + e.getMessage());
+                }
+            }
+        }
+        return new SecurityConfig(
+                enrollment,
+                networks,
+                keys.seconds("invite_ttl_seconds", d.inviteTtl(), 60, 365 * 86_400),
+                keys.seconds("session_ttl_seconds", d.sessionTtl(), 1, 365 * 86_400),
+                keys.intValue("admin_port", d.adminPort(), 0, 65535),
+                keys.intValue("max_connections_per_address", d.maxConnectionsPerAddress(), 1, 1_000_000),
+                keys.seconds("idle_connection_seconds", d.idleConnection(), 1, 86_400),
+                keys.seconds("handshake_timeout_seconds", d.handshakeTimeout(), 1, 3600),
+                keys.seconds("min_client_keepalive_seconds", d.minClientKeepAlive(), 1, 86_400),
+                keys.intValue("max_open_challenges", d.maxOpenChallenges(), 1, 10_000_000),
+                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000));
     }
 
     private static String redisUri(String source, String key, Object value) {
@@ -192,6 +236,10 @@ public final class ConfigLoader {
                         source + ": key '" + prefix + key + "': " + i + " is out of range " + min + ".." + max);
             }
             return i;
+        }
+
+        Duration seconds(String key, Duration fallback, int min, int max) {
+            return Duration.ofSeconds(intValue(key, (int) fallback.toSeconds(), min, max));
         }
 
         double number(String key, double fallback) {

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param rateLimitRedisUri       {@code rate_limit.redis}: share only the rate limit through this Redis (the store
  *                                stays embedded); null if not set. {@code redis} implies it.
  * @param operations              {@code bind}, {@code metrics_port}, {@code drain_seconds}: how the node is run
+ * @param security                enrollment, sessions, the admin port, connection and login limits
  */
 public record SpartanConfig(
         int port,
@@ -34,9 +35,11 @@ public record SpartanConfig(
         int maxMessageBytes,
         int cachedConversations,
         String rateLimitRedisUri,
-        OperationsConfig operations) {
+        OperationsConfig operations,
+        SecurityConfig security) {
 
     public SpartanConfig {
+        Objects.requireNonNull(security, "security");
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
         Objects.requireNonNull(operations, "operations");
         users = List.copyOf(users);
@@ -60,7 +63,8 @@ public record SpartanConfig(
                 maxMessageBytes,
                 cachedConversations,
                 rateLimitRedisUri,
-                operations);
+                operations,
+                security);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -76,7 +80,8 @@ public record SpartanConfig(
                 maxMessageBytes,
                 cachedConversations,
                 rateLimitRedisUri,
-                operations);
+                operations,
+                security);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -92,7 +97,8 @@ public record SpartanConfig(
                 maxMessageBytes,
                 cachedConversations,
                 rateLimitRedisUri,
-                operations);
+                operations,
+                security);
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
@@ -108,7 +114,25 @@ public record SpartanConfig(
                 maxMessageBytes,
                 cachedConversations,
                 rateLimitRedisUri,
-                newOperations);
+                newOperations,
+                security);
+    }
+
+    public SpartanConfig withSecurity(SecurityConfig newSecurity) {
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                users,
+                groups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri,
+                operations,
+                newSecurity);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * otherwise two different field lists could encode to the same bytes and a signature or tag would cover both.
  */
 final class Labels {
-    static final String LOGIN = "spartan/login/v1";
+    static final String LOGIN = "spartan/login/v2";
     static final String MESSAGE = "spartan/msg/v1";
     static final String WRAP = "spartan/wrap/v1";
 

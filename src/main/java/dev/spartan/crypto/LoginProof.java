@@ -2,30 +2,44 @@ package dev.spartan.crypto;
 
 import java.util.Objects;
 
-/** The Ed25519 proof of key possession answering a login challenge (proto {@code LoginRequest.signature}). */
+/**
+ * The Ed25519 proof of key possession answering a login challenge (proto {@code LoginRequest.signature}). It also
+ * covers the channel binding: the SHA-256 of the server certificate the client saw (32 zero bytes without TLS), so a
+ * proof made for one TLS endpoint is worthless at another.
+ */
 public final class LoginProof {
+    /** Length of the channel binding: a SHA-256. */
+    public static final int BINDING_BYTES = 32;
+
     private LoginProof() {}
 
-    /** "spartan/login/v1" 0x00 user 0x00 nonce. Users containing 0x00 are refused: the encoding would be ambiguous. */
-    public static byte[] challengeBytes(String user, byte[] nonce) {
+    /**
+     * "spartan/login/v2" 0x00 user 0x00 nonce binding. The nonce length is not fixed, so the binding, whose length
+     * is, comes last. Users containing 0x00 are refused: the encoding would be ambiguous.
+     */
+    public static byte[] challengeBytes(String user, byte[] nonce, byte[] binding) {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(nonce, "nonce");
-        return KeyCodec.concat(Labels.join(Labels.LOGIN, user), new byte[] {0}, nonce);
+        Objects.requireNonNull(binding, "binding");
+        if (binding.length != BINDING_BYTES) {
+            throw new IllegalArgumentException("channel binding must be " + BINDING_BYTES + " bytes");
+        }
+        return KeyCodec.concat(Labels.join(Labels.LOGIN, user), new byte[] {0}, nonce, binding);
     }
 
-    public static byte[] sign(Identity id, String user, byte[] nonce) {
+    public static byte[] sign(Identity id, String user, byte[] nonce, byte[] binding) {
         Objects.requireNonNull(id, "id");
-        return id.sign(challengeBytes(user, nonce));
+        return id.sign(challengeBytes(user, nonce, binding));
     }
 
     /** Never throws: malformed input of any kind is an invalid proof. */
-    public static boolean verify(byte[] signingKeyRaw, String user, byte[] nonce, byte[] signature) {
-        if (user == null || nonce == null) {
+    public static boolean verify(byte[] signingKeyRaw, String user, byte[] nonce, byte[] binding, byte[] signature) {
+        if (user == null || nonce == null || binding == null) {
             return false;
         }
         byte[] challenge;
         try {
-            challenge = challengeBytes(user, nonce);
+            challenge = challengeBytes(user, nonce, binding);
         } catch (IllegalArgumentException e) {
             return false;
         }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ public final class DeliveryHub implements InboxWatchers {
     private static final Logger log = LoggerFactory.getLogger(DeliveryHub.class);
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     private volatile RemoteNodes remote = RemoteNodes.NONE;
+    private volatile BiConsumer<String, String> sessionsEndedElsewhere = (user, reason) -> {};
 
     public void attach(StreamSession session) {
         StreamSession old = sessions.put(session.user(), session);
@@ -38,6 +40,29 @@ public final class DeliveryHub implements InboxWatchers {
             log.info("session replaced: {} signed in on another node; the stream here is closed", user);
             s.close(replaced(user));
         }
+    }
+
+    /** Ends this user's stream on this node, if any, with {@code status}. */
+    public void endHere(String user, Status status) {
+        StreamSession s = sessions.get(user);
+        if (s != null) {
+            s.close(status);
+        }
+    }
+
+    /** Tells the other nodes that {@code user}'s sessions there end, for {@code reason}. */
+    public void endSessionsElsewhere(String user, String reason) {
+        remote.sessionsEnded(user, reason);
+    }
+
+    /** Who ends this node's sessions when another node says so (the node's session tokens). */
+    public void onSessionsEndedElsewhere(BiConsumer<String, String> action) {
+        this.sessionsEndedElsewhere = Objects.requireNonNull(action, "action");
+    }
+
+    /** Another node says {@code user}'s sessions here end. */
+    public void sessionsEndedElsewhere(String user, String reason) {
+        sessionsEndedElsewhere.accept(user, reason);
     }
 
     /** After a lost cross-node notification channel comes back, every stream looks at its inbox again. */

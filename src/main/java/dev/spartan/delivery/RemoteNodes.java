@@ -25,4 +25,7 @@ public interface RemoteNodes {
 
     /** The user opened a stream here: a stream of theirs elsewhere is replaced. */
     void attached(String user);
+
+    /** The user's sessions on other nodes end for {@code reason} (a new login here, the operator's reset). */
+    default void sessionsEnded(String user, String reason) {}
 }

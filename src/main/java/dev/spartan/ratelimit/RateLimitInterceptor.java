@@ -122,6 +122,11 @@ public final class RateLimitInterceptor implements ServerInterceptor {
         // The exact retry delay travels in RetryInfo; the text stays stable so a client can show it as it is.
         String message =
                 String.format(Locale.ROOT, "Rate limit reached (%d per %s)", cfg.maxCalls(), human(cfg.window()));
+        return exhausted(message, retryAfter);
+    }
+
+    /** RESOURCE_EXHAUSTED with {@code message} and the retry delay as {@code google.rpc.RetryInfo}. */
+    static StatusRuntimeException exhausted(String message, Duration retryAfter) {
         RetryInfo retryInfo = RetryInfo.newBuilder()
                 .setRetryDelay(com.google.protobuf.Duration.newBuilder()
                         .setSeconds(retryAfter.getSeconds())
@@ -136,7 +141,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
 
     /** "30s", or "1500ms" for windows that are not whole seconds. */
-    private static String human(Duration d) {
+    static String human(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 

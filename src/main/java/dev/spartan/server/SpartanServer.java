@@ -2,6 +2,8 @@ package dev.spartan.server;
 
 import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.AuthService;
+import dev.spartan.auth.Caller;
+import dev.spartan.auth.Enrollment;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
@@ -13,6 +15,8 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.ops.ListenException;
 import dev.spartan.ops.Operations;
+import dev.spartan.server.admin.AdminServer;
+import dev.spartan.server.admin.AdminService;
 import dev.spartan.store.MessageStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -42,7 +46,10 @@ public final class SpartanServer implements AutoCloseable {
     private final SpartanConfig config;
     private final Backend backend;
     private final ServerBuilder<?> builder;
+    private final ServerTransport transport;
     private final Clock clock;
+    private final SessionTokens tokens;
+    private AdminServer admin;
     private final DeliveryHub hub = new DeliveryHub();
     private final Operations ops;
     private final ExecutorService delivery;
@@ -54,14 +61,18 @@ public final class SpartanServer implements AutoCloseable {
      *
      * @param builder where and how to listen, e.g. {@code Grpc.newServerBuilderForPort(port, credentials)}; the
      *                services and limits are added by {@link #start()}
+     * @param transport the credentials the builder was made with, the login's channel binding, the admin directory
      * @param clock the node's one wall clock, the same one its backend was given
      */
-    public SpartanServer(SpartanConfig config, Backend backend, ServerBuilder<?> builder, Clock clock) {
+    public SpartanServer(
+            SpartanConfig config, Backend backend, ServerBuilder<?> builder, ServerTransport transport, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.builder = Objects.requireNonNull(builder, "builder");
+        this.transport = Objects.requireNonNull(transport, "transport");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ops = new Operations(config, this.clock);
+        this.tokens = new SessionTokens(config.security().sessionTtl(), this.clock);
         AtomicInteger n = new AtomicInteger();
         // Drains may block on the store (a Redis round trip), so keep a few more threads than cores.
         this.delivery = Executors.newFixedThreadPool(
@@ -77,13 +88,15 @@ public final class SpartanServer implements AutoCloseable {
     public SpartanServer start() throws IOException {
         MessageStore store = ops.observe(backend.store());
         Directory directory = new Directory(config, store);
-        SessionTokens tokens = new SessionTokens();
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub);
         Presence presence = backend.presence(hub);
         ChatService chat = new ChatService(directory, conversations, groups, store, hub, presence, delivery);
-        AuthService auth = new AuthService(directory, tokens, config.port(), clock);
+        Enrollment enrollment = new Enrollment(config.security(), store, clock);
+        AuthService auth = new AuthService(
+                directory, store, tokens, enrollment, config.security().maxOpenChallenges(), config.port(), clock);
         backend.connect(hub, recent);
+        Sessions.connect(tokens, hub, directory);
 
         List<ServerInterceptor> chain = new ArrayList<>();
         chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
@@ -97,7 +110,10 @@ public final class SpartanServer implements AutoCloseable {
                         auth,
                         StatusMapping.instance(),
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
-                        ops.accessLog()))
+                        ops.accessLog(),
+                        new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
+                        Caller.interceptor(transport.plaintextBinding()),
+                        LoginThrottle.perAddress(config.security())))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);
@@ -107,6 +123,14 @@ public final class SpartanServer implements AutoCloseable {
             throw ListenException.of("port", config.operations().bind(), config.port(), e);
         }
         ops.started(backend.store(), hub, tokens, rateLimiting);
+        if (transport.adminDir() != null) {
+            admin = AdminServer.start(
+                    transport.adminDir(),
+                    config.security().adminPort(),
+                    new AdminService(
+                            directory, store, enrollment, tokens, hub, presence, "localhost:" + server.getPort()),
+                    List.of(StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()));
+        }
         return this;
     }
 
@@ -131,9 +155,13 @@ public final class SpartanServer implements AutoCloseable {
     public void close() {
         if (server == null) {
             ops.close();
+            tokens.close();
             return;
         }
         int port = server.getPort(); // getPort() throws once the server has terminated
+        if (admin != null) {
+            admin.close();
+        }
         ops.drain();
         log.info(
                 "shutdown: refusing new calls, finishing calls in flight, ending {} streams with UNAVAILABLE",
@@ -149,6 +177,7 @@ public final class SpartanServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         delivery.shutdown();
+        tokens.close();
         backend.close();
         ops.close();
         log.info("Spartan server on port {} stopped", port);

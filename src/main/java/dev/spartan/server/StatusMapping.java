@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.auth.SessionTokens;
 import dev.spartan.chat.Refusal;
 import dev.spartan.store.StoreUnavailableException;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -38,6 +39,23 @@ public final class StatusMapping implements ServerInterceptor {
         return Optional.empty();
     }
 
+    /**
+     * How a push stream ends when its session does. Only an expiry invites the client to log in again by itself;
+     * after a newer login, a logout or the operator's reset it must not come back on its own.
+     */
+    public static Status ofSessionEnd(String user, SessionTokens.End end) {
+        return switch (end) {
+            case REPLACED ->
+                Status.FAILED_PRECONDITION.withDescription(
+                        user + " signed in from another client; this session is closed");
+            case LOGGED_OUT -> Status.FAILED_PRECONDITION.withDescription(user + " logged out; this session is closed");
+            case RESET ->
+                Status.FAILED_PRECONDITION.withDescription(
+                        "the operator reset the keys of " + user + "; this session is closed");
+            case EXPIRED -> Status.UNAUTHENTICATED.withDescription("session expired: log in again");
+        };
+    }
+
     private static Status codeOf(Refusal.Kind kind) {
         return switch (kind) {
             case INVALID -> Status.INVALID_ARGUMENT;
@@ -47,6 +65,7 @@ public final class StatusMapping implements ServerInterceptor {
             case PRECONDITION -> Status.FAILED_PRECONDITION;
             case CONFLICT -> Status.ABORTED;
             case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+            case EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
         };
     }
 

@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
@@ -265,6 +266,43 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public long groupVersion(String name) {
         return counters.getOrDefault("group\0" + name, 0L);
+    }
+
+    // Maps of the enrollment methods, opened by name (MVStore returns the open map) to keep them out of the hot path.
+
+    @Override
+    public void dropKeys(String user) {
+        keys.remove(user);
+        awaitDurable();
+    }
+
+    @Override
+    public void putInvite(String user, Invite invite) {
+        mv.<String, byte[]>openMap("invites").put(user, invite.encode());
+        awaitDurable();
+    }
+
+    @Override
+    public Optional<Invite> invite(String user) {
+        return Optional.ofNullable(mv.<String, byte[]>openMap("invites").get(user))
+                .map(Invite::decode);
+    }
+
+    @Override
+    public void deleteInvite(String user) {
+        mv.<String, byte[]>openMap("invites").remove(user);
+        awaitDurable();
+    }
+
+    @Override
+    public void recordLogin(String user, long atMillis) {
+        mv.<String, Long>openMap("logins").put(user, atMillis); // committed with the next commit; losing it is harmless
+    }
+
+    @Override
+    public OptionalLong lastLogin(String user) {
+        Long at = mv.<String, Long>openMap("logins").get(user);
+        return at == null ? OptionalLong.empty() : OptionalLong.of(at);
     }
 
     @Override

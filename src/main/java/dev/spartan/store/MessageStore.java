@@ -6,6 +6,7 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +73,23 @@ public interface MessageStore extends AutoCloseable {
      * {@link StoreUnavailableException} if not. Health checks call it every second.
      */
     void ping();
+    // ---- enrollment: what the operator's admin commands and the login keep across restarts ----
+
+    /** Forgets a user's pinned keys (the operator's reset); their next login pins new ones. Durable on return. */
+    void dropKeys(String user);
+
+    /** Keeps the user's one outstanding enrollment code, replacing an earlier one. Durable on return. */
+    void putInvite(String user, Invite invite);
+
+    Optional<Invite> invite(String user);
+
+    void deleteInvite(String user);
+
+    /** Remembers when the user last logged in (for the operator's user list). */
+    void recordLogin(String user, long atMillis);
+
+    /** When the user last logged in, in epoch millis; empty if never. */
+    OptionalLong lastLogin(String user);
 
     @Override
     void close();

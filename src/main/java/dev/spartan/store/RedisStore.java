@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -300,6 +301,40 @@ public final class RedisStore implements MessageStore {
     @Override
     public void ping() {
         call(redis::ping);
+    }
+
+    @Override
+    public void dropKeys(String user) {
+        write(r -> r.hdel(P + "keys", user));
+    }
+
+    @Override
+    public void putInvite(String user, Invite invite) {
+        write(r -> r.hset(P + "invites", user, invite.encode()));
+    }
+
+    @Override
+    public Optional<Invite> invite(String user) {
+        byte[] b = call(() -> redis.hget(P + "invites", user));
+        return b == null ? Optional.empty() : Optional.of(Invite.decode(b));
+    }
+
+    @Override
+    public void deleteInvite(String user) {
+        write(r -> r.hdel(P + "invites", user));
+    }
+
+    @Override
+    public void recordLogin(String user, long atMillis) {
+        write(r -> r.hset(P + "logins", user, Long.toString(atMillis).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public OptionalLong lastLogin(String user) {
+        byte[] b = call(() -> redis.hget(P + "logins", user));
+        return b == null
+                ? OptionalLong.empty()
+                : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
@@ -19,6 +20,7 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.MutableClock;
 import dev.spartan.testing.WireSession;
+import dev.spartan.tls.ChannelBinding;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +37,7 @@ class AuthServiceTest {
     private static final String STALE = "the login challenge is unknown, used or expired: ask for a new one";
 
     private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    private final SessionTokens tokens = new SessionTokens();
+    private final SessionTokens tokens = new SessionTokens(Duration.ofHours(12), clock);
     private final Identity alice = Identity.generate();
     private EmbeddedStore store;
     private AuthService auth;
@@ -71,7 +73,14 @@ class AuthServiceTest {
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
         store = EmbeddedStore.inMemory(Clock.systemUTC());
-        auth = new AuthService(new Directory(config, store), tokens, PORT, clock);
+        auth = new AuthService(
+                new Directory(config, store),
+                store,
+                tokens,
+                new Enrollment(SecurityConfig.DEFAULTS.withEnrollment(SecurityConfig.Enrollment.OPEN), store, clock),
+                10_000,
+                PORT,
+                clock);
     }
 
     @AfterEach
@@ -89,7 +98,7 @@ class AuthServiceTest {
         return LoginRequest.newBuilder()
                 .setUser(user)
                 .setNonce(ByteString.copyFrom(nonce))
-                .setSignature(ByteString.copyFrom(LoginProof.sign(signer, user, nonce)))
+                .setSignature(ByteString.copyFrom(LoginProof.sign(signer, user, nonce, ChannelBinding.plaintext())))
                 .setKeys(keys)
                 .build();
     }

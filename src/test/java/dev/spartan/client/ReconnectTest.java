@@ -17,10 +17,12 @@ import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.server.ServerTransport;
 import dev.spartan.server.SpartanServer;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.WireSession;
+import dev.spartan.tls.ClientTls;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Status;
@@ -80,6 +82,7 @@ class ReconnectTest {
                         config,
                         new EmbeddedBackend(store),
                         Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+                        ServerTransport.plaintext(null, null),
                         Clock.systemUTC())
                 .start();
     }
@@ -113,6 +116,7 @@ class ReconnectTest {
         AtomicInteger reconnects = new AtomicInteger();
         Connection connection = new Connection(
                 List.of(target()),
+                ClientTls.plaintext(),
                 background,
                 channel -> Login.perform(channel, "alice", aliceKeys),
                 event -> {
@@ -197,6 +201,7 @@ class ReconnectTest {
                 () -> connection[0].lost());
         connection[0] = new Connection(
                 List.of(target()),
+                ClientTls.plaintext(),
                 background,
                 channel -> Login.perform(channel, "alice", aliceKeys),
                 event -> {},

@@ -214,4 +214,49 @@ class ConfigLoaderTest {
                 .hasMessage(f + ": key 'redis': unsupported scheme 'rediss' in rediss://cache:6380: only redis:// is"
                         + " supported, e.g. redis://127.0.0.1:6379");
     }
+
+    @Test
+    void securityKeysHaveDefaultsAndAreRead() throws IOException {
+        SecurityConfig d = ConfigLoader.load(write(BASE)).security();
+        assertThat(d).isEqualTo(SecurityConfig.DEFAULTS);
+        assertThat(d.enrollment()).isEqualTo(SecurityConfig.Enrollment.LOOPBACK);
+        assertThat(d.sessionTtl()).isEqualTo(Duration.ofHours(12));
+
+        SecurityConfig s = ConfigLoader.load(write(BASE
+                        + "enrollment: invite\nenrollment_networks: [10.0.0.0/8, \"::1\"]\ninvite_ttl_seconds: 600\n"
+                        + "session_ttl_seconds: 5\nadmin_port: 4000\nmax_connections_per_address: 3\n"
+                        + "idle_connection_seconds: 7\nhandshake_timeout_seconds: 2\n"
+                        + "min_client_keepalive_seconds: 30\nmax_open_challenges: 9\nlogin_attempts_per_minute: 4\n"))
+                .security();
+        assertThat(s.enrollment()).isEqualTo(SecurityConfig.Enrollment.INVITE);
+        assertThat(s.enrollmentNetworks())
+                .extracting(Object::toString)
+                .containsExactly("10.0.0.0/8", "0:0:0:0:0:0:0:1/128");
+        assertThat(s.inviteTtl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.sessionTtl()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.adminPort()).isEqualTo(4000);
+        assertThat(s.maxConnectionsPerAddress()).isEqualTo(3);
+        assertThat(s.idleConnection()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(s.handshakeTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.minClientKeepAlive()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.maxOpenChallenges()).isEqualTo(9);
+        assertThat(s.loginsPerMinute()).isEqualTo(4);
+    }
+
+    @Test
+    void badSecurityKeysNameTheKey() throws IOException {
+        Path mode = write(BASE + "enrollment: everyone\n");
+        assertThatThrownBy(() -> ConfigLoader.load(mode))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'enrollment': expected loopback, invite or open, got everyone");
+        Path range = write(BASE + "enrollment_networks: [127.0.0.0/40]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(range))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'enrollment_networks'")
+                .hasMessageContaining("127.0.0.0/40");
+        Path ttl = write(BASE + "session_ttl_seconds: 0\n");
+        assertThatThrownBy(() -> ConfigLoader.load(ttl))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'session_ttl_seconds': 0 is out of range");
+    }
 }

@@ -12,43 +12,56 @@ class LoginProofTest {
     private final Identity alice = Identity.generate();
     private final byte[] aliceKey = alice.publicIdentity().signingKey();
     private final byte[] nonce = filled(7);
+    private final byte[] binding = filled(9);
 
     @Test
     void challengeLayout() {
         byte[] nonce = {(byte) 0xaa, (byte) 0xbb};
-        assertThat(HexFormat.of().formatHex(LoginProof.challengeBytes("bob", nonce)))
-                .isEqualTo(HexFormat.of().formatHex("spartan/login/v1".getBytes(StandardCharsets.UTF_8)) + "00"
-                        + "626f62" + "00" + "aabb");
+        assertThat(HexFormat.of().formatHex(LoginProof.challengeBytes("bob", nonce, binding)))
+                .isEqualTo(HexFormat.of().formatHex("spartan/login/v2".getBytes(StandardCharsets.UTF_8)) + "00"
+                        + "626f62" + "00" + "aabb" + "09".repeat(32));
     }
 
     @Test
     void validProofVerifies() {
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, LoginProof.sign(alice, "alice", nonce)))
+        assertThat(LoginProof.verify(
+                        aliceKey, "alice", nonce, binding, LoginProof.sign(alice, "alice", nonce, binding)))
                 .isTrue();
     }
 
     @Test
-    void proofIsBoundToUserNonceAndKey() {
-        byte[] sig = LoginProof.sign(alice, "alice", nonce);
-        assertThat(LoginProof.verify(aliceKey, "bob", nonce, sig)).isFalse();
-        assertThat(LoginProof.verify(aliceKey, "alice", filled(8), sig)).isFalse();
-        assertThat(LoginProof.verify(Identity.generate().publicIdentity().signingKey(), "alice", nonce, sig))
+    void proofIsBoundToUserNonceChannelAndKey() {
+        byte[] sig = LoginProof.sign(alice, "alice", nonce, binding);
+        // The same proof presented over another TLS endpoint (another certificate) does not verify.
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, filled(10), sig)).isFalse();
+        assertThat(LoginProof.verify(aliceKey, "bob", nonce, binding, sig)).isFalse();
+        assertThat(LoginProof.verify(aliceKey, "alice", filled(8), binding, sig))
+                .isFalse();
+        assertThat(LoginProof.verify(Identity.generate().publicIdentity().signingKey(), "alice", nonce, binding, sig))
                 .isFalse();
         // A plain signature over the nonce is not a login proof: the domain label must be there.
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, alice.sign(nonce)))
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, binding, alice.sign(nonce)))
                 .isFalse();
     }
 
     @Test
     void garbageNeverThrows() {
-        assertThat(LoginProof.verify(new byte[1], "alice", nonce, new byte[64])).isFalse();
-        assertThat(LoginProof.verify(aliceKey, "al\0ice", nonce, new byte[64])).isFalse();
-        assertThat(LoginProof.verify(aliceKey, null, nonce, new byte[64])).isFalse();
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, null)).isFalse();
+        assertThat(LoginProof.verify(new byte[1], "alice", nonce, binding, new byte[64]))
+                .isFalse();
+        assertThat(LoginProof.verify(aliceKey, "al\0ice", nonce, binding, new byte[64]))
+                .isFalse();
+        assertThat(LoginProof.verify(aliceKey, null, nonce, binding, new byte[64]))
+                .isFalse();
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, binding, null)).isFalse();
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, new byte[31], new byte[64]))
+                .isFalse();
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, null, new byte[64]))
+                .isFalse();
     }
 
     @Test
     void nulInUserIsRefusedWhenSigning() {
-        assertThatThrownBy(() -> LoginProof.sign(alice, "a\0b", nonce)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LoginProof.sign(alice, "a\0b", nonce, binding))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -85,18 +85,29 @@ class ProtocolVectorsTest {
 
     @Test
     void loginProof() {
-        byte[] challenge = LoginProof.challengeBytes("alice", filled(0x07));
+        byte[] binding = filled(0x08); // stands for the SHA-256 of the server certificate
+        byte[] challenge = LoginProof.challengeBytes("alice", filled(0x07), binding);
         assertHex(
                 challenge,
-                "7370617274616e2f6c6f67696e2f763100616c69636500"
-                        + "0707070707070707070707070707070707070707070707070707070707070707");
-        byte[] signature = LoginProof.sign(alice, "alice", filled(0x07));
+                "7370617274616e2f6c6f67696e2f763200616c69636500"
+                        + "0707070707070707070707070707070707070707070707070707070707070707"
+                        + "0808080808080808080808080808080808080808080808080808080808080808");
+        byte[] signature = LoginProof.sign(alice, "alice", filled(0x07), binding);
         assertHex(
                 signature,
-                "4d7f8195d4792e3406a0422b58730dbaf61f34cf24ad528764133be3fce71e45"
-                        + "2bd3e6e27b717f5e362b0c8625a88787a78f5365d533a1a74e54d6a0ac4f2a01");
-        assertThat(LoginProof.verify(alice.publicIdentity().signingKey(), "alice", filled(0x07), signature))
+                "8e33373205a3bd3720c9731ded815ca25e40479f945fda5562c54dcdb0464dd7"
+                        + "fcd863728ec2cddfba6c068147b5582cfa1d3444aed72521c5485f24653a4005");
+        assertThat(LoginProof.verify(alice.publicIdentity().signingKey(), "alice", filled(0x07), binding, signature))
                 .isTrue();
+    }
+
+    @Test
+    void loginProofWithoutTls() {
+        byte[] signature = LoginProof.sign(alice, "alice", filled(0x07), new byte[32]);
+        assertHex(
+                signature,
+                "bf3ab0d70f12776dfd749c6131bfad49635da8af475b97933fb236577dad15d1"
+                        + "e32485a540b950492c2a0440c751db6cd4d5030500b678caa7e5a52a7c1e6902");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.client.ClientOptions;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
@@ -25,9 +26,10 @@ import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsChannels;
 import dev.spartan.testing.WireSession;
+import dev.spartan.tls.Fingerprint;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -126,9 +128,8 @@ class EndToEndEncryptionIT extends OneServerTest {
         // A login proof is good once: replaying alice's signed answer to a used challenge is refused, and so is a
         // valid signature presented with keys other than the ones it was made with.
         Identity aliceId = WireSession.identity(keys().resolve("alice"));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", server.port())
-                .usePlaintext()
-                .build();
+        ManagedChannel channel = TlsChannels.pinned(server.port(), ClientOptions.knownServers(keys().resolve("alice")));
+        byte[] binding = Fingerprint.parse(server.fingerprint()).orElseThrow().bytes();
         try {
             AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
             byte[] nonce = auth.challenge(
@@ -138,7 +139,7 @@ class EndToEndEncryptionIT extends OneServerTest {
             LoginRequest proof = LoginRequest.newBuilder()
                     .setUser("alice")
                     .setNonce(ByteString.copyFrom(nonce))
-                    .setSignature(ByteString.copyFrom(LoginProof.sign(aliceId, "alice", nonce)))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(aliceId, "alice", nonce, binding)))
                     .setKeys(WireSession.wire(aliceId))
                     .build();
             assertThat(auth.login(proof).getSessionToken()).isNotEmpty();
@@ -153,7 +154,7 @@ class EndToEndEncryptionIT extends OneServerTest {
             LoginRequest mismatched = LoginRequest.newBuilder()
                     .setUser("alice")
                     .setNonce(ByteString.copyFrom(nonce2))
-                    .setSignature(ByteString.copyFrom(LoginProof.sign(Identity.generate(), "alice", nonce2)))
+                    .setSignature(ByteString.copyFrom(LoginProof.sign(Identity.generate(), "alice", nonce2, binding)))
                     .setKeys(WireSession.wire(aliceId))
                     .build();
             assertThatThrownBy(() -> auth.login(mismatched))
@@ -349,6 +350,7 @@ class EndToEndEncryptionIT extends OneServerTest {
         // server handing out someone else's key for bob.
         int port = server.port();
         server.terminate();
+        server.shareCertificateWith(dir.resolve("server2")); // same server identity, fresh store
         server = new ServerProcess(dir.resolve("server2"), ServerProcess.defaultConfig(), port, "--rate-limit", RATE);
         Path newKeys = dir.resolve("keys2");
         try (ClientProcess bob = new ClientProcess("bob", newKeys, port);

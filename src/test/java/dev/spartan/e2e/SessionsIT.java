@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsChannels;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -43,9 +43,7 @@ class SessionsIT {
                         new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(), "--redis", redis.uri());
                 ServerProcess node2 =
                         new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(), "--redis", redis.uri())) {
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", node1.port())
-                    .usePlaintext()
-                    .build();
+            ManagedChannel channel = TlsChannels.firstUse(node1.port());
             try {
                 assertThat(HealthGrpc.newBlockingStub(channel)
                                 .check(HealthCheckRequest.getDefaultInstance())

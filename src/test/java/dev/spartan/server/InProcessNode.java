@@ -3,6 +3,7 @@ package dev.spartan.server;
 import com.google.protobuf.ByteString;
 import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.client.Login;
+import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.AuthGrpc;
@@ -42,10 +43,13 @@ final class InProcessNode implements AutoCloseable {
 
     InProcessNode(SpartanConfig config) throws Exception {
         store = UnreliableStore.over(EmbeddedStore.inMemory(Clock.systemUTC()));
+        // In-process calls have no peer address, so loopback enrollment could never admit them.
+        config = config.withSecurity(config.security().withEnrollment(SecurityConfig.Enrollment.OPEN));
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(store.store()),
                         InProcessServerBuilder.forName(name),
+                        ServerTransport.plaintext(null, null),
                         Clock.systemUTC())
                 .start();
         channel = InProcessChannelBuilder.forName(name).build();

@@ -15,6 +15,7 @@ import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.testing.WireSession;
+import dev.spartan.tls.ChannelBinding;
 import io.grpc.Status;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +49,7 @@ class LoginTest {
         return LoginRequest.newBuilder()
                 .setUser(user)
                 .setNonce(ByteString.copyFrom(nonce))
-                .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce)))
+                .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce, ChannelBinding.plaintext())))
                 .setKeys(WireSession.wire(identity));
     }
 

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.spartan.chat.Refusal;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.CreateGroupRequest;
@@ -27,13 +29,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every domain failure, provoked through a real call, reaches the client as its status and its words. */
 class StatusMappingTest {
+    private static final int OPEN_CHALLENGES = 3;
     private InProcessNode node;
     private User alice;
     private User bob;
 
     @BeforeEach
     void start() throws Exception {
-        node = new InProcessNode(ConfigLoader.load(Path.of("config.yaml")).withRateLimit(1000, Duration.ofSeconds(1)));
+        SpartanConfig config = ConfigLoader.load(Path.of("config.yaml")).withRateLimit(1000, Duration.ofSeconds(1));
+        node = new InProcessNode(config.withSecurity(config.security().withMaxOpenChallenges(OPEN_CHALLENGES)));
         alice = node.login("alice");
         bob = node.login("bob");
     }
@@ -83,6 +87,15 @@ class StatusMappingTest {
                     node.store().groupsKeepChanging(true);
                     alice.stub().sendMsg(alice.message(ChatIds.toGroup("group1"), "hi all", "alice", "bob"));
                 };
+            case EXHAUSTED ->
+                () -> {
+                    for (int i = 0; i <= OPEN_CHALLENGES; i++) {
+                        node.auth()
+                                .challenge(ChallengeRequest.newBuilder()
+                                        .setUser("alice")
+                                        .build());
+                    }
+                };
             case UNAUTHENTICATED ->
                 () -> node.auth()
                         .login(LoginRequest.newBuilder()
@@ -98,6 +111,7 @@ class StatusMappingTest {
             case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case CONFLICT -> Status.Code.ABORTED;
             case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+            case EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
         };
         String words = switch (kind) {
             case INVALID -> "you cannot chat with yourself";
@@ -107,6 +121,7 @@ class StatusMappingTest {
             case PRECONDITION -> "bob has not asked to chat with you";
             case CONFLICT -> "the members of group1 keep changing: send again";
             case UNAUTHENTICATED -> "the login challenge is unknown, used or expired";
+            case EXHAUSTED -> "too many logins in progress on this server";
         };
         assertStatus(call, expected, words);
     }

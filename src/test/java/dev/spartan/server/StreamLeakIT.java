@@ -10,6 +10,7 @@ import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.Event;
@@ -17,10 +18,10 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Ports;
+import dev.spartan.testing.TlsChannels;
+import dev.spartan.tls.ServerCertificate;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
@@ -51,11 +52,27 @@ class StreamLeakIT {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"))
                 .withPort(Ports.free())
                 .withOperations(OperationsConfig.DEFAULTS.withDrain(Duration.ZERO));
+        SecurityConfig s = config.security();
+        config = config.withSecurity(
+                new SecurityConfig( // every cycle is a login from 127.0.0.1
+                        s.enrollment(),
+                        s.enrollmentNetworks(),
+                        s.inviteTtl(),
+                        s.sessionTtl(),
+                        s.adminPort(),
+                        s.maxConnectionsPerAddress(),
+                        s.idleConnection(),
+                        s.handshakeTimeout(),
+                        s.minClientKeepAlive(),
+                        s.maxOpenChallenges(),
+                        10_000));
         Clock clock = Clock.systemUTC();
+        ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server")), null);
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(EmbeddedStore.inMemory(clock)),
-                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
+                        Grpc.newServerBuilderForPort(config.port(), transport.credentials()),
+                        transport,
                         clock)
                 .start();
         port = server.port();
@@ -119,9 +136,7 @@ class StreamLeakIT {
     /** Logs in by hand, opens ReceiveMsg, reads until caught up, then drops the channel mid-stream. */
     private void rawStreamCycle(String user) throws Exception {
         Identity id = Identity.loadOrCreate(dir.resolve("raw-" + user));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
-                .usePlaintext()
-                .build();
+        ManagedChannel channel = TlsChannels.pinned(port, dir.resolve("known_servers"));
         try {
             String token = Login.perform(channel, user, id).getSessionToken();
 

@@ -8,6 +8,7 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -179,5 +180,34 @@ abstract class MessageStoreContract {
     @Test
     void pingAnswersWhileTheStoreCanServe() {
         store().ping(); // throws StoreUnavailableException otherwise
+    }
+
+    @Test
+    void invitesLoginsAndDroppedKeysAreKept() {
+        assertThat(store().invite("alice")).isEmpty();
+        Invite invite = new Invite(new byte[] {1, 2, 3}, 1234L);
+        store().putInvite("alice", invite);
+        assertThat(store().invite("alice")).contains(invite);
+        Invite newer = new Invite(new byte[] {9}, 5678L);
+        store().putInvite("alice", newer);
+        assertThat(store().invite("alice")).contains(newer);
+        store().deleteInvite("alice");
+        assertThat(store().invite("alice")).isEmpty();
+
+        assertThat(store().lastLogin("bob")).isEmpty();
+        store().recordLogin("bob", 42L);
+        assertThat(store().lastLogin("bob")).hasValue(42L);
+
+        PublicKeys keys = PublicKeys.newBuilder()
+                .setSigningKey(ByteString.copyFrom(new byte[32]))
+                .setAgreementKey(ByteString.copyFrom(new byte[32]))
+                .build();
+        store().pinKeys("bob", keys);
+        store().dropKeys("bob");
+        assertThat(store().keys("bob")).isEmpty();
+        PublicKeys other = keys.toBuilder()
+                .setSigningKey(ByteString.copyFrom(new byte[] {7}))
+                .build();
+        assertThat(store().pinKeys("bob", other)).isEqualTo(other);
     }
 }

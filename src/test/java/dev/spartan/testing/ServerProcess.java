@@ -1,5 +1,7 @@
 package dev.spartan.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ public final class ServerProcess implements AutoCloseable {
     private Process process;
     private OutputLines out;
     private Path log;
+    private String fingerprint;
 
     /** @param configBody config.yaml text; its port is replaced by a free one */
     public ServerProcess(Path dir, String configBody, String... extraArgs) {
@@ -66,7 +69,43 @@ public final class ServerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         out = new OutputLines("server:" + port, process.getInputStream());
-        out.awaitLine("Spartan server started on port " + port + ".", Duration.ofSeconds(30));
+        int started = out.awaitLine("Spartan server started on port " + port + ".", Duration.ofSeconds(30));
+        if (!extraArgs.contains("--plaintext")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> out.lines().size() > started + 1);
+            String next = out.lines().get(started + 1);
+            if (!next.startsWith(FINGERPRINT)) {
+                throw new IllegalStateException("no fingerprint after the started line: " + out.dump());
+            }
+            fingerprint = next.substring(FINGERPRINT.length());
+        }
+    }
+
+    /** The line after the started line: the TLS certificate's fingerprint (not printed with --plaintext). */
+    public static final String FINGERPRINT = "TLS certificate SHA-256 fingerprint: ";
+
+    /** The fingerprint the server printed at its last start; null with --plaintext. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    public OutputLines out() {
+        return out;
+    }
+
+    /**
+     * Makes the server that will use {@code dir} present the same TLS certificate as this one, as an operator would
+     * keep the certificate of a node whose store was replaced.
+     */
+    public void shareCertificateWith(Path dir) {
+        try {
+            Path to = dir.resolve("data").resolve("tls");
+            Files.createDirectories(to);
+            for (String f : List.of("server.crt", "server.key")) {
+                Files.copy(dataDir().resolve("tls").resolve(f), to.resolve(f));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int port() {

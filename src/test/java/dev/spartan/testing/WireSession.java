@@ -1,6 +1,7 @@
 package dev.spartan.testing;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.WireSealed;
@@ -19,7 +20,6 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -47,16 +47,21 @@ public final class WireSession implements AutoCloseable {
         this.login = login;
     }
 
-    /** Logs in with the identity kept in {@code keyDir} (created there if missing), as a client would. */
+    /**
+     * Logs in with the identity kept in {@code keyDir} (created there if missing), over TLS with the server pinned
+     * next to it, as a client would.
+     */
     public static WireSession login(String user, Path keyDir, int port) {
-        return login(user, identity(keyDir), port);
+        return login(user, identity(keyDir), TlsChannels.pinned(port, ClientOptions.knownServers(keyDir)));
     }
 
     /** Logs in with {@code identity}; throws the server's StatusRuntimeException if it refuses. */
     public static WireSession login(String user, Identity identity, int port) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
-                .usePlaintext()
-                .build();
+        return login(user, identity, TlsChannels.firstUse(port));
+    }
+
+    /** Logs in over {@code channel}, which the session owns from now on. */
+    public static WireSession login(String user, Identity identity, ManagedChannel channel) {
         try {
             LoginResponse response = Login.perform(channel, user, identity);
             return new WireSession(user, identity, channel, response);
@@ -87,6 +92,10 @@ public final class WireSession implements AutoCloseable {
 
     public Identity identity() {
         return identity;
+    }
+
+    public ManagedChannel channel() {
+        return channel;
     }
 
     public LoginResponse loginResponse() {

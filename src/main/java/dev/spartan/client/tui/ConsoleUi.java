@@ -43,6 +43,7 @@ public final class ConsoleUi implements ClientListener {
               /newgroup NAME U1 U2..  create a group with you and the users named
               /leave [NAME]           leave a group (the current one by default)
               /help                   this list
+              /logout                 end this session on the server too, then leave
               /quit                   leave (Ctrl-D too)""";
 
     /**
@@ -110,7 +111,16 @@ public final class ConsoleUi implements ClientListener {
         try {
             while (true) {
                 String line = reader.readLine(prompt());
-                if (!handle(CURSOR_REPORT.matcher(line).replaceFirst("").strip())) {
+                String typed = CURSOR_REPORT.matcher(line).replaceFirst("").strip();
+                if (typed.equals("/logout")) {
+                    print(
+                            SPARTAN
+                                    + (client.logout()
+                                            ? "Logged out: this session's token no longer works."
+                                            : "Could not reach the server to log out; the session ends when its token expires."));
+                    return 0;
+                }
+                if (!handle(typed)) {
                     break;
                 }
             }

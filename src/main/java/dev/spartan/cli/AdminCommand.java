@@ -1,0 +1,153 @@
+package dev.spartan.cli;
+
+import dev.spartan.proto.admin.AdminGrpc;
+import dev.spartan.proto.admin.InviteRequest;
+import dev.spartan.proto.admin.InviteResponse;
+import dev.spartan.proto.admin.NodeInfo;
+import dev.spartan.proto.admin.ResetRequest;
+import dev.spartan.proto.admin.SessionInfo;
+import dev.spartan.proto.admin.SessionsRequest;
+import dev.spartan.proto.admin.UserInfo;
+import dev.spartan.proto.admin.UsersRequest;
+import dev.spartan.server.admin.AdminAccess;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "admin",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Talks to the running node whose data directory is --data, over its admin port on 127.0.0.1,",
+            "with the token in DIR/" + AdminAccess.FILE + " (readable only by the user who runs the server).",
+            "  invite NAME    prints a one-time enrollment code for NAME's first login (--invite CODE)",
+            "  reset NAME     forgets NAME's keys, closes their sessions and prints a new code",
+            "  users          users with their key fingerprint, last login and outstanding codes",
+            "  sessions       open sessions on this node, and users streaming on other nodes"
+        })
+public final class AdminCommand implements Callable<Integer> {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "invite, reset, users or sessions")
+    String action;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The user, for invite and reset.")
+    String user;
+
+    @Option(
+            names = "--data",
+            description = "Data directory of the node to manage (default: ${DEFAULT-VALUE}).",
+            defaultValue = "spartan-data")
+    Path data;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        boolean needsUser = action.equals("invite") || action.equals("reset");
+        if (!needsUser && !action.equals("users") && !action.equals("sessions")) {
+            System.err.println("spartan admin: unknown action '" + action + "': use invite, reset, users or sessions");
+            return 2;
+        }
+        if (needsUser != (user != null)) {
+            System.err.println("spartan admin: " + action + (needsUser ? " needs a user name" : " takes no name"));
+            return 2;
+        }
+        AdminAccess access;
+        try {
+            access = AdminAccess.read(data);
+        } catch (IOException | IllegalStateException e) {
+            System.err.println("spartan admin: " + e.getMessage());
+            return 2;
+        }
+        Metadata headers = new Metadata();
+        headers.put(AdminAccess.HEADER, access.token());
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(
+                        "127.0.0.1", access.port(), InsecureChannelCredentials.create())
+                .build();
+        try {
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS);
+            run(admin);
+            return 0;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                System.err.println("spartan admin: the node of " + data + " does not answer on 127.0.0.1:"
+                        + access.port() + " (stopped? its " + AdminAccess.FILE + " is left over)");
+                return 2;
+            }
+            System.err.println("spartan admin: " + e.getStatus().getDescription());
+            return 1;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private void run(AdminGrpc.AdminBlockingStub admin) {
+        switch (action) {
+            case "invite" ->
+                code(admin.invite(InviteRequest.newBuilder().setUser(user).build()));
+            case "reset" -> {
+                InviteResponse r =
+                        admin.reset(ResetRequest.newBuilder().setUser(user).build());
+                out.println("Reset " + user + ": their keys are forgotten and their sessions closed.");
+                code(r);
+            }
+            case "users" -> {
+                out.printf("%-16s %-20s %-24s %s%n", "USER", "KEY FINGERPRINT", "LAST LOGIN", "CODE");
+                for (UserInfo u : admin.users(UsersRequest.getDefaultInstance()).getUsersList()) {
+                    out.printf(
+                            "%-16s %-20s %-24s %s%n",
+                            u.getName(),
+                            u.getKeyFingerprint().isEmpty() ? "(not enrolled)" : u.getKeyFingerprint(),
+                            time(u.getLastLoginMillis()),
+                            u.getInvited() ? "outstanding" : "-");
+                }
+            }
+            default -> {
+                var r = admin.sessions(SessionsRequest.getDefaultInstance());
+                out.printf("%-16s %-22s %-18s %-24s %-24s %s%n", "USER", "NODE", "PEER", "SINCE", "EXPIRES", "STREAM");
+                for (SessionInfo s : r.getSessionsList()) {
+                    out.printf(
+                            "%-16s %-22s %-18s %-24s %-24s %s%n",
+                            s.getUser(),
+                            s.getNode(),
+                            s.getPeer().isEmpty() ? "-" : s.getPeer(),
+                            time(s.getSinceMillis()),
+                            time(s.getExpiresAtMillis()),
+                            s.getStreaming() ? "open" : "-");
+                }
+                for (NodeInfo n : r.getNodesList()) {
+                    out.println("node " + n.getId() + ": " + n.getSessions() + " session(s)");
+                }
+            }
+        }
+    }
+
+    private void code(InviteResponse r) {
+        out.println("Enrollment code for " + r.getUser() + ": " + r.getCode());
+        out.println("Valid once, until " + time(r.getExpiresAtMillis()) + ". On " + r.getUser()
+                + "'s machine: ./spartan client " + r.getUser() + " --invite " + r.getCode());
+    }
+
+    private static String time(long millis) {
+        return millis == 0 ? "-" : TIME.format(Instant.ofEpochMilli(millis));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.spartan.server;
+
+import dev.spartan.config.SecurityConfig;
+import io.grpc.ServerBuilder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every connection to the client port is held to: a time limit on the TLS and HTTP/2 handshakes, a limit on
+ * idle time (no call in progress; an open push stream is a call in progress), a keepalive policy that ends a
+ * connection pinging too often, and a cap per remote address.
+ */
+public final class ClientPort {
+    private ClientPort() {}
+
+    public static ServerBuilder<?> harden(ServerBuilder<?> builder, SecurityConfig config, ConnectionCap cap) {
+        builder.handshakeTimeout(config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        builder.maxConnectionIdle(config.idleConnection().toMillis(), TimeUnit.MILLISECONDS);
+        builder.permitKeepAliveTime(config.minClientKeepAlive().toMillis(), TimeUnit.MILLISECONDS);
+        builder.permitKeepAliveWithoutCalls(false);
+        builder.addTransportFilter(cap);
+        return builder;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.spartan.server;
+
+import dev.spartan.auth.SessionTokens;
+import dev.spartan.chat.Directory;
+import dev.spartan.delivery.DeliveryHub;
+
+/**
+ * Ties sessions to streams: when a session ends, its user's stream on this node ends at once with a status that
+ * says why; a login here ends that user's sessions on every other node, and the operator's reset also makes them
+ * forget the keys they cached.
+ */
+final class Sessions {
+    private Sessions() {}
+
+    static void connect(SessionTokens tokens, DeliveryHub hub, Directory directory) {
+        tokens.onEnd(new SessionTokens.Listener() {
+            @Override
+            public void ended(String user, SessionTokens.End reason) {
+                hub.endHere(user, StatusMapping.ofSessionEnd(user, reason));
+            }
+
+            @Override
+            public void issued(String user) {
+                hub.endSessionsElsewhere(user, SessionTokens.End.REPLACED.name());
+            }
+        });
+        hub.onSessionsEndedElsewhere((user, reason) -> {
+            SessionTokens.End end = reason.equals(SessionTokens.End.RESET.name())
+                    ? SessionTokens.End.RESET
+                    : SessionTokens.End.REPLACED;
+            if (end == SessionTokens.End.RESET) {
+                directory.keys().forget(user);
+            }
+            tokens.revoke(user, end);
+        });
+    }
+}
