@@ -15,6 +15,9 @@ import java.util.Set;
 /** Puts the user of a valid bearer token into the call's context; refuses the call otherwise. */
 public final class AuthInterceptor implements ServerInterceptor {
 
+    /** Why a call with a token that no longer works is refused. */
+    public static final String ENDED = "session token is expired, revoked or unknown: log in again";
+
     private final SessionTokens tokens;
     private final Set<String> open;
 
@@ -44,11 +47,17 @@ public final class AuthInterceptor implements ServerInterceptor {
                     Status.UNAUTHENTICATED.withDescription(
                             header == null
                                     ? "not logged in: call Auth/Login first and send its token as 'authorization: Bearer <token>'"
-                                    : "session token is expired, revoked or unknown: log in again"),
+                                    : ENDED),
                     new Metadata());
             return new ServerCall.Listener<>() {};
         }
+        String token = header.substring(Headers.BEARER.length());
         return Contexts.interceptCall(
-                Context.current().withValue(Principal.USER, session.get().user()), call, headers, next);
+                Context.current()
+                        .withValue(Principal.USER, session.get().user())
+                        .withValue(Principal.LIVE, () -> tokens.session(token).isPresent()),
+                call,
+                headers,
+                next);
     }
 }

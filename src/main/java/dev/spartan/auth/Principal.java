@@ -1,15 +1,25 @@
 package dev.spartan.auth;
 
 import io.grpc.Context;
+import java.util.function.BooleanSupplier;
 
 /** The authenticated user of the current gRPC call. Set only by the auth interceptor, after a verified login. */
 public final class Principal {
     public static final Context.Key<String> USER = Context.key("spartan-user");
+
+    /** Whether the session of the current call is still valid (it may end while a long call runs). */
+    public static final Context.Key<BooleanSupplier> LIVE = Context.key("spartan-session-live");
 
     private Principal() {}
 
     /** The caller, or {@code null} outside an authenticated call. */
     public static String current() {
         return USER.get();
+    }
+
+    /** False once the session that authenticated the current call has ended (logout, newer login, expiry). */
+    public static boolean sessionLive() {
+        BooleanSupplier live = LIVE.get();
+        return live == null || live.getAsBoolean();
     }
 }

@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.Principal;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
@@ -29,6 +30,7 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.ratelimit.RateLimit;
 import dev.spartan.store.MessageStore;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
@@ -66,6 +68,12 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @Override
     public void receiveMsg(ReceiveRequest request, StreamObserver<Event> observer) {
         String me = Principal.current();
+        if (!Principal.sessionLive()) {
+            observer.onError(Status.UNAUTHENTICATED
+                    .withDescription(AuthInterceptor.ENDED)
+                    .asRuntimeException());
+            return;
+        }
         StreamSession session = new StreamSession(
                 me,
                 request.getAfterSeq(),
@@ -78,6 +86,10 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 });
         presence.online(me);
         hub.attach(session);
+        if (!Principal.sessionLive()) {
+            // The session ended between the token check and the attach, so its end did not find this stream.
+            session.close(Status.UNAUTHENTICATED.withDescription(AuthInterceptor.ENDED));
+        }
     }
 
     @Override

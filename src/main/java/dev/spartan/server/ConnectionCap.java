@@ -80,7 +80,8 @@ public final class ConnectionCap extends ServerTransportFilter {
                     max,
                     address.getHostAddress());
         }
-        throw Sneaky.<RuntimeException>rethrow(new IOException("too many connections from " + address));
+        throw Sneaky.<RuntimeException>rethrow(
+                new IOException("too many connections from " + address.getHostAddress()));
     }
 
     /**
