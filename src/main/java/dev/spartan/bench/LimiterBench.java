@@ -48,7 +48,8 @@ public final class LimiterBench {
             try (StatefulRedisConnection<String, String> conn = client.connect()) {
                 String prefix = "bench:" + ProcessHandle.current().pid() + ":";
                 // Each Redis check is a network round trip, so fewer iterations keep the run short.
-                RedisRateLimiter redis = new RedisRateLimiter(conn, prefix, GENEROUS, Duration.ofSeconds(5)); // a busy machine must not fail the bench
+                RedisRateLimiter redis = new RedisRateLimiter(
+                        conn, prefix, GENEROUS, Duration.ofSeconds(5)); // a busy machine must not fail the bench
                 measure("redis", redis, Math.max(1, iterations / 20), out);
                 conn.sync()
                         .del(java.util.stream.IntStream.range(0, USERS)
