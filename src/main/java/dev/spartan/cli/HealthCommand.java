@@ -1,11 +1,15 @@
 package dev.spartan.cli;
 
+import dev.spartan.tls.ClientTls;
+import dev.spartan.tls.ServerCertificate;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -39,10 +43,47 @@ public final class HealthCommand implements Callable<Integer> {
             defaultValue = "5")
     int timeoutSeconds;
 
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "The node's data directory: its TLS certificate there is the one trusted"
+                    + " (default: ${DEFAULT-VALUE}).",
+            defaultValue = "spartan-data")
+    Path data;
+
+    @Option(
+            names = "--ca",
+            paramLabel = "FILE",
+            description = "Verify the node's certificate against this CA (PEM) and its host name instead.")
+    Path ca;
+
+    @Option(names = "--plaintext", description = "The node runs with --plaintext: ask without TLS.")
+    boolean plaintext;
+
     @Override
     public Integer call() throws InterruptedException {
-        ManagedChannel channel =
-                ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+        ClientTls tls;
+        if (plaintext) {
+            tls = ClientTls.plaintext();
+        } else {
+            // The node's own self-signed certificate names localhost, 127.0.0.1 and the host: it is its own CA.
+            Path authority = ca != null ? ca : data.resolve(ServerCertificate.CERT_FILE);
+            if (!Files.isReadable(authority)) {
+                System.out.println(
+                        "cannot read " + authority + ": pass --data DIR of the node, --ca FILE or" + " --plaintext");
+                return 2;
+            }
+            tls = ClientTls.authority(authority);
+        }
+        ManagedChannel channel;
+        try {
+            channel = Grpc.newChannelBuilderForAddress(
+                            host, port, ClientTls.credentials(tls.trustFor(host + ":" + port)))
+                    .build();
+        } catch (RuntimeException e) {
+            System.out.println("cannot use " + (ca != null ? ca : data) + ": " + e.getMessage());
+            return 2;
+        }
         try {
             HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)

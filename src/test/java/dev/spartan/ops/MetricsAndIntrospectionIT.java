@@ -162,7 +162,13 @@ class MetricsAndIntrospectionIT extends OneServerTest {
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
         Process probe = SpartanJar.command(
-                        "health", "--port", String.valueOf(server.port()), "--service", "spartan.v1.Auth")
+                        "health",
+                        "--port",
+                        String.valueOf(server.port()),
+                        "--data",
+                        server.dataDir().toString(),
+                        "--service",
+                        "spartan.v1.Auth")
                 .redirectErrorStream(true)
                 .start();
         String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
