@@ -32,6 +32,7 @@ class ArchitectureTest {
         "dev.spartan.config..",
         "dev.spartan.crypto..",
         "dev.spartan.contract..",
+        "dev.spartan.tls..",
         "dev.spartan.proto.."
     };
 
@@ -81,6 +82,7 @@ class ArchitectureTest {
                     .or(resideInAnyPackage(
                             "dev.spartan.client..",
                             "dev.spartan.contract..",
+                            "dev.spartan.tls..",
                             "dev.spartan.crypto..",
                             "dev.spartan.proto..")))
             .because("the client shares only the contract, crypto and wire messages with the server");

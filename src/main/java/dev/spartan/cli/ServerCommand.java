@@ -115,7 +115,7 @@ public final class ServerCommand implements Callable<Integer> {
             converter = LogLevelConverter.class)
     String logLevel;
     /** The client port's TLS (or its absence), checked before anything starts. */
-    private ServerTransport transport() {
+    private ServerTransport transport(Clock clock) {
         if (plaintext) {
             if (tlsCert != null || tlsKey != null) {
                 throw new TlsException("--plaintext cannot be combined with --tls-cert/--tls-key");
@@ -133,7 +133,8 @@ public final class ServerCommand implements Callable<Integer> {
             throw new TlsException("--tls-cert and --tls-key go together");
         }
         return ServerTransport.tls(
-                tlsCert != null ? ServerCertificate.load(tlsCert, tlsKey) : ServerCertificate.loadOrCreate(data), data);
+                tlsCert != null ? ServerCertificate.load(tlsCert, tlsKey) : ServerCertificate.loadOrCreate(data, clock),
+                data);
     }
 
     @Override
@@ -149,9 +150,10 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return fail(e.getMessage());
         }
+        Clock clock = Clock.systemUTC(); // the node's one wall clock
         ServerTransport transport;
         try {
-            transport = transport();
+            transport = transport(clock);
         } catch (TlsException e) {
             return fail(e.getMessage());
         }
@@ -159,7 +161,6 @@ public final class ServerCommand implements Callable<Integer> {
             System.err.println("spartan server: WARNING: enrollment: open: anyone who reaches the port can claim a"
                     + " user who has never logged in");
         }
-        Clock clock = Clock.systemUTC(); // the node's one wall clock
         SpartanServer server;
         try {
             server = new SpartanServer(

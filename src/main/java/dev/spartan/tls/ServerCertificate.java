@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class ServerCertificate {
     }
 
     /** The node's own certificate from {@code dataDir}, made there first if neither file exists. */
-    public static ServerCertificate loadOrCreate(Path dataDir) {
+    public static ServerCertificate loadOrCreate(Path dataDir, Clock clock) {
         Path cert = dataDir.resolve(CERT_FILE);
         Path key = dataDir.resolve(KEY_FILE);
         boolean hasCert = Files.exists(cert);
@@ -76,7 +77,7 @@ public final class ServerCertificate {
                     + " exists: restore it, or delete both to make a new certificate (clients will then refuse"
                     + " the new one until they re-pin it)");
         }
-        ServerCertificate made = selfSigned(hostNames());
+        ServerCertificate made = selfSigned(hostNames(), clock);
         made.write(cert, key);
         return made;
     }
@@ -128,14 +129,14 @@ public final class ServerCertificate {
     }
 
     /** A fresh self-signed ECDSA P-256 server certificate for these DNS names and IP addresses. */
-    public static ServerCertificate selfSigned(Set<String> names) {
+    public static ServerCertificate selfSigned(Set<String> names, Clock clock) {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
             KeyPair pair = gen.generateKeyPair();
             X500Name subject =
                     new X500Name("CN=Spartan server " + names.iterator().next());
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             List<GeneralName> sans = new ArrayList<>();
             for (String name : names) {
                 sans.add(new GeneralName(

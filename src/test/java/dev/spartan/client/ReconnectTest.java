@@ -23,8 +23,8 @@ import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.ClientTls;
+import dev.spartan.tls.ServerCertificate;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
@@ -78,11 +78,14 @@ class ReconnectTest {
 
     private void startServer() throws Exception {
         store = EmbeddedStore.open(dir.resolve("data"), Clock.systemUTC());
+        // The same certificate after a restart, as a real node keeps it in its data directory.
+        ServerTransport transport =
+                ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("data"), Clock.systemUTC()), null);
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(store),
-                        Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create()),
-                        ServerTransport.plaintext(null, null),
+                        Grpc.newServerBuilderForPort(config.port(), transport.credentials()),
+                        transport,
                         Clock.systemUTC())
                 .start();
     }
@@ -116,7 +119,7 @@ class ReconnectTest {
         AtomicInteger reconnects = new AtomicInteger();
         Connection connection = new Connection(
                 List.of(target()),
-                ClientTls.plaintext(),
+                ClientTls.pinning(dir.resolve("known_servers")),
                 background,
                 channel -> Login.perform(channel, "alice", aliceKeys),
                 event -> {
@@ -201,7 +204,7 @@ class ReconnectTest {
                 () -> connection[0].lost());
         connection[0] = new Connection(
                 List.of(target()),
-                ClientTls.plaintext(),
+                ClientTls.pinning(dir.resolve("known_servers")),
                 background,
                 channel -> Login.perform(channel, "alice", aliceKeys),
                 event -> {},

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class InterceptorChainTest {
     private static final String NOT_LOGGED_IN = "not logged in: call Auth/Login first";
-    private static final String STALE_TOKEN = "session token is unknown or was replaced by a newer login";
+    private static final String STALE_TOKEN = "session token is expired, revoked or unknown";
 
     private InProcessNode node;
 

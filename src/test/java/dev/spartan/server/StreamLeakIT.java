@@ -67,7 +67,8 @@ class StreamLeakIT {
                         s.maxOpenChallenges(),
                         10_000));
         Clock clock = Clock.systemUTC();
-        ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server")), null);
+        ServerTransport transport =
+                ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server"), Clock.systemUTC()), null);
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(EmbeddedStore.inMemory(clock)),

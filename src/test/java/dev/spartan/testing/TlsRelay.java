@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +29,8 @@ public final class TlsRelay implements AutoCloseable {
     private final SSLServerSocket listener;
     private final SSLContext upstream;
     private final int target;
-    private final ServerCertificate certificate = ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"));
+    private final ServerCertificate certificate =
+            ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
     private final List<Socket> open = new CopyOnWriteArrayList<>();
 
     public TlsRelay(int targetPort) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,7 @@ class ServerCertificateTest {
 
     @Test
     void madeOnFirstStartAndReusedAfterwards() throws Exception {
-        ServerCertificate first = ServerCertificate.loadOrCreate(dir);
+        ServerCertificate first = ServerCertificate.loadOrCreate(dir, Clock.systemUTC());
         X509Certificate leaf = first.leaf();
         assertThat(leaf.getPublicKey().getAlgorithm()).isEqualTo("EC");
         assertThat(leaf.getSigAlgName()).isEqualTo("SHA256withECDSA");
@@ -28,16 +29,16 @@ class ServerCertificateTest {
                         Files.getPosixFilePermissions(dir.resolve(ServerCertificate.KEY_FILE))))
                 .isEqualTo("rw-------");
 
-        ServerCertificate again = ServerCertificate.loadOrCreate(dir);
+        ServerCertificate again = ServerCertificate.loadOrCreate(dir, Clock.systemUTC());
         assertThat(again.fingerprint()).isEqualTo(first.fingerprint());
         assertThat(first.fingerprint().toString()).matches("([0-9A-F]{2}:){31}[0-9A-F]{2}");
     }
 
     @Test
     void oneFileWithoutTheOtherIsRefusedWithOneLine() {
-        ServerCertificate.loadOrCreate(dir);
+        ServerCertificate.loadOrCreate(dir, Clock.systemUTC());
         dir.resolve(ServerCertificate.KEY_FILE).toFile().delete();
-        assertThatThrownBy(() -> ServerCertificate.loadOrCreate(dir))
+        assertThatThrownBy(() -> ServerCertificate.loadOrCreate(dir, Clock.systemUTC()))
                 .isInstanceOf(TlsException.class)
                 .hasMessageContaining("server.key is missing")
                 .hasMessageNotContaining("\n");
@@ -45,8 +46,8 @@ class ServerCertificateTest {
 
     @Test
     void pemFilesLoadAndAKeyOfAnotherCertificateIsRefused() {
-        ServerCertificate a = ServerCertificate.selfSigned(Set.of("a.example"));
-        ServerCertificate b = ServerCertificate.selfSigned(Set.of("b.example"));
+        ServerCertificate a = ServerCertificate.selfSigned(Set.of("a.example"), Clock.systemUTC());
+        ServerCertificate b = ServerCertificate.selfSigned(Set.of("b.example"), Clock.systemUTC());
         a.write(dir.resolve("a.crt"), dir.resolve("a.key"));
         b.write(dir.resolve("b.crt"), dir.resolve("b.key"));
 
@@ -66,7 +67,8 @@ class ServerCertificateTest {
 
     @Test
     void fingerprintParsesItsOwnForm() {
-        Fingerprint f = ServerCertificate.selfSigned(Set.of("x")).fingerprint();
+        Fingerprint f =
+                ServerCertificate.selfSigned(Set.of("x"), Clock.systemUTC()).fingerprint();
         assertThat(Fingerprint.parse(f.toString())).contains(f);
         assertThat(Fingerprint.parse(f.toString().replace(":", "").toLowerCase(java.util.Locale.ROOT)))
                 .contains(f);

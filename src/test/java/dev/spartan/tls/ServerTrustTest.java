@@ -13,6 +13,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,7 @@ class ServerTrustTest {
     @Test
     void pinsOnFirstUseThenRefusesAnotherCertificateWithAdvice() throws Exception {
         // Names that do not include the address we connect to: a pin is about the certificate, not its names.
-        ServerCertificate first = ServerCertificate.selfSigned(Set.of("elsewhere.invalid"));
+        ServerCertificate first = ServerCertificate.selfSigned(Set.of("elsewhere.invalid"), Clock.systemUTC());
         int port = serve(first);
         String target = "127.0.0.1:" + port;
         KnownServers pins = new KnownServers(dir.resolve("known_servers"));
@@ -71,7 +72,7 @@ class ServerTrustTest {
         assertThat(Files.readString(dir.resolve("known_servers"))).isEqualTo(target + " " + first.fingerprint() + "\n");
         call(target, ServerTrust.pinning(target, pins)); // the same certificate again
 
-        ServerCertificate second = ServerCertificate.selfSigned(Set.of("elsewhere.invalid"));
+        ServerCertificate second = ServerCertificate.selfSigned(Set.of("elsewhere.invalid"), Clock.systemUTC());
         int samePort = serveOn(second, port);
         ServerTrust trust = ServerTrust.pinning("127.0.0.1:" + samePort, pins);
         assertThatThrownBy(() -> call(target, trust)).isInstanceOf(StatusRuntimeException.class);
@@ -108,7 +109,7 @@ class ServerTrustTest {
                 .isInstanceOf(StatusRuntimeException.class);
 
         // A self-signed certificate is not from that CA, and in CA mode nothing is pinned instead.
-        int selfSigned = serve(ServerCertificate.selfSigned(Set.of("localhost")));
+        int selfSigned = serve(ServerCertificate.selfSigned(Set.of("localhost"), Clock.systemUTC()));
         ServerTrust trust = ServerTrust.authority("localhost:" + selfSigned, caFile);
         assertThatThrownBy(() -> call("localhost:" + selfSigned, trust)).isInstanceOf(StatusRuntimeException.class);
         assertThat(trust.changed()).isEmpty();
