@@ -1,7 +1,7 @@
 package dev.spartan.ops;
 
+import dev.spartan.testing.TlsChannels;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
@@ -12,9 +12,7 @@ final class HealthProbe implements AutoCloseable {
     private final ManagedChannel channel;
 
     HealthProbe(int port) {
-        channel = ManagedChannelBuilder.forAddress("localhost", port)
-                .usePlaintext()
-                .build();
+        channel = TlsChannels.firstUse(port);
     }
 
     /** SERVING, NOT_SERVING, ... or the status code of a failed check, e.g. UNAVAILABLE once the port is closed. */

@@ -15,9 +15,9 @@ import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.Scrape;
 import dev.spartan.testing.SpartanJar;
+import dev.spartan.testing.TlsChannels;
 import dev.spartan.testing.WireSession;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -52,9 +52,7 @@ class MetricsAndIntrospectionIT extends OneServerTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("localhost", server.port())
-                .usePlaintext()
-                .build();
+        channel = TlsChannels.firstUse(server.port());
     }
 
     @AfterEach
