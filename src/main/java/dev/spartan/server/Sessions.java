@@ -10,12 +10,17 @@ import dev.spartan.delivery.DeliveryHub;
  * forget the keys they cached.
  */
 final class Sessions {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Sessions.class);
+
     private Sessions() {}
 
     static void connect(SessionTokens tokens, DeliveryHub hub, Directory directory) {
         tokens.onEnd(new SessionTokens.Listener() {
             @Override
             public void ended(String user, SessionTokens.End reason) {
+                if (reason == SessionTokens.End.REPLACED) {
+                    log.info("session replaced: {} signed in again; the older session is closed", user);
+                }
                 hub.endHere(user, StatusMapping.ofSessionEnd(user, reason));
             }
 
