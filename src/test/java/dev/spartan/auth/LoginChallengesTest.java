@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spartan.chat.Refusal;
-import dev.spartan.testing.ManualClock;
+import dev.spartan.testing.MutableClock;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class LoginChallengesTest {
-    private final ManualClock clock = new ManualClock();
+    private final MutableClock clock = new MutableClock(Instant.ofEpochMilli(1_700_000_000_000L));
     private final LoginChallenges challenges = new LoginChallenges(3, Duration.ofSeconds(60), clock);
 
     @Test

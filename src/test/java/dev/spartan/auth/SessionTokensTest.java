@@ -3,9 +3,10 @@ package dev.spartan.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.spartan.testing.ManualClock;
+import dev.spartan.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -67,7 +68,7 @@ class SessionTokensTest {
 
     @Test
     void aTokenStopsWorkingWhenItsTimeIsUp() {
-        ManualClock clock = new ManualClock();
+        MutableClock clock = new MutableClock(Instant.ofEpochMilli(1_700_000_000_000L));
         SessionTokens t = tokens(Duration.ofHours(12), clock);
         String token = t.issue("alice", "p");
         clock.advance(Duration.ofHours(12).minusMillis(1));

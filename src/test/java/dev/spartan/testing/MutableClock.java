@@ -14,7 +14,7 @@ public final class MutableClock extends Clock {
         this.now = start;
     }
 
-    public void advance(Duration by) {
+    public synchronized void advance(Duration by) {
         now = now.plus(by);
     }
 
