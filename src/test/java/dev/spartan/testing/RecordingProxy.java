@@ -66,25 +66,11 @@ public final class RecordingProxy implements AutoCloseable {
     }
 
     private void pump(InputStream in, OutputStream out, ByteArrayOutputStream record) {
-        Thread t = new Thread(
-                () -> {
-                    byte[] buf = new byte[16 * 1024];
-                    try (in;
-                            out) {
-                        for (int n; (n = in.read(buf)) > 0; ) {
-                            synchronized (this) {
-                                record.write(buf, 0, n);
-                            }
-                            out.write(buf, 0, n);
-                            out.flush();
-                        }
-                    } catch (IOException e) {
-                        // one side closed
-                    }
-                },
-                "recording-proxy-pump");
-        t.setDaemon(true);
-        t.start();
+        Pump.start("recording-proxy-pump", in, out, (buf, n) -> {
+            synchronized (this) {
+                record.write(buf, 0, n);
+            }
+        });
     }
 
     @Override

@@ -2,8 +2,6 @@ package dev.spartan.testing;
 
 import dev.spartan.tls.ServerCertificate;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -72,33 +70,14 @@ public final class TlsRelay implements AutoCloseable {
                 server.setSSLParameters(p);
                 open.add(client);
                 open.add(server);
-                pump(client.getInputStream(), server.getOutputStream());
-                pump(server.getInputStream(), client.getOutputStream());
+                Pump.start("tls-relay-pump", client.getInputStream(), server.getOutputStream(), Pump.Tap.NONE);
+                Pump.start("tls-relay-pump", server.getInputStream(), client.getOutputStream(), Pump.Tap.NONE);
             } catch (IOException e) {
                 if (listener.isClosed()) {
                     return;
                 }
             }
         }
-    }
-
-    private static void pump(InputStream in, OutputStream out) {
-        Thread t = new Thread(
-                () -> {
-                    byte[] buf = new byte[16 * 1024];
-                    try (in;
-                            out) {
-                        for (int n; (n = in.read(buf)) > 0; ) {
-                            out.write(buf, 0, n);
-                            out.flush();
-                        }
-                    } catch (IOException e) {
-                        // one side closed
-                    }
-                },
-                "tls-relay-pump");
-        t.setDaemon(true);
-        t.start();
     }
 
     @Override
