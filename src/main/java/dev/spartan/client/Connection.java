@@ -120,6 +120,12 @@ final class Connection {
         if (changed.isPresent()) {
             return Optional.of(changed.get().advice());
         }
+        if (tls.isPlaintext()
+                && "Network closed for unknown reason".equals(e.getStatus().getDescription())) {
+            // Connected, then closed without a word: what a TLS server does with a plaintext HTTP/2 preface.
+            return Optional.of("Spartan Server at " + target() + " closed the connection: it probably speaks TLS;"
+                    + " connect without --plaintext.");
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String name = t.getClass().getSimpleName();
             if (name.equals("NotSslRecordException")) {

@@ -51,7 +51,11 @@ public final class AdminServer implements AutoCloseable {
                         ServerInterceptors.intercept(service, interceptors), new TokenCheck(token)))
                 .maxInboundMessageSize(64 * 1024)
                 .build();
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen on admin_port " + port + " of 127.0.0.1: " + e.getMessage(), e);
+        }
         AdminAccess access = new AdminAccess(server.getPort(), token);
         try {
             access.write(dataDir);
