@@ -8,19 +8,29 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.redis.RedisClients;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.RedisEpoch;
 import dev.spartan.store.RedisStore;
+import dev.spartan.store.StoreOpenException;
+import dev.spartan.store.StoreUnavailableException;
 import io.grpc.ServerInterceptor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A cluster node: store, rate limit, presence and cross-node signals all through one Redis. */
 public final class RedisBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
     private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
     private final RedisClient client;
     private final RedisStore store;
@@ -32,10 +42,57 @@ public final class RedisBackend implements Backend {
     });
     private ClusterBus bus;
 
-    public RedisBackend(SpartanConfig config) {
+    /**
+     * Connects, and settles which store this node serves (see {@link RedisEpoch}): the node remembers it in
+     * {@code dataDir}. A Redis that lost the store this node served refuses the start unless {@code newStore}.
+     *
+     * @throws StoreOpenException one line for the operator, when Redis cannot be reached or lost its data
+     */
+    public RedisBackend(SpartanConfig config, Path dataDir, boolean newStore) {
         client = RedisClients.create(config.redisUri());
-        store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
-        strings = client.connect();
+        StatefulRedisConnection<String, byte[]> bytes;
+        try {
+            bytes = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        } catch (RedisException e) {
+            client.shutdown();
+            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
+        }
+        try {
+            String epoch = RedisEpoch.settle(bytes.sync(), config.redisUri(), dataDir, newStore);
+            store = new RedisStore(bytes, epoch);
+            strings = client.connect();
+        } catch (RuntimeException e) {
+            bytes.close();
+            client.shutdown();
+            throw e;
+        }
+        warnWithoutAof(config.redisUri());
+        // A Redis restarted empty under a running node is found by the next write, or by this look at the latest.
+        timer.scheduleWithFixedDelay(this::checkEpoch, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void checkEpoch() {
+        try {
+            store.checkEpoch();
+        } catch (StoreUnavailableException e) {
+            // Redis down (the next call reports it) or replaced (the store has told its listener).
+        }
+    }
+
+    /** Without AOF, a Redis restart loses what the node acknowledged since the last snapshot: say so at start. */
+    private void warnWithoutAof(String uri) {
+        try {
+            Map<String, String> aof = strings.sync().configGet("appendonly");
+            if ("no".equalsIgnoreCase(aof.get("appendonly"))) {
+                log.warn(
+                        "Redis at {} runs without AOF (appendonly no): a Redis restart loses acknowledged messages,"
+                                + " and then this node refuses to serve until Redis is restored or it is started with"
+                                + " --new-store. Run Redis with appendonly yes (see README, Durability)",
+                        uri);
+            }
+        } catch (RedisException e) {
+            log.warn("cannot tell whether Redis at {} runs with AOF (CONFIG GET refused: {})", uri, e.getMessage());
+        }
     }
 
     @Override

@@ -19,19 +19,42 @@ public final class Refusal extends RuntimeException {
         PRECONDITION,
         /** A race with a concurrent change was lost; the same call may succeed if made again. */
         CONFLICT,
+        /** What the call would create exists already. */
+        EXISTS,
+        /** A limit on what one user may make the server hold is reached. */
+        EXHAUSTED,
         /** The caller's identity could not be established. */
         UNAUTHENTICATED
     }
 
     private final Kind kind;
+    private final boolean counted;
 
     public Refusal(Kind kind, String words) {
+        this(kind, words, true);
+    }
+
+    private Refusal(Kind kind, String words, boolean counted) {
         super(Objects.requireNonNull(words, "words"), null, false, false);
         this.kind = Objects.requireNonNull(kind, "kind");
+        this.counted = counted;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * False for a refusal that is part of the protocol's own recovery, where the caller did nothing wrong (a group
+     * changed under a send: encrypt again): such a call does not count against the caller's rate limit.
+     */
+    public boolean counted() {
+        return counted;
+    }
+
+    /** A refusal that asks the client to do the call again in another form; not counted against its limits. */
+    public static Refusal retryAs(Kind kind, String words) {
+        return new Refusal(kind, words, false);
     }
 
     public static Refusal invalid(String words) {
@@ -52,6 +75,14 @@ public final class Refusal extends RuntimeException {
 
     public static Refusal conflict(String words) {
         return new Refusal(Kind.CONFLICT, words);
+    }
+
+    public static Refusal exists(String words) {
+        return new Refusal(Kind.EXISTS, words);
+    }
+
+    public static Refusal exhausted(String words) {
+        return new Refusal(Kind.EXHAUSTED, words);
     }
 
     public static Refusal unauthenticated(String words) {

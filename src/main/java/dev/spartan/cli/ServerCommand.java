@@ -1,10 +1,12 @@
 package dev.spartan.cli;
 
+import dev.spartan.backend.Backend;
 import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.server.SpartanServer;
+import dev.spartan.store.StoreOpenException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -20,6 +22,9 @@ import picocli.CommandLine.Option;
             "With --redis, any number of nodes share users, messages and rate limits through Redis."
         })
 public final class ServerCommand implements Callable<Integer> {
+    /** The exit status of a node whose store failed while it ran. */
+    static final int STORE_FAILED = 3;
+
     @Option(names = "--config", description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config.yaml")
     Path config;
 
@@ -36,6 +41,12 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Directory of the embedded store (default: ${DEFAULT-VALUE}).",
             defaultValue = "spartan-data")
     Path data;
+
+    @Option(
+            names = "--new-store",
+            description = "Redis mode: begin an empty store when Redis holds none, although this node served one"
+                    + " before (Redis lost its data and will not be restored).")
+    boolean newStore;
 
     @Option(
             names = "--rate-limit",
@@ -75,7 +86,21 @@ public final class ServerCommand implements Callable<Integer> {
             }
             cfg = cfg.withRateLimit(count, Duration.ofMillis(windowMillis));
         }
-        SpartanServer server = new SpartanServer(cfg, Backends.forConfig(cfg, data)).start();
+        Backend backend;
+        try {
+            backend = Backends.forConfig(cfg, data, newStore);
+        } catch (StoreOpenException e) {
+            System.err.println("spartan server: " + e.getMessage());
+            return 2;
+        }
+        // A store that fails for good (a file that cannot be written, a Redis that lost this store) cannot be
+        // repaired from inside: stop, so that a supervisor restarts the node on what was committed.
+        backend.store().onFatal(reason -> {
+            System.err.println("spartan server: " + reason + "; exiting with status " + STORE_FAILED
+                    + " so that a supervisor can restart the node");
+            new Thread(() -> System.exit(STORE_FAILED), "store-failed").start();
+        });
+        SpartanServer server = new SpartanServer(cfg, backend).start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");
         System.out.flush();

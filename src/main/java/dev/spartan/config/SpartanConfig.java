@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param cachedConversations     {@code max_cached_conversations}: bound of the recent-messages LRU, default 10000
  * @param rateLimitRedisUri       {@code rate_limit.redis}: share only the rate limit through this Redis (the store
  *                                stays embedded); null if not set. {@code redis} implies it.
+ * @param limits                  {@code limits}: what one user may make the server hold or do
  */
 public record SpartanConfig(
         int port,
@@ -32,9 +33,11 @@ public record SpartanConfig(
         boolean rateLimitFailOpen,
         int maxMessageBytes,
         int cachedConversations,
-        String rateLimitRedisUri) {
+        String rateLimitRedisUri,
+        Limits limits) {
 
     public SpartanConfig {
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
         users = List.copyOf(users);
         groups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groups));
@@ -56,7 +59,8 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                limits);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -71,7 +75,8 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                limits);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -86,7 +91,8 @@ public record SpartanConfig(
                 rateLimitFailOpen,
                 maxMessageBytes,
                 cachedConversations,
-                rateLimitRedisUri);
+                rateLimitRedisUri,
+                limits);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

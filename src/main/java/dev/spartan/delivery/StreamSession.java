@@ -2,6 +2,7 @@ package dev.spartan.delivery;
 
 import dev.spartan.proto.CaughtUp;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.StreamStarted;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.StoreUnavailableException;
 import io.grpc.Status;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * drain sends from the store only while the transport {@code isReady()}, and resumes from {@code onReady}. So a
  * reader that stops reading costs the server nothing but its place in the store, and no thread waits on an idle
  * stream. All writes to the observer happen inside the drain, which never runs twice at once.
+ *
+ * <p>The first event is always {@code started}, naming the store's epoch, so that a client can tell its position
+ * belongs to another store.
  *
  * <p>A send accepted on this node also {@linkplain #offer offers} the stored event itself, so that the drain can send
  * it without reading it back. Offers are only a shortcut: the drain takes one only if it is exactly the next
@@ -60,6 +64,7 @@ public final class StreamSession {
     private volatile long lastSent;
 
     private boolean caughtUpSent;
+    private boolean startedSent;
 
     public StreamSession(
             String user,
@@ -147,6 +152,12 @@ public final class StreamSession {
         if (closeWith != null) {
             finish();
             return;
+        }
+        if (!startedSent) {
+            startedSent = true;
+            observer.onNext(Event.newBuilder()
+                    .setStarted(StreamStarted.newBuilder().setStoreEpoch(store.epoch()))
+                    .build());
         }
         boolean storeHadNothingNew = false;
         while (observer.isReady() && !ended.get()) {

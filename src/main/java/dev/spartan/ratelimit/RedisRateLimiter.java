@@ -79,8 +79,9 @@ public final class RedisRateLimiter implements RateLimiter {
     public Decision tryAcquire(String user) {
         Objects.requireNonNull(user, "user");
         String[] keys = {key(user)};
-        // The nonce only keeps sorted-set members unique; the timestamp in the member comes from Redis.
-        String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // The call's member in the sorted set: unique (128 random bits), and what a refund removes.
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String nonce = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
         List<Long> reply;
         try {
             try {
@@ -95,7 +96,11 @@ public final class RedisRateLimiter implements RateLimiter {
         if (reply == null || reply.size() != 2) {
             throw new RateLimiterUnavailableException("unexpected reply from rate limit script: " + reply, null);
         }
-        return reply.get(0) == 1L ? Decision.allow() : Decision.deny(Duration.ofMillis(reply.get(1)));
+        if (reply.get(0) != 1L) {
+            return Decision.deny(Duration.ofMillis(reply.get(1)));
+        }
+        // The script recorded the call under the nonce: removing that member takes it out of the count.
+        return Decision.allow(() -> await(redis.zrem(keys[0], nonce)));
     }
 
     @Override

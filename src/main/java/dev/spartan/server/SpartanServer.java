@@ -7,6 +7,7 @@ import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
+import dev.spartan.chat.Inbox;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
@@ -66,9 +67,10 @@ public final class SpartanServer implements AutoCloseable {
         SessionTokens tokens = new SessionTokens();
         Clock clock = Clock.systemUTC();
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
-        GroupAdmin groups = new GroupAdmin(directory, store, hub);
+        GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
-        ChatService chat = new ChatService(directory, conversations, groups, store, hub, presence, delivery);
+        ChatService chat =
+                new ChatService(directory, conversations, groups, new Inbox(store), store, hub, presence, delivery);
         AuthService auth = new AuthService(directory, store, tokens, config.port(), clock);
         backend.connect(hub, recent);
 

@@ -1,6 +1,7 @@
 package dev.spartan.server;
 
 import dev.spartan.chat.Refusal;
+import dev.spartan.store.CorruptStoreException;
 import dev.spartan.store.StoreUnavailableException;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -35,6 +36,11 @@ public final class StatusMapping implements ServerInterceptor {
                     .withDescription("storage is unavailable, try again shortly")
                     .withCause(failure));
         }
+        if (failure instanceof CorruptStoreException) {
+            return Optional.of(Status.DATA_LOSS
+                    .withDescription("the server's store holds a record it cannot read; tell the operator")
+                    .withCause(failure));
+        }
         return Optional.empty();
     }
 
@@ -45,6 +51,8 @@ public final class StatusMapping implements ServerInterceptor {
             case DENIED -> Status.PERMISSION_DENIED;
             case PRECONDITION -> Status.FAILED_PRECONDITION;
             case CONFLICT -> Status.ABORTED;
+            case EXISTS -> Status.ALREADY_EXISTS;
+            case EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
             case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
         };
     }

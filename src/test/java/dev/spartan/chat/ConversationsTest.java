@@ -84,6 +84,10 @@ class ConversationsTest {
         return conversations.send(from, request(UUID.randomUUID().toString(), ChatIds.toUser(to), text, from, to));
     }
 
+    private List<ChatMessage> history(String me, ChatRef chat) {
+        return conversations.history(me, chat, 0, 0).messages();
+    }
+
     private List<Event> inbox(String user) {
         return store.eventsAfter(user, 0, 1000);
     }
@@ -195,15 +199,26 @@ class ConversationsTest {
     }
 
     @Test
-    void oversizedBodyIsInvalidAndNamesTheLimit() {
+    void theLimitBoundsTheWholeSealedMessageWrappedKeysIncluded() {
         acceptedChat("alice", "bob");
-        String big = "x".repeat(config.maxMessageBytes() + 1);
-        assertRefused(
-                () -> dm("alice", "bob", big),
-                Refusal.Kind.INVALID,
-                "the limit is " + config.maxMessageBytes() + " bytes");
-        assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq())
-                .isEqualTo(1);
+        int max = config.maxMessageBytes();
+        assertRefused(() -> dm("alice", "bob", "x".repeat(max + 1)), Refusal.Kind.INVALID, "the limit is " + max);
+
+        SendRequest small = request("id-keys", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        SendRequest fatKeys = small.toBuilder()
+                .setSealed(small.getSealed().toBuilder().putWrappedKeys("bob", ByteString.copyFrom(new byte[max])))
+                .build();
+        assertRefused(() -> conversations.send("alice", fatKeys), Refusal.Kind.INVALID, "the limit is " + max);
+        assertThat(inbox("bob")).noneMatch(Event::hasMessage);
+
+        int body = max;
+        while (request("x", ChatIds.toUser("bob"), "x".repeat(body), "alice", "bob")
+                        .getSealed()
+                        .getSerializedSize()
+                > max) {
+            body--;
+        }
+        assertThat(dm("alice", "bob", "x".repeat(body)).getChatSeq()).isEqualTo(1);
     }
 
     @Test
@@ -233,7 +248,7 @@ class ConversationsTest {
         assertThat(recent.get(ChatIds.direct("alice", "bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("once");
-        assertThat(store.history(ChatIds.direct("alice", "bob"))).hasSize(1);
+        assertThat(store.history(ChatIds.direct("alice", "bob"), 0, 100)).hasSize(1);
         assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
     }
 
@@ -262,11 +277,11 @@ class ConversationsTest {
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
         // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
-        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+        assertThat(history("alice", ChatIds.toUser("bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m5", "m7");
-        store.ack("alice", Long.MAX_VALUE / 2);
-        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+        assertThat(store.ack("alice", store.lastSeq("alice"))).isTrue();
+        assertThat(history("alice", ChatIds.toUser("bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.Guard;
+import dev.spartan.store.HoldLimit;
 import dev.spartan.store.NewMessage;
 import dev.spartan.store.SaveResult;
 import java.util.List;
@@ -40,8 +41,8 @@ class RecentMessagesTest {
 
     /** A message stored by someone else (another node): this cache does not hear of it. */
     private ChatMessage storeOnly(String chatKey, String id) {
-        SaveResult saved =
-                store.save(new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3));
+        SaveResult saved = store.save(
+                new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3, HoldLimit.NONE));
         assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
         return msg(id).toBuilder().setChatSeq(saved.chatSeq()).build();
     }
@@ -55,7 +56,7 @@ class RecentMessagesTest {
         recent.added("c1", first);
         recent.added("c1", second);
         assertThat(ids(recent.get("c1"))).containsExactly("first", "second");
-        assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1")));
+        assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1", 0, 100)));
     }
 
     @Test
@@ -83,7 +84,7 @@ class RecentMessagesTest {
             append(recent, "dm:a|b", "m" + i);
         }
         assertThat(ids(recent.get("dm:a|b"))).containsExactly("m3", "m4", "m5");
-        assertThat(ids(store.history("dm:a|b"))).containsExactly("m3", "m4", "m5");
+        assertThat(ids(store.history("dm:a|b", 0, 100))).containsExactly("m3", "m4", "m5");
         assertThat(recent.cache().get("dm:a|b")).hasSize(3);
     }
 
