@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
 import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChallengeResponse;
@@ -15,7 +16,6 @@ import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,8 +92,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         if (!pinned.equals(keys)) {
             log.warn("refused login of {}: keys differ from the ones pinned at first login", user);
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
-                    + " (registered signing key " + shortHex(pinned.getSigningKey()) + ", presented "
-                    + shortHex(keys.getSigningKey()) + "): use the original key directory");
+                    + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)
+                    + "): use the original key directory");
         }
         response.onNext(LoginResponse.newBuilder()
                 .setSessionToken(tokens.issue(user))
@@ -113,7 +113,11 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
     }
 
-    private static String shortHex(ByteString key) {
-        return HexFormat.of().formatHex(key.substring(0, 4).toByteArray());
+    /** The fingerprint PROTOCOL.md defines, which the client shows too. */
+    private static String fingerprint(PublicKeys keys) {
+        return new PublicIdentity(
+                        keys.getSigningKey().toByteArray(),
+                        keys.getAgreementKey().toByteArray())
+                .fingerprint();
     }
 }

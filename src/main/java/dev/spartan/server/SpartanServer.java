@@ -80,9 +80,9 @@ public final class SpartanServer implements AutoCloseable {
         chain.add(backend.rateLimiting(config, chat));
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
         server = Grpc.newServerBuilderForPort(config.port(), InsecureServerCredentials.create())
-                .addService(ServerInterceptors.intercept(chat, chain))
-                .addService(ServerInterceptors.intercept(
-                        auth, StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(chat, chain)))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(
+                        auth, StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance())))
                 .addService(health.getHealthService())
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024)
                 .build()
