@@ -215,11 +215,8 @@ public final class EmbeddedStore implements MessageStore {
             }
         }
         if (first) {
-            try {
-                mv.closeImmediately();
-            } catch (RuntimeException ignored) {
-                // It is failing already; what matters is that nothing more is written.
-            }
+            // MVStore has closed itself if it failed (it "panics"); closing it here could wait on the very writer
+            // thread that reports the failure. From now on the failure above keeps every call away from it.
             onFatal.accept(reason);
         }
         return new StoreUnavailableException(failure, cause);
