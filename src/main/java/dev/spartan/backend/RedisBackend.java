@@ -9,6 +9,7 @@ import dev.spartan.delivery.Presence;
 import dev.spartan.redis.RedisClients;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RedisEpoch;
+import dev.spartan.store.RedisLayoutUpgrade;
 import dev.spartan.store.RedisStore;
 import dev.spartan.store.StoreOpenException;
 import dev.spartan.store.StoreUnavailableException;
@@ -59,8 +60,13 @@ public final class RedisBackend implements Backend {
         }
         try {
             String epoch = RedisEpoch.settle(bytes.sync(), config.redisUri(), dataDir, newStore);
+            RedisLayoutUpgrade.run(bytes.sync());
             store = new RedisStore(bytes, epoch);
             strings = client.connect();
+        } catch (RedisException e) {
+            bytes.close();
+            client.shutdown();
+            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             bytes.close();
             client.shutdown();
