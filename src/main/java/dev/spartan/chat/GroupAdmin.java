@@ -55,8 +55,8 @@ public final class GroupAdmin {
         }
         for (String m : all) {
             if (directory.runtimeGroupCount(m) >= limits.groupsPerUser()) {
-                throw Refusal.exhausted((m.equals(me) ? "you are" : m + " is") + " already in "
-                        + limits.groupsPerUser() + " groups, the most one user can be in"
+                throw Refusal.exhausted((m.equals(me) ? "you are" : m + " is")
+                        + " already in as many groups as one user can be in (" + limits.groupsPerUser() + ")"
                         + (m.equals(me) ? ": leave one first" : ""));
             }
         }

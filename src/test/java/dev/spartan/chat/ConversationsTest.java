@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.delivery.DeliveryHub;
@@ -331,6 +332,13 @@ class ConversationsTest {
                         "alice", request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
                 Refusal.Kind.PRECONDITION,
                 "encrypt for");
+        assertThatThrownBy(() -> conversations.send(
+                        "alice", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")))
+                .isInstanceOfSatisfying(
+                        Refusal.class,
+                        e -> assertThat(e.counted())
+                                .as("the protocol's own recovery is not counted against the rate limit")
+                                .isFalse());
     }
 
     /**
@@ -348,5 +356,122 @@ class ConversationsTest {
         assertThat(inbox("bob")).hasSize(1);
         assertThat(inbox("charlie")).hasSize(1);
         assertThat(inbox("eve")).isEmpty();
+    }
+
+    @Test
+    void aPendingChatHoldsAtMostItsLimitAndThenRefusesAsExhausted() {
+        conversations.request("alice", "bob");
+        for (int i = 0; i < config.limits().heldMessages(); i++) {
+            assertThat(dm("alice", "bob", "waiting " + i).getHeld()).isTrue();
+        }
+        assertRefused(
+                () -> dm("alice", "bob", "one too many"),
+                Refusal.Kind.EXHAUSTED,
+                "bob has not accepted your chat request yet");
+        assertThat(store.held(PairState.pairKey("alice", "bob")))
+                .hasSize(config.limits().heldMessages());
+    }
+
+    @Test
+    void aDeclineDropsTheHeldMessagesFromHoldAndHistoryAndNamesThemToTheSender() {
+        conversations.request("alice", "bob");
+        String first = dm("alice", "bob", "one").getMessageId();
+        String second = dm("alice", "bob", "two").getMessageId();
+        assertThat(history("alice", ChatIds.toUser("bob"))).hasSize(2);
+        conversations.answer("bob", "alice", false);
+        assertThat(inbox("alice"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getChatDeclined().getDroppedMessageIdsList())
+                        .containsExactly(first, second));
+        assertThat(store.held(PairState.pairKey("alice", "bob"))).isEmpty();
+        assertThat(recent.get(ChatIds.direct("alice", "bob"))).isEmpty();
+
+        // Accepted later, the chat has none of the dropped messages, for either side.
+        acceptedChat("alice", "bob");
+        dm("alice", "bob", "three");
+        assertThat(store.ack("bob", store.lastSeq("bob"))).isTrue();
+        assertThat(history("bob", ChatIds.toUser("alice")))
+                .extracting(ConversationsTest::text)
+                .containsExactly("three");
+        assertThat(history("alice", ChatIds.toUser("bob")))
+                .extracting(ConversationsTest::text)
+                .containsExactly("three");
+    }
+
+    @Test
+    void historyPagesBackByChatSeqWithinThePageBound() {
+        acceptedChat("alice", "bob");
+        for (int i = 1; i <= 12; i++) {
+            dm("alice", "bob", "m" + i);
+        }
+        Conversations.HistoryPage newest = conversations.history("alice", ChatIds.toUser("bob"), 0, 4);
+        assertThat(newest.messages()).extracting(ConversationsTest::text).containsExactly("m9", "m10", "m11", "m12");
+        assertThat(newest.nextBeforeSeq()).isEqualTo(9);
+        Conversations.HistoryPage older =
+                conversations.history("alice", ChatIds.toUser("bob"), newest.nextBeforeSeq(), 10_000);
+        assertThat(older.messages()).hasSize(8); // everything older: fewer than limits.history_page
+        assertThat(older.nextBeforeSeq()).isZero();
+        // bob has acknowledged nothing: alice's messages are still on their way to him, not history.
+        assertThat(conversations.history("bob", ChatIds.toUser("alice"), 0, 4).messages())
+                .isEmpty();
+        assertRefused(
+                () -> conversations.history("alice", ChatIds.toUser("bob"), -1, 4), Refusal.Kind.INVALID, "before_seq");
+    }
+
+    @Test
+    void aGroupMadeAgainUnderTheSameNameIsANewConversation() {
+        for (String u : List.of("alice", "bob")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), config.limits());
+        groups.create("alice", "team", List.of("bob"));
+        conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "alice", "bob"));
+        assertThat(history("alice", ChatIds.toGroup("team"))).hasSize(1);
+        groups.leave("bob", "team");
+        groups.leave("alice", "team");
+        groups.create("alice", "team", List.of("bob"));
+        assertThat(history("alice", ChatIds.toGroup("team"))).isEmpty();
+        assertThat(conversations
+                        .send("alice", request("t-2", ChatIds.toGroup("team"), "second life", "alice", "bob"))
+                        .getChatSeq())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void groupsAreCappedInSizeAndPerUser() {
+        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10);
+        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), small);
+        assertRefused(
+                () -> groups.create("alice", "big", List.of("bob", "charlie", "eve")),
+                Refusal.Kind.INVALID,
+                "at most 3 members");
+        groups.create("alice", "one", List.of("bob"));
+        assertRefused(
+                () -> groups.create("alice", "two", List.of("charlie")),
+                Refusal.Kind.EXHAUSTED,
+                "you are already in as many groups as one user can be in (1)");
+        assertRefused(
+                () -> groups.create("charlie", "three", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob is already in as many groups as one user can be in (1)");
+        assertRefused(() -> groups.create("charlie", "one", List.of("eve")), Refusal.Kind.EXISTS, "already exists");
+    }
+
+    @Test
+    void anAckMayNotGoBeyondTheInboxOrCountAnotherStore() {
+        Inbox inbox = new Inbox(store);
+        conversations.request("alice", "bob");
+        assertRefused(() -> inbox.ack("bob", 2, ""), Refusal.Kind.INVALID, "the last one is 1");
+        assertRefused(() -> inbox.ack("bob", -1, ""), Refusal.Kind.INVALID, "18446744073709551615");
+        assertRefused(() -> inbox.ack("bob", 1, "another-epoch"), Refusal.Kind.PRECONDITION, "another store");
+        assertThat(inbox("bob")).hasSize(1);
+        inbox.ack("bob", 1, store.epoch());
+        assertThat(inbox("bob")).isEmpty();
+
+        assertThat(inbox.resumeAfter("bob", 1, store.epoch())).isEqualTo(1);
+        assertThat(inbox.resumeAfter("bob", 1, "another-epoch")).isZero();
+        assertThat(inbox.resumeAfter("bob", 50, ""))
+                .as("a position this inbox never gave out")
+                .isZero();
     }
 }

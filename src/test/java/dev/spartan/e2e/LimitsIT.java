@@ -183,8 +183,13 @@ class LimitsIT {
             create(alice, "g1", "bob");
             create(alice, "g2", "bob");
             assertStatus(
-                    () -> create(alice, "g3", "carol"), Status.Code.RESOURCE_EXHAUSTED, "you are already in 2 groups");
-            assertStatus(() -> create(carol, "g4", "bob"), Status.Code.RESOURCE_EXHAUSTED, "bob is already in 2");
+                    () -> create(alice, "g3", "carol"),
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    "you are already in as many groups as one user can be in (2)");
+            assertStatus(
+                    () -> create(carol, "g4", "bob"),
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    "bob is already in as many groups as one user can be in (2)");
             alice.stub().leaveGroup(LeaveGroupRequest.newBuilder().setName("g2").build());
             assertThat(alice.stub()
                             .listUsers(ListUsersRequest.getDefaultInstance())
