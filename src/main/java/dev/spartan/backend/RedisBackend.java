@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class RedisBackend implements Backend {
         return t;
     });
     private ClusterBus bus;
+    private volatile Consumer<Boolean> health = up -> {};
+    private boolean serving = true;
 
     /**
      * Connects, and settles which store this node serves (see {@link RedisEpoch}): the node remembers it in
@@ -77,12 +80,29 @@ public final class RedisBackend implements Backend {
         timer.scheduleWithFixedDelay(this::checkEpoch, 1, 1, TimeUnit.SECONDS);
     }
 
+    /** Also the node's health: NOT_SERVING while Redis does not answer (or no longer holds this store). */
     private void checkEpoch() {
+        boolean up;
         try {
             store.checkEpoch();
+            up = true;
         } catch (StoreUnavailableException e) {
-            // Redis down (the next call reports it) or replaced (the store has told its listener).
+            up = false; // Redis down (calls answer UNAVAILABLE), or replaced (the store told its listener)
         }
+        if (up != serving) {
+            serving = up;
+            if (up) {
+                log.info("Redis answers again: serving");
+            } else {
+                log.warn("Redis does not answer: not serving until it does");
+            }
+            health.accept(up);
+        }
+    }
+
+    @Override
+    public void onHealth(Consumer<Boolean> serving) {
+        this.health = serving;
     }
 
     /** Without AOF, a Redis restart loses what the node acknowledged since the last snapshot: say so at start. */

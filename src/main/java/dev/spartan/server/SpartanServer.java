@@ -88,6 +88,7 @@ public final class SpartanServer implements AutoCloseable {
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
+        backend.onHealth(up -> health.setStatus("", up ? ServingStatus.SERVING : ServingStatus.NOT_SERVING));
         return this;
     }
 

@@ -10,6 +10,11 @@ import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.SpartanJar;
 import dev.spartan.testing.WireSession;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +60,20 @@ class StoreEpochIT {
         }
     }
 
+    private static HealthCheckResponse.ServingStatus health(int port) {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .build();
+        try {
+            return HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     @Test
     void aClientWhoseServerGotAFreshStoreStartsOverAndGetsTheNewEvents() {
         int port = Ports.free();
@@ -88,6 +107,11 @@ class StoreEpochIT {
                 bob.out().awaitPrompt(ENTER_USER);
                 chatWithBob(port, bob, "before Redis forgot", true);
 
+                assertThat(health(port)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                redis.stop();
+                org.awaitility.Awaitility.await()
+                        .atMost(Duration.ofSeconds(20))
+                        .until(() -> health(port) == HealthCheckResponse.ServingStatus.NOT_SERVING);
                 redis.restart(); // no AOF, no RDB: Redis comes back empty
                 assertThat(node.awaitExit(Duration.ofSeconds(30))).isEqualTo(3);
                 assertThat(node.log())
