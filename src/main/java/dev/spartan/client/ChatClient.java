@@ -119,7 +119,15 @@ public final class ChatClient implements AutoCloseable {
                 listener.chatAccepted(event.getChatAccepted().getBy());
                 outbox.resume();
             }
-            case CHAT_DECLINED -> listener.chatDeclined(event.getChatDeclined().getBy());
+            case CHAT_DECLINED -> {
+                String by = event.getChatDeclined().getBy();
+                listener.chatDeclined(by);
+                int dropped = event.getChatDeclined().getDroppedMessageIdsCount();
+                if (dropped > 0) {
+                    listener.notice((dropped == 1 ? "1 message" : dropped + " messages") + " you sent to " + by
+                            + " while waiting " + (dropped == 1 ? "was" : "were") + " not delivered.");
+                }
+            }
             case GROUP_CHANGED -> {
                 Group g = event.getGroupChanged().getGroup();
                 if (event.getGroupChanged().getRemoved()) {
