@@ -239,7 +239,8 @@ public final class Conversations {
     public record HistoryPage(List<ChatMessage> messages, long nextBeforeSeq) {}
 
     /**
-     * Messages of a conversation the caller has acknowledged (or sent), newest page first: up to {@code limit} (0:
+     * One page of the messages of a conversation the caller has acknowledged (or sent), oldest first: the newest up
+     * to {@code limit} (0:
      * {@code max_num_messages_per_user}; at most {@code limits.history_page}) with chat_seq below {@code beforeSeq}
      * (0: the newest), and at most {@link Limits#HISTORY_PAGE_BYTES} in all. Messages still on their way to the
      * caller (unacknowledged in the inbox, or held before an accept) arrive there instead, never twice. The cost is

@@ -30,7 +30,7 @@ import org.h2.mvstore.MVStoreException;
 
 /**
  * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
- * directory ({@link StoreFile} opens it). Values are the store's own records (storage.proto); lists that grow, like a
+ * directory ({@link #open}). Values are the store's own records (storage.proto); lists that grow, like a
  * conversation's history or what a pending chat holds, are one entry per message, so adding one never rewrites the
  * others.
  *
