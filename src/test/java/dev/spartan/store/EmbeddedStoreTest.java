@@ -141,4 +141,18 @@ class EmbeddedStoreTest extends MessageStoreContract {
                     .containsExactly(waiting);
         }
     }
+
+    @Test
+    void runningOutOfMemoryWhileTheStoreWorksStopsItForGoodAndSaysSoOnce() {
+        List<String> told = new java.util.ArrayList<>();
+        store.onFatal(told::add);
+        assertThatThrownBy(() -> store.atomically("alice|bob", () -> {
+                    throw new OutOfMemoryError("Java heap space");
+                }))
+                .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.pairState("alice|bob"))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessage("the embedded store stopped: out of memory");
+        assertThat(told).containsExactly("the embedded store stopped: out of memory");
+    }
 }
