@@ -15,7 +15,6 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -46,8 +45,9 @@ import java.util.function.Supplier;
  * <p>A send, {@link #save}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
  * lock, but does not run while the lock of its conversation is held.
  *
- * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, released by a compare-and-delete script),
- * so compound updates are serialized across nodes. The lock expires on its own if its node dies mid-update.
+ * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, in a script that first checks the epoch;
+ * released by a compare-and-delete script), so compound updates are serialized across nodes. The lock expires on its
+ * own if its node dies mid-update.
  * Inside it, writes are pipelined: each is sent at once without waiting for its reply, and all replies are awaited
  * before the lock is released. One connection keeps commands in order, so a read after a write still sees it.
  * Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives a
@@ -67,6 +67,7 @@ public final class RedisStore implements MessageStore {
 
     private static final LuaScript SAVE = new LuaScript("/store/save.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
+    private static final LuaScript LOCK = new LuaScript("/store/lock.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
 
@@ -132,8 +133,18 @@ public final class RedisStore implements MessageStore {
         String key = P + "lock:" + lockKey;
         byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
         LockWait wait = new LockWait(lockKey);
-        while (!"OK"
-                .equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
+        requireServing();
+        byte[] expiry = utf8(Long.toString(LOCK_MILLIS));
+        while (true) {
+            long taken = (Long) call(() -> LOCK.run(
+                    redis, ScriptOutputType.INTEGER, new String[] {key, EPOCH_KEY}, token, epochBytes, expiry));
+            if (taken == 1) {
+                break;
+            }
+            if (taken < 0) {
+                checkEpoch(); // throws, naming the epoch Redis holds now
+                throw replaced("");
+            }
             wait.pause();
         }
         List<RedisFuture<?>> writes = new ArrayList<>();
