@@ -1,9 +1,11 @@
 -- Exact sliding-window log shared by every server process (see RedisRateLimiter).
 --
--- KEYS[1]  sorted set of the calls admitted for one user: member = unique id, score = admission time in microseconds
+-- KEYS[1]  sorted set of the calls admitted for one user: member = the call's nonce, score = admission time in
+--          microseconds
 -- ARGV[1]  max calls per window
 -- ARGV[2]  window in milliseconds
--- ARGV[3]  a random per-call nonce, only to keep members unique (two calls in the same microsecond must both count)
+-- ARGV[3]  a random per-call nonce: keeps members unique (two calls in the same microsecond must both count), and
+--          lets the caller take its call out of the count again (ZREM) when it turned out not to count
 -- Returns  {1, 0} if admitted, {0, retry_after_ms} if denied.
 --
 -- The clock is Redis' own TIME, never the caller's: all nodes share one clock, so skew between app servers cannot
@@ -23,7 +25,7 @@ local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now_us - window_us)
 
 if redis.call('ZCARD', key) < max_calls then
-  redis.call('ZADD', key, now_us, now_us .. '-' .. ARGV[3])
+  redis.call('ZADD', key, now_us, ARGV[3])
   -- Everything in the set is stale one window after the newest admission: let Redis drop idle users.
   redis.call('PEXPIRE', key, window_ms)
   return {1, 0}

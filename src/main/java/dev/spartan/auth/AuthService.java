@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
 import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChallengeResponse;
@@ -16,7 +17,6 @@ import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -96,8 +96,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         PublicKeys pinned = pinned(user, keys, caller, request.getInviteCode());
         if (!pinned.equals(keys)) {
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
-                    + " (registered signing key " + shortHex(pinned.getSigningKey()) + ", presented "
-                    + shortHex(keys.getSigningKey()) + "): use the original key directory");
+                    + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)
+                    + "): use the original key directory");
         }
         store.recordLogin(user, clock.millis());
         response.onNext(LoginResponse.newBuilder()
@@ -143,7 +143,11 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
     }
 
-    private static String shortHex(ByteString key) {
-        return HexFormat.of().formatHex(key.substring(0, 4).toByteArray());
+    /** The fingerprint PROTOCOL.md defines, which the client shows too. */
+    private static String fingerprint(PublicKeys keys) {
+        return new PublicIdentity(
+                        keys.getSigningKey().toByteArray(),
+                        keys.getAgreementKey().toByteArray())
+                .fingerprint();
     }
 }

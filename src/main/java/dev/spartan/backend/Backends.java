@@ -13,35 +13,62 @@ import io.grpc.ServerInterceptor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /** Picks the embedded single node or the Redis cluster node, from the config. */
 public final class Backends {
     private Backends() {}
 
-    public static Backend forConfig(SpartanConfig config, Path dataDir, Clock clock) {
+    /**
+     * Opens the store the config names.
+     *
+     * @param newStore in Redis mode, begin a new store if Redis holds none, even though this node served one before
+     * @throws dev.spartan.store.StoreOpenException one line for the operator if the store cannot be opened
+     */
+    public static Backend forConfig(SpartanConfig config, Path dataDir, Clock clock, boolean newStore) {
         if (config.redisUri() != null) {
-            return new RedisBackend(config, clock);
+            return new RedisBackend(config, dataDir, clock, newStore);
         }
-        return new EmbeddedBackend(EmbeddedStore.open(dataDir, clock));
+        return new EmbeddedBackend(EmbeddedStore.open(dataDir));
     }
 
     /**
-     * The {@code @RateLimit("messages")} policy: shared through Redis when the config names one (falling open or
-     * closed to the in-process limiter while Redis is down), in-process otherwise.
+     * The {@code @RateLimit} policies: "messages" (config's rate limit), "groups" ({@code
+     * limits.group_changes_per_minute}) and "history" ({@code limits.history_calls_per_minute}). Each is shared
+     * through Redis when the config names one (falling open or closed to the in-process limiter while Redis is
+     * down), in-process otherwise.
      */
     public static ServerInterceptor rateLimiting(
             SpartanConfig config, StatefulRedisConnection<String, String> redis, Object... services) {
-        RateLimitConfig limit = new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow());
-        RateLimiter limiter = new LocalRateLimiter(limit);
-        if (redis != null) {
-            limiter = new FailoverRateLimiter(
-                    new RedisRateLimiter(redis, RedisClients.KEY_PREFIX + "rate:", limit),
-                    limiter,
-                    config.rateLimitFailOpen()
-                            ? FailoverRateLimiter.FailMode.OPEN
-                            : FailoverRateLimiter.FailMode.CLOSED);
+        Duration minute = Duration.ofMinutes(1);
+        Map<String, RateLimiter> policies = Map.of(
+                "messages",
+                limiter(config, redis, "rate:", new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow())),
+                "groups",
+                limiter(
+                        config,
+                        redis,
+                        "rate:groups:",
+                        new RateLimitConfig(config.limits().groupChangesPerMinute(), minute)),
+                "history",
+                limiter(
+                        config,
+                        redis,
+                        "rate:history:",
+                        new RateLimitConfig(config.limits().historyCallsPerMinute(), minute)));
+        return new RateLimitInterceptor(policies, services);
+    }
+
+    private static RateLimiter limiter(
+            SpartanConfig config, StatefulRedisConnection<String, String> redis, String prefix, RateLimitConfig limit) {
+        RateLimiter local = new LocalRateLimiter(limit);
+        if (redis == null) {
+            return local;
         }
-        return new RateLimitInterceptor(Map.of("messages", limiter), services);
+        return new FailoverRateLimiter(
+                new RedisRateLimiter(redis, RedisClients.KEY_PREFIX + prefix, limit),
+                local,
+                config.rateLimitFailOpen() ? FailoverRateLimiter.FailMode.OPEN : FailoverRateLimiter.FailMode.CLOSED);
     }
 }

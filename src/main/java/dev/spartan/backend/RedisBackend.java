@@ -8,21 +8,30 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.redis.RedisClients;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.RedisEpoch;
+import dev.spartan.store.RedisLayoutUpgrade;
 import dev.spartan.store.RedisStore;
+import dev.spartan.store.StoreOpenException;
 import io.grpc.ServerInterceptor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A cluster node: store, rate limit, presence and cross-node signals all through one Redis. */
 public final class RedisBackend implements Backend {
+    private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
     private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
     private final RedisClient client;
     private final RedisStore store;
@@ -35,12 +44,58 @@ public final class RedisBackend implements Backend {
     private final Clock clock;
     private ClusterBus bus;
 
-    public RedisBackend(SpartanConfig config, Clock clock) {
+    /**
+     * Connects, and settles which store this node serves (see {@link RedisEpoch}): the node remembers it in
+     * {@code dataDir}. A Redis that lost the store this node served refuses the start unless {@code newStore}.
+     *
+     * @throws dev.spartan.redis.RedisUnreachableException when Redis does not answer within the start wait
+     * @throws StoreOpenException one line for the operator, when Redis lost its data
+     */
+    public RedisBackend(SpartanConfig config, Path dataDir, Clock clock, boolean newStore) {
         this.clock = Objects.requireNonNull(clock, "clock");
         client = RedisClients.create(config.redisUri());
-        RedisClients.awaitReachable(client, config.redisUri());
-        store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
-        strings = client.connect();
+        StatefulRedisConnection<String, byte[]> bytes;
+        try {
+            RedisClients.awaitReachable(client, config.redisUri());
+            bytes = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        } catch (RedisException e) {
+            client.shutdown();
+            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            client.shutdown();
+            throw e;
+        }
+        try {
+            String epoch = RedisEpoch.settle(bytes.sync(), config.redisUri(), dataDir, newStore);
+            RedisLayoutUpgrade.run(bytes.sync());
+            store = new RedisStore(bytes, epoch);
+            strings = client.connect();
+        } catch (RedisException e) {
+            bytes.close();
+            client.shutdown();
+            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            bytes.close();
+            client.shutdown();
+            throw e;
+        }
+        warnWithoutAof(config.redisUri());
+    }
+
+    /** Without AOF, a Redis restart loses what the node acknowledged since the last snapshot: say so at start. */
+    private void warnWithoutAof(String uri) {
+        try {
+            Map<String, String> aof = strings.sync().configGet("appendonly");
+            if ("no".equalsIgnoreCase(aof.get("appendonly"))) {
+                log.warn(
+                        "Redis at {} runs without AOF (appendonly no): a Redis restart loses acknowledged messages,"
+                                + " and then this node refuses to serve until Redis is restored or it is started with"
+                                + " --new-store. Run Redis with appendonly yes (see README, Durability)",
+                        uri);
+            }
+        } catch (RedisException e) {
+            log.warn("cannot tell whether Redis at {} runs with AOF (CONFIG GET refused: {})", uri, e.getMessage());
+        }
     }
 
     @Override

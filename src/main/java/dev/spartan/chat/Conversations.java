@@ -1,5 +1,6 @@
 package dev.spartan.chat;
 
+import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatAccepted;
@@ -14,14 +15,15 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.store.Guard;
+import dev.spartan.store.HoldLimit;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.NewMessage;
 import dev.spartan.store.PairState;
 import dev.spartan.store.SaveResult;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +46,7 @@ public final class Conversations {
     private final RecentMessages recent;
     private final InboxWatchers watchers;
     private final Clock clock;
+    private final HoldLimit holdLimit;
 
     public Conversations(
             SpartanConfig config,
@@ -58,6 +61,8 @@ public final class Conversations {
         this.recent = Objects.requireNonNull(recent, "recent");
         this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.holdLimit =
+                new HoldLimit(config.limits().heldMessages(), config.limits().heldBytes());
     }
 
     /** me asks peer for a 1:1 chat. If peer had already asked me, this accepts. */
@@ -89,11 +94,15 @@ public final class Conversations {
         return state(peer, result);
     }
 
-    /** me answers peer's request. Accepting releases what peer sent meanwhile, in order. */
+    /**
+     * me answers peer's request. Accepting releases what peer sent meanwhile, in order; declining drops it, and peer
+     * hears which messages were dropped.
+     */
     public ChatState answer(String me, String peer, boolean accept) {
         requirePeer(me, peer);
         String pair = PairState.pairKey(me, peer);
         PublicKeys myKeys = Objects.requireNonNullElse(directory.keys().keysOf(me), PublicKeys.getDefaultInstance());
+        boolean[] dropped = {false};
         ChatState.Status result = store.atomically(pair, () -> {
             PairState now = store.pairState(pair);
             if (now.status() == PairState.Status.ACCEPTED && accept) {
@@ -104,10 +113,16 @@ public final class Conversations {
             }
             if (!accept) {
                 store.setPairState(pair, PairState.NONE);
+                List<ChatMessage> gone = store.dropHeld(pair);
+                dropped[0] = !gone.isEmpty();
                 store.appendEvent(
                         peer,
                         Event.newBuilder()
-                                .setChatDeclined(ChatDeclined.newBuilder().setBy(me))
+                                .setChatDeclined(ChatDeclined.newBuilder()
+                                        .setBy(me)
+                                        .addAllDroppedMessageIds(gone.stream()
+                                                .map(ChatMessage::getMessageId)
+                                                .toList()))
                                 .build());
                 return ChatState.Status.DECLINED;
             }
@@ -117,11 +132,12 @@ public final class Conversations {
                     Event.newBuilder()
                             .setChatAccepted(ChatAccepted.newBuilder().setBy(me).setKeys(myKeys))
                             .build());
-            for (ChatMessage m : store.takeHeld(pair)) {
-                store.appendEvent(me, Event.newBuilder().setMessage(m).build());
-            }
+            store.releaseHeld(pair, me);
             return ChatState.Status.ACCEPTED;
         });
+        if (dropped[0]) {
+            recent.removed(ChatIds.direct(me, peer));
+        }
         watchers.inboxesGrew(List.of(peer, me));
         return state(peer, result);
     }
@@ -138,8 +154,13 @@ public final class Conversations {
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
-        SaveResult saved =
-                store.save(new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), recent.keep()));
+        SaveResult saved = store.save(
+                new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), keptHistory(), holdLimit));
+        if (saved.outcome() == SaveResult.Outcome.HOLD_FULL) {
+            throw Refusal.exhausted(peer + " has not accepted your chat request yet, and " + holdLimit.messages()
+                    + " messages (or " + holdLimit.bytes() + " bytes) already wait for that: wait until " + peer
+                    + " accepts");
+        }
         if (saved.outcome() == SaveResult.Outcome.REFUSED) {
             PairState state = saved.refusedPairState();
             throw Refusal.precondition(
@@ -152,27 +173,39 @@ public final class Conversations {
 
     private SendAck sendToGroup(String me, SendRequest request) {
         String name = request.getTo().getGroup();
-        String chatKey = ChatIds.group(name);
+        String lockKey = ChatIds.group(name);
         ChatMessage message = stamp(me, request);
         // The members are read outside any lock, at a version; the store accepts the message only at that version.
         // A membership change in between refuses it, and the next round sees the change.
         for (int round = 0; round < GROUP_CHANGE_RETRIES; round++) {
             long version = store.groupVersion(name);
-            Group group = requireMember(me, name);
-            Set<String> readers = readers(group);
+            Directory.GroupChat chat = requireMember(me, name);
+            Set<String> readers = readers(chat.group());
             if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
-                throw Refusal.precondition("the members of " + name + " changed: encrypt for "
-                        + String.join(",", readers) + " and send again");
+                throw Refusal.retryAs(
+                        Refusal.Kind.PRECONDITION,
+                        "the members of " + name + " changed: encrypt for " + String.join(",", readers)
+                                + " and send again");
             }
             List<String> recipients =
                     readers.stream().filter(m -> !m.equals(me)).toList();
-            SaveResult saved = store.save(
-                    new NewMessage(chatKey, chatKey, message, recipients, Guard.groupAt(name, version), recent.keep()));
+            SaveResult saved = store.save(new NewMessage(
+                    lockKey,
+                    chat.chatKey(),
+                    message,
+                    recipients,
+                    Guard.groupAt(name, version),
+                    keptHistory(),
+                    HoldLimit.NONE));
             if (saved.outcome() != SaveResult.Outcome.REFUSED) {
-                return acknowledge(chatKey, message, saved, recipients);
+                return acknowledge(chat.chatKey(), message, saved, recipients);
             }
         }
         throw Refusal.conflict("the members of " + name + " keep changing: send again");
+    }
+
+    private int keptHistory() {
+        return config.limits().historyKept();
     }
 
     private SendAck acknowledge(String chatKey, ChatMessage message, SaveResult saved, List<String> recipients) {
@@ -202,42 +235,61 @@ public final class Conversations {
         return ack.setHeld(saved.outcome() == SaveResult.Outcome.HELD).build();
     }
 
+    /** One answer of {@link #history}: messages oldest first, and where the page before it ends (0: none). */
+    public record HistoryPage(List<ChatMessage> messages, long nextBeforeSeq) {}
+
     /**
-     * Recent messages of a conversation that the caller has already seen: messages still on their way to the caller
-     * (unacknowledged in the inbox, or held before an accept) arrive as new messages instead, never twice.
+     * One page of the messages of a conversation the caller has acknowledged (or sent), oldest first: the newest up
+     * to {@code limit} (0:
+     * {@code max_num_messages_per_user}; at most {@code limits.history_page}) with chat_seq below {@code beforeSeq}
+     * (0: the newest), and at most {@link Limits#HISTORY_PAGE_BYTES} in all. Messages still on their way to the
+     * caller (unacknowledged in the inbox, or held before an accept) arrive there instead, never twice. The cost is
+     * the page's, whatever the caller's inbox holds.
      */
-    public List<ChatMessage> history(String me, ChatRef chat) {
+    public HistoryPage history(String me, ChatRef chat, long beforeSeq, long limit) {
         String chatKey;
-        Set<String> notYetSeen = new HashSet<>();
         if (chat.hasGroup()) {
-            requireMember(me, chat.getGroup());
-            chatKey = ChatIds.group(chat.getGroup());
+            chatKey = requireMember(me, chat.getGroup()).chatKey();
         } else {
             requirePeer(me, chat.getUser());
-            String pair = PairState.pairKey(me, chat.getUser());
-            PairState state = store.pairState(pair);
+            PairState state = store.pairState(PairState.pairKey(me, chat.getUser()));
             if (state.status() != PairState.Status.ACCEPTED && !state.isPendingFrom(me)) {
                 throw Refusal.precondition("you have no open chat with " + chat.getUser());
             }
             chatKey = ChatIds.direct(me, chat.getUser());
-            store.held(pair).forEach(m -> notYetSeen.add(seenKey(m)));
         }
-        for (Event e : store.eventsAfter(me, store.lastAcked(me), Integer.MAX_VALUE)) {
-            if (e.hasMessage()) {
-                notYetSeen.add(seenKey(e.getMessage()));
-            }
+        if (beforeSeq < 0 || limit < 0) {
+            throw Refusal.invalid("before_seq and limit must be below 2^63");
         }
+        int want = (int)
+                Math.min(limit == 0 ? recent.keep() : limit, config.limits().historyPage());
+        List<ChatMessage> window;
+        if (beforeSeq == 0 && want <= recent.keep()) {
+            List<ChatMessage> cached = recent.get(chatKey);
+            window = cached.subList(Math.max(0, cached.size() - want), cached.size());
+        } else {
+            window = store.history(chatKey, beforeSeq, want);
+        }
+        long seen = store.acknowledgedChatSeq(me, chatKey);
         List<ChatMessage> out = new ArrayList<>();
-        for (ChatMessage m : recent.get(chatKey)) {
-            if (m.getSender().equals(me) || !notYetSeen.contains(seenKey(m))) {
+        long bytes = 0;
+        long oldest = 0;
+        boolean full = window.size() == want;
+        for (int i = window.size() - 1; i >= 0; i--) {
+            ChatMessage m = window.get(i);
+            bytes += m.getSerializedSize();
+            if (bytes > Limits.HISTORY_PAGE_BYTES && oldest != 0) {
+                full = true;
+                break;
+            }
+            oldest = m.getChatSeq();
+            boolean mine = m.getSender().equals(me);
+            if (mine || (m.getChatSeq() <= seen && m.getSealed().containsWrappedKeys(me))) {
                 out.add(m);
             }
         }
-        return out;
-    }
-
-    private static String seenKey(ChatMessage m) {
-        return m.getSender() + "/" + m.getMessageId();
+        Collections.reverse(out);
+        return new HistoryPage(out, full && oldest > 1 ? oldest : 0);
     }
 
     /**
@@ -284,7 +336,7 @@ public final class Conversations {
         if (request.getSealed().getBody().isEmpty()) {
             throw Refusal.invalid("the message is empty");
         }
-        int size = request.getSealed().getBody().size();
+        int size = request.getSealed().getSerializedSize(); // wrapped keys included: all of it is stored
         if (size > config.maxMessageBytes()) {
             throw Refusal.invalid(
                     "the message is " + size + " bytes encrypted; the limit is " + config.maxMessageBytes() + " bytes");
@@ -312,12 +364,13 @@ public final class Conversations {
         }
     }
 
-    Group requireMember(String me, String groupName) {
-        Group group =
-                directory.group(groupName).orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
-        if (!group.getMembersList().contains(me)) {
+    Directory.GroupChat requireMember(String me, String groupName) {
+        Directory.GroupChat chat = directory
+                .groupChat(groupName)
+                .orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
+        if (!chat.group().getMembersList().contains(me)) {
             throw Refusal.denied("you are not a member of " + groupName);
         }
-        return group;
+        return chat;
     }
 }

@@ -1,8 +1,10 @@
 package dev.spartan.chat;
 
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Group;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.RuntimeGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,6 +15,12 @@ public final class Directory {
     private final SpartanConfig config;
     private final MessageStore store;
     private final KeyDirectory keys;
+
+    /**
+     * A group and the conversation it is. Config groups are one conversation for ever; a run-time group's
+     * conversation belongs to its generation, so a name re-created after everyone left starts with no history.
+     */
+    public record GroupChat(Group group, String chatKey) {}
 
     public Directory(SpartanConfig config, MessageStore store) {
         this.config = Objects.requireNonNull(config, "config");
@@ -37,33 +45,51 @@ public final class Directory {
     }
 
     public Optional<Group> group(String name) {
-        List<String> members = config.groups().get(name);
-        if (members != null) {
-            return Optional.of(Group.newBuilder()
-                    .setName(name)
-                    .addAllMembers(members)
-                    .setFromConfig(true)
-                    .build());
-        }
-        return store.runtimeGroup(name);
+        return groupChat(name).map(GroupChat::group);
     }
 
+    public Optional<GroupChat> groupChat(String name) {
+        List<String> members = config.groups().get(name);
+        if (members != null) {
+            return Optional.of(new GroupChat(configGroup(name, members), ChatIds.group(name)));
+        }
+        return store.runtimeGroup(name).map(Directory::chat);
+    }
+
+    /** The conversation key of a run-time group's generation; generation 0 is a group made before generations. */
+    static GroupChat chat(RuntimeGroup g) {
+        String key = ChatIds.group(g.name()) + (g.generation() == 0 ? "" : "@" + g.generation());
+        return new GroupChat(wire(g), key);
+    }
+
+    static Group wire(RuntimeGroup g) {
+        return Group.newBuilder().setName(g.name()).addAllMembers(g.members()).build();
+    }
+
+    /** The config groups of {@code user}, then the run-time groups (at most {@code limits.groups_per_user}). */
     public List<Group> groupsOf(String user) {
         List<Group> out = new ArrayList<>();
         config.groups().forEach((name, members) -> {
             if (members.contains(user)) {
-                out.add(Group.newBuilder()
-                        .setName(name)
-                        .addAllMembers(members)
-                        .setFromConfig(true)
-                        .build());
+                out.add(configGroup(name, members));
             }
         });
-        for (Group g : store.runtimeGroups()) {
-            if (g.getMembersList().contains(user)) {
-                out.add(g);
-            }
+        for (RuntimeGroup g : store.groupsOf(user)) {
+            out.add(wire(g));
         }
         return out;
+    }
+
+    /** How many run-time groups {@code user} is in. */
+    int runtimeGroupCount(String user) {
+        return store.groupsOf(user).size();
+    }
+
+    private static Group configGroup(String name, List<String> members) {
+        return Group.newBuilder()
+                .setName(name)
+                .addAllMembers(members)
+                .setFromConfig(true)
+                .build();
     }
 }

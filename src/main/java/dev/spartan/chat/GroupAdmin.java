@@ -1,11 +1,13 @@
 package dev.spartan.chat;
 
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.Limits;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.RuntimeGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,17 +16,20 @@ import java.util.Set;
 
 /**
  * Groups made at run time. Config groups are fixed. A membership change runs under the group's lock, the same one a
- * group send takes, so no message is ever encrypted for a membership that has already changed.
+ * group send takes, so no message is ever encrypted for a membership that has already changed. A group has at most
+ * {@code limits.members_per_group} members, and a user is in at most {@code limits.groups_per_user} of them.
  */
 public final class GroupAdmin {
     private final Directory directory;
     private final MessageStore store;
     private final InboxWatchers watchers;
+    private final Limits limits;
 
-    public GroupAdmin(Directory directory, MessageStore store, InboxWatchers watchers) {
+    public GroupAdmin(Directory directory, MessageStore store, InboxWatchers watchers, Limits limits) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
         this.watchers = Objects.requireNonNull(watchers, "watchers");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     public Group create(String me, String name, List<String> members) {
@@ -45,19 +50,28 @@ public final class GroupAdmin {
         if (all.size() < 2) {
             throw Refusal.invalid("a group needs at least one member besides you");
         }
-        Group group = Group.newBuilder().setName(name).addAllMembers(all).build();
-        store.atomically(ChatIds.group(name), () -> {
+        if (all.size() > limits.membersPerGroup()) {
+            throw Refusal.invalid("a group has at most " + limits.membersPerGroup() + " members, you included");
+        }
+        for (String m : all) {
+            if (directory.runtimeGroupCount(m) >= limits.groupsPerUser()) {
+                throw Refusal.exhausted((m.equals(me) ? "you are" : m + " is")
+                        + " already in as many groups as one user can be in (" + limits.groupsPerUser() + ")"
+                        + (m.equals(me) ? ": leave one first" : ""));
+            }
+        }
+        RuntimeGroup created = store.atomically(ChatIds.group(name), () -> {
             if (directory.group(name).isPresent()) {
                 throw Refusal.exists("a group named '" + name + "' already exists");
             }
-            store.putGroup(group);
+            RuntimeGroup g = store.putGroup(name, List.copyOf(all));
             for (String m : all) {
-                store.appendEvent(m, changed(group, false));
+                store.appendEvent(m, changed(Directory.wire(g), false));
             }
-            return group;
+            return g;
         });
         watchers.inboxesGrew(List.copyOf(all));
-        return group;
+        return Directory.wire(created);
     }
 
     public Group leave(String me, String name) {
@@ -66,18 +80,19 @@ public final class GroupAdmin {
         }
         List<String> told = new ArrayList<>();
         Group after = store.atomically(ChatIds.group(name), () -> {
-            Group group =
+            RuntimeGroup group =
                     store.runtimeGroup(name).orElseThrow(() -> Refusal.notFound("there is no group '" + name + "'"));
-            if (!group.getMembersList().contains(me)) {
+            if (!group.members().contains(me)) {
                 throw Refusal.denied("you are not a member of " + name);
             }
-            List<String> rest = new ArrayList<>(group.getMembersList());
+            List<String> rest = new ArrayList<>(group.members());
             rest.remove(me);
-            Group next = group.toBuilder().clearMembers().addAllMembers(rest).build();
+            Group next = Directory.wire(new RuntimeGroup(name, rest, group.generation()));
             if (rest.isEmpty()) {
                 store.deleteGroup(name);
+                store.deleteHistory(Directory.chat(group).chatKey()); // nobody can read it any more
             } else {
-                store.putGroup(next);
+                store.putGroup(name, rest);
             }
             for (String m : rest) {
                 store.appendEvent(m, changed(next, false));

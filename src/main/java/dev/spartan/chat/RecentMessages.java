@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The last {@code max_num_messages_per_user} messages of each conversation, in an LRU over conversations
  * ({@code max_cached_conversations} of them at most), in front of the store. The store is written first (by
- * {@link MessageStore#accept}), so an evicted or cold conversation is read back from it.
+ * {@link MessageStore#save}), so an evicted or cold conversation is read back from it.
  */
 public final class RecentMessages {
     private final MessageStore store;
@@ -38,7 +38,7 @@ public final class RecentMessages {
         }
         int stripe = stripe(chatKey);
         long changesBefore = uncachedChanges.get(stripe);
-        List<ChatMessage> loaded = List.copyOf(store.history(chatKey));
+        List<ChatMessage> loaded = List.copyOf(store.history(chatKey, 0, keep));
         // A conversation that changed while it was being loaded may have been loaded without the change: return
         // what was read, but do not cache it. (Checked inside compute, which excludes added() and invalidate().)
         cache.compute(
@@ -77,6 +77,12 @@ public final class RecentMessages {
             next.remove(0);
         }
         return List.copyOf(next);
+    }
+
+    /** Messages of a conversation left the store's history (a declined chat's held messages): drop the copy. */
+    public void removed(String chatKey) {
+        invalidate(chatKey);
+        changed.accept(chatKey);
     }
 
     /** How many recent messages each conversation keeps. */

@@ -23,19 +23,38 @@ public final class Refusal extends RuntimeException {
         CONFLICT,
         /** The caller's identity could not be established. */
         UNAUTHENTICATED,
-        /** A bounded resource of the server is full; the same call may succeed later. */
+        /** A limit is reached: one user's (what they may make the server hold) or the server's own. */
         EXHAUSTED
     }
 
     private final Kind kind;
+    private final boolean counted;
 
     public Refusal(Kind kind, String words) {
+        this(kind, words, true);
+    }
+
+    private Refusal(Kind kind, String words, boolean counted) {
         super(Objects.requireNonNull(words, "words"), null, false, false);
         this.kind = Objects.requireNonNull(kind, "kind");
+        this.counted = counted;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * False for a refusal that is part of the protocol's own recovery, where the caller did nothing wrong (a group
+     * changed under a send: encrypt again): such a call does not count against the caller's rate limit.
+     */
+    public boolean counted() {
+        return counted;
+    }
+
+    /** A refusal that asks the client to do the call again in another form; not counted against its limits. */
+    public static Refusal retryAs(Kind kind, String words) {
+        return new Refusal(kind, words, false);
     }
 
     public static Refusal invalid(String words) {
@@ -62,11 +81,11 @@ public final class Refusal extends RuntimeException {
         return new Refusal(Kind.CONFLICT, words);
     }
 
-    public static Refusal unauthenticated(String words) {
-        return new Refusal(Kind.UNAUTHENTICATED, words);
-    }
-
     public static Refusal exhausted(String words) {
         return new Refusal(Kind.EXHAUSTED, words);
+    }
+
+    public static Refusal unauthenticated(String words) {
+        return new Refusal(Kind.UNAUTHENTICATED, words);
     }
 }

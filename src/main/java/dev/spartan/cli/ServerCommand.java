@@ -1,5 +1,6 @@
 package dev.spartan.cli;
 
+import dev.spartan.backend.Backend;
 import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
@@ -33,6 +34,9 @@ import picocli.CommandLine.Option;
             "With --redis, any number of nodes share users, messages and rate limits through Redis."
         })
 public final class ServerCommand implements Callable<Integer> {
+    /** The exit status of a node whose store failed while it ran. */
+    static final int STORE_FAILED = 3;
+
     @Option(names = "--config", description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config.yaml")
     Path config;
 
@@ -72,6 +76,12 @@ public final class ServerCommand implements Callable<Integer> {
             description = "With --plaintext: the certificate the TLS-terminating proxy in front of this node shows to"
                     + " clients; logins must be bound to it.")
     Path proxyCert;
+
+    @Option(
+            names = "--new-store",
+            description = "Redis mode: begin an empty store when Redis holds none, although this node served one"
+                    + " before (Redis lost its data and will not be restored).")
+    boolean newStore;
 
     @Option(
             names = "--rate-limit",
@@ -163,9 +173,17 @@ public final class ServerCommand implements Callable<Integer> {
         }
         SpartanServer server;
         try {
+            Backend backend = Backends.forConfig(cfg, data, clock, newStore);
+            // A store that fails for good (a file that cannot be written, a Redis that lost this store) cannot be
+            // repaired from inside: stop, so that a supervisor restarts the node on what was committed.
+            backend.store().onFatal(reason -> {
+                System.err.println("spartan server: " + reason + "; exiting with status " + STORE_FAILED
+                        + " so that a supervisor can restart the node");
+                new Thread(() -> System.exit(STORE_FAILED), "store-failed").start();
+            });
             server = new SpartanServer(
                             cfg,
-                            Backends.forConfig(cfg, data, clock),
+                            backend,
                             ClientPort.harden(
                                     Operations.serverBuilder(cfg.operations(), cfg.port(), transport.credentials()),
                                     cfg.security(),
@@ -174,7 +192,7 @@ public final class ServerCommand implements Callable<Integer> {
                             clock)
                     .start();
         } catch (RuntimeException | IOException e) {
-            return StartupFailure.describe(e, data).map(ServerCommand::fail).orElseThrow(() -> e);
+            return StartupFailure.describe(e).map(ServerCommand::fail).orElseThrow(() -> e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");

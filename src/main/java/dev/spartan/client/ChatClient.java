@@ -52,6 +52,8 @@ public final class ChatClient implements AutoCloseable {
     private volatile LoginResponse login;
     private volatile long lastSeq;
     private volatile long ackedSeq;
+    /** The server store's epoch that lastSeq counts in; empty until the first stream says. */
+    private volatile String storeEpoch = "";
 
     public ChatClient(ClientOptions options, ClientListener listener) {
         this.options = Objects.requireNonNull(options, "options");
@@ -77,7 +79,7 @@ public final class ChatClient implements AutoCloseable {
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
         connection.onReconnected(outbox::resume);
-        connection.resumeAfter(() -> lastSeq);
+        connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
     }
 
     public String user() {
@@ -99,6 +101,10 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private void handle(Event event) {
+        if (event.hasStarted()) {
+            storeStarted(event.getStarted().getStoreEpoch());
+            return;
+        }
         if (event.getSeq() > 0 && event.getSeq() <= lastSeq) {
             return; // seen before a reconnect
         }
@@ -112,7 +118,15 @@ public final class ChatClient implements AutoCloseable {
                 listener.chatAccepted(event.getChatAccepted().getBy());
                 outbox.resume();
             }
-            case CHAT_DECLINED -> listener.chatDeclined(event.getChatDeclined().getBy());
+            case CHAT_DECLINED -> {
+                String by = event.getChatDeclined().getBy();
+                listener.chatDeclined(by);
+                int dropped = event.getChatDeclined().getDroppedMessageIdsCount();
+                if (dropped > 0) {
+                    listener.notice((dropped == 1 ? "1 message" : dropped + " messages") + " you sent to " + by
+                            + " while waiting " + (dropped == 1 ? "was" : "were") + " not delivered.");
+                }
+            }
             case GROUP_CHANGED -> {
                 Group g = event.getGroupChanged().getGroup();
                 if (event.getGroupChanged().getRemoved()) {
@@ -128,6 +142,19 @@ public final class ChatClient implements AutoCloseable {
         if (event.getSeq() > 0) {
             lastSeq = event.getSeq();
         }
+    }
+
+    /**
+     * The stream names the server's store. Positions belong to one store: after a server's store was replaced
+     * (restored, emptied, moved), the old numbers would drop every new event as already seen.
+     */
+    private synchronized void storeStarted(String epoch) {
+        if (!storeEpoch.isEmpty() && !storeEpoch.equals(epoch)) {
+            lastSeq = 0;
+            ackedSeq = 0;
+            listener.notice("The server's store was replaced; starting over from its first message.");
+        }
+        storeEpoch = epoch;
     }
 
     private Optional<Incoming> open(ChatMessage m) {
@@ -272,10 +299,20 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private void flushAck() {
-        long seq = lastSeq;
+        long seq;
+        String epoch;
+        synchronized (this) {
+            seq = lastSeq;
+            epoch = storeEpoch;
+        }
         if (seq > ackedSeq && connection.isUp()) {
             try {
-                connection.stub().ack(AckRequest.newBuilder().setSeq(seq).build());
+                connection
+                        .stub()
+                        .ack(AckRequest.newBuilder()
+                                .setSeq(seq)
+                                .setStoreEpoch(epoch)
+                                .build());
                 ackedSeq = seq;
             } catch (StatusRuntimeException e) {
                 // Acks are repeated on the next tick; a lost one only means a message may be offered again.

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The channel, the session token and the push stream, with reconnects: when the stream breaks, the client logs in
@@ -46,6 +47,7 @@ final class Connection {
     private final Consumer<Event> handler;
     private final ClientListener listener;
     private LongSupplier resumeAfter = () -> 0;
+    private Supplier<String> storeEpoch = () -> "";
     private Runnable reconnected = () -> {};
 
     private volatile ManagedChannel channel;
@@ -73,8 +75,10 @@ final class Connection {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    void resumeAfter(LongSupplier lastSeq) {
+    /** Where the stream resumes: after {@code lastSeq} of the store {@code epoch} (empty: not known yet). */
+    void resumeAfter(LongSupplier lastSeq, Supplier<String> epoch) {
         this.resumeAfter = lastSeq;
+        this.storeEpoch = epoch;
     }
 
     void onReconnected(Runnable action) {
@@ -164,6 +168,7 @@ final class Connection {
                 .receiveMsg(
                         ReceiveRequest.newBuilder()
                                 .setAfterSeq(resumeAfter.getAsLong())
+                                .setStoreEpoch(storeEpoch.get())
                                 .build(),
                         new Stream(gen));
     }

@@ -26,6 +26,20 @@ public final class ConfigLoader {
 
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
     private static final int DEFAULT_CACHED_CONVERSATIONS = 10_000;
+    /** Names of users and config groups in one Login answer: 1 MiB. */
+    static final int MAX_LISTING_BYTES = 1024 * 1024;
+    /** Run-time group memberships one Login answer may list, members included (about 35 bytes each). */
+    static final int MAX_GROUP_SEATS = 25_000;
+
+    private static final List<String> LIMIT_KEYS = List.of(
+            "held_messages",
+            "held_bytes",
+            "history_kept",
+            "history_page",
+            "history_calls_per_minute",
+            "groups_per_user",
+            "members_per_group",
+            "group_changes_per_minute");
 
     private ConfigLoader() {}
 
@@ -107,6 +121,8 @@ public final class ConfigLoader {
         String redis = redisUri(source, "redis", map.get("redis"));
         int maxBytes = keys.intValue("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES, 16, 16 * 1024 * 1024);
         int cached = keys.intValue("max_cached_conversations", DEFAULT_CACHED_CONVERSATIONS, 1, 10_000_000);
+        requireListingFits(source, users, groups);
+        Limits limits = limits(source, map.get("limits"), recent);
         return new SpartanConfig(
                 port,
                 recent,
@@ -120,7 +136,8 @@ public final class ConfigLoader {
                 cached,
                 rateRedis,
                 operations(source, keys),
-                security(keys));
+                security(keys),
+                limits);
     }
 
     private static OperationsConfig operations(String source, Keys keys) {
@@ -177,6 +194,59 @@ public final class ConfigLoader {
                 keys.seconds("min_client_keepalive_seconds", d.minClientKeepAlive(), 1, 86_400),
                 keys.intValue("max_open_challenges", d.maxOpenChallenges(), 1, 10_000_000),
                 keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000));
+    }
+
+    /**
+     * Login and ListUsers answer with every user and the caller's groups; the config's part of that must stay far
+     * below gRPC's 4 MiB message limit, whoever asks.
+     */
+    private static void requireListingFits(String source, List<String> users, Map<String, List<String>> groups) {
+        long bytes = 0;
+        for (String u : users) {
+            bytes += u.length() + 2;
+        }
+        for (Map.Entry<String, List<String>> g : groups.entrySet()) {
+            bytes += g.getKey().length() + 8;
+            for (String m : g.getValue()) {
+                bytes += m.length() + 2;
+            }
+        }
+        if (bytes > MAX_LISTING_BYTES) {
+            throw new ConfigException(source + ": keys 'users' and 'groups' list " + bytes + " bytes of names; at most "
+                    + MAX_LISTING_BYTES + " fit in one Login answer");
+        }
+    }
+
+    private static Limits limits(String source, Object value, int recent) {
+        Limits d = Limits.DEFAULTS;
+        if (value == null) {
+            return d.withHistoryKept(Math.max(d.historyKept(), recent));
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ConfigException(source + ": key 'limits': expected a mapping, like held_messages: 100");
+        }
+        Keys k = new Keys(source, map, "limits.");
+        Limits limits = new Limits(
+                k.intValue("held_messages", d.heldMessages(), 1, 100_000),
+                k.intValue("held_bytes", d.heldBytes(), 1024, 1024 * 1024 * 1024),
+                k.intValue("history_kept", Math.max(d.historyKept(), recent), recent, 100_000),
+                k.intValue("history_page", d.historyPage(), 1, 1_000),
+                k.intValue("history_calls_per_minute", d.historyCallsPerMinute(), 1, 1_000_000),
+                k.intValue("groups_per_user", d.groupsPerUser(), 1, 500),
+                k.intValue("members_per_group", d.membersPerGroup(), 2, 500),
+                k.intValue("group_changes_per_minute", d.groupChangesPerMinute(), 1, 1_000_000));
+        if ((long) limits.groupsPerUser() * limits.membersPerGroup() > MAX_GROUP_SEATS) {
+            throw new ConfigException(source + ": keys 'limits.groups_per_user' and 'limits.members_per_group': "
+                    + limits.groupsPerUser() + " x " + limits.membersPerGroup() + " names would not fit in one Login"
+                    + " answer; their product must be at most " + MAX_GROUP_SEATS);
+        }
+        for (Object key : map.keySet()) {
+            if (!LIMIT_KEYS.contains(String.valueOf(key))) {
+                throw new ConfigException(
+                        source + ": key 'limits." + key + "': unknown; known keys: " + String.join(", ", LIMIT_KEYS));
+            }
+        }
+        return limits;
     }
 
     private static String redisUri(String source, String key, Object value) {

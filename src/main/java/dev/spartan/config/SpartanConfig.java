@@ -22,6 +22,7 @@ import java.util.Objects;
  *                                stays embedded); null if not set. {@code redis} implies it.
  * @param operations              {@code bind}, {@code metrics_port}, {@code drain_seconds}: how the node is run
  * @param security                enrollment, sessions, the admin port, connection and login limits
+ * @param limits                  {@code limits}: what one user may make the server hold or do
  */
 public record SpartanConfig(
         int port,
@@ -36,10 +37,12 @@ public record SpartanConfig(
         int cachedConversations,
         String rateLimitRedisUri,
         OperationsConfig operations,
-        SecurityConfig security) {
+        SecurityConfig security,
+        Limits limits) {
 
     public SpartanConfig {
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
         Objects.requireNonNull(operations, "operations");
         users = List.copyOf(users);
@@ -64,7 +67,8 @@ public record SpartanConfig(
                 cachedConversations,
                 rateLimitRedisUri,
                 operations,
-                security);
+                security,
+                limits);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -81,7 +85,8 @@ public record SpartanConfig(
                 cachedConversations,
                 rateLimitRedisUri,
                 operations,
-                security);
+                security,
+                limits);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -98,7 +103,8 @@ public record SpartanConfig(
                 cachedConversations,
                 rateLimitRedisUri,
                 operations,
-                security);
+                security,
+                limits);
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
@@ -115,7 +121,8 @@ public record SpartanConfig(
                 cachedConversations,
                 rateLimitRedisUri,
                 newOperations,
-                security);
+                security,
+                limits);
     }
 
     public SpartanConfig withSecurity(SecurityConfig newSecurity) {
@@ -132,7 +139,8 @@ public record SpartanConfig(
                 cachedConversations,
                 rateLimitRedisUri,
                 operations,
-                newSecurity);
+                newSecurity,
+                limits);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

@@ -2,6 +2,7 @@ package dev.spartan.delivery;
 
 import dev.spartan.proto.CaughtUp;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.StreamStarted;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.StoreUnavailableException;
 import io.grpc.Status;
@@ -18,12 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One open ReceiveMsg stream: a cursor over its user's inbox in the store, which is the queue. {@link #signal()}
- * schedules a drain on a shared executor that sends from the store only while the transport {@code isReady()} and
- * resumes on {@code onReady}, so a stalled reader holds no thread and no buffer, and the drain (never running twice at
- * once) is the observer's only writer. A send saved on this node also {@linkplain #offer offers} its stored event so
- * the drain need not read it back; offers are a bounded shortcut (at most {@value #MAX_OFFER_BYTES} bytes, none while
- * not ready) taken only at the next sequence number, and the store is read for anything else.
+ * One open ReceiveMsg stream: a cursor over its user's inbox in the store.
+ *
+ * <p>The store is the queue. When something arrives, {@link #signal()} schedules a drain on a shared executor; the
+ * drain sends from the store only while the transport {@code isReady()}, and resumes from {@code onReady}. So a
+ * reader that stops reading costs the server nothing but its place in the store, and no thread waits on an idle
+ * stream. All writes to the observer happen inside the drain, which never runs twice at once.
+ *
+ * <p>The first event is always {@code started}, naming the store's epoch, so that a client can tell its position
+ * belongs to another store.
+ *
+ * <p>A send accepted on this node also {@linkplain #offer offers} the stored event itself, so that the drain can send
+ * it without reading it back. Offers are only a shortcut: the drain takes one only if it is exactly the next
+ * sequence number, keeps at most {@value #MAX_OFFER_BYTES} bytes of them and none while the transport is not ready,
+ * and reads the store for anything else, including whenever an offer waits above a gap.
  */
 public final class StreamSession {
     private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
@@ -55,6 +64,7 @@ public final class StreamSession {
     private volatile long lastSent;
 
     private boolean caughtUpSent;
+    private boolean startedSent;
 
     public StreamSession(
             String user,
@@ -146,6 +156,12 @@ public final class StreamSession {
         if (closeWith != null) {
             finish();
             return;
+        }
+        if (!startedSent) {
+            startedSent = true;
+            observer.onNext(Event.newBuilder()
+                    .setStarted(StreamStarted.newBuilder().setStoreEpoch(store.epoch()))
+                    .build());
         }
         boolean storeHadNothingNew = false;
         while (observer.isReady() && !ended.get()) {

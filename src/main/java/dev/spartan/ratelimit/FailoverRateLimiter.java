@@ -75,7 +75,11 @@ public final class FailoverRateLimiter implements RateLimiter {
                     log.info("Rate limiter recovered: the shared limiter answers again");
                 }
                 if (decision.allowed()) {
-                    fallback.tryAcquire(key);
+                    Decision recorded = fallback.tryAcquire(key);
+                    return Decision.allow(() -> {
+                        recorded.refund();
+                        decision.refund();
+                    });
                 }
                 return decision;
             } catch (RateLimiterUnavailableException | RedisException e) {

@@ -53,6 +53,20 @@ public final class LocalRateLimiter implements RateLimiter {
             size++;
         }
 
+        /** Forgets one admitted call made at {@code t}, the newest such one; false if none is left. */
+        boolean remove(long t) {
+            for (int i = size - 1; i >= 0; i--) {
+                if (times[(start + i) % times.length] == t) {
+                    for (int j = i; j < size - 1; j++) {
+                        times[(start + j) % times.length] = times[(start + j + 1) % times.length];
+                    }
+                    size--;
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Forgets calls that left the window: those made {@code window} or longer ago. */
         void trim(long now, long windowNanos) {
             while (size > 0 && now - oldest() >= windowNanos) {
@@ -91,7 +105,10 @@ public final class LocalRateLimiter implements RateLimiter {
             log.trim(now, windowNanos);
             if (log.size < config.maxCalls()) {
                 log.add(now, config.maxCalls());
-                result[0] = Decision.allow();
+                result[0] = Decision.allow(() -> logs.computeIfPresent(key, (k2, l) -> {
+                    l.remove(now);
+                    return l;
+                }));
             } else {
                 result[0] = Decision.deny(Duration.ofNanos(log.oldest() + windowNanos - now));
             }

@@ -5,6 +5,8 @@ import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.spartan.auth.Principal;
 import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -110,7 +112,9 @@ public final class RateLimitInterceptor implements ServerInterceptor {
             return new ServerCall.Listener<>() {};
         }
         if (decision.allowed()) {
-            return next.startCall(call, headers);
+            // The handler may give the call back (Charge.refundCurrent) when it turned out not to count.
+            return Contexts.interceptCall(
+                    Context.current().withValue(Charge.CURRENT, new Charge(decision)), call, headers, next);
         }
         StatusRuntimeException denial = denial(limit, decision.retryAfter());
         call.close(denial.getStatus(), denial.getTrailers());

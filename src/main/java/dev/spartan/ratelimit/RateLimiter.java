@@ -8,7 +8,7 @@ package dev.spartan.ratelimit;
  */
 public interface RateLimiter extends AutoCloseable {
 
-    /** Counts the call if admitted; a denied call is not counted. */
+    /** Counts the call if admitted (until {@link Decision#refund()}); a denied call is not counted. */
     Decision tryAcquire(String key);
 
     /** The limit this limiter enforces. */

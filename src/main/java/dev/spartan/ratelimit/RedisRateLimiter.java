@@ -66,8 +66,10 @@ public final class RedisRateLimiter implements RateLimiter {
     public Decision tryAcquire(String user) {
         Objects.requireNonNull(user, "user");
         String[] keys = {key(user)};
-        // The nonce only keeps sorted-set members unique; the timestamp in the member comes from Redis.
-        String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // The call's member in the sorted set: unique (128 random bits), and what a refund removes. Its timestamp
+        // comes from Redis.
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String nonce = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
         Object reply;
         try {
             reply = SCRIPT.run(redis, commandTimeout, ScriptOutputType.MULTI, keys, maxCallsArg, windowMsArg, nonce);
@@ -80,7 +82,14 @@ public final class RedisRateLimiter implements RateLimiter {
                 || !(r.get(1) instanceof Long waitMillis)) {
             throw new RateLimiterUnavailableException("unexpected reply from rate limit script: " + reply, null);
         }
-        return allowed == 1L ? Decision.allow() : Decision.deny(Duration.ofMillis(waitMillis));
+        if (allowed != 1L) {
+            return Decision.deny(Duration.ofMillis(waitMillis));
+        }
+        // The script recorded the call under the nonce: removing that member takes it out of the count. The refund
+        // is not awaited: this connection sends commands in order, so the next check here already sees it.
+        return Decision.allow(() -> {
+            var unused = redis.zrem(keys[0], nonce);
+        });
     }
 
     @Override

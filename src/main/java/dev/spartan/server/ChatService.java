@@ -5,6 +5,7 @@ import dev.spartan.auth.Principal;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
+import dev.spartan.chat.Inbox;
 import dev.spartan.chat.Refusal;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -28,6 +29,7 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.ratelimit.Charge;
 import dev.spartan.ratelimit.RateLimit;
 import dev.spartan.store.MessageStore;
 import io.grpc.Status;
@@ -43,6 +45,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final Directory directory;
     private final Conversations conversations;
     private final GroupAdmin groups;
+    private final Inbox inbox;
     private final MessageStore store;
     private final DeliveryHub hub;
     private final Presence presence;
@@ -52,6 +55,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             Directory directory,
             Conversations conversations,
             GroupAdmin groups,
+            Inbox inbox,
             MessageStore store,
             DeliveryHub hub,
             Presence presence,
@@ -59,6 +63,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
+        this.inbox = Objects.requireNonNull(inbox, "inbox");
         this.store = Objects.requireNonNull(store, "store");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.presence = Objects.requireNonNull(presence, "presence");
@@ -76,7 +81,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         }
         StreamSession session = new StreamSession(
                 me,
-                request.getAfterSeq(),
+                inbox.resumeAfter(me, request.getAfterSeq(), request.getStoreEpoch()),
                 (ServerCallStreamObserver<Event>) observer,
                 store,
                 deliveryExecutor,
@@ -92,16 +97,33 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         }
     }
 
+    /**
+     * Counted per message: a resend answered "duplicate", and a refusal that asks the client to encrypt again for
+     * the group's new members, give back what they were charged.
+     */
     @Override
     @RateLimit("messages")
     public void sendMsg(SendRequest request, StreamObserver<SendAck> response) {
-        reply(response, () -> conversations.send(Principal.current(), request));
+        reply(response, () -> {
+            try {
+                SendAck ack = conversations.send(Principal.current(), request);
+                if (ack.getDuplicate()) {
+                    Charge.refundCurrent();
+                }
+                return ack;
+            } catch (Refusal r) {
+                if (!r.counted()) {
+                    Charge.refundCurrent();
+                }
+                throw r;
+            }
+        });
     }
 
     @Override
     public void ack(AckRequest request, StreamObserver<AckResponse> response) {
         reply(response, () -> {
-            store.ack(Principal.current(), request.getSeq());
+            inbox.ack(Principal.current(), request.getSeq(), request.getStoreEpoch());
             return AckResponse.getDefaultInstance();
         });
     }
@@ -143,20 +165,29 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     }
 
     @Override
+    @RateLimit("history")
     public void history(HistoryRequest request, StreamObserver<HistoryResponse> response) {
-        reply(
-                response,
-                () -> HistoryResponse.newBuilder()
-                        .addAllMessages(conversations.history(Principal.current(), request.getChat()))
-                        .build());
+        reply(response, () -> {
+            Conversations.HistoryPage page = conversations.history(
+                    Principal.current(),
+                    request.getChat(),
+                    request.getBeforeSeq(),
+                    Integer.toUnsignedLong(request.getLimit()));
+            return HistoryResponse.newBuilder()
+                    .addAllMessages(page.messages())
+                    .setNextBeforeSeq(page.nextBeforeSeq())
+                    .build();
+        });
     }
 
     @Override
+    @RateLimit("groups")
     public void createGroup(CreateGroupRequest request, StreamObserver<Group> response) {
         reply(response, () -> groups.create(Principal.current(), request.getName(), request.getMembersList()));
     }
 
     @Override
+    @RateLimit("groups")
     public void leaveGroup(LeaveGroupRequest request, StreamObserver<Group> response) {
         reply(response, () -> groups.leave(Principal.current(), request.getName()));
     }

@@ -9,6 +9,7 @@ import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
+import dev.spartan.chat.Inbox;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
@@ -89,9 +90,10 @@ public final class SpartanServer implements AutoCloseable {
         MessageStore store = ops.observe(backend.store());
         Directory directory = new Directory(config, store);
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
-        GroupAdmin groups = new GroupAdmin(directory, store, hub);
+        GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
-        ChatService chat = new ChatService(directory, conversations, groups, store, hub, presence, delivery);
+        ChatService chat =
+                new ChatService(directory, conversations, groups, new Inbox(store), store, hub, presence, delivery);
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
         AuthService auth = new AuthService(
                 directory, store, tokens, enrollment, config.security().maxOpenChallenges(), config.port(), clock);
@@ -105,15 +107,15 @@ public final class SpartanServer implements AutoCloseable {
         chain.add(rateLimiting);
         chain.add(ops.accessLog()); // knows the caller, sees every status
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
-        builder.addService(ServerInterceptors.intercept(chat, chain))
-                .addService(ServerInterceptors.intercept(
+        builder.addService(MalformedRequests.strict(ServerInterceptors.intercept(chat, chain)))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(
                         auth,
                         StatusMapping.instance(),
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
                         ops.accessLog(),
                         new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
                         Caller.interceptor(transport.plaintextBinding()),
-                        LoginThrottle.perAddress(config.security())))
+                        LoginThrottle.perAddress(config.security()))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);

@@ -2,6 +2,7 @@ package dev.spartan.server;
 
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.chat.Refusal;
+import dev.spartan.store.CorruptStoreException;
 import dev.spartan.store.StoreUnavailableException;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -34,6 +35,11 @@ public final class StatusMapping implements ServerInterceptor {
         if (failure instanceof StoreUnavailableException) {
             return Optional.of(Status.UNAVAILABLE
                     .withDescription("storage is unavailable, try again shortly")
+                    .withCause(failure));
+        }
+        if (failure instanceof CorruptStoreException) {
+            return Optional.of(Status.DATA_LOSS
+                    .withDescription("the server's store holds a record it cannot read; tell the operator")
                     .withCause(failure));
         }
         return Optional.empty();

@@ -1,107 +1,240 @@
 package dev.spartan.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
-import dev.spartan.proto.Group;
-import dev.spartan.proto.HistoryResponse;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.store.proto.StoredEvent;
+import dev.spartan.store.proto.StoredGroup;
+import dev.spartan.store.proto.StoredKeys;
+import dev.spartan.store.proto.StoredMessage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 
 /**
  * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
- * directory. Values are the protobuf encodings of the wire types, so nothing is converted twice. {@link #atomically}
- * commits before it returns, so what a send wrote is in the file (through the OS page cache, which a killed process
- * cannot lose) before the sender hears "stored".
+ * directory ({@link #open}). Values are the store's own records (storage.proto); lists that grow, like a
+ * conversation's history or what a pending chat holds, are one entry per message, so adding one never rewrites the
+ * others.
+ *
+ * <p>{@link #atomically} commits before it returns, so what a send wrote is in the file before the sender hears
+ * "stored". MVStore writes through the OS page cache, which a killed process cannot lose.
+ *
+ * <p>A write that fails (disk full, file gone read-only, out of memory) leaves MVStore closed: from then on every
+ * call throws {@link StoreUnavailableException}, and the listener given to {@link #onFatal} hears it once, so the
+ * node can stop and be restarted on the last commit.
  */
 public final class EmbeddedStore implements MessageStore {
     private static final int STRIPES = 64;
+    static final String FILE = "spartan.mv";
 
     private final MVStore mv;
+    private final MVMap<String, String> meta;
     private final MVMap<String, byte[]> keys;
     private final MVMap<String, String> pairs;
     private final MVMap<String, byte[]> held;
     private final MVMap<String, Long> counters;
     private final MVMap<String, byte[]> history;
-    private final SentIds sent;
     private final MVMap<String, byte[]> inbox;
     private final MVMap<String, Long> acked;
+    private final MVMap<String, Long> chatAcked;
     private final MVMap<String, byte[]> groups;
+    private final MVMap<String, Boolean> memberships;
+    private final SentIds sent;
+    private final String epoch;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
     private final GroupCommit commit;
+    private volatile String failure;
+    private volatile Consumer<String> onFatal = reason -> {};
 
-    private EmbeddedStore(MVStore mv, Clock clock) {
+    EmbeddedStore(MVStore mv) {
         this.mv = mv;
+        this.meta = mv.openMap("meta");
         this.keys = mv.openMap("keys");
         this.pairs = mv.openMap("pairs");
-        this.held = mv.openMap("held");
+        this.held = mv.openMap("held-messages");
         this.counters = mv.openMap("counters");
-        this.history = mv.openMap("history");
-        this.sent = new SentIds(mv, clock);
+        this.history = mv.openMap("chat-log");
         this.inbox = mv.openMap("inbox");
         this.acked = mv.openMap("acked");
+        this.chatAcked = mv.openMap("chat-acked");
         this.groups = mv.openMap("groups");
+        this.memberships = mv.openMap("memberships");
+        this.sent = new SentIds(mv, new StoreClock(meta, System::nanoTime)::millis);
         this.commit = new GroupCommit(mv);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
+        new LayoutUpgrade(mv).run();
+        meta.putIfAbsent("epoch", UUID.randomUUID().toString());
+        this.epoch = meta.get("epoch");
+        mv.commit();
     }
 
-    /** Opens (or creates) the store file in {@code dataDir}; {@code clock} dates the ids it remembers. */
-    public static EmbeddedStore open(Path dataDir, Clock clock) {
+    /**
+     * Opens (or creates) the store file {@value #FILE} in {@code dataDir}.
+     *
+     * @throws StoreOpenException with one line for the operator if the directory cannot be written, or the file is
+     *     in use or damaged
+     */
+    public static EmbeddedStore open(Path dataDir) {
         Objects.requireNonNull(dataDir, "dataDir");
-        Objects.requireNonNull(clock, "clock");
+        Path file = dataDir.resolve(FILE);
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+            throw new StoreOpenException("cannot create the data directory " + dataDir + ": " + describe(e), e);
         }
-        // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of them
-        // keyed by random message ids), so 4 KiB leaves (the default is 16 KiB) write a quarter of the bytes.
-        return new EmbeddedStore(
-                new MVStore.Builder()
-                        .fileName(dataDir.resolve("spartan.mv").toString())
-                        .pageSplitSize(4096)
-                        .open(),
-                clock);
+        if (!Files.isWritable(dataDir) || (Files.exists(file) && !Files.isWritable(file))) {
+            throw new StoreOpenException(
+                    "the data directory " + dataDir + " is read-only: the store must write there (make it writable,"
+                            + " or pass another --data)",
+                    null);
+        }
+        AtomicReference<EmbeddedStore> opened = new AtomicReference<>();
+        MVStore mv;
+        try {
+            // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of
+            // them keyed by random message ids): 4 KiB leaves instead of the default 16 KiB write less per commit.
+            mv = new MVStore.Builder()
+                    .fileName(file.toString())
+                    .pageSplitSize(4096)
+                    .backgroundExceptionHandler((thread, e) -> {
+                        EmbeddedStore store = opened.get();
+                        if (store != null) {
+                            store.fail(e);
+                        }
+                    })
+                    .open();
+        } catch (MVStoreException e) {
+            throw new StoreOpenException(openFailure(file, e), e);
+        }
+        try {
+            EmbeddedStore store = new EmbeddedStore(mv);
+            opened.set(store);
+            return store;
+        } catch (MVStoreException | CorruptStoreException e) {
+            mv.closeImmediately();
+            throw new StoreOpenException(damaged(file, e), e);
+        }
+    }
+
+    private static String openFailure(Path file, MVStoreException e) {
+        return switch (e.getErrorCode()) {
+            case DataUtils.ERROR_FILE_LOCKED ->
+                "data directory " + file.getParent().toAbsolutePath().normalize()
+                        + " is in use by another running node (its store file is locked); give this node its own --data";
+            case DataUtils.ERROR_WRITING_FAILED -> "cannot write the store file " + file + ": " + describe(e);
+            default -> damaged(file, e);
+        };
+    }
+
+    private static String damaged(Path file, Exception e) {
+        return "the store file " + file + " is damaged (" + describe(e) + "): restore it from a backup, or move it"
+                + " away to start with an empty store";
     }
 
     /** A store that lives in memory only, for unit tests and the benchmark's baseline. */
-    public static EmbeddedStore inMemory(Clock clock) {
-        return new EmbeddedStore(new MVStore.Builder().open(), Objects.requireNonNull(clock, "clock"));
+    public static EmbeddedStore inMemory() {
+        return new EmbeddedStore(new MVStore.Builder().open());
+    }
+
+    @Override
+    public void onFatal(Consumer<String> listener) {
+        this.onFatal = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
     }
 
     @Override
     public <T> T atomically(String lockKey, Supplier<T> work) {
-        ReentrantLock lock = stripes[Math.floorMod(lockKey.hashCode(), STRIPES)];
-        T result;
-        lock.lock();
-        try {
-            result = work.get();
-        } finally {
-            lock.unlock();
-        }
-        awaitDurable();
-        return result;
+        return guarded(() -> {
+            ReentrantLock lock = stripes[Math.floorMod(lockKey.hashCode(), STRIPES)];
+            T result;
+            lock.lock();
+            try {
+                result = work.get();
+            } finally {
+                lock.unlock();
+            }
+            commit.awaitDurable();
+            return result;
+        });
     }
 
-    private void awaitDurable() {
-        commit.awaitDurable();
+    /**
+     * Runs one operation on MVStore. A failure of MVStore itself, or memory running out while it works, means the
+     * file can no longer be trusted to take writes: the store stops and says so.
+     */
+    private <T> T guarded(Supplier<T> op) {
+        String f = failure;
+        if (f != null) {
+            throw new StoreUnavailableException(f, null);
+        }
+        try {
+            return op.get();
+        } catch (MVStoreException | OutOfMemoryError e) {
+            throw fail(e);
+        }
+    }
+
+    private void guardedRun(Runnable op) {
+        guarded(() -> {
+            op.run();
+            return null;
+        });
+    }
+
+    private StoreUnavailableException fail(Throwable cause) {
+        String reason = "the embedded store stopped: " + describe(cause);
+        boolean first;
+        synchronized (this) {
+            first = failure == null;
+            if (first) {
+                failure = reason;
+            }
+        }
+        if (first) {
+            // MVStore has closed itself if it failed (it "panics"); closing it here could wait on the very writer
+            // thread that reports the failure. From now on the failure above keeps every call away from it.
+            onFatal.accept(reason);
+        }
+        return new StoreUnavailableException(failure, cause);
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message =
+                root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return message.lines().findFirst().orElse(message);
     }
 
     @Override
@@ -111,20 +244,34 @@ public final class EmbeddedStore implements MessageStore {
             if (before != null) {
                 return SaveResult.of(SaveResult.Outcome.DUPLICATE, before);
             }
-            String current = guarded(m.guard());
+            String current = guardedValue(m.guard());
             Guard.Verdict verdict = m.guard().decide(current);
             if (verdict == Guard.Verdict.REFUSE) {
                 return SaveResult.refused(current);
             }
-            long seq = increment("chat\0" + m.chatKey());
-            ChatMessage message = m.message().toBuilder().setChatSeq(seq).build();
-            appendHistory(m.chatKey(), message, m.keepHistory());
+            String pair = m.guard().field();
+            StoredMessage unnumbered = Records.storedMessage(m.message(), m.chatKey());
+            if (verdict == Guard.Verdict.HOLD
+                    && !m.holdLimit()
+                            .admits(
+                                    counters.getOrDefault(heldCount(pair), 0L),
+                                    counters.getOrDefault(heldBytes(pair), 0L),
+                                    unnumbered.getSerializedSize())) {
+                return SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0);
+            }
+            long seq = increment("chat\0" + m.chatKey(), 1);
+            StoredMessage record = unnumbered.toBuilder().setChatSeq(seq).build();
+            byte[] bytes = record.toByteArray();
+            history.put(entryKey(m.chatKey(), seq), bytes);
+            trimHistory(m.chatKey(), seq - m.keepHistory());
             if (verdict == Guard.Verdict.HOLD) {
-                held.put(m.guard().field(), appendTo(held.get(m.guard().field()), message, Integer.MAX_VALUE));
+                held.put(entryKey(pair, seq), bytes);
+                increment(heldCount(pair), 1);
+                increment(heldBytes(pair), unnumbered.getSerializedSize());
                 sent.put(m.sentKey(), seq);
                 return SaveResult.of(SaveResult.Outcome.HELD, seq);
             }
-            Event event = Event.newBuilder().setMessage(message).build();
+            byte[] event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
             List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
             for (String user : m.recipients()) {
                 inboxSeqs.add(append(user, event));
@@ -134,183 +281,314 @@ public final class EmbeddedStore implements MessageStore {
         });
     }
 
-    private String guarded(Guard guard) {
+    private String guardedValue(Guard guard) {
         return switch (guard.table()) {
             case PAIRS -> Objects.requireNonNullElse(pairs.get(guard.field()), "");
             case GROUP_VERSIONS -> Guard.encodeVersion(groupVersion(guard.field()));
         };
     }
 
+    /** Drops the entries of a conversation's history numbered up to {@code upTo}: usually one, the oldest. */
+    private void trimHistory(String chatKey, long upTo) {
+        if (upTo < 1) {
+            return;
+        }
+        keysBetween(history, chatKey, 0, upTo, Integer.MAX_VALUE).forEach(history::remove);
+    }
+
     @Override
     public Optional<PublicKeys> keys(String user) {
-        byte[] b = keys.get(user);
-        return b == null ? Optional.empty() : Optional.of(parse(PublicKeys::parseFrom, b));
+        return guarded(() -> {
+            byte[] b = keys.get(user);
+            return b == null
+                    ? Optional.empty()
+                    : Optional.of(Records.publicKeys(Records.parse(StoredKeys::parseFrom, b)));
+        });
     }
 
     @Override
     public PublicKeys pinKeys(String user, PublicKeys k) {
-        byte[] existing = keys.putIfAbsent(user, k.toByteArray());
-        awaitDurable();
-        return existing == null ? k : parse(PublicKeys::parseFrom, existing);
+        return guarded(() -> {
+            byte[] existing = keys.putIfAbsent(user, Records.storedKeys(k).toByteArray());
+            commit.awaitDurable();
+            return existing == null ? k : Records.publicKeys(Records.parse(StoredKeys::parseFrom, existing));
+        });
     }
 
     @Override
     public PairState pairState(String pairKey) {
-        return PairState.decode(pairs.get(pairKey));
+        return guarded(() -> PairState.decode(pairs.get(pairKey)));
     }
 
     @Override
     public void setPairState(String pairKey, PairState state) {
-        pairs.put(pairKey, state.encode());
+        guardedRun(() -> pairs.put(pairKey, state.encode()));
     }
 
     @Override
-    public List<ChatMessage> takeHeld(String pairKey) {
-        return decodeList(held.remove(pairKey)).getMessagesList();
+    public List<Event> releaseHeld(String pairKey, String recipient) {
+        return guarded(() -> {
+            List<Event> out = new ArrayList<>();
+            for (StoredMessage m : takeHeld(pairKey)) {
+                long seq = append(
+                        recipient,
+                        StoredEvent.newBuilder().setMessage(m).build().toByteArray());
+                out.add(Event.newBuilder()
+                        .setSeq(seq)
+                        .setMessage(Records.chatMessage(m))
+                        .build());
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<ChatMessage> dropHeld(String pairKey) {
+        return guarded(() -> {
+            List<ChatMessage> out = new ArrayList<>();
+            for (StoredMessage m : takeHeld(pairKey)) {
+                history.remove(entryKey(m.getChatKey(), m.getChatSeq()));
+                out.add(Records.chatMessage(m));
+            }
+            return out;
+        });
+    }
+
+    private List<StoredMessage> takeHeld(String pairKey) {
+        List<StoredMessage> out = new ArrayList<>();
+        for (String key : keysOf(held, pairKey)) {
+            out.add(Records.parse(StoredMessage::parseFrom, held.remove(key)));
+        }
+        counters.remove(heldCount(pairKey));
+        counters.remove(heldBytes(pairKey));
+        return out;
     }
 
     @Override
     public List<ChatMessage> held(String pairKey) {
-        return decodeList(held.get(pairKey)).getMessagesList();
+        return guarded(() -> {
+            List<ChatMessage> out = new ArrayList<>();
+            for (String key : keysOf(held, pairKey)) {
+                out.add(Records.chatMessage(Records.parse(StoredMessage::parseFrom, held.get(key))));
+            }
+            return out;
+        });
     }
 
     @Override
-    public List<ChatMessage> history(String chatKey) {
-        return decodeList(history.get(chatKey)).getMessagesList();
+    public List<ChatMessage> history(String chatKey, long beforeSeq, int limit) {
+        return guarded(() -> {
+            List<ChatMessage> out = new ArrayList<>();
+            String prefix = chatKey + "\0";
+            String key =
+                    beforeSeq > 0 ? history.lowerKey(entryKey(chatKey, beforeSeq)) : history.lowerKey(chatKey + "\1");
+            while (key != null && key.startsWith(prefix) && out.size() < limit) {
+                out.add(Records.chatMessage(Records.parse(StoredMessage::parseFrom, history.get(key))));
+                key = history.lowerKey(key);
+            }
+            Collections.reverse(out);
+            return out;
+        });
     }
 
     @Override
-    public void appendEvent(String user, Event event) {
-        append(user, event);
+    public void deleteHistory(String chatKey) {
+        guardedRun(() -> {
+            keysOf(history, chatKey).forEach(history::remove);
+        });
     }
 
-    private long append(String user, Event event) {
+    @Override
+    public long appendEvent(String user, Event event) {
+        return guarded(() -> append(user, Records.storedEvent(event).toByteArray()));
+    }
+
+    private long append(String user, byte[] event) {
         synchronized (counterLock) {
-            long seq = increment("inbox\0" + user);
-            inbox.put(inboxKey(user, seq), event.toBuilder().setSeq(seq).build().toByteArray());
+            long seq = increment("inbox\0" + user, 1);
+            inbox.put(entryKey(user, seq), event);
             return seq;
         }
     }
 
     @Override
     public List<Event> eventsAfter(String user, long afterSeq, int limit) {
-        List<Event> out = new ArrayList<>();
-        String prefix = user + "\0";
-        Iterator<String> it = inbox.keyIterator(inboxKey(user, afterSeq + 1));
-        while (out.size() < limit && it.hasNext()) {
-            String key = it.next();
-            if (!key.startsWith(prefix)) {
-                break;
+        return guarded(() -> {
+            List<Event> out = new ArrayList<>();
+            if (afterSeq == Long.MAX_VALUE) {
+                return out;
             }
-            byte[] value = inbox.get(key);
-            if (value != null) {
-                out.add(parse(Event::parseFrom, value));
+            for (String key : keysBetween(inbox, user, afterSeq + 1, Long.MAX_VALUE, limit)) {
+                byte[] value = inbox.get(key);
+                if (value != null) {
+                    out.add(Records.event(Records.parse(StoredEvent::parseFrom, value), seqOf(key)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     @Override
-    public void ack(String user, long seq) {
-        long from = acked.getOrDefault(user, 0L);
-        if (seq <= from) {
-            return;
-        }
-        Iterator<String> it = inbox.keyIterator(inboxKey(user, from + 1));
-        String prefix = user + "\0";
-        String last = inboxKey(user, seq);
-        List<String> doomed = new ArrayList<>();
-        while (it.hasNext()) {
-            String key = it.next();
-            if (!key.startsWith(prefix) || key.compareTo(last) > 0) {
-                break;
+    public long lastSeq(String user) {
+        return guarded(() -> counters.getOrDefault("inbox\0" + user, 0L));
+    }
+
+    @Override
+    public boolean ack(String user, long seq) {
+        return guarded(() -> {
+            synchronized (counterLock) {
+                if (seq < 0 || seq > counters.getOrDefault("inbox\0" + user, 0L)) {
+                    return false;
+                }
             }
-            doomed.add(key);
-        }
-        doomed.forEach(inbox::remove);
-        acked.put(user, seq);
+            long from = acked.getOrDefault(user, 0L);
+            if (seq <= from) {
+                return true;
+            }
+            for (String key : keysBetween(inbox, user, from + 1, seq, Integer.MAX_VALUE)) {
+                byte[] value = inbox.remove(key);
+                StoredEvent e = value == null ? null : Records.parse(StoredEvent::parseFrom, value);
+                if (e != null && e.hasMessage() && !e.getMessage().getChatKey().isEmpty()) {
+                    chatAcked.merge(
+                            user + "\0" + e.getMessage().getChatKey(),
+                            e.getMessage().getChatSeq(),
+                            Math::max);
+                }
+            }
+            acked.merge(user, seq, Math::max);
+            return true;
+        });
     }
 
     @Override
     public long lastAcked(String user) {
-        return acked.getOrDefault(user, 0L);
+        return guarded(() -> acked.getOrDefault(user, 0L));
     }
 
     @Override
-    public List<Group> runtimeGroups() {
-        List<Group> out = new ArrayList<>();
-        for (byte[] b : groups.values()) {
-            out.add(parse(Group::parseFrom, b));
-        }
-        return out;
+    public long acknowledgedChatSeq(String user, String chatKey) {
+        return guarded(() -> chatAcked.getOrDefault(user + "\0" + chatKey, 0L));
     }
 
     @Override
-    public Optional<Group> runtimeGroup(String name) {
-        byte[] b = groups.get(name);
-        return b == null ? Optional.empty() : Optional.of(parse(Group::parseFrom, b));
+    public Optional<RuntimeGroup> runtimeGroup(String name) {
+        return guarded(() -> {
+            byte[] b = groups.get(name);
+            return b == null
+                    ? Optional.empty()
+                    : Optional.of(Records.runtimeGroup(Records.parse(StoredGroup::parseFrom, b)));
+        });
     }
 
     @Override
-    public void putGroup(Group group) {
-        groups.put(group.getName(), group.toByteArray());
-        increment("group\0" + group.getName());
+    public List<RuntimeGroup> groupsOf(String user) {
+        return guarded(() -> {
+            List<RuntimeGroup> out = new ArrayList<>();
+            String prefix = user + "\0";
+            for (Iterator<String> it = memberships.keyIterator(prefix); it.hasNext(); ) {
+                String key = it.next();
+                if (!key.startsWith(prefix)) {
+                    break;
+                }
+                byte[] b = groups.get(key.substring(prefix.length()));
+                if (b != null) {
+                    out.add(Records.runtimeGroup(Records.parse(StoredGroup::parseFrom, b)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public RuntimeGroup putGroup(String name, List<String> members) {
+        return guarded(() -> {
+            byte[] old = groups.get(name);
+            StoredGroup before = old == null ? null : Records.parse(StoredGroup::parseFrom, old);
+            long version = increment("group\0" + name, 1);
+            long generation = before != null ? before.getGeneration() : version;
+            StoredGroup after = Records.storedGroup(name, members, generation);
+            groups.put(name, after.toByteArray());
+            indexMembers(name, before == null ? List.of() : before.getMembersList(), members);
+            return Records.runtimeGroup(after);
+        });
     }
 
     @Override
     public void deleteGroup(String name) {
-        groups.remove(name);
-        increment("group\0" + name);
+        guardedRun(() -> {
+            byte[] old = groups.remove(name);
+            if (old != null) {
+                indexMembers(name, Records.parse(StoredGroup::parseFrom, old).getMembersList(), List.of());
+            }
+            increment("group\0" + name, 1);
+        });
+    }
+
+    void indexMembers(String group, List<String> before, List<String> after) {
+        Set<String> gone = new HashSet<>(before);
+        after.forEach(gone::remove);
+        gone.forEach(user -> memberships.remove(user + "\0" + group));
+        after.forEach(user -> memberships.put(user + "\0" + group, Boolean.TRUE));
     }
 
     @Override
     public long groupVersion(String name) {
-        return counters.getOrDefault("group\0" + name, 0L);
+        return guarded(() -> counters.getOrDefault("group\0" + name, 0L));
     }
 
     // Maps of the enrollment methods, opened by name (MVStore returns the open map) to keep them out of the hot path.
 
     @Override
     public void dropKeys(String user) {
-        keys.remove(user);
-        awaitDurable();
+        guardedRun(() -> {
+            keys.remove(user);
+            commit.awaitDurable();
+        });
     }
 
     @Override
     public void putInvite(String user, Invite invite) {
-        mv.<String, byte[]>openMap("invites").put(user, invite.encode());
-        awaitDurable();
+        guardedRun(() -> {
+            mv.<String, byte[]>openMap("invites").put(user, invite.encode());
+            commit.awaitDurable();
+        });
     }
 
     @Override
     public Optional<Invite> invite(String user) {
-        return Optional.ofNullable(mv.<String, byte[]>openMap("invites").get(user))
-                .map(Invite::decode);
+        return guarded(
+                () -> Optional.ofNullable(mv.<String, byte[]>openMap("invites").get(user))
+                        .map(Invite::decode));
     }
 
     @Override
     public void deleteInvite(String user) {
-        mv.<String, byte[]>openMap("invites").remove(user);
-        awaitDurable();
+        guardedRun(() -> {
+            mv.<String, byte[]>openMap("invites").remove(user);
+            commit.awaitDurable();
+        });
     }
 
     @Override
     public void recordLogin(String user, long atMillis) {
-        mv.<String, Long>openMap("logins").put(user, atMillis); // committed with the next commit; losing it is harmless
+        // Committed with the next commit; losing it is harmless.
+        guardedRun(() -> mv.<String, Long>openMap("logins").put(user, atMillis));
     }
 
     @Override
     public OptionalLong lastLogin(String user) {
-        Long at = mv.<String, Long>openMap("logins").get(user);
+        Long at = guarded(() -> mv.<String, Long>openMap("logins").get(user));
         return at == null ? OptionalLong.empty() : OptionalLong.of(at);
     }
 
     @Override
     public void ping() {
-        if (mv.isClosed()) {
-            // MVStore closes itself after a write fails ("panic"), so this also catches a full or broken disk.
-            throw new StoreUnavailableException("the embedded store is closed", null);
-        }
+        guardedRun(() -> {
+            if (mv.isClosed()) {
+                // MVStore closes itself after a write fails ("panic"), so this also catches a full or broken disk.
+                throw new StoreUnavailableException("the embedded store is closed", null);
+            }
+        });
     }
 
     @Override
@@ -320,44 +598,51 @@ public final class EmbeddedStore implements MessageStore {
         }
     }
 
-    private void appendHistory(String chatKey, ChatMessage message, int keep) {
-        history.put(chatKey, appendTo(history.get(chatKey), message, keep));
-    }
-
-    private static byte[] appendTo(byte[] list, ChatMessage message, int keep) {
-        HistoryResponse.Builder b = HistoryResponse.newBuilder(decodeList(list)).addMessages(message);
-        while (b.getMessagesCount() > keep) {
-            b.removeMessages(0);
-        }
-        return b.build().toByteArray();
-    }
-
-    private long increment(String counter) {
+    private long increment(String counter, long by) {
         synchronized (counterLock) {
-            long next = counters.getOrDefault(counter, 0L) + 1;
+            long next = counters.getOrDefault(counter, 0L) + by;
             counters.put(counter, next);
             return next;
         }
     }
 
+    private static String heldCount(String pair) {
+        return "heldcount\0" + pair;
+    }
+
+    private static String heldBytes(String pair) {
+        return "heldbytes\0" + pair;
+    }
+
     /** Zero-padded so that the map's string order is the numeric order. */
-    private static String inboxKey(String user, long seq) {
-        return user + "\0" + String.format("%019d", seq);
+    static String entryKey(String owner, long seq) {
+        return owner + "\0" + String.format("%019d", seq);
     }
 
-    private static HistoryResponse decodeList(byte[] b) {
-        return b == null ? HistoryResponse.getDefaultInstance() : parse(HistoryResponse::parseFrom, b);
+    private static long seqOf(String entryKey) {
+        return Long.parseLong(entryKey.substring(entryKey.lastIndexOf('\0') + 1));
     }
 
-    interface Parser<T> {
-        T parse(byte[] bytes) throws InvalidProtocolBufferException;
+    /** The keys of all of {@code owner}'s entries, in order; a snapshot, safe to change the map while using it. */
+    private static List<String> keysOf(MVMap<String, ?> map, String owner) {
+        return keysBetween(map, owner, 0, Long.MAX_VALUE, Integer.MAX_VALUE);
     }
 
-    static <T> T parse(Parser<T> parser, byte[] bytes) {
-        try {
-            return parser.parse(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("corrupt record in the store", e);
+    /** The keys of {@code owner}'s entries numbered {@code fromSeq} to {@code toSeq}, at most {@code max}, in order. */
+    private static List<String> keysBetween(MVMap<String, ?> map, String owner, long fromSeq, long toSeq, int max) {
+        List<String> out = new ArrayList<>();
+        if (fromSeq > toSeq) {
+            return out;
         }
+        String prefix = owner + "\0";
+        String last = entryKey(owner, toSeq);
+        for (Iterator<String> it = map.keyIterator(entryKey(owner, fromSeq)); it.hasNext() && out.size() < max; ) {
+            String key = it.next();
+            if (!key.startsWith(prefix) || key.compareTo(last) > 0) {
+                break;
+            }
+            out.add(key);
+        }
+        return out;
     }
 }

@@ -2,21 +2,28 @@ package dev.spartan.store;
 
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
-import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Everything the server must not forget: pinned keys, chat state, held and recent messages, each user's inbox of
- * unacknowledged events, and run-time groups; embedded for one node, in Redis for several. Every operation is atomic; a
- * send is one, {@link #save}, while rarer compound changes (accepting a chat request, a group change) run inside
- * {@link #atomically}, which serializes work under one key across every node sharing the store and which {@code save}
- * waits for on its lock key. When either returns, what it wrote is durable, so the caller may acknowledge it.
+ * events not yet acknowledged, and groups made at run time. The embedded implementation is for one node; the Redis
+ * one lets several nodes share it. Both keep their own records (storage.proto) and speak the API's types only here.
+ *
+ * <p>Single operations are atomic. A send is one operation, {@link #save}, because it is the hot path: the Redis
+ * store runs it as one script. Rarer compound changes (accepting a chat request, a group change) run inside
+ * {@link #atomically}, which serializes all work under the same key across every node that shares the store;
+ * {@code save} waits for such work on its lock key to finish. When either returns, what it wrote is durable: the
+ * caller may acknowledge it. A store that cannot write throws {@link StoreUnavailableException}.
  */
 public interface MessageStore extends AutoCloseable {
+
+    /** The id made when this store was created: sequence numbers mean something only within one epoch. */
+    String epoch();
 
     <T> T atomically(String lockKey, Supplier<T> work);
 
@@ -31,37 +38,65 @@ public interface MessageStore extends AutoCloseable {
 
     /**
      * Saves a new message in one atomic step: drops it if the sender's message id was saved before, checks the
-     * guard, gives it the conversation's next sequence number, adds it to the conversation's recent history, then
-     * either appends it to each recipient's inbox or holds it for the pair, and remembers the id. Nothing else runs
-     * in between, and it is durable when this returns. The id is remembered last, so a step that fails (Redis does
-     * not roll back a script that errs halfway) leaves the id free and the client's retry does the whole send again;
-     * what the failed attempt already wrote may then be delivered twice, which receivers drop by message id.
+     * guard, gives it the conversation's next sequence number, adds it to the conversation's history, then either
+     * appends it to each recipient's inbox or holds it for the pair (within the message's hold limit), and remembers
+     * the id. Nothing else runs in between, and it is durable when this returns. The id is remembered last, so a step
+     * that fails (Redis does not roll back a script that errs halfway) leaves the id free and the client's retry does
+     * the whole send again; what the failed attempt already wrote may then be delivered twice, which receivers drop
+     * by message id.
      */
     SaveResult save(NewMessage message);
 
-    /** Removes and returns the held messages of a pair, oldest first. */
-    List<ChatMessage> takeHeld(String pairKey);
+    /** Moves the messages held for a pair into {@code recipient}'s inbox, oldest first; returns them as stored. */
+    List<Event> releaseHeld(String pairKey, String recipient);
+
+    /** Drops the messages held for a pair, from the hold and from their conversation's history; oldest first. */
+    List<ChatMessage> dropHeld(String pairKey);
 
     List<ChatMessage> held(String pairKey);
 
-    List<ChatMessage> history(String chatKey);
+    /**
+     * Up to {@code limit} of the newest messages of a conversation whose chat_seq is below {@code beforeSeq} (0: no
+     * bound), oldest first. The store keeps each conversation's last {@link NewMessage#keepHistory} messages.
+     */
+    List<ChatMessage> history(String chatKey, long beforeSeq, int limit);
 
-    /** Appends an event to a user's inbox under the next sequence number (1, 2, 3, ... per user). */
-    void appendEvent(String user, Event event);
+    /** Forgets a conversation's history, when nobody can read it any more. */
+    void deleteHistory(String chatKey);
+
+    /**
+     * Appends an event that is not a message to a user's inbox under the next sequence number (1, 2, 3, ... per
+     * user); returns that number.
+     */
+    long appendEvent(String user, Event event);
 
     /** Events with a sequence number above {@code afterSeq}, oldest first, at most {@code limit}. */
     List<Event> eventsAfter(String user, long afterSeq, int limit);
 
-    /** Forgets the events up to and including {@code seq}: the user has displayed them. */
-    void ack(String user, long seq);
+    /** The highest sequence number a user's inbox has given out: 0 if it never held anything. */
+    long lastSeq(String user);
+
+    /**
+     * Forgets the events up to and including {@code seq}: the user has displayed them. Returns false, and forgets
+     * nothing, if {@code seq} is above {@link #lastSeq}: the user cannot have seen what was never there.
+     */
+    boolean ack(String user, long seq);
 
     long lastAcked(String user);
 
-    List<Group> runtimeGroups();
+    /** The highest chat_seq of conversation {@code chatKey} among the messages {@code user} has acknowledged. */
+    long acknowledgedChatSeq(String user, String chatKey);
 
-    Optional<Group> runtimeGroup(String name);
+    Optional<RuntimeGroup> runtimeGroup(String name);
 
-    void putGroup(Group group);
+    /** The run-time groups {@code user} is a member of. */
+    List<RuntimeGroup> groupsOf(String user);
+
+    /**
+     * Creates a run-time group, or changes the members of one; a new group gets a new generation, a changed one
+     * keeps its own. Call inside {@link #atomically} under the group's lock. Returns the group as stored.
+     */
+    RuntimeGroup putGroup(String name, List<String> members);
 
     void deleteGroup(String name);
 
@@ -69,7 +104,15 @@ public interface MessageStore extends AutoCloseable {
     long groupVersion(String name);
 
     /**
-     * A cheap check that the store can serve now (Redis answers; the embedded file is open). Throws
+     * Tells {@code listener}, once, when the store has failed for good and will answer every call with
+     * {@link StoreUnavailableException} (a file that cannot be written, a Redis that lost this store). The reason
+     * is one line for the operator.
+     */
+    void onFatal(Consumer<String> listener);
+
+    /**
+     * A cheap check that the store can serve now (Redis answers and still holds this store; the embedded file is
+     * open). Throws
      * {@link StoreUnavailableException} if not. Health checks call it every second.
      */
     void ping();

@@ -12,16 +12,24 @@ import java.util.Objects;
  * @param message     the stamped message, {@code chat_seq} not yet set: the store assigns it
  * @param recipients  whose inbox gets the message when it is delivered (not the sender)
  * @param guard       the state the conversation must be in
- * @param keepHistory how many recent messages the conversation keeps
+ * @param keepHistory how many of its latest messages the conversation keeps
+ * @param holdLimit   how much may be held for the pair while the chat is pending
  */
 public record NewMessage(
-        String lockKey, String chatKey, ChatMessage message, List<String> recipients, Guard guard, int keepHistory) {
+        String lockKey,
+        String chatKey,
+        ChatMessage message,
+        List<String> recipients,
+        Guard guard,
+        int keepHistory,
+        HoldLimit holdLimit) {
     public NewMessage {
         Objects.requireNonNull(lockKey, "lockKey");
         Objects.requireNonNull(chatKey, "chatKey");
         Objects.requireNonNull(message, "message");
         recipients = List.copyOf(recipients);
         Objects.requireNonNull(guard, "guard");
+        Objects.requireNonNull(holdLimit, "holdLimit");
         if (message.getChatSeq() != 0) {
             throw new IllegalArgumentException("chat_seq is assigned by the store");
         }

@@ -2,42 +2,65 @@ package dev.spartan.store;
 
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
-import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.redis.LuaScript;
 import dev.spartan.redis.RedisClients;
+import dev.spartan.store.proto.StoredEvent;
+import dev.spartan.store.proto.StoredGroup;
+import dev.spartan.store.proto.StoredKeys;
+import dev.spartan.store.proto.StoredMessage;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The shared store of a cluster, in Redis, so a user may connect to any node; each user's inbox is a Redis stream whose
- * entry ids are the inbox sequence numbers. A send ({@link #save}) is one Lua script, atomic and one round trip, that
- * does not run while its conversation's lock is held; {@link #atomically} takes that lock (SET NX PX with a random
- * token, expiring if its node dies) and pipelines the writes inside it, awaiting every reply before it releases the
- * lock. Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives
- * a Redis restart.
+ * The shared store of a cluster, in Redis. Every node sees the same inboxes, chat states and history, so a user may
+ * connect to any node. Each user's inbox is a Redis stream whose entry ids are the inbox sequence numbers; a
+ * conversation's history and a pending chat's hold are sorted sets scored by chat sequence number. Values are the
+ * store's own records (storage.proto), which no script ever encodes or decodes.
+ *
+ * <p>A send, {@link #save}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
+ * lock, but does not run while the lock of its conversation is held.
+ *
+ * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, in a script that first checks the epoch;
+ * released by a compare-and-delete script), so compound updates are serialized across nodes. The lock expires on its
+ * own if its node dies mid-update.
+ * Inside it, writes are pipelined: each is sent at once without waiting for its reply, and all replies are awaited
+ * before the lock is released. One connection keeps commands in order, so a read after a write still sees it.
+ * Durability is Redis's: run it with {@code appendonly yes} (see README) so that an acknowledged message survives a
+ * Redis restart.
+ *
+ * <p>The store is the one whose epoch this node serves ({@link RedisEpoch}). Every script checks it first; if Redis
+ * holds another epoch or none (it was restarted empty, or replaced), nothing is written, every call answers
+ * {@link StoreUnavailableException}, and the listener given to {@link #onFatal} hears it once.
  */
 public final class RedisStore implements MessageStore {
     private static final String P = RedisClients.KEY_PREFIX;
+    static final String EPOCH_KEY = P + "epoch";
     private static final long LOCK_MILLIS = 5_000;
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
@@ -45,20 +68,66 @@ public final class RedisStore implements MessageStore {
 
     private static final LuaScript SAVE = new LuaScript("/store/save.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
+    private static final LuaScript LOCK = new LuaScript("/store/lock.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
 
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> redis;
     private final RedisAsyncCommands<String, byte[]> async;
+    private final String epoch;
+    private final byte[] epochBytes;
     /** Replies of writes sent inside the current thread's {@link #atomically}, still to be awaited. */
     @SuppressWarnings("ThreadLocalUsage") // per store: its writes are awaited on its own connection
     private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
 
-    public RedisStore(StatefulRedisConnection<String, byte[]> connection) {
+    private volatile String failure;
+    private volatile Consumer<String> onFatal = reason -> {};
+
+    /** @param epoch the store epoch this node serves, as {@link RedisEpoch#settle} found it */
+    public RedisStore(StatefulRedisConnection<String, byte[]> connection, String epoch) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.redis = connection.sync();
         this.async = connection.async();
+        this.epoch = Objects.requireNonNull(epoch, "epoch");
+        this.epochBytes = utf8(epoch);
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    @Override
+    public void onFatal(Consumer<String> listener) {
+        this.onFatal = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Looks whether Redis still holds this store; if not, stops the store (see the class comment). */
+    public void checkEpoch() {
+        byte[] found = call(() -> redis.get(EPOCH_KEY));
+        String now = found == null ? "" : new String(found, StandardCharsets.UTF_8);
+        if (!now.equals(epoch)) {
+            throw replaced(now);
+        }
+    }
+
+    private StoreUnavailableException replaced(String found) {
+        String reason = found.isEmpty()
+                ? "Redis no longer holds this store (epoch " + epoch + "): it was restarted without its data."
+                        + " Restore its AOF/RDB and restart the node, or restart it with --new-store to begin empty"
+                : "Redis now holds another store (epoch " + found + ", this node served " + epoch + ")";
+        boolean first;
+        synchronized (this) {
+            first = failure == null;
+            if (first) {
+                failure = reason;
+            }
+        }
+        if (first) {
+            onFatal.accept(reason);
+        }
+        return new StoreUnavailableException(failure, null);
     }
 
     @Override
@@ -66,8 +135,18 @@ public final class RedisStore implements MessageStore {
         String key = P + "lock:" + lockKey;
         byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
         LockWait wait = new LockWait(lockKey);
-        while (!"OK"
-                .equals(call(() -> redis.set(key, token, SetArgs.Builder.nx().px(LOCK_MILLIS))))) {
+        requireServing();
+        byte[] expiry = utf8(Long.toString(LOCK_MILLIS));
+        while (true) {
+            long taken = (Long) call(() -> LOCK.run(
+                    redis, ScriptOutputType.INTEGER, new String[] {key, EPOCH_KEY}, token, epochBytes, expiry));
+            if (taken == 1) {
+                break;
+            }
+            if (taken < 0) {
+                checkEpoch(); // throws, naming the epoch Redis holds now
+                throw replaced("");
+            }
             wait.pause();
         }
         List<RedisFuture<?>> writes = new ArrayList<>();
@@ -82,17 +161,22 @@ public final class RedisStore implements MessageStore {
         }
     }
 
-    /**
-     * Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. One connection keeps
-     * commands in order, so a read after a pipelined write still sees it.
-     */
-    private void write(java.util.function.Function<RedisAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
+    /** Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. */
+    private void write(Function<RedisAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
+        requireServing();
         List<RedisFuture<?>> batch = pipelined.get();
         RedisFuture<?> reply = command.apply(async);
         if (batch != null) {
             batch.add(reply);
         } else {
             awaitAll(List.of(reply));
+        }
+    }
+
+    private void requireServing() {
+        String f = failure;
+        if (f != null) {
+            throw new StoreUnavailableException(f, null);
         }
     }
 
@@ -115,37 +199,41 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public Optional<PublicKeys> keys(String user) {
-        byte[] b = call(() -> redis.hget(P + "keys", user));
-        return b == null ? Optional.empty() : Optional.of(EmbeddedStore.parse(PublicKeys::parseFrom, b));
+        byte[] b = read(() -> redis.hget(P + "keys", user));
+        return b == null ? Optional.empty() : Optional.of(Records.publicKeys(Records.parse(StoredKeys::parseFrom, b)));
     }
 
     @Override
     public PublicKeys pinKeys(String user, PublicKeys keys) {
-        call(() -> redis.hsetnx(P + "keys", user, keys.toByteArray()));
+        requireServing();
+        call(() -> redis.hsetnx(P + "keys", user, Records.storedKeys(keys).toByteArray()));
         return keys(user).orElse(keys);
     }
 
     @Override
     public PairState pairState(String pairKey) {
-        byte[] b = call(() -> redis.hget(P + "pairs", pairKey));
+        byte[] b = read(() -> redis.hget(P + "pairs", pairKey));
         return PairState.decode(b == null ? null : new String(b, StandardCharsets.UTF_8));
     }
 
     @Override
     public void setPairState(String pairKey, PairState state) {
-        write(r -> r.hset(P + "pairs", pairKey, state.encode().getBytes(StandardCharsets.UTF_8)));
+        write(r -> r.hset(P + "pairs", pairKey, utf8(state.encode())));
     }
 
     @Override
     public SaveResult save(NewMessage m) {
+        requireServing();
         Guard guard = m.guard();
-        List<String> keys = new ArrayList<>(6 + 2 * m.recipients().size());
+        List<String> keys = new ArrayList<>(8 + 2 * m.recipients().size());
         keys.add(P + "lock:" + m.lockKey());
         keys.add(P + "sent:" + m.sentKey());
         keys.add(P + (guard.table() == Guard.Table.PAIRS ? "pairs" : "groupver"));
         keys.add(P + "chatseq:" + m.chatKey());
-        keys.add(P + "history:" + m.chatKey());
-        keys.add(P + "held:" + guard.field());
+        keys.add(historyKey(m.chatKey()));
+        keys.add(holdKey(guard.field()));
+        keys.add(heldBytesKey(guard.field()));
+        keys.add(EPOCH_KEY);
         for (String user : m.recipients()) {
             keys.add(P + "inboxseq:" + user);
             keys.add(P + "inbox:" + user);
@@ -156,30 +244,39 @@ public final class RedisStore implements MessageStore {
             utf8(guard.deliverIf()),
             utf8(Objects.requireNonNullElse(guard.holdIf(), "")),
             utf8(guard.holdIf() == null ? "0" : "1"),
-            m.message().toByteArray(),
+            Records.storedMessage(m.message(), m.chatKey()).toByteArray(),
             utf8(Integer.toString(m.keepHistory())),
-            utf8(Long.toString(SENT_ID_SECONDS))
+            utf8(Long.toString(SENT_ID_SECONDS)),
+            utf8(m.chatKey()),
+            utf8(Integer.toString(m.holdLimit().messages())),
+            utf8(Long.toString(m.holdLimit().bytes())),
+            epochBytes
         };
         LockWait wait = new LockWait(m.lockKey());
         while (true) {
             List<?> reply = (List<?>) call(() -> SAVE.run(redis, ScriptOutputType.MULTI, keyArray, args));
             String outcome = new String((byte[]) reply.get(0), StandardCharsets.UTF_8);
             String value = new String((byte[]) reply.get(1), StandardCharsets.UTF_8);
-            if (outcome.equals("BUSY")) {
-                wait.pause();
-                continue;
-            }
-            if (outcome.equals("REFUSED")) {
-                return SaveResult.refused(value);
-            }
-            if (outcome.equals("DELIVERED")) {
-                List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
-                for (Object seq : reply.subList(2, reply.size())) {
-                    inboxSeqs.add((Long) seq);
+            switch (outcome) {
+                case "EPOCH" -> throw replaced(value);
+                case "BUSY" -> wait.pause();
+                case "REFUSED" -> {
+                    return SaveResult.refused(value);
                 }
-                return SaveResult.delivered(Long.parseLong(value), inboxSeqs);
+                case "HOLD_FULL" -> {
+                    return SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0);
+                }
+                case "DELIVERED" -> {
+                    List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
+                    for (Object seq : reply.subList(2, reply.size())) {
+                        inboxSeqs.add((Long) seq);
+                    }
+                    return SaveResult.delivered(Long.parseLong(value), inboxSeqs);
+                }
+                default -> {
+                    return SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value));
+                }
             }
-            return SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value));
         }
     }
 
@@ -207,100 +304,245 @@ public final class RedisStore implements MessageStore {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public List<ChatMessage> takeHeld(String pairKey) {
-        List<ChatMessage> held = held(pairKey);
-        write(r -> r.del(P + "held:" + pairKey));
-        return held;
+    private static String historyKey(String chatKey) {
+        return P + "chatlog:" + chatKey;
     }
 
-    @Override
-    public List<ChatMessage> held(String pairKey) {
-        return messages(call(() -> redis.lrange(P + "held:" + pairKey, 0, -1)));
+    private static String holdKey(String pairKey) {
+        return P + "hold:" + pairKey;
     }
 
-    @Override
-    public List<ChatMessage> history(String chatKey) {
-        return messages(call(() -> redis.lrange(P + "history:" + chatKey, 0, -1)));
+    private static String heldBytesKey(String pairKey) {
+        return P + "heldbytes:" + pairKey;
     }
 
-    @Override
-    public void appendEvent(String user, Event event) {
-        // Synchronous, unlike the other writes: EVALSHA must be able to reload the script after a Redis restart
-        // (NOSCRIPT) before anything else of this send is taken as done.
-        call(() -> APPEND.run(
-                redis,
-                ScriptOutputType.INTEGER,
-                new String[] {P + "inboxseq:" + user, P + "inbox:" + user},
-                event.toByteArray()));
+    /** The messages held for a pair, oldest first, their chat_seq set from their scores. */
+    private List<StoredMessage> holding(String pairKey) {
+        return numbered(read(() -> redis.zrangeWithScores(holdKey(pairKey), 0, -1)));
     }
 
-    @Override
-    public List<Event> eventsAfter(String user, long afterSeq, int limit) {
-        List<StreamMessage<String, byte[]>> entries = call(
-                () -> redis.xrange(P + "inbox:" + user, Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
-        List<Event> out = new ArrayList<>(entries.size());
-        for (StreamMessage<String, byte[]> m : entries) {
-            long seq = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
-            out.add(EmbeddedStore.parse(Event::parseFrom, m.getBody().get("e")).toBuilder()
-                    .setSeq(seq)
+    private static List<StoredMessage> numbered(List<ScoredValue<byte[]>> entries) {
+        List<StoredMessage> out = new ArrayList<>(entries.size());
+        for (ScoredValue<byte[]> e : entries) {
+            out.add(Records.parse(StoredMessage::parseFrom, e.getValue()).toBuilder()
+                    .setChatSeq((long) e.getScore())
                     .build());
         }
         return out;
     }
 
     @Override
-    public void ack(String user, long seq) {
-        call(() -> ACK.run(
+    public List<Event> releaseHeld(String pairKey, String recipient) {
+        List<Event> out = new ArrayList<>();
+        for (StoredMessage m : holding(pairKey)) {
+            StoredMessage unnumbered = m.toBuilder().clearChatSeq().build();
+            long seq = append(
+                    recipient,
+                    utf8("m"),
+                    unnumbered.toByteArray(),
+                    utf8("c"),
+                    utf8(Long.toString(m.getChatSeq())),
+                    utf8("k"),
+                    utf8(m.getChatKey()));
+            out.add(Event.newBuilder()
+                    .setSeq(seq)
+                    .setMessage(Records.chatMessage(m))
+                    .build());
+        }
+        write(r -> r.del(holdKey(pairKey), heldBytesKey(pairKey)));
+        return out;
+    }
+
+    @Override
+    public List<ChatMessage> dropHeld(String pairKey) {
+        List<ChatMessage> out = new ArrayList<>();
+        for (StoredMessage m : holding(pairKey)) {
+            write(r -> r.zremrangebyscore(historyKey(m.getChatKey()), Range.create(m.getChatSeq(), m.getChatSeq())));
+            out.add(Records.chatMessage(m));
+        }
+        write(r -> r.del(holdKey(pairKey), heldBytesKey(pairKey)));
+        return out;
+    }
+
+    @Override
+    public List<ChatMessage> held(String pairKey) {
+        return holding(pairKey).stream().map(Records::chatMessage).toList();
+    }
+
+    @Override
+    public List<ChatMessage> history(String chatKey, long beforeSeq, int limit) {
+        Range<Long> range = Range.from(
+                Range.Boundary.unbounded(),
+                beforeSeq > 0 ? Range.Boundary.excluding(beforeSeq) : Range.Boundary.unbounded());
+        List<ScoredValue<byte[]>> newestFirst =
+                read(() -> redis.zrevrangebyscoreWithScores(historyKey(chatKey), range, Limit.create(0, limit)));
+        List<ChatMessage> out = new ArrayList<>(newestFirst.size());
+        for (StoredMessage m : numbered(newestFirst)) {
+            out.add(Records.chatMessage(m));
+        }
+        Collections.reverse(out);
+        return out;
+    }
+
+    @Override
+    public void deleteHistory(String chatKey) {
+        write(r -> r.del(historyKey(chatKey)));
+    }
+
+    @Override
+    public long appendEvent(String user, Event event) {
+        return append(user, utf8("e"), Records.storedEvent(event).toByteArray());
+    }
+
+    /**
+     * Synchronous, unlike the other writes: EVALSHA must be able to reload the script after a Redis restart
+     * (NOSCRIPT) before anything else of this change is taken as done.
+     */
+    private long append(String user, byte[]... fields) {
+        requireServing();
+        byte[][] args = new byte[fields.length + 1][];
+        args[0] = epochBytes;
+        System.arraycopy(fields, 0, args, 1, fields.length);
+        long seq = (Long) call(() -> APPEND.run(
                 redis,
                 ScriptOutputType.INTEGER,
-                new String[] {P + "inbox:" + user, P + "acked"},
-                user.getBytes(StandardCharsets.UTF_8),
-                Long.toString(seq).getBytes(StandardCharsets.US_ASCII)));
+                new String[] {P + "inboxseq:" + user, P + "inbox:" + user, EPOCH_KEY},
+                args));
+        if (seq < 0) {
+            checkEpoch(); // throws, naming the epoch Redis holds now
+            throw replaced("");
+        }
+        return seq;
+    }
+
+    @Override
+    public List<Event> eventsAfter(String user, long afterSeq, int limit) {
+        if (afterSeq == Long.MAX_VALUE) {
+            return List.of();
+        }
+        List<StreamMessage<String, byte[]>> entries = read(
+                () -> redis.xrange(P + "inbox:" + user, Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
+        List<Event> out = new ArrayList<>(entries.size());
+        for (StreamMessage<String, byte[]> e : entries) {
+            long seq = Long.parseLong(e.getId().substring(0, e.getId().indexOf('-')));
+            out.add(Records.event(stored(e.getBody()), seq));
+        }
+        return out;
+    }
+
+    /** An inbox entry: a message record with its chat seq beside it, or any other event's record. */
+    private static StoredEvent stored(Map<String, byte[]> fields) {
+        byte[] message = fields.get("m");
+        if (message == null) {
+            return Records.parse(StoredEvent::parseFrom, fields.get("e"));
+        }
+        long chatSeq = Long.parseLong(new String(fields.get("c"), StandardCharsets.US_ASCII));
+        return StoredEvent.newBuilder()
+                .setMessage(Records.parse(StoredMessage::parseFrom, message).toBuilder()
+                        .setChatSeq(chatSeq))
+                .build();
+    }
+
+    @Override
+    public long lastSeq(String user) {
+        return number(read(() -> redis.get(P + "inboxseq:" + user)));
+    }
+
+    @Override
+    public boolean ack(String user, long seq) {
+        requireServing();
+        if (seq < 0) {
+            return false;
+        }
+        long result = (Long) call(() -> ACK.run(
+                redis,
+                ScriptOutputType.INTEGER,
+                new String[] {
+                    P + "inbox:" + user, P + "acked", P + "inboxseq:" + user, P + "chatacked:" + user, EPOCH_KEY
+                },
+                utf8(user),
+                utf8(Long.toString(seq)),
+                epochBytes));
+        if (result == -2) {
+            throw replaced("");
+        }
+        return result >= 0;
     }
 
     @Override
     public long lastAcked(String user) {
-        byte[] b = call(() -> redis.hget(P + "acked", user));
-        return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+        return number(read(() -> redis.hget(P + "acked", user)));
     }
 
     @Override
-    public List<Group> runtimeGroups() {
-        List<Group> out = new ArrayList<>();
-        for (byte[] b : call(() -> redis.hvals(P + "groups"))) {
-            out.add(EmbeddedStore.parse(Group::parseFrom, b));
+    public long acknowledgedChatSeq(String user, String chatKey) {
+        return number(read(() -> redis.hget(P + "chatacked:" + user, chatKey)));
+    }
+
+    @Override
+    public Optional<RuntimeGroup> runtimeGroup(String name) {
+        return storedGroup(name).map(Records::runtimeGroup);
+    }
+
+    private Optional<StoredGroup> storedGroup(String name) {
+        byte[] b = read(() -> redis.hget(P + "groups", name));
+        return b == null ? Optional.empty() : Optional.of(Records.parse(StoredGroup::parseFrom, b));
+    }
+
+    @Override
+    public List<RuntimeGroup> groupsOf(String user) {
+        Set<byte[]> names = read(() -> redis.smembers(P + "memberof:" + user));
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        String[] fields = names.stream()
+                .map(n -> new String(n, StandardCharsets.UTF_8))
+                .sorted()
+                .toArray(String[]::new);
+        List<RuntimeGroup> out = new ArrayList<>(fields.length);
+        for (var value : read(() -> redis.hmget(P + "groups", fields))) {
+            if (value.hasValue()) {
+                out.add(Records.runtimeGroup(Records.parse(StoredGroup::parseFrom, value.getValue())));
+            }
         }
         return out;
     }
 
     @Override
-    public Optional<Group> runtimeGroup(String name) {
-        byte[] b = call(() -> redis.hget(P + "groups", name));
-        return b == null ? Optional.empty() : Optional.of(EmbeddedStore.parse(Group::parseFrom, b));
-    }
-
-    @Override
-    public void putGroup(Group group) {
-        write(r -> r.hset(P + "groups", group.getName(), group.toByteArray()));
-        write(r -> r.hincrby(P + "groupver", group.getName(), 1));
+    public RuntimeGroup putGroup(String name, List<String> members) {
+        Optional<StoredGroup> before = storedGroup(name);
+        long generation = before.map(StoredGroup::getGeneration).orElseGet(() -> groupVersion(name) + 1);
+        StoredGroup after = Records.storedGroup(name, members, generation);
+        write(r -> r.hset(P + "groups", name, after.toByteArray()));
+        write(r -> r.hincrby(P + "groupver", name, 1));
+        indexMembers(name, before.<List<String>>map(StoredGroup::getMembersList).orElse(List.of()), members);
+        return Records.runtimeGroup(after);
     }
 
     @Override
     public void deleteGroup(String name) {
+        Optional<StoredGroup> before = storedGroup(name);
         write(r -> r.hdel(P + "groups", name));
         write(r -> r.hincrby(P + "groupver", name, 1));
+        indexMembers(name, before.<List<String>>map(StoredGroup::getMembersList).orElse(List.of()), List.of());
+    }
+
+    private void indexMembers(String group, List<String> before, List<String> after) {
+        Set<String> gone = new HashSet<>(before);
+        after.forEach(gone::remove);
+        byte[] name = utf8(group);
+        gone.forEach(user -> write(r -> r.srem(P + "memberof:" + user, name)));
+        after.forEach(user -> write(r -> r.sadd(P + "memberof:" + user, name)));
     }
 
     @Override
     public long groupVersion(String name) {
-        byte[] b = call(() -> redis.hget(P + "groupver", name));
-        return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+        return number(read(() -> redis.hget(P + "groupver", name)));
     }
 
     @Override
     public void ping() {
-        call(redis::ping);
+        checkEpoch(); // an answer from Redis, and one that still holds this store
     }
 
     @Override
@@ -315,7 +557,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public Optional<Invite> invite(String user) {
-        byte[] b = call(() -> redis.hget(P + "invites", user));
+        byte[] b = read(() -> redis.hget(P + "invites", user));
         return b == null ? Optional.empty() : Optional.of(Invite.decode(b));
     }
 
@@ -331,7 +573,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public OptionalLong lastLogin(String user) {
-        byte[] b = call(() -> redis.hget(P + "logins", user));
+        byte[] b = read(() -> redis.hget(P + "logins", user));
         return b == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
@@ -342,12 +584,13 @@ public final class RedisStore implements MessageStore {
         connection.close();
     }
 
-    private static List<ChatMessage> messages(List<byte[]> raw) {
-        List<ChatMessage> out = new ArrayList<>(raw.size());
-        for (byte[] b : raw) {
-            out.add(EmbeddedStore.parse(ChatMessage::parseFrom, b));
-        }
-        return out;
+    private static long number(byte[] b) {
+        return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+    }
+
+    private <T> T read(Supplier<T> command) {
+        requireServing();
+        return call(command);
     }
 
     private static <T> T call(Supplier<T> command) {

@@ -17,7 +17,9 @@ public record SaveResult(Outcome outcome, long chatSeq, String refusal, List<Lon
         DELIVERED,
         HELD,
         DUPLICATE,
-        REFUSED
+        REFUSED,
+        /** The chat is pending and already holds as much as its {@link HoldLimit} allows: nothing was stored. */
+        HOLD_FULL
     }
 
     public SaveResult {

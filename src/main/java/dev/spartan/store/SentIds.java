@@ -1,30 +1,31 @@
 package dev.spartan.store;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
  * The message ids each sender has had accepted, so that a resent copy is stored once. A client resends only what it
  * has not seen acknowledged, within minutes, so ids need not be kept for ever: like the Redis store's 7-day expiry,
- * they are kept in one map per week, and only this week's and last week's maps are kept (7 to 14 days). Dropping a
- * whole old map costs nothing per id, where expiring ids one by one would mean a second index and a sweep.
+ * they are kept in one map per week of the store's own time ({@link StoreClock}), and only this week's and last
+ * week's maps are kept (7 to 14 days). Dropping a whole old map costs nothing per id, where expiring ids one by one
+ * would mean a second index and a sweep; and as the weeks are the store's, a jump of the wall clock forgets nothing.
  */
 final class SentIds {
     private static final long WEEK_MILLIS = Duration.ofDays(7).toMillis();
-    private static final String PREFIX = "sent-";
+    static final String PREFIX = "sent-ids-";
 
     private record Weeks(long week, MVMap<String, Long> current, MVMap<String, Long> previous) {}
 
     private final MVStore mv;
-    private final Clock clock;
+    private final LongSupplier storeMillis;
     private volatile Weeks weeks;
 
-    SentIds(MVStore mv, Clock clock) {
+    SentIds(MVStore mv, LongSupplier storeMillis) {
         this.mv = Objects.requireNonNull(mv, "mv");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this.storeMillis = Objects.requireNonNull(storeMillis, "storeMillis");
     }
 
     /** The chat sequence number the id got when it was accepted, or null. */
@@ -39,7 +40,7 @@ final class SentIds {
     }
 
     private Weeks weeks() {
-        long week = Math.floorDiv(clock.millis(), WEEK_MILLIS);
+        long week = Math.floorDiv(storeMillis.getAsLong(), WEEK_MILLIS);
         Weeks w = weeks;
         if (w != null && w.week() == week) {
             return w;

@@ -23,7 +23,6 @@ import dev.spartan.testing.WireSession;
 import dev.spartan.tls.ChannelBinding;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -72,7 +71,7 @@ class AuthServiceTest {
     @BeforeEach
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
-        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        store = EmbeddedStore.inMemory();
         auth = new AuthService(
                 new Directory(config, store),
                 store,
@@ -203,7 +202,7 @@ class AuthServiceTest {
         assertRefused(
                 () -> login(signed(newDevice, "alice", challenge("alice"), WireSession.wire(newDevice))),
                 Refusal.Kind.UNAUTHENTICATED,
-                "the keys of 'alice' do not match the ones registered at first login (registered signing key ");
+                "the keys of 'alice' do not match the ones registered at first login (registered fingerprint ");
         assertThat(store.keys("alice")).contains(WireSession.wire(alice));
     }
 

@@ -10,7 +10,6 @@ import dev.spartan.config.SecurityConfig;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.MutableClock;
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class EnrollmentTest {
-    private final EmbeddedStore store = EmbeddedStore.inMemory(Clock.systemUTC());
+    private final EmbeddedStore store = EmbeddedStore.inMemory();
     private final MutableClock clock = new MutableClock(Instant.ofEpochMilli(1_700_000_000_000L));
     private final InetAddress loopback = address("127.0.0.1");
     private final InetAddress remote = address("192.0.2.7");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.delivery.DeliveryHub;
@@ -43,7 +44,7 @@ class ConversationsTest {
     void setUp() {
         config = ConfigLoader.load(Path.of("config.yaml"));
         Clock clock = Clock.systemUTC();
-        store = EmbeddedStore.inMemory(clock);
+        store = EmbeddedStore.inMemory();
         recent = new RecentMessages(store, config.recentMessagesPerChat(), config.cachedConversations());
         conversations =
                 new Conversations(config, new Directory(config, store), store, recent, new DeliveryHub(), clock);
@@ -83,6 +84,10 @@ class ConversationsTest {
 
     private SendAck dm(String from, String to, String text) {
         return conversations.send(from, request(UUID.randomUUID().toString(), ChatIds.toUser(to), text, from, to));
+    }
+
+    private List<ChatMessage> history(String me, ChatRef chat) {
+        return conversations.history(me, chat, 0, 0).messages();
     }
 
     private List<Event> inbox(String user) {
@@ -196,15 +201,26 @@ class ConversationsTest {
     }
 
     @Test
-    void oversizedBodyIsInvalidAndNamesTheLimit() {
+    void theLimitBoundsTheWholeSealedMessageWrappedKeysIncluded() {
         acceptedChat("alice", "bob");
-        String big = "x".repeat(config.maxMessageBytes() + 1);
-        assertRefused(
-                () -> dm("alice", "bob", big),
-                Refusal.Kind.INVALID,
-                "the limit is " + config.maxMessageBytes() + " bytes");
-        assertThat(dm("alice", "bob", "x".repeat(config.maxMessageBytes())).getChatSeq())
-                .isEqualTo(1);
+        int max = config.maxMessageBytes();
+        assertRefused(() -> dm("alice", "bob", "x".repeat(max + 1)), Refusal.Kind.INVALID, "the limit is " + max);
+
+        SendRequest small = request("id-keys", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        SendRequest fatKeys = small.toBuilder()
+                .setSealed(small.getSealed().toBuilder().putWrappedKeys("bob", ByteString.copyFrom(new byte[max])))
+                .build();
+        assertRefused(() -> conversations.send("alice", fatKeys), Refusal.Kind.INVALID, "the limit is " + max);
+        assertThat(inbox("bob")).noneMatch(Event::hasMessage);
+
+        int body = max;
+        while (request("x", ChatIds.toUser("bob"), "x".repeat(body), "alice", "bob")
+                        .getSealed()
+                        .getSerializedSize()
+                > max) {
+            body--;
+        }
+        assertThat(dm("alice", "bob", "x".repeat(body)).getChatSeq()).isEqualTo(1);
     }
 
     @Test
@@ -234,7 +250,7 @@ class ConversationsTest {
         assertThat(recent.get(ChatIds.direct("alice", "bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("once");
-        assertThat(store.history(ChatIds.direct("alice", "bob"))).hasSize(1);
+        assertThat(store.history(ChatIds.direct("alice", "bob"), 0, 100)).hasSize(1);
         assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
     }
 
@@ -263,11 +279,11 @@ class ConversationsTest {
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
         // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
-        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+        assertThat(history("alice", ChatIds.toUser("bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m5", "m7");
-        store.ack("alice", Long.MAX_VALUE / 2);
-        assertThat(conversations.history("alice", ChatIds.toUser("bob")))
+        assertThat(store.ack("alice", store.lastSeq("alice"))).isTrue();
+        assertThat(history("alice", ChatIds.toUser("bob")))
                 .extracting(ConversationsTest::text)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
     }
@@ -317,6 +333,13 @@ class ConversationsTest {
                         "alice", request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
                 Refusal.Kind.PRECONDITION,
                 "encrypt for");
+        assertThatThrownBy(() -> conversations.send(
+                        "alice", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")))
+                .isInstanceOfSatisfying(
+                        Refusal.class,
+                        e -> assertThat(e.counted())
+                                .as("the protocol's own recovery is not counted against the rate limit")
+                                .isFalse());
     }
 
     /**
@@ -334,5 +357,122 @@ class ConversationsTest {
         assertThat(inbox("bob")).hasSize(1);
         assertThat(inbox("charlie")).hasSize(1);
         assertThat(inbox("eve")).isEmpty();
+    }
+
+    @Test
+    void aPendingChatHoldsAtMostItsLimitAndThenRefusesAsExhausted() {
+        conversations.request("alice", "bob");
+        for (int i = 0; i < config.limits().heldMessages(); i++) {
+            assertThat(dm("alice", "bob", "waiting " + i).getHeld()).isTrue();
+        }
+        assertRefused(
+                () -> dm("alice", "bob", "one too many"),
+                Refusal.Kind.EXHAUSTED,
+                "bob has not accepted your chat request yet");
+        assertThat(store.held(PairState.pairKey("alice", "bob")))
+                .hasSize(config.limits().heldMessages());
+    }
+
+    @Test
+    void aDeclineDropsTheHeldMessagesFromHoldAndHistoryAndNamesThemToTheSender() {
+        conversations.request("alice", "bob");
+        String first = dm("alice", "bob", "one").getMessageId();
+        String second = dm("alice", "bob", "two").getMessageId();
+        assertThat(history("alice", ChatIds.toUser("bob"))).hasSize(2);
+        conversations.answer("bob", "alice", false);
+        assertThat(inbox("alice"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getChatDeclined().getDroppedMessageIdsList())
+                        .containsExactly(first, second));
+        assertThat(store.held(PairState.pairKey("alice", "bob"))).isEmpty();
+        assertThat(recent.get(ChatIds.direct("alice", "bob"))).isEmpty();
+
+        // Accepted later, the chat has none of the dropped messages, for either side.
+        acceptedChat("alice", "bob");
+        dm("alice", "bob", "three");
+        assertThat(store.ack("bob", store.lastSeq("bob"))).isTrue();
+        assertThat(history("bob", ChatIds.toUser("alice")))
+                .extracting(ConversationsTest::text)
+                .containsExactly("three");
+        assertThat(history("alice", ChatIds.toUser("bob")))
+                .extracting(ConversationsTest::text)
+                .containsExactly("three");
+    }
+
+    @Test
+    void historyPagesBackByChatSeqWithinThePageBound() {
+        acceptedChat("alice", "bob");
+        for (int i = 1; i <= 12; i++) {
+            dm("alice", "bob", "m" + i);
+        }
+        Conversations.HistoryPage newest = conversations.history("alice", ChatIds.toUser("bob"), 0, 4);
+        assertThat(newest.messages()).extracting(ConversationsTest::text).containsExactly("m9", "m10", "m11", "m12");
+        assertThat(newest.nextBeforeSeq()).isEqualTo(9);
+        Conversations.HistoryPage older =
+                conversations.history("alice", ChatIds.toUser("bob"), newest.nextBeforeSeq(), 10_000);
+        assertThat(older.messages()).hasSize(8); // everything older: fewer than limits.history_page
+        assertThat(older.nextBeforeSeq()).isZero();
+        // bob has acknowledged nothing: alice's messages are still on their way to him, not history.
+        assertThat(conversations.history("bob", ChatIds.toUser("alice"), 0, 4).messages())
+                .isEmpty();
+        assertRefused(
+                () -> conversations.history("alice", ChatIds.toUser("bob"), -1, 4), Refusal.Kind.INVALID, "before_seq");
+    }
+
+    @Test
+    void aGroupMadeAgainUnderTheSameNameIsANewConversation() {
+        for (String u : List.of("alice", "bob")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), config.limits());
+        groups.create("alice", "team", List.of("bob"));
+        conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "alice", "bob"));
+        assertThat(history("alice", ChatIds.toGroup("team"))).hasSize(1);
+        groups.leave("bob", "team");
+        groups.leave("alice", "team");
+        groups.create("alice", "team", List.of("bob"));
+        assertThat(history("alice", ChatIds.toGroup("team"))).isEmpty();
+        assertThat(conversations
+                        .send("alice", request("t-2", ChatIds.toGroup("team"), "second life", "alice", "bob"))
+                        .getChatSeq())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void groupsAreCappedInSizeAndPerUser() {
+        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10);
+        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), small);
+        assertRefused(
+                () -> groups.create("alice", "big", List.of("bob", "charlie", "eve")),
+                Refusal.Kind.INVALID,
+                "at most 3 members");
+        groups.create("alice", "one", List.of("bob"));
+        assertRefused(
+                () -> groups.create("alice", "two", List.of("charlie")),
+                Refusal.Kind.EXHAUSTED,
+                "you are already in as many groups as one user can be in (1)");
+        assertRefused(
+                () -> groups.create("charlie", "three", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob is already in as many groups as one user can be in (1)");
+        assertRefused(() -> groups.create("charlie", "one", List.of("eve")), Refusal.Kind.EXISTS, "already exists");
+    }
+
+    @Test
+    void anAckMayNotGoBeyondTheInboxOrCountAnotherStore() {
+        Inbox inbox = new Inbox(store);
+        conversations.request("alice", "bob");
+        assertRefused(() -> inbox.ack("bob", 2, ""), Refusal.Kind.INVALID, "the last one is 1");
+        assertRefused(() -> inbox.ack("bob", -1, ""), Refusal.Kind.INVALID, "18446744073709551615");
+        assertRefused(() -> inbox.ack("bob", 1, "another-epoch"), Refusal.Kind.PRECONDITION, "another store");
+        assertThat(inbox("bob")).hasSize(1);
+        inbox.ack("bob", 1, store.epoch());
+        assertThat(inbox("bob")).isEmpty();
+
+        assertThat(inbox.resumeAfter("bob", 1, store.epoch())).isEqualTo(1);
+        assertThat(inbox.resumeAfter("bob", 1, "another-epoch")).isZero();
+        assertThat(inbox.resumeAfter("bob", 50, ""))
+                .as("a position this inbox never gave out")
+                .isZero();
     }
 }

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spartan.config.ConfigLoader;
+import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
 import dev.spartan.store.EmbeddedStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,19 +30,23 @@ class GroupAdminTest {
     @BeforeEach
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
-        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        store = EmbeddedStore.inMemory();
         directory = new Directory(config, store);
-        groups = new GroupAdmin(directory, store, new InboxWatchers() {
-            @Override
-            public void inboxesGrew(Collection<String> users) {
-                told.addAll(users);
-            }
+        groups = new GroupAdmin(
+                directory,
+                store,
+                new InboxWatchers() {
+                    @Override
+                    public void inboxesGrew(Collection<String> users) {
+                        told.addAll(users);
+                    }
 
-            @Override
-            public void eventsStored(Map<String, Event> stored) {
-                told.addAll(stored.keySet());
-            }
-        });
+                    @Override
+                    public void eventsStored(Map<String, Event> stored) {
+                        told.addAll(stored.keySet());
+                    }
+                },
+                Limits.DEFAULTS);
     }
 
     @AfterEach

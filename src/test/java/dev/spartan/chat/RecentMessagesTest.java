@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.Guard;
+import dev.spartan.store.HoldLimit;
 import dev.spartan.store.NewMessage;
 import dev.spartan.store.SaveResult;
-import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +19,7 @@ class RecentMessagesTest {
 
     @BeforeEach
     void setUp() {
-        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        store = EmbeddedStore.inMemory();
         recent = new RecentMessages(store, 3, 2); // 3 messages per conversation, 2 conversations cached
     }
 
@@ -41,8 +41,8 @@ class RecentMessagesTest {
 
     /** A message stored by someone else (another node): this cache does not hear of it. */
     private ChatMessage storeOnly(String chatKey, String id) {
-        SaveResult saved =
-                store.save(new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3));
+        SaveResult saved = store.save(
+                new NewMessage(chatKey, chatKey, msg(id), List.of(), Guard.groupAt(chatKey, 0), 3, HoldLimit.NONE));
         assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
         return msg(id).toBuilder().setChatSeq(saved.chatSeq()).build();
     }
@@ -56,7 +56,7 @@ class RecentMessagesTest {
         recent.added("c1", first);
         recent.added("c1", second);
         assertThat(ids(recent.get("c1"))).containsExactly("first", "second");
-        assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1")));
+        assertThat(ids(recent.get("c1"))).isEqualTo(ids(store.history("c1", 0, 100)));
     }
 
     @Test
@@ -84,7 +84,7 @@ class RecentMessagesTest {
             append(recent, "dm:a|b", "m" + i);
         }
         assertThat(ids(recent.get("dm:a|b"))).containsExactly("m3", "m4", "m5");
-        assertThat(ids(store.history("dm:a|b"))).containsExactly("m3", "m4", "m5");
+        assertThat(ids(store.history("dm:a|b", 0, 100))).containsExactly("m3", "m4", "m5");
         assertThat(recent.cache().get("dm:a|b")).hasSize(3);
     }
 

@@ -77,7 +77,7 @@ class ReconnectTest {
     }
 
     private void startServer() throws Exception {
-        store = EmbeddedStore.open(dir.resolve("data"), Clock.systemUTC());
+        store = EmbeddedStore.open(dir.resolve("data"));
         // The same certificate after a restart, as a real node keeps it in its data directory.
         ServerTransport transport =
                 ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("data"), Clock.systemUTC()), null);
@@ -134,7 +134,7 @@ class ReconnectTest {
                         notices.add(text);
                     }
                 });
-        connection.resumeAfter(lastSeq::get);
+        connection.resumeAfter(lastSeq::get, () -> "");
         connection.onReconnected(reconnects::incrementAndGet);
         try {
             connection.open();
@@ -175,7 +175,7 @@ class ReconnectTest {
     }
 
     private List<String> storedIds() {
-        return store.history(ChatIds.direct("alice", "bob")).stream()
+        return store.history(ChatIds.direct("alice", "bob"), 0, 1000).stream()
                 .map(ChatMessage::getMessageId)
                 .toList();
     }

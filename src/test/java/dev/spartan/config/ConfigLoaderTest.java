@@ -259,4 +259,44 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'session_ttl_seconds': 0 is out of range");
     }
+
+    @Test
+    void limitsHaveDefaultsAndEachCanBeSet() throws IOException {
+        assertThat(ConfigLoader.load(write(BASE)).limits()).isEqualTo(Limits.DEFAULTS);
+        Limits set = ConfigLoader.load(write(BASE + "limits:\n  held_messages: 7\n  held_bytes: 4096\n"
+                        + "  history_kept: 20\n  history_page: 10\n  history_calls_per_minute: 30\n"
+                        + "  groups_per_user: 5\n  members_per_group: 8\n  group_changes_per_minute: 2\n"))
+                .limits();
+        assertThat(set).isEqualTo(new Limits(7, 4096, 20, 10, 30, 5, 8, 2));
+    }
+
+    @Test
+    void badLimitsNameTheKey() throws IOException {
+        Path unknown = write(BASE + "limits:\n  held_mesages: 7\n");
+        assertThatThrownBy(() -> ConfigLoader.load(unknown))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("key 'limits.held_mesages': unknown; known keys: held_messages,");
+        Path fewer = write(BASE + "limits:\n  history_kept: 2\n");
+        assertThatThrownBy(() -> ConfigLoader.load(fewer))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("key 'limits.history_kept': 2 is out of range 5..");
+        Path tooMany = write(BASE + "limits:\n  groups_per_user: 500\n  members_per_group: 500\n");
+        assertThatThrownBy(() -> ConfigLoader.load(tooMany))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("their product must be at most 25000");
+    }
+
+    @Test
+    void usersAndGroupsMustFitInOneLoginAnswer() throws IOException {
+        StringBuilder users = new StringBuilder();
+        for (int i = 0; i < 40_000; i++) {
+            users.append(i == 0 ? "" : ",").append("user-with-a-long-name-").append(i);
+        }
+        Path huge = write("port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n" + "users: ["
+                + users + "]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(huge))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("keys 'users' and 'groups' list")
+                .hasMessageContaining("at most 1048576 fit in one Login answer");
+    }
 }

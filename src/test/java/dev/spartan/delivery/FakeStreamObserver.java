@@ -37,13 +37,21 @@ final class FakeStreamObserver extends ServerCallStreamObserver<Event> {
         onCancel.run();
     }
 
+    /** The events sent after the StreamStarted that opens every stream. */
     List<Event> sent() {
+        return sent.isEmpty() || !sent.get(0).hasStarted()
+                ? List.copyOf(sent)
+                : List.copyOf(sent.subList(1, sent.size()));
+    }
+
+    /** Every event sent, StreamStarted included. */
+    List<Event> all() {
         return List.copyOf(sent);
     }
 
-    /** The sequence numbers sent, with CaughtUp (which has none) written as 0. */
+    /** The sequence numbers sent after StreamStarted, with CaughtUp (which has none) written as 0. */
     List<Long> seqs() {
-        return sent.stream().map(Event::getSeq).toList();
+        return sent().stream().map(Event::getSeq).toList();
     }
 
     Status closedWith() {

@@ -8,9 +8,12 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Sealed;
 import dev.spartan.store.EmbeddedStore;
+import dev.spartan.store.Guard;
+import dev.spartan.store.HoldLimit;
+import dev.spartan.store.NewMessage;
+import dev.spartan.store.PairState;
 import dev.spartan.testing.UnreliableStore;
 import io.grpc.Status;
-import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class StreamSessionTest {
     private static final String USER = "alice";
+    private static final String PAIR = PairState.pairKey("alice", "bob");
 
     /** Runs what was submitted when the test calls {@link #runAll()}, on the test's thread. */
     private static final class StepExecutor implements Executor {
@@ -52,7 +56,8 @@ class StreamSessionTest {
 
     @BeforeEach
     void setUp() {
-        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        store = EmbeddedStore.inMemory();
+        store.setPairState(PAIR, PairState.ACCEPTED);
         unreliable = UnreliableStore.over(store);
     }
 
@@ -78,11 +83,18 @@ class StreamSessionTest {
                 .build();
     }
 
-    /** Appends to the inbox without telling the session, as a send on another node does before its signal. */
+    /** Saves sends from bob without telling the session, as a send on another node does before its signal. */
     private void store(int count, int bodyBytes) {
         long first = store.eventsAfter(USER, 0, Integer.MAX_VALUE).size() + 1L;
         for (long seq = first; seq < first + count; seq++) {
-            store.appendEvent(USER, message("stored-" + seq, bodyBytes));
+            store.save(new NewMessage(
+                    PAIR,
+                    ChatIds.direct("bob", USER),
+                    message("stored-" + seq, bodyBytes).getMessage(),
+                    List.of(USER),
+                    Guard.pair(PAIR, "bob"),
+                    100,
+                    HoldLimit.NONE));
         }
     }
 
@@ -103,6 +115,9 @@ class StreamSessionTest {
         open(0);
         assertThat(sentIds()).containsExactly("stored-1", "stored-2", "stored-3", "caught-up");
         assertThat(observer.seqs()).containsExactly(1L, 2L, 3L, 0L);
+        assertThat(observer.all().get(0).getStarted().getStoreEpoch())
+                .as("every stream opens with the store's epoch")
+                .isEqualTo(store.epoch());
     }
 
     @Test
@@ -152,7 +167,7 @@ class StreamSessionTest {
     @Test
     void notReadyStopsTheDrainAndOnReadyResumesItFromTheStore() {
         store(3, 10);
-        observer.readyFor(1);
+        observer.readyFor(2); // StreamStarted, then one event
         StreamSession session = open(0);
         assertThat(sentIds()).containsExactly("stored-1");
 

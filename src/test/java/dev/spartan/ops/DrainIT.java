@@ -86,7 +86,7 @@ class DrainIT {
             Status end = streamEnd.get(20, TimeUnit.SECONDS);
             assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(end.getDescription()).isEqualTo("server is shutting down");
-            assertThat(server.awaitExit(Duration.ofSeconds(30))).isTrue();
+            assertThat(server.awaitExit(Duration.ofSeconds(30))).isZero();
 
             String log = Files.readString(server.logFile());
             assertThat(log)

@@ -38,6 +38,25 @@ class LocalRateLimiterTest {
     }
 
     @Test
+    void aRefundedCallNoLongerCountsAndTheOthersKeepTheirPlace() {
+        Decision first = limiter.tryAcquire("alice");
+        advance(1);
+        Decision second = limiter.tryAcquire("alice");
+        advance(1);
+        limiter.tryAcquire("alice");
+        assertThat(limiter.tryAcquire("alice").allowed()).isFalse();
+        second.refund();
+        assertThat(limiter.tryAcquire("alice").allowed())
+                .as("the refunded place is free again")
+                .isTrue();
+        assertThat(limiter.tryAcquire("alice").allowed()).isFalse();
+        // The oldest call still leaves the window on time: the refund took out the second, not the first.
+        advance(28);
+        assertThat(limiter.tryAcquire("alice").allowed()).isTrue();
+        assertThat(first.allowed()).isTrue();
+    }
+
+    @Test
     void admitsMaxCallsThenDeniesWithTimeUntilOldestLeaves() {
         for (int i = 0; i < 3; i++) {
             assertThat(limiter.tryAcquire("alice").allowed()).isTrue();

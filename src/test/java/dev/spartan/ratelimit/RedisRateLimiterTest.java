@@ -94,6 +94,17 @@ class RedisRateLimiterTest {
     }
 
     @Test
+    void aRefundedCallNoLongerCounts() {
+        RedisRateLimiter limiter = new RedisRateLimiter(connA, prefix, new RateLimitConfig(2, Duration.ofSeconds(30)));
+        limiter.tryAcquire("refund");
+        Decision second = limiter.tryAcquire("refund");
+        assertThat(limiter.tryAcquire("refund").allowed()).isFalse();
+        second.refund();
+        assertThat(limiter.tryAcquire("refund").allowed()).isTrue();
+        assertThat(limiter.tryAcquire("refund").allowed()).isFalse();
+    }
+
+    @Test
     void usersAreIsolated() {
         RedisRateLimiter limiter = new RedisRateLimiter(connA, prefix, new RateLimitConfig(2, Duration.ofSeconds(30)));
         limiter.tryAcquire("alice");

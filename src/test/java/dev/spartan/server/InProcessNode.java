@@ -22,6 +22,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -42,9 +43,10 @@ final class InProcessNode implements AutoCloseable {
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
 
     InProcessNode(SpartanConfig config) throws Exception {
-        store = UnreliableStore.over(EmbeddedStore.inMemory(Clock.systemUTC()));
+        store = UnreliableStore.over(EmbeddedStore.inMemory());
         // In-process calls have no peer address, so loopback enrollment could never admit them.
         config = config.withSecurity(config.security().withEnrollment(SecurityConfig.Enrollment.OPEN));
+        config = config.withOperations(config.operations().withDrain(Duration.ZERO)); // nothing to move away
         server = new SpartanServer(
                         config,
                         new EmbeddedBackend(store.store()),
@@ -128,10 +130,11 @@ final class InProcessNode implements AutoCloseable {
         }
     }
 
-    /** A ReceiveMsg stream as the client sees it. */
+    /** A ReceiveMsg stream as the client sees it; {@link #next} skips the StreamStarted that opens it. */
     static final class Stream implements StreamObserver<Event> {
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final CompletableFuture<Status> end = new CompletableFuture<>();
+        private final CompletableFuture<String> epoch = new CompletableFuture<>();
 
         /** The next event, failing the test if none comes in time. */
         Event next() throws InterruptedException {
@@ -147,9 +150,18 @@ final class InProcessNode implements AutoCloseable {
             return end.get(10, TimeUnit.SECONDS);
         }
 
+        /** The store epoch the stream opened with, waiting for it. */
+        String epoch() throws Exception {
+            return epoch.get(10, TimeUnit.SECONDS);
+        }
+
         @Override
         public void onNext(Event event) {
-            events.add(event);
+            if (event.hasStarted() && !epoch.isDone()) {
+                epoch.complete(event.getStarted().getStoreEpoch());
+            } else {
+                events.add(event);
+            }
         }
 
         @Override

@@ -71,7 +71,7 @@ class StreamLeakIT {
                 ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server"), Clock.systemUTC()), null);
         server = new SpartanServer(
                         config,
-                        new EmbeddedBackend(EmbeddedStore.inMemory(clock)),
+                        new EmbeddedBackend(EmbeddedStore.inMemory()),
                         Grpc.newServerBuilderForPort(config.port(), transport.credentials()),
                         transport,
                         clock)

@@ -1,18 +1,33 @@
 package dev.spartan.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import com.google.protobuf.ByteString;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.HistoryResponse;
+import dev.spartan.proto.Sealed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedStoreTest extends MessageStoreContract {
     private EmbeddedStore store;
 
+    @TempDir
+    Path dir;
+
     @BeforeEach
     void open() {
-        store = EmbeddedStore.inMemory(Clock.systemUTC());
+        store = EmbeddedStore.inMemory();
     }
 
     @AfterEach
@@ -27,8 +42,124 @@ class EmbeddedStoreTest extends MessageStoreContract {
 
     @Test
     void aClosedStoreFailsItsPing() {
-        EmbeddedStore closed = EmbeddedStore.inMemory(Clock.systemUTC());
+        EmbeddedStore closed = EmbeddedStore.inMemory();
         closed.close();
         assertThatThrownBy(closed::ping).isInstanceOf(StoreUnavailableException.class);
+    }
+
+    static ChatMessage sent(String sender, String to, String id, long chatSeq) {
+        return ChatMessage.newBuilder()
+                .setMessageId(id)
+                .setSender(sender)
+                .setChat(ChatRef.newBuilder().setUser(to))
+                .setChatSeq(chatSeq)
+                .setSentAtMillis(1_764_000_000_000L + chatSeq)
+                .setSealed(Sealed.newBuilder()
+                        .setSalt(ByteString.copyFrom(new byte[32]))
+                        .setBody(ByteString.copyFromUtf8("body of " + id))
+                        .putWrappedKeys(to, ByteString.copyFromUtf8("k")))
+                .build();
+    }
+
+    @Test
+    void reopeningAFileKeepsItsEpochAndItsData() {
+        String epoch;
+        try (EmbeddedStore first = EmbeddedStore.open(dir)) {
+            epoch = first.epoch();
+            first.setPairState("alice|bob", PairState.ACCEPTED);
+        }
+        try (EmbeddedStore again = EmbeddedStore.open(dir)) {
+            assertThat(again.epoch()).isEqualTo(epoch);
+            assertThat(again.pairState("alice|bob")).isEqualTo(PairState.ACCEPTED);
+        }
+        try (EmbeddedStore other = EmbeddedStore.open(dir.resolve("elsewhere"))) {
+            assertThat(other.epoch()).isNotEqualTo(epoch);
+        }
+    }
+
+    @Test
+    void aDataPathThatCannotBeADirectoryIsReportedInOneLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        assertThatThrownBy(() -> EmbeddedStore.open(file.resolve("data")))
+                .isInstanceOf(StoreOpenException.class)
+                .hasMessageStartingWith("cannot create the data directory " + file.resolve("data"));
+    }
+
+    /** A file of the version that stored API messages as lists: its records read as they are, its lists split. */
+    @Test
+    void aFileOfThePreviousLayoutIsUpgradedWhenOpened() {
+        ChatMessage m1 = sent("alice", "bob", "m1", 1);
+        ChatMessage m2 = sent("bob", "alice", "m2", 2);
+        ChatMessage waiting = sent("alice", "carol", "w1", 1);
+        MVStore old = new MVStore.Builder()
+                .fileName(dir.resolve(EmbeddedStore.FILE).toString())
+                .open();
+        old.<String, byte[]>openMap("history")
+                .put(
+                        "dm:alice|bob",
+                        HistoryResponse.newBuilder()
+                                .addMessages(m1)
+                                .addMessages(m2)
+                                .build()
+                                .toByteArray());
+        old.<String, byte[]>openMap("held")
+                .put(
+                        "alice|carol",
+                        HistoryResponse.newBuilder()
+                                .addMessages(waiting)
+                                .build()
+                                .toByteArray());
+        old.<String, byte[]>openMap("groups")
+                .put(
+                        "team",
+                        Group.newBuilder()
+                                .setName("team")
+                                .addMembers("alice")
+                                .addMembers("bob")
+                                .build()
+                                .toByteArray());
+        old.<String, byte[]>openMap("inbox")
+                .put(
+                        EmbeddedStore.entryKey("bob", 1),
+                        Event.newBuilder().setSeq(1).setMessage(m1).build().toByteArray());
+        old.<String, Long>openMap("counters").put("inbox\0bob", 1L);
+        old.<String, Long>openMap("counters").put("chat\0dm:alice|bob", 2L);
+        old.<String, String>openMap("pairs").put("alice|bob", "ACCEPTED:");
+        old.<String, Long>openMap("sent-2917").put("alice:m1", 1L);
+        old.close();
+
+        try (EmbeddedStore upgraded = EmbeddedStore.open(dir)) {
+            assertThat(upgraded.history("dm:alice|bob", 0, 10)).containsExactly(m1, m2);
+            assertThat(upgraded.held("alice|carol")).containsExactly(waiting);
+            assertThat(upgraded.groupsOf("bob")).containsExactly(new RuntimeGroup("team", List.of("alice", "bob"), 0));
+            assertThat(upgraded.eventsAfter("bob", 0, 10))
+                    .containsExactly(Event.newBuilder().setSeq(1).setMessage(m1).build());
+            SaveResult resent = upgraded.save(new NewMessage(
+                    "alice|bob",
+                    "dm:alice|bob",
+                    m1.toBuilder().clearChatSeq().build(),
+                    List.of("bob"),
+                    Guard.pair("alice|bob", "alice"),
+                    5,
+                    HoldLimit.NONE));
+            assertThat(resent.outcome()).isEqualTo(SaveResult.Outcome.DUPLICATE);
+            assertThat(upgraded.releaseHeld("alice|carol", "carol"))
+                    .extracting(Event::getMessage)
+                    .containsExactly(waiting);
+        }
+    }
+
+    @Test
+    void runningOutOfMemoryWhileTheStoreWorksStopsItForGoodAndSaysSoOnce() {
+        List<String> told = new java.util.ArrayList<>();
+        store.onFatal(told::add);
+        assertThatThrownBy(() -> store.atomically("alice|bob", () -> {
+                    throw new OutOfMemoryError("Java heap space");
+                }))
+                .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.pairState("alice|bob"))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessage("the embedded store stopped: out of memory");
+        assertThat(told).containsExactly("the embedded store stopped: out of memory");
     }
 }

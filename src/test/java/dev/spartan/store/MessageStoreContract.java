@@ -1,13 +1,18 @@
 package dev.spartan.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.proto.ChatAccepted;
+import dev.spartan.proto.ChatDeclined;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequested;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupChanged;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import java.time.Duration;
@@ -16,11 +21,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link MessageStore} must do, run against each implementation: the embedded one, and the Redis one
- * (whose send is a Lua script that writes protobuf bytes itself, so its output is compared with Java's encoding).
+ * (whose send is a Lua script that stores the records Java encoded, with the sequence numbers beside them, so what
+ * comes back is compared with what Java would build).
  */
 abstract class MessageStoreContract {
     private static final String PAIR = PairState.pairKey("alice", "bob");
@@ -32,17 +39,23 @@ abstract class MessageStoreContract {
         return ChatMessage.newBuilder()
                 .setMessageId(id)
                 .setSender(sender)
-                .setChat(ChatRef.newBuilder().setUser("bob"))
+                .setChat(ChatRef.newBuilder().setUser(sender.equals("bob") ? "alice" : "bob"))
                 .setSentAtMillis(1_764_000_000_000L)
                 .setSealed(Sealed.newBuilder()
                         .setBody(ByteString.copyFrom(new byte[bodyBytes]))
                         .setSalt(ByteString.copyFrom(new byte[32]))
-                        .putWrappedKeys("bob", ByteString.copyFromUtf8("wrapped")))
+                        .putWrappedKeys("bob", ByteString.copyFromUtf8("wrapped"))
+                        .putWrappedKeys("alice", ByteString.copyFromUtf8("wrapped too")))
                 .build();
     }
 
     private SaveResult send(ChatMessage m) {
-        return store().save(new NewMessage(PAIR, DM, m, List.of("bob"), Guard.pair(PAIR, m.getSender()), 5));
+        return send(m, HoldLimit.NONE);
+    }
+
+    private SaveResult send(ChatMessage m, HoldLimit limit) {
+        String to = m.getSender().equals("bob") ? "alice" : "bob";
+        return store().save(new NewMessage(PAIR, DM, m, List.of(to), Guard.pair(PAIR, m.getSender()), 5, limit));
     }
 
     private static ChatMessage withSeq(ChatMessage m, long seq) {
@@ -56,8 +69,14 @@ abstract class MessageStoreContract {
                 .toList();
     }
 
+    private static Event requested(String from) {
+        return Event.newBuilder()
+                .setChatRequested(ChatRequested.newBuilder().setFrom(from))
+                .build();
+    }
+
     @Test
-    void deliveredMessagesGetConsecutiveChatSeqsAndReachInboxAndHistoryExactlyAsJavaEncodesThem() {
+    void deliveredMessagesGetConsecutiveChatSeqsAndComeBackExactlyAsSaved() {
         store().setPairState(PAIR, PairState.ACCEPTED);
         List<ChatMessage> expected = new ArrayList<>();
         // 300 messages take chat_seq past the one-byte varint (127); 200-byte bodies make the length prefix two bytes.
@@ -73,9 +92,50 @@ abstract class MessageStoreContract {
         assertThat(store().eventsAfter("bob", 0, 10_000))
                 .extracting(Event::getSeq)
                 .containsExactlyElementsOf(
-                        java.util.stream.LongStream.rangeClosed(1, 300).boxed().toList());
-        assertThat(store().history(DM)).containsExactlyElementsOf(expected.subList(295, 300));
+                        LongStream.rangeClosed(1, 300).boxed().toList());
+        assertThat(store().history(DM, 0, 100)).containsExactlyElementsOf(expected.subList(295, 300));
         assertThat(inboxMessages("alice")).isEmpty();
+        assertThat(store().lastSeq("bob")).isEqualTo(300);
+        assertThat(store().lastSeq("alice")).isZero();
+    }
+
+    @Test
+    void everyKindOfEventComesBackAsItWasAppended() {
+        PublicKeys keys = PublicKeys.newBuilder()
+                .setSigningKey(ByteString.copyFrom(new byte[] {1, 2}))
+                .setAgreementKey(ByteString.copyFrom(new byte[] {3}))
+                .build();
+        List<Event> events = List.of(
+                requested("carol"),
+                Event.newBuilder()
+                        .setChatAccepted(
+                                ChatAccepted.newBuilder().setBy("carol").setKeys(keys))
+                        .build(),
+                Event.newBuilder()
+                        .setChatDeclined(ChatDeclined.newBuilder().setBy("dave").addDroppedMessageIds("m1"))
+                        .build(),
+                Event.newBuilder()
+                        .setGroupChanged(GroupChanged.newBuilder()
+                                .setGroup(Group.newBuilder()
+                                        .setName("team")
+                                        .addMembers("alice")
+                                        .addMembers("carol"))
+                                .setRemoved(true))
+                        .build());
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(store().appendEvent("alice", events.get(i))).isEqualTo(i + 1);
+        }
+        List<Event> back = store().eventsAfter("alice", 0, 100);
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(back.get(i))
+                    .isEqualTo(events.get(i).toBuilder().setSeq(i + 1).build());
+        }
+        assertThatThrownBy(() -> store().appendEvent(
+                                "alice",
+                                Event.newBuilder()
+                                        .setMessage(message("bob", "x", 1))
+                                        .build()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -87,7 +147,7 @@ abstract class MessageStoreContract {
         assertThat(again.outcome()).isEqualTo(SaveResult.Outcome.DUPLICATE);
         assertThat(again.chatSeq()).isEqualTo(1);
         assertThat(inboxMessages("bob")).hasSize(1);
-        assertThat(store().history(DM)).hasSize(1);
+        assertThat(store().history(DM, 0, 100)).hasSize(1);
         // The same id from another sender is another message.
         assertThat(send(message("bob", "once", 10)).outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
     }
@@ -104,7 +164,119 @@ abstract class MessageStoreContract {
         SaveResult refused = send(message("bob", "no", 10));
         assertThat(refused.outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(refused.refusedPairState()).isEqualTo(PairState.pendingFrom("alice"));
-        assertThat(store().history(DM)).containsExactly(withSeq(held, 1));
+        assertThat(store().history(DM, 0, 100)).containsExactly(withSeq(held, 1));
+    }
+
+    @Test
+    void aPendingChatHoldsAtMostItsLimitInMessagesAndInBytes() {
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        HoldLimit twoMessages = new HoldLimit(2, 1_000_000);
+        assertThat(send(message("alice", "h1", 10), twoMessages).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+        assertThat(send(message("alice", "h2", 10), twoMessages).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+        SaveResult full = send(message("alice", "h3", 10), twoMessages);
+        assertThat(full.outcome()).isEqualTo(SaveResult.Outcome.HOLD_FULL);
+        // Nothing of the refused message is kept, and its id stays free for a later send.
+        assertThat(store().held(PAIR)).extracting(ChatMessage::getMessageId).containsExactly("h1", "h2");
+        assertThat(store().history(DM, 0, 100)).hasSize(2);
+
+        long small = Records.storedMessage(message("alice", "h3", 10), DM).getSerializedSize();
+        long big = Records.storedMessage(message("alice", "h3", 400), DM).getSerializedSize();
+        HoldLimit fewBytes = new HoldLimit(100, 2 * small + big - 1); // room for one more small one, not a big one
+        assertThat(send(message("alice", "h3", 400), fewBytes).outcome()).isEqualTo(SaveResult.Outcome.HOLD_FULL);
+        assertThat(send(message("alice", "h3", 10), fewBytes).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+        assertThat(store().held(PAIR)).extracting(ChatMessage::getChatSeq).containsExactly(1L, 2L, 3L);
+
+        // Once released, the hold is empty again and counts from zero.
+        store().releaseHeld(PAIR, "bob");
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        assertThat(send(message("alice", "h4", 10), twoMessages).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+    }
+
+    @Test
+    void releasingMovesTheHeldMessagesIntoTheInboxInOrder() {
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        ChatMessage one = message("alice", "one", 10);
+        ChatMessage two = message("alice", "two", 20);
+        send(one);
+        send(two);
+        store().appendEvent("bob", requested("alice"));
+        List<Event> released = store().releaseHeld(PAIR, "bob");
+        assertThat(released).extracting(Event::getSeq).containsExactly(2L, 3L);
+        assertThat(released).extracting(Event::getMessage).containsExactly(withSeq(one, 1), withSeq(two, 2));
+        assertThat(store().eventsAfter("bob", 1, 10)).isEqualTo(released);
+        assertThat(store().held(PAIR)).isEmpty();
+        assertThat(store().releaseHeld(PAIR, "bob")).isEmpty();
+    }
+
+    @Test
+    void droppingTheHeldMessagesTakesThemOutOfTheHistoryToo() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        ChatMessage before = message("alice", "before", 10);
+        send(before);
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        send(message("alice", "waiting1", 10));
+        send(message("alice", "waiting2", 10));
+        assertThat(store().dropHeld(PAIR))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactly("waiting1", "waiting2");
+        assertThat(store().held(PAIR)).isEmpty();
+        assertThat(store().history(DM, 0, 100)).containsExactly(withSeq(before, 1));
+        assertThat(inboxMessages("bob")).containsExactly(withSeq(before, 1));
+    }
+
+    @Test
+    void historyComesInPagesByChatSeqAndKeepsTheLastN() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        for (int i = 1; i <= 10; i++) {
+            send(message("alice", "m" + i, 10));
+        }
+        assertThat(store().history(DM, 0, 3))
+                .extracting(ChatMessage::getChatSeq)
+                .containsExactly(8L, 9L, 10L);
+        assertThat(store().history(DM, 8, 10))
+                .extracting(ChatMessage::getChatSeq)
+                .containsExactly(6L, 7L);
+        assertThat(store().history(DM, 6, 10)).isEmpty(); // 5 are kept
+        assertThat(store().history("dm:nobody|else", 0, 10)).isEmpty();
+        store().deleteHistory(DM);
+        assertThat(store().history(DM, 0, 10)).isEmpty();
+    }
+
+    @Test
+    void anAckBeyondTheLastEventGivenOutIsRefusedAndTrimsNothing() {
+        store().appendEvent("bob", requested("alice"));
+        store().appendEvent("bob", requested("carol"));
+        assertThat(store().ack("bob", 5)).isFalse();
+        assertThat(store().ack("bob", Long.MAX_VALUE)).isFalse();
+        assertThat(store().ack("bob", -1)).isFalse();
+        assertThat(store().lastAcked("bob")).isZero();
+        assertThat(store().eventsAfter("bob", 0, 10)).hasSize(2);
+        // The next events are not trimmed in advance either.
+        store().appendEvent("bob", requested("dave"));
+        assertThat(store().eventsAfter("bob", 0, 10)).extracting(Event::getSeq).containsExactly(1L, 2L, 3L);
+
+        assertThat(store().ack("bob", 2)).isTrue();
+        assertThat(store().eventsAfter("bob", 0, 10)).extracting(Event::getSeq).containsExactly(3L);
+        assertThat(store().ack("bob", 1)).as("an old ack is harmless").isTrue();
+        assertThat(store().lastAcked("bob")).isEqualTo(2);
+        assertThat(store().ack("bob", 3)).isTrue();
+        assertThat(store().eventsAfter("bob", 0, 10)).isEmpty();
+        assertThat(store().eventsAfter("bob", Long.MAX_VALUE, 10)).isEmpty();
+    }
+
+    @Test
+    void acknowledgingRemembersTheLastChatSeqSeenPerConversation() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        send(message("alice", "a1", 10));
+        send(message("alice", "a2", 10));
+        store().appendEvent("bob", requested("carol"));
+        send(message("alice", "a3", 10));
+        assertThat(store().acknowledgedChatSeq("bob", DM)).isZero();
+        assertThat(store().ack("bob", 3)).isTrue(); // a1, a2 and the request
+        assertThat(store().acknowledgedChatSeq("bob", DM)).isEqualTo(2);
+        assertThat(store().ack("bob", 4)).isTrue();
+        assertThat(store().acknowledgedChatSeq("bob", DM)).isEqualTo(3);
+        assertThat(store().acknowledgedChatSeq("alice", DM)).isZero();
     }
 
     @Test
@@ -112,7 +284,7 @@ abstract class MessageStoreContract {
         SaveResult refused = send(message("alice", "m", 10));
         assertThat(refused.outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(refused.refusedPairState()).isEqualTo(PairState.NONE);
-        assertThat(store().history(DM)).isEmpty();
+        assertThat(store().history(DM, 0, 100)).isEmpty();
     }
 
     @Test
@@ -121,29 +293,27 @@ abstract class MessageStoreContract {
         long version = store().groupVersion("team");
         assertThat(version).isZero();
         NewMessage atVersion = new NewMessage(
-                chat, chat, message("alice", "g1", 10), List.of("bob", "carol"), Guard.groupAt("team", version), 5);
-        store().putGroup(Group.newBuilder()
-                .setName("team")
-                .addMembers("alice")
-                .addMembers("bob")
-                .build());
+                chat,
+                chat,
+                message("alice", "g1", 10),
+                List.of("bob", "carol"),
+                Guard.groupAt("team", version),
+                5,
+                HoldLimit.NONE);
+        store().putGroup("team", List.of("alice", "bob"));
         assertThat(store().groupVersion("team")).isEqualTo(version + 1);
         assertThat(store().save(atVersion).outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
         assertThat(inboxMessages("carol")).isEmpty();
 
-        store().appendEvent(
-                        "carol",
-                        Event.newBuilder()
-                                .setChatRequested(dev.spartan.proto.ChatRequested.newBuilder()
-                                        .setFrom("dave"))
-                                .build());
+        store().appendEvent("carol", requested("dave"));
         NewMessage now = new NewMessage(
                 chat,
                 chat,
                 message("alice", "g1", 10),
                 List.of("bob", "carol"),
                 Guard.groupAt("team", store().groupVersion("team")),
-                5);
+                5,
+                HoldLimit.NONE);
         SaveResult saved = store().save(now);
         assertThat(saved.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
         assertThat(saved.inboxSeqs()).containsExactly(1L, 2L);
@@ -154,6 +324,29 @@ abstract class MessageStoreContract {
         assertThat(inboxMessages("carol")).hasSize(1);
         store().deleteGroup("team");
         assertThat(store().groupVersion("team")).isEqualTo(version + 2);
+    }
+
+    @Test
+    void aGroupKeepsItsGenerationWhileItLivesAndARecreatedOneGetsANewOne() {
+        RuntimeGroup made = store().putGroup("team", List.of("alice", "bob", "carol"));
+        assertThat(made.generation()).isPositive();
+        RuntimeGroup smaller = store().putGroup("team", List.of("alice", "bob"));
+        assertThat(smaller.generation()).isEqualTo(made.generation());
+        assertThat(store().runtimeGroup("team")).contains(smaller);
+        assertThat(store().groupsOf("carol")).isEmpty();
+        assertThat(store().groupsOf("alice")).containsExactly(smaller);
+
+        store().deleteGroup("team");
+        assertThat(store().runtimeGroup("team")).isEmpty();
+        assertThat(store().groupsOf("alice")).isEmpty();
+        RuntimeGroup again = store().putGroup("team", List.of("dave", "erin"));
+        assertThat(again.generation()).isNotEqualTo(made.generation());
+        assertThat(store().groupsOf("dave")).containsExactly(again);
+    }
+
+    @Test
+    void theEpochIsMadeOnceWithTheStore() {
+        assertThat(store().epoch()).isNotBlank().isEqualTo(store().epoch());
     }
 
     @Test

@@ -1,28 +1,39 @@
 package dev.spartan.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
 import dev.spartan.testing.RedisServerProcess;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The contract against a real redis-server child process, emptied before each test. */
+/** The contract against a real redis-server child process, emptied before each test: a new store each time. */
 class RedisStoreTest extends MessageStoreContract {
     private static RedisServerProcess redis;
     private static RedisClient client;
-    private static RedisStore store;
+    private RedisStore store;
+
+    @TempDir
+    Path dataDir;
 
     @BeforeAll
     static void start() {
         redis = new RedisServerProcess();
         client = RedisClient.create(redis.uri());
-        store = new RedisStore(client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)));
     }
 
     @BeforeEach
@@ -30,19 +41,55 @@ class RedisStoreTest extends MessageStoreContract {
         try (var connection = client.connect()) {
             connection.sync().flushall();
         }
+        var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        store = new RedisStore(connection, RedisEpoch.settle(connection.sync(), redis.uri(), dataDir, false));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
     }
 
     @AfterAll
     static void stop() {
-        if (store != null) {
-            store.close();
-        }
         if (client != null) {
             client.shutdown();
         }
         if (redis != null) {
             redis.close();
         }
+    }
+
+    /** A Redis of the version that stored lists of API messages: upgraded in place, nothing lost. */
+    @Test
+    void aRedisOfThePreviousLayoutIsUpgradedBeforeANodeServesIt() {
+        ChatMessage m1 = EmbeddedStoreTest.sent("alice", "bob", "m1", 1);
+        ChatMessage m2 = EmbeddedStoreTest.sent("bob", "alice", "m2", 2);
+        ChatMessage waiting = EmbeddedStoreTest.sent("alice", "carol", "w1", 1);
+        try (var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+            var redis = connection.sync();
+            redis.rpush("sp:history:dm:alice|bob", m1.toByteArray(), m2.toByteArray());
+            redis.rpush("sp:held:alice|carol", waiting.toByteArray());
+            redis.hset(
+                    "sp:groups",
+                    "team",
+                    Group.newBuilder()
+                            .setName("team")
+                            .addMembers("alice")
+                            .addMembers("bob")
+                            .build()
+                            .toByteArray());
+            RedisLayoutUpgrade.run(redis);
+            RedisLayoutUpgrade.run(redis); // once only
+            assertThat(redis.exists("sp:history:dm:alice|bob", "sp:held:alice|carol"))
+                    .isZero();
+        }
+        assertThat(store.history("dm:alice|bob", 0, 10)).containsExactly(m1, m2);
+        assertThat(store.held("alice|carol")).containsExactly(waiting);
+        assertThat(store.groupsOf("bob")).containsExactly(new RuntimeGroup("team", List.of("alice", "bob"), 0));
+        assertThat(store.releaseHeld("alice|carol", "carol"))
+                .extracting(Event::getMessage)
+                .containsExactly(waiting);
     }
 
     @Override
@@ -54,8 +101,10 @@ class RedisStoreTest extends MessageStoreContract {
     void aRedisThatIsGoneFailsThePing() {
         try (RedisServerProcess own = new RedisServerProcess()) {
             RedisClient ownClient = RedisClient.create(own.uri() + "?timeout=1s");
-            try (RedisStore ownStore =
-                    new RedisStore(ownClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE)))) {
+            StatefulRedisConnection<String, byte[]> ownConnection =
+                    ownClient.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+            try (RedisStore ownStore = new RedisStore(
+                    ownConnection, RedisEpoch.settle(ownConnection.sync(), own.uri(), dataDir.resolve("own"), false))) {
                 ownStore.ping();
                 own.stop();
                 assertThatThrownBy(ownStore::ping).isInstanceOf(StoreUnavailableException.class);

@@ -2,30 +2,54 @@ package dev.spartan.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spartan.testing.MutableClock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
 
 class SentIdsTest {
+    private static final long DAY = Duration.ofDays(1).toMillis();
+
     @Test
-    void idsAreKeptForAtLeastAWeekAndDroppedWithTheirWholeMapAfterTwo() {
+    void idsAreKeptForAtLeastAWeekOfStoreTimeAndDroppedWithTheirWholeMapAfterTwo() {
         MVStore mv = new MVStore.Builder().open();
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
-        SentIds ids = new SentIds(mv, clock);
+        AtomicLong storeMillis = new AtomicLong(3 * DAY);
+        SentIds ids = new SentIds(mv, storeMillis::get);
         ids.put("alice:m1", 7);
         assertThat(ids.get("alice:m1")).isEqualTo(7);
         assertThat(ids.get("alice:m2")).isNull();
 
-        clock.advance(Duration.ofDays(7));
+        storeMillis.addAndGet(7 * DAY);
         assertThat(ids.get("alice:m1")).as("a week later").isEqualTo(7);
         ids.put("alice:m2", 8);
 
-        clock.advance(Duration.ofDays(7));
+        storeMillis.addAndGet(7 * DAY);
         assertThat(ids.get("alice:m1")).as("two weeks later").isNull();
         assertThat(ids.get("alice:m2")).isEqualTo(8);
-        assertThat(mv.getMapNames().stream().filter(n -> n.startsWith("sent-"))).hasSize(2);
+        assertThat(mv.getMapNames().stream().filter(n -> n.startsWith(SentIds.PREFIX)))
+                .hasSize(2);
+        mv.close();
+    }
+
+    /** The store's time counts only time the store was open, by the monotonic clock: the wall clock plays no part. */
+    @Test
+    void storeTimeGoesOnFromWhereItWasSavedAndIgnoresTheWallClock() {
+        MVStore mv = new MVStore.Builder().open();
+        MVMap<String, String> meta = mv.openMap("meta");
+        AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
+        StoreClock clock = new StoreClock(meta, nanos::get);
+        assertThat(clock.millis()).isZero();
+        nanos.addAndGet(Duration.ofHours(5).toNanos());
+        assertThat(clock.millis()).isEqualTo(Duration.ofHours(5).toMillis());
+
+        // Reopened in another process whose monotonic clock starts anywhere, say far lower.
+        AtomicLong later = new AtomicLong(42);
+        StoreClock reopened = new StoreClock(meta, later::get);
+        assertThat(reopened.millis()).isEqualTo(Duration.ofHours(5).toMillis());
+        later.addAndGet(Duration.ofSeconds(3).toNanos());
+        assertThat(reopened.millis())
+                .isEqualTo(Duration.ofHours(5).plusSeconds(3).toMillis());
         mv.close();
     }
 }

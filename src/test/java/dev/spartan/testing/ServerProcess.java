@@ -124,6 +124,25 @@ public final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Waits for the process to end by itself; its exit status, or -1 if it still runs after {@code timeout}. */
+    public int awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** What the server wrote to stderr so far. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** SIGKILL: a crash, nothing flushed on purpose. */
     public void kill() {
         process.destroyForcibly();
@@ -139,16 +158,6 @@ public final class ServerProcess implements AutoCloseable {
     /** SIGTERM without waiting: the caller watches the graceful stop happen. */
     public void signalTerminate() {
         process.destroy();
-    }
-
-    /** Waits for the process to end after {@link #signalTerminate}; true if it did. */
-    public boolean awaitExit(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private void waitFor() {

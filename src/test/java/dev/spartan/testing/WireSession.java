@@ -114,6 +114,34 @@ public final class WireSession implements AutoCloseable {
         return SpartanGrpc.newStub(channel).withInterceptors(Login.bearer(login.getSessionToken()));
     }
 
+    /** The channel with this session's bearer token, for calls the generated stubs cannot make (raw bytes). */
+    public io.grpc.Channel authorizedChannel() {
+        return io.grpc.ClientInterceptors.intercept(channel, Login.bearer(login.getSessionToken()));
+    }
+
+    /**
+     * The first {@code count} events of a new ReceiveMsg stream (the StreamStarted event included), read within 20 s;
+     * the stream is then cancelled.
+     */
+    public List<dev.spartan.proto.Event> events(dev.spartan.proto.ReceiveRequest request, int count) {
+        List<dev.spartan.proto.Event> out = new java.util.ArrayList<>();
+        io.grpc.Context.CancellableContext scope = io.grpc.Context.current().withCancellation();
+        try {
+            scope.run(() -> {
+                java.util.Iterator<dev.spartan.proto.Event> it = SpartanGrpc.newBlockingStub(channel)
+                        .withInterceptors(Login.bearer(login.getSessionToken()))
+                        .withDeadlineAfter(20, TimeUnit.SECONDS)
+                        .receiveMsg(request);
+                while (out.size() < count && it.hasNext()) {
+                    out.add(it.next());
+                }
+            });
+        } finally {
+            scope.cancel(null);
+        }
+        return out;
+    }
+
     public byte[] agreementKeyOf(String other) {
         return stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
                 .getKeys()

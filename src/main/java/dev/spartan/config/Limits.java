@@ -1,0 +1,43 @@
+package dev.spartan.config;
+
+/**
+ * The bounds on what one user can make the server hold or do, from config.yaml's optional {@code limits:} mapping.
+ *
+ * @param heldMessages           {@code limits.held_messages}: messages a pending chat may hold before it is accepted
+ * @param heldBytes              {@code limits.held_bytes}: bytes those held messages may take
+ * @param historyKept            {@code limits.history_kept}: messages the store keeps per conversation for History
+ *                               (never fewer than {@code max_num_messages_per_user})
+ * @param historyPage            {@code limits.history_page}: most messages one History answer carries
+ * @param historyCallsPerMinute  {@code limits.history_calls_per_minute}: History calls per user per minute
+ * @param groupsPerUser          {@code limits.groups_per_user}: run-time groups a user may be a member of
+ * @param membersPerGroup        {@code limits.members_per_group}: members of a run-time group, its creator included
+ * @param groupChangesPerMinute  {@code limits.group_changes_per_minute}: CreateGroup and LeaveGroup calls per user
+ *                               per minute
+ */
+public record Limits(
+        int heldMessages,
+        int heldBytes,
+        int historyKept,
+        int historyPage,
+        int historyCallsPerMinute,
+        int groupsPerUser,
+        int membersPerGroup,
+        int groupChangesPerMinute) {
+
+    /** The bytes of one History answer, whatever its count: far below gRPC's 4 MiB default message size. */
+    public static final int HISTORY_PAGE_BYTES = 1024 * 1024;
+
+    public static final Limits DEFAULTS = new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10);
+
+    public Limits withHistoryKept(int kept) {
+        return new Limits(
+                heldMessages,
+                heldBytes,
+                kept,
+                historyPage,
+                historyCallsPerMinute,
+                groupsPerUser,
+                membersPerGroup,
+                groupChangesPerMinute);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.spartan.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.proto.ChatAccepted;
+import dev.spartan.proto.ChatDeclined;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequested;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.Sealed;
+import dev.spartan.store.proto.StoredChat;
+import dev.spartan.store.proto.StoredChatAccepted;
+import dev.spartan.store.proto.StoredChatDeclined;
+import dev.spartan.store.proto.StoredChatRequested;
+import dev.spartan.store.proto.StoredEvent;
+import dev.spartan.store.proto.StoredGroup;
+import dev.spartan.store.proto.StoredGroupChanged;
+import dev.spartan.store.proto.StoredKeys;
+import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredSealed;
+
+/**
+ * Between the API's messages and the store's own records (storage.proto). Every store converts here and only here,
+ * so a change to the API is a change to this class, not to the data already stored.
+ */
+final class Records {
+    private Records() {}
+
+    static StoredKeys storedKeys(PublicKeys k) {
+        return StoredKeys.newBuilder()
+                .setSigningKey(k.getSigningKey())
+                .setAgreementKey(k.getAgreementKey())
+                .build();
+    }
+
+    static PublicKeys publicKeys(StoredKeys k) {
+        return PublicKeys.newBuilder()
+                .setSigningKey(k.getSigningKey())
+                .setAgreementKey(k.getAgreementKey())
+                .build();
+    }
+
+    /** The stored form of a message of conversation {@code chatKey}, its chat_seq as given. */
+    static StoredMessage storedMessage(ChatMessage m, String chatKey) {
+        StoredChat.Builder chat = StoredChat.newBuilder();
+        switch (m.getChat().getTargetCase()) {
+            case USER -> chat.setUser(m.getChat().getUser());
+            case GROUP -> chat.setGroup(m.getChat().getGroup());
+            case TARGET_NOT_SET -> {}
+        }
+        Sealed s = m.getSealed();
+        return StoredMessage.newBuilder()
+                .setMessageId(m.getMessageId())
+                .setSender(m.getSender())
+                .setChat(chat)
+                .setChatSeq(m.getChatSeq())
+                .setSentAtMillis(m.getSentAtMillis())
+                .setSealed(StoredSealed.newBuilder()
+                        .setSalt(s.getSalt())
+                        .setBody(s.getBody())
+                        .putAllWrappedKeys(s.getWrappedKeysMap()))
+                .setChatKey(chatKey)
+                .build();
+    }
+
+    static ChatMessage chatMessage(StoredMessage m) {
+        ChatRef.Builder chat = ChatRef.newBuilder();
+        switch (m.getChat().getTargetCase()) {
+            case USER -> chat.setUser(m.getChat().getUser());
+            case GROUP -> chat.setGroup(m.getChat().getGroup());
+            case TARGET_NOT_SET -> {}
+        }
+        StoredSealed s = m.getSealed();
+        return ChatMessage.newBuilder()
+                .setMessageId(m.getMessageId())
+                .setSender(m.getSender())
+                .setChat(chat)
+                .setChatSeq(m.getChatSeq())
+                .setSentAtMillis(m.getSentAtMillis())
+                .setSealed(Sealed.newBuilder()
+                        .setSalt(s.getSalt())
+                        .setBody(s.getBody())
+                        .putAllWrappedKeys(s.getWrappedKeysMap()))
+                .build();
+    }
+
+    static StoredGroup storedGroup(String name, Iterable<String> members, long generation) {
+        return StoredGroup.newBuilder()
+                .setName(name)
+                .addAllMembers(members)
+                .setGeneration(generation)
+                .build();
+    }
+
+    static RuntimeGroup runtimeGroup(StoredGroup g) {
+        return new RuntimeGroup(g.getName(), g.getMembersList(), g.getGeneration());
+    }
+
+    /**
+     * The stored form of an inbox event other than a message: messages enter inboxes only through
+     * {@link MessageStore#save} and {@link MessageStore#releaseHeld}, which know their conversation.
+     */
+    static StoredEvent storedEvent(Event e) {
+        StoredEvent.Builder b = StoredEvent.newBuilder();
+        switch (e.getKindCase()) {
+            case CHAT_REQUESTED ->
+                b.setChatRequested(StoredChatRequested.newBuilder()
+                        .setFrom(e.getChatRequested().getFrom()));
+            case CHAT_ACCEPTED ->
+                b.setChatAccepted(StoredChatAccepted.newBuilder()
+                        .setBy(e.getChatAccepted().getBy())
+                        .setKeys(storedKeys(e.getChatAccepted().getKeys())));
+            case CHAT_DECLINED ->
+                b.setChatDeclined(StoredChatDeclined.newBuilder()
+                        .setBy(e.getChatDeclined().getBy())
+                        .addAllDroppedMessageIds(e.getChatDeclined().getDroppedMessageIdsList()));
+            case GROUP_CHANGED -> {
+                Group g = e.getGroupChanged().getGroup();
+                b.setGroupChanged(StoredGroupChanged.newBuilder()
+                        .setGroup(StoredGroup.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList()))
+                        .setRemoved(e.getGroupChanged().getRemoved()));
+            }
+            default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
+        }
+        return b.build();
+    }
+
+    /** The API form of a stored event, with its inbox sequence number. */
+    static Event event(StoredEvent e, long seq) {
+        Event.Builder b = Event.newBuilder().setSeq(seq);
+        switch (e.getKindCase()) {
+            case MESSAGE -> b.setMessage(chatMessage(e.getMessage()));
+            case CHAT_REQUESTED ->
+                b.setChatRequested(
+                        ChatRequested.newBuilder().setFrom(e.getChatRequested().getFrom()));
+            case CHAT_ACCEPTED ->
+                b.setChatAccepted(ChatAccepted.newBuilder()
+                        .setBy(e.getChatAccepted().getBy())
+                        .setKeys(publicKeys(e.getChatAccepted().getKeys())));
+            case CHAT_DECLINED ->
+                b.setChatDeclined(ChatDeclined.newBuilder()
+                        .setBy(e.getChatDeclined().getBy())
+                        .addAllDroppedMessageIds(e.getChatDeclined().getDroppedMessageIdsList()));
+            case GROUP_CHANGED -> {
+                StoredGroup g = e.getGroupChanged().getGroup();
+                b.setGroupChanged(GroupChanged.newBuilder()
+                        .setGroup(Group.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList()))
+                        .setRemoved(e.getGroupChanged().getRemoved()));
+            }
+            case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
+        }
+        return b.build();
+    }
+
+    interface Parser<T> {
+        T parse(byte[] bytes) throws InvalidProtocolBufferException;
+    }
+
+    /** Parses a stored record; one that does not parse is a damaged store, never a client's fault. */
+    static <T> T parse(Parser<T> parser, byte[] bytes) {
+        try {
+            return parser.parse(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CorruptStoreException("a stored record does not parse: " + e.getMessage(), e);
+        }
+    }
+}

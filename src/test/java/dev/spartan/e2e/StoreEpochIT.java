@@ -1,0 +1,156 @@
+package dev.spartan.e2e;
+
+import static dev.spartan.testing.Chats.ENTER_USER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.Ports;
+import dev.spartan.testing.RedisServerProcess;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.SpartanJar;
+import dev.spartan.testing.WireSession;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sequence numbers belong to one store. When the store under a connected client is replaced (a fresh data
+ * directory, a Redis that lost its data), the client must notice and start over, or it drops every new event as
+ * already seen; and a Redis node must not serve a Redis that lost the store it served, unless told to.
+ */
+class StoreEpochIT {
+    private static final String REPLACED =
+            "[Spartan] The server's store was replaced; starting over from its first" + " message.";
+
+    @TempDir
+    Path dir;
+
+    private Path keys() {
+        return dir.resolve("keys");
+    }
+
+    /** alice (over the wire) opens a chat with bob's client, which accepts, and says {@code text}. */
+    private void chatWithBob(int port, ClientProcess bob, String text, boolean bobIsChoosing) {
+        try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), port)) {
+            alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+            if (bobIsChoosing) {
+                bob.out()
+                        .awaitPrompt(
+                                "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+                bob.type("yes");
+            } else {
+                bob.awaitLine("[Spartan] alice is requesting to chat with you. Enter /chat alice to accept.");
+                bob.type("/chat alice");
+            }
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> bob.out().count("[Spartan] You are now ready to chat with alice.")
+                            == (bobIsChoosing ? 1 : 2));
+            alice.sendTo("bob", text);
+            bob.awaitLine("[alice] " + text);
+        }
+    }
+
+    private static HealthCheckResponse.ServingStatus health(int port) {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .build();
+        try {
+            return HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClientWhoseServerGotAFreshStoreStartsOverAndGetsTheNewEvents() {
+        int port = Ports.free();
+        String config = ServerProcess.defaultConfig();
+        try (ServerProcess first = new ServerProcess(dir.resolve("first"), config, port, "--rate-limit", "100/1");
+                ClientProcess bob = new ClientProcess("bob", keys(), port)) {
+            bob.out().awaitPrompt(ENTER_USER);
+            chatWithBob(port, bob, "from the first store", true);
+            first.kill();
+            bob.awaitLine("[Spartan] Connection lost, reconnecting...");
+
+            // The same port, an empty data directory: inbox numbering starts at 1 again.
+            try (ServerProcess second =
+                    new ServerProcess(dir.resolve("second"), config, port, "--rate-limit", "100/1")) {
+                bob.out().awaitLine(REPLACED, Duration.ofSeconds(40));
+                bob.awaitLine("[Spartan] Reconnected.");
+                chatWithBob(second.port(), bob, "from the second store", false);
+            }
+        }
+    }
+
+    @Test
+    void aRedisRestartedEmptyIsNoticedAndTheNodeServesItOnlyWhenToldTo() throws Exception {
+        int port = Ports.free();
+        String config = ServerProcess.defaultConfig();
+        Path nodeDir = dir.resolve("node");
+        try (RedisServerProcess redis = new RedisServerProcess()) {
+            ServerProcess node = new ServerProcess(nodeDir, config, port, "--redis", redis.uri());
+            try (ClientProcess bob = new ClientProcess("bob", keys(), port)) {
+                assertThat(node.log()).contains("runs without AOF (appendonly no)");
+                bob.out().awaitPrompt(ENTER_USER);
+                chatWithBob(port, bob, "before Redis forgot", true);
+
+                assertThat(health(port)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                redis.stop();
+                org.awaitility.Awaitility.await()
+                        .atMost(Duration.ofSeconds(20))
+                        .until(() -> health(port) == HealthCheckResponse.ServingStatus.NOT_SERVING);
+                redis.restart(); // no AOF, no RDB: Redis comes back empty
+                assertThat(node.awaitExit(Duration.ofSeconds(30))).isEqualTo(3);
+                assertThat(node.log())
+                        .contains("spartan server: Redis no longer holds this store (epoch ")
+                        .contains("exiting with status 3");
+                bob.awaitLine("[Spartan] Connection lost, reconnecting...");
+
+                // Started again as a supervisor would: refused in one line, until the operator decides.
+                Process again = SpartanJar.command(
+                                "server",
+                                "--config",
+                                nodeDir.resolve("config-" + port + ".yaml").toString(),
+                                "--data",
+                                nodeDir.resolve("data").toString(),
+                                "--redis",
+                                redis.uri())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                String err = new String(again.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(again.exitValue()).isEqualTo(2);
+                assertThat(err).doesNotContain("\tat ");
+                assertThat(err.lines())
+                        .filteredOn(l -> l.startsWith("spartan server:"))
+                        .singleElement()
+                        .satisfies(l -> assertThat(l)
+                                .startsWith("spartan server: Redis at " + redis.uri() + " has no Spartan store, but"
+                                        + " this node served store ")
+                                .endsWith("or start with --new-store to begin an empty store"));
+
+                node.close();
+                try (ServerProcess fresh =
+                        new ServerProcess(nodeDir, config, port, "--redis", redis.uri(), "--new-store")) {
+                    bob.out().awaitLine(REPLACED, Duration.ofSeconds(40));
+                    chatWithBob(fresh.port(), bob, "after the new store", false);
+                }
+            } finally {
+                node.close();
+            }
+        }
+    }
+}
