@@ -38,6 +38,14 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--keys", description = "Directory of your identity keys and pinned peer keys.")
     Path keys;
 
+    @Option(names = "--no-timestamps", description = "On a terminal, do not show the time of each line.")
+    boolean noTimestamps;
+
+    @Option(
+            names = "--no-receipts",
+            description = "Do not send delivery receipts (they tell senders their 1:1 message reached this client).")
+    boolean noReceipts;
+
     @Override
     public Integer call() throws Exception {
         int p = port != null ? port : defaultPort();
@@ -50,7 +58,8 @@ public final class ClientCommand implements Callable<Integer> {
         }
         Path keyDir = keys != null ? keys : ClientOptions.defaultKeysDir(user);
         int shownPort = Integer.parseInt(targets.get(0).substring(targets.get(0).lastIndexOf(':') + 1));
-        return new ConsoleUi().run(new ClientOptions(user, targets, keyDir), shownPort);
+        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts))
+                .run(new ClientOptions(user, targets, keyDir), shownPort);
     }
 
     private static int defaultPort() {

@@ -9,10 +9,10 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Owner-only files and directories for key material (modes 600/700 where the file system is POSIX). */
-final class PrivateFiles {
+public final class PrivateFiles {
     private PrivateFiles() {}
 
-    static void createDir(Path dir) throws IOException {
+    public static void createDir(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
         }
@@ -28,7 +28,7 @@ final class PrivateFiles {
      * Replaces {@code file} atomically. The temp file gets mode 600 at creation, before any secret byte is
      * written, and the rename means a crash never leaves a half-written file under the final name.
      */
-    static void write(Path file, byte[] content) throws IOException {
+    public static void write(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         FileAttribute<?>[] attrs = posix(dir)
                 ? new FileAttribute<?>[] {

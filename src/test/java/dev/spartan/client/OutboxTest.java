@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.SendAck;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.List;
@@ -37,6 +38,18 @@ class OutboxTest {
                 .build());
     }
 
+    private static Outbox.Listener listener(List<String> notices) {
+        return new Outbox.Listener() {
+            @Override
+            public void state(Outbox.Pending message, SendState state) {}
+
+            @Override
+            public void notice(String text) {
+                notices.add(text);
+            }
+        };
+    }
+
     @Test
     void everyMessageLeavesInOrderAfterRepeatedRateLimitPauses() throws Exception {
         List<String> sent = new CopyOnWriteArrayList<>();
@@ -51,9 +64,11 @@ class OutboxTest {
                     }
                     sent.add(message.text());
                     allSent.countDown();
+                    return SendAck.getDefaultInstance();
                 },
                 thread,
-                notices::add,
+                Spool.none(),
+                listener(notices),
                 () -> {});
         for (int i = 1; i <= 6; i++) {
             outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i));
@@ -83,9 +98,11 @@ class OutboxTest {
                     }
                     sent.add(message.text());
                     secondSent.countDown();
+                    return SendAck.getDefaultInstance();
                 },
                 thread,
-                notices::add,
+                Spool.none(),
+                listener(notices),
                 () -> {});
         outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "huge"));
         outbox.submit(new Outbox.Pending("id2", ChatIds.toUser("bob"), "small"));

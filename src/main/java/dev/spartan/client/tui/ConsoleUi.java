@@ -1,9 +1,12 @@
 package dev.spartan.client.tui;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.client.Outboxes;
+import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
@@ -11,115 +14,747 @@ import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOError;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jline.reader.EndOfFileException;
-import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.terminal.Terminal;
-import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
 
 /**
- * The terminal client: the assignment's prompts and lines, with incoming messages printed above the prompt so that a
- * half-typed line is never garbled. On a pipe JLine falls back to a dumb terminal and the same code reads lines.
+ * The terminal client: the assignment's prompts and lines, with incoming lines printed above the prompt so that a
+ * half-typed line is never garbled, and the prompt never changes under one. On a pipe JLine falls back to a dumb
+ * terminal and the same code reads lines and prints exactly the assignment's lines.
+ *
+ * <p>{@link #mode} is the mode of the prompt on the screen. Between reads only the main thread changes it; during a
+ * read another thread may change it only while nothing is typed ({@link #switchIfIdle}), so a line is always handled
+ * by the prompt it was typed at.
  */
 public final class ConsoleUi implements ClientListener {
-    static final String SPARTAN = "[Spartan] ";
-    private static final String HELP = String.join(
-            "\n",
+    /** How the terminal client looks; the pipe always looks like the assignment. */
+    public record Settings(boolean timestamps, boolean receipts) {
+        public static final Settings DEFAULTS = new Settings(true, true);
+    }
+
+    /** How long piped input's end waits for queued messages before it reports them and exits with EXIT_UNSENT. */
+    static final long PIPE_DRAIN_MILLIS = 10_000;
+    /** Exit code when messages are left in the outbox at the end of piped input. */
+    static final int EXIT_UNSENT = 3;
+    /** Messages shown when switching back to a chat already seen in this session. */
+    static final int RECENT_ON_RETURN = 10;
+
+    static final String ENTER_USER = Look.SPARTAN + "Enter a user whom you want to chat with: ";
+    private static final List<String> HELP = List.of(
             "[Spartan] Commands:",
-            "  /chat NAME              chat with a user (accepts their request if they asked you)",
+            "  /chat NAME              chat with a user or group (accepts their request if they asked you)",
             "  /group NAME             chat in a group you belong to",
-            "  /users                  list users (* = online) and your groups",
-            "  /history                show the recent messages of this chat",
+            "  /accept NAME            accept NAME's chat request (any time, even while typing elsewhere)",
+            "  /decline NAME           decline NAME's chat request",
+            "  /users                  users (* = online), your groups, unread lines",
+            "  /history [N]            recent messages of this chat; N (up to " + SessionLog.KEEP
+                    + ") adds what this session showed",
+            "  /discard [NAME]         drop the messages kept after NAME declined (everyone's by default)",
+            "  /clear                  clear the screen",
             "  /verify NAME            show the safety number you share with NAME",
             "  /trust NAME             accept NAME's new key after you compared safety numbers",
             "  /newgroup NAME U1 U2..  create a group with you and the users named",
             "  /leave [NAME]           leave a group (the current one by default)",
             "  /help                   this list",
-            "  /quit                   leave (Ctrl-D too)");
+            "  /quit                   leave (Ctrl-D too)",
+            "  Your messages: ·· queued, ✓ stored by the server, ✓✓ delivered to the peer (1:1 chats).");
 
     /**
      * Terminal answers to queries (cursor position ESC[r;cR, device attributes ESC[?...c, mode reports ESC[?...$y).
      * Should one arrive after JLine stopped waiting for it, it would come in front of the user's line as if typed.
      */
-    private static final java.util.regex.Pattern CURSOR_REPORT =
-            java.util.regex.Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
+    private static final Pattern CURSOR_REPORT = Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
 
     private enum Mode {
         CHOOSING,
         ANSWERING,
-        CHATTING
+        CHATTING,
+        QUITTING
     }
 
-    private final Terminal terminal;
-    private final LineReader reader;
+    private final Screen screen;
+    private final Look look;
+    private final Settings settings;
+    private final Unread unread = new Unread();
+    private final SessionLog log = new SessionLog();
+    /** Held while an own message is printed or its mark changes, so a change never comes before its line. */
+    private final Object marks = new Object();
+
     private final Deque<String> requests = new ArrayDeque<>();
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
-    private final List<String> early = new ArrayList<>();
+    private final List<List<AttributedString>> early = new ArrayList<>();
 
     private ChatClient client;
     private String me;
-    private Mode mode = Mode.CHOOSING;
-    private ChatRef current;
+    private volatile List<String> users = List.of();
+    private volatile Mode mode = Mode.CHOOSING;
+    private volatile ChatRef current;
+    private Mode beforeQuit = Mode.CHOOSING;
+    private Map<ChatRef, Integer> quitting = Map.of();
+    private boolean currentDeclined;
+    /** Chats entered in this session: entering one again shows its recent messages from memory. */
+    private final Set<String> visited = new HashSet<>();
+    /** The chat being opened: its messages wait until "You are now ready ..." is printed. */
+    private String opening;
+
+    private final List<Incoming> openingBacklog = new ArrayList<>();
     private boolean started;
+    private volatile boolean ended;
 
     public ConsoleUi() throws IOException {
-        // No grapheme-cluster probe: it asks the terminal questions (DA1, cursor position) whose late answers, on a
-        // loaded machine, would arrive as if the user had typed them.
-        this.terminal = TerminalBuilder.builder()
-                .system(true)
-                .dumb(true)
-                .graphemeCluster(false)
-                .build();
-        this.reader = LineReaderBuilder.builder().terminal(terminal).build();
+        this(Settings.DEFAULTS);
+    }
+
+    public ConsoleUi(Settings settings) throws IOException {
+        this.settings = settings;
+        this.screen = new Screen();
+        String noColor = System.getenv("NO_COLOR");
+        this.look = screen.isInteractive()
+                ? Look.terminal(noColor == null || noColor.isEmpty(), settings.timestamps(), Clock.systemDefaultZone())
+                : Look.pipe();
+        screen.completeWith(new Completion(
+                () -> users,
+                () -> client == null ? List.of() : client.groupNames(),
+                () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING));
     }
 
     /** Runs the client until /quit or end of input; returns the process exit code. */
     public int run(ClientOptions options, int displayPort) {
+        Thread.setDefaultUncaughtExceptionHandler(
+                (t, e) -> System.err.println(Look.SPARTAN + "internal error in " + t.getName() + ": " + e));
         me = options.user();
         LoginResponse login;
         try {
-            client = new ChatClient(options, this);
+            client = new ChatClient(
+                    options, this, new ClientFeatures(true, screen.isInteractive() && settings.receipts()));
             login = client.connect();
         } catch (StatusRuntimeException e) {
-            print(SPARTAN + connectFailure(e, options));
+            notice(connectFailure(e, options), true);
             return 1;
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            print(SPARTAN + e.getMessage());
+        } catch (IllegalStateException | IllegalArgumentException | UncheckedIOException e) {
+            notice(e.getMessage(), true);
             return 1;
         }
-        print(SPARTAN + "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort)
-                + ".");
-        print(SPARTAN + "User list: "
-                + login.getUsersList().stream().filter(u -> !u.equals(me)).collect(Collectors.joining(",")));
+        users = login.getUsersList().stream().filter(u -> !u.equals(me)).toList();
+        notice(
+                "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
+                true);
+        notice("User list: " + String.join(",", users), true);
+        List<List<AttributedString>> backlog;
         synchronized (this) {
             started = true;
-            early.forEach(this::print);
+            backlog = new ArrayList<>(early);
             early.clear();
-            if (!requests.isEmpty()) {
-                mode = Mode.ANSWERING;
-            }
         }
+        backlog.forEach(screen::print);
+        int code = loop();
+        if (ended) {
+            return 2;
+        }
+        client.close(0);
+        return code;
+    }
+
+    private int loop() {
         try {
             while (true) {
-                String line = reader.readLine(prompt());
-                if (!handle(CURSOR_REPORT.matcher(line).replaceFirst("").strip())) {
-                    break;
+                String prompt;
+                synchronized (this) {
+                    prepareRead();
+                    prompt = prompt();
+                }
+                String line;
+                try {
+                    line = screen.readLine(prompt, rightPrompt());
+                } catch (UserInterruptException e) {
+                    screen.distrustMarks();
+                    if (!screen.isInteractive()) {
+                        return endOfInput();
+                    }
+                    if (!e.getPartialLine().isEmpty()) {
+                        continue; // Ctrl-C with text on the line clears the line
+                    }
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0;
+                    }
+                    continue;
+                } catch (EndOfFileException e) {
+                    if (!screen.isInteractive()) {
+                        return endOfInput();
+                    }
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0; // the second Ctrl-D quits without asking again
+                    }
+                    continue;
+                }
+                if (ended) {
+                    return 2;
+                }
+                line = CURSOR_REPORT.matcher(line).replaceFirst("").strip();
+                synchronized (this) {
+                    prompt = prompt(); // the prompt may have changed while the line was empty
+                }
+                if (!handle(prompt, line)) {
+                    return screen.isInteractive() ? 0 : endOfInput();
                 }
             }
-        } catch (EndOfFileException | UserInterruptException e) {
-            // Ctrl-D, Ctrl-C or the end of piped input: leave like /quit.
+        } catch (RuntimeException | IOError e) {
+            if (!ended) {
+                notice("the terminal went away: " + e.getMessage(), true);
+            }
+            return ended ? 2 : 1;
         }
-        client.close();
-        return 0;
+    }
+
+    /** Brings the mode up to date before a read: what changed while a line was typed takes effect now. */
+    private void prepareRead() {
+        if (currentDeclined) {
+            currentDeclined = false;
+            current = null;
+            if (mode == Mode.CHATTING) {
+                mode = Mode.CHOOSING;
+            }
+        }
+        if (mode == Mode.CHATTING && current == null) {
+            mode = Mode.CHOOSING;
+        }
+        if (mode == Mode.ANSWERING && requests.isEmpty()) {
+            mode = Mode.CHOOSING;
+        }
+        if (mode == Mode.CHOOSING && !requests.isEmpty()) {
+            mode = Mode.ANSWERING; // a request becomes the question once the line is empty
+        }
+    }
+
+    private String prompt() {
+        return switch (mode) {
+            case CHOOSING -> ENTER_USER;
+            case ANSWERING ->
+                Look.SPARTAN + SafeText.line(requests.peek())
+                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+            case CHATTING ->
+                current.hasGroup() ? "[" + SafeText.line(current.getGroup()) + "] [" + me + "] > " : "[" + me + "] > ";
+            case QUITTING ->
+                Look.SPARTAN + stillQueued(quitting) + " the next time you start the client. Quit anyway? (yes/no) ";
+        };
+    }
+
+    private static String stillQueued(Map<ChatRef, Integer> left) {
+        boolean one = Outboxes.total(left) == 1;
+        return Outboxes.describe(left)
+                + (one ? " is still queued; it will be sent" : " are still queued; they will be sent");
+    }
+
+    private AttributedString rightPrompt() {
+        if (!screen.isInteractive() || client == null) {
+            return null;
+        }
+        ChatRef to = current;
+        String name = to == null ? null : nameOf(to);
+        List<String> others = unread.summary().stream()
+                .filter(s -> name == null || !s.startsWith(name + " "))
+                .toList();
+        return look.rightPrompt(mode == Mode.CHATTING ? name : null, others, Outboxes.total(client.unsent()));
+    }
+
+    private void refreshRightPrompt() {
+        if (screen.isInteractive() && started) {
+            screen.rightPrompt(rightPrompt());
+        }
+    }
+
+    /**
+     * Changes the mode, and the prompt on the screen with it, if the user is at an empty prompt. Otherwise nothing
+     * changes now: the line being typed keeps its prompt.
+     */
+    private boolean switchIfIdle(Supplier<Boolean> change) {
+        return screen.ifIdle(
+                () -> {
+                    String prompt;
+                    synchronized (this) {
+                        if (!change.get()) {
+                            return null;
+                        }
+                        prepareRead();
+                        prompt = prompt();
+                    }
+                    return prompt;
+                },
+                this::rightPrompt);
+    }
+
+    /** Returns false to leave. */
+    private boolean handle(String prompt, String line) {
+        if (screen.isInteractive() && !line.isEmpty() && (mode != Mode.CHATTING || line.startsWith("/"))) {
+            screen.print(look.plain(prompt + line)); // the typed line was erased with the prompt: show it again
+        }
+        if (mode == Mode.QUITTING) {
+            if (line.equalsIgnoreCase("yes")) {
+                return false;
+            }
+            synchronized (this) {
+                mode = beforeQuit;
+            }
+            if (!line.startsWith("/")) {
+                return true;
+            }
+        }
+        if (line.startsWith("/")) {
+            return command(line);
+        }
+        if (line.isEmpty()) {
+            return true;
+        }
+        switch (mode) {
+            case CHOOSING -> open(line);
+            case ANSWERING -> answer(line);
+            case CHATTING -> send(line);
+            default -> {}
+        }
+        return true;
+    }
+
+    private void answer(String line) {
+        String requester;
+        synchronized (this) {
+            requester = requests.peek();
+        }
+        if (requester == null) {
+            open(line);
+            return;
+        }
+        String word = line.toLowerCase(Locale.ROOT);
+        if (word.equals("yes")) {
+            accept(requester);
+        } else if (word.equals("no")) {
+            decline(requester);
+        } else {
+            call(() -> client.answerChat(requester, false));
+            synchronized (this) {
+                requests.remove(requester);
+                mode = Mode.CHOOSING;
+            }
+            open(line);
+        }
+    }
+
+    private void accept(String requester) {
+        opening(requester, () -> {
+            client.answerChat(requester, true);
+            synchronized (this) {
+                requests.remove(requester);
+            }
+            enterChat(ChatIds.toUser(requester));
+        });
+    }
+
+    /**
+     * Runs the call that opens a chat: what the chat's peer sent before (held messages, released by an accept) may
+     * arrive while it runs, and is shown after the "ready" line rather than before it.
+     */
+    private void opening(String name, Runnable action) {
+        synchronized (this) {
+            opening = name;
+        }
+        try {
+            call(action);
+        } finally {
+            showOpeningBacklog();
+        }
+    }
+
+    private void showOpeningBacklog() {
+        List<Incoming> backlog;
+        synchronized (this) {
+            opening = null;
+            backlog = new ArrayList<>(openingBacklog);
+            openingBacklog.clear();
+        }
+        backlog.forEach(this::display);
+    }
+
+    private void decline(String requester) {
+        call(() -> {
+            client.answerChat(requester, false);
+            synchronized (this) {
+                requests.remove(requester);
+                if (mode == Mode.ANSWERING) {
+                    mode = Mode.CHOOSING;
+                }
+            }
+            notice("You declined to chat with " + requester + ".", false);
+        });
+    }
+
+    /** Opens a chat by name: a group the user is in, or a user to request. */
+    private void open(String name) {
+        if (client.group(name).isPresent()) {
+            enterChat(ChatIds.toGroup(name));
+            return;
+        }
+        opening(name, () -> {
+            client.requestChat(name);
+            synchronized (this) {
+                requests.remove(name);
+            }
+            enterChat(ChatIds.toUser(name));
+        });
+    }
+
+    private void enterChat(ChatRef chat) {
+        // Choosing another chat is the user's answer to a decline: what was kept for the decliner goes.
+        client.kept().forEach((peer, n) -> {
+            if (!chat.hasUser() || !chat.getUser().equals(peer)) {
+                int dropped = client.discard(peer);
+                if (dropped > 0) {
+                    notice(
+                            count(dropped, "message") + " to " + peer + " discarded (" + peer
+                                    + " declined, and you chose another chat).",
+                            false);
+                }
+            }
+        });
+        synchronized (this) {
+            current = chat;
+            mode = Mode.CHATTING;
+        }
+        unread.read(nameOf(chat));
+        if (chat.hasGroup()) {
+            Group g = client.group(chat.getGroup()).orElseThrow();
+            notice(
+                    "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").",
+                    false);
+        } else {
+            notice("You are now ready to chat with " + chat.getUser() + ".", false);
+        }
+        showOpeningBacklog();
+        if (visited.add(nameOf(chat))) {
+            showHistory(chat, false);
+        } else {
+            notice("Recent messages " + describe(chat) + ":", false);
+            showEntries(log.last(nameOf(chat), RECENT_ON_RETURN));
+        }
+    }
+
+    private void showHistory(ChatRef chat, boolean evenIfEmpty) {
+        List<Incoming> recent;
+        try {
+            recent = client.history(chat, evenIfEmpty); // evenIfEmpty: an explicit /history shows it all again
+        } catch (StatusRuntimeException e) {
+            if (evenIfEmpty) {
+                notice(describe(e), false);
+            }
+            return;
+        }
+        if (recent.isEmpty()) {
+            if (evenIfEmpty) {
+                notice("No recent messages.", false);
+            }
+            return;
+        }
+        notice("Recent messages " + describe(chat) + ":", false);
+        for (Incoming m : recent) {
+            log.add(nameOf(chat), m, m.sender().equals(me) ? SendState.STORED : null);
+            showEntry(m, m.sender().equals(me) ? SendState.STORED : null);
+        }
+    }
+
+    /** {@code /history N}: the server's recent messages and what this session has shown, the last N of them. */
+    private void showLonger(ChatRef chat, int n) {
+        List<Incoming> fromServer;
+        try {
+            fromServer = client.history(chat, true);
+        } catch (StatusRuntimeException e) {
+            fromServer = List.of(); // the session's own memory is still worth showing
+        }
+        List<SessionLog.Entry> all = new ArrayList<>();
+        for (Incoming m : fromServer) {
+            if (!log.has(m.messageId())) {
+                all.add(new SessionLog.Entry(m, m.sender().equals(me) ? SendState.STORED : null));
+            }
+        }
+        all.addAll(log.last(nameOf(chat), SessionLog.KEEP));
+        List<SessionLog.Entry> shown = all.subList(Math.max(0, all.size() - n), all.size());
+        if (shown.isEmpty()) {
+            notice("No recent messages.", false);
+            return;
+        }
+        notice("Last " + count(shown.size(), "message") + " " + describe(chat) + ":", false);
+        showEntries(shown);
+    }
+
+    private void showEntries(List<SessionLog.Entry> entries) {
+        entries.forEach(e -> showEntry(e.message, e.state));
+    }
+
+    private void showEntry(Incoming m, SendState state) {
+        synchronized (marks) {
+            Look.Shown shown = look.message(m, me, current, state);
+            long row = screen.print(shown.lines());
+            if (m.sender().equals(me)) {
+                screen.track(m.messageId(), row, shown.markColumn());
+            }
+        }
+    }
+
+    private void send(String text) {
+        ChatRef to = current;
+        synchronized (marks) {
+            String id;
+            try {
+                id = client.send(to, text);
+            } catch (UncheckedIOException | IllegalArgumentException e) {
+                notice("Message not sent: " + e.getMessage(), false);
+                return;
+            }
+            Incoming own = new Incoming(id, me, to, nameOf(to), text, 0, System.currentTimeMillis());
+            log.add(nameOf(to), own, SendState.QUEUED);
+            if (screen.isInteractive()) {
+                showEntry(own, log.last(nameOf(to), 1).get(0).state);
+            }
+        }
+        refreshRightPrompt();
+    }
+
+    private boolean command(String line) {
+        String[] words = line.split("\\s+");
+        String arg = words.length > 1 ? words[1] : "";
+        switch (words[0]) {
+            case "/quit", "/exit" -> {
+                return screen.isInteractive() && !quitOrAsk();
+            }
+            case "/help" -> HELP.forEach(h -> screen.print(look.plain(h)));
+            case "/users" -> call(this::listUsers);
+            case "/chat" -> {
+                if (arg.isEmpty()) {
+                    notice("Usage: /chat NAME", false);
+                } else if (isRequester(arg)) {
+                    accept(arg);
+                } else {
+                    open(arg);
+                }
+            }
+            case "/accept" -> {
+                String who = arg.isEmpty() ? onlyRequester() : arg;
+                if (who == null) {
+                    notice("Usage: /accept NAME", false);
+                } else {
+                    accept(who);
+                }
+            }
+            case "/decline" -> {
+                String who = arg.isEmpty() ? onlyRequester() : arg;
+                if (who == null) {
+                    notice("Usage: /decline NAME", false);
+                } else {
+                    decline(who);
+                }
+            }
+            case "/group" -> {
+                if (client.group(arg).isEmpty()) {
+                    notice(
+                            arg.isEmpty()
+                                    ? "Usage: /group NAME"
+                                    : "You are not a member of a group named '" + arg + "'.",
+                            false);
+                } else {
+                    enterChat(ChatIds.toGroup(arg));
+                }
+            }
+            case "/history" -> history(arg);
+            case "/discard" -> discard(arg);
+            case "/clear" -> screen.clear();
+            case "/verify" -> verify(arg);
+            case "/trust" -> {
+                if (checkUser(arg, "/trust NAME")) {
+                    notice(
+                            client.trust(arg)
+                                    ? "You now trust " + arg + "'s new key. Held messages will be sent."
+                                    : arg + "'s key has not changed; nothing to trust.",
+                            false);
+                }
+            }
+            case "/newgroup" -> {
+                if (words.length < 3) {
+                    notice("Usage: /newgroup NAME USER1 [USER2 ...]", false);
+                } else {
+                    call(() -> {
+                        Group g = client.createGroup(arg, Arrays.asList(words).subList(2, words.length));
+                        notice("Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").", false);
+                    });
+                }
+            }
+            case "/leave" -> leave(arg);
+            default -> notice("Unknown command " + words[0] + ". Type /help for the list.", false);
+        }
+        return true;
+    }
+
+    private void listUsers() {
+        ListUsersResponse r = client.users();
+        notice(
+                "Users: "
+                        + r.getUsersList().stream()
+                                .filter(u -> !u.equals(me))
+                                .map(u -> (r.getOnlineList().contains(u) ? u + "*" : u) + unreadTag(u))
+                                .collect(Collectors.joining(",")),
+                false);
+        notice(
+                "Groups: "
+                        + (r.getGroupsCount() == 0
+                                ? "(none)"
+                                : r.getGroupsList().stream()
+                                        .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")"
+                                                + unreadTag(g.getName()))
+                                        .collect(Collectors.joining(", "))),
+                false);
+    }
+
+    private String unreadTag(String chat) {
+        int n = unread.of(chat);
+        return n == 0 ? "" : " [" + n + " unread]";
+    }
+
+    private void history(String arg) {
+        ChatRef chat = current;
+        if (chat == null) {
+            notice("Open a chat first.", false);
+        } else if (arg.isEmpty()) {
+            showHistory(chat, true);
+        } else {
+            int n;
+            try {
+                n = Integer.parseInt(arg);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > SessionLog.KEEP) {
+                notice("Usage: /history [N], N from 1 to " + SessionLog.KEEP, false);
+            } else {
+                showLonger(chat, n);
+            }
+        }
+    }
+
+    private void discard(String arg) {
+        Map<String, Integer> kept = client.kept();
+        List<String> peers = arg.isEmpty() ? List.copyOf(kept.keySet()) : List.of(arg);
+        int total = 0;
+        for (String peer : peers) {
+            int n = client.discard(peer);
+            total += n;
+            if (n > 0) {
+                notice(count(n, "message") + " to " + peer + " discarded.", false);
+            }
+        }
+        if (total == 0) {
+            notice(arg.isEmpty() ? "No kept messages to discard." : "No kept messages to " + arg + ".", false);
+        }
+        refreshRightPrompt();
+    }
+
+    private void verify(String arg) {
+        if (!checkUser(arg, "/verify NAME")) {
+            return;
+        }
+        call(() -> notice(
+                client.safetyNumber(arg)
+                        .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
+                                + "'s; if they match, no one is in between)")
+                        .orElse(arg + " has not logged in yet, so there are no keys to compare."),
+                false));
+    }
+
+    /** A user name argument: present, a user, and not the user themself. */
+    private boolean checkUser(String arg, String usage) {
+        if (arg.isEmpty()) {
+            notice("Usage: " + usage, false);
+            return false;
+        }
+        if (arg.equals(me)) {
+            notice("That is you: name another user.", false);
+            return false;
+        }
+        if (!users.contains(arg)) {
+            notice("there is no user '" + arg + "'", false);
+            return false;
+        }
+        return true;
+    }
+
+    private void leave(String arg) {
+        ChatRef chat = current;
+        String name = !arg.isEmpty() ? arg : chat != null && chat.hasGroup() ? chat.getGroup() : "";
+        if (name.isEmpty()) {
+            notice("Usage: /leave GROUP", false);
+            return;
+        }
+        call(() -> {
+            client.leaveGroup(name);
+            notice("You left " + name + ".", false);
+            synchronized (this) {
+                if (current != null && current.hasGroup() && current.getGroup().equals(name)) {
+                    current = null;
+                    mode = Mode.CHOOSING;
+                }
+            }
+        });
+    }
+
+    private synchronized boolean isRequester(String name) {
+        return requests.contains(name);
+    }
+
+    private synchronized String onlyRequester() {
+        return requests.size() == 1 ? requests.peek() : null;
+    }
+
+    /**
+     * /quit, Ctrl-D or Ctrl-C on a terminal: true to leave now; false if messages are still queued, and the next
+     * prompt asks whether to quit anyway.
+     */
+    private boolean quitOrAsk() {
+        Map<ChatRef, Integer> left = client.unsent();
+        if (!left.isEmpty() && client.isSending()) {
+            left = client.awaitSent(2_000); // they are going out right now: a moment is enough
+        }
+        if (left.isEmpty()) {
+            return true;
+        }
+        synchronized (this) {
+            beforeQuit = mode;
+            quitting = new LinkedHashMap<>(left);
+            mode = Mode.QUITTING;
+        }
+        return false;
+    }
+
+    /** The end of piped input: wait a bounded time for queued messages, then say what is left. */
+    private int endOfInput() {
+        Map<ChatRef, Integer> left = client.awaitSent(PIPE_DRAIN_MILLIS);
+        if (left.isEmpty()) {
+            return 0;
+        }
+        notice(stillQueued(left) + " the next time you start the client.", false);
+        return EXIT_UNSENT;
     }
 
     private String connectFailure(StatusRuntimeException e, ClientOptions options) {
@@ -130,257 +765,100 @@ public final class ConsoleUi implements ClientListener {
         return "Login refused: " + e.getStatus().getDescription();
     }
 
-    private synchronized String prompt() {
-        return switch (mode) {
-            case CHOOSING -> SPARTAN + "Enter a user whom you want to chat with: ";
-            case ANSWERING ->
-                SPARTAN + requests.peek()
-                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
-            case CHATTING -> current.hasGroup() ? "[" + current.getGroup() + "] [" + me + "] > " : "[" + me + "] > ";
-        };
-    }
-
-    /** Returns false to leave. */
-    private boolean handle(String line) {
-        if (line.startsWith("/")) {
-            return command(line);
-        }
-        if (line.isEmpty()) {
-            return true;
-        }
-        Mode now;
-        String requester;
-        synchronized (this) {
-            now = mode;
-            requester = requests.peek();
-        }
-        switch (now) {
-            case CHOOSING -> open(line);
-            case ANSWERING -> {
-                if (line.toLowerCase(Locale.ROOT).equals("yes")) {
-                    accept(requester);
-                } else {
-                    call(() -> client.answerChat(requester, false));
-                    synchronized (this) {
-                        requests.remove(requester);
-                        mode = Mode.CHOOSING;
-                    }
-                    open(line);
-                }
-            }
-            case CHATTING -> client.send(current, line);
-        }
-        return true;
-    }
-
-    private void accept(String requester) {
-        call(() -> {
-            client.answerChat(requester, true);
-            synchronized (this) {
-                requests.remove(requester);
-            }
-            enterChat(ChatIds.toUser(requester));
-        });
-    }
-
-    /** Opens a chat by name: a group the user is in, or a user to request. */
-    private void open(String name) {
-        if (client.group(name).isPresent()) {
-            enterChat(ChatIds.toGroup(name));
-            return;
-        }
-        call(() -> {
-            client.requestChat(name);
-            synchronized (this) {
-                requests.remove(name);
-            }
-            enterChat(ChatIds.toUser(name));
-        });
-    }
-
-    private void enterChat(ChatRef chat) {
-        synchronized (this) {
-            current = chat;
-            mode = Mode.CHATTING;
-        }
-        if (chat.hasGroup()) {
-            Group g = client.group(chat.getGroup()).orElseThrow();
-            print(SPARTAN + "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList())
-                    + ").");
-        } else {
-            print(SPARTAN + "You are now ready to chat with " + chat.getUser() + ".");
-        }
-        showHistory(chat, false);
-    }
-
-    private void showHistory(ChatRef chat, boolean evenIfEmpty) {
-        List<Incoming> recent;
-        try {
-            recent = client.history(chat, evenIfEmpty); // evenIfEmpty: an explicit /history shows it all again
-        } catch (StatusRuntimeException e) {
-            if (evenIfEmpty) {
-                print(SPARTAN + e.getStatus().getDescription());
-            }
-            return;
-        }
-        if (recent.isEmpty()) {
-            if (evenIfEmpty) {
-                print(SPARTAN + "No recent messages.");
-            }
-            return;
-        }
-        print(SPARTAN + "Recent messages " + (chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser())
-                + ":");
-        recent.forEach(m -> print(format(m)));
-    }
-
-    private boolean command(String line) {
-        String[] words = line.split("\\s+");
-        String arg = words.length > 1 ? words[1] : "";
-        switch (words[0]) {
-            case "/quit", "/exit" -> {
-                return false;
-            }
-            case "/help" -> print(HELP);
-            case "/users" ->
-                call(() -> {
-                    ListUsersResponse r = client.users();
-                    print(SPARTAN + "Users: "
-                            + r.getUsersList().stream()
-                                    .filter(u -> !u.equals(me))
-                                    .map(u -> r.getOnlineList().contains(u) ? u + "*" : u)
-                                    .collect(Collectors.joining(",")));
-                    print(SPARTAN + "Groups: "
-                            + (r.getGroupsCount() == 0
-                                    ? "(none)"
-                                    : r.getGroupsList().stream()
-                                            .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")")
-                                            .collect(Collectors.joining(", "))));
-                });
-            case "/chat" -> {
-                if (arg.isEmpty()) {
-                    print(SPARTAN + "Usage: /chat NAME");
-                } else if (requests.contains(arg)) {
-                    accept(arg);
-                } else {
-                    open(arg);
-                }
-            }
-            case "/group" -> {
-                if (client.group(arg).isEmpty()) {
-                    print(SPARTAN
-                            + (arg.isEmpty()
-                                    ? "Usage: /group NAME"
-                                    : "You are not a member of a group named '" + arg + "'."));
-                } else {
-                    enterChat(ChatIds.toGroup(arg));
-                }
-            }
-            case "/history" -> {
-                if (current == null) {
-                    print(SPARTAN + "Open a chat first.");
-                } else {
-                    showHistory(current, true);
-                }
-            }
-            case "/verify" ->
-                call(() -> print(SPARTAN
-                        + client.safetyNumber(arg)
-                                .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
-                                        + "'s; if they match, no one is in between)")
-                                .orElse(arg + " has no keys yet.")));
-            case "/trust" ->
-                print(SPARTAN
-                        + (client.trust(arg)
-                                ? "You now trust " + arg + "'s new key. Held messages will be sent."
-                                : arg + "'s key has not changed; nothing to trust."));
-            case "/newgroup" -> {
-                if (words.length < 3) {
-                    print(SPARTAN + "Usage: /newgroup NAME USER1 [USER2 ...]");
-                } else {
-                    call(() -> {
-                        Group g = client.createGroup(arg, Arrays.asList(words).subList(2, words.length));
-                        print(SPARTAN + "Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
-                    });
-                }
-            }
-            case "/leave" -> {
-                String name = !arg.isEmpty() ? arg : current != null && current.hasGroup() ? current.getGroup() : "";
-                if (name.isEmpty()) {
-                    print(SPARTAN + "Usage: /leave GROUP");
-                } else {
-                    call(() -> {
-                        client.leaveGroup(name);
-                        print(SPARTAN + "You left " + name + ".");
-                        synchronized (this) {
-                            if (current != null
-                                    && current.hasGroup()
-                                    && current.getGroup().equals(name)) {
-                                current = null;
-                                mode = Mode.CHOOSING;
-                            }
-                        }
-                    });
-                }
-            }
-            default -> print(SPARTAN + "Unknown command " + words[0] + ". Type /help for the list.");
-        }
-        return true;
-    }
-
     /** Runs a server call; a refusal is shown in words, and the prompt comes back. */
     private void call(Runnable action) {
         try {
             action.run();
         } catch (StatusRuntimeException e) {
-            String d = e.getStatus().getDescription();
-            print(SPARTAN + (d != null ? d : e.getStatus().getCode().name()));
+            notice(describe(e), false);
+        } catch (RuntimeException e) {
+            notice("Error: " + e.getMessage(), false);
         }
     }
 
-    private String format(Incoming m) {
-        return m.isGroup()
-                ? "[" + m.chat().getGroup() + "] [" + m.sender() + "] " + m.text()
-                : "[" + m.sender() + "] " + m.text();
+    private static String describe(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+            return "Not connected to the server right now; try again once the client says Reconnected.";
+        }
+        String d = e.getStatus().getDescription();
+        return d != null ? d : code.name();
     }
 
-    private void print(String text) {
-        synchronized (terminal) {
-            reader.printAbove(text);
-            terminal.flush();
-        }
+    private static String describe(ChatRef chat) {
+        return chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser();
     }
 
-    private void changePrompt() {
-        try {
-            reader.callWidget(LineReader.REDRAW_LINE);
-            reader.callWidget(LineReader.REDISPLAY);
-        } catch (IllegalStateException notReading) {
-            // The next readLine shows the new prompt.
+    private static String nameOf(ChatRef chat) {
+        return chat.hasGroup() ? chat.getGroup() : chat.getUser();
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private boolean isCurrent(String chat) {
+        ChatRef c = current;
+        return mode == Mode.CHATTING && c != null && nameOf(c).equals(chat);
+    }
+
+    // ---- output ----
+
+    /** A line from the client; {@code now} prints it even before the banner. */
+    private void notice(String text, boolean now) {
+        show(List.of(look.notice(text)), now);
+    }
+
+    /** Output from the client core: held back until the banner is printed, so a backlog shows after it. */
+    private void show(List<AttributedString> lines, boolean now) {
+        if (!now) {
+            synchronized (this) {
+                if (!started && client != null) {
+                    early.add(lines);
+                    return;
+                }
+            }
         }
+        screen.print(lines);
     }
 
     // ---- events from the client core ----
 
-    /** Output from the client core: held back until the banner is printed, so a backlog shows after it. */
-    private void show(String text) {
+    @Override
+    public void message(Incoming message) {
         synchronized (this) {
-            if (!started) {
-                early.add(text);
+            if (message.peerOrGroup().equals(opening)) {
+                openingBacklog.add(message);
                 return;
             }
         }
-        print(text);
+        display(message);
+    }
+
+    private void display(Incoming message) {
+        String chat = message.peerOrGroup();
+        boolean own = message.sender().equals(me);
+        if (!own && !isCurrent(chat)) {
+            unread.arrived(chat);
+        }
+        synchronized (marks) {
+            log.add(chat, message, own ? SendState.STORED : null);
+            show(look.message(message, me, current, null).lines(), false);
+        }
+        refreshRightPrompt();
     }
 
     @Override
-    public void message(Incoming message) {
-        show(format(message));
+    public void sendState(String messageId, ChatRef to, SendState state) {
+        synchronized (marks) {
+            log.state(messageId, state);
+            screen.mark(messageId, look.mark(state));
+        }
+        refreshRightPrompt();
     }
 
     @Override
     public void chatRequested(String from) {
-        boolean ask;
         synchronized (this) {
             if (requests.contains(from)) {
                 return;
@@ -389,65 +867,82 @@ public final class ConsoleUi implements ClientListener {
             if (!started) {
                 return;
             }
-            ask = mode == Mode.CHOOSING;
-            if (ask) {
-                mode = Mode.ANSWERING;
-            }
         }
-        if (ask) {
-            setPrompt();
-        } else {
-            print(SPARTAN + from + " is requesting to chat with you. Enter /chat " + from + " to accept.");
+        boolean asked = mode == Mode.CHOOSING && switchIfIdle(() -> mode == Mode.CHOOSING);
+        if (!asked) {
+            notice(from + " is requesting to chat with you: /accept " + from + " or /decline " + from + ".", false);
         }
     }
 
     @Override
     public void chatAccepted(String by) {
-        show(SPARTAN + by + " accepted your chat request.");
+        notice(by + " accepted your chat request.", false);
     }
 
     @Override
     public void chatDeclined(String by) {
-        boolean back;
         synchronized (this) {
-            back = mode == Mode.CHATTING
-                    && current.hasUser()
-                    && current.getUser().equals(by);
-            if (back) {
+            requests.remove(by);
+        }
+        notice(by + " declined to chat with you.", false);
+        ChatRef declined = ChatIds.toUser(by);
+        if (declined.equals(current)) {
+            boolean moved = switchIfIdle(() -> {
+                if (!declined.equals(current)) {
+                    return false;
+                }
                 current = null;
-                mode = requests.isEmpty() ? Mode.CHOOSING : Mode.ANSWERING;
+                mode = Mode.CHOOSING;
+                return true;
+            });
+            if (!moved) {
+                synchronized (this) {
+                    currentDeclined = declined.equals(current); // the line being typed keeps its prompt
+                }
             }
         }
-        show(SPARTAN + by + " declined to chat with you.");
-        if (back) {
-            setPrompt();
-        }
+    }
+
+    @Override
+    public void messagesKept(String peer, int count) {
+        boolean one = count == 1;
+        notice(
+                count(count, "message") + " to " + peer + (one ? " is" : " are") + " kept: /chat " + peer
+                        + " asks again, /discard drops " + (one ? "it." : "them."),
+                false);
     }
 
     @Override
     public void groupChanged(Group group, boolean removed) {
         if (!removed) {
-            show(SPARTAN + "Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".");
+            notice("Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".", false);
         }
     }
 
     @Override
     public void notice(String text) {
-        show(SPARTAN + text);
+        notice(text, false);
     }
 
     @Override
     public void ended(String reason) {
-        print(SPARTAN + reason);
-        terminal.writer().flush();
-        System.exit(2);
-    }
-
-    private void setPrompt() {
-        String p = prompt();
-        if (reader instanceof org.jline.reader.impl.LineReaderImpl impl) {
-            impl.setPrompt(p);
-        }
-        changePrompt();
+        ended = true;
+        screen.print(look.notice(reason));
+        screen.flush();
+        // Closing the terminal restores its modes and ends the read on the main thread, which then exits with 2.
+        // Should that read not end, the process still stops, without running anything that could print a trace.
+        screen.close();
+        Thread stop = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(3_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Runtime.getRuntime().halt(2);
+                },
+                "spartan-ended");
+        stop.setDaemon(true);
+        stop.start();
     }
 }
