@@ -119,8 +119,9 @@ final class Outbox {
         }
         listener.state(message, kept ? SendState.KEPT : SendState.QUEUED);
         if (kept) {
-            listener.notice("Message to " + message.to().getUser() + " kept, not sent: you have no chat with "
-                    + message.to().getUser() + ". /chat " + message.to().getUser() + " asks again; /discard drops it.");
+            String peer = message.to().getUser();
+            listener.notice("Message to " + peer + " kept (" + peer + " declined): /chat " + peer
+                    + " asks again, /discard drops it.");
         }
         thread.execute(this::pump);
     }
@@ -202,10 +203,6 @@ final class Outbox {
                 first = false;
             }
             count = parked.size() + held.getOrDefault(peer, List.of()).size();
-            if (parked.isEmpty()) {
-                waiting.remove(chat);
-                holds.remove(chat);
-            }
         }
         kept.forEach(p -> listener.state(p, SendState.KEPT));
         return count;
@@ -348,8 +345,8 @@ final class Outbox {
                     // No chat (the peer declined, or never was asked): keep it until the user decides.
                     park(next.to(), Hold.NO_CHAT);
                     String peer = next.to().getUser();
-                    listener.notice("Message to " + peer + " kept, not sent: " + describe(e) + ". /chat " + peer
-                            + " asks again; /discard drops it.");
+                    listener.notice("Message to " + peer + " kept (" + describe(e) + "): /chat " + peer
+                            + " asks again, /discard drops it.");
                 } else {
                     refused(next, describe(e));
                 }

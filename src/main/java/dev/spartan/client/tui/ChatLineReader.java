@@ -54,6 +54,17 @@ final class ChatLineReader extends LineReaderImpl {
         });
     }
 
+    /** Takes the prompt off the screen for good (the session is over). */
+    void erasePrompt() {
+        locked(() -> {
+            if (reading) {
+                display.update(Collections.emptyList(), 0);
+                terminal.flush();
+            }
+            return null;
+        });
+    }
+
     /** Replaces the right prompt, and shows it now if a line is being read. */
     void showRightPrompt(String right) {
         locked(() -> {

@@ -115,7 +115,7 @@ public final class ConsoleUi implements ClientListener {
     /** The chat being opened: its messages wait until "You are now ready ..." is printed. */
     private String opening;
 
-    private final List<Incoming> openingBacklog = new ArrayList<>();
+    private final List<Runnable> openingBacklog = new ArrayList<>();
     private boolean started;
     private volatile boolean ended;
 
@@ -382,13 +382,13 @@ public final class ConsoleUi implements ClientListener {
     }
 
     private void showOpeningBacklog() {
-        List<Incoming> backlog;
+        List<Runnable> backlog;
         synchronized (this) {
             opening = null;
             backlog = new ArrayList<>(openingBacklog);
             openingBacklog.clear();
         }
-        backlog.forEach(this::display);
+        backlog.forEach(Runnable::run);
     }
 
     private void decline(String requester) {
@@ -826,13 +826,9 @@ public final class ConsoleUi implements ClientListener {
 
     @Override
     public void message(Incoming message) {
-        synchronized (this) {
-            if (message.peerOrGroup().equals(opening)) {
-                openingBacklog.add(message);
-                return;
-            }
+        if (!deferWhileOpening(message.peerOrGroup(), () -> display(message))) {
+            display(message);
         }
-        display(message);
     }
 
     private void display(Incoming message) {
@@ -876,7 +872,19 @@ public final class ConsoleUi implements ClientListener {
 
     @Override
     public void chatAccepted(String by) {
-        notice(by + " accepted your chat request.", false);
+        Runnable say = () -> notice(by + " accepted your chat request.", false);
+        if (!deferWhileOpening(by, say)) {
+            say.run();
+        }
+    }
+
+    /** Keeps output about the chat being opened until its "ready" line is printed; false if not opening it. */
+    private synchronized boolean deferWhileOpening(String chat, Runnable output) {
+        if (!chat.equals(opening)) {
+            return false;
+        }
+        openingBacklog.add(output);
+        return true;
     }
 
     @Override

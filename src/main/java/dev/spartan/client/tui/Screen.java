@@ -219,6 +219,13 @@ final class Screen implements AutoCloseable {
 
     @Override
     public void close() {
+        if (interactive) {
+            try {
+                reader.erasePrompt();
+            } catch (IllegalStateException | java.io.IOError closed) {
+                // Already gone.
+            }
+        }
         try {
             terminal.close();
         } catch (IOException e) {
