@@ -20,6 +20,14 @@ class DeliveryReceiptTest {
     }
 
     @Test
+    void theExampleInPROTOCOLmd() {
+        String plain = DeliveryReceipt.encode(List.of("9b2f4c1e-7d3a-4e8b-a5c6-0d1e2f3a4b5c", "id_2"));
+        assertThat(java.util.HexFormat.of().formatHex(plain.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("007370617274616e2f64656c6976657265642f76310a39623266346331652d376433612d346538622d61"
+                        + "3563362d3064316532663361346235630a69645f32");
+    }
+
+    @Test
     void textIsNeverAReceiptAndMalformedReceiptsAreIgnored() {
         assertThat(DeliveryReceipt.isControl("spartan/delivered/v1\nabc")).isFalse();
         assertThat(DeliveryReceipt.isControl("")).isFalse();

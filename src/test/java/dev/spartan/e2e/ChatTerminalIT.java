@@ -134,6 +134,7 @@ class ChatTerminalIT extends OneServerTest {
             alice.enter("foo");
             alice.awaitText("[Spartan] You are now ready to chat with foo.");
             alice.enter("before the answer");
+            alice.awaitText("✓  [alice] before the answer"); // held by the server until foo answers
             foo.out().awaitRaw(requestPrompt("alice"));
             alice.type("half a mess");
             alice.awaitText("[alice] > half a mess");

@@ -133,28 +133,38 @@ class OutboxIT extends OneServerTest {
             }
             bob.awaitLine("[alice] m2");
             alice.awaitText("Rate limit reached (2 per 30s)");
+            alice.type("a draft");
+            alice.awaitText("[alice] > a draft");
+            alice.press("C-c"); // clears the line
+            alice.awaitScreen(
+                    "an empty prompt",
+                    s -> lastRow(s).equals("[alice] >") || lastRow(s).startsWith("[alice] >  "),
+                    Duration.ofSeconds(20));
+            assertThat(alice.dump()).doesNotContain("a draft");
             alice.enter("/quit");
             alice.awaitText("[Spartan] 2 messages to bob are still queued; they will be sent the next time you start"
                     + " the client. Quit anyway? (yes/no)");
             alice.enter("no");
             alice.awaitScreen(
-                    "the chat prompt again",
-                    s -> s.stream().anyMatch(l -> l.startsWith("[alice] > ")),
-                    Duration.ofSeconds(20));
+                    "the chat prompt again", s -> lastRow(s).startsWith("[alice] > "), Duration.ofSeconds(20));
+            alice.press("C-c"); // on an empty line: like /quit
+            alice.awaitScreen(
+                    "the question", s -> lastRow(s).contains("Quit anyway? (yes/no)"), Duration.ofSeconds(20));
+            alice.enter("no");
+            alice.awaitScreen(
+                    "the chat prompt again", s -> lastRow(s).startsWith("[alice] > "), Duration.ofSeconds(20));
             alice.press("C-d");
             alice.awaitScreen(
-                    "the question on the prompt row",
-                    s -> s.stream()
-                            .filter(l -> !l.isBlank())
-                            .reduce((a, b) -> b)
-                            .orElse("")
-                            .endsWith("Quit anyway? (yes/no)"),
-                    Duration.ofSeconds(20));
+                    "the question", s -> lastRow(s).contains("Quit anyway? (yes/no)"), Duration.ofSeconds(20));
             alice.press("C-d"); // the second Ctrl-D quits without asking
             alice.awaitText("[exit 0]");
             assertThat(outboxFiles("alice")).isNotEmpty(); // m4 at least: the window is 30 s
             restartDeliversTheRestOnce(bob);
         }
+    }
+
+    private static String lastRow(List<String> screen) {
+        return screen.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
     }
 
     @Test
