@@ -54,8 +54,6 @@ public final class ConsoleUi implements ClientListener {
     static final long PIPE_DRAIN_MILLIS = 10_000;
     /** Exit code when messages are left in the outbox at the end of piped input. */
     static final int EXIT_UNSENT = 3;
-    /** A second interrupt this soon after one that cleared a line is taken for the same key press. */
-    private static final long CTRL_C_ECHO_NANOS = 300_000_000L;
     /** Messages shown when switching back to a chat already seen in this session. */
     static final int RECENT_ON_RETURN = 10;
 
@@ -120,7 +118,6 @@ public final class ConsoleUi implements ClientListener {
     private final List<Runnable> openingBacklog = new ArrayList<>();
     private boolean started;
     private volatile boolean ended;
-    private long lineClearedAt = System.nanoTime() - CTRL_C_ECHO_NANOS;
 
     public ConsoleUi() throws IOException {
         this(Settings.DEFAULTS);
@@ -189,17 +186,11 @@ public final class ConsoleUi implements ClientListener {
                     line = screen.readLine(prompt, rightPrompt());
                 } catch (UserInterruptException e) {
                     Thread.interrupted(); // JLine may leave the flag set, which would interrupt the next read too
-                    screen.distrustMarks();
                     if (!screen.isInteractive()) {
                         return endOfInput();
                     }
-                    long now = System.nanoTime();
-                    if (!e.getPartialLine().isEmpty()) {
-                        lineClearedAt = now;
-                        continue; // Ctrl-C with text on the line clears the line
-                    }
-                    if (now - lineClearedAt < CTRL_C_ECHO_NANOS) {
-                        continue; // the same Ctrl-C seen twice, not a second press
+                    if (!screen.isNewCtrlC() || !e.getPartialLine().isEmpty()) {
+                        continue; // the same press reported twice, or a line with text on it: cleared
                     }
                     if (mode == Mode.QUITTING || quitOrAsk()) {
                         return 0;
@@ -216,6 +207,13 @@ public final class ConsoleUi implements ClientListener {
                 }
                 if (ended) {
                     return 2;
+                }
+                if (screen.interrupted()) {
+                    // Ctrl-C on an empty line: like /quit (with text on it, it only cleared the line)
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0;
+                    }
+                    continue;
                 }
                 line = CURSOR_REPORT.matcher(line).replaceFirst("").strip();
                 synchronized (this) {

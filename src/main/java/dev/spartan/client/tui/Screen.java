@@ -6,9 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jline.keymap.KeyMap;
+import org.jline.reader.Binding;
 import org.jline.reader.Completer;
 import org.jline.reader.LineReader;
+import org.jline.reader.Reference;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
@@ -24,6 +28,9 @@ import org.jline.utils.InfoCmp;
 final class Screen implements AutoCloseable {
     private record Mark(long row, int column, int width) {}
 
+    private static final String INTERRUPT = "spartan-interrupt";
+    private static final long SAME_PRESS_NANOS = 300_000_000L;
+
     private final Terminal terminal;
     private final ChatLineReader reader;
     private final boolean interactive;
@@ -31,6 +38,9 @@ final class Screen implements AutoCloseable {
     private long rows;
     /** Marks above this row may be miscounted. */
     private long trustedFrom;
+
+    private volatile boolean interrupted;
+    private volatile long lastCtrlC = System.nanoTime() - SAME_PRESS_NANOS;
 
     private final Map<String, Mark> marks = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -60,9 +70,52 @@ final class Screen implements AutoCloseable {
             // The typed line is replaced by the message as it was sent, with its time and delivery mark.
             reader.option(LineReader.Option.ERASE_LINE_ON_FINISH, true);
             // Raw between reads too: JLine restores the modes it found after each line, and with the terminal's own
-            // echo on, keys typed while a line is being handled would be echoed wherever the cursor is.
+            // echo on, keys typed while a line is being handled would be echoed wherever the cursor is. Ctrl-C is
+            // bound as a key, so that it comes in order with what was typed before it.
             terminal.enterRawMode();
+            Attributes raw = terminal.getAttributes();
+            raw.setLocalFlag(Attributes.LocalFlag.ISIG, false);
+            terminal.setAttributes(raw);
+            reader.getWidgets().put(INTERRUPT, this::interrupt);
+            for (String map : List.of(LineReader.EMACS, LineReader.VIINS, LineReader.MAIN)) {
+                KeyMap<Binding> keys = reader.getKeyMaps().get(map);
+                if (keys != null) {
+                    keys.bind(new Reference(INTERRUPT), KeyMap.ctrl('C'));
+                }
+            }
         }
+    }
+
+    /** Ctrl-C: clears a line with text on it; on an empty line ends the read, and {@link #interrupted} says so. */
+    private boolean interrupt() {
+        if (!isNewCtrlC()) {
+            return true;
+        }
+        if (reader.getBuffer().length() > 0) {
+            reader.getBuffer().clear();
+            return true;
+        }
+        interrupted = true;
+        reader.callWidget(LineReader.ACCEPT_LINE);
+        return true;
+    }
+
+    /**
+     * Some terminals report one Ctrl-C twice, as the key and as an interrupt (SIGINT), in either order: the second
+     * report within a moment is the same press, whatever the line held by then.
+     */
+    boolean isNewCtrlC() {
+        long now = System.nanoTime();
+        boolean fresh = now - lastCtrlC > SAME_PRESS_NANOS;
+        lastCtrlC = now;
+        return fresh;
+    }
+
+    /** True once after a Ctrl-C on an empty line ended a read. */
+    boolean interrupted() {
+        boolean was = interrupted;
+        interrupted = false;
+        return was;
     }
 
     boolean isInteractive() {
