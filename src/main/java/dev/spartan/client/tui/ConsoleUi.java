@@ -896,6 +896,14 @@ public final class ConsoleUi implements ClientListener {
 
     @Override
     public void chatDeclined(String by) {
+        // A decline of the chat being opened comes after its "ready" line, and then takes the user out of it.
+        Runnable decline = () -> declined(by);
+        if (!deferWhileOpening(by, decline)) {
+            decline.run();
+        }
+    }
+
+    private void declined(String by) {
         synchronized (this) {
             requests.remove(by);
         }
@@ -921,10 +929,13 @@ public final class ConsoleUi implements ClientListener {
     @Override
     public void messagesKept(String peer, int count) {
         boolean one = count == 1;
-        notice(
+        Runnable say = () -> notice(
                 count(count, "message") + " to " + peer + (one ? " is" : " are") + " kept: /chat " + peer
                         + " asks again, /discard drops " + (one ? "it." : "them."),
                 false);
+        if (!deferWhileOpening(peer, say)) {
+            say.run();
+        }
     }
 
     @Override
