@@ -67,7 +67,9 @@ class ChatTerminalIT extends OneServerTest {
             Tmux.Pane alice = terminal("alice");
             openWith(alice, bob);
             bob.awaitLine("[Spartan] You are now ready to chat with alice.");
-            alice.enter("/chat charlie");
+            alice.type("/chat cha").press("Tab"); // completed to the user's name
+            alice.awaitText("[alice] > /chat charlie");
+            alice.press("Enter");
             charlie.out().awaitRaw(requestPrompt("alice"));
             charlie.type("yes");
             alice.awaitText("[Spartan] charlie accepted your chat request.");
