@@ -10,7 +10,6 @@ import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
-import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,17 +19,13 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.UserInterruptException;
 import org.jline.utils.AttributedString;
@@ -54,29 +49,8 @@ public final class ConsoleUi implements ClientListener {
     static final long PIPE_DRAIN_MILLIS = 10_000;
     /** Exit code when messages are left in the outbox at the end of piped input. */
     static final int EXIT_UNSENT = 3;
-    /** Messages shown when switching back to a chat already seen in this session. */
-    static final int RECENT_ON_RETURN = 10;
 
     static final String ENTER_USER = Look.SPARTAN + "Enter a user whom you want to chat with: ";
-    private static final List<String> HELP = List.of(
-            "[Spartan] Commands:",
-            "  /chat NAME              chat with a user or group (accepts their request if they asked you)",
-            "  /group NAME             chat in a group you belong to",
-            "  /accept NAME            accept NAME's chat request (any time, even while typing elsewhere)",
-            "  /decline NAME           decline NAME's chat request",
-            "  /users                  users (* = online), your groups, unread lines",
-            "  /history [N]            recent messages of this chat; N (up to " + SessionLog.KEEP
-                    + ") adds what this session showed",
-            "  /discard [NAME]         drop the messages kept after NAME declined (everyone's by default)",
-            "  /clear                  clear the screen",
-            "  /verify NAME            show the safety number you share with NAME",
-            "  /trust NAME             accept NAME's new key after you compared safety numbers",
-            "  /newgroup NAME U1 U2..  create a group with you and the users named",
-            "  /leave [NAME]           leave a group (the current one by default)",
-            "  /help                   this list",
-            "  /quit                   leave (Ctrl-D too)",
-            "  Your messages: ·· queued, ✓ stored by the server, ✓✓ delivered to the peer (1:1 chats).");
-
     /**
      * Terminal answers to queries (cursor position ESC[r;cR, device attributes ESC[?...c, mode reports ESC[?...$y).
      * Should one arrive after JLine stopped waiting for it, it would come in front of the user's line as if typed.
@@ -93,16 +67,14 @@ public final class ConsoleUi implements ClientListener {
     private final Screen screen;
     private final Look look;
     private final Settings settings;
-    private final Unread unread = new Unread();
-    private final SessionLog log = new SessionLog();
-    /** Held while an own message is printed or its mark changes, so a change never comes before its line. */
-    private final Object marks = new Object();
 
     private final Deque<String> requests = new ArrayDeque<>();
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
     private final List<List<AttributedString>> early = new ArrayList<>();
 
     private ChatClient client;
+    private Transcript transcript;
+    private Commands commands;
     private String me;
     private volatile List<String> users = List.of();
     private volatile Mode mode = Mode.CHOOSING;
@@ -110,8 +82,6 @@ public final class ConsoleUi implements ClientListener {
     private Mode beforeQuit = Mode.CHOOSING;
     private Map<ChatRef, Integer> quitting = Map.of();
     private boolean currentDeclined;
-    /** Chats entered in this session: entering one again shows its recent messages from memory. */
-    private final Set<String> visited = new HashSet<>();
     /** The chat being opened: its messages wait until "You are now ready ..." is printed. */
     private String opening;
 
@@ -141,6 +111,7 @@ public final class ConsoleUi implements ClientListener {
         Thread.setDefaultUncaughtExceptionHandler(
                 (t, e) -> System.err.println(Look.SPARTAN + "internal error in " + t.getName() + ": " + e));
         me = options.user();
+        transcript = new Transcript(screen, look, me, () -> current, this::isCurrent, lines -> show(lines, false));
         LoginResponse login;
         try {
             client = new ChatClient(
@@ -154,6 +125,8 @@ public final class ConsoleUi implements ClientListener {
             return 1;
         }
         users = login.getUsersList().stream().filter(u -> !u.equals(me)).toList();
+        commands =
+                new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
                 true);
@@ -275,11 +248,8 @@ public final class ConsoleUi implements ClientListener {
             return null;
         }
         ChatRef to = current;
-        String name = to == null ? null : nameOf(to);
-        List<String> others = unread.summary().stream()
-                .filter(s -> name == null || !s.startsWith(name + " "))
-                .toList();
-        return look.rightPrompt(mode == Mode.CHATTING ? name : null, others, Outboxes.total(client.unsent()));
+        String name = to == null || mode != Mode.CHATTING ? null : Transcript.nameOf(to);
+        return look.rightPrompt(name, transcript.unreadElsewhere(name), Outboxes.total(client.unsent()));
     }
 
     private void refreshRightPrompt() {
@@ -443,7 +413,7 @@ public final class ConsoleUi implements ClientListener {
             current = chat;
             mode = Mode.CHATTING;
         }
-        unread.read(nameOf(chat));
+        boolean first = transcript.opened(chat);
         if (chat.hasGroup()) {
             Group g = client.group(chat.getGroup()).orElseThrow();
             notice(
@@ -453,90 +423,26 @@ public final class ConsoleUi implements ClientListener {
             notice("You are now ready to chat with " + chat.getUser() + ".", false);
         }
         showOpeningBacklog();
-        if (visited.add(nameOf(chat))) {
-            showHistory(chat, false);
-        } else {
-            notice("Recent messages " + describe(chat) + ":", false);
-            showEntries(log.last(nameOf(chat), RECENT_ON_RETURN));
+        if (!first) {
+            transcript.showRecent(chat);
+            return;
         }
-    }
-
-    private void showHistory(ChatRef chat, boolean evenIfEmpty) {
-        List<Incoming> recent;
         try {
-            recent = client.history(chat, evenIfEmpty); // evenIfEmpty: an explicit /history shows it all again
+            List<Incoming> recent = client.history(chat, false); // what came before this session
+            if (!recent.isEmpty()) {
+                transcript.showHistory(chat, recent);
+            }
         } catch (StatusRuntimeException e) {
-            if (evenIfEmpty) {
-                notice(describe(e), false);
-            }
-            return;
-        }
-        if (recent.isEmpty()) {
-            if (evenIfEmpty) {
-                notice("No recent messages.", false);
-            }
-            return;
-        }
-        notice("Recent messages " + describe(chat) + ":", false);
-        for (Incoming m : recent) {
-            log.add(nameOf(chat), m, m.sender().equals(me) ? SendState.STORED : null);
-            showEntry(m, m.sender().equals(me) ? SendState.STORED : null);
-        }
-    }
-
-    /** {@code /history N}: the server's recent messages and what this session has shown, the last N of them. */
-    private void showLonger(ChatRef chat, int n) {
-        List<Incoming> fromServer;
-        try {
-            fromServer = client.history(chat, true);
-        } catch (StatusRuntimeException e) {
-            fromServer = List.of(); // the session's own memory is still worth showing
-        }
-        List<SessionLog.Entry> all = new ArrayList<>();
-        for (Incoming m : fromServer) {
-            if (!log.has(m.messageId())) {
-                all.add(new SessionLog.Entry(m, m.sender().equals(me) ? SendState.STORED : null));
-            }
-        }
-        all.addAll(log.last(nameOf(chat), SessionLog.KEEP));
-        List<SessionLog.Entry> shown = all.subList(Math.max(0, all.size() - n), all.size());
-        if (shown.isEmpty()) {
-            notice("No recent messages.", false);
-            return;
-        }
-        notice("Last " + count(shown.size(), "message") + " " + describe(chat) + ":", false);
-        showEntries(shown);
-    }
-
-    private void showEntries(List<SessionLog.Entry> entries) {
-        entries.forEach(e -> showEntry(e.message, e.state));
-    }
-
-    private void showEntry(Incoming m, SendState state) {
-        synchronized (marks) {
-            Look.Shown shown = look.message(m, me, current, state);
-            long row = screen.print(shown.lines());
-            if (m.sender().equals(me)) {
-                screen.track(m.messageId(), row, shown.markColumn());
-            }
+            // The chat is open all the same; its history shows on the next /history.
         }
     }
 
     private void send(String text) {
         ChatRef to = current;
-        synchronized (marks) {
-            String id;
-            try {
-                id = client.send(to, text);
-            } catch (UncheckedIOException | IllegalArgumentException e) {
-                notice("Message not sent: " + e.getMessage(), false);
-                return;
-            }
-            Incoming own = new Incoming(id, me, to, nameOf(to), text, 0, System.currentTimeMillis());
-            log.add(nameOf(to), own, SendState.QUEUED);
-            if (screen.isInteractive()) {
-                showEntry(own, log.last(nameOf(to), 1).get(0).state);
-            }
+        try {
+            transcript.typed(to, text, () -> client.send(to, text));
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            notice("Message not sent: " + e.getMessage(), false);
         }
         refreshRightPrompt();
     }
@@ -548,8 +454,6 @@ public final class ConsoleUi implements ClientListener {
             case "/quit", "/exit" -> {
                 return screen.isInteractive() && !quitOrAsk();
             }
-            case "/help" -> HELP.forEach(h -> screen.print(look.plain(h)));
-            case "/users" -> call(this::listUsers);
             case "/chat" -> {
                 if (arg.isEmpty()) {
                     notice("Usage: /chat NAME", false);
@@ -586,123 +490,13 @@ public final class ConsoleUi implements ClientListener {
                     enterChat(ChatIds.toGroup(arg));
                 }
             }
-            case "/history" -> history(arg);
-            case "/discard" -> discard(arg);
-            case "/clear" -> screen.clear();
-            case "/verify" -> verify(arg);
-            case "/trust" -> {
-                if (checkUser(arg, "/trust NAME")) {
-                    notice(
-                            client.trust(arg)
-                                    ? "You now trust " + arg + "'s new key. Held messages will be sent."
-                                    : arg + "'s key has not changed; nothing to trust.",
-                            false);
-                }
-            }
-            case "/newgroup" -> {
-                if (words.length < 3) {
-                    notice("Usage: /newgroup NAME USER1 [USER2 ...]", false);
-                } else {
-                    call(() -> {
-                        Group g = client.createGroup(arg, Arrays.asList(words).subList(2, words.length));
-                        notice("Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").", false);
-                    });
-                }
-            }
             case "/leave" -> leave(arg);
-            default -> notice("Unknown command " + words[0] + ". Type /help for the list.", false);
-        }
-        return true;
-    }
-
-    private void listUsers() {
-        ListUsersResponse r = client.users();
-        notice(
-                "Users: "
-                        + r.getUsersList().stream()
-                                .filter(u -> !u.equals(me))
-                                .map(u -> (r.getOnlineList().contains(u) ? u + "*" : u) + unreadTag(u))
-                                .collect(Collectors.joining(",")),
-                false);
-        notice(
-                "Groups: "
-                        + (r.getGroupsCount() == 0
-                                ? "(none)"
-                                : r.getGroupsList().stream()
-                                        .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")"
-                                                + unreadTag(g.getName()))
-                                        .collect(Collectors.joining(", "))),
-                false);
-    }
-
-    private String unreadTag(String chat) {
-        int n = unread.of(chat);
-        return n == 0 ? "" : " [" + n + " unread]";
-    }
-
-    private void history(String arg) {
-        ChatRef chat = current;
-        if (chat == null) {
-            notice("Open a chat first.", false);
-        } else if (arg.isEmpty()) {
-            showHistory(chat, true);
-        } else {
-            int n;
-            try {
-                n = Integer.parseInt(arg);
-            } catch (NumberFormatException e) {
-                n = -1;
+            default -> {
+                if (!commands.run(words)) {
+                    notice("Unknown command " + words[0] + ". Type /help for the list.", false);
+                }
+                refreshRightPrompt();
             }
-            if (n < 1 || n > SessionLog.KEEP) {
-                notice("Usage: /history [N], N from 1 to " + SessionLog.KEEP, false);
-            } else {
-                showLonger(chat, n);
-            }
-        }
-    }
-
-    private void discard(String arg) {
-        Map<String, Integer> kept = client.kept();
-        List<String> peers = arg.isEmpty() ? List.copyOf(kept.keySet()) : List.of(arg);
-        int total = 0;
-        for (String peer : peers) {
-            int n = client.discard(peer);
-            total += n;
-            if (n > 0) {
-                notice(count(n, "message") + " to " + peer + " discarded.", false);
-            }
-        }
-        if (total == 0) {
-            notice(arg.isEmpty() ? "No kept messages to discard." : "No kept messages to " + arg + ".", false);
-        }
-        refreshRightPrompt();
-    }
-
-    private void verify(String arg) {
-        if (!checkUser(arg, "/verify NAME")) {
-            return;
-        }
-        call(() -> notice(
-                client.safetyNumber(arg)
-                        .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
-                                + "'s; if they match, no one is in between)")
-                        .orElse(arg + " has not logged in yet, so there are no keys to compare."),
-                false));
-    }
-
-    /** A user name argument: present, a user, and not the user themself. */
-    private boolean checkUser(String arg, String usage) {
-        if (arg.isEmpty()) {
-            notice("Usage: " + usage, false);
-            return false;
-        }
-        if (arg.equals(me)) {
-            notice("That is you: name another user.", false);
-            return false;
-        }
-        if (!users.contains(arg)) {
-            notice("there is no user '" + arg + "'", false);
-            return false;
         }
         return true;
     }
@@ -774,30 +568,7 @@ public final class ConsoleUi implements ClientListener {
 
     /** Runs a server call; a refusal is shown in words, and the prompt comes back. */
     private void call(Runnable action) {
-        try {
-            action.run();
-        } catch (StatusRuntimeException e) {
-            notice(describe(e), false);
-        } catch (RuntimeException e) {
-            notice("Error: " + e.getMessage(), false);
-        }
-    }
-
-    private static String describe(StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-            return "Not connected to the server right now; try again once the client says Reconnected.";
-        }
-        String d = e.getStatus().getDescription();
-        return d != null ? d : code.name();
-    }
-
-    private static String describe(ChatRef chat) {
-        return chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser();
-    }
-
-    private static String nameOf(ChatRef chat) {
-        return chat.hasGroup() ? chat.getGroup() : chat.getUser();
+        commands.call(action);
     }
 
     private static String count(int n, String noun) {
@@ -806,7 +577,7 @@ public final class ConsoleUi implements ClientListener {
 
     private boolean isCurrent(String chat) {
         ChatRef c = current;
-        return mode == Mode.CHATTING && c != null && nameOf(c).equals(chat);
+        return mode == Mode.CHATTING && c != null && Transcript.nameOf(c).equals(chat);
     }
 
     // ---- output ----
@@ -839,24 +610,13 @@ public final class ConsoleUi implements ClientListener {
     }
 
     private void display(Incoming message) {
-        String chat = message.peerOrGroup();
-        boolean own = message.sender().equals(me);
-        if (!own && !isCurrent(chat)) {
-            unread.arrived(chat);
-        }
-        synchronized (marks) {
-            log.add(chat, message, own ? SendState.STORED : null);
-            show(look.message(message, me, current, null).lines(), false);
-        }
+        transcript.arrived(message);
         refreshRightPrompt();
     }
 
     @Override
     public void sendState(String messageId, ChatRef to, SendState state) {
-        synchronized (marks) {
-            log.state(messageId, state);
-            screen.mark(messageId, look.mark(state));
-        }
+        transcript.state(messageId, state);
         refreshRightPrompt();
     }
 
