@@ -72,6 +72,9 @@ final class Outbox {
     private final Deque<Pending> receipts = new ArrayDeque<>();
     private final Map<ChatRef, Deque<Pending>> waiting = new LinkedHashMap<>();
     private final Map<ChatRef, Hold> holds = new LinkedHashMap<>();
+    /** Why a chat has no chat (its peer declined, or the server's words), for the notice of each message kept. */
+    private final Map<ChatRef, String> noChatBecause = new LinkedHashMap<>();
+
     private final Map<String, List<Pending>> held = new LinkedHashMap<>();
     private final Set<String> declined = new HashSet<>();
     private boolean waitingForConnection;
@@ -108,9 +111,11 @@ final class Outbox {
     void submit(Pending message) {
         spool.save(message, false);
         boolean kept;
+        String because;
         synchronized (this) {
             Deque<Pending> parked = waiting.get(message.to());
             kept = parked != null && holds.get(message.to()) == Hold.NO_CHAT;
+            because = noChatBecause.get(message.to());
             if (parked != null) {
                 parked.add(message);
             } else {
@@ -120,7 +125,7 @@ final class Outbox {
         listener.state(message, kept ? SendState.KEPT : SendState.QUEUED);
         if (kept) {
             String peer = message.to().getUser();
-            listener.notice("Message to " + peer + " kept (" + peer + " declined): /chat " + peer
+            listener.notice("Message to " + peer + " kept (" + because + "): /chat " + peer
                     + " asks again, /discard drops it.");
         }
         thread.execute(this::pump);
@@ -190,6 +195,7 @@ final class Outbox {
                 kept.addAll(parked);
             }
             holds.put(chat, Hold.NO_CHAT);
+            noChatBecause.put(chat, peer + " declined");
             // The message being sent right now stays at the head: its answer decides where it goes.
             Iterator<Pending> it = queue.iterator();
             boolean first = true;
@@ -214,6 +220,7 @@ final class Outbox {
         synchronized (this) {
             Deque<Pending> parked = waiting.remove(chat);
             holds.remove(chat);
+            noChatBecause.remove(chat);
             if (parked != null) {
                 dropped.addAll(parked);
             }
@@ -281,6 +288,7 @@ final class Outbox {
     private void release(ChatRef chat) {
         Deque<Pending> parked = waiting.remove(chat);
         holds.remove(chat);
+        noChatBecause.remove(chat);
         if (parked != null) {
             queue.addAll(parked);
         }
@@ -344,6 +352,9 @@ final class Outbox {
                         && next.to().hasUser()) {
                     // No chat (the peer declined, or never was asked): keep it until the user decides.
                     park(next.to(), Hold.NO_CHAT);
+                    synchronized (this) {
+                        noChatBecause.putIfAbsent(next.to(), describe(e));
+                    }
                     String peer = next.to().getUser();
                     listener.notice("Message to " + peer + " kept (" + describe(e) + "): /chat " + peer
                             + " asks again, /discard drops it.");

@@ -237,6 +237,8 @@ class OutboxTest {
         assertThat(outbox.declined("bob")).isEqualTo(1);
         outbox.submit(new Outbox.Pending("k1", ChatIds.toUser("bob"), "after the decline"));
         assertThat(states.last.get("k1")).isEqualTo(SendState.KEPT);
+        assertThat(states.notices)
+                .contains("Message to bob kept (bob declined): /chat bob asks again, /discard drops it.");
         assertThat(outbox.kept()).containsEntry("bob", 2);
         assertThat(sent).containsExactly("held one"); // nothing tried while there is no chat
 
