@@ -281,7 +281,8 @@ public final class ConsoleUi implements ClientListener {
     /** Returns false to leave. */
     private boolean handle(String prompt, String line) {
         if (screen.isInteractive() && !line.isEmpty() && (mode != Mode.CHATTING || line.startsWith("/"))) {
-            screen.print(look.plain(prompt + line)); // the typed line was erased with the prompt: show it again
+            // The typed line was erased with the prompt: show it again (safe, should it hold a pasted escape).
+            screen.print(look.plain(prompt + SafeText.line(line)));
         }
         if (mode == Mode.QUITTING) {
             if (line.equalsIgnoreCase("yes")) {
