@@ -144,7 +144,7 @@ final class Screen implements AutoCloseable {
                 long first = rows;
                 reader.printAbove(text);
                 if (interactive) {
-                    int width = Math.max(1, terminal.getWidth());
+                    int width = Math.max(1, terminal.getSize().getColumns());
                     for (AttributedString l : lines) {
                         rows += Math.max(1, (l.columnLength(terminal) + width - 1) / width);
                         if (!hasCertainWidth(l.toString())) {
@@ -167,7 +167,8 @@ final class Screen implements AutoCloseable {
     /** Remembers where the mark of an own message is, so that {@link #mark} can rewrite it. */
     void track(String messageId, long row, int column) {
         if (interactive && row >= 0 && column >= 0) {
-            reader.locked(() -> marks.put(messageId, new Mark(row, column, terminal.getWidth())));
+            reader.locked(() -> marks.put(
+                    messageId, new Mark(row, column, terminal.getSize().getColumns())));
         }
     }
 
@@ -184,9 +185,9 @@ final class Screen implements AutoCloseable {
                 }
                 long up = rows - m.row();
                 if (m.row() < trustedFrom
-                        || terminal.getWidth() != m.width()
+                        || terminal.getSize().getColumns() != m.width()
                         || up < 1
-                        || up > terminal.getHeight() - 2) {
+                        || up > terminal.getSize().getRows() - 2) {
                     marks.remove(messageId);
                     return null;
                 }
