@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Date;
 
@@ -107,6 +108,8 @@ class ArchitectureTest {
             .orShould()
             .callMethod(Clock.class, "systemDefaultZone")
             .orShould()
+            .callMethod(Clock.class, "system", ZoneId.class)
+            .orShould()
             .callMethod(Instant.class, "now")
             .orShould()
             .callMethod(LocalDate.class, "now")
@@ -118,6 +121,7 @@ class ArchitectureTest {
             .callMethod(ZonedDateTime.class, "now")
             .orShould()
             .callConstructor(Date.class)
-            .because("the command that starts a node makes its one Clock and passes it down, so tests can set the time;"
-                    + " System.nanoTime for elapsed time is fine");
+            .because(
+                    "the command that starts a node or a client makes its one Clock and passes it down, so tests can set the time;"
+                            + " System.nanoTime for elapsed time is fine");
 }

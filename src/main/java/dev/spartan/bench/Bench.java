@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,8 @@ public final class Bench {
             int bodyBytes,
             Duration warmup,
             Duration duration,
-            List<Double> rateShares) {}
+            List<Double> rateShares,
+            Clock clock) {}
 
     private final Options options;
     private final PrintStream out;
@@ -169,10 +171,10 @@ public final class Bench {
                 endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink()));
                 sender = Endpoint.relay(s, senderServers.get(0), driver.sink());
             } else {
-                Endpoint.Spartan receiver =
-                        Endpoint.spartanClient(r, receiverServers, work.resolve("keys/" + r), driver.sink());
-                Endpoint.Spartan spartan =
-                        Endpoint.spartanClient(s, senderServers, work.resolve("keys/" + s), driver.sink());
+                Endpoint.Spartan receiver = Endpoint.spartanClient(
+                        r, receiverServers, work.resolve("keys/" + r), options.clock(), driver.sink());
+                Endpoint.Spartan spartan = Endpoint.spartanClient(
+                        s, senderServers, work.resolve("keys/" + s), options.clock(), driver.sink());
                 spartan.client().requestChat(r);
                 receiver.client().answerChat(s, true);
                 endpoints.add(receiver.endpoint());
@@ -191,6 +193,7 @@ public final class Bench {
                             user,
                             m == 0 ? senderServers : receiverServers,
                             work.resolve("keys/" + user),
+                            options.clock(),
                             driver.sink());
                     endpoints.add(e.endpoint());
                     members.add(e.client());

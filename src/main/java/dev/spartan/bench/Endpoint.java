@@ -19,6 +19,7 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -37,14 +38,14 @@ interface Endpoint extends AutoCloseable {
     void close();
 
     /** A real Spartan client: login, end-to-end encryption, outbox, acks. */
-    static Endpoint spartan(String user, List<String> servers, Path keys, Sink sink) {
-        return spartanClient(user, servers, keys, sink).endpoint();
+    static Endpoint spartan(String user, List<String> servers, Path keys, Clock clock, Sink sink) {
+        return spartanClient(user, servers, keys, clock, sink).endpoint();
     }
 
     record Spartan(ChatClient client, Endpoint endpoint) {}
 
-    static Spartan spartanClient(String user, List<String> servers, Path keys, Sink sink) {
-        ClientOptions options = new ClientOptions(user, servers, keys, ClientTls.plaintext(), "");
+    static Spartan spartanClient(String user, List<String> servers, Path keys, Clock clock, Sink sink) {
+        ClientOptions options = new ClientOptions(user, servers, keys, ClientTls.plaintext(), "", clock);
         ChatClient client = new ChatClient(options, new ClientListener() {
             @Override
             public void message(Incoming m) {

@@ -3,6 +3,7 @@ package dev.spartan.cli;
 import dev.spartan.bench.Bench;
 import dev.spartan.bench.MemoryBench;
 import dev.spartan.config.ConfigLoader;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,7 +151,8 @@ public final class BenchCommand implements Callable<Integer> {
                         size,
                         Duration.ofSeconds(warmup),
                         Duration.ofSeconds(duration),
-                        List.copyOf(rateShares)),
+                        List.copyOf(rateShares),
+                        Clock.systemUTC()),
                 System.out);
         Map<Bench.Setup, Double> max = new LinkedHashMap<>();
         if (baseline) {

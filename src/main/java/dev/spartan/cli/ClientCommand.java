@@ -6,6 +6,8 @@ import dev.spartan.config.ConfigLoader;
 import dev.spartan.tls.ClientTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -58,6 +60,14 @@ public final class ClientCommand implements Callable<Integer> {
                     + " --plaintext on a network you trust entirely.")
     boolean plaintext;
 
+    @Option(names = "--no-timestamps", description = "On a terminal, do not show the time of each line.")
+    boolean noTimestamps;
+
+    @Option(
+            names = "--no-receipts",
+            description = "Do not send delivery receipts (they tell senders their 1:1 message reached this client).")
+    boolean noReceipts;
+
     @Override
     public Integer call() throws Exception {
         int p = port != null ? port : defaultPort();
@@ -84,8 +94,9 @@ public final class ClientCommand implements Callable<Integer> {
                 ? ClientTls.plaintext()
                 : ca != null ? ClientTls.authority(ca) : ClientTls.pinning(ClientOptions.knownServers(keyDir));
         int shownPort = Integer.parseInt(targets.get(0).substring(targets.get(0).lastIndexOf(':') + 1));
-        return new ConsoleUi()
-                .run(new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : ""), shownPort);
+        Clock clock = Clock.system(ZoneId.systemDefault()); // the client's one clock: local time, for its lines
+        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock))
+                .run(new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock), shownPort);
     }
 
     private static int defaultPort() {

@@ -13,6 +13,8 @@ import dev.spartan.server.ClientPort;
 import dev.spartan.server.ConnectionCap;
 import dev.spartan.server.ServerTransport;
 import dev.spartan.server.SpartanServer;
+import dev.spartan.store.EmbeddedStore;
+import dev.spartan.store.StoreOpenException;
 import dev.spartan.tls.ServerCertificate;
 import dev.spartan.tls.TlsException;
 import java.io.IOException;
@@ -162,6 +164,11 @@ public final class ServerCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC(); // the node's one wall clock
         ServerTransport transport;
+        try {
+            EmbeddedStore.requireWritable(data); // first: the certificate is written there too
+        } catch (StoreOpenException e) {
+            return fail(e.getMessage());
+        }
         try {
             transport = transport(clock);
         } catch (TlsException e) {

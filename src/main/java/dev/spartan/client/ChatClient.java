@@ -1,5 +1,6 @@
 package dev.spartan.client;
 
+import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.SafetyNumber;
@@ -19,11 +20,19 @@ import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SendAck;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +43,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The client without a terminal: login, the push stream, encryption, the outbox and reconnects. The terminal UI,
@@ -49,6 +59,18 @@ public final class ChatClient implements AutoCloseable {
     private final Connection connection;
     private final Envelopes envelopes;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private final ClientFeatures features;
+    private final Spool spool;
+    private final ReceiptBatcher receipts;
+    /** The directory this run created for a new identity, deleted again if the first login fails. */
+    private final Path createdKeyDir;
+    // The chat each recently sent message went to: a receipt counts only for messages sent to its sender.
+    private final Map<String, ChatRef> sentTo = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ChatRef> eldest) {
+            return size() > 10_000;
+        }
+    });
     private volatile LoginResponse login;
     private volatile long lastSeq;
     private volatile long ackedSeq;
@@ -56,8 +78,14 @@ public final class ChatClient implements AutoCloseable {
     private volatile String storeEpoch = "";
 
     public ChatClient(ClientOptions options, ClientListener listener) {
+        this(options, listener, ClientFeatures.NONE);
+    }
+
+    public ChatClient(ClientOptions options, ClientListener listener, ClientFeatures features) {
         this.options = Objects.requireNonNull(options, "options");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.features = Objects.requireNonNull(features, "features");
+        this.createdKeyDir = firstMissing(options.keysDir());
         try {
             this.identity = Identity.loadOrCreate(options.keysDir());
         } catch (java.io.IOException e) {
@@ -77,7 +105,10 @@ public final class ChatClient implements AutoCloseable {
         this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
-        this.outbox = new Outbox(this::transmit, background, listener::notice, connection::lost);
+        this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
+        this.outbox = new Outbox(this::transmit, background, spool, new OutboxEvents(), connection::lost);
+        this.receipts = new ReceiptBatcher(background, this::sendReceipt);
+        outbox.pauseUntilConnected();
         connection.onReconnected(outbox::resume);
         connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
     }
@@ -86,11 +117,63 @@ public final class ChatClient implements AutoCloseable {
         return options.user();
     }
 
-    /** Logs in and opens the push stream. Throws the server's status if it refuses us. */
+    /**
+     * Logs in and opens the push stream, then sends what an earlier run left in the outbox. Throws the server's
+     * status if it refuses us; a key directory made for this attempt is then removed again.
+     */
     public LoginResponse connect() {
-        connection.open();
+        List<Spool.Entry> left = spool.load();
+        left.forEach(e -> sentTo.put(e.pending().messageId(), e.pending().to()));
+        outbox.restore(left);
+        try {
+            connection.open();
+        } catch (RuntimeException e) {
+            connection.close();
+            forgetNewKeyDir();
+            throw e;
+        }
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
+        announce(left);
+        outbox.resume();
         return login;
+    }
+
+    private void announce(List<Spool.Entry> left) {
+        Map<ChatRef, Integer> queued = new LinkedHashMap<>();
+        Map<ChatRef, Integer> held = new LinkedHashMap<>();
+        for (Spool.Entry e : left) {
+            (e.held() ? held : queued).merge(e.pending().to(), 1, Integer::sum);
+        }
+        if (!queued.isEmpty()) {
+            boolean one = Outboxes.total(queued) == 1;
+            listener.notice(Outboxes.describe(queued) + " from an earlier session " + (one ? "is" : "are")
+                    + " queued; sending " + (one ? "it" : "them") + " now.");
+        }
+        held.forEach((chat, n) -> listener.notice(n + (n == 1 ? " message" : " messages") + " to " + chat.getUser()
+                + " from an earlier session " + (n == 1 ? "is" : "are") + " held by the server until "
+                + chat.getUser() + " accepts your request."));
+    }
+
+    /** The first directory on the way to {@code dir} that does not exist yet; null if {@code dir} exists. */
+    private static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    private void forgetNewKeyDir() {
+        if (createdKeyDir == null) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(createdKeyDir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // Nothing of value is in it yet: a key the server never saw.
+        }
     }
 
     private LoginResponse login(ManagedChannel channel) {
@@ -109,22 +192,23 @@ public final class ChatClient implements AutoCloseable {
             return; // seen before a reconnect
         }
         switch (event.getKindCase()) {
-            case MESSAGE -> open(event.getMessage()).ifPresent(listener::message);
+            case MESSAGE -> open(event.getMessage()).ifPresent(this::received);
             case CHAT_REQUESTED ->
                 listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
                 keys.learned(
                         event.getChatAccepted().getBy(), event.getChatAccepted().getKeys());
                 listener.chatAccepted(event.getChatAccepted().getBy());
+                outbox.accepted(event.getChatAccepted().getBy());
                 outbox.resume();
             }
             case CHAT_DECLINED -> {
                 String by = event.getChatDeclined().getBy();
+                // What the server held was dropped by the decline; the outbox keeps it (and asks again on /chat).
+                int kept = outbox.declined(by, event.getChatDeclined().getDroppedMessageIdsList());
                 listener.chatDeclined(by);
-                int dropped = event.getChatDeclined().getDroppedMessageIdsCount();
-                if (dropped > 0) {
-                    listener.notice((dropped == 1 ? "1 message" : dropped + " messages") + " you sent to " + by
-                            + " while waiting " + (dropped == 1 ? "was" : "were") + " not delivered.");
+                if (kept > 0) {
+                    listener.messagesKept(by, kept);
                 }
             }
             case GROUP_CHANGED -> {
@@ -161,6 +245,37 @@ public final class ChatClient implements AutoCloseable {
         return envelopes.open(m, true);
     }
 
+    private void received(Incoming m) {
+        boolean fromPeer = !m.isGroup() && !m.sender().equals(user());
+        if (DeliveryReceipt.isControl(m.text())) {
+            if (fromPeer) {
+                DeliveryReceipt.decode(m.text()).ifPresent(ids -> delivered(m.sender(), ids));
+            }
+            return; // a control message of a kind this client does not know: not text, so not shown
+        }
+        listener.message(m);
+        if (fromPeer && features.deliveryReceipts()) {
+            receipts.shown(m.sender(), m.messageId());
+        }
+    }
+
+    private void delivered(String peer, List<String> ids) {
+        ChatRef chat = ChatIds.toUser(peer);
+        for (String id : ids) {
+            if (chat.equals(sentTo.get(id))) {
+                listener.sendState(id, chat, SendState.DELIVERED);
+            }
+        }
+    }
+
+    private void sendReceipt(String peer, List<String> ids) {
+        outbox.submitReceipt(new Outbox.Pending(
+                UUID.randomUUID().toString(),
+                ChatIds.toUser(peer),
+                DeliveryReceipt.encode(ids),
+                options.clock().millis()));
+    }
+
     private Optional<PublicKeys> fetchKeys(String user) {
         try {
             return Optional.of(connection
@@ -180,6 +295,7 @@ public final class ChatClient implements AutoCloseable {
                 .stub()
                 .requestChat(ChatRequest.newBuilder().setPeer(peer).build());
         learnPeer(state);
+        chatOpened(state);
         return state;
     }
 
@@ -189,7 +305,16 @@ public final class ChatClient implements AutoCloseable {
                 .answerChat(
                         ChatAnswer.newBuilder().setPeer(peer).setAccept(accept).build());
         learnPeer(state);
+        chatOpened(state);
         return state;
+    }
+
+    private void chatOpened(ChatState state) {
+        if (state.getStatus() == ChatState.Status.ACCEPTED) {
+            outbox.accepted(state.getPeer());
+        } else if (state.getStatus() == ChatState.Status.PENDING) {
+            outbox.reopened(ChatIds.toUser(state.getPeer()));
+        }
     }
 
     private void learnPeer(ChatState state) {
@@ -199,27 +324,77 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
-    /** Queues a message; it is sent in order, once, whatever the rate limit or the connection does. */
+    /**
+     * Queues a message; it is sent in order, once, whatever the rate limit or the connection does. With a durable
+     * outbox it is on disk when this returns.
+     *
+     * @return the message id, which {@link ClientListener#sendState} reports on
+     * @throws UncheckedIOException if the durable outbox cannot save it (then it is not sent either)
+     */
     public String send(ChatRef to, String text) {
         if (text.isBlank()) {
             throw new IllegalArgumentException("empty message not sent");
         }
+        if (DeliveryReceipt.isControl(text)) {
+            throw new IllegalArgumentException("a message cannot start with U+0000");
+        }
         String id = UUID.randomUUID().toString();
-        outbox.submit(new Outbox.Pending(id, to, text));
+        sentTo.put(id, to);
+        outbox.submit(new Outbox.Pending(id, to, text, options.clock().millis()));
         return id;
     }
 
-    private void transmit(Outbox.Pending p) throws Outbox.NotReady {
+    private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {
         try {
-            connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
+            return connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
         } catch (StatusRuntimeException e) {
             if (p.to().hasGroup() && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
                 refreshGroups(); // membership changed under us: encrypt for the members as they are now
-                connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
-                return;
+                return connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
             }
             throw e;
         }
+    }
+
+    /** Messages the server has not stored yet, per chat (what quitting now would leave for the next start). */
+    public Map<ChatRef, Integer> unsent() {
+        return outbox.unsent();
+    }
+
+    /** Waits up to {@code millis} until nothing is queued or being sent; returns what is still unsent. */
+    public Map<ChatRef, Integer> awaitSent(long millis) {
+        CountDownLatch drained = new CountDownLatch(1);
+        outbox.whenDrained(drained::countDown);
+        try {
+            drained.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return outbox.unsent();
+    }
+
+    /** True while queued messages are going out without the user's help (connected, not rate limited). */
+    public boolean isSending() {
+        return outbox.isMoving();
+    }
+
+    /** Peers who declined while messages to them were kept, with how many for each. */
+    public Map<String, Integer> kept() {
+        return outbox.kept();
+    }
+
+    /** Drops the kept messages to a peer; returns how many. */
+    public int discard(String peer) {
+        return outbox.discard(ChatIds.toUser(peer));
+    }
+
+    public boolean isConnected() {
+        return connection.isUp();
+    }
+
+    /** Where the durable outbox keeps its files (README, Durable outbox). */
+    public Path outboxDir() {
+        return options.keysDir().resolve(FileSpool.DIR);
     }
 
     /** The recent messages of a chat not yet shown in this session (what opening a chat displays). */
@@ -243,7 +418,10 @@ public final class ChatClient implements AutoCloseable {
                 .stub()
                 .history(HistoryRequest.newBuilder().setChat(chat).build())
                 .getMessagesList()) {
-            envelopes.open(m, !again).ifPresent(out::add);
+            envelopes
+                    .open(m, !again)
+                    .filter(in -> !DeliveryReceipt.isControl(in.text()))
+                    .ifPresent(out::add);
         }
         return out;
     }
@@ -259,6 +437,11 @@ public final class ChatClient implements AutoCloseable {
         users().getGroupsList().forEach(g -> fresh.put(g.getName(), g));
         groups.keySet().retainAll(fresh.keySet());
         groups.putAll(fresh);
+    }
+
+    /** The groups this user is in, by name. */
+    public List<String> groupNames() {
+        return groups.keySet().stream().sorted().toList();
     }
 
     public Optional<Group> group(String name) {
@@ -339,10 +522,10 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private boolean close(long millis, boolean logout) {
-        CountDownLatch drained = new CountDownLatch(1);
-        outbox.whenDrained(drained::countDown);
+        if (millis > 0) {
+            awaitSent(millis);
+        }
         try {
-            drained.await(millis, TimeUnit.MILLISECONDS);
             background.submit(this::flushAck).get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
             // Closing anyway: what was not acked is offered again next time.
@@ -358,5 +541,17 @@ public final class ChatClient implements AutoCloseable {
         connection.close();
         background.shutdownNow();
         return revoked;
+    }
+
+    private final class OutboxEvents implements Outbox.Listener {
+        @Override
+        public void state(Outbox.Pending message, SendState state) {
+            listener.sendState(message.messageId(), message.to(), state);
+        }
+
+        @Override
+        public void notice(String text) {
+            listener.notice(text);
+        }
     }
 }

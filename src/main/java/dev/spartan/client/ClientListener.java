@@ -1,5 +1,6 @@
 package dev.spartan.client;
 
+import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
 
 /**
@@ -14,6 +15,12 @@ public interface ClientListener {
     default void chatAccepted(String by) {}
 
     default void chatDeclined(String by) {}
+
+    /** After a decline: this many messages to the peer are kept in the outbox until the user decides. */
+    default void messagesKept(String peer, int count) {}
+
+    /** One of the user's own messages moved on (queued, stored, delivered ...). */
+    default void sendState(String messageId, ChatRef to, SendState state) {}
 
     default void groupChanged(Group group, boolean removed) {}
 

@@ -3,6 +3,7 @@ package dev.spartan.client;
 import dev.spartan.tls.ClientTls;
 import dev.spartan.tls.KnownServers;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,10 +14,13 @@ import java.util.Objects;
  * @param keysDir  where this user's identity and the pins of peers' keys live
  * @param tls      how connections are secured: by default TLS with the server pinned in {@link #knownServers}
  * @param invite   the operator's enrollment code for a first login, or empty
+ * @param clock    the time of queued messages and shown lines (the command that starts the client makes it)
  */
-public record ClientOptions(String user, List<String> servers, Path keysDir, ClientTls tls, String invite) {
+public record ClientOptions(
+        String user, List<String> servers, Path keysDir, ClientTls tls, String invite, Clock clock) {
     public ClientOptions {
         Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(clock, "clock");
         servers = List.copyOf(servers);
         Objects.requireNonNull(keysDir, "keysDir");
         Objects.requireNonNull(tls, "tls");
@@ -27,8 +31,8 @@ public record ClientOptions(String user, List<String> servers, Path keysDir, Cli
     }
 
     /** TLS with pinning in the known_servers file next to {@code keysDir}, no enrollment code. */
-    public ClientOptions(String user, List<String> servers, Path keysDir) {
-        this(user, servers, keysDir, ClientTls.pinning(knownServers(keysDir)), "");
+    public ClientOptions(String user, List<String> servers, Path keysDir, Clock clock) {
+        this(user, servers, keysDir, ClientTls.pinning(knownServers(keysDir)), "", clock);
     }
 
     public static Path defaultKeysDir(String user) {

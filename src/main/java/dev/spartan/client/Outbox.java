@@ -2,24 +2,40 @@ package dev.spartan.client;
 
 import dev.spartan.contract.RetryDelay;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.SendAck;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * Outgoing messages, sent one at a time in the order typed. A message leaves the queue only when the server has
- * stored it or refused it for good. A rate-limit refusal pauses the queue for the delay the server names; a lost
- * connection pauses it until the client is back; either way the message is sent later with the same id, so the
- * server stores it once.
+ * Outgoing messages, sent one at a time in the order typed. A message is written to the {@link Spool} before it is
+ * queued and leaves it only when the server has stored it or refused it for good. A rate-limit refusal pauses the
+ * queue for the delay the server names; a lost connection pauses it until the client is back; either way the message
+ * is sent later with the same id, so the server stores it once.
+ *
+ * <p>A chat whose messages cannot go yet (the peer has no usable key, or there is no chat because the peer declined)
+ * waits on its own, so it holds up no other chat. Messages the server holds until the peer accepts stay in the spool
+ * until the peer accepts, so that a decline can say what is affected. Delivery receipts go last and are never
+ * written to disk.
  */
 final class Outbox {
-    record Pending(String messageId, ChatRef to, String text) {}
+    record Pending(String messageId, ChatRef to, String text, long queuedAtMillis) {}
 
     /** The peer's keys are not usable yet (never logged in, or changed and not trusted). */
     static final class NotReady extends Exception {
@@ -29,30 +45,94 @@ final class Outbox {
     }
 
     interface Transport {
-        void send(Pending message) throws NotReady;
+        SendAck send(Pending message) throws NotReady;
+    }
+
+    interface Listener {
+        void state(Pending message, SendState state);
+
+        void notice(String text);
+    }
+
+    private enum Hold {
+        /** Waits for a key: tried again whenever keys may have changed or the connection is back. */
+        KEYS,
+        /** Refused for want of a chat: tried again when the user opens the chat again. */
+        NO_CHAT
     }
 
     private final Transport transport;
     private final ScheduledExecutorService thread;
-    private final Consumer<String> notice;
+    private final Spool spool;
+    private final Listener listener;
     private final Runnable connectionLost;
     private final Deque<Pending> queue = new ArrayDeque<>();
+    private final Deque<Pending> receipts = new ArrayDeque<>();
+    private final Map<ChatRef, Deque<Pending>> waiting = new LinkedHashMap<>();
+    private final Map<ChatRef, Hold> holds = new LinkedHashMap<>();
+    /** Why a chat has no chat (its peer declined, or the server's words), for the notice of each message kept. */
+    private final Map<ChatRef, String> noChatBecause = new LinkedHashMap<>();
+
+    private final Map<String, List<Pending>> held = new LinkedHashMap<>();
+    private final Set<String> declined = new HashSet<>();
     private boolean waitingForConnection;
-    private boolean waitingForKeys;
+    private boolean sending;
     private long pausedUntilNanos;
     private boolean pauseAnnounced;
-    private Runnable drained = () -> {};
+    private final List<Runnable> whenSettled = new ArrayList<>();
 
-    Outbox(Transport transport, ScheduledExecutorService thread, Consumer<String> notice, Runnable connectionLost) {
+    Outbox(Transport transport, ScheduledExecutorService thread, Spool spool, Listener listener, Runnable lost) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.thread = Objects.requireNonNull(thread, "thread");
-        this.notice = Objects.requireNonNull(notice, "notice");
-        this.connectionLost = Objects.requireNonNull(connectionLost, "connectionLost");
+        this.spool = Objects.requireNonNull(spool, "spool");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.connectionLost = Objects.requireNonNull(lost, "lost");
     }
 
+    /** Takes back what an earlier run left in the spool: queued messages go out again with their ids. */
+    synchronized void restore(List<Spool.Entry> entries) {
+        for (Spool.Entry e : entries) {
+            Pending p = e.pending();
+            if (e.held() && p.to().hasUser()) {
+                held.computeIfAbsent(p.to().getUser(), k -> new ArrayList<>()).add(p);
+            } else {
+                queue.add(p);
+            }
+        }
+    }
+
+    /**
+     * Writes the message to the spool, then queues it.
+     *
+     * @throws UncheckedIOException if the spool cannot keep it: then it is not queued either
+     */
     void submit(Pending message) {
+        spool.save(message, false);
+        boolean kept;
+        String because;
         synchronized (this) {
-            queue.add(message);
+            Deque<Pending> parked = waiting.get(message.to());
+            kept = parked != null && holds.get(message.to()) == Hold.NO_CHAT;
+            because = noChatBecause.get(message.to());
+            if (parked != null) {
+                parked.add(message);
+            } else {
+                queue.add(message);
+            }
+        }
+        listener.state(message, kept ? SendState.KEPT : SendState.QUEUED);
+        if (kept) {
+            String peer = message.to().getUser();
+            listener.notice("Message to " + peer + " kept (" + because + "): /chat " + peer
+                    + " asks again, /discard drops it.");
+        }
+        thread.execute(this::pump);
+    }
+
+    /** A delivery receipt: sent after every queued message, dropped rather than retried if refused. */
+    void submitReceipt(Pending receipt) {
+        synchronized (this) {
+            receipts.add(receipt);
         }
         thread.execute(this::pump);
     }
@@ -61,29 +141,195 @@ final class Outbox {
     void resume() {
         synchronized (this) {
             waitingForConnection = false;
-            waitingForKeys = false;
+            for (ChatRef chat : List.copyOf(holds.keySet())) {
+                if (holds.get(chat) == Hold.KEYS) {
+                    release(chat);
+                }
+            }
         }
         thread.execute(this::pump);
     }
 
-    synchronized int size() {
-        return queue.size();
+    /** Pauses sending until {@link #resume}: nothing can be sent before the first connect. */
+    synchronized void pauseUntilConnected() {
+        waitingForConnection = true;
     }
 
-    /** Runs once the queue is empty (used by /quit to flush). */
-    synchronized void whenDrained(Runnable action) {
-        if (queue.isEmpty()) {
-            action.run();
-        } else {
-            drained = action;
+    /** The user opened (asked for, or accepted) the chat again: its kept messages go out. */
+    void reopened(ChatRef chat) {
+        synchronized (this) {
+            if (chat.hasUser()) {
+                declined.remove(chat.getUser());
+            }
+            release(chat);
         }
+        thread.execute(this::pump);
+    }
+
+    /** The peer accepted: what the server held for them is delivered, so the spool forgets it. */
+    void accepted(String peer) {
+        List<Pending> released;
+        synchronized (this) {
+            released = held.remove(peer);
+        }
+        if (released != null) {
+            released.forEach(p -> spool.remove(p.messageId()));
+        }
+        reopened(toUser(peer));
+    }
+
+    /**
+     * The peer declined: messages still queued for them are kept (they would be refused), and so are the ones the
+     * server held, which the decline dropped there ({@code droppedIds}): those are kept under new ids, because the
+     * server remembers the old ones as stored and would answer a resend as a duplicate. Returns how many messages
+     * to the peer are kept in all.
+     */
+    int declined(String peer, Collection<String> droppedIds) {
+        ChatRef chat = toUser(peer);
+        List<Pending> kept = new ArrayList<>();
+        List<Pending> renamed = new ArrayList<>();
+        int count;
+        synchronized (this) {
+            List<Pending> wasHeld = held.getOrDefault(peer, List.of());
+            for (Iterator<Pending> it = wasHeld.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                if (droppedIds.contains(p.messageId())) {
+                    it.remove();
+                    renamed.add(p);
+                }
+            }
+            declined.add(peer);
+            Deque<Pending> parked = waiting.computeIfAbsent(chat, c -> new ArrayDeque<>());
+            if (holds.get(chat) != Hold.NO_CHAT) {
+                kept.addAll(parked);
+            }
+            for (int i = renamed.size() - 1; i >= 0; i--) { // before anything parked: they were sent first
+                Pending old = renamed.get(i);
+                Pending again = new Pending(UUID.randomUUID().toString(), old.to(), old.text(), old.queuedAtMillis());
+                parked.addFirst(again);
+                kept.add(again);
+                renamed.set(i, again);
+            }
+            holds.put(chat, Hold.NO_CHAT);
+            noChatBecause.put(chat, peer + " declined");
+            // The message being sent right now stays at the head: its answer decides where it goes.
+            Iterator<Pending> it = queue.iterator();
+            boolean first = true;
+            while (it.hasNext()) {
+                Pending p = it.next();
+                if (p.to().equals(chat) && !(first && sending)) {
+                    it.remove();
+                    parked.add(p);
+                    kept.add(p);
+                }
+                first = false;
+            }
+            count = parked.size() + held.getOrDefault(peer, List.of()).size();
+        }
+        for (Pending p : renamed) {
+            try {
+                spool.save(p, false);
+            } catch (UncheckedIOException e) {
+                listener.notice(e.getMessage());
+            }
+        }
+        droppedIds.forEach(spool::remove);
+        kept.forEach(p -> listener.state(p, SendState.KEPT));
+        return count;
+    }
+
+    /** Drops the kept messages of a chat (and forgets the ones the server holds); returns how many. */
+    int discard(ChatRef chat) {
+        List<Pending> dropped = new ArrayList<>();
+        synchronized (this) {
+            Deque<Pending> parked = waiting.remove(chat);
+            holds.remove(chat);
+            noChatBecause.remove(chat);
+            if (parked != null) {
+                dropped.addAll(parked);
+            }
+            if (chat.hasUser()) {
+                declined.remove(chat.getUser());
+                dropped.addAll(held.getOrDefault(chat.getUser(), List.of()));
+                held.remove(chat.getUser());
+            }
+        }
+        for (Pending p : dropped) {
+            spool.remove(p.messageId());
+            listener.state(p, SendState.FAILED);
+        }
+        return dropped.size();
+    }
+
+    /** Peers who declined while messages to them were kept, with how many are kept for each. */
+    synchronized Map<String, Integer> kept() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String peer : declined) {
+            int n = waiting.getOrDefault(toUser(peer), new ArrayDeque<>()).size()
+                    + held.getOrDefault(peer, List.of()).size();
+            if (n > 0) {
+                out.put(peer, n);
+            }
+        }
+        return out;
+    }
+
+    /** Messages the server has not stored yet, per chat, in the order the chats were first written to. */
+    synchronized Map<ChatRef, Integer> unsent() {
+        Map<ChatRef, Integer> out = new LinkedHashMap<>();
+        queue.forEach(p -> out.merge(p.to(), 1, Integer::sum));
+        waiting.forEach((chat, parked) -> {
+            if (!parked.isEmpty()) {
+                out.merge(chat, parked.size(), Integer::sum);
+            }
+        });
+        return out;
+    }
+
+    synchronized int size() {
+        return unsent().values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** True while messages are being sent without anyone's help: connected and not paused by the rate limit. */
+    synchronized boolean isMoving() {
+        return !queue.isEmpty() && !waitingForConnection && pausedUntilNanos - System.nanoTime() <= 0;
+    }
+
+    /**
+     * Runs once nothing is queued or being sent (what waits for a key or a chat may still be there). Used by /quit
+     * and the end of piped input.
+     */
+    void whenDrained(Runnable action) {
+        synchronized (this) {
+            if (!queue.isEmpty() || sending) {
+                whenSettled.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    private void release(ChatRef chat) {
+        Deque<Pending> parked = waiting.remove(chat);
+        holds.remove(chat);
+        noChatBecause.remove(chat);
+        if (parked != null) {
+            queue.addAll(parked);
+        }
+    }
+
+    private static ChatRef toUser(String peer) {
+        return ChatRef.newBuilder().setUser(peer).build();
     }
 
     private void pump() {
         while (true) {
             Pending next;
+            boolean receipt;
+            List<Runnable> settled = List.of();
             synchronized (this) {
-                if (waitingForConnection || waitingForKeys) {
+                sending = false;
+                if (waitingForConnection) {
                     return;
                 }
                 long wait = pausedUntilNanos - System.nanoTime();
@@ -93,42 +339,132 @@ final class Outbox {
                     return;
                 }
                 next = queue.peek();
-                if (next == null) {
-                    Runnable action = drained;
-                    drained = () -> {};
-                    action.run();
-                    return;
+                receipt = next == null;
+                if (receipt) {
+                    next = receipts.peek();
+                    if (whenSettled.size() > 0) {
+                        settled = List.copyOf(whenSettled);
+                        whenSettled.clear();
+                    }
                 }
+                sending = next != null;
+            }
+            settled.forEach(Runnable::run);
+            if (next == null) {
+                return;
             }
             try {
-                transport.send(next);
-                done();
+                SendAck ack = transport.send(next);
+                sent(next, receipt, ack);
             } catch (NotReady e) {
-                synchronized (this) {
-                    waitingForKeys = true;
-                }
-                notice.accept(e.getMessage());
-                return;
-            } catch (StatusRuntimeException e) {
-                if (!retryLater(e)) {
-                    notice.accept("Message not sent: " + describe(e));
-                    done();
+                if (receipt) {
+                    dropReceipt(next);
                 } else {
+                    park(next.to(), Hold.KEYS);
+                    listener.notice(e.getMessage());
+                }
+            } catch (StatusRuntimeException e) {
+                if (retryLater(e)) {
+                    synchronized (this) {
+                        sending = false;
+                    }
                     return;
+                }
+                if (receipt) {
+                    dropReceipt(next);
+                } else if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                        && next.to().hasUser()) {
+                    // No chat (the peer declined, or never was asked): keep it until the user decides.
+                    park(next.to(), Hold.NO_CHAT);
+                    synchronized (this) {
+                        noChatBecause.putIfAbsent(next.to(), describe(e));
+                    }
+                    String peer = next.to().getUser();
+                    listener.notice("Message to " + peer + " kept (" + describe(e) + "): /chat " + peer
+                            + " asks again, /discard drops it.");
+                } else {
+                    refused(next, describe(e));
+                }
+            } catch (RuntimeException e) {
+                // Sealing or the spool failed in a way no retry fixes: report it rather than block the queue.
+                if (receipt) {
+                    dropReceipt(next);
+                } else {
+                    refused(next, String.valueOf(e.getMessage()));
                 }
             }
         }
     }
 
-    private synchronized void done() {
-        queue.poll();
-        pauseAnnounced = false;
+    private void sent(Pending p, boolean receipt, SendAck ack) {
+        synchronized (this) {
+            (receipt ? receipts : queue).remove(p);
+            pauseAnnounced = false;
+        }
+        if (receipt) {
+            return;
+        }
+        if (ack.getHeld() && p.to().hasUser()) {
+            synchronized (this) {
+                held.computeIfAbsent(p.to().getUser(), k -> new ArrayList<>()).add(p);
+            }
+            try {
+                spool.save(p, true);
+            } catch (UncheckedIOException e) {
+                listener.notice(e.getMessage());
+            }
+            listener.state(p, SendState.HELD);
+        } else {
+            spool.remove(p.messageId());
+            listener.state(p, SendState.STORED);
+        }
+    }
+
+    private void refused(Pending p, String why) {
+        synchronized (this) {
+            queue.remove(p);
+            pauseAnnounced = false;
+        }
+        spool.remove(p.messageId());
+        listener.notice("Message not sent: " + why);
+        listener.state(p, SendState.FAILED);
+    }
+
+    private synchronized void dropReceipt(Pending p) {
+        receipts.remove(p);
+    }
+
+    /** Moves the chat's queued messages, the failed head first, to its own waiting line. */
+    private void park(ChatRef chat, Hold why) {
+        List<Pending> moved = new ArrayList<>();
+        synchronized (this) {
+            Iterator<Pending> it = queue.iterator();
+            while (it.hasNext()) {
+                Pending p = it.next();
+                if (p.to().equals(chat)) {
+                    it.remove();
+                    moved.add(p);
+                }
+            }
+            // What was still in the queue was typed before anything already waiting (new messages for a waiting
+            // chat go straight to its line), so it goes first.
+            Deque<Pending> parked = new ArrayDeque<>(moved);
+            parked.addAll(waiting.getOrDefault(chat, new ArrayDeque<>()));
+            waiting.put(chat, parked);
+            holds.put(chat, why);
+            if (why == Hold.NO_CHAT && chat.hasUser()) {
+                declined.add(chat.getUser());
+            }
+        }
+        if (why == Hold.NO_CHAT) {
+            moved.forEach(p -> listener.state(p, SendState.KEPT));
+        }
     }
 
     /** True if the message stays queued and a retry is arranged. */
     private boolean retryLater(StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
-        java.util.Optional<Duration> retryAfter = RetryDelay.of(e);
+        Optional<Duration> retryAfter = RetryDelay.of(e);
         if (code == Status.Code.RESOURCE_EXHAUSTED && retryAfter.isPresent()) {
             // Only the rate limit says when to come back; other RESOURCE_EXHAUSTED (a message over the transport's
             // size limit) would fail again the same way, so it is reported instead.
@@ -136,12 +472,12 @@ final class Outbox {
             boolean announce;
             synchronized (this) {
                 pausedUntilNanos = System.nanoTime() + delay.toNanos();
-                announce = !pauseAnnounced;
+                announce = !pauseAnnounced && !queue.isEmpty();
                 pauseAnnounced = true;
             }
             if (announce) {
                 long secs = Math.max(1, (delay.toMillis() + 999) / 1000);
-                notice.accept(describe(e) + ": message queued, sending in " + secs + "s");
+                listener.notice(describe(e) + ": message queued, sending in " + secs + "s");
             }
             var unused = thread.schedule(this::pump, delay.toNanos(), TimeUnit.NANOSECONDS);
             return true;

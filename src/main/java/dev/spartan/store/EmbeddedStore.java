@@ -97,18 +97,10 @@ public final class EmbeddedStore implements MessageStore {
      *     in use or damaged
      */
     public static EmbeddedStore open(Path dataDir) {
-        Objects.requireNonNull(dataDir, "dataDir");
         Path file = dataDir.resolve(FILE);
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new StoreOpenException("cannot create the data directory " + dataDir + ": " + describe(e), e);
-        }
-        if (!Files.isWritable(dataDir) || (Files.exists(file) && !Files.isWritable(file))) {
-            throw new StoreOpenException(
-                    "the data directory " + dataDir + " is read-only: the store must write there (make it writable,"
-                            + " or pass another --data)",
-                    null);
+        requireWritable(dataDir);
+        if (Files.exists(file) && !Files.isWritable(file)) {
+            throw readOnly(dataDir);
         }
         AtomicReference<EmbeddedStore> opened = new AtomicReference<>();
         MVStore mv;
@@ -136,6 +128,31 @@ public final class EmbeddedStore implements MessageStore {
             mv.closeImmediately();
             throw new StoreOpenException(damaged(file, e), e);
         }
+    }
+
+    /**
+     * Makes {@code dataDir} if it is missing, and checks that the node can write there: it keeps its store (or, in
+     * Redis mode, the id of the store it serves), its TLS key and its admin token in it.
+     *
+     * @throws StoreOpenException with one line for the operator if it cannot be made or written
+     */
+    public static void requireWritable(Path dataDir) {
+        Objects.requireNonNull(dataDir, "dataDir");
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new StoreOpenException("cannot create the data directory " + dataDir + ": " + describe(e), e);
+        }
+        if (!Files.isWritable(dataDir)) {
+            throw readOnly(dataDir);
+        }
+    }
+
+    private static StoreOpenException readOnly(Path dataDir) {
+        return new StoreOpenException(
+                "the data directory " + dataDir + " is read-only: the node must write there (make it writable, or"
+                        + " pass another --data)",
+                null);
     }
 
     private static String openFailure(Path file, MVStoreException e) {

@@ -186,7 +186,7 @@ public final class ServerCertificate {
             Files.createDirectories(certFile.toAbsolutePath().getParent());
             Files.writeString(certFile, certs, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new TlsException("cannot write the TLS certificate to " + certFile + ": " + e);
+            throw new TlsException("cannot write the TLS certificate to " + certFile + ": " + e.getMessage());
         }
     }
 

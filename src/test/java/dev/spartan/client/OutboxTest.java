@@ -6,6 +6,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.SendAck;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.List;
@@ -37,6 +38,18 @@ class OutboxTest {
                 .build());
     }
 
+    private static Outbox.Listener listener(List<String> notices) {
+        return new Outbox.Listener() {
+            @Override
+            public void state(Outbox.Pending message, SendState state) {}
+
+            @Override
+            public void notice(String text) {
+                notices.add(text);
+            }
+        };
+    }
+
     @Test
     void everyMessageLeavesInOrderAfterRepeatedRateLimitPauses() throws Exception {
         List<String> sent = new CopyOnWriteArrayList<>();
@@ -51,12 +64,14 @@ class OutboxTest {
                     }
                     sent.add(message.text());
                     allSent.countDown();
+                    return SendAck.getDefaultInstance();
                 },
                 thread,
-                notices::add,
+                Spool.none(),
+                listener(notices),
                 () -> {});
         for (int i = 1; i <= 6; i++) {
-            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i));
+            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i, 0));
         }
         assertThat(allSent.await(10, TimeUnit.SECONDS))
                 .as("sent so far: " + sent)
@@ -83,14 +98,217 @@ class OutboxTest {
                     }
                     sent.add(message.text());
                     secondSent.countDown();
+                    return SendAck.getDefaultInstance();
                 },
                 thread,
-                notices::add,
+                Spool.none(),
+                listener(notices),
                 () -> {});
-        outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "huge"));
-        outbox.submit(new Outbox.Pending("id2", ChatIds.toUser("bob"), "small"));
+        outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "huge", 0));
+        outbox.submit(new Outbox.Pending("id2", ChatIds.toUser("bob"), "small", 0));
         assertThat(secondSent.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(sent).containsExactly("small");
         assertThat(notices).containsExactly("Message not sent: gRPC message exceeds maximum size");
+    }
+
+    /** A spool in memory that records what it was told. */
+    private static final class MemorySpool implements Spool {
+        final java.util.Map<String, Boolean> saved = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public List<Entry> load() {
+            return List.of();
+        }
+
+        @Override
+        public void save(Outbox.Pending pending, boolean held) {
+            saved.put(pending.messageId(), held);
+        }
+
+        @Override
+        public void remove(String messageId) {
+            saved.remove(messageId);
+        }
+    }
+
+    private static final class States implements Outbox.Listener {
+        final java.util.Map<String, SendState> last = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> notices = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void state(Outbox.Pending message, SendState state) {
+            last.put(message.messageId(), state);
+        }
+
+        @Override
+        public void notice(String text) {
+            notices.add(text);
+        }
+    }
+
+    private static SendAck stored() {
+        return SendAck.newBuilder().setChatSeq(1).build();
+    }
+
+    private static SendAck held() {
+        return SendAck.newBuilder().setChatSeq(1).setHeld(true).build();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(condition::getAsBoolean);
+    }
+
+    @Test
+    void aMessageIsOnDiskBeforeItIsSentAndLeavesWhenStored() throws Exception {
+        MemorySpool spool = new MemorySpool();
+        States states = new States();
+        List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    onDiskWhenSent.add(spool.saved.containsKey(message.messageId()));
+                    return stored();
+                },
+                thread,
+                spool,
+                states,
+                () -> {});
+        outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "hello", 0));
+        awaitTrue(() -> states.last.get("id1") == SendState.STORED);
+        assertThat(onDiskWhenSent).containsExactly(true);
+        assertThat(spool.saved).isEmpty();
+    }
+
+    @Test
+    void aChatWaitingForAKeyHoldsUpNoOtherChat() {
+        States states = new States();
+        java.util.concurrent.atomic.AtomicBoolean bobHasKeys = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    if (message.to().getUser().equals("bob") && !bobHasKeys.get()) {
+                        throw new Outbox.NotReady("bob has not logged in yet");
+                    }
+                    sent.add(message.text());
+                    return stored();
+                },
+                thread,
+                new MemorySpool(),
+                states,
+                () -> {});
+        outbox.submit(new Outbox.Pending("b1", ChatIds.toUser("bob"), "to bob 1", 0));
+        outbox.submit(new Outbox.Pending("c1", ChatIds.toUser("charlie"), "to charlie", 0));
+        outbox.submit(new Outbox.Pending("b2", ChatIds.toUser("bob"), "to bob 2", 0));
+        awaitTrue(() -> sent.contains("to charlie"));
+        assertThat(outbox.unsent()).containsExactly(java.util.Map.entry(ChatIds.toUser("bob"), 2));
+        bobHasKeys.set(true);
+        outbox.resume();
+        awaitTrue(() -> sent.size() == 3);
+        assertThat(sent).containsExactly("to charlie", "to bob 1", "to bob 2");
+        assertThat(states.notices).contains("bob has not logged in yet");
+    }
+
+    @Test
+    void aDeclineKeepsHeldAndQueuedMessagesUntilTheChatIsOpenedAgainOrDiscarded() {
+        MemorySpool spool = new MemorySpool();
+        States states = new States();
+        java.util.concurrent.atomic.AtomicBoolean chat = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    if (!chat.get()) {
+                        throw io.grpc.Status.FAILED_PRECONDITION
+                                .withDescription("you have no chat with bob: request one first")
+                                .asRuntimeException();
+                    }
+                    sent.add(message.text());
+                    return held();
+                },
+                thread,
+                spool,
+                states,
+                () -> {});
+        outbox.submit(new Outbox.Pending("h1", ChatIds.toUser("bob"), "held one", 0));
+        awaitTrue(() -> states.last.get("h1") == SendState.HELD);
+        assertThat(spool.saved).containsEntry("h1", true); // held: kept on disk until bob accepts
+
+        chat.set(false);
+        assertThat(outbox.declined("bob", List.of("h1")))
+                .as("the server dropped h1: kept here")
+                .isEqualTo(1);
+        assertThat(spool.saved).doesNotContainKey("h1").hasSize(1).containsValue(false);
+        outbox.submit(new Outbox.Pending("k1", ChatIds.toUser("bob"), "after the decline", 0));
+        assertThat(states.last.get("k1")).isEqualTo(SendState.KEPT);
+        assertThat(states.notices)
+                .contains("Message to bob kept (bob declined): /chat bob asks again, /discard drops it.");
+        assertThat(outbox.kept()).containsEntry("bob", 2);
+        assertThat(sent).containsExactly("held one"); // nothing tried while there is no chat
+
+        chat.set(true);
+        outbox.reopened(ChatIds.toUser("bob"));
+        awaitTrue(() -> sent.size() == 3);
+        assertThat(sent)
+                .as("sent again under a new id, then the later one")
+                .containsExactly("held one", "held one", "after the decline");
+        outbox.accepted("bob");
+        awaitTrue(spool.saved::isEmpty);
+
+        // A refusal for want of a chat keeps the message too, and /discard drops it from the disk.
+        chat.set(false);
+        outbox.submit(new Outbox.Pending("k2", ChatIds.toUser("bob"), "refused", 0));
+        awaitTrue(() -> states.last.get("k2") == SendState.KEPT);
+        assertThat(spool.saved).containsKey("k2");
+        assertThat(outbox.discard(ChatIds.toUser("bob"))).isEqualTo(1);
+        assertThat(spool.saved).isEmpty();
+        assertThat(outbox.unsent()).isEmpty();
+    }
+
+    @Test
+    void receiptsGoAfterMessagesAndARefusedOneIsDropped() {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    if (message.text().equals("bad receipt")) {
+                        throw io.grpc.Status.FAILED_PRECONDITION.asRuntimeException();
+                    }
+                    sent.add(message.text());
+                    return stored();
+                },
+                thread,
+                new MemorySpool(),
+                new States(),
+                () -> {});
+        outbox.pauseUntilConnected();
+        outbox.submitReceipt(new Outbox.Pending("r1", ChatIds.toUser("bob"), "bad receipt", 0));
+        outbox.submitReceipt(new Outbox.Pending("r2", ChatIds.toUser("bob"), "receipt", 0));
+        outbox.submit(new Outbox.Pending("m1", ChatIds.toUser("bob"), "message", 0));
+        outbox.resume();
+        awaitTrue(() -> sent.size() == 2);
+        assertThat(sent).containsExactly("message", "receipt");
+        assertThat(outbox.unsent()).isEmpty();
+    }
+
+    @Test
+    void restoredMessagesGoFirstWithTheirIds() {
+        List<String> ids = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    ids.add(message.messageId());
+                    return stored();
+                },
+                thread,
+                new MemorySpool(),
+                new States(),
+                () -> {});
+        outbox.pauseUntilConnected();
+        outbox.restore(List.of(
+                new Spool.Entry(new Outbox.Pending("old1", ChatIds.toUser("bob"), "a", 0), false),
+                new Spool.Entry(new Outbox.Pending("old2", ChatIds.toUser("bob"), "b", 0), false),
+                new Spool.Entry(new Outbox.Pending("held", ChatIds.toUser("bob"), "c", 0), true)));
+        outbox.submit(new Outbox.Pending("new", ChatIds.toUser("bob"), "d", 0));
+        outbox.resume();
+        awaitTrue(() -> ids.size() == 3);
+        assertThat(ids).containsExactly("old1", "old2", "new"); // the held one is the server's already
     }
 }

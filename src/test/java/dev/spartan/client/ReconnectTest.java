@@ -48,6 +48,14 @@ import org.junit.jupiter.api.io.TempDir;
  * same port and data directory, as an operator restarting a node would.
  */
 class ReconnectTest {
+    private static final Outbox.Listener QUIET_OUTBOX = new Outbox.Listener() {
+        @Override
+        public void state(Outbox.Pending message, SendState state) {}
+
+        @Override
+        public void notice(String text) {}
+    };
+
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @TempDir
@@ -193,14 +201,15 @@ class ReconnectTest {
                 pending -> {
                     attempts.add(pending.messageId());
                     try {
-                        connection[0].stub().sendMsg(sealedForBob(pending));
+                        return connection[0].stub().sendMsg(sealedForBob(pending));
                     } catch (StatusRuntimeException e) {
                         failures.add(e.getStatus().getCode());
                         throw e;
                     }
                 },
                 background,
-                notice -> {},
+                Spool.none(),
+                QUIET_OUTBOX,
                 () -> connection[0].lost());
         connection[0] = new Connection(
                 List.of(target()),
@@ -218,13 +227,13 @@ class ReconnectTest {
                             .setPeer("bob")
                             .setAccept(true)
                             .build());
-            outbox.submit(new Outbox.Pending("m-before", ChatIds.toUser("bob"), "before"));
+            outbox.submit(new Outbox.Pending("m-before", ChatIds.toUser("bob"), "before", 0));
             await().atMost(PATIENCE).until(() -> outbox.size() == 0);
 
             server.close();
             server = null;
-            outbox.submit(new Outbox.Pending("m-down-1", ChatIds.toUser("bob"), "while down 1"));
-            outbox.submit(new Outbox.Pending("m-down-2", ChatIds.toUser("bob"), "while down 2"));
+            outbox.submit(new Outbox.Pending("m-down-1", ChatIds.toUser("bob"), "while down 1", 0));
+            outbox.submit(new Outbox.Pending("m-down-2", ChatIds.toUser("bob"), "while down 2", 0));
             await().atMost(PATIENCE).until(() -> failures.contains(Status.Code.UNAVAILABLE));
             assertThat(outbox.size()).as("both wait for the server").isEqualTo(2);
             startServer();
@@ -261,18 +270,21 @@ class ReconnectTest {
             outbox[0] = new Outbox(
                     pending -> {
                         attempts.add(pending.messageId());
-                        acks.add(alice.stub().sendMsg(sealedForBob(pending)));
+                        SendAck ack = alice.stub().sendMsg(sealedForBob(pending));
+                        acks.add(ack);
                         if (attempts.size() == 1) {
                             // Stored by the server, but the answer never reaches the client.
                             throw Status.UNAVAILABLE
                                     .withDescription("reply lost")
                                     .asRuntimeException();
                         }
+                        return ack;
                     },
                     background,
-                    notice -> {},
+                    Spool.none(),
+                    QUIET_OUTBOX,
                     () -> outbox[0].resume()); // the connection is back at once
-            outbox[0].submit(new Outbox.Pending("m-1", ChatIds.toUser("bob"), "once"));
+            outbox[0].submit(new Outbox.Pending("m-1", ChatIds.toUser("bob"), "once", 0));
             await().atMost(PATIENCE).until(() -> acks.size() == 2 && outbox[0].size() == 0);
 
             assertThat(attempts).containsExactly("m-1", "m-1");

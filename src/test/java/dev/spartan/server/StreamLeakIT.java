@@ -87,8 +87,8 @@ class StreamLeakIT {
     private static final ClientListener QUIET = new ClientListener() {};
 
     private void cycle(String user) {
-        ChatClient client =
-                new ChatClient(new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user)), QUIET);
+        ChatClient client = new ChatClient(
+                new ClientOptions(user, List.of("localhost:" + port), dir.resolve(user), Clock.systemUTC()), QUIET);
         try {
             client.connect();
             assertThat(server.hub().onlineHere()).contains(user);

@@ -1,134 +1,569 @@
 package dev.spartan.client.tui;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.client.Outboxes;
+import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
-import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOError;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.jline.reader.EndOfFileException;
-import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.terminal.Terminal;
-import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
 
 /**
- * The terminal client: the prompts and lines of README's demo, with incoming messages printed above the prompt so that
- * a half-typed line is never garbled. On a pipe JLine falls back to a dumb terminal and the same code reads lines.
+ * The terminal client: the assignment's prompts and lines, with incoming lines printed above the prompt so that a
+ * half-typed line is never garbled, and the prompt never changes under one. On a pipe JLine falls back to a dumb
+ * terminal and the same code reads lines and prints exactly the assignment's lines.
+ *
+ * <p>{@link #mode} is the mode of the prompt on the screen. Between reads only the main thread changes it; during a
+ * read another thread may change it only while nothing is typed ({@link #switchIfIdle}), so a line is always handled
+ * by the prompt it was typed at.
  */
 public final class ConsoleUi implements ClientListener {
-    static final String SPARTAN = "[Spartan] ";
-    private static final String HELP = """
-            [Spartan] Commands:
-              /chat NAME              chat with a user (accepts their request if they asked you)
-              /group NAME             chat in a group you belong to
-              /users                  list users (* = online) and your groups
-              /history                show the recent messages of this chat
-              /verify NAME            show the safety number you share with NAME
-              /trust NAME             accept NAME's new key after you compared safety numbers
-              /newgroup NAME U1 U2..  create a group with you and the users named
-              /leave [NAME]           leave a group (the current one by default)
-              /help                   this list
-              /logout                 end this session on the server too, then leave
-              /quit                   leave (Ctrl-D too)""";
+    /** How the terminal client looks; the pipe always looks like the assignment. */
+    public record Settings(boolean timestamps, boolean receipts, Clock clock) {
+        public Settings {
+            Objects.requireNonNull(clock, "clock");
+        }
+    }
 
+    /** How long piped input's end waits for queued messages before it reports them and exits with EXIT_UNSENT. */
+    static final long PIPE_DRAIN_MILLIS = 10_000;
+    /** Exit code when messages are left in the outbox at the end of piped input. */
+    static final int EXIT_UNSENT = 3;
+
+    static final String ENTER_USER = Look.SPARTAN + "Enter a user whom you want to chat with: ";
     /**
      * Terminal answers to queries (cursor position ESC[r;cR, device attributes ESC[?...c, mode reports ESC[?...$y).
      * Should one arrive after JLine stopped waiting for it, it would come in front of the user's line as if typed.
      */
-    private static final java.util.regex.Pattern CURSOR_REPORT =
-            java.util.regex.Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
+    private static final Pattern CURSOR_REPORT = Pattern.compile("^(\u001B?\\[\\??[\\d;]*(R|c|\\$y))+");
 
     private enum Mode {
         CHOOSING,
         ANSWERING,
-        CHATTING
+        CHATTING,
+        QUITTING
     }
 
-    private final Terminal terminal;
-    private final LineReader reader;
+    private final Screen screen;
+    private final Look look;
+    private final Settings settings;
+
     private final Deque<String> requests = new ArrayDeque<>();
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
-    private final List<String> early = new ArrayList<>();
+    private final List<List<AttributedString>> early = new ArrayList<>();
 
     private ChatClient client;
+    private Transcript transcript;
+    private Commands commands;
     private String me;
-    private Mode mode = Mode.CHOOSING;
-    private ChatRef current;
-    private boolean started;
+    private volatile List<String> users = List.of();
+    private volatile Mode mode = Mode.CHOOSING;
+    private volatile ChatRef current;
+    private Mode beforeQuit = Mode.CHOOSING;
+    private Map<ChatRef, Integer> quitting = Map.of();
+    private boolean currentDeclined;
+    /** The chat being opened: its messages wait until "You are now ready ..." is printed. */
+    private String opening;
 
-    public ConsoleUi() throws IOException {
-        // No grapheme-cluster probe: it asks the terminal questions (DA1, cursor position) whose late answers, on a
-        // loaded machine, would arrive as if the user had typed them.
-        this.terminal = TerminalBuilder.builder()
-                .system(true)
-                .dumb(true)
-                .graphemeCluster(false)
-                .build();
-        this.reader = LineReaderBuilder.builder().terminal(terminal).build();
+    private final List<Runnable> openingBacklog = new ArrayList<>();
+    private boolean started;
+    private volatile boolean ended;
+
+    public ConsoleUi(Settings settings) throws IOException {
+        this.settings = settings;
+        this.screen = new Screen();
+        String noColor = System.getenv("NO_COLOR");
+        this.look = screen.isInteractive()
+                ? Look.terminal(noColor == null || noColor.isEmpty(), settings.timestamps(), settings.clock())
+                : Look.pipe(settings.clock());
+        screen.completeWith(new Completion(
+                () -> users,
+                () -> client == null ? List.of() : client.groupNames(),
+                () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING));
     }
 
     /** Runs the client until /quit or end of input; returns the process exit code. */
     public int run(ClientOptions options, int displayPort) {
+        Thread.setDefaultUncaughtExceptionHandler(
+                (t, e) -> System.err.println(Look.SPARTAN + "internal error in " + t.getName() + ": " + e));
         me = options.user();
+        transcript = new Transcript(screen, look, me, () -> current, this::isCurrent, lines -> show(lines, false));
         LoginResponse login;
         try {
-            client = new ChatClient(options, this);
+            client = new ChatClient(
+                    options, this, new ClientFeatures(true, screen.isInteractive() && settings.receipts()));
             login = client.connect();
         } catch (StatusRuntimeException e) {
-            print(SPARTAN + connectFailure(e, options));
+            notice(connectFailure(e, options), true);
             return 1;
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            print(SPARTAN + e.getMessage());
+        } catch (IllegalStateException | IllegalArgumentException | UncheckedIOException e) {
+            notice(e.getMessage(), true);
             return 1;
         }
-        print(SPARTAN + "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort)
-                + ".");
-        print(SPARTAN + "User list: "
-                + login.getUsersList().stream().filter(u -> !u.equals(me)).collect(Collectors.joining(",")));
+        users = login.getUsersList().stream().filter(u -> !u.equals(me)).toList();
+        commands =
+                new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
+        notice(
+                "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
+                true);
+        notice("User list: " + String.join(",", users), true);
+        List<List<AttributedString>> backlog;
         synchronized (this) {
             started = true;
-            early.forEach(this::print);
+            backlog = new ArrayList<>(early);
             early.clear();
-            if (!requests.isEmpty()) {
-                mode = Mode.ANSWERING;
-            }
         }
+        backlog.forEach(screen::print);
+        int code = loop();
+        if (ended) {
+            return 2;
+        }
+        client.close(0);
+        return code;
+    }
+
+    private int loop() {
         try {
             while (true) {
-                String line = reader.readLine(prompt());
-                String typed = CURSOR_REPORT.matcher(line).replaceFirst("").strip();
-                if (typed.equals("/logout")) {
-                    print(
-                            SPARTAN
-                                    + (client.logout()
-                                            ? "Logged out: this session's token no longer works."
-                                            : "Could not reach the server to log out; the session ends when its token expires."));
+                String prompt;
+                synchronized (this) {
+                    prepareRead();
+                    prompt = prompt();
+                }
+                String line;
+                try {
+                    line = screen.readLine(prompt, rightPrompt());
+                } catch (UserInterruptException e) {
+                    Thread.interrupted(); // JLine may leave the flag set, which would interrupt the next read too
+                    if (!screen.isInteractive()) {
+                        return endOfInput();
+                    }
+                    if (!screen.isNewCtrlC() || !e.getPartialLine().isEmpty()) {
+                        continue; // the same press reported twice, or a line with text on it: cleared
+                    }
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0;
+                    }
+                    continue;
+                } catch (EndOfFileException e) {
+                    if (!screen.isInteractive()) {
+                        return endOfInput();
+                    }
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0; // the second Ctrl-D quits without asking again
+                    }
+                    continue;
+                }
+                if (ended) {
+                    return 2;
+                }
+                if (screen.interrupted()) {
+                    // Ctrl-C on an empty line: like /quit (with text on it, it only cleared the line)
+                    if (mode == Mode.QUITTING || quitOrAsk()) {
+                        return 0;
+                    }
+                    continue;
+                }
+                line = CURSOR_REPORT.matcher(line).replaceFirst("").strip();
+                if (line.equals("/logout")) {
+                    notice(
+                            client.logout()
+                                    ? "Logged out: this session's token no longer works."
+                                    : "Could not reach the server to log out; the session ends when its token expires.",
+                            true);
                     return 0;
                 }
-                if (!handle(typed)) {
-                    break;
+                synchronized (this) {
+                    prompt = prompt(); // the prompt may have changed while the line was empty
+                }
+                if (!handle(prompt, line)) {
+                    return screen.isInteractive() ? 0 : endOfInput();
                 }
             }
-        } catch (EndOfFileException | UserInterruptException e) {
-            // Ctrl-D, Ctrl-C or the end of piped input: leave like /quit.
+        } catch (RuntimeException | IOError e) {
+            if (!ended) {
+                notice("the terminal went away: " + e.getMessage(), true);
+            }
+            return ended ? 2 : 1;
         }
-        client.close();
-        return 0;
+    }
+
+    /** Brings the mode up to date before a read: what changed while a line was typed takes effect now. */
+    private void prepareRead() {
+        if (currentDeclined) {
+            currentDeclined = false;
+            current = null;
+            if (mode == Mode.CHATTING) {
+                mode = Mode.CHOOSING;
+            }
+        }
+        if (mode == Mode.CHATTING && current == null) {
+            mode = Mode.CHOOSING;
+        }
+        if (mode == Mode.ANSWERING && requests.isEmpty()) {
+            mode = Mode.CHOOSING;
+        }
+        if (mode == Mode.CHOOSING && !requests.isEmpty()) {
+            mode = Mode.ANSWERING; // a request becomes the question once the line is empty
+        }
+    }
+
+    private String prompt() {
+        return switch (mode) {
+            case CHOOSING -> ENTER_USER;
+            case ANSWERING ->
+                Look.SPARTAN + SafeText.line(requests.peek())
+                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+            case CHATTING ->
+                current.hasGroup() ? "[" + SafeText.line(current.getGroup()) + "] [" + me + "] > " : "[" + me + "] > ";
+            case QUITTING ->
+                Look.SPARTAN + stillQueued(quitting) + " the next time you start the client. Quit anyway? (yes/no) ";
+        };
+    }
+
+    private static String stillQueued(Map<ChatRef, Integer> left) {
+        boolean one = Outboxes.total(left) == 1;
+        return Outboxes.describe(left)
+                + (one ? " is still queued; it will be sent" : " are still queued; they will be sent");
+    }
+
+    private AttributedString rightPrompt() {
+        if (!screen.isInteractive() || client == null) {
+            return null;
+        }
+        ChatRef to = current;
+        String name = to == null || mode != Mode.CHATTING ? null : Transcript.nameOf(to);
+        return look.rightPrompt(name, transcript.unreadElsewhere(name), Outboxes.total(client.unsent()));
+    }
+
+    private void refreshRightPrompt() {
+        if (screen.isInteractive() && started) {
+            screen.rightPrompt(rightPrompt());
+        }
+    }
+
+    /**
+     * Changes the mode, and the prompt on the screen with it, if the user is at an empty prompt. Otherwise nothing
+     * changes now: the line being typed keeps its prompt.
+     */
+    private boolean switchIfIdle(Supplier<Boolean> change) {
+        return screen.ifIdle(
+                () -> {
+                    String prompt;
+                    synchronized (this) {
+                        if (!change.get()) {
+                            return null;
+                        }
+                        prepareRead();
+                        prompt = prompt();
+                    }
+                    return prompt;
+                },
+                this::rightPrompt);
+    }
+
+    /** Returns false to leave. */
+    private boolean handle(String prompt, String line) {
+        if (screen.isInteractive() && !line.isEmpty() && (mode != Mode.CHATTING || line.startsWith("/"))) {
+            // The typed line was erased with the prompt: show it again (safe, should it hold a pasted escape).
+            screen.print(look.plain(prompt + SafeText.line(line)));
+        }
+        if (mode == Mode.QUITTING) {
+            if (line.equalsIgnoreCase("yes")) {
+                return false;
+            }
+            synchronized (this) {
+                mode = beforeQuit;
+            }
+            if (!line.startsWith("/")) {
+                return true;
+            }
+        }
+        if (line.startsWith("/")) {
+            return command(line);
+        }
+        if (line.isEmpty()) {
+            return true;
+        }
+        switch (mode) {
+            case CHOOSING -> open(line);
+            case ANSWERING -> answer(line);
+            case CHATTING -> send(line);
+            default -> {}
+        }
+        return true;
+    }
+
+    private void answer(String line) {
+        String requester;
+        synchronized (this) {
+            requester = requests.peek();
+        }
+        if (requester == null) {
+            open(line);
+            return;
+        }
+        String word = line.toLowerCase(Locale.ROOT);
+        if (word.equals("yes")) {
+            accept(requester);
+        } else if (word.equals("no")) {
+            decline(requester);
+        } else {
+            call(() -> client.answerChat(requester, false));
+            synchronized (this) {
+                requests.remove(requester);
+                mode = Mode.CHOOSING;
+            }
+            open(line);
+        }
+    }
+
+    private void accept(String requester) {
+        opening(requester, () -> {
+            client.answerChat(requester, true);
+            synchronized (this) {
+                requests.remove(requester);
+            }
+            enterChat(ChatIds.toUser(requester));
+        });
+    }
+
+    /**
+     * Runs the call that opens a chat: what the chat's peer sent before (held messages, released by an accept) may
+     * arrive while it runs, and is shown after the "ready" line rather than before it.
+     */
+    private void opening(String name, Runnable action) {
+        synchronized (this) {
+            opening = name;
+        }
+        try {
+            call(action);
+        } finally {
+            showOpeningBacklog();
+        }
+    }
+
+    private void showOpeningBacklog() {
+        List<Runnable> backlog;
+        synchronized (this) {
+            opening = null;
+            backlog = new ArrayList<>(openingBacklog);
+            openingBacklog.clear();
+        }
+        backlog.forEach(Runnable::run);
+    }
+
+    private void decline(String requester) {
+        call(() -> {
+            client.answerChat(requester, false);
+            synchronized (this) {
+                requests.remove(requester);
+                if (mode == Mode.ANSWERING) {
+                    mode = Mode.CHOOSING;
+                }
+            }
+            notice("You declined to chat with " + requester + ".", false);
+        });
+    }
+
+    /** Opens a chat by name: a group the user is in, or a user to request. */
+    private void open(String name) {
+        if (client.group(name).isPresent()) {
+            enterChat(ChatIds.toGroup(name));
+            return;
+        }
+        opening(name, () -> {
+            client.requestChat(name);
+            synchronized (this) {
+                requests.remove(name);
+            }
+            enterChat(ChatIds.toUser(name));
+        });
+    }
+
+    private void enterChat(ChatRef chat) {
+        // Choosing another chat is the user's answer to a decline: what was kept for the decliner goes.
+        client.kept().forEach((peer, n) -> {
+            if (!chat.hasUser() || !chat.getUser().equals(peer)) {
+                int dropped = client.discard(peer);
+                if (dropped > 0) {
+                    notice(
+                            count(dropped, "message") + " to " + peer + " discarded (" + peer
+                                    + " declined, and you chose another chat).",
+                            false);
+                }
+            }
+        });
+        synchronized (this) {
+            current = chat;
+            mode = Mode.CHATTING;
+        }
+        boolean first = transcript.opened(chat);
+        if (chat.hasGroup()) {
+            Group g = client.group(chat.getGroup()).orElseThrow();
+            notice(
+                    "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").",
+                    false);
+        } else {
+            notice("You are now ready to chat with " + chat.getUser() + ".", false);
+        }
+        showOpeningBacklog();
+        if (!first) {
+            transcript.showRecent(chat);
+            return;
+        }
+        try {
+            List<Incoming> recent = client.history(chat, false); // what came before this session
+            if (!recent.isEmpty()) {
+                transcript.showHistory(chat, recent);
+            }
+        } catch (StatusRuntimeException e) {
+            // The chat is open all the same; its history shows on the next /history.
+        }
+    }
+
+    private void send(String text) {
+        ChatRef to = current;
+        try {
+            transcript.typed(to, text, () -> client.send(to, text));
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            notice("Message not sent: " + e.getMessage(), false);
+        }
+        refreshRightPrompt();
+    }
+
+    private boolean command(String line) {
+        String[] words = line.split("\\s+");
+        String arg = words.length > 1 ? words[1] : "";
+        switch (words[0]) {
+            case "/quit", "/exit" -> {
+                return screen.isInteractive() && !quitOrAsk();
+            }
+            case "/chat" -> {
+                if (arg.isEmpty()) {
+                    notice("Usage: /chat NAME", false);
+                } else if (isRequester(arg)) {
+                    accept(arg);
+                } else {
+                    open(arg);
+                }
+            }
+            case "/accept" -> {
+                String who = arg.isEmpty() ? onlyRequester() : arg;
+                if (who == null) {
+                    notice("Usage: /accept NAME", false);
+                } else {
+                    accept(who);
+                }
+            }
+            case "/decline" -> {
+                String who = arg.isEmpty() ? onlyRequester() : arg;
+                if (who == null) {
+                    notice("Usage: /decline NAME", false);
+                } else {
+                    decline(who);
+                }
+            }
+            case "/group" -> {
+                if (client.group(arg).isEmpty()) {
+                    notice(
+                            arg.isEmpty()
+                                    ? "Usage: /group NAME"
+                                    : "You are not a member of a group named '" + arg + "'.",
+                            false);
+                } else {
+                    enterChat(ChatIds.toGroup(arg));
+                }
+            }
+            case "/leave" -> leave(arg);
+            default -> {
+                if (!commands.run(words)) {
+                    notice("Unknown command " + words[0] + ". Type /help for the list.", false);
+                }
+                refreshRightPrompt();
+            }
+        }
+        return true;
+    }
+
+    private void leave(String arg) {
+        ChatRef chat = current;
+        String name = !arg.isEmpty() ? arg : chat != null && chat.hasGroup() ? chat.getGroup() : "";
+        if (name.isEmpty()) {
+            notice("Usage: /leave GROUP", false);
+            return;
+        }
+        call(() -> {
+            client.leaveGroup(name);
+            notice("You left " + name + ".", false);
+            synchronized (this) {
+                if (current != null && current.hasGroup() && current.getGroup().equals(name)) {
+                    current = null;
+                    mode = Mode.CHOOSING;
+                }
+            }
+        });
+    }
+
+    private synchronized boolean isRequester(String name) {
+        return requests.contains(name);
+    }
+
+    private synchronized String onlyRequester() {
+        return requests.size() == 1 ? requests.peek() : null;
+    }
+
+    /**
+     * /quit, Ctrl-D or Ctrl-C on a terminal: true to leave now; false if messages are still queued, and the next
+     * prompt asks whether to quit anyway.
+     */
+    private boolean quitOrAsk() {
+        Map<ChatRef, Integer> left = client.unsent();
+        if (!left.isEmpty() && client.isSending()) {
+            left = client.awaitSent(2_000); // they are going out right now: a moment is enough
+        }
+        if (left.isEmpty()) {
+            return true;
+        }
+        synchronized (this) {
+            beforeQuit = mode;
+            quitting = new LinkedHashMap<>(left);
+            mode = Mode.QUITTING;
+        }
+        return false;
+    }
+
+    /** The end of piped input: wait a bounded time for queued messages, then say what is left. */
+    private int endOfInput() {
+        Map<ChatRef, Integer> left = client.awaitSent(PIPE_DRAIN_MILLIS);
+        if (left.isEmpty()) {
+            return 0;
+        }
+        notice(stillQueued(left) + " the next time you start the client.", false);
+        return EXIT_UNSENT;
     }
 
     private String connectFailure(StatusRuntimeException e, ClientOptions options) {
@@ -139,257 +574,62 @@ public final class ConsoleUi implements ClientListener {
         return "Login refused: " + e.getStatus().getDescription();
     }
 
-    private synchronized String prompt() {
-        return switch (mode) {
-            case CHOOSING -> SPARTAN + "Enter a user whom you want to chat with: ";
-            case ANSWERING ->
-                SPARTAN + requests.peek()
-                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
-            case CHATTING -> current.hasGroup() ? "[" + current.getGroup() + "] [" + me + "] > " : "[" + me + "] > ";
-        };
-    }
-
-    /** Returns false to leave. */
-    private boolean handle(String line) {
-        if (line.startsWith("/")) {
-            return command(line);
-        }
-        if (line.isEmpty()) {
-            return true;
-        }
-        Mode now;
-        String requester;
-        synchronized (this) {
-            now = mode;
-            requester = requests.peek();
-        }
-        switch (now) {
-            case CHOOSING -> open(line);
-            case ANSWERING -> {
-                if (line.toLowerCase(Locale.ROOT).equals("yes")) {
-                    accept(requester);
-                } else {
-                    call(() -> client.answerChat(requester, false));
-                    synchronized (this) {
-                        requests.remove(requester);
-                        mode = Mode.CHOOSING;
-                    }
-                    open(line);
-                }
-            }
-            case CHATTING -> client.send(current, line);
-        }
-        return true;
-    }
-
-    private void accept(String requester) {
-        call(() -> {
-            client.answerChat(requester, true);
-            synchronized (this) {
-                requests.remove(requester);
-            }
-            enterChat(ChatIds.toUser(requester));
-        });
-    }
-
-    /** Opens a chat by name: a group the user is in, or a user to request. */
-    private void open(String name) {
-        if (client.group(name).isPresent()) {
-            enterChat(ChatIds.toGroup(name));
-            return;
-        }
-        call(() -> {
-            client.requestChat(name);
-            synchronized (this) {
-                requests.remove(name);
-            }
-            enterChat(ChatIds.toUser(name));
-        });
-    }
-
-    private void enterChat(ChatRef chat) {
-        synchronized (this) {
-            current = chat;
-            mode = Mode.CHATTING;
-        }
-        if (chat.hasGroup()) {
-            Group g = client.group(chat.getGroup()).orElseThrow();
-            print(SPARTAN + "You are now ready to chat in " + g.getName() + " (" + String.join(",", g.getMembersList())
-                    + ").");
-        } else {
-            print(SPARTAN + "You are now ready to chat with " + chat.getUser() + ".");
-        }
-        showHistory(chat, false);
-    }
-
-    private void showHistory(ChatRef chat, boolean evenIfEmpty) {
-        List<Incoming> recent;
-        try {
-            recent = client.history(chat, evenIfEmpty); // evenIfEmpty: an explicit /history shows it all again
-        } catch (StatusRuntimeException e) {
-            if (evenIfEmpty) {
-                print(SPARTAN + e.getStatus().getDescription());
-            }
-            return;
-        }
-        if (recent.isEmpty()) {
-            if (evenIfEmpty) {
-                print(SPARTAN + "No recent messages.");
-            }
-            return;
-        }
-        print(SPARTAN + "Recent messages " + (chat.hasGroup() ? "in " + chat.getGroup() : "with " + chat.getUser())
-                + ":");
-        recent.forEach(m -> print(format(m)));
-    }
-
-    private boolean command(String line) {
-        String[] words = line.split("\\s+");
-        String arg = words.length > 1 ? words[1] : "";
-        switch (words[0]) {
-            case "/quit", "/exit" -> {
-                return false;
-            }
-            case "/help" -> print(HELP);
-            case "/users" ->
-                call(() -> {
-                    ListUsersResponse r = client.users();
-                    print(SPARTAN + "Users: "
-                            + r.getUsersList().stream()
-                                    .filter(u -> !u.equals(me))
-                                    .map(u -> r.getOnlineList().contains(u) ? u + "*" : u)
-                                    .collect(Collectors.joining(",")));
-                    print(SPARTAN + "Groups: "
-                            + (r.getGroupsCount() == 0
-                                    ? "(none)"
-                                    : r.getGroupsList().stream()
-                                            .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")")
-                                            .collect(Collectors.joining(", "))));
-                });
-            case "/chat" -> {
-                if (arg.isEmpty()) {
-                    print(SPARTAN + "Usage: /chat NAME");
-                } else if (requests.contains(arg)) {
-                    accept(arg);
-                } else {
-                    open(arg);
-                }
-            }
-            case "/group" -> {
-                if (client.group(arg).isEmpty()) {
-                    print(SPARTAN
-                            + (arg.isEmpty()
-                                    ? "Usage: /group NAME"
-                                    : "You are not a member of a group named '" + arg + "'."));
-                } else {
-                    enterChat(ChatIds.toGroup(arg));
-                }
-            }
-            case "/history" -> {
-                if (current == null) {
-                    print(SPARTAN + "Open a chat first.");
-                } else {
-                    showHistory(current, true);
-                }
-            }
-            case "/verify" ->
-                call(() -> print(SPARTAN
-                        + client.safetyNumber(arg)
-                                .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
-                                        + "'s; if they match, no one is in between)")
-                                .orElse(arg + " has no keys yet.")));
-            case "/trust" ->
-                print(SPARTAN
-                        + (client.trust(arg)
-                                ? "You now trust " + arg + "'s new key. Held messages will be sent."
-                                : arg + "'s key has not changed; nothing to trust."));
-            case "/newgroup" -> {
-                if (words.length < 3) {
-                    print(SPARTAN + "Usage: /newgroup NAME USER1 [USER2 ...]");
-                } else {
-                    call(() -> {
-                        Group g = client.createGroup(arg, Arrays.asList(words).subList(2, words.length));
-                        print(SPARTAN + "Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
-                    });
-                }
-            }
-            case "/leave" -> {
-                String name = !arg.isEmpty() ? arg : current != null && current.hasGroup() ? current.getGroup() : "";
-                if (name.isEmpty()) {
-                    print(SPARTAN + "Usage: /leave GROUP");
-                } else {
-                    call(() -> {
-                        client.leaveGroup(name);
-                        print(SPARTAN + "You left " + name + ".");
-                        synchronized (this) {
-                            if (current != null
-                                    && current.hasGroup()
-                                    && current.getGroup().equals(name)) {
-                                current = null;
-                                mode = Mode.CHOOSING;
-                            }
-                        }
-                    });
-                }
-            }
-            default -> print(SPARTAN + "Unknown command " + words[0] + ". Type /help for the list.");
-        }
-        return true;
-    }
-
     /** Runs a server call; a refusal is shown in words, and the prompt comes back. */
     private void call(Runnable action) {
-        try {
-            action.run();
-        } catch (StatusRuntimeException e) {
-            String d = e.getStatus().getDescription();
-            print(SPARTAN + (d != null ? d : e.getStatus().getCode().name()));
-        }
+        commands.call(action);
     }
 
-    private String format(Incoming m) {
-        return m.isGroup()
-                ? "[" + m.chat().getGroup() + "] [" + m.sender() + "] " + m.text()
-                : "[" + m.sender() + "] " + m.text();
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
-    private void print(String text) {
-        synchronized (terminal) {
-            reader.printAbove(text);
-            terminal.flush();
-        }
+    private boolean isCurrent(String chat) {
+        ChatRef c = current;
+        return mode == Mode.CHATTING && c != null && Transcript.nameOf(c).equals(chat);
     }
 
-    private void changePrompt() {
-        try {
-            reader.callWidget(LineReader.REDRAW_LINE);
-            reader.callWidget(LineReader.REDISPLAY);
-        } catch (IllegalStateException notReading) {
-            // The next readLine shows the new prompt.
+    // ---- output ----
+
+    /** A line from the client; {@code now} prints it even before the banner. */
+    private void notice(String text, boolean now) {
+        show(List.of(look.notice(text)), now);
+    }
+
+    /** Output from the client core: held back until the banner is printed, so a backlog shows after it. */
+    private void show(List<AttributedString> lines, boolean now) {
+        if (!now) {
+            synchronized (this) {
+                if (!started && client != null) {
+                    early.add(lines);
+                    return;
+                }
+            }
         }
+        screen.print(lines);
     }
 
     // ---- events from the client core ----
 
-    /** Output from the client core: held back until the banner is printed, so a backlog shows after it. */
-    private void show(String text) {
-        synchronized (this) {
-            if (!started) {
-                early.add(text);
-                return;
-            }
+    @Override
+    public void message(Incoming message) {
+        if (!deferWhileOpening(message.peerOrGroup(), () -> display(message))) {
+            display(message);
         }
-        print(text);
+    }
+
+    private void display(Incoming message) {
+        transcript.arrived(message);
+        refreshRightPrompt();
     }
 
     @Override
-    public void message(Incoming message) {
-        show(format(message));
+    public void sendState(String messageId, ChatRef to, SendState state) {
+        transcript.state(messageId, state);
+        refreshRightPrompt();
     }
 
     @Override
     public void chatRequested(String from) {
-        boolean ask;
         synchronized (this) {
             if (requests.contains(from)) {
                 return;
@@ -398,65 +638,105 @@ public final class ConsoleUi implements ClientListener {
             if (!started) {
                 return;
             }
-            ask = mode == Mode.CHOOSING;
-            if (ask) {
-                mode = Mode.ANSWERING;
-            }
         }
-        if (ask) {
-            setPrompt();
-        } else {
-            print(SPARTAN + from + " is requesting to chat with you. Enter /chat " + from + " to accept.");
+        boolean asked = mode == Mode.CHOOSING && switchIfIdle(() -> mode == Mode.CHOOSING);
+        if (!asked) {
+            notice(from + " is requesting to chat with you: /accept " + from + " or /decline " + from + ".", false);
         }
     }
 
     @Override
     public void chatAccepted(String by) {
-        show(SPARTAN + by + " accepted your chat request.");
+        Runnable say = () -> notice(by + " accepted your chat request.", false);
+        if (!deferWhileOpening(by, say)) {
+            say.run();
+        }
+    }
+
+    /** Keeps output about the chat being opened until its "ready" line is printed; false if not opening it. */
+    private synchronized boolean deferWhileOpening(String chat, Runnable output) {
+        if (!chat.equals(opening)) {
+            return false;
+        }
+        openingBacklog.add(output);
+        return true;
     }
 
     @Override
     public void chatDeclined(String by) {
-        boolean back;
+        // A decline of the chat being opened comes after its "ready" line, and then takes the user out of it.
+        Runnable decline = () -> declined(by);
+        if (!deferWhileOpening(by, decline)) {
+            decline.run();
+        }
+    }
+
+    private void declined(String by) {
         synchronized (this) {
-            back = mode == Mode.CHATTING
-                    && current.hasUser()
-                    && current.getUser().equals(by);
-            if (back) {
+            requests.remove(by);
+        }
+        notice(by + " declined to chat with you.", false);
+        ChatRef declined = ChatIds.toUser(by);
+        if (declined.equals(current)) {
+            boolean moved = switchIfIdle(() -> {
+                if (!declined.equals(current)) {
+                    return false;
+                }
                 current = null;
-                mode = requests.isEmpty() ? Mode.CHOOSING : Mode.ANSWERING;
+                mode = Mode.CHOOSING;
+                return true;
+            });
+            if (!moved) {
+                synchronized (this) {
+                    currentDeclined = declined.equals(current); // the line being typed keeps its prompt
+                }
             }
         }
-        show(SPARTAN + by + " declined to chat with you.");
-        if (back) {
-            setPrompt();
+    }
+
+    @Override
+    public void messagesKept(String peer, int count) {
+        boolean one = count == 1;
+        Runnable say = () -> notice(
+                count(count, "message") + " to " + peer + (one ? " is" : " are") + " kept: /chat " + peer
+                        + " asks again, /discard drops " + (one ? "it." : "them."),
+                false);
+        if (!deferWhileOpening(peer, say)) {
+            say.run();
         }
     }
 
     @Override
     public void groupChanged(Group group, boolean removed) {
         if (!removed) {
-            show(SPARTAN + "Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".");
+            notice("Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".", false);
         }
     }
 
     @Override
     public void notice(String text) {
-        show(SPARTAN + text);
+        notice(text, false);
     }
 
     @Override
     public void ended(String reason) {
-        print(SPARTAN + reason);
-        terminal.writer().flush();
-        System.exit(2);
-    }
-
-    private void setPrompt() {
-        String p = prompt();
-        if (reader instanceof org.jline.reader.impl.LineReaderImpl impl) {
-            impl.setPrompt(p);
-        }
-        changePrompt();
+        ended = true;
+        screen.print(look.notice(reason));
+        screen.flush();
+        // Closing the terminal restores its modes and ends the read on the main thread, which then exits with 2.
+        // Should that read not end, the process still stops, without running anything that could print a trace.
+        screen.close();
+        Thread stop = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(3_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Runtime.getRuntime().halt(2);
+                },
+                "spartan-ended");
+        stop.setDaemon(true);
+        stop.start();
     }
 }

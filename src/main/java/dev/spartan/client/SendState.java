@@ -1,0 +1,17 @@
+package dev.spartan.client;
+
+/** Where one of the user's own messages is on its way to the readers. */
+public enum SendState {
+    /** In the outbox (on disk if the outbox is durable), not yet stored by the server. */
+    QUEUED,
+    /** Refused because there is no chat (the peer declined): kept in the outbox until the user asks again or discards it. */
+    KEPT,
+    /** Stored by the server and delivered to the readers' inboxes. */
+    STORED,
+    /** Stored by the server, held until the peer accepts the chat request. */
+    HELD,
+    /** The peer's client confirmed it received the message (an end-to-end encrypted delivery receipt). */
+    DELIVERED,
+    /** Refused for good (too big, not a member): not sent, and not retried. */
+    FAILED
+}

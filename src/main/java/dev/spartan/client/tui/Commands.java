@@ -1,0 +1,225 @@
+package dev.spartan.client.tui;
+
+import dev.spartan.client.ChatClient;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.ListUsersResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The slash commands that only ask or tell something and leave the prompt as it is: /users, /history, /discard,
+ * /verify, /trust, /newgroup, /clear and /help. Each mistake gets one line that says what to type instead.
+ */
+final class Commands {
+    static final List<String> HELP = List.of(
+            "[Spartan] Commands:",
+            "  /chat NAME              chat with a user or group (accepts their request if they asked you)",
+            "  /group NAME             chat in a group you belong to",
+            "  /accept NAME            accept NAME's chat request (any time, even while typing elsewhere)",
+            "  /decline NAME           decline NAME's chat request",
+            "  /users                  users (* = online), your groups, unread lines",
+            "  /history [N]            recent messages of this chat; N (up to " + SessionLog.KEEP
+                    + ") adds what this session showed",
+            "  /discard [NAME]         drop the messages kept after NAME declined (everyone's by default)",
+            "  /clear                  clear the screen",
+            "  /verify NAME            show the safety number you share with NAME",
+            "  /trust NAME             accept NAME's new key after you compared safety numbers",
+            "  /newgroup NAME U1 U2..  create a group with you and the users named",
+            "  /leave [NAME]           leave a group (the current one by default)",
+            "  /help                   this list",
+            "  /logout                 end this session on the server too, then leave",
+            "  /quit                   leave (Ctrl-D too)",
+            "  Your messages: ·· queued, ✓ stored by the server, ✓✓ delivered to the peer (1:1 chats).");
+
+    private final ChatClient client;
+    private final Transcript transcript;
+    private final Screen screen;
+    private final Look look;
+    private final String me;
+    private final Supplier<List<String>> users;
+    private final Supplier<ChatRef> current;
+    private final Consumer<String> notice;
+
+    Commands(
+            ChatClient client,
+            Transcript transcript,
+            Screen screen,
+            Look look,
+            String me,
+            Supplier<List<String>> users,
+            Supplier<ChatRef> current,
+            Consumer<String> notice) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.transcript = Objects.requireNonNull(transcript, "transcript");
+        this.screen = Objects.requireNonNull(screen, "screen");
+        this.look = Objects.requireNonNull(look, "look");
+        this.me = Objects.requireNonNull(me, "me");
+        this.users = Objects.requireNonNull(users, "users");
+        this.current = Objects.requireNonNull(current, "current");
+        this.notice = Objects.requireNonNull(notice, "notice");
+    }
+
+    /** Runs {@code words[0]} if it is one of these commands; false if it is not. */
+    boolean run(String[] words) {
+        String arg = words.length > 1 ? words[1] : "";
+        switch (words[0]) {
+            case "/help" -> HELP.forEach(h -> screen.print(look.plain(h)));
+            case "/users" -> call(this::users);
+            case "/history" -> history(arg);
+            case "/discard" -> discard(arg);
+            case "/clear" -> screen.clear();
+            case "/verify" -> verify(arg);
+            case "/trust" -> trust(arg);
+            case "/newgroup" -> newGroup(words);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs a server call; a refusal is shown in words. */
+    void call(Runnable action) {
+        try {
+            action.run();
+        } catch (StatusRuntimeException e) {
+            notice.accept(describe(e));
+        } catch (RuntimeException e) {
+            notice.accept("Error: " + e.getMessage());
+        }
+    }
+
+    static String describe(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+            return "Not connected to the server right now; try again once the client says Reconnected.";
+        }
+        String d = e.getStatus().getDescription();
+        return d != null ? d : code.name();
+    }
+
+    private void users() {
+        ListUsersResponse r = client.users();
+        notice.accept("Users: "
+                + r.getUsersList().stream()
+                        .filter(u -> !u.equals(me))
+                        .map(u -> (r.getOnlineList().contains(u) ? u + "*" : u) + unreadTag(u))
+                        .collect(Collectors.joining(",")));
+        notice.accept("Groups: "
+                + (r.getGroupsCount() == 0
+                        ? "(none)"
+                        : r.getGroupsList().stream()
+                                .map(g -> g.getName() + " (" + String.join(",", g.getMembersList()) + ")"
+                                        + unreadTag(g.getName()))
+                                .collect(Collectors.joining(", "))));
+    }
+
+    private String unreadTag(String chat) {
+        int n = transcript.unread(chat);
+        return n == 0 ? "" : " [" + n + " unread]";
+    }
+
+    private void history(String arg) {
+        ChatRef chat = current.get();
+        if (chat == null) {
+            notice.accept("Open a chat first.");
+            return;
+        }
+        if (arg.isEmpty()) {
+            call(() -> {
+                var recent = client.history(chat, true); // shows again what this session has shown
+                if (recent.isEmpty()) {
+                    notice.accept("No recent messages.");
+                } else {
+                    transcript.showHistory(chat, recent);
+                }
+            });
+            return;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(arg);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > SessionLog.KEEP) {
+            notice.accept("Usage: /history [N], N from 1 to " + SessionLog.KEEP);
+            return;
+        }
+        List<dev.spartan.client.Incoming> fromServer;
+        try {
+            fromServer = client.history(chat, true);
+        } catch (StatusRuntimeException e) {
+            fromServer = List.of(); // what this session showed is still worth showing
+        }
+        transcript.showLast(chat, fromServer, n);
+    }
+
+    private void discard(String arg) {
+        List<String> peers = arg.isEmpty() ? List.copyOf(client.kept().keySet()) : List.of(arg);
+        int total = 0;
+        for (String peer : peers) {
+            int n = client.discard(peer);
+            total += n;
+            if (n > 0) {
+                notice.accept(n + (n == 1 ? " message" : " messages") + " to " + peer + " discarded.");
+            }
+        }
+        if (total == 0) {
+            notice.accept(arg.isEmpty() ? "No kept messages to discard." : "No kept messages to " + arg + ".");
+        }
+    }
+
+    private void verify(String arg) {
+        if (isUser(arg, "/verify NAME")) {
+            call(() -> notice.accept(client.safetyNumber(arg)
+                    .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
+                            + "'s; if they match, no one is in between)")
+                    .orElse(arg + " has not logged in yet, so there are no keys to compare.")));
+        }
+    }
+
+    private void trust(String arg) {
+        if (isUser(arg, "/trust NAME")) {
+            notice.accept(
+                    client.trust(arg)
+                            ? "You now trust " + arg + "'s new key. Held messages will be sent."
+                            : arg + "'s key has not changed; nothing to trust.");
+        }
+    }
+
+    private void newGroup(String[] words) {
+        if (words.length < 3) {
+            notice.accept("Usage: /newgroup NAME USER1 [USER2 ...]");
+            return;
+        }
+        call(() -> {
+            Group g = client.createGroup(words[1], Arrays.asList(words).subList(2, words.length));
+            notice.accept("Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
+        });
+    }
+
+    /** A user name argument: present, a user, and not the user themself. */
+    private boolean isUser(String arg, String usage) {
+        if (arg.isEmpty()) {
+            notice.accept("Usage: " + usage);
+            return false;
+        }
+        if (arg.equals(me)) {
+            notice.accept("That is you: name another user.");
+            return false;
+        }
+        if (!users.get().contains(arg)) {
+            notice.accept("there is no user '" + arg + "'");
+            return false;
+        }
+        return true;
+    }
+}
