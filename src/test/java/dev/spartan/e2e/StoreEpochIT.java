@@ -9,9 +9,9 @@ import dev.spartan.testing.Ports;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.SpartanJar;
+import dev.spartan.testing.TlsChannels;
 import dev.spartan.testing.WireSession;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -61,9 +61,7 @@ class StoreEpochIT {
     }
 
     private static HealthCheckResponse.ServingStatus health(int port) {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port)
-                .usePlaintext()
-                .build();
+        ManagedChannel channel = TlsChannels.firstUse(port);
         try {
             return HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -85,7 +83,9 @@ class StoreEpochIT {
             first.kill();
             bob.awaitLine("[Spartan] Connection lost, reconnecting...");
 
-            // The same port, an empty data directory: inbox numbering starts at 1 again.
+            // The same port and TLS certificate (the client pinned it), an empty store: inbox numbering starts at 1
+            // again.
+            first.shareCertificateWith(dir.resolve("second"));
             try (ServerProcess second =
                     new ServerProcess(dir.resolve("second"), config, port, "--rate-limit", "100/1")) {
                 bob.out().awaitLine(REPLACED, Duration.ofSeconds(40));

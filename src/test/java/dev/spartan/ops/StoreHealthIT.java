@@ -25,7 +25,10 @@ class StoreHealthIT {
 
     @Test
     void redisKilledTurnsEveryServiceNotServingAndRedisBackTurnsThemServing() throws Exception {
-        try (RedisServerProcess redis = new RedisServerProcess();
+        // With its AOF, Redis comes back holding this node's store; one restarted empty would stop the node
+        // (StoreEpochIT).
+        try (RedisServerProcess redis =
+                        new RedisServerProcess(List.of("--appendonly", "yes", "--appendfsync", "always"));
                 ServerProcess server =
                         new ServerProcess(dir.resolve("node"), ServerProcess.defaultConfig(), "--redis", redis.uri());
                 HealthProbe health = new HealthProbe(server.port())) {
