@@ -3,6 +3,8 @@ package dev.spartan.server;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.chat.Directory;
 import dev.spartan.delivery.DeliveryHub;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ties sessions to streams: when a session ends, its user's stream on this node ends at once with a status that
@@ -10,7 +12,7 @@ import dev.spartan.delivery.DeliveryHub;
  * forget the keys they cached.
  */
 final class Sessions {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Sessions.class);
+    private static final Logger log = LoggerFactory.getLogger(Sessions.class);
 
     private Sessions() {}
 
