@@ -63,8 +63,7 @@ public final class EmbeddedStore implements MessageStore {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
     private final GroupCommit commit;
-    private volatile String failure;
-    private volatile Consumer<String> onFatal = reason -> {};
+    private final Stopped stopped = new Stopped();
 
     EmbeddedStore(MVStore mv) {
         this.mv = mv;
@@ -177,7 +176,7 @@ public final class EmbeddedStore implements MessageStore {
 
     @Override
     public void onFatal(Consumer<String> listener) {
-        this.onFatal = Objects.requireNonNull(listener, "listener");
+        stopped.onFatal(listener);
     }
 
     @Override
@@ -206,10 +205,7 @@ public final class EmbeddedStore implements MessageStore {
      * file can no longer be trusted to take writes: the store stops and says so.
      */
     private <T> T guarded(Supplier<T> op) {
-        String f = failure;
-        if (f != null) {
-            throw new StoreUnavailableException(f, null);
-        }
+        stopped.check();
         try {
             return op.get();
         } catch (MVStoreException | OutOfMemoryError e) {
@@ -225,20 +221,9 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     private StoreUnavailableException fail(Throwable cause) {
-        String reason = "the embedded store stopped: " + describe(cause);
-        boolean first;
-        synchronized (this) {
-            first = failure == null;
-            if (first) {
-                failure = reason;
-            }
-        }
-        if (first) {
-            // MVStore has closed itself if it failed (it "panics"); closing it here could wait on the very writer
-            // thread that reports the failure. From now on the failure above keeps every call away from it.
-            onFatal.accept(reason);
-        }
-        return new StoreUnavailableException(failure, cause);
+        // MVStore has closed itself if it failed (it "panics"); closing it here could wait on the very writer thread
+        // that reports the failure. From now on the stop keeps every call away from it.
+        return stopped.stop("the embedded store stopped: " + describe(cause), cause);
     }
 
     private static String describe(Throwable e) {

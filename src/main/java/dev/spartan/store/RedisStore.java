@@ -81,8 +81,7 @@ public final class RedisStore implements MessageStore {
     @SuppressWarnings("ThreadLocalUsage") // per store: its writes are awaited on its own connection
     private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
 
-    private volatile String failure;
-    private volatile Consumer<String> onFatal = reason -> {};
+    private final Stopped stopped = new Stopped();
 
     /** @param epoch the store epoch this node serves, as {@link RedisEpoch#settle} found it */
     public RedisStore(StatefulRedisConnection<String, byte[]> connection, String epoch) {
@@ -100,7 +99,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public void onFatal(Consumer<String> listener) {
-        this.onFatal = Objects.requireNonNull(listener, "listener");
+        stopped.onFatal(listener);
     }
 
     /** Looks whether Redis still holds this store; if not, stops the store (see the class comment). */
@@ -117,17 +116,7 @@ public final class RedisStore implements MessageStore {
                 ? "Redis no longer holds this store (epoch " + epoch + "): it was restarted without its data."
                         + " Restore its AOF/RDB and restart the node, or restart it with --new-store to begin empty"
                 : "Redis now holds another store (epoch " + found + ", this node served " + epoch + ")";
-        boolean first;
-        synchronized (this) {
-            first = failure == null;
-            if (first) {
-                failure = reason;
-            }
-        }
-        if (first) {
-            onFatal.accept(reason);
-        }
-        return new StoreUnavailableException(failure, null);
+        return stopped.stop(reason, null);
     }
 
     @Override
@@ -174,10 +163,7 @@ public final class RedisStore implements MessageStore {
     }
 
     private void requireServing() {
-        String f = failure;
-        if (f != null) {
-            throw new StoreUnavailableException(f, null);
-        }
+        stopped.check();
     }
 
     private static void awaitAll(List<RedisFuture<?>> replies) {

@@ -21,17 +21,11 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.testing.RawCalls;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
-import io.grpc.CallOptions;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -324,30 +318,12 @@ class LimitsIT {
                     .build();
             assertStatus(() -> nina.send(fatKeys), Status.Code.INVALID_ARGUMENT, "the limit is 65536 bytes");
 
-            MethodDescriptor<byte[], byte[]> raw =
-                    SpartanGrpc.getSendMsgMethod().toBuilder(RAW, RAW).build();
             byte[] garbage = {0x0a, 0x7f, 0x01};
             assertStatus(
-                    () -> ClientCalls.blockingUnaryCall(nina.authorizedChannel(), raw, CallOptions.DEFAULT, garbage),
+                    () -> RawCalls.unary(nina.authorizedChannel(), SpartanGrpc.getSendMsgMethod(), garbage),
                     Status.Code.INVALID_ARGUMENT,
                     "not a valid spartan.v1.SendRequest message");
             assertThat(nina.send(ok).getChatSeq()).isEqualTo(1);
         }
     }
-
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 }

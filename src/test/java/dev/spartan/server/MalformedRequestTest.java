@@ -6,21 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.AckResponse;
 import dev.spartan.proto.SpartanGrpc;
-import io.grpc.CallOptions;
+import dev.spartan.testing.RawCalls;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,26 +48,8 @@ class MalformedRequestTest {
         server.shutdownNow();
     }
 
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     private byte[] ack(byte[] body) {
-        MethodDescriptor<byte[], byte[]> raw =
-                SpartanGrpc.getAckMethod().toBuilder(RAW, RAW).build();
-        return ClientCalls.blockingUnaryCall(channel, raw, CallOptions.DEFAULT, body);
+        return RawCalls.unary(channel, SpartanGrpc.getAckMethod(), body);
     }
 
     @Test
