@@ -48,7 +48,7 @@ class StoreEpochIT {
                                 "[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
                 bob.type("yes");
             } else {
-                bob.awaitLine("[Spartan] alice is requesting to chat with you. Enter /chat alice to accept.");
+                bob.awaitLine("[Spartan] alice is requesting to chat with you: /accept alice or /decline alice.");
                 bob.type("/chat alice");
             }
             org.awaitility.Awaitility.await()
