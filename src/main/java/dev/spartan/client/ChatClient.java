@@ -85,7 +85,7 @@ public final class ChatClient implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.features = Objects.requireNonNull(features, "features");
-        this.createdKeyDir = firstMissing(options.keysDir());
+        this.createdKeyDir = missingKeyDir(options.keysDir());
         try {
             this.identity = Identity.loadOrCreate(options.keysDir());
         } catch (java.io.IOException e) {
@@ -155,12 +155,12 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /** The first directory on the way to {@code dir} that does not exist yet; null if {@code dir} exists. */
-    private static Path firstMissing(Path dir) {
-        Path missing = null;
-        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
-            missing = p;
-        }
-        return missing;
+    /**
+     * The key directory if this run is about to create it. Only it is removed after a failed first login: its parent
+     * keeps the pins of servers ({@code known_servers}), which must outlive a mistyped name.
+     */
+    private static Path missingKeyDir(Path dir) {
+        return Files.exists(dir) ? null : dir.toAbsolutePath();
     }
 
     private void forgetNewKeyDir() {
