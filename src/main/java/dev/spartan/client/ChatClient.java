@@ -85,7 +85,7 @@ public final class ChatClient implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.features = Objects.requireNonNull(features, "features");
-        this.createdKeyDir = missingKeyDir(options.keysDir());
+        this.createdKeyDir = firstMissing(options.keysDir());
         try {
             this.identity = Identity.loadOrCreate(options.keysDir());
         } catch (java.io.IOException e) {
@@ -155,21 +155,34 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /** The first directory on the way to {@code dir} that does not exist yet; null if {@code dir} exists. */
-    /**
-     * The key directory if this run is about to create it. Only it is removed after a failed first login: its parent
-     * keeps the pins of servers ({@code known_servers}), which must outlive a mistyped name.
-     */
-    private static Path missingKeyDir(Path dir) {
-        return Files.exists(dir) ? null : dir.toAbsolutePath();
+    private static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
     }
 
+    /**
+     * After a failed first login: removes the key directory this run made, then the directories it made above it
+     * while they are empty. One that holds {@code known_servers} (the pins of servers) stays.
+     */
     private void forgetNewKeyDir() {
         if (createdKeyDir == null) {
             return;
         }
-        try (Stream<Path> all = Files.walk(createdKeyDir)) {
+        Path keys = options.keysDir().toAbsolutePath();
+        try (Stream<Path> all = Files.walk(keys)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
+            }
+            for (Path p = keys.getParent(); p != null && p.startsWith(createdKeyDir); p = p.getParent()) {
+                try (Stream<Path> left = Files.list(p)) {
+                    if (left.findAny().isPresent()) {
+                        break;
+                    }
+                }
+                Files.delete(p);
             }
         } catch (IOException e) {
             // Nothing of value is in it yet: a key the server never saw.
