@@ -88,6 +88,9 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         try {
             SignalKeys.identityKey(keys.getIdentityKey().toByteArray(), "identity_key");
+            // Every sender agrees a secret with it: a low-order key would stall their sends and leak nothing to
+            // its owner, so it never gets pinned.
+            SignalKeys.requireUsableX25519(keys.getAgreementKey().toByteArray(), "agreement_key");
         } catch (IllegalArgumentException e) {
             throw Refusal.invalid(e.getMessage());
         }

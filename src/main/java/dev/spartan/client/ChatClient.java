@@ -95,7 +95,7 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException("cannot load keys from " + options.keysDir() + ": " + e.getMessage(), e);
         }
         try {
-            this.preKeys = new PreKeyUpkeep(SignalStore.open(options.keysDir(), identity), this::stub);
+            this.preKeys = new PreKeyUpkeep(SignalStore.open(options.keysDir(), identity, options.clock()), this::stub);
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException("cannot load prekeys from " + options.keysDir() + ": " + e.getMessage(), e);
         }

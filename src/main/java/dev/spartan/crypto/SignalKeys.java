@@ -55,6 +55,17 @@ public final class SignalKeys {
         return key;
     }
 
+    /** A raw 32-byte X25519 key of the static message layer, held to the same rule as {@link #curveKey}. */
+    public static void requireUsableX25519(byte[] raw32, String what) {
+        if (raw32 == null || raw32.length != 32) {
+            throw new IllegalArgumentException(what + " must be 32 bytes");
+        }
+        byte[] serialized = new byte[CURVE_KEY_BYTES];
+        serialized[0] = 5;
+        System.arraycopy(raw32, 0, serialized, 1, 32);
+        curveKey(serialized, what);
+    }
+
     public static KEMPublicKey kyberKey(byte[] serialized, String what) {
         Objects.requireNonNull(what, "what");
         if (serialized == null || serialized.length == 0) {

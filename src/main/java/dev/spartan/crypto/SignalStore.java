@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class SignalStore implements PreKeyStore, SignedPreKeyStore, KyberP
     private static final int MAX_PREKEY_ID = 0xFFFFFF;
 
     private final Path dir;
+    private final Clock clock;
     private final IdentityKeyPair identity;
     private final int registrationId;
     private final Map<Integer, byte[]> signed;
@@ -46,8 +48,9 @@ public final class SignalStore implements PreKeyStore, SignedPreKeyStore, KyberP
     private final Map<Integer, byte[]> oneTime;
     private int nextOneTimeId;
 
-    private SignalStore(Path dir, IdentityKeyPair identity, int registrationId) throws IOException {
+    private SignalStore(Path dir, IdentityKeyPair identity, int registrationId, Clock clock) throws IOException {
         this.dir = dir;
+        this.clock = clock;
         this.identity = identity;
         this.registrationId = registrationId;
         this.signed = readRecords(dir.resolve(SIGNED_FILE), null);
@@ -58,11 +61,12 @@ public final class SignalStore implements PreKeyStore, SignedPreKeyStore, KyberP
     }
 
     /** Opens the prekeys in {@code dir}, making a signed and a Kyber prekey there on first run. */
-    public static SignalStore open(Path dir, Identity identity) throws IOException {
+    public static SignalStore open(Path dir, Identity identity, Clock clock) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(identity, "identity");
         PrivateFiles.createDir(dir);
-        SignalStore store = new SignalStore(dir, identity.signalIdentity(), identity.registrationId());
+        SignalStore store = new SignalStore(
+                dir, identity.signalIdentity(), identity.registrationId(), Objects.requireNonNull(clock));
         if (store.signed.isEmpty() || store.kyber.isEmpty()) {
             store.rotateSignedPreKeys();
         }
@@ -84,7 +88,7 @@ public final class SignalStore implements PreKeyStore, SignedPreKeyStore, KyberP
 
     /** Replaces the signed and the Kyber prekey with new ones, signed by the identity key. */
     public synchronized void rotateSignedPreKeys() {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         int id = signed.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) % MAX_PREKEY_ID + 1;
         ECKeyPair pair = ECKeyPair.generate();
         byte[] signature = sign(pair.getPublicKey().serialize());

@@ -243,6 +243,18 @@ class AuthServiceTest {
     }
 
     @Test
+    void aLowOrderAgreementKeyIsRefusedAtEnrollment() {
+        PublicKeys lowOrder = WireSession.wire(alice).toBuilder()
+                .setAgreementKey(ByteString.copyFrom(new byte[32]))
+                .build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), lowOrder)),
+                Refusal.Kind.INVALID,
+                "agreement_key is a low-order point");
+        assertThat(store.keys("alice")).isEmpty();
+    }
+
+    @Test
     void aUserPinnedInTheOldFormatIsToldToAskForAReset() {
         store.pinKeys(
                 "alice", WireSession.wire(alice).toBuilder().clearIdentityKey().build());
