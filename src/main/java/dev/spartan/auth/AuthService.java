@@ -110,7 +110,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         if (pinned.getIdentityKey().isEmpty()) {
             throw Refusal.precondition("'" + user + "' enrolled before the Signal layer, with keys of the old format:"
                     + " ask the server's operator to reset the user (./spartan admin reset " + user
-                    + "), then log in again");
+                    + ") and log in again with the code it prints (--invite CODE)");
         }
         if (!pinned.equals(keys)) {
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"

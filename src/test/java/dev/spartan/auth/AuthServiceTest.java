@@ -262,7 +262,8 @@ class AuthServiceTest {
                 () -> login(signed(alice, "alice", challenge("alice"), WireSession.wire(alice))),
                 Refusal.Kind.PRECONDITION,
                 "'alice' enrolled before the Signal layer, with keys of the old format: ask the server's operator to"
-                        + " reset the user (./spartan admin reset alice), then log in again");
+                        + " reset the user (./spartan admin reset alice) and log in again with the code it prints"
+                        + " (--invite CODE)");
     }
 
     @Test
