@@ -5,6 +5,7 @@ import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.PublicIdentity;
+import dev.spartan.crypto.SignalKeys;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChallengeResponse;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Challenge-response login. The server sends a random nonce, the client signs it, together with the certificate of
- * the TLS connection it sees, with its Ed25519 identity key. A user's first login pins their public keys (trust on
+ * the TLS connection it sees, with its libsignal identity key (XEdDSA). A user's first login pins their public keys (trust on
  * first use) if {@link Enrollment} admits it; every later login must present the same keys.
  */
 public final class AuthService extends AuthGrpc.AuthImplBase {
@@ -81,9 +82,21 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
             throw Refusal.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
         }
+        if (keys.getIdentityKey().isEmpty()) {
+            throw Refusal.invalid("the keys carry no Signal identity key (identity_key): this server speaks the"
+                    + " Signal layer, upgrade the client");
+        }
+        try {
+            SignalKeys.identityKey(keys.getIdentityKey().toByteArray(), "identity_key");
+            // Every sender agrees a secret with it: a low-order key would stall their sends and leak nothing to
+            // its owner, so it never gets pinned.
+            SignalKeys.requireUsableX25519(keys.getAgreementKey().toByteArray(), "agreement_key");
+        } catch (IllegalArgumentException e) {
+            throw Refusal.invalid(e.getMessage());
+        }
         Caller caller = Caller.current();
         if (!LoginProof.verify(
-                keys.getSigningKey().toByteArray(),
+                keys.getIdentityKey().toByteArray(),
                 user,
                 request.getNonce().toByteArray(),
                 caller.binding(),
@@ -94,6 +107,11 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + " another TLS endpoint is refused)");
         }
         PublicKeys pinned = pinned(user, keys, caller, request.getInviteCode());
+        if (pinned.getIdentityKey().isEmpty()) {
+            throw Refusal.precondition("'" + user + "' enrolled before the Signal layer, with keys of the old format:"
+                    + " ask the server's operator to reset the user (./spartan admin reset " + user
+                    + ") and log in again with the code it prints (--invite CODE)");
+        }
         if (!pinned.equals(keys)) {
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
                     + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)

@@ -18,6 +18,9 @@ import java.util.Map;
 
 /** Picks the embedded single node or the Redis cluster node, from the config. */
 public final class Backends {
+    /** Prekey uploads and bundle fetches per user per minute: each fetch uses up one of someone's one-time keys. */
+    public static final int PREKEY_CALLS_PER_MINUTE = 240;
+
     private Backends() {}
 
     /**
@@ -35,7 +38,8 @@ public final class Backends {
 
     /**
      * The {@code @RateLimit} policies: "messages" (config's rate limit), "groups" ({@code
-     * limits.group_changes_per_minute}) and "history" ({@code limits.history_calls_per_minute}). Each is shared
+     * limits.group_changes_per_minute}), "history" ({@code limits.history_calls_per_minute}) and "prekeys"
+     * ({@link #PREKEY_CALLS_PER_MINUTE}). Each is shared
      * through Redis when the config names one (falling open or closed to the in-process limiter while Redis is
      * down), in-process otherwise.
      */
@@ -56,7 +60,9 @@ public final class Backends {
                         config,
                         redis,
                         "rate:history:",
-                        new RateLimitConfig(config.limits().historyCallsPerMinute(), minute)));
+                        new RateLimitConfig(config.limits().historyCallsPerMinute(), minute)),
+                "prekeys",
+                limiter(config, redis, "rate:prekeys:", new RateLimitConfig(PREKEY_CALLS_PER_MINUTE, minute)));
         return new RateLimitInterceptor(policies, services);
     }
 

@@ -4,6 +4,7 @@ import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
@@ -21,6 +22,7 @@ import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -54,6 +56,7 @@ public final class ChatClient implements AutoCloseable {
     private final ClientListener listener;
     private final Identity identity;
     private final KeyBook keys;
+    private final PreKeyUpkeep preKeys;
     private final ScheduledExecutorService background;
     private final Outbox outbox;
     private final Connection connection;
@@ -91,6 +94,11 @@ public final class ChatClient implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot load keys from " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        try {
+            this.preKeys = new PreKeyUpkeep(SignalStore.open(options.keysDir(), identity, options.clock()), this::stub);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot load prekeys from " + options.keysDir() + ": " + e.getMessage(), e);
+        }
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "spartan-client-" + options.user());
             t.setDaemon(true);
@@ -109,7 +117,10 @@ public final class ChatClient implements AutoCloseable {
         this.outbox = new Outbox(this::transmit, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();
-        connection.onReconnected(outbox::resume);
+        connection.onReconnected(() -> {
+            outbox.resume();
+            background.execute(this::keepPreKeys);
+        });
         connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
     }
 
@@ -133,9 +144,28 @@ public final class ChatClient implements AutoCloseable {
             throw e;
         }
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
+        var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
         outbox.resume();
         return login;
+    }
+
+    private SpartanGrpc.SpartanBlockingStub stub() {
+        return connection.stub();
+    }
+
+    /** Uploads prekeys and tops up the stock; a failure waits for the next login or round. */
+    private void keepPreKeys() {
+        if (!connection.isUp()) {
+            return;
+        }
+        try {
+            preKeys.run();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                listener.notice("Could not upload prekeys: " + e.getStatus().getDescription());
+            }
+        }
     }
 
     private void announce(List<Spool.Entry> left) {

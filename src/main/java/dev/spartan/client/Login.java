@@ -9,6 +9,7 @@ import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.LogoutRequest;
+import dev.spartan.proto.PublicKeys;
 import dev.spartan.tls.ChannelBinding;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -50,9 +51,17 @@ public final class Login {
                         .setUser(user)
                         .setNonce(ByteString.copyFrom(nonce))
                         .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce, binding.seen())))
-                        .setKeys(KeyBook.wire(identity.publicIdentity()))
+                        .setKeys(keys(identity))
                         .setInviteCode(inviteCode)
                         .build());
+    }
+
+    /** The public keys a login presents: the static pair's and the libsignal identity key. */
+    public static PublicKeys keys(Identity identity) {
+        return KeyBook.wire(identity.publicIdentity()).toBuilder()
+                .setIdentityKey(ByteString.copyFrom(
+                        identity.signalIdentity().getPublicKey().serialize()))
+                .build();
     }
 
     /** Revokes the session of {@code token} on the server. */

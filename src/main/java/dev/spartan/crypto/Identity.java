@@ -1,6 +1,7 @@
 package dev.spartan.crypto;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -13,9 +14,18 @@ import java.security.spec.NamedParameterSpec;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.KeyAgreement;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.ecc.ECPrivateKey;
+import org.signal.libsignal.protocol.util.KeyHelper;
 
-/** A user's private identity: an Ed25519 key pair for signing and an X25519 key pair for key agreement. */
+/**
+ * A user's private identity: the libsignal identity key pair and registration id (the login proof and the Signal
+ * sessions), and the Ed25519 and X25519 pairs of the static message layer (PROTOCOL.md, "Key directory format").
+ */
 public final class Identity {
+    static final String SIGNAL_IDENTITY_FILE = "signal-identity.key";
     static final String SIGNING_KEY_FILE = "signing.key";
     static final String AGREEMENT_KEY_FILE = "agreement.key";
     static final String SIGNING_PUB_FILE = "signing.pub";
@@ -28,10 +38,14 @@ public final class Identity {
     private final byte[] ed25519Seed;
     private final byte[] x25519Private;
     private final PublicIdentity publicIdentity;
+    private final IdentityKeyPair signal;
+    private final int registrationId;
     private final dev.spartan.cache.LruCache<java.nio.ByteBuffer, byte[]> secrets =
             new dev.spartan.cache.LruCache<>(1024);
 
-    private Identity(byte[] ed25519Seed, byte[] x25519Private) {
+    private Identity(byte[] ed25519Seed, byte[] x25519Private, IdentityKeyPair signal, int registrationId) {
+        this.signal = Objects.requireNonNull(signal, "signal");
+        this.registrationId = registrationId;
         this.ed25519Seed = ed25519Seed.clone();
         this.x25519Private = x25519Private.clone();
         this.signingKey = KeyCodec.ed25519Private(ed25519Seed);
@@ -48,14 +62,29 @@ public final class Identity {
         byte[] scalar = new byte[KeyCodec.KEY_LEN];
         RANDOM.nextBytes(seed);
         RANDOM.nextBytes(scalar);
-        return new Identity(seed, scalar);
+        return new Identity(seed, scalar, IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
     }
 
     /** Deterministic identity for tests and protocol vectors. */
     public static Identity fromSeeds(byte[] ed25519Seed32, byte[] x25519Private32) {
         KeyCodec.checkLength(ed25519Seed32, "Ed25519 seed");
         KeyCodec.checkLength(x25519Private32, "X25519 private key");
-        return new Identity(ed25519Seed32, x25519Private32);
+        return new Identity(
+                ed25519Seed32, x25519Private32, IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
+    }
+
+    /** As {@link #fromSeeds(byte[], byte[])} with a fixed libsignal identity private key, for protocol vectors. */
+    public static Identity fromSeeds(byte[] ed25519Seed32, byte[] x25519Private32, byte[] signalPrivate32) {
+        KeyCodec.checkLength(ed25519Seed32, "Ed25519 seed");
+        KeyCodec.checkLength(x25519Private32, "X25519 private key");
+        KeyCodec.checkLength(signalPrivate32, "Signal identity private key");
+        try {
+            ECPrivateKey key = new ECPrivateKey(signalPrivate32);
+            return new Identity(
+                    ed25519Seed32, x25519Private32, new IdentityKeyPair(new IdentityKey(key.publicKey()), key), 1);
+        } catch (InvalidKeyException e) {
+            throw new IllegalArgumentException("Signal identity private key: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -69,9 +98,15 @@ public final class Identity {
         boolean hasSigning = Files.exists(signing);
         boolean hasAgreement = Files.exists(agreement);
         if (hasSigning && hasAgreement) {
-            return new Identity(
-                    readPrivate(signing, KeyCodec::ed25519SeedFromPkcs8),
-                    readPrivate(agreement, KeyCodec::x25519ScalarFromPkcs8));
+            byte[] seed = readPrivate(signing, KeyCodec::ed25519SeedFromPkcs8);
+            byte[] scalar = readPrivate(agreement, KeyCodec::x25519ScalarFromPkcs8);
+            Path signalFile = dir.resolve(SIGNAL_IDENTITY_FILE);
+            if (!Files.exists(signalFile)) {
+                // A key directory from before the Signal layer: it gets a Signal identity now, which a server that
+                // pinned the old keys refuses until the operator resets the user (PROTOCOL.md).
+                writeSignal(signalFile, IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
+            }
+            return readSignal(signalFile, seed, scalar);
         }
         if (hasSigning || hasAgreement) {
             // Generating now would silently replace the half that exists, i.e. lose the user's identity.
@@ -80,6 +115,7 @@ public final class Identity {
         }
         Identity id = generate();
         PrivateFiles.createDir(dir);
+        writeSignal(dir.resolve(SIGNAL_IDENTITY_FILE), id.signal, id.registrationId);
         PrivateFiles.write(agreement, KeyCodec.x25519Pkcs8(id.x25519Private));
         // Written last: its presence together with agreement.key marks a complete identity.
         PrivateFiles.write(signing, KeyCodec.ed25519Pkcs8(id.ed25519Seed));
@@ -90,6 +126,44 @@ public final class Identity {
 
     public PublicIdentity publicIdentity() {
         return publicIdentity;
+    }
+
+    /** The libsignal identity key pair: its public half is what the server pins and peers' safety numbers use. */
+    public IdentityKeyPair signalIdentity() {
+        return signal;
+    }
+
+    public int registrationId() {
+        return registrationId;
+    }
+
+    /** XEdDSA signature by the libsignal identity key (randomized: two signatures of the same data differ). */
+    public byte[] signAsSignalIdentity(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        return signal.getPrivateKey().calculateSignature(data);
+    }
+
+    /** File layout: the 4-byte registration id, then {@code IdentityKeyPair.serialize()}. */
+    private static void writeSignal(Path file, IdentityKeyPair pair, int registrationId) throws IOException {
+        byte[] serialized = pair.serialize();
+        PrivateFiles.write(
+                file,
+                ByteBuffer.allocate(4 + serialized.length)
+                        .putInt(registrationId)
+                        .put(serialized)
+                        .array());
+    }
+
+    private static Identity readSignal(Path file, byte[] seed, byte[] scalar) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
+        try {
+            int registrationId = in.getInt();
+            byte[] pair = new byte[in.remaining()];
+            in.get(pair);
+            return new Identity(seed, scalar, new IdentityKeyPair(pair), registrationId);
+        } catch (InvalidKeyException | RuntimeException e) {
+            throw new IOException("corrupt key file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     public byte[] sign(byte[] data) {

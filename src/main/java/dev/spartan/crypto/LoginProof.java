@@ -3,7 +3,7 @@ package dev.spartan.crypto;
 import java.util.Objects;
 
 /**
- * The Ed25519 proof of key possession answering a login challenge (proto {@code LoginRequest.signature}). It also
+ * The XEdDSA proof, by the libsignal identity key, of key possession answering a login challenge (proto {@code LoginRequest.signature}). It also
  * covers the channel binding: the SHA-256 of the server certificate the client saw (32 zero bytes without TLS), so a
  * proof made for one TLS endpoint is worthless at another.
  */
@@ -29,12 +29,12 @@ public final class LoginProof {
 
     public static byte[] sign(Identity id, String user, byte[] nonce, byte[] binding) {
         Objects.requireNonNull(id, "id");
-        return id.sign(challengeBytes(user, nonce, binding));
+        return id.signAsSignalIdentity(challengeBytes(user, nonce, binding));
     }
 
     /** Never throws: malformed input of any kind is an invalid proof. */
-    public static boolean verify(byte[] signingKeyRaw, String user, byte[] nonce, byte[] binding, byte[] signature) {
-        if (user == null || nonce == null || binding == null) {
+    public static boolean verify(byte[] identityKey, String user, byte[] nonce, byte[] binding, byte[] signature) {
+        if (identityKey == null || user == null || nonce == null || binding == null || signature == null) {
             return false;
         }
         byte[] challenge;
@@ -43,6 +43,12 @@ public final class LoginProof {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return Identity.verify(signingKeyRaw, challenge, signature);
+        try {
+            return SignalKeys.identityKey(identityKey, "identity key")
+                    .getPublicKey()
+                    .verifySignature(challenge, signature);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
+import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.Refusal;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -25,10 +26,15 @@ import dev.spartan.proto.HistoryResponse;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
+import dev.spartan.proto.PreKeyBundle;
+import dev.spartan.proto.PreKeyBundleRequest;
+import dev.spartan.proto.PreKeyCountRequest;
+import dev.spartan.proto.PreKeyCountResponse;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.proto.UploadPreKeysRequest;
 import dev.spartan.ratelimit.Charge;
 import dev.spartan.ratelimit.RateLimit;
 import dev.spartan.store.MessageStore;
@@ -50,6 +56,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final DeliveryHub hub;
     private final Presence presence;
     private final Executor deliveryExecutor;
+    private final PreKeys preKeys;
 
     public ChatService(
             Directory directory,
@@ -59,7 +66,8 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             MessageStore store,
             DeliveryHub hub,
             Presence presence,
-            Executor deliveryExecutor) {
+            Executor deliveryExecutor,
+            PreKeys preKeys) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
@@ -68,6 +76,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.presence = Objects.requireNonNull(presence, "presence");
         this.deliveryExecutor = Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+        this.preKeys = Objects.requireNonNull(preKeys, "preKeys");
     }
 
     @Override
@@ -190,6 +199,32 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @RateLimit("groups")
     public void leaveGroup(LeaveGroupRequest request, StreamObserver<Group> response) {
         reply(response, () -> groups.leave(Principal.current(), request.getName()));
+    }
+
+    @Override
+    @RateLimit("prekeys")
+    public void uploadPreKeys(UploadPreKeysRequest request, StreamObserver<PreKeyCountResponse> response) {
+        reply(
+                response,
+                () -> PreKeyCountResponse.newBuilder()
+                        .setOneTimeCount(preKeys.upload(Principal.current(), request))
+                        .build());
+    }
+
+    /** Limited per caller: each call uses up one of another user's one-time prekeys. */
+    @Override
+    @RateLimit("prekeys")
+    public void fetchPreKeyBundle(PreKeyBundleRequest request, StreamObserver<PreKeyBundle> response) {
+        reply(response, () -> preKeys.bundle(Principal.current(), request.getUser()));
+    }
+
+    @Override
+    public void preKeyCount(PreKeyCountRequest request, StreamObserver<PreKeyCountResponse> response) {
+        reply(
+                response,
+                () -> PreKeyCountResponse.newBuilder()
+                        .setOneTimeCount(preKeys.count(Principal.current()))
+                        .build());
     }
 
     /** Runs a unary call; what it throws is mapped to a status by {@link StatusMapping}. */

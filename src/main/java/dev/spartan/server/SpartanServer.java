@@ -10,6 +10,7 @@ import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
+import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
@@ -92,8 +93,16 @@ public final class SpartanServer implements AutoCloseable {
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
-        ChatService chat =
-                new ChatService(directory, conversations, groups, new Inbox(store), store, hub, presence, delivery);
+        ChatService chat = new ChatService(
+                directory,
+                conversations,
+                groups,
+                new Inbox(store),
+                store,
+                hub,
+                presence,
+                delivery,
+                new PreKeys(directory, store));
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
         AuthService auth = new AuthService(
                 directory, store, tokens, enrollment, config.security().maxOpenChallenges(), config.port(), clock);

@@ -2,11 +2,16 @@ package dev.spartan.store;
 
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SignedPreKey;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredOneTimePreKey;
+import dev.spartan.store.proto.StoredPreKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +67,7 @@ public final class EmbeddedStore implements MessageStore {
     private final String epoch;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
+    private final Object preKeyLock = new Object();
     private final GroupCommit commit;
     private final Stopped stopped = new Stopped();
 
@@ -544,7 +550,78 @@ public final class EmbeddedStore implements MessageStore {
     public void dropKeys(String user) {
         guardedRun(() -> {
             keys.remove(user);
+            synchronized (preKeyLock) {
+                mv.<String, byte[]>openMap("signed-prekeys").remove(user);
+                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                keysOf(stock, user).forEach(stock::remove);
+            }
             commit.awaitDurable();
+        });
+    }
+
+    @Override
+    public void putSignedPreKeys(String user, int registrationId, SignedPreKey signed, SignedPreKey kyber) {
+        byte[] record = Records.storedPreKeys(registrationId, signed, kyber).toByteArray();
+        guardedRun(() -> {
+            mv.<String, byte[]>openMap("signed-prekeys").put(user, record);
+            commit.awaitDurable();
+        });
+    }
+
+    @Override
+    public Optional<PreKeyBundle> signedPreKeys(String user) {
+        return guarded(() -> Optional.ofNullable(
+                        mv.<String, byte[]>openMap("signed-prekeys").get(user))
+                .map(b -> Records.preKeyBundle(user, Records.parse(StoredPreKeys::parseFrom, b))));
+    }
+
+    @Override
+    public int addOneTimePreKeys(String user, List<OneTimePreKey> add, int max) {
+        return guarded(() -> {
+            int size;
+            synchronized (preKeyLock) {
+                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                int held = keysOf(stock, user).size();
+                if (held + add.size() > max) {
+                    return -1;
+                }
+                long last = increment("prekey\0" + user, add.size());
+                long seq = last - add.size();
+                for (OneTimePreKey k : add) {
+                    stock.put(entryKey(user, ++seq), Records.storedOneTime(k).toByteArray());
+                }
+                size = held + add.size();
+            }
+            commit.awaitDurable();
+            return size;
+        });
+    }
+
+    @Override
+    public Optional<OneTimePreKey> takeOneTimePreKey(String user) {
+        return guarded(() -> {
+            byte[] taken = null;
+            synchronized (preKeyLock) {
+                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                List<String> first = keysBetween(stock, user, 0, Long.MAX_VALUE, 1);
+                if (!first.isEmpty()) {
+                    taken = stock.remove(first.get(0));
+                }
+            }
+            if (taken == null) {
+                return Optional.<OneTimePreKey>empty();
+            }
+            commit.awaitDurable();
+            return Optional.of(Records.oneTime(Records.parse(StoredOneTimePreKey::parseFrom, taken)));
+        });
+    }
+
+    @Override
+    public int oneTimePreKeyCount(String user) {
+        return guarded(() -> {
+            synchronized (preKeyLock) {
+                return keysOf(mv.openMap("one-time-prekeys"), user).size();
+            }
         });
     }
 

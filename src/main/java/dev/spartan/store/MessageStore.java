@@ -2,7 +2,10 @@ package dev.spartan.store;
 
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SignedPreKey;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -118,8 +121,30 @@ public interface MessageStore extends AutoCloseable {
     void ping();
     // ---- enrollment: what the operator's admin commands and the login keep across restarts ----
 
-    /** Forgets a user's pinned keys (the operator's reset); their next login pins new ones. Durable on return. */
+    /**
+     * Forgets a user's pinned keys and prekeys (the operator's reset); their next login pins new ones. Durable on
+     * return.
+     */
     void dropKeys(String user);
+
+    // ---- Signal prekeys: what other users need to start a session with a user who may be offline ----
+
+    /** Replaces the user's registration id, signed prekey and Kyber prekey. Durable on return. */
+    void putSignedPreKeys(String user, int registrationId, SignedPreKey signed, SignedPreKey kyber);
+
+    /** The user's registration id, signed and Kyber prekeys as a bundle without identity or one-time key. */
+    Optional<PreKeyBundle> signedPreKeys(String user);
+
+    /**
+     * Adds one-time prekeys to the user's stock, all or none: none if the stock would then hold more than
+     * {@code max}. Returns the stock's size after, or -1 if nothing was added. Durable on return.
+     */
+    int addOneTimePreKeys(String user, List<OneTimePreKey> keys, int max);
+
+    /** Takes the user's oldest one-time prekey out of the stock: each is given out once. */
+    Optional<OneTimePreKey> takeOneTimePreKey(String user);
+
+    int oneTimePreKeyCount(String user);
 
     /** Keeps the user's one outstanding enrollment code, replacing an earlier one. Durable on return. */
     void putInvite(String user, Invite invite);

@@ -9,8 +9,11 @@ import dev.spartan.proto.ChatRequested;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SignedPreKey;
 import dev.spartan.store.proto.StoredChat;
 import dev.spartan.store.proto.StoredChatAccepted;
 import dev.spartan.store.proto.StoredChatDeclined;
@@ -20,7 +23,10 @@ import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredGroupChanged;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredOneTimePreKey;
+import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
+import dev.spartan.store.proto.StoredSignedPreKey;
 
 /**
  * Between the API's messages and the store's own records (storage.proto). Every store converts here and only here,
@@ -33,6 +39,7 @@ final class Records {
         return StoredKeys.newBuilder()
                 .setSigningKey(k.getSigningKey())
                 .setAgreementKey(k.getAgreementKey())
+                .setIdentityKey(k.getIdentityKey())
                 .build();
     }
 
@@ -40,6 +47,56 @@ final class Records {
         return PublicKeys.newBuilder()
                 .setSigningKey(k.getSigningKey())
                 .setAgreementKey(k.getAgreementKey())
+                .setIdentityKey(k.getIdentityKey())
+                .build();
+    }
+
+    static StoredPreKeys storedPreKeys(int registrationId, SignedPreKey signed, SignedPreKey kyber) {
+        return StoredPreKeys.newBuilder()
+                .setRegistrationId(registrationId)
+                .setSignedPreKey(storedSigned(signed))
+                .setKyberPreKey(storedSigned(kyber))
+                .build();
+    }
+
+    /** The bundle without its identity key and one-time prekey, which the caller adds. */
+    static PreKeyBundle preKeyBundle(String user, StoredPreKeys k) {
+        return PreKeyBundle.newBuilder()
+                .setUser(user)
+                .setRegistrationId(k.getRegistrationId())
+                .setDeviceId(1)
+                .setSignedPreKey(signed(k.getSignedPreKey()))
+                .setKyberPreKey(signed(k.getKyberPreKey()))
+                .build();
+    }
+
+    private static StoredSignedPreKey storedSigned(SignedPreKey k) {
+        return StoredSignedPreKey.newBuilder()
+                .setId(k.getId())
+                .setPublicKey(k.getPublicKey())
+                .setSignature(k.getSignature())
+                .build();
+    }
+
+    private static SignedPreKey signed(StoredSignedPreKey k) {
+        return SignedPreKey.newBuilder()
+                .setId(k.getId())
+                .setPublicKey(k.getPublicKey())
+                .setSignature(k.getSignature())
+                .build();
+    }
+
+    static StoredOneTimePreKey storedOneTime(OneTimePreKey k) {
+        return StoredOneTimePreKey.newBuilder()
+                .setId(k.getId())
+                .setPublicKey(k.getPublicKey())
+                .build();
+    }
+
+    static OneTimePreKey oneTime(StoredOneTimePreKey k) {
+        return OneTimePreKey.newBuilder()
+                .setId(k.getId())
+                .setPublicKey(k.getPublicKey())
                 .build();
     }
 

@@ -2,13 +2,18 @@ package dev.spartan.store;
 
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SignedPreKey;
 import dev.spartan.redis.LuaScript;
 import dev.spartan.redis.RedisClients;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredOneTimePreKey;
+import dev.spartan.store.proto.StoredPreKeys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
@@ -71,6 +76,7 @@ public final class RedisStore implements MessageStore {
     private static final LuaScript LOCK = new LuaScript("/store/lock.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
+    private static final LuaScript ADD_PREKEYS = new LuaScript("/store/prekeys_add.lua");
 
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> redis;
@@ -534,6 +540,52 @@ public final class RedisStore implements MessageStore {
     @Override
     public void dropKeys(String user) {
         write(r -> r.hdel(P + "keys", user));
+        write(r -> r.hdel(P + "signed-prekeys", user));
+        write(r -> r.del(oneTimeKey(user)));
+    }
+
+    @Override
+    public void putSignedPreKeys(String user, int registrationId, SignedPreKey signed, SignedPreKey kyber) {
+        byte[] record = Records.storedPreKeys(registrationId, signed, kyber).toByteArray();
+        write(r -> r.hset(P + "signed-prekeys", user, record));
+    }
+
+    @Override
+    public Optional<PreKeyBundle> signedPreKeys(String user) {
+        byte[] b = read(() -> redis.hget(P + "signed-prekeys", user));
+        return b == null
+                ? Optional.empty()
+                : Optional.of(Records.preKeyBundle(user, Records.parse(StoredPreKeys::parseFrom, b)));
+    }
+
+    @Override
+    public int addOneTimePreKeys(String user, List<OneTimePreKey> add, int max) {
+        byte[][] args = new byte[add.size() + 1][];
+        args[0] = utf8(Integer.toString(max));
+        for (int i = 0; i < add.size(); i++) {
+            args[i + 1] = Records.storedOneTime(add.get(i)).toByteArray();
+        }
+        requireServing();
+        long size = (Long)
+                call(() -> ADD_PREKEYS.run(redis, ScriptOutputType.INTEGER, new String[] {oneTimeKey(user)}, args));
+        return (int) size;
+    }
+
+    @Override
+    public Optional<OneTimePreKey> takeOneTimePreKey(String user) {
+        byte[] b = read(() -> redis.lpop(oneTimeKey(user)));
+        return b == null
+                ? Optional.empty()
+                : Optional.of(Records.oneTime(Records.parse(StoredOneTimePreKey::parseFrom, b)));
+    }
+
+    @Override
+    public int oneTimePreKeyCount(String user) {
+        return (int) (long) read(() -> redis.llen(oneTimeKey(user)));
+    }
+
+    private static String oneTimeKey(String user) {
+        return P + "one-time-prekeys:" + user;
     }
 
     @Override

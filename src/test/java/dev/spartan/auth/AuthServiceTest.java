@@ -218,6 +218,55 @@ class AuthServiceTest {
     }
 
     @Test
+    void keysWithoutASignalIdentityKeyAreInvalid() {
+        PublicKeys oldClient =
+                WireSession.wire(alice).toBuilder().clearIdentityKey().build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), oldClient)),
+                Refusal.Kind.INVALID,
+                "the keys carry no Signal identity key (identity_key)");
+        assertThat(store.keys("alice")).isEmpty();
+    }
+
+    @Test
+    void aLowOrderIdentityKeyIsRefusedAtEnrollment() {
+        byte[] zero = new byte[33];
+        zero[0] = 5;
+        PublicKeys lowOrder = WireSession.wire(alice).toBuilder()
+                .setIdentityKey(ByteString.copyFrom(zero))
+                .build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), lowOrder)),
+                Refusal.Kind.INVALID,
+                "identity_key is a low-order point");
+        assertThat(store.keys("alice")).isEmpty();
+    }
+
+    @Test
+    void aLowOrderAgreementKeyIsRefusedAtEnrollment() {
+        PublicKeys lowOrder = WireSession.wire(alice).toBuilder()
+                .setAgreementKey(ByteString.copyFrom(new byte[32]))
+                .build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), lowOrder)),
+                Refusal.Kind.INVALID,
+                "agreement_key is a low-order point");
+        assertThat(store.keys("alice")).isEmpty();
+    }
+
+    @Test
+    void aUserPinnedInTheOldFormatIsToldToAskForAReset() {
+        store.pinKeys(
+                "alice", WireSession.wire(alice).toBuilder().clearIdentityKey().build());
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), WireSession.wire(alice))),
+                Refusal.Kind.PRECONDITION,
+                "'alice' enrolled before the Signal layer, with keys of the old format: ask the server's operator to"
+                        + " reset the user (./spartan admin reset alice) and log in again with the code it prints"
+                        + " (--invite CODE)");
+    }
+
+    @Test
     void anUnknownUserGetsNoChallengeAndNoLogin() {
         assertRefused(
                 () -> challenge("zed"),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class LoginProofTest {
     private final Identity alice = Identity.generate();
-    private final byte[] aliceKey = alice.publicIdentity().signingKey();
+    private final byte[] aliceKey = alice.signalIdentity().getPublicKey().serialize();
     private final byte[] nonce = filled(7);
     private final byte[] binding = filled(9);
 
@@ -37,10 +37,19 @@ class LoginProofTest {
         assertThat(LoginProof.verify(aliceKey, "bob", nonce, binding, sig)).isFalse();
         assertThat(LoginProof.verify(aliceKey, "alice", filled(8), binding, sig))
                 .isFalse();
-        assertThat(LoginProof.verify(Identity.generate().publicIdentity().signingKey(), "alice", nonce, binding, sig))
+        assertThat(LoginProof.verify(
+                        Identity.generate().signalIdentity().getPublicKey().serialize(), "alice", nonce, binding, sig))
                 .isFalse();
         // A plain signature over the nonce is not a login proof: the domain label must be there.
-        assertThat(LoginProof.verify(aliceKey, "alice", nonce, binding, alice.sign(nonce)))
+        assertThat(LoginProof.verify(aliceKey, "alice", nonce, binding, alice.signAsSignalIdentity(nonce)))
+                .isFalse();
+        // An Ed25519 signature by the static signing key is not one by the Signal identity key.
+        assertThat(LoginProof.verify(
+                        aliceKey,
+                        "alice",
+                        nonce,
+                        binding,
+                        alice.sign(LoginProof.challengeBytes("alice", nonce, binding))))
                 .isFalse();
     }
 
@@ -56,6 +65,14 @@ class LoginProofTest {
         assertThat(LoginProof.verify(aliceKey, "alice", nonce, new byte[31], new byte[64]))
                 .isFalse();
         assertThat(LoginProof.verify(aliceKey, "alice", nonce, null, new byte[64]))
+                .isFalse();
+    }
+
+    @Test
+    void aLowOrderIdentityKeyNeverVerifies() {
+        byte[] zero = new byte[33];
+        zero[0] = 5;
+        assertThat(LoginProof.verify(zero, "alice", nonce, binding, new byte[64]))
                 .isFalse();
     }
 

@@ -17,7 +17,7 @@ class ProtocolVectorsTest {
     private static final HexFormat HEX = HexFormat.of();
     private static final String MESSAGE_ID = "00000000-0000-0000-0000-000000000001";
 
-    private final Identity alice = Identity.fromSeeds(filled(0x01), filled(0x02));
+    private final Identity alice = Identity.fromSeeds(filled(0x01), filled(0x02), filled(0x05));
     private final Identity bob = Identity.fromSeeds(filled(0x03), filled(0x04));
 
     @Test
@@ -92,22 +92,35 @@ class ProtocolVectorsTest {
                 "7370617274616e2f6c6f67696e2f763200616c69636500"
                         + "0707070707070707070707070707070707070707070707070707070707070707"
                         + "0808080808080808080808080808080808080808080808080808080808080808");
-        byte[] signature = LoginProof.sign(alice, "alice", filled(0x07), binding);
         assertHex(
-                signature,
-                "8e33373205a3bd3720c9731ded815ca25e40479f945fda5562c54dcdb0464dd7"
-                        + "fcd863728ec2cddfba6c068147b5582cfa1d3444aed72521c5485f24653a4005");
-        assertThat(LoginProof.verify(alice.publicIdentity().signingKey(), "alice", filled(0x07), binding, signature))
+                alice.signalIdentity().getPublicKey().serialize(),
+                "0550a61409b1ddd0325e9b16b700e719e9772c07000b1bd7786e907c653d20495d");
+        // XEdDSA signatures are randomized: this is one valid proof, and a fresh one must verify too.
+        byte[] signature = HEX.parseHex("30b237ce995de182cb8182caa59c2f57550053d53d0ae2fe8c466d002e01d30f"
+                + "c1379bda3afa0fcb7383cd5b43c3831ac5872e949eb4ff9abfb0ac3bc25d3d8b");
+        byte[] identityKey = alice.signalIdentity().getPublicKey().serialize();
+        assertThat(LoginProof.verify(identityKey, "alice", filled(0x07), binding, signature))
+                .isTrue();
+        assertThat(LoginProof.verify(
+                        identityKey,
+                        "alice",
+                        filled(0x07),
+                        binding,
+                        LoginProof.sign(alice, "alice", filled(0x07), binding)))
                 .isTrue();
     }
 
     @Test
     void loginProofWithoutTls() {
-        byte[] signature = LoginProof.sign(alice, "alice", filled(0x07), new byte[32]);
-        assertHex(
-                signature,
-                "bf3ab0d70f12776dfd749c6131bfad49635da8af475b97933fb236577dad15d1"
-                        + "e32485a540b950492c2a0440c751db6cd4d5030500b678caa7e5a52a7c1e6902");
+        byte[] signature = HEX.parseHex("58ee3c20c1f3d2a6d1f7aeffc6c3ebb4d2c82ec57f6535de8badb8f009953ca6"
+                + "420c5466c24dc0488432993233c8c3914fd7c0f19be5cbd6a4b3ee597bdd058e");
+        assertThat(LoginProof.verify(
+                        alice.signalIdentity().getPublicKey().serialize(),
+                        "alice",
+                        filled(0x07),
+                        new byte[32],
+                        signature))
+                .isTrue();
     }
 
     @Test

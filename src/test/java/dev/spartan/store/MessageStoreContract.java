@@ -13,8 +13,11 @@ import dev.spartan.proto.ChatRequested;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SignedPreKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -402,5 +405,68 @@ abstract class MessageStoreContract {
                 .setSigningKey(ByteString.copyFrom(new byte[] {7}))
                 .build();
         assertThat(store().pinKeys("bob", other)).isEqualTo(other);
+    }
+
+    private static OneTimePreKey oneTime(int id) {
+        return OneTimePreKey.newBuilder()
+                .setId(id)
+                .setPublicKey(ByteString.copyFrom(new byte[] {5, (byte) id}))
+                .build();
+    }
+
+    private static SignedPreKey signedKey(int id, int bytes) {
+        return SignedPreKey.newBuilder()
+                .setId(id)
+                .setPublicKey(ByteString.copyFrom(new byte[bytes]))
+                .setSignature(ByteString.copyFrom(new byte[64]))
+                .build();
+    }
+
+    @Test
+    void signedPreKeysAreReplacedWhole() {
+        assertThat(store().signedPreKeys("bob")).isEmpty();
+        store().putSignedPreKeys("bob", 42, signedKey(1, 33), signedKey(1, 1569));
+        store().putSignedPreKeys("bob", 43, signedKey(2, 33), signedKey(2, 1569));
+        PreKeyBundle b = store().signedPreKeys("bob").orElseThrow();
+        assertThat(b.getUser()).isEqualTo("bob");
+        assertThat(b.getRegistrationId()).isEqualTo(43);
+        assertThat(b.getDeviceId()).isEqualTo(1);
+        assertThat(b.getSignedPreKey()).isEqualTo(signedKey(2, 33));
+        assertThat(b.getKyberPreKey()).isEqualTo(signedKey(2, 1569));
+        assertThat(b.hasOneTimePreKey()).isFalse();
+    }
+
+    @Test
+    void oneTimePreKeysAreGivenOutOnceOldestFirst() {
+        assertThat(store().addOneTimePreKeys("bob", List.of(oneTime(1), oneTime(2)), 10))
+                .isEqualTo(2);
+        assertThat(store().addOneTimePreKeys("bob", List.of(oneTime(3)), 10)).isEqualTo(3);
+        assertThat(store().oneTimePreKeyCount("bob")).isEqualTo(3);
+        assertThat(store().oneTimePreKeyCount("alice")).isZero();
+        assertThat(store().takeOneTimePreKey("bob")).contains(oneTime(1));
+        assertThat(store().takeOneTimePreKey("bob")).contains(oneTime(2));
+        assertThat(store().takeOneTimePreKey("bob")).contains(oneTime(3));
+        assertThat(store().takeOneTimePreKey("bob")).isEmpty();
+        assertThat(store().oneTimePreKeyCount("bob")).isZero();
+    }
+
+    @Test
+    void anUploadBeyondTheLimitAddsNothing() {
+        assertThat(store().addOneTimePreKeys("bob", List.of(oneTime(1), oneTime(2)), 3))
+                .isEqualTo(2);
+        assertThat(store().addOneTimePreKeys("bob", List.of(oneTime(3), oneTime(4)), 3))
+                .isEqualTo(-1);
+        assertThat(store().oneTimePreKeyCount("bob")).isEqualTo(2);
+        assertThat(store().addOneTimePreKeys("bob", List.of(oneTime(3)), 3)).isEqualTo(3);
+    }
+
+    @Test
+    void aResetDropsThePreKeysToo() {
+        store().putSignedPreKeys("bob", 42, signedKey(1, 33), signedKey(1, 1569));
+        store().addOneTimePreKeys("bob", List.of(oneTime(1)), 10);
+        store().dropKeys("bob");
+        assertThat(store().signedPreKeys("bob")).isEmpty();
+        assertThat(store().oneTimePreKeyCount("bob")).isZero();
+        assertThat(store().takeOneTimePreKey("bob")).isEmpty();
     }
 }

@@ -1,6 +1,5 @@
 package dev.spartan.testing;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.contract.ChatIds;
@@ -80,10 +79,7 @@ public final class WireSession implements AutoCloseable {
     }
 
     public static PublicKeys wire(Identity id) {
-        return PublicKeys.newBuilder()
-                .setSigningKey(ByteString.copyFrom(id.publicIdentity().signingKey()))
-                .setAgreementKey(ByteString.copyFrom(id.publicIdentity().agreementKey()))
-                .build();
+        return Login.keys(id);
     }
 
     public String user() {
