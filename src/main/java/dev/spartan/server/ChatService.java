@@ -28,6 +28,7 @@ import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.ratelimit.Charge;
 import dev.spartan.ratelimit.RateLimit;
@@ -50,6 +51,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final DeliveryHub hub;
     private final Presence presence;
     private final Executor deliveryExecutor;
+    private final int sendWindow;
 
     public ChatService(
             Directory directory,
@@ -59,7 +61,8 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             MessageStore store,
             DeliveryHub hub,
             Presence presence,
-            Executor deliveryExecutor) {
+            Executor deliveryExecutor,
+            int sendWindow) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
@@ -68,6 +71,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.presence = Objects.requireNonNull(presence, "presence");
         this.deliveryExecutor = Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+        this.sendWindow = sendWindow;
     }
 
     @Override
@@ -118,6 +122,20 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 throw r;
             }
         });
+    }
+
+    /**
+     * Many sends on one stream, each charged and answered on its own, in order (see {@link SendStream}). The rate
+     * limit's charge comes per message in the context of each request.
+     */
+    @Override
+    @RateLimit("messages")
+    public StreamObserver<SendRequest> sendStream(StreamObserver<SendResult> response) {
+        return SendStream.open(
+                Principal.current(),
+                (ServerCallStreamObserver<SendResult>) response,
+                sendWindow,
+                conversations::sendAsync);
     }
 
     @Override

@@ -92,11 +92,26 @@ public final class SpartanServer implements AutoCloseable {
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
-        ChatService chat =
-                new ChatService(directory, conversations, groups, new Inbox(store), store, hub, presence, delivery);
+        ChatService chat = new ChatService(
+                directory,
+                conversations,
+                groups,
+                new Inbox(store),
+                store,
+                hub,
+                presence,
+                delivery,
+                config.sendWindow());
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
         AuthService auth = new AuthService(
-                directory, store, tokens, enrollment, config.security().maxOpenChallenges(), config.port(), clock);
+                directory,
+                store,
+                tokens,
+                enrollment,
+                config.security().maxOpenChallenges(),
+                config.port(),
+                config.sendWindow(),
+                clock);
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
 
