@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.h2.mvstore.MVStore;
 
@@ -68,7 +69,15 @@ final class GroupCommit implements AutoCloseable {
             scheduled = true;
         }
         if (start) {
-            committer.execute(this::commitForWaiters);
+            try {
+                committer.execute(this::commitForWaiters);
+            } catch (RejectedExecutionException e) {
+                synchronized (lock) {
+                    waiters.clear();
+                    scheduled = false;
+                }
+                return CompletableFuture.failedFuture(new StoreUnavailableException("the store is closed", e));
+            }
         }
         return done;
     }
