@@ -43,6 +43,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private final Enrollment enrollment;
     private final LoginChallenges challenges;
     private final int port;
+    private final int sendWindow;
     private final Clock clock;
 
     public AuthService(
@@ -52,6 +53,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             Enrollment enrollment,
             int maxOpenChallenges,
             int port,
+            int sendWindow,
             Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
@@ -59,6 +61,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         this.enrollment = Objects.requireNonNull(enrollment, "enrollment");
         this.challenges = new LoginChallenges(maxOpenChallenges, CHALLENGE_TTL, clock);
         this.port = port;
+        this.sendWindow = sendWindow;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -123,6 +126,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                 .addAllUsers(directory.users())
                 .addAllGroups(directory.groupsOf(user))
                 .setPort(port)
+                .setSendWindow(sendWindow)
                 .build());
         response.onCompleted();
     }

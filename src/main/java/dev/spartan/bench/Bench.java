@@ -15,7 +15,10 @@ import java.util.Locale;
 /** The throughput and latency runs of {@code spartan bench}: one setup, max mode then fixed rate. */
 public final class Bench {
     public enum Setup {
+        /** The bare relay, unary SendMsg in, a server stream out. */
         BASELINE,
+        /** The bare relay, a SendStream in, a server stream out. */
+        STREAM_BASELINE,
         EMBEDDED,
         REDIS,
         TWO_NODES
@@ -51,7 +54,7 @@ public final class Bench {
             List<Long> serverPids = new ArrayList<>(); // every node, for the CPU figure
             List<Integer> metricsPorts = new ArrayList<>(); // every node's Prometheus endpoint
             long redisPid = -1;
-            if (setup == Setup.BASELINE) {
+            if (setup == Setup.BASELINE || setup == Setup.STREAM_BASELINE) {
                 int port = Processes.freePort();
                 serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port))
                         .pid();
@@ -104,13 +107,16 @@ public final class Bench {
                         serverPids.size() < 2 ? "" : ", server CPU is the sum of " + serverPids.size() + " nodes");
                 for (double share : options.rateShares()) {
                     int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
+                    double pacedCpuBefore = cpuSeconds(serverPids);
+                    long pacedWallBefore = System.nanoTime();
                     LoadDriver.Result paced =
                             driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration(), mark);
+                    double pacedWall = (System.nanoTime() - pacedWallBefore) / 1e9;
                     print(
                             setup,
                             String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate, share * 100),
                             paced,
-                            Double.NaN);
+                            (cpuSeconds(serverPids) - pacedCpuBefore) / pacedWall);
                     printServerFigures(metricsPorts, atStart[0]);
                 }
                 out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
@@ -167,9 +173,10 @@ public final class Bench {
             String s = "s" + i;
             String r = "r" + i;
             Endpoint sender;
-            if (setup == Setup.BASELINE) {
-                endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink()));
-                sender = Endpoint.relay(s, senderServers.get(0), driver.sink());
+            if (setup == Setup.BASELINE || setup == Setup.STREAM_BASELINE) {
+                boolean stream = setup == Setup.STREAM_BASELINE;
+                endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink(), stream));
+                sender = Endpoint.relay(s, senderServers.get(0), driver.sink(), stream);
             } else {
                 Endpoint.Spartan receiver = Endpoint.spartanClient(
                         r, receiverServers, work.resolve("keys/" + r), options.clock(), driver.sink());
@@ -183,7 +190,7 @@ public final class Bench {
             endpoints.add(sender);
             routes.add(new LoadDriver.Route(sender, ChatIds.toUser(r), 1, r));
         }
-        if (setup != Setup.BASELINE) {
+        if (setup != Setup.BASELINE && setup != Setup.STREAM_BASELINE) {
             for (int g = 0; g < options.groups(); g++) {
                 List<ChatClient> members = new ArrayList<>();
                 Endpoint first = null;
@@ -243,6 +250,10 @@ public final class Bench {
                 r.expected(),
                 Double.isNaN(serverCpuSeconds)
                         ? ""
-                        : String.format(Locale.ROOT, "  server CPU %.2f cores", serverCpuSeconds));
+                        : String.format(
+                                Locale.ROOT,
+                                "  server CPU %.2f cores, %.1f us per delivered message",
+                                serverCpuSeconds,
+                                serverCpuSeconds / Math.max(1e-9, r.deliveredPerSecond()) * 1e6));
     }
 }

@@ -10,6 +10,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.tls.ClientTls;
 import io.grpc.ManagedChannel;
@@ -76,8 +77,11 @@ interface Endpoint extends AutoCloseable {
         });
     }
 
-    /** A client of the transport baseline: the same calls, no login and plaintext bodies. */
-    static Endpoint relay(String user, String server, Sink sink) {
+    /**
+     * A client of the transport baseline: the same calls, no login and plaintext bodies; each message a unary
+     * SendMsg, or, with {@code stream}, all of them on one SendStream (answers read and dropped).
+     */
+    static Endpoint relay(String user, String server, Sink sink, boolean stream) {
         ManagedChannel channel =
                 ManagedChannelBuilder.forTarget(server).usePlaintext().build();
         Metadata headers = new Metadata();
@@ -103,14 +107,31 @@ interface Endpoint extends AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        StreamObserver<SendRequest> sends = !stream
+                ? null
+                : async.sendStream(new StreamObserver<SendResult>() {
+                    @Override
+                    public void onNext(SendResult value) {}
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                });
         return new Endpoint() {
             @Override
             public void send(ChatRef to, String text) {
-                sender.execute(() -> blocking.sendMsg(SendRequest.newBuilder()
+                SendRequest request = SendRequest.newBuilder()
                         .setMessageId(UUID.randomUUID().toString())
                         .setTo(to)
                         .setSealed(Sealed.newBuilder().setBody(ByteString.copyFromUtf8(text)))
-                        .build()));
+                        .build();
+                if (sends == null) {
+                    sender.execute(() -> blocking.sendMsg(request));
+                } else {
+                    sender.execute(() -> sends.onNext(request)); // one thread: the stream keeps the order
+                }
             }
 
             @Override

@@ -5,6 +5,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -24,8 +25,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The transport baseline: the same proto and the same call pattern (unary SendMsg in, server stream ReceiveMsg out)
- * with none of the chat logic: no login, no store, no crypto, an in-memory queue per recipient. What this server
+ * The transport baseline: the same proto and the same call patterns (unary SendMsg or a SendStream in, server stream
+ * ReceiveMsg out) with none of the chat logic: no login, no store, no crypto, an in-memory queue per recipient. What this server
  * manages per second is what gRPC itself manages on this machine, and the bench reports ours as a share of it.
  */
 final class RelayServer {
@@ -93,23 +94,48 @@ final class RelayServer {
 
             @Override
             public void sendMsg(SendRequest request, StreamObserver<SendAck> response) {
-                Event event = Event.newBuilder()
-                        .setMessage(ChatMessage.newBuilder()
-                                .setMessageId(request.getMessageId())
-                                .setSender(CALLER.get())
-                                .setChat(request.getTo())
-                                .setSealed(request.getSealed()))
-                        .build();
-                Outlet outlet = outlets.get(request.getTo().getUser());
-                if (outlet != null) {
-                    outlet.queue.add(event);
-                    outlet.drain();
-                }
-                response.onNext(SendAck.newBuilder()
-                        .setMessageId(request.getMessageId())
-                        .build());
+                response.onNext(relay(CALLER.get(), request));
                 response.onCompleted();
             }
+
+            @Override
+            public StreamObserver<SendRequest> sendStream(StreamObserver<SendResult> response) {
+                String me = CALLER.get();
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(SendRequest request) {
+                        SendAck ack = relay(me, request);
+                        response.onNext(SendResult.newBuilder()
+                                .setMessageId(ack.getMessageId())
+                                .setAck(ack)
+                                .build());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {
+                        response.onCompleted();
+                    }
+                };
+            }
         };
+    }
+
+    private SendAck relay(String sender, SendRequest request) {
+        Event event = Event.newBuilder()
+                .setMessage(ChatMessage.newBuilder()
+                        .setMessageId(request.getMessageId())
+                        .setSender(sender)
+                        .setChat(request.getTo())
+                        .setSealed(request.getSealed()))
+                .build();
+        Outlet outlet = outlets.get(request.getTo().getUser());
+        if (outlet != null) {
+            outlet.queue.add(event);
+            outlet.drain();
+        }
+        return SendAck.newBuilder().setMessageId(request.getMessageId()).build();
     }
 }

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 
 /**
@@ -142,66 +144,83 @@ public final class Conversations {
         return state(peer, result);
     }
 
+    /** Sends one message and returns once it is durable (or throws the {@link Refusal} that keeps it out). */
     public SendAck send(String me, SendRequest request) {
-        validate(request);
-        return request.getTo().hasGroup() ? sendToGroup(me, request) : sendDirect(me, request);
+        try {
+            return sendAsync(me, request).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
-    private SendAck sendDirect(String me, SendRequest request) {
+    /**
+     * Sends one message: its writes are made before this returns, so calls made one after another are stored in
+     * that order; the answer completes once they are durable (or fails with the {@link Refusal} that keeps the
+     * message out). A request that breaks a rule may also throw at once.
+     */
+    public CompletableFuture<SendAck> sendAsync(String me, SendRequest request) {
+        validate(request);
+        return request.getTo().hasGroup() ? sendToGroup(me, request, 0) : sendDirect(me, request);
+    }
+
+    private CompletableFuture<SendAck> sendDirect(String me, SendRequest request) {
         String peer = request.getTo().getUser();
         requirePeer(me, peer);
         requireReaders(request, Set.of(me, peer), "the sender and " + peer);
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
-        SaveResult saved = store.save(
-                new NewMessage(pair, chatKey, message, List.of(peer), Guard.pair(pair, me), keptHistory(), holdLimit));
-        if (saved.outcome() == SaveResult.Outcome.HOLD_FULL) {
-            throw Refusal.exhausted(peer + " has not accepted your chat request yet, and " + holdLimit.messages()
-                    + " messages (or " + holdLimit.bytes() + " bytes) already wait for that: wait until " + peer
-                    + " accepts");
-        }
-        if (saved.outcome() == SaveResult.Outcome.REFUSED) {
-            PairState state = saved.refusedPairState();
-            throw Refusal.precondition(
-                    state.isPendingFrom(peer)
-                            ? peer + " asked to chat with you: accept first"
-                            : "you have no chat with " + peer + ": request one first");
-        }
-        return acknowledge(chatKey, message, saved, List.of(peer));
+        return store.saveAsync(new NewMessage(
+                        pair, chatKey, message, List.of(peer), Guard.pair(pair, me), keptHistory(), holdLimit))
+                .thenApply(saved -> {
+                    if (saved.outcome() == SaveResult.Outcome.HOLD_FULL) {
+                        throw Refusal.exhausted(peer + " has not accepted your chat request yet, and "
+                                + holdLimit.messages() + " messages (or " + holdLimit.bytes()
+                                + " bytes) already wait for that: wait until " + peer + " accepts");
+                    }
+                    if (saved.outcome() == SaveResult.Outcome.REFUSED) {
+                        PairState state = saved.refusedPairState();
+                        throw Refusal.precondition(
+                                state.isPendingFrom(peer)
+                                        ? peer + " asked to chat with you: accept first"
+                                        : "you have no chat with " + peer + ": request one first");
+                    }
+                    return acknowledge(chatKey, message, saved, List.of(peer));
+                });
     }
 
-    private SendAck sendToGroup(String me, SendRequest request) {
-        String name = request.getTo().getGroup();
-        String lockKey = ChatIds.group(name);
-        ChatMessage message = stamp(me, request);
-        // The members are read outside any lock, at a version; the store accepts the message only at that version.
-        // A membership change in between refuses it, and the next round sees the change.
-        for (int round = 0; round < GROUP_CHANGE_RETRIES; round++) {
-            long version = store.groupVersion(name);
-            Directory.GroupChat chat = requireMember(me, name);
-            Set<String> readers = readers(chat.group());
-            if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
-                throw Refusal.retryAs(
-                        Refusal.Kind.PRECONDITION,
-                        "the members of " + name + " changed: encrypt for " + String.join(",", readers)
-                                + " and send again");
-            }
-            List<String> recipients =
-                    readers.stream().filter(m -> !m.equals(me)).toList();
-            SaveResult saved = store.save(new NewMessage(
-                    lockKey,
-                    chat.chatKey(),
-                    message,
-                    recipients,
-                    Guard.groupAt(name, version),
-                    keptHistory(),
-                    HoldLimit.NONE));
-            if (saved.outcome() != SaveResult.Outcome.REFUSED) {
-                return acknowledge(chat.chatKey(), message, saved, recipients);
-            }
+    /**
+     * The members are read outside any lock, at a version; the store accepts the message only at that version. A
+     * membership change in between refuses it, and the next round sees the change. A refused save wrote nothing,
+     * so the store answers it at once and the next round runs before any later send.
+     */
+    private CompletableFuture<SendAck> sendToGroup(String me, SendRequest request, int round) {
+        if (round >= GROUP_CHANGE_RETRIES) {
+            throw Refusal.conflict("the members of " + request.getTo().getGroup() + " keep changing: send again");
         }
-        throw Refusal.conflict("the members of " + name + " keep changing: send again");
+        String name = request.getTo().getGroup();
+        ChatMessage message = stamp(me, request);
+        long version = store.groupVersion(name);
+        Directory.GroupChat chat = requireMember(me, name);
+        Set<String> readers = readers(chat.group());
+        if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
+            throw Refusal.retryAs(
+                    Refusal.Kind.PRECONDITION,
+                    "the members of " + name + " changed: encrypt for " + String.join(",", readers)
+                            + " and send again");
+        }
+        List<String> recipients = readers.stream().filter(m -> !m.equals(me)).toList();
+        return store.saveAsync(new NewMessage(
+                        ChatIds.group(name),
+                        chat.chatKey(),
+                        message,
+                        recipients,
+                        Guard.groupAt(name, version),
+                        keptHistory(),
+                        HoldLimit.NONE))
+                .thenCompose(saved -> saved.outcome() == SaveResult.Outcome.REFUSED
+                        ? sendToGroup(me, request, round + 1)
+                        : CompletableFuture.completedFuture(acknowledge(chat.chatKey(), message, saved, recipients)));
     }
 
     private int keptHistory() {

@@ -41,7 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Setups to run, comma-separated: embedded, redis, two-nodes (default: embedded).")
     List<String> setups = List.of("embedded");
 
-    @Option(names = "--transport-baseline", description = "Also run the bare gRPC relay and print our share of it.")
+    @Option(
+            names = "--transport-baseline",
+            description = "Also run the bare gRPC relay (unary in, and a stream in) and print our share of it.")
     boolean baseline;
 
     @Option(names = "--pairs", description = "Sender/receiver pairs (default: ${DEFAULT-VALUE}).", defaultValue = "8")
@@ -157,19 +159,23 @@ public final class BenchCommand implements Callable<Integer> {
         Map<Bench.Setup, Double> max = new LinkedHashMap<>();
         if (baseline) {
             max.put(Bench.Setup.BASELINE, bench.run(Bench.Setup.BASELINE));
+            max.put(Bench.Setup.STREAM_BASELINE, bench.run(Bench.Setup.STREAM_BASELINE));
         }
         for (Bench.Setup setup : chosen) {
             max.put(setup, bench.run(setup));
         }
         Double base = max.get(Bench.Setup.BASELINE);
+        Double streamBase = max.get(Bench.Setup.STREAM_BASELINE);
         if (base != null) {
             max.forEach((setup, v) -> {
-                if (setup != Bench.Setup.BASELINE) {
+                if (setup != Bench.Setup.BASELINE && setup != Bench.Setup.STREAM_BASELINE) {
                     System.out.printf(
                             Locale.ROOT,
-                            "%s throughput is %.0f%% of the transport baseline (same run)%n",
+                            "%s throughput is %.0f%% of the transport baseline, %.0f%% of the stream relay (same"
+                                    + " run)%n",
                             setup.name().toLowerCase(Locale.ROOT),
-                            100 * v / base);
+                            100 * v / base,
+                            100 * v / streamBase);
                 }
             });
         }

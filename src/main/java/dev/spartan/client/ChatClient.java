@@ -114,7 +114,9 @@ public final class ChatClient implements AutoCloseable {
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
-        this.outbox = new Outbox(this::transmit, background, spool, new OutboxEvents(), connection::lost);
+        StreamTransport transport = new StreamTransport(
+                connection, p -> envelopes.seal(p, groups.get(p.to().getGroup())), this::transmit, this::refreshGroups);
+        this.outbox = new Outbox(transport, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {

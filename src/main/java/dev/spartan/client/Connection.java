@@ -53,6 +53,7 @@ final class Connection {
     private volatile ManagedChannel channel;
     private volatile Optional<ServerTrust> trust = Optional.empty();
     private volatile String token = "";
+    private volatile int sendWindow = 1;
     private volatile int serverIndex;
     private volatile int generation;
     private volatile boolean up;
@@ -160,7 +161,9 @@ final class Connection {
                         hostPort[0], Integer.parseInt(hostPort[1]), ClientTls.credentials(trust))
                 .intercept(new BearerToken())
                 .build();
-        token = login.apply(channel).getSessionToken();
+        LoginResponse session = login.apply(channel);
+        token = session.getSessionToken();
+        sendWindow = Math.max(1, session.getSendWindow()); // 0 from a server that has no SendStream
         up = true;
         caughtUp = new CountDownLatch(1);
         int gen = ++generation;
@@ -179,6 +182,20 @@ final class Connection {
             throw Status.UNAVAILABLE.withDescription("not connected").asRuntimeException();
         }
         return SpartanGrpc.newBlockingStub(c).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** A stub for streams, without a deadline of its own. */
+    SpartanGrpc.SpartanStub asyncStub() {
+        ManagedChannel c = channel;
+        if (c == null) {
+            throw Status.UNAVAILABLE.withDescription("not connected").asRuntimeException();
+        }
+        return SpartanGrpc.newStub(c);
+    }
+
+    /** The most unanswered messages the server allows on one SendStream (from the login). */
+    int sendWindow() {
+        return sendWindow;
     }
 
     /** The stream or a call found the server gone: reconnect, once, however many noticed. */

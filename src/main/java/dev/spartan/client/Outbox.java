@@ -24,7 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Outgoing messages, sent one at a time in the order typed. A message is written to the {@link Spool} before it is
+ * Outgoing messages, sent in the order typed, up to the transport's window at a time. A message is written to the {@link Spool} before it is
  * queued and leaves it only when the server has stored it or refused it for good. A rate-limit refusal pauses the
  * queue for the delay the server names; a lost connection pauses it until the client is back; either way the message
  * is sent later with the same id, so the server stores it once.
@@ -44,8 +44,45 @@ final class Outbox {
         }
     }
 
+    /** One message's answer: the server's ack, or why it was not stored ({@link NotReady}, a status, a bug). */
+    record Answer(SendAck ack, Exception failure) {
+        static Answer stored(SendAck ack) {
+            return new Answer(Objects.requireNonNull(ack, "ack"), null);
+        }
+
+        static Answer failed(Exception failure) {
+            return new Answer(null, Objects.requireNonNull(failure, "failure"));
+        }
+    }
+
     interface Transport {
         SendAck send(Pending message) throws NotReady;
+
+        /**
+         * Sends messages in order and answers a prefix of them, in order: those without an answer stay queued and go
+         * in the next round. This one sends one at a time and stops at the first that is not stored.
+         */
+        default List<Answer> sendAll(List<Pending> messages) {
+            List<Answer> answers = new ArrayList<>();
+            for (Pending p : messages) {
+                Answer a;
+                try {
+                    a = Answer.stored(send(p));
+                } catch (NotReady | RuntimeException e) {
+                    a = Answer.failed(e);
+                }
+                answers.add(a);
+                if (a.ack() == null) {
+                    break;
+                }
+            }
+            return answers;
+        }
+
+        /** How many messages one round may send before any is answered. */
+        default int window() {
+            return 1;
+        }
     }
 
     interface Listener {
@@ -68,6 +105,9 @@ final class Outbox {
     private final Runnable connectionLost;
     private final Deque<Pending> queue = new ArrayDeque<>();
     private final Deque<Pending> receipts = new ArrayDeque<>();
+    /** The messages of the round being sent: their answers, not a decline meanwhile, decide where they go. */
+    private final Set<Pending> inFlight = new HashSet<>();
+
     private final Map<ChatRef, Deque<Pending>> waiting = new LinkedHashMap<>();
     private final Map<ChatRef, Hold> holds = new LinkedHashMap<>();
     /** Why a chat has no chat (its peer declined, or the server's words), for the notice of each message kept. */
@@ -212,17 +252,15 @@ final class Outbox {
             }
             holds.put(chat, Hold.NO_CHAT);
             noChatBecause.put(chat, peer + " declined");
-            // The message being sent right now stays at the head: its answer decides where it goes.
+            // The messages being sent right now stay queued: their answers decide where they go.
             Iterator<Pending> it = queue.iterator();
-            boolean first = true;
             while (it.hasNext()) {
                 Pending p = it.next();
-                if (p.to().equals(chat) && !(first && sending)) {
+                if (p.to().equals(chat) && !inFlight.contains(p)) {
                     it.remove();
                     parked.add(p);
                     kept.add(p);
                 }
-                first = false;
             }
             count = parked.size() + held.getOrDefault(peer, List.of()).size();
         }
@@ -322,13 +360,19 @@ final class Outbox {
         return ChatRef.newBuilder().setUser(peer).build();
     }
 
+    /**
+     * Sends rounds of up to {@link Transport#window} messages from the head of the queue (receipts once it is
+     * empty), and takes their answers in order, each as if the messages had gone one at a time. A refusal that asks
+     * for a retry ends the round there: that message and everything after it go again, in order, with their ids.
+     */
     private void pump() {
         while (true) {
-            Pending next;
+            List<Pending> round;
             boolean receipt;
             List<Runnable> settled = List.of();
             synchronized (this) {
                 sending = false;
+                inFlight.clear();
                 if (waitingForConnection) {
                     return;
                 }
@@ -338,67 +382,86 @@ final class Outbox {
                     var unused = thread.schedule(this::pump, wait, TimeUnit.NANOSECONDS);
                     return;
                 }
-                next = queue.peek();
-                receipt = next == null;
-                if (receipt) {
-                    next = receipts.peek();
-                    if (whenSettled.size() > 0) {
-                        settled = List.copyOf(whenSettled);
-                        whenSettled.clear();
-                    }
+                int window = Math.max(1, transport.window());
+                receipt = queue.isEmpty();
+                round = (receipt ? receipts : queue).stream().limit(window).toList();
+                if (receipt && whenSettled.size() > 0) {
+                    settled = List.copyOf(whenSettled);
+                    whenSettled.clear();
                 }
-                sending = next != null;
+                sending = !round.isEmpty();
+                inFlight.addAll(round);
             }
             settled.forEach(Runnable::run);
-            if (next == null) {
+            if (round.isEmpty()) {
                 return;
             }
-            try {
-                SendAck ack = transport.send(next);
-                sent(next, receipt, ack);
-            } catch (NotReady e) {
-                if (receipt) {
-                    dropReceipt(next);
-                } else {
-                    park(next.to(), Hold.KEYS);
-                    listener.notice(e.getMessage());
-                }
-            } catch (StatusRuntimeException e) {
-                if (retryLater(e)) {
+            List<Answer> answers = transport.sendAll(round);
+            for (int i = 0; i < answers.size(); i++) {
+                if (!take(round.get(i), receipt, answers.get(i))) {
                     synchronized (this) {
                         sending = false;
+                        inFlight.clear();
                     }
                     return;
-                }
-                if (receipt) {
-                    dropReceipt(next);
-                } else if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
-                        && next.to().hasUser()) {
-                    // No chat (the peer declined, or never was asked): keep it until the user decides.
-                    park(next.to(), Hold.NO_CHAT);
-                    synchronized (this) {
-                        noChatBecause.putIfAbsent(next.to(), describe(e));
-                    }
-                    String peer = next.to().getUser();
-                    listener.notice("Message to " + peer + " kept (" + describe(e) + "): /chat " + peer
-                            + " asks again, /discard drops it.");
-                } else {
-                    refused(next, describe(e));
-                }
-            } catch (RuntimeException e) {
-                // Sealing or the spool failed in a way no retry fixes: report it rather than block the queue.
-                if (receipt) {
-                    dropReceipt(next);
-                } else {
-                    refused(next, String.valueOf(e.getMessage()));
                 }
             }
         }
     }
 
+    /** Acts on one answer; false if sending stops until a retry that is already arranged. */
+    private boolean take(Pending next, boolean receipt, Answer answer) {
+        if (answer.ack() != null) {
+            sent(next, receipt, answer.ack());
+            return true;
+        }
+        if (!receipt && !isQueued(next)) {
+            return true; // parked while in flight (its chat was declined, or refused before it): stays kept
+        }
+        Exception failure = answer.failure();
+        if (failure instanceof NotReady e) {
+            if (receipt) {
+                dropReceipt(next);
+            } else {
+                park(next.to(), Hold.KEYS);
+                listener.notice(e.getMessage());
+            }
+        } else if (failure instanceof StatusRuntimeException e) {
+            if (retryLater(e)) {
+                return false;
+            }
+            if (receipt) {
+                dropReceipt(next);
+            } else if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                    && next.to().hasUser()) {
+                // No chat (the peer declined, or never was asked): keep it until the user decides.
+                park(next.to(), Hold.NO_CHAT);
+                synchronized (this) {
+                    noChatBecause.putIfAbsent(next.to(), describe(e));
+                }
+                String peer = next.to().getUser();
+                listener.notice("Message to " + peer + " kept (" + describe(e) + "): /chat " + peer
+                        + " asks again, /discard drops it.");
+            } else {
+                refused(next, describe(e));
+            }
+        } else if (receipt) {
+            // Sealing or the spool failed in a way no retry fixes: report it rather than block the queue.
+            dropReceipt(next);
+        } else {
+            refused(next, String.valueOf(failure.getMessage()));
+        }
+        return true;
+    }
+
+    private synchronized boolean isQueued(Pending p) {
+        return queue.contains(p);
+    }
+
     private void sent(Pending p, boolean receipt, SendAck ack) {
         synchronized (this) {
             (receipt ? receipts : queue).remove(p);
+            waiting.values().forEach(parked -> parked.remove(p)); // stored while its chat was parked
             pauseAnnounced = false;
         }
         if (receipt) {

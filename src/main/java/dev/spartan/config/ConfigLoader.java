@@ -137,7 +137,8 @@ public final class ConfigLoader {
                 rateRedis,
                 operations(source, keys),
                 security(keys),
-                limits);
+                limits,
+                keys.intValue("send_window", SpartanConfig.DEFAULT_SEND_WINDOW, 1, SpartanConfig.MAX_SEND_WINDOW));
     }
 
     private static OperationsConfig operations(String source, Keys keys) {

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param operations              {@code bind}, {@code metrics_port}, {@code drain_seconds}: how the node is run
  * @param security                enrollment, sessions, the admin port, connection and login limits
  * @param limits                  {@code limits}: what one user may make the server hold or do
+ * @param sendWindow              {@code send_window}: most unanswered messages on one SendStream, default 256
  */
 public record SpartanConfig(
         int port,
@@ -38,7 +39,14 @@ public record SpartanConfig(
         String rateLimitRedisUri,
         OperationsConfig operations,
         SecurityConfig security,
-        Limits limits) {
+        Limits limits,
+        int sendWindow) {
+
+    /** {@code send_window} when config.yaml does not set it. */
+    public static final int DEFAULT_SEND_WINDOW = 256;
+
+    /** The largest {@code send_window}: what one SendStream may make the server hold is bounded by it. */
+    public static final int MAX_SEND_WINDOW = 4096;
 
     public SpartanConfig {
         Objects.requireNonNull(security, "security");
@@ -68,7 +76,8 @@ public record SpartanConfig(
                 rateLimitRedisUri,
                 operations,
                 security,
-                limits);
+                limits,
+                sendWindow);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -86,7 +95,8 @@ public record SpartanConfig(
                 rateLimitRedisUri,
                 operations,
                 security,
-                limits);
+                limits,
+                sendWindow);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -104,7 +114,8 @@ public record SpartanConfig(
                 rateLimitRedisUri,
                 operations,
                 security,
-                limits);
+                limits,
+                sendWindow);
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
@@ -122,7 +133,8 @@ public record SpartanConfig(
                 rateLimitRedisUri,
                 newOperations,
                 security,
-                limits);
+                limits,
+                sendWindow);
     }
 
     public SpartanConfig withSecurity(SecurityConfig newSecurity) {
@@ -140,7 +152,8 @@ public record SpartanConfig(
                 rateLimitRedisUri,
                 operations,
                 newSecurity,
-                limits);
+                limits,
+                sendWindow);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

@@ -6,6 +6,7 @@ import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -62,6 +63,18 @@ public final class AccessLog implements ServerInterceptor {
         }
         AtomicBoolean closed = new AtomicBoolean();
         ServerCall<Q, R> watched = new SimpleForwardingServerCall<>(call) {
+            @Override
+            public void sendMessage(R message) {
+                if (message instanceof SendResult result && RpcMetrics.rateLimited(result)) {
+                    rateLimited(
+                            user,
+                            call.getMethodDescriptor().getBareMethodName(),
+                            Status.RESOURCE_EXHAUSTED.withDescription(
+                                    result.getRefused().getDescription()));
+                }
+                super.sendMessage(message);
+            }
+
             @Override
             public void close(Status status, Metadata trailers) {
                 if (closed.compareAndSet(false, true)) {

@@ -2,6 +2,7 @@ package dev.spartan.ops;
 
 import dev.spartan.proto.Event;
 import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
@@ -17,13 +18,14 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Messages as the wire sees them: each SendMsg answer says accepted, held or duplicate; each message event written
+ * Messages as the wire sees them: each SendMsg answer (and each ack on SendStream) says accepted, held or duplicate; each message event written
  * to a ReceiveMsg stream is one delivery, and its lag is the time since the server stamped the message on arrival
  * (just before it was stored) until that write.
  */
 public final class MessageMetrics implements ServerInterceptor {
     private final Clock clock;
     private static final String SEND = SpartanGrpc.getSendMsgMethod().getFullMethodName();
+    private static final String SEND_STREAM = SpartanGrpc.getSendStreamMethod().getFullMethodName();
     private static final String RECEIVE = SpartanGrpc.getReceiveMsgMethod().getFullMethodName();
 
     private final Counter accepted;
@@ -35,7 +37,7 @@ public final class MessageMetrics implements ServerInterceptor {
     public MessageMetrics(MeterRegistry registry, Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         accepted = Counter.builder("spartan.messages.accepted")
-                .description("Messages stored by SendMsg (held ones included, resends not)")
+                .description("Messages stored by SendMsg and SendStream (held ones included, resends not)")
                 .register(registry);
         held = Counter.builder("spartan.messages.held")
                 .description("Accepted messages held until the recipient accepts the chat")
@@ -57,7 +59,7 @@ public final class MessageMetrics implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        if (!method.equals(SEND) && !method.equals(RECEIVE)) {
+        if (!method.equals(SEND) && !method.equals(SEND_STREAM) && !method.equals(RECEIVE)) {
             return next.startCall(call, headers);
         }
         return next.startCall(
@@ -72,7 +74,9 @@ public final class MessageMetrics implements ServerInterceptor {
     }
 
     private void count(Object message) {
-        if (message instanceof SendAck ack) {
+        if (message instanceof SendResult result && result.hasAck()) {
+            count(result.getAck());
+        } else if (message instanceof SendAck ack) {
             if (ack.getDuplicate()) {
                 duplicate.increment();
                 return;

@@ -12,6 +12,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,8 +58,24 @@ final class ObservedStore implements InvocationHandler {
         }
         Timer timer = timers.computeIfAbsent(method, this::timer);
         long start = System.nanoTime();
+        boolean later = false;
         try {
-            return method.invoke(store, args);
+            Object result = method.invoke(store, args);
+            if (result instanceof CompletableFuture<?> pending) {
+                // Timed until it completes: for saveAsync, that is the commit its message waited for.
+                later = true;
+                return pending.whenComplete((value, failure) -> {
+                    timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure;
+                        errors.computeIfAbsent(method, this::counter).increment();
+                        report(method, cause);
+                    }
+                });
+            }
+            return result;
         } catch (InvocationTargetException e) {
             Throwable failure = e.getCause();
             if (!(failure instanceof Refusal)) { // a rule broken inside atomically() is not a store error
@@ -66,7 +84,9 @@ final class ObservedStore implements InvocationHandler {
             }
             throw failure;
         } finally {
-            timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            if (!later) {
+                timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
         }
     }
 
@@ -80,7 +100,7 @@ final class ObservedStore implements InvocationHandler {
 
     private Timer timer(Method m) {
         return Timer.builder("spartan.store.operation")
-                .description("Store operations; operation=save is the commit of a send")
+                .description("Store operations; operation=save and saveAsync include the commit of a send")
                 .tag("operation", m.getName())
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofSeconds(10))

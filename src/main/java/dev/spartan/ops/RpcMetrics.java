@@ -1,6 +1,7 @@
 package dev.spartan.ops;
 
 import com.google.rpc.RetryInfo;
+import dev.spartan.proto.SendResult;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -42,6 +43,15 @@ public final class RpcMetrics implements ServerInterceptor {
         AtomicBoolean recorded = new AtomicBoolean();
         ServerCall<Q, R> timed = new SimpleForwardingServerCall<>(call) {
             @Override
+            public void sendMessage(R message) {
+                // On SendStream the rate limit refuses single messages, in answers, not the call.
+                if (message instanceof SendResult result && rateLimited(result)) {
+                    refused(method);
+                }
+                super.sendMessage(message);
+            }
+
+            @Override
             public void close(Status status, Metadata trailers) {
                 if (recorded.compareAndSet(false, true)) {
                     record(method, status.getCode(), start);
@@ -61,6 +71,12 @@ public final class RpcMetrics implements ServerInterceptor {
                 super.onCancel();
             }
         };
+    }
+
+    static boolean rateLimited(SendResult result) {
+        return result.hasRefused()
+                && result.getRefused().getCode() == Status.Code.RESOURCE_EXHAUSTED.value()
+                && result.getRefused().hasRetryDelay();
     }
 
     /** A rate-limit refusal carries a RetryInfo; a refusal for a size or count limit does not. */

@@ -7,6 +7,7 @@ import dev.spartan.auth.Principal;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class RateLimitInterceptor implements ServerInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(RateLimitInterceptor.class);
+    private static final String UNAVAILABLE = "Rate limiter unavailable, try again later";
 
     /** One limited gRPC method: its policy name (used in the message) and the limiter enforcing it. */
     private record Limit(String policy, RateLimiter limiter) {}
@@ -103,12 +105,15 @@ public final class RateLimitInterceptor implements ServerInterceptor {
         if (limit == null || user == null) {
             return next.startCall(call, headers);
         }
+        if (!call.getMethodDescriptor().getType().clientSendsOneMessage()) {
+            return perMessage(limit, user, next.startCall(call, headers));
+        }
         Decision decision;
         try {
             decision = limit.limiter().tryAcquire(user);
         } catch (RuntimeException e) {
             log.warn("Rate limiter for policy '{}' failed; rejecting {}", limit.policy(), e.toString());
-            call.close(Status.UNAVAILABLE.withDescription("Rate limiter unavailable, try again later"), new Metadata());
+            call.close(Status.UNAVAILABLE.withDescription(UNAVAILABLE), new Metadata());
             return new ServerCall.Listener<>() {};
         }
         if (decision.allowed()) {
@@ -119,6 +124,37 @@ public final class RateLimitInterceptor implements ServerInterceptor {
         StatusRuntimeException denial = denial(limit, decision.retryAfter());
         call.close(denial.getStatus(), denial.getTrailers());
         return new ServerCall.Listener<>() {};
+    }
+
+    /**
+     * A client stream is charged per message, not per call: each message reaches the handler with its own
+     * {@link Charge} in the context, admitted or denied, and the handler answers a denied message on the stream.
+     */
+    private static <ReqT> ServerCall.Listener<ReqT> perMessage(
+            Limit limit, String user, ServerCall.Listener<ReqT> delegate) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+            @Override
+            public void onMessage(ReqT message) {
+                Context previous = Context.current()
+                        .withValue(Charge.CURRENT, admit(limit, user))
+                        .attach();
+                try {
+                    super.onMessage(message);
+                } finally {
+                    Context.current().detach(previous);
+                }
+            }
+        };
+    }
+
+    private static Charge admit(Limit limit, String user) {
+        try {
+            Decision decision = limit.limiter().tryAcquire(user);
+            return decision.allowed() ? new Charge(decision) : Charge.denied(denial(limit, decision.retryAfter()));
+        } catch (RuntimeException e) {
+            log.warn("Rate limiter for policy '{}' failed; rejecting {}", limit.policy(), e.toString());
+            return Charge.denied(Status.UNAVAILABLE.withDescription(UNAVAILABLE).asRuntimeException());
+        }
     }
 
     private static StatusRuntimeException denial(Limit limit, Duration retryAfter) {

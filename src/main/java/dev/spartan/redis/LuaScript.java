@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /** A Lua script from the classpath, loaded into Redis once and run by its SHA1 (EVALSHA), reloaded on NOSCRIPT. */
@@ -43,6 +45,30 @@ public final class LuaScript {
             sha = redis.scriptLoad(source); // Redis restarted or SCRIPT FLUSH: load again, once
             return redis.evalsha(sha, type, keys, args);
         }
+    }
+
+    /**
+     * Sends the script without waiting for its reply: commands sent one after another on a connection run in that
+     * order. The first call loads the script and waits for that, once, so that no later call can overtake it.
+     */
+    @SafeVarargs
+    public final <V> CompletableFuture<Object> runAsync(
+            RedisAsyncCommands<String, V> redis, Duration timeout, ScriptOutputType type, String[] keys, V... args) {
+        String digest = sha;
+        if (digest == null) {
+            digest = sha = await(redis.scriptLoad(source), timeout);
+        }
+        return redis.<Object>evalsha(digest, type, keys, args)
+                .toCompletableFuture()
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (!(cause instanceof RedisNoScriptException)) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    // Redis restarted or SCRIPT FLUSH: the source itself, once.
+                    return redis.<Object>eval(source, type, keys, args).toCompletableFuture();
+                })
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Loads the script into this Redis now, so an unusable Redis shows at startup rather than on first use. */

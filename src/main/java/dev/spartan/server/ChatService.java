@@ -33,6 +33,7 @@ import dev.spartan.proto.PreKeyCountResponse;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.proto.UploadPreKeysRequest;
 import dev.spartan.ratelimit.Charge;
@@ -57,6 +58,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final Presence presence;
     private final Executor deliveryExecutor;
     private final PreKeys preKeys;
+    private final int sendWindow;
 
     public ChatService(
             Directory directory,
@@ -67,7 +69,8 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             DeliveryHub hub,
             Presence presence,
             Executor deliveryExecutor,
-            PreKeys preKeys) {
+            PreKeys preKeys,
+            int sendWindow) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
@@ -77,6 +80,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.presence = Objects.requireNonNull(presence, "presence");
         this.deliveryExecutor = Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
         this.preKeys = Objects.requireNonNull(preKeys, "preKeys");
+        this.sendWindow = sendWindow;
     }
 
     @Override
@@ -127,6 +131,20 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 throw r;
             }
         });
+    }
+
+    /**
+     * Many sends on one stream, each charged and answered on its own, in order (see {@link SendStream}). The rate
+     * limit's charge comes per message in the context of each request.
+     */
+    @Override
+    @RateLimit("messages")
+    public StreamObserver<SendRequest> sendStream(StreamObserver<SendResult> response) {
+        return SendStream.open(
+                Principal.current(),
+                (ServerCallStreamObserver<SendResult>) response,
+                sendWindow,
+                conversations::sendAsync);
     }
 
     @Override

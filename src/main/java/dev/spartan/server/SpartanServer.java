@@ -102,10 +102,18 @@ public final class SpartanServer implements AutoCloseable {
                 hub,
                 presence,
                 delivery,
-                new PreKeys(directory, store));
+                new PreKeys(directory, store),
+                config.sendWindow());
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
         AuthService auth = new AuthService(
-                directory, store, tokens, enrollment, config.security().maxOpenChallenges(), config.port(), clock);
+                directory,
+                store,
+                tokens,
+                enrollment,
+                config.security().maxOpenChallenges(),
+                config.port(),
+                config.sendWindow(),
+                clock);
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
 

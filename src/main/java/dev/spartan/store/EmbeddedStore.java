@@ -25,6 +25,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -247,46 +249,78 @@ public final class EmbeddedStore implements MessageStore {
 
     @Override
     public SaveResult save(NewMessage m) {
-        return atomically(m.lockKey(), () -> {
-            Long before = sent.get(m.sentKey());
-            if (before != null) {
-                return SaveResult.of(SaveResult.Outcome.DUPLICATE, before);
+        try {
+            return saveAsync(m).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /**
+     * Writes under the conversation's lock now, and completes from the next group commit: the caller's thread never
+     * waits for the file. A save that wrote nothing completes at once.
+     */
+    @Override
+    public CompletableFuture<SaveResult> saveAsync(NewMessage m) {
+        SaveResult result = guarded(() -> {
+            ReentrantLock lock = stripes[Math.floorMod(m.lockKey().hashCode(), STRIPES)];
+            lock.lock();
+            try {
+                return write(m);
+            } finally {
+                lock.unlock();
             }
-            String current = guardedValue(m.guard());
-            Guard.Verdict verdict = m.guard().decide(current);
-            if (verdict == Guard.Verdict.REFUSE) {
-                return SaveResult.refused(current);
-            }
-            String pair = m.guard().field();
-            StoredMessage unnumbered = Records.storedMessage(m.message(), m.chatKey());
-            if (verdict == Guard.Verdict.HOLD
-                    && !m.holdLimit()
-                            .admits(
-                                    counters.getOrDefault(heldCount(pair), 0L),
-                                    counters.getOrDefault(heldBytes(pair), 0L),
-                                    unnumbered.getSerializedSize())) {
-                return SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0);
-            }
-            long seq = increment("chat\0" + m.chatKey(), 1);
-            StoredMessage record = unnumbered.toBuilder().setChatSeq(seq).build();
-            byte[] bytes = record.toByteArray();
-            history.put(entryKey(m.chatKey(), seq), bytes);
-            trimHistory(m.chatKey(), seq - m.keepHistory());
-            if (verdict == Guard.Verdict.HOLD) {
-                held.put(entryKey(pair, seq), bytes);
-                increment(heldCount(pair), 1);
-                increment(heldBytes(pair), unnumbered.getSerializedSize());
-                sent.put(m.sentKey(), seq);
-                return SaveResult.of(SaveResult.Outcome.HELD, seq);
-            }
-            byte[] event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
-            List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
-            for (String user : m.recipients()) {
-                inboxSeqs.add(append(user, event));
-            }
-            sent.put(m.sentKey(), seq);
-            return SaveResult.delivered(seq, inboxSeqs);
         });
+        if (result.outcome() == SaveResult.Outcome.REFUSED || result.outcome() == SaveResult.Outcome.HOLD_FULL) {
+            return CompletableFuture.completedFuture(result);
+        }
+        return commit.durable().handle((ok, failure) -> {
+            if (failure != null) {
+                throw failure instanceof StoreUnavailableException s ? s : fail(failure);
+            }
+            return result;
+        });
+    }
+
+    private SaveResult write(NewMessage m) {
+        Long before = sent.get(m.sentKey());
+        if (before != null) {
+            return SaveResult.of(SaveResult.Outcome.DUPLICATE, before);
+        }
+        String current = guardedValue(m.guard());
+        Guard.Verdict verdict = m.guard().decide(current);
+        if (verdict == Guard.Verdict.REFUSE) {
+            return SaveResult.refused(current);
+        }
+        String pair = m.guard().field();
+        StoredMessage unnumbered = Records.storedMessage(m.message(), m.chatKey());
+        if (verdict == Guard.Verdict.HOLD
+                && !m.holdLimit()
+                        .admits(
+                                counters.getOrDefault(heldCount(pair), 0L),
+                                counters.getOrDefault(heldBytes(pair), 0L),
+                                unnumbered.getSerializedSize())) {
+            return SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0);
+        }
+        long seq = increment("chat\0" + m.chatKey(), 1);
+        StoredMessage record = unnumbered.toBuilder().setChatSeq(seq).build();
+        byte[] bytes = record.toByteArray();
+        history.put(entryKey(m.chatKey(), seq), bytes);
+        trimHistory(m.chatKey(), seq - m.keepHistory());
+        if (verdict == Guard.Verdict.HOLD) {
+            held.put(entryKey(pair, seq), bytes);
+            increment(heldCount(pair), 1);
+            increment(heldBytes(pair), unnumbered.getSerializedSize());
+            sent.put(m.sentKey(), seq);
+            return SaveResult.of(SaveResult.Outcome.HELD, seq);
+        }
+        byte[] event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
+        List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
+        for (String user : m.recipients()) {
+            inboxSeqs.add(append(user, event));
+        }
+        sent.put(m.sentKey(), seq);
+        return SaveResult.delivered(seq, inboxSeqs);
     }
 
     private String guardedValue(Guard guard) {
@@ -670,8 +704,15 @@ public final class EmbeddedStore implements MessageStore {
         });
     }
 
+    /** Stops as a killed process would: the file keeps what the last commit wrote, nothing later. For tests. */
+    void closeWithoutCommit() {
+        commit.close();
+        mv.closeImmediately();
+    }
+
     @Override
     public void close() {
+        commit.close();
         if (!mv.isClosed()) {
             mv.close();
         }

@@ -1,17 +1,37 @@
 package dev.spartan.store;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.h2.mvstore.MVStore;
 
 /**
- * Group commit for an MVStore: {@link #awaitDurable} returns once a commit that began after the caller's writes has
- * finished. One caller commits while the others wait, and that one commit covers everything written before it
- * started, so concurrent senders share the cost of writing the file instead of queueing for one commit each.
+ * Group commit for an MVStore: {@link #awaitDurable} returns, and {@link #durable} completes, once a commit that
+ * began after the caller's writes has finished. One commit covers everything written before it started, so
+ * concurrent senders share the cost of writing the file instead of queueing for one commit each.
+ *
+ * <p>Waiting callers commit on their own thread. Futures are completed by one committer thread, which commits as
+ * long as futures wait and completes them in the order they were asked for, so a stream of sends pipelines: its
+ * writes go on while the previous commit is written.
  */
-final class GroupCommit {
+final class GroupCommit implements AutoCloseable {
+    private record Waiter(CompletableFuture<Void> durable) {}
+
     private final MVStore mv;
     private final Object lock = new Object();
+    private final ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spartan-commit");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Waiter> waiters = new ArrayList<>();
     private boolean committing;
+    private boolean scheduled;
     private long durableVersion;
 
     GroupCommit(MVStore mv) {
@@ -26,18 +46,77 @@ final class GroupCommit {
                     committing = true;
                     break;
                 }
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the store to commit", e);
-                }
+                waitForCommit();
             }
             if (durableVersion > mine) {
                 return;
             }
         }
-        long after = mine;
+        commitNow();
+    }
+
+    /** Completes once what the caller wrote before this call is committed; fails with the commit's exception. */
+    CompletableFuture<Void> durable() {
+        long mine = mv.getCurrentVersion();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean start;
+        synchronized (lock) {
+            if (durableVersion > mine) {
+                return CompletableFuture.completedFuture(null);
+            }
+            waiters.add(new Waiter(done));
+            start = !scheduled;
+            scheduled = true;
+        }
+        if (start) {
+            try {
+                committer.execute(this::commitForWaiters);
+            } catch (RejectedExecutionException e) {
+                synchronized (lock) {
+                    waiters.clear();
+                    scheduled = false;
+                }
+                return CompletableFuture.failedFuture(new StoreUnavailableException("the store is closed", e));
+            }
+        }
+        return done;
+    }
+
+    /** Commits while futures wait; each commit covers every future asked for before it began. */
+    private void commitForWaiters() {
+        while (true) {
+            List<Waiter> batch;
+            synchronized (lock) {
+                if (waiters.isEmpty()) {
+                    scheduled = false;
+                    return;
+                }
+                while (committing) {
+                    waitForCommit();
+                }
+                committing = true;
+                batch = new ArrayList<>(waiters);
+                waiters.clear();
+            }
+            RuntimeException failure = null;
+            try {
+                commitNow();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            for (Waiter w : batch) {
+                if (failure == null) {
+                    w.durable().complete(null);
+                } else {
+                    w.durable().completeExceptionally(failure);
+                }
+            }
+        }
+    }
+
+    /** Commits, as the one committer of the moment ({@code committing} is set by the caller). */
+    private void commitNow() {
+        long after = -1;
         try {
             mv.commit();
             after = mv.getCurrentVersion();
@@ -47,6 +126,29 @@ final class GroupCommit {
                 durableVersion = Math.max(durableVersion, after);
                 lock.notifyAll();
             }
+        }
+    }
+
+    @SuppressWarnings("WaitNotInLoop") // every caller waits in a loop on its own condition
+    private void waitForCommit() {
+        try {
+            lock.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the store to commit", e);
+        }
+    }
+
+    /** Lets the committer finish what it was asked for, then stops it. */
+    @Override
+    public void close() {
+        committer.shutdown();
+        try {
+            if (!committer.awaitTermination(5, TimeUnit.SECONDS)) {
+                committer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.spartan.proto.SignedPreKey;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -49,6 +50,16 @@ public interface MessageStore extends AutoCloseable {
      * by message id.
      */
     SaveResult save(NewMessage message);
+
+    /**
+     * {@link #save}, split in two: the writes are made (or the message refused) before this returns, so saves called
+     * one after another are stored in that order; the future completes once they are durable, so one commit can
+     * cover many saves. A result that wrote nothing (refused, hold full) may complete at once. Fails with
+     * {@link StoreUnavailableException} if the store cannot write.
+     */
+    default CompletableFuture<SaveResult> saveAsync(NewMessage message) {
+        return CompletableFuture.completedFuture(save(message));
+    }
 
     /** Moves the messages held for a pair into {@code recipient}'s inbox, oldest first; returns them as stored. */
     List<Event> releaseHeld(String pairKey, String recipient);

@@ -35,6 +35,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -70,6 +72,8 @@ public final class RedisStore implements MessageStore {
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
     private static final long SENT_ID_SECONDS = 7 * 24 * 3600;
+    /** How long a save waits for Redis's reply before the send is refused as unavailable. */
+    private static final java.time.Duration SAVE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private static final LuaScript SAVE = new LuaScript("/store/save.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
@@ -215,6 +219,20 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public SaveResult save(NewMessage m) {
+        try {
+            return saveAsync(m).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /**
+     * Sends the save script at once and completes on its reply; Redis runs scripts from one connection in the order
+     * sent. While another node holds the conversation's lock, the script answers BUSY and is sent again after a
+     * back-off (a later save of the same conversation, answered BUSY too, then waits as well).
+     */
+    @Override
+    public CompletableFuture<SaveResult> saveAsync(NewMessage m) {
         requireServing();
         Guard guard = m.guard();
         List<String> keys = new ArrayList<>(8 + 2 * m.recipients().size());
@@ -244,32 +262,58 @@ public final class RedisStore implements MessageStore {
             utf8(Long.toString(m.holdLimit().bytes())),
             epochBytes
         };
-        LockWait wait = new LockWait(m.lockKey());
-        while (true) {
-            List<?> reply = (List<?>) call(() -> SAVE.run(redis, ScriptOutputType.MULTI, keyArray, args));
-            String outcome = new String((byte[]) reply.get(0), StandardCharsets.UTF_8);
-            String value = new String((byte[]) reply.get(1), StandardCharsets.UTF_8);
-            switch (outcome) {
-                case "EPOCH" -> throw replaced(value);
-                case "BUSY" -> wait.pause();
-                case "REFUSED" -> {
-                    return SaveResult.refused(value);
-                }
-                case "HOLD_FULL" -> {
-                    return SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0);
-                }
-                case "DELIVERED" -> {
-                    List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
-                    for (Object seq : reply.subList(2, reply.size())) {
-                        inboxSeqs.add((Long) seq);
-                    }
-                    return SaveResult.delivered(Long.parseLong(value), inboxSeqs);
-                }
-                default -> {
-                    return SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value));
-                }
-            }
+        return runSave(keyArray, args, new LockWait(m.lockKey()));
+    }
+
+    private CompletableFuture<SaveResult> runSave(String[] keys, byte[][] args, LockWait wait) {
+        CompletableFuture<Object> reply;
+        try {
+            reply = SAVE.runAsync(async, SAVE_TIMEOUT, ScriptOutputType.MULTI, keys, args);
+        } catch (RedisException e) {
+            return CompletableFuture.failedFuture(unavailable(e));
         }
+        return reply.handle((r, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure;
+                        throw cause instanceof java.util.concurrent.TimeoutException
+                                ? unavailable(new RedisException("Redis did not answer in " + SAVE_TIMEOUT))
+                                : cause instanceof RedisException re ? unavailable(re) : new CompletionException(cause);
+                    }
+                    return (List<?>) r;
+                })
+                .thenCompose(reply2 -> {
+                    String outcome = new String((byte[]) reply2.get(0), StandardCharsets.UTF_8);
+                    String value = new String((byte[]) reply2.get(1), StandardCharsets.UTF_8);
+                    return switch (outcome) {
+                        case "EPOCH" -> throw replaced(value);
+                        case "BUSY" -> {
+                            long pause = wait.nextPauseNanos();
+                            yield CompletableFuture.supplyAsync(
+                                            () -> null, CompletableFuture.delayedExecutor(pause, TimeUnit.NANOSECONDS))
+                                    .thenCompose(x -> runSave(keys, args, wait));
+                        }
+                        case "REFUSED" -> CompletableFuture.completedFuture(SaveResult.refused(value));
+                        case "HOLD_FULL" ->
+                            CompletableFuture.completedFuture(SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0));
+                        case "DELIVERED" -> {
+                            List<Long> inboxSeqs = new ArrayList<>(reply2.size() - 2);
+                            for (Object seq : reply2.subList(2, reply2.size())) {
+                                inboxSeqs.add((Long) seq);
+                            }
+                            yield CompletableFuture.completedFuture(
+                                    SaveResult.delivered(Long.parseLong(value), inboxSeqs));
+                        }
+                        default ->
+                            CompletableFuture.completedFuture(
+                                    SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value)));
+                    };
+                });
+    }
+
+    private static StoreUnavailableException unavailable(RedisException e) {
+        return new StoreUnavailableException("Redis is unavailable: " + e.getMessage(), e);
     }
 
     /** Backs off with jitter while another node holds a conversation's lock, up to a deadline. */
@@ -283,12 +327,18 @@ public final class RedisStore implements MessageStore {
         }
 
         void pause() {
+            LockSupport.parkNanos(nextPauseNanos());
+        }
+
+        /** How long to back off now; throws once the deadline has passed. */
+        long nextPauseNanos() {
             if (System.nanoTime() > deadline) {
                 throw new StoreUnavailableException("timed out waiting for the lock of " + lockKey, null);
             }
             // Contended lock: back off briefly with jitter rather than hammer Redis.
-            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000);
+            long pause = ThreadLocalRandom.current().nextLong(backoffMicros, backoffMicros * 2) * 1000;
             backoffMicros = Math.min(backoffMicros * 2, 5_000);
+            return pause;
         }
     }
 

@@ -79,6 +79,7 @@ class AuthServiceTest {
                 new Enrollment(SecurityConfig.DEFAULTS.withEnrollment(SecurityConfig.Enrollment.OPEN), store, clock),
                 10_000,
                 PORT,
+                256,
                 clock);
     }
 

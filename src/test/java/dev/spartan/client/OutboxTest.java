@@ -84,6 +84,69 @@ class OutboxTest {
         assertThat(outbox.size()).isZero();
     }
 
+    /**
+     * A transport like SendStream's: rounds of up to 4 in flight, and like the server, once it refuses one message for
+     * the rate limit it refuses the rest of the round. The refused message and everything after it go again, in
+     * order, and what the server stored is stored once.
+     */
+    @Test
+    void roundsOfSeveralMessagesResendFromARateLimitedOneInOrder() throws Exception {
+        List<String> stored = new CopyOnWriteArrayList<>();
+        List<Integer> roundSizes = new CopyOnWriteArrayList<>();
+        java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CountDownLatch allStored = new CountDownLatch(10);
+        Outbox.Transport rounds = new Outbox.Transport() {
+            @Override
+            public SendAck send(Outbox.Pending message) {
+                throw new AssertionError("sent one at a time");
+            }
+
+            @Override
+            public int window() {
+                return 4;
+            }
+
+            @Override
+            public List<Outbox.Answer> sendAll(List<Outbox.Pending> messages) {
+                roundSizes.add(messages.size());
+                List<Outbox.Answer> answers = new java.util.ArrayList<>();
+                boolean blocked = false;
+                for (Outbox.Pending p : messages) {
+                    // m3 and m7 are refused the first time they come.
+                    boolean refuse =
+                            blocked || ((p.text().equals("m3") || p.text().equals("m7")) && refused.add(p.text()));
+                    if (refuse) {
+                        blocked = true;
+                        answers.add(Outbox.Answer.failed(rateLimited(5_000_000)));
+                    } else {
+                        if (!stored.contains(p.text())) {
+                            stored.add(p.text());
+                            allStored.countDown();
+                        }
+                        answers.add(Outbox.Answer.stored(SendAck.getDefaultInstance()));
+                    }
+                }
+                return answers;
+            }
+        };
+        Outbox outbox = new Outbox(rounds, thread, Spool.none(), listener(new CopyOnWriteArrayList<>()), () -> {});
+        outbox.pauseUntilConnected(); // queue everything first, so that the rounds are full
+        for (int i = 1; i <= 10; i++) {
+            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i, 0));
+        }
+        outbox.resume();
+        assertThat(allStored.await(10, TimeUnit.SECONDS))
+                .as("stored: " + stored)
+                .isTrue();
+        assertThat(stored).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+        assertThat(roundSizes).allMatch(n -> n <= 4).contains(4);
+        assertThat(refused).containsExactlyInAnyOrder("m3", "m7");
+        CountDownLatch drained = new CountDownLatch(1);
+        outbox.whenDrained(drained::countDown);
+        assertThat(drained.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(outbox.size()).isZero();
+    }
+
     @Test
     void aRefusalWithoutRetryInfoIsReportedAndTheQueueGoesOn() throws Exception {
         List<String> sent = new CopyOnWriteArrayList<>();

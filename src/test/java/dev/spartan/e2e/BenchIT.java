@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchIT {
     private static final Pattern RUN_LINE = Pattern.compile(
-            "^(baseline|embedded|redis|two_nodes)\\s+(max|rate \\d+/s per route \\(\\d+% of max\\))\\s+delivered\\s+"
+            "^(baseline|stream_baseline|embedded|redis|two_nodes)\\s+(max|rate \\d+/s per route \\(\\d+% of max\\))\\s+delivered\\s+"
                     + "(\\d+) msg/s .* lost (\\d+) of (\\d+).*$");
 
     private record Run(int exit, List<String> lines, String stderr) {}
@@ -59,13 +59,16 @@ class BenchIT {
                 .map(RUN_LINE::matcher)
                 .filter(Matcher::matches)
                 .toList();
-        // max, then two fixed rates, for each of the four setups
+        // max, then two fixed rates, for each of the five setups
         assertThat(runs)
                 .extracting(m -> m.group(1) + " " + m.group(2).replaceAll("\\d+", "N"))
                 .containsExactly(
                         "baseline max",
                         "baseline rate N/s per route (N% of max)",
                         "baseline rate N/s per route (N% of max)",
+                        "stream_baseline max",
+                        "stream_baseline rate N/s per route (N% of max)",
+                        "stream_baseline rate N/s per route (N% of max)",
                         "embedded max",
                         "embedded rate N/s per route (N% of max)",
                         "embedded rate N/s per route (N% of max)",
@@ -78,15 +81,20 @@ class BenchIT {
         for (Matcher m : runs) {
             assertThat(Long.parseLong(m.group(5))).as(m.group()).isPositive();
             assertThat(m.group(4)).as(m.group()).isEqualTo("0");
+            assertThat(m.group())
+                    .as("server CPU per message")
+                    .matches(".* server CPU [\\d.]+ cores, [\\d.]+ us per delivered message$");
         }
         // Each Spartan run is followed by the servers' own count of the same span, from their /metrics.
         assertThat(run.lines().stream().filter(l -> l.startsWith("  server's own figures: ")))
                 .hasSize(9)
                 .allSatisfy(l -> assertThat(l)
                         .matches("  server's own figures: accepted [1-9]\\d*, delivered [1-9]\\d* \\(\\d+ msg/s\\);"
-                                + " SendMsg p50 [\\d.]+ / p99 [\\d.]+ ms; store save p50 .*; delivery lag p50 .*"));
+                                + " SendMsg (-|p50 [\\d.]+ / p99 [\\d.]+ ms); SendStream round p50 [\\d.]+ / p99 [\\d.]+ ms;"
+                                + " store save p50 .*; delivery lag p50 .*"));
         assertThat(run.lines())
-                .anyMatch(l -> l.matches("embedded throughput is \\d+% of the transport baseline.*"))
+                .anyMatch(l -> l.matches(
+                        "embedded throughput is \\d+% of the transport baseline, \\d+% of the stream relay.*"))
                 .anyMatch(l -> l.matches("redis throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("two_nodes throughput is \\d+% of the transport baseline.*"));
     }

@@ -114,7 +114,7 @@ class AccessLogIT {
                 .contains("NOT_FOUND 'zed' is not a user of this server")
                 .contains("login refused for bob key " + impostorFingerprint + " from 127.0.0.1:")
                 .contains("UNAUTHENTICATED the keys of 'bob' do not match")
-                .contains("rate limit hit by alice on SendMsg: Rate limit reached (2 per 30s)")
+                .contains("rate limit hit by alice on SendStream: Rate limit reached (2 per 30s)")
                 .contains("session replaced: eve signed in again")
                 .containsSubsequence(
                         "shutdown: health NOT_SERVING",

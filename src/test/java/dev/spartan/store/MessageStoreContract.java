@@ -142,6 +142,43 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void savesSentWithoutWaitingAreStoredInCallOrderAndDedupedAndAllComplete() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        List<CompletableFuture<SaveResult>> pending = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            pending.add(saveAsync(message("alice", "a" + i, 10)));
+        }
+        pending.add(saveAsync(message("alice", "a7", 10))); // a resend while the first may not be durable yet
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .orTimeout(30, TimeUnit.SECONDS)
+                .join();
+        for (int i = 0; i < 200; i++) {
+            SaveResult r = pending.get(i).join();
+            assertThat(r.outcome()).isEqualTo(SaveResult.Outcome.DELIVERED);
+            assertThat(r.chatSeq()).isEqualTo(i + 1);
+        }
+        SaveResult again = pending.get(200).join();
+        assertThat(again.outcome()).isEqualTo(SaveResult.Outcome.DUPLICATE);
+        assertThat(again.chatSeq()).isEqualTo(8);
+        assertThat(inboxMessages("bob"))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactlyElementsOf(
+                        LongStream.range(0, 200).mapToObj(i -> "a" + i).toList());
+    }
+
+    @Test
+    void aSaveSentWithoutWaitingIsRefusedLikeAWaitingOne() {
+        assertThat(saveAsync(message("alice", "nochat", 10)).join().outcome()).isEqualTo(SaveResult.Outcome.REFUSED);
+        assertThat(inboxMessages("bob")).isEmpty();
+    }
+
+    CompletableFuture<SaveResult> saveAsync(ChatMessage m) {
+        String to = m.getSender().equals("bob") ? "alice" : "bob";
+        return store().saveAsync(
+                        new NewMessage(PAIR, DM, m, List.of(to), Guard.pair(PAIR, m.getSender()), 5, HoldLimit.NONE));
+    }
+
+    @Test
     void aResentIdIsADuplicateThatStoresNothing() {
         store().setPairState(PAIR, PairState.ACCEPTED);
         ChatMessage m = message("alice", "once", 10);
