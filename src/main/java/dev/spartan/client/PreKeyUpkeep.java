@@ -49,12 +49,7 @@ final class PreKeyUpkeep {
 
     static SignedPreKey signed(SignedPreKeyRecord r) {
         try {
-            return SignedPreKey.newBuilder()
-                    .setId(r.getId())
-                    .setPublicKey(
-                            ByteString.copyFrom(r.getKeyPair().getPublicKey().serialize()))
-                    .setSignature(ByteString.copyFrom(r.getSignature()))
-                    .build();
+            return signedKey(r.getId(), r.getKeyPair().getPublicKey().serialize(), r.getSignature());
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("corrupt signed prekey " + r.getId() + ": " + e.getMessage(), e);
         }
@@ -62,15 +57,18 @@ final class PreKeyUpkeep {
 
     static SignedPreKey kyber(KyberPreKeyRecord r) {
         try {
-            return SignedPreKey.newBuilder()
-                    .setId(r.getId())
-                    .setPublicKey(
-                            ByteString.copyFrom(r.getKeyPair().getPublicKey().serialize()))
-                    .setSignature(ByteString.copyFrom(r.getSignature()))
-                    .build();
+            return signedKey(r.getId(), r.getKeyPair().getPublicKey().serialize(), r.getSignature());
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("corrupt Kyber prekey " + r.getId() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static SignedPreKey signedKey(int id, byte[] publicKey, byte[] signature) {
+        return SignedPreKey.newBuilder()
+                .setId(id)
+                .setPublicKey(ByteString.copyFrom(publicKey))
+                .setSignature(ByteString.copyFrom(signature))
+                .build();
     }
 
     static OneTimePreKey oneTime(PreKeyRecord r) {

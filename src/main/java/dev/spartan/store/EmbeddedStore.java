@@ -26,7 +26,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -245,15 +244,6 @@ public final class EmbeddedStore implements MessageStore {
         String message =
                 root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
         return message.lines().findFirst().orElse(message);
-    }
-
-    @Override
-    public SaveResult save(NewMessage m) {
-        try {
-            return saveAsync(m).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -49,7 +50,13 @@ public interface MessageStore extends AutoCloseable {
      * the whole send again; what the failed attempt already wrote may then be delivered twice, which receivers drop
      * by message id.
      */
-    SaveResult save(NewMessage message);
+    default SaveResult save(NewMessage message) {
+        try {
+            return saveAsync(message).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
 
     /**
      * {@link #save}, split in two: the writes are made (or the message refused) before this returns, so saves called

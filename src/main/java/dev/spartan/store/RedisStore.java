@@ -217,15 +217,6 @@ public final class RedisStore implements MessageStore {
         write(r -> r.hset(P + "pairs", pairKey, utf8(state.encode())));
     }
 
-    @Override
-    public SaveResult save(NewMessage m) {
-        try {
-            return saveAsync(m).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
-
     /**
      * Sends the save script at once and completes on its reply; Redis runs scripts from one connection in the order
      * sent. While another node holds the conversation's lock, the script answers BUSY and is sent again after a
