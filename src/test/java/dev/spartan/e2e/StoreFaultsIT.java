@@ -109,17 +109,26 @@ class StoreFaultsIT {
         int port = Ports.free();
         Path nodeDir = dir.resolve("node");
         Path config = config(nodeDir, port);
-        // The store file may not grow past 4 MiB: writes beyond fail as on a full disk (EFBIG instead of ENOSPC).
-        List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -f 4096 && exec \"$@\"", "bash"));
-        command.addAll(SpartanJar.command(
-                        "server",
-                        "--config",
-                        config.toString(),
-                        "--data",
-                        nodeDir.resolve("data").toString(),
-                        "--rate-limit",
-                        "1000/1")
-                .command());
+        // The data directory is a 4 MiB tmpfs in a mount namespace of the node's own: a full disk. (A file size limit
+        // would also stop libsignal, which writes its native library to /tmp when it loads.) What the node wrote is
+        // copied out when it exits, for the restart below.
+        Path data = nodeDir.resolve("data");
+        Path saved = nodeDir.resolve("saved");
+        Files.createDirectories(data);
+        Files.createDirectories(saved);
+        List<String> command = new ArrayList<>(List.of(
+                "unshare",
+                "root".equals(System.getProperty("user.name")) ? "-m" : "-rm",
+                "sh",
+                "-c",
+                "d=\"$0\"; s=\"$1\"; shift; mount -t tmpfs -o size=4m tmpfs \"$d\" || exit 1; \"$@\"; code=$?;"
+                        + " cp -a \"$d\"/. \"$s\"/; exit $code",
+                data.toString()));
+        List<String> server = SpartanJar.command(
+                        "server", "--config", config.toString(), "--data", data.toString(), "--rate-limit", "1000/1")
+                .command();
+        command.add(saved.toString()); // $1: where the data is copied to; the server's command follows
+        command.addAll(server);
         Path log = nodeDir.resolve("limited.log");
         Process node = new ProcessBuilder(command).redirectError(log.toFile()).start();
         List<String> acknowledged = new ArrayList<>();
@@ -163,7 +172,9 @@ class StoreFaultsIT {
                         .startsWith("spartan server: the embedded store stopped: ")
                         .endsWith("exiting with status 3 so that a supervisor can restart the node"));
 
-        // Restarted as a supervisor would, without the limit: everything acknowledged is there, in order.
+        // Restarted as a supervisor would, on a disk with room: everything acknowledged is there, in order.
+        Files.delete(data); // empty outside the namespace
+        Files.move(saved, data);
         try (ServerProcess again = new ServerProcess(nodeDir, ServerProcess.defaultConfig(), port);
                 WireSession bob = WireSession.login("bob", dir.resolve("keys").resolve("bob"), again.port());
                 WireSession alice =

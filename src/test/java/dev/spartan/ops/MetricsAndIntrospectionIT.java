@@ -248,8 +248,9 @@ class MetricsAndIntrospectionIT extends OneServerTest {
                             "grpc_code=\"OK\"",
                             "le=\"+Inf\""))
                     .hasValue(6);
-            // the store's own count of saves: the 5 accepted and the resend, which the store recognised
-            assertThat(scrape.value("spartan_store_operation_seconds_count", "operation=\"save\""))
+            // the store's own count of saves (every send is a saveAsync, timed to its commit): the 5 accepted and the
+            // resend, which the store recognised
+            assertThat(scrape.value("spartan_store_operation_seconds_count", "operation=\"saveAsync\""))
                     .hasValue(6);
             assertThat(scrape.value("spartan_streams_open")).hasValue(1);
             assertThat(scrape.value("spartan_users_logged_in")).hasValue(2);
