@@ -41,6 +41,8 @@ final class Processes implements AutoCloseable {
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
+        // The children find libsignal's native library where this process found it (the launcher sets the path).
+        cmd.add("-Djava.library.path=" + System.getProperty("java.library.path"));
         cmd.addAll(List.of("-jar", ownJar().toString()));
         cmd.addAll(List.of(args));
         return start(new ProcessBuilder(cmd), readyLine);

@@ -23,6 +23,8 @@ public final class SpartanJar {
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-Xshare:auto",
+                // libsignal's native library, which the build puts beside the jar (see pom.xml)
+                "-Djava.library.path=" + path().toAbsolutePath().getParent().resolve("native"),
                 "-jar",
                 path().toString()));
         cmd.addAll(List.of(args));
