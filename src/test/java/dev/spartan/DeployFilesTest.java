@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.OperationsConfig;
 import dev.spartan.config.SpartanConfig;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +50,18 @@ class DeployFilesTest {
                 .orElseThrow();
         List<String> words =
                 Arrays.asList(execStart.substring("ExecStart=".length()).split(" "));
-        assertThat(words.subList(0, 3)).containsExactly("/usr/bin/java", "-jar", "/opt/spartan/spartan.jar");
-        assertAccepted(words.subList(3, words.size()));
+        assertThat(words.subList(0, 4))
+                .containsExactly(
+                        "/usr/bin/java", "-Djava.library.path=/opt/spartan/native", "-jar", "/opt/spartan/spartan.jar");
+        assertThat(execStartInstallsLibrary())
+                .as("the header installs libsignal's library where it is looked for")
+                .isTrue();
+        assertAccepted(words.subList(4, words.size()));
+    }
+
+    private static boolean execStartInstallsLibrary() throws IOException {
+        return Files.readString(DEPLOY.resolve("spartan.service"))
+                .contains("target/native/libsignal_jni.so /opt/spartan/native/libsignal_jni.so");
     }
 
     @Test
@@ -65,8 +76,10 @@ class DeployFilesTest {
         List<String> lines = Files.readAllLines(DEPLOY.resolve("Dockerfile"));
         List<String> entrypoint = jsonArray(instruction(lines, "ENTRYPOINT"));
         List<String> cmd = jsonArray(instruction(lines, "CMD"));
-        assertThat(entrypoint.subList(0, 3)).containsExactly("java", "-jar", "/opt/spartan/spartan.jar");
-        List<String> server = new ArrayList<>(entrypoint.subList(3, entrypoint.size()));
+        assertThat(entrypoint.subList(0, 4))
+                .containsExactly("java", "-Djava.library.path=/opt/spartan/native", "-jar", "/opt/spartan/spartan.jar");
+        assertThat(lines).contains("COPY --from=build /src/target/native /opt/spartan/native");
+        List<String> server = new ArrayList<>(entrypoint.subList(4, entrypoint.size()));
         server.addAll(cmd);
         assertAccepted(server);
 
@@ -78,7 +91,7 @@ class DeployFilesTest {
             }
         }
         List<String> probe = jsonArray(healthcheck.substring(healthcheck.indexOf("CMD ") + 4));
-        assertThat(probe).contains("health");
+        assertThat(probe).contains("health", "-Djava.library.path=/opt/spartan/native");
         assertAccepted(probe.subList(probe.indexOf("health"), probe.size()));
 
         // built with the README's build command (the one ./spartan runs on first use)
