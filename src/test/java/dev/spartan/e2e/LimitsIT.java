@@ -21,6 +21,7 @@ import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.RawCalls;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
@@ -79,15 +80,6 @@ class LimitsIT {
         return WireSession.login(user, dir.resolve("keys").resolve(user), server.port());
     }
 
-    private static void chat(WireSession from, WireSession to) {
-        from.stub().requestChat(ChatRequest.newBuilder().setPeer(to.user()).build());
-        to.stub()
-                .answerChat(ChatAnswer.newBuilder()
-                        .setPeer(from.user())
-                        .setAccept(true)
-                        .build());
-    }
-
     private static void assertStatus(ThrowingCallable call, Status.Code code, String words) {
         assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(code);
@@ -107,7 +99,7 @@ class LimitsIT {
     void anAckBeyondWhatWasSentIsRefusedAndLosesNothing() throws Exception {
         try (WireSession heidi = login("heidi");
                 WireSession ivan = login("ivan")) {
-            chat(heidi, ivan); // ivan's event 1: the request
+            Chats.open(heidi, ivan); // ivan's event 1: the request
             heidi.sendTo("ivan", "before"); // event 2
             for (long seq : new long[] {3, 5, 1L << 40, Long.MAX_VALUE, -1 /* 2^64-1 on the wire */}) {
                 assertStatus(
@@ -231,7 +223,7 @@ class LimitsIT {
     void historyComesInBoundedPagesOfWhatWasAcknowledgedAndIsRateLimited() throws Exception {
         try (WireSession frank = login("frank");
                 WireSession grace = login("grace")) {
-            chat(frank, grace);
+            Chats.open(frank, grace);
             for (int i = 1; i <= 4; i++) {
                 frank.sendTo("grace", "f" + i);
             }
@@ -284,7 +276,7 @@ class LimitsIT {
         try (WireSession leo = login("leo");
                 WireSession mia = login("mia");
                 WireSession nina = login("nina")) {
-            chat(mia, leo);
+            Chats.open(mia, leo);
             Map<String, byte[]> leoKey = Map.of("leo", mia.agreementKeyOf("leo"));
             SendRequest once = mia.message(ChatIds.toUser("leo"), "once", leoKey);
             assertThat(mia.send(once).getDuplicate()).isFalse();
@@ -310,7 +302,7 @@ class LimitsIT {
     void theWholeSealedMessageIsBoundedAndBytesThatAreNoRequestAreInvalid() {
         try (WireSession nina = login("nina");
                 WireSession oscar = login("oscar")) {
-            chat(nina, oscar);
+            Chats.open(nina, oscar);
             SendRequest ok = nina.message(ChatIds.toUser("oscar"), "hi", Map.of("oscar", nina.agreementKeyOf("oscar")));
             SendRequest fatKeys = ok.toBuilder()
                     .setSealed(

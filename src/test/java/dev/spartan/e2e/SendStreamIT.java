@@ -5,13 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.AckRequest;
-import dev.spartan.proto.ChatAnswer;
-import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SendResult;
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
 import dev.spartan.testing.WireSession;
@@ -74,7 +73,7 @@ class SendStreamIT {
         try (WireSession alice = login(bulk, "alice");
                 WireSession bob = login(bulk, "bob")) {
             assertThat(alice.loginResponse().getSendWindow()).isEqualTo(64);
-            chat(alice, bob);
+            Chats.open(alice, bob);
             List<String> received = receive(bob);
             Sealed sealed = alice.seal(
                     ChatIds.cryptoLabel(ChatIds.toUser("bob")), "x", "hi", Map.of("bob", alice.agreementKeyOf("bob")));
@@ -113,7 +112,7 @@ class SendStreamIT {
     void theRateLimitRefusesSingleMessagesAndTheStreamStaysOpen() throws Exception {
         try (WireSession carol = login(limited, "carol");
                 WireSession dave = login(limited, "dave")) {
-            chat(carol, dave);
+            Chats.open(carol, dave);
             List<String> received = receive(dave);
             Sealed sealed = carol.seal(
                     ChatIds.cryptoLabel(ChatIds.toUser("dave")),
@@ -293,14 +292,5 @@ class SendStreamIT {
                 dir.resolve("keys-" + server.dataDir().getParent().getFileName())
                         .resolve(user),
                 server.port());
-    }
-
-    private static void chat(WireSession from, WireSession to) {
-        from.stub().requestChat(ChatRequest.newBuilder().setPeer(to.user()).build());
-        to.stub()
-                .answerChat(ChatAnswer.newBuilder()
-                        .setPeer(from.user())
-                        .setAccept(true)
-                        .build());
     }
 }

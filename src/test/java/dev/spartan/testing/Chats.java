@@ -1,5 +1,8 @@
 package dev.spartan.testing;
 
+import dev.spartan.proto.ChatAnswer;
+import dev.spartan.proto.ChatRequest;
+
 /** Steps of the assignment's transcript that many end-to-end tests go through. */
 public final class Chats {
     public static final String ENTER_USER = "[Spartan] Enter a user whom you want to chat with: ";
@@ -20,5 +23,17 @@ public final class Chats {
         accepter.type("yes");
         accepter.awaitLine("[Spartan] You are now ready to chat with " + requester.user() + ".");
         requester.awaitLine("[Spartan] " + accepter.user() + " accepted your chat request.");
+    }
+
+    /** Over the wire: {@code requester} asks for a chat and {@code accepter} accepts it. */
+    public static void open(WireSession requester, WireSession accepter) {
+        requester
+                .stub()
+                .requestChat(ChatRequest.newBuilder().setPeer(accepter.user()).build());
+        accepter.stub()
+                .answerChat(ChatAnswer.newBuilder()
+                        .setPeer(requester.user())
+                        .setAccept(true)
+                        .build());
     }
 }
