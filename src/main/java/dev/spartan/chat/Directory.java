@@ -3,6 +3,7 @@ package dev.spartan.chat;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RuntimeGroup;
 import java.util.ArrayList;
@@ -63,7 +64,11 @@ public final class Directory {
     }
 
     static Group wire(RuntimeGroup g) {
-        return Group.newBuilder().setName(g.name()).addAllMembers(g.members()).build();
+        Group.Builder b = Group.newBuilder().setName(g.name()).addAllMembers(g.members());
+        g.chain()
+                .forEach(s -> b.addChain(
+                        SignedStatement.newBuilder().setStatement(s.statement()).setSignature(s.signature())));
+        return b.build();
     }
 
     /** The config groups of {@code user}, then the run-time groups (at most {@code limits.groups_per_user}). */

@@ -3,16 +3,22 @@ package dev.spartan.chat;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.Limits;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.contract.Membership;
+import dev.spartan.crypto.SignalKeys;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RuntimeGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import org.signal.libsignal.protocol.IdentityKey;
 
 /**
  * Groups made at run time. Config groups are fixed. A membership change runs under the group's lock, the same one a
@@ -32,7 +38,11 @@ public final class GroupAdmin {
         this.limits = Objects.requireNonNull(limits, "limits");
     }
 
-    public Group create(String me, String name, List<String> members) {
+    /**
+     * Creates a run-time group from the CREATE statement {@code me} signed; the statement's members must be the ones
+     * asked for, {@code me} included.
+     */
+    public Group create(String me, String name, List<String> members, SignedStatement statement) {
         if (!ConfigLoader.NAME.matcher(name).matches()) {
             throw Refusal.invalid("'" + name + "' is not a valid group name (letters, digits, _ . -, at most 32)");
         }
@@ -60,11 +70,17 @@ public final class GroupAdmin {
                         + (m.equals(me) ? ": leave one first" : ""));
             }
         }
+        Membership.State signed = check(me, name, null, statement);
+        List<String> asked = all.stream().sorted(Membership::compare).toList();
+        if (!signed.members().equals(asked)) {
+            throw Refusal.invalid("the signed statement names the members " + String.join(",", signed.members())
+                    + ", but the request asks for " + String.join(",", asked));
+        }
         RuntimeGroup created = store.atomically(ChatIds.group(name), () -> {
             if (directory.group(name).isPresent()) {
                 throw Refusal.exists("a group named '" + name + "' already exists");
             }
-            RuntimeGroup g = store.putGroup(name, List.copyOf(all));
+            RuntimeGroup g = store.putGroup(name, signed.members(), List.of(stored(statement)));
             for (String m : all) {
                 store.appendEvent(m, changed(Directory.wire(g), false));
             }
@@ -74,7 +90,11 @@ public final class GroupAdmin {
         return Directory.wire(created);
     }
 
-    public Group leave(String me, String name) {
+    /**
+     * Takes {@code me} out of a run-time group with the LEAVE statement {@code me} signed, chained to the group's
+     * last statement. A group made before signed membership has no chain, and its members leave without one.
+     */
+    public Group leave(String me, String name, SignedStatement statement) {
         if (directory.isConfigGroup(name)) {
             throw Refusal.precondition(name + " comes from config.yaml and cannot be changed at run time");
         }
@@ -87,12 +107,22 @@ public final class GroupAdmin {
             }
             List<String> rest = new ArrayList<>(group.members());
             rest.remove(me);
-            Group next = Directory.wire(new RuntimeGroup(name, rest, group.generation()));
+            List<RuntimeGroup.Signed> chain = new ArrayList<>(group.chain());
+            if (!chain.isEmpty()) {
+                Membership.State last = new Membership.State(
+                        name,
+                        chain.size(),
+                        Membership.hash(chain.get(chain.size() - 1).statement()),
+                        group.members());
+                rest = new ArrayList<>(check(me, name, last, statement).members());
+                chain.add(stored(statement));
+            }
+            Group next = Directory.wire(new RuntimeGroup(name, rest, group.generation(), chain));
             if (rest.isEmpty()) {
                 store.deleteGroup(name);
                 store.deleteHistory(Directory.chat(group).chatKey()); // nobody can read it any more
             } else {
-                store.putGroup(name, rest);
+                store.putGroup(name, rest, chain);
             }
             for (String m : rest) {
                 store.appendEvent(m, changed(next, false));
@@ -104,6 +134,46 @@ public final class GroupAdmin {
         });
         watchers.inboxesGrew(told);
         return after;
+    }
+
+    /**
+     * Checks a statement the caller made: present, made by the caller, signed with the identity key pinned at their
+     * enrollment, and the next one after {@code current} (null: the first of a new group).
+     */
+    private Membership.State check(String me, String name, Membership.State current, SignedStatement statement) {
+        if (statement.getStatement().isEmpty()) {
+            throw Refusal.invalid("the request carries no signed membership statement: this server needs one"
+                    + " (PROTOCOL.md, Signed membership); upgrade the client");
+        }
+        try {
+            String actor = Membership.parse(statement).getActor();
+            if (!actor.equals(me)) {
+                throw Refusal.invalid("the membership statement is made by '" + actor + "', not by you");
+            }
+            return Membership.apply(current, statement, name, this::identityKey);
+        } catch (Membership.Refused e) {
+            if (current != null && e.getMessage().endsWith("(badly chained)")) {
+                throw Refusal.precondition("the membership of " + name + " changed (it is at version "
+                        + current.version() + "): read the group again, sign again and leave again");
+            }
+            throw Refusal.invalid("the membership statement is refused: " + e.getMessage());
+        }
+    }
+
+    private Optional<IdentityKey> identityKey(String user) {
+        PublicKeys keys = directory.keys().keysOf(user);
+        if (keys == null || keys.getIdentityKey().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SignalKeys.identityKey(keys.getIdentityKey().toByteArray(), "identity_key"));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static RuntimeGroup.Signed stored(SignedStatement s) {
+        return new RuntimeGroup.Signed(s.getStatement(), s.getSignature());
     }
 
     private static Event changed(Group group, boolean removed) {

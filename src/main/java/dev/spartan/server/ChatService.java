@@ -210,13 +210,16 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @Override
     @RateLimit("groups")
     public void createGroup(CreateGroupRequest request, StreamObserver<Group> response) {
-        reply(response, () -> groups.create(Principal.current(), request.getName(), request.getMembersList()));
+        reply(
+                response,
+                () -> groups.create(
+                        Principal.current(), request.getName(), request.getMembersList(), request.getStatement()));
     }
 
     @Override
     @RateLimit("groups")
     public void leaveGroup(LeaveGroupRequest request, StreamObserver<Group> response) {
-        reply(response, () -> groups.leave(Principal.current(), request.getName()));
+        reply(response, () -> groups.leave(Principal.current(), request.getName(), request.getStatement()));
     }
 
     @Override

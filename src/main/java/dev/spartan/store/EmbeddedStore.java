@@ -532,13 +532,13 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public RuntimeGroup putGroup(String name, List<String> members) {
+    public RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain) {
         return guarded(() -> {
             byte[] old = groups.get(name);
             StoredGroup before = old == null ? null : Records.parse(StoredGroup::parseFrom, old);
             long version = increment("group\0" + name, 1);
             long generation = before != null ? before.getGeneration() : version;
-            StoredGroup after = Records.storedGroup(name, members, generation);
+            StoredGroup after = Records.storedGroup(name, members, generation, chain);
             groups.put(name, after.toByteArray());
             indexMembers(name, before == null ? List.of() : before.getMembersList(), members);
             return Records.runtimeGroup(after);

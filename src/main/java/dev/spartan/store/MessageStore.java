@@ -116,8 +116,15 @@ public interface MessageStore extends AutoCloseable {
     /**
      * Creates a run-time group, or changes the members of one; a new group gets a new generation, a changed one
      * keeps its own. Call inside {@link #atomically} under the group's lock. Returns the group as stored.
+     *
+     * @param chain the signed membership statements that led to {@code members}, oldest first
      */
-    RuntimeGroup putGroup(String name, List<String> members);
+    RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain);
+
+    /** {@link #putGroup(String, List, List)} for a group without signed statements. */
+    default RuntimeGroup putGroup(String name, List<String> members) {
+        return putGroup(name, members, List.of());
+    }
 
     void deleteGroup(String name);
 

@@ -14,6 +14,7 @@ import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SignedPreKey;
+import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.proto.StoredChat;
 import dev.spartan.store.proto.StoredChatAccepted;
 import dev.spartan.store.proto.StoredChatDeclined;
@@ -27,6 +28,8 @@ import dev.spartan.store.proto.StoredOneTimePreKey;
 import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
 import dev.spartan.store.proto.StoredSignedPreKey;
+import dev.spartan.store.proto.StoredStatement;
+import java.util.List;
 
 /**
  * Between the API's messages and the store's own records (storage.proto). Every store converts here and only here,
@@ -144,16 +147,23 @@ final class Records {
                 .build();
     }
 
-    static StoredGroup storedGroup(String name, Iterable<String> members, long generation) {
-        return StoredGroup.newBuilder()
-                .setName(name)
-                .addAllMembers(members)
-                .setGeneration(generation)
-                .build();
+    static StoredGroup storedGroup(
+            String name, Iterable<String> members, long generation, List<RuntimeGroup.Signed> chain) {
+        StoredGroup.Builder b =
+                StoredGroup.newBuilder().setName(name).addAllMembers(members).setGeneration(generation);
+        chain.forEach(s -> b.addChain(
+                StoredStatement.newBuilder().setStatement(s.statement()).setSignature(s.signature())));
+        return b.build();
     }
 
     static RuntimeGroup runtimeGroup(StoredGroup g) {
-        return new RuntimeGroup(g.getName(), g.getMembersList(), g.getGeneration());
+        return new RuntimeGroup(
+                g.getName(),
+                g.getMembersList(),
+                g.getGeneration(),
+                g.getChainList().stream()
+                        .map(s -> new RuntimeGroup.Signed(s.getStatement(), s.getSignature()))
+                        .toList());
     }
 
     /**
@@ -176,8 +186,14 @@ final class Records {
                         .addAllDroppedMessageIds(e.getChatDeclined().getDroppedMessageIdsList()));
             case GROUP_CHANGED -> {
                 Group g = e.getGroupChanged().getGroup();
+                StoredGroup.Builder stored =
+                        StoredGroup.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList());
+                g.getChainList()
+                        .forEach(s -> stored.addChain(StoredStatement.newBuilder()
+                                .setStatement(s.getStatement())
+                                .setSignature(s.getSignature())));
                 b.setGroupChanged(StoredGroupChanged.newBuilder()
-                        .setGroup(StoredGroup.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList()))
+                        .setGroup(stored)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
             default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
@@ -203,8 +219,13 @@ final class Records {
                         .addAllDroppedMessageIds(e.getChatDeclined().getDroppedMessageIdsList()));
             case GROUP_CHANGED -> {
                 StoredGroup g = e.getGroupChanged().getGroup();
+                Group.Builder group = Group.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList());
+                g.getChainList()
+                        .forEach(s -> group.addChain(SignedStatement.newBuilder()
+                                .setStatement(s.getStatement())
+                                .setSignature(s.getSignature())));
                 b.setGroupChanged(GroupChanged.newBuilder()
-                        .setGroup(Group.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList()))
+                        .setGroup(group)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content

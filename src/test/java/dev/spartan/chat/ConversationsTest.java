@@ -19,6 +19,7 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.PairState;
+import dev.spartan.testing.Members;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
 /** The conversation rules against the real store, cache and hub; sealed content is dummy bytes of the right shape. */
 class ConversationsTest {
     private final AtomicInteger fill = new AtomicInteger();
+    private final Members signers = new Members();
 
     SpartanConfig config;
     EmbeddedStore store;
@@ -422,15 +424,17 @@ class ConversationsTest {
     @Test
     void aGroupMadeAgainUnderTheSameNameIsANewConversation() {
         for (String u : List.of("alice", "bob")) {
-            store.pinKeys(u, keys(u.length()));
+            store.pinKeys(u, signers.withIdentity(u, keys(u.length())));
         }
-        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), config.limits());
-        groups.create("alice", "team", List.of("bob"));
+        Directory directory = new Directory(config, store);
+        GroupAdmin groups = new GroupAdmin(directory, store, new DeliveryHub(), config.limits());
+        groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("bob")));
         conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "alice", "bob"));
         assertThat(history("alice", ChatIds.toGroup("team"))).hasSize(1);
-        groups.leave("bob", "team");
-        groups.leave("alice", "team");
-        groups.create("alice", "team", List.of("bob"));
+        groups.leave("bob", "team", signers.leave("bob", directory.group("team").orElseThrow()));
+        groups.leave(
+                "alice", "team", signers.leave("alice", directory.group("team").orElseThrow()));
+        groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("bob")));
         assertThat(history("alice", ChatIds.toGroup("team"))).isEmpty();
         assertThat(conversations
                         .send("alice", request("t-2", ChatIds.toGroup("team"), "second life", "alice", "bob"))
@@ -441,21 +445,33 @@ class ConversationsTest {
     @Test
     void groupsAreCappedInSizeAndPerUser() {
         Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10);
+        for (String u : List.of("alice", "charlie")) {
+            store.pinKeys(u, signers.withIdentity(u, keys(u.length())));
+        }
         GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), small);
         assertRefused(
-                () -> groups.create("alice", "big", List.of("bob", "charlie", "eve")),
+                () -> groups.create(
+                        "alice",
+                        "big",
+                        List.of("bob", "charlie", "eve"),
+                        signers.create("alice", "big", List.of("bob", "charlie", "eve"))),
                 Refusal.Kind.INVALID,
                 "at most 3 members");
-        groups.create("alice", "one", List.of("bob"));
+        groups.create("alice", "one", List.of("bob"), signers.create("alice", "one", List.of("bob")));
         assertRefused(
-                () -> groups.create("alice", "two", List.of("charlie")),
+                () -> groups.create(
+                        "alice", "two", List.of("charlie"), signers.create("alice", "two", List.of("charlie"))),
                 Refusal.Kind.EXHAUSTED,
                 "you are already in as many groups as one user can be in (1)");
         assertRefused(
-                () -> groups.create("charlie", "three", List.of("bob")),
+                () -> groups.create(
+                        "charlie", "three", List.of("bob"), signers.create("charlie", "three", List.of("bob"))),
                 Refusal.Kind.EXHAUSTED,
                 "bob is already in as many groups as one user can be in (1)");
-        assertRefused(() -> groups.create("charlie", "one", List.of("eve")), Refusal.Kind.EXISTS, "already exists");
+        assertRefused(
+                () -> groups.create("charlie", "one", List.of("eve"), signers.create("charlie", "one", List.of("eve"))),
+                Refusal.Kind.EXISTS,
+                "already exists");
     }
 
     @Test

@@ -6,15 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.Membership;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.EmbeddedStore;
+import dev.spartan.testing.Members;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +28,7 @@ import org.junit.jupiter.api.Test;
 /** Run-time groups against the real store, with config.yaml's users and its fixed groups group1 and group2. */
 class GroupAdminTest {
     private final List<String> told = new ArrayList<>();
+    private final Members signers = new Members();
     private EmbeddedStore store;
     private Directory directory;
     private GroupAdmin groups;
@@ -32,6 +38,9 @@ class GroupAdminTest {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
         store = EmbeddedStore.inMemory();
         directory = new Directory(config, store);
+        for (String u : config.users()) {
+            store.pinKeys(u, signers.withIdentity(u, PublicKeys.getDefaultInstance()));
+        }
         groups = new GroupAdmin(
                 directory,
                 store,
@@ -54,6 +63,16 @@ class GroupAdminTest {
         store.close();
     }
 
+    private Group create(String me, String name, List<String> members) {
+        return groups.create(me, name, members, signers.create(me, name, members));
+    }
+
+    private Group leave(String me, String name) {
+        Group now =
+                directory.group(name).orElse(Group.newBuilder().setName(name).build());
+        return groups.leave(me, name, signers.leave(me, now));
+    }
+
     private List<GroupChanged> changes(String user) {
         return store.eventsAfter(user, 0, 100).stream()
                 .map(Event::getGroupChanged)
@@ -69,7 +88,7 @@ class GroupAdminTest {
 
     @Test
     void theCreatorIsAMemberFirstAndEveryMemberIsToldOnce() {
-        Group team = groups.create("alice", "team", List.of("bob", "charlie", "bob", "alice"));
+        Group team = create("alice", "team", List.of("bob", "charlie", "bob", "alice"));
         assertThat(team.getName()).isEqualTo("team");
         assertThat(team.getMembersList()).containsExactly("alice", "bob", "charlie");
         assertThat(team.getFromConfig()).isFalse();
@@ -86,27 +105,25 @@ class GroupAdminTest {
     @Test
     void createRefusesBadNamesUnknownMembersAndAGroupOfOne() {
         assertRefused(
-                () -> groups.create("alice", "no spaces", List.of("bob")),
+                () -> create("alice", "no spaces", List.of("bob")),
                 Refusal.Kind.INVALID,
                 "'no spaces' is not a valid group name (letters, digits, _ . -, at most 32)");
         assertRefused(
-                () -> groups.create("alice", "x".repeat(33), List.of("bob")),
+                () -> create("alice", "x".repeat(33), List.of("bob")),
                 Refusal.Kind.INVALID,
                 "'" + "x".repeat(33) + "' is not a valid group name (letters, digits, _ . -, at most 32)");
         assertRefused(
-                () -> groups.create("alice", "bob", List.of("charlie")),
+                () -> create("alice", "bob", List.of("charlie")),
                 Refusal.Kind.INVALID,
                 "'bob' is a user's name; pick another group name");
         assertRefused(
-                () -> groups.create("alice", "team", List.of("bob", "zed")),
-                Refusal.Kind.NOT_FOUND,
-                "there is no user 'zed'");
+                () -> create("alice", "team", List.of("bob", "zed")), Refusal.Kind.NOT_FOUND, "there is no user 'zed'");
         assertRefused(
-                () -> groups.create("alice", "team", List.of("alice")),
+                () -> create("alice", "team", List.of("alice")),
                 Refusal.Kind.INVALID,
                 "a group needs at least one member besides you");
         assertRefused(
-                () -> groups.create("alice", "team", List.of()),
+                () -> create("alice", "team", List.of()),
                 Refusal.Kind.INVALID,
                 "a group needs at least one member besides you");
         assertThat(directory.group("team")).isEmpty();
@@ -116,14 +133,14 @@ class GroupAdminTest {
 
     @Test
     void aTakenNameIsRefusedWhetherTheGroupIsFromConfigOrMadeAtRunTime() {
-        Group team = groups.create("alice", "team", List.of("bob"));
+        Group team = create("alice", "team", List.of("bob"));
         told.clear();
         assertRefused(
-                () -> groups.create("charlie", "team", List.of("eve")),
+                () -> create("charlie", "team", List.of("eve")),
                 Refusal.Kind.EXISTS,
                 "a group named 'team' already exists");
         assertRefused(
-                () -> groups.create("foo", "group1", List.of("bar")),
+                () -> create("foo", "group1", List.of("bar")),
                 Refusal.Kind.EXISTS,
                 "a group named 'group1' already exists");
         assertThat(directory.group("team")).contains(team);
@@ -133,9 +150,9 @@ class GroupAdminTest {
 
     @Test
     void leavingTellsTheOthersTheNewMembersAndTheLeaverThatTheyAreOut() {
-        groups.create("alice", "team", List.of("bob", "charlie"));
+        create("alice", "team", List.of("bob", "charlie"));
         told.clear();
-        Group after = groups.leave("bob", "team");
+        Group after = leave("bob", "team");
         assertThat(after.getMembersList()).containsExactly("alice", "charlie");
         assertThat(directory.group("team")).contains(after);
         assertThat(changes("alice"))
@@ -155,28 +172,27 @@ class GroupAdminTest {
 
     @Test
     void theLastMemberToLeaveDeletesTheGroupAndItsNameIsFreeAgain() {
-        groups.create("alice", "team", List.of("bob"));
-        groups.leave("alice", "team");
-        Group empty = groups.leave("bob", "team");
+        create("alice", "team", List.of("bob"));
+        leave("alice", "team");
+        Group empty = leave("bob", "team");
         assertThat(empty.getMembersList()).isEmpty();
         assertThat(directory.group("team")).isEmpty();
         assertThat(changes("bob"))
                 .last()
                 .satisfies(c -> assertThat(c.getRemoved()).isTrue());
-        assertThat(groups.create("eve", "team", List.of("foo")).getMembersList())
-                .containsExactly("eve", "foo");
+        assertThat(create("eve", "team", List.of("foo")).getMembersList()).containsExactly("eve", "foo");
     }
 
     @Test
     void leaveRefusesConfigGroupsUnknownGroupsAndNonMembers() {
-        groups.create("alice", "team", List.of("bob"));
+        create("alice", "team", List.of("bob"));
         told.clear();
         assertRefused(
-                () -> groups.leave("alice", "group1"),
+                () -> leave("alice", "group1"),
                 Refusal.Kind.PRECONDITION,
                 "group1 comes from config.yaml and cannot be changed at run time");
-        assertRefused(() -> groups.leave("alice", "nope"), Refusal.Kind.NOT_FOUND, "there is no group 'nope'");
-        assertRefused(() -> groups.leave("eve", "team"), Refusal.Kind.DENIED, "you are not a member of team");
+        assertRefused(() -> leave("alice", "nope"), Refusal.Kind.NOT_FOUND, "there is no group 'nope'");
+        assertRefused(() -> leave("eve", "team"), Refusal.Kind.DENIED, "you are not a member of team");
         assertThat(directory.group("team").orElseThrow().getMembersList()).containsExactly("alice", "bob");
         assertThat(changes("alice")).hasSize(1);
         assertThat(told).isEmpty();
@@ -185,10 +201,75 @@ class GroupAdminTest {
     @Test
     void everyChangeMovesTheGroupVersionSoSendsSealedForTheOldMembersAreRefused() {
         long before = store.groupVersion("team");
-        groups.create("alice", "team", List.of("bob", "charlie"));
+        create("alice", "team", List.of("bob", "charlie"));
         long created = store.groupVersion("team");
-        groups.leave("charlie", "team");
+        leave("charlie", "team");
         assertThat(created).isGreaterThan(before);
         assertThat(store.groupVersion("team")).isGreaterThan(created);
+    }
+
+    @Test
+    void everyChangeIsAStatementSignedByItsMemberAndTheGroupCarriesTheChain() throws Exception {
+        create("alice", "team", List.of("bob", "charlie"));
+        Group after = leave("bob", "team");
+        assertThat(after.getChainCount()).isEqualTo(2);
+        Membership.State state = Membership.verify(
+                after.getChainList(), "team", u -> Optional.of(signers.of(u).getPublicKey()));
+        assertThat(state.members()).containsExactly("alice", "charlie");
+        assertThat(changes("charlie"))
+                .last()
+                .satisfies(c -> assertThat(c.getGroup().getChainList()).isEqualTo(after.getChainList()));
+    }
+
+    @Test
+    void aCreateThatIsUnsignedForgedOrForOtherMembersIsRefused() {
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob"), SignedStatement.getDefaultInstance()),
+                Refusal.Kind.INVALID,
+                "the request carries no signed membership statement: this server needs one (PROTOCOL.md, Signed"
+                        + " membership); upgrade the client");
+        SignedStatement byBobsKey = Membership.create(signers.of("bob"), "team", "alice", List.of("bob"));
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob"), byBobsKey),
+                Refusal.Kind.INVALID,
+                "the membership statement is refused: it is not signed by alice");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob"), signers.create("bob", "team", List.of("alice"))),
+                Refusal.Kind.INVALID,
+                "the membership statement is made by 'bob', not by you");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("eve"))),
+                Refusal.Kind.INVALID,
+                "the signed statement names the members alice,eve, but the request asks for alice,bob");
+        assertRefused(
+                () -> groups.create("alice", "team", List.of("bob"), signers.create("alice", "other", List.of("bob"))),
+                Refusal.Kind.INVALID,
+                "the membership statement is refused: the statement is about group 'other', not team");
+        assertThat(directory.group("team")).isEmpty();
+        assertThat(told).isEmpty();
+    }
+
+    @Test
+    void aLeaveChainedToAnOldStateOrSignedByAnotherIsRefused() {
+        Group created = create("alice", "team", List.of("bob", "charlie"));
+        leave("charlie", "team");
+        told.clear();
+        assertRefused(
+                () -> groups.leave("bob", "team", signers.leave("bob", created)),
+                Refusal.Kind.PRECONDITION,
+                "the membership of team changed (it is at version 2): read the group again, sign again and leave"
+                        + " again");
+        Group now = directory.group("team").orElseThrow();
+        assertRefused(
+                () -> groups.leave("bob", "team", Members.leave(signers.of("alice"), "bob", now)),
+                Refusal.Kind.INVALID,
+                "the membership statement is refused: it is not signed by bob");
+        assertRefused(
+                () -> groups.leave("bob", "team", SignedStatement.getDefaultInstance()),
+                Refusal.Kind.INVALID,
+                "the request carries no signed membership statement: this server needs one (PROTOCOL.md, Signed"
+                        + " membership); upgrade the client");
+        assertThat(directory.group("team").orElseThrow().getMembersList()).containsExactly("alice", "bob");
+        assertThat(told).isEmpty();
     }
 }

@@ -13,7 +13,6 @@ import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRequest;
-import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
@@ -111,11 +110,7 @@ class ReconnectTest {
     /** Bob, logged in afresh (tokens do not outlive a server), creates a group with alice: one event for her. */
     private void bobCreatesGroupWithAlice(String name) {
         try (WireSession bob = WireSession.login("bob", bobKeys, config.port())) {
-            bob.stub()
-                    .createGroup(CreateGroupRequest.newBuilder()
-                            .setName(name)
-                            .addMembers("alice")
-                            .build());
+            bob.createGroup(name, "alice");
         }
     }
 

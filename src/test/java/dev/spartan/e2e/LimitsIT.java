@@ -11,11 +11,9 @@ import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
-import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.HistoryResponse;
-import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
@@ -176,7 +174,7 @@ class LimitsIT {
                     () -> create(carol, "g4", "bob"),
                     Status.Code.RESOURCE_EXHAUSTED,
                     "bob is already in as many groups as one user can be in (2)");
-            alice.stub().leaveGroup(LeaveGroupRequest.newBuilder().setName("g2").build());
+            alice.leaveGroup("g2");
             assertThat(alice.stub()
                             .listUsers(ListUsersRequest.getDefaultInstance())
                             .getGroupsList())
@@ -193,11 +191,7 @@ class LimitsIT {
     }
 
     private static void create(WireSession as, String name, String... members) {
-        as.stub()
-                .createGroup(CreateGroupRequest.newBuilder()
-                        .setName(name)
-                        .addAllMembers(List.of(members))
-                        .build());
+        as.createGroup(name, members);
     }
 
     @Test
@@ -208,10 +202,8 @@ class LimitsIT {
             ChatRef reborn = ChatIds.toGroup("reborn");
             dave.send(dave.message(reborn, "from the first life", Map.of("erin", dave.agreementKeyOf("erin"))));
             assertThat(dave.history(reborn)).hasSize(1);
-            erin.stub()
-                    .leaveGroup(LeaveGroupRequest.newBuilder().setName("reborn").build());
-            dave.stub()
-                    .leaveGroup(LeaveGroupRequest.newBuilder().setName("reborn").build());
+            erin.leaveGroup("reborn");
+            dave.leaveGroup("reborn");
 
             create(dave, "reborn", "erin");
             assertThat(dave.history(reborn)).isEmpty();

@@ -9,11 +9,9 @@ import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
-import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
-import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.server.InProcessNode.Stream;
@@ -145,18 +143,10 @@ class ChatServiceTest {
 
     @Test
     void groupsAreMadeAndLeftOverTheWire() throws Exception {
-        Group team = alice.stub()
-                .createGroup(CreateGroupRequest.newBuilder()
-                        .setName("team")
-                        .addMembers("bob")
-                        .build());
+        Group team = alice.stub().createGroup(alice.createRequest("team", "bob"));
         assertThat(team.getMembersList()).containsExactly("alice", "bob");
         assertStatus(
-                () -> bob.stub()
-                        .createGroup(CreateGroupRequest.newBuilder()
-                                .setName("team")
-                                .addMembers("alice")
-                                .build()),
+                () -> bob.stub().createGroup(bob.createRequest("team", "alice")),
                 Status.Code.ALREADY_EXISTS,
                 "a group named 'team' already exists");
 
@@ -164,14 +154,11 @@ class ChatServiceTest {
         assertThat(bobStream.next().getGroupChanged().getGroup()).isEqualTo(team);
         assertThat(bobStream.next().hasCaughtUp()).isTrue();
 
-        Group left = alice.stub()
-                .leaveGroup(LeaveGroupRequest.newBuilder().setName("team").build());
+        Group left = alice.stub().leaveGroup(alice.leaveRequest(team));
         assertThat(left.getMembersList()).containsExactly("bob");
         assertThat(bobStream.next().getGroupChanged().getGroup()).isEqualTo(left);
         assertStatus(
-                () -> alice.stub()
-                        .leaveGroup(
-                                LeaveGroupRequest.newBuilder().setName("team").build()),
+                () -> alice.stub().leaveGroup(alice.leaveRequest(left)),
                 Status.Code.PERMISSION_DENIED,
                 "you are not a member of team");
     }

@@ -5,16 +5,21 @@ import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.client.Login;
 import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.EmbeddedStore;
+import dev.spartan.testing.Members;
 import dev.spartan.testing.UnreliableStore;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -23,6 +28,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -100,6 +106,23 @@ final class InProcessNode implements AutoCloseable {
 
         SpartanGrpc.SpartanBlockingStub stub() {
             return anonymous().withInterceptors(Login.bearer(login.getSessionToken()));
+        }
+
+        /** A CreateGroup request with the CREATE statement this user signed. */
+        CreateGroupRequest createRequest(String group, String... members) {
+            return CreateGroupRequest.newBuilder()
+                    .setName(group)
+                    .addAllMembers(List.of(members))
+                    .setStatement(Membership.create(identity(name).signalIdentity(), group, name, List.of(members)))
+                    .build();
+        }
+
+        /** A LeaveGroup request with this user's LEAVE statement, chained to {@code group} as the server gave it. */
+        LeaveGroupRequest leaveRequest(Group group) {
+            return LeaveGroupRequest.newBuilder()
+                    .setName(group.getName())
+                    .setStatement(Members.leave(identity(name).signalIdentity(), name, group))
+                    .build();
         }
 
         Stream receive(long afterSeq) {

@@ -11,7 +11,6 @@ import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
-import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
@@ -65,12 +64,7 @@ class StatusMappingTest {
             case NOT_FOUND ->
                 () -> alice.stub()
                         .requestChat(ChatRequest.newBuilder().setPeer("zed").build());
-            case EXISTS ->
-                () -> alice.stub()
-                        .createGroup(CreateGroupRequest.newBuilder()
-                                .setName("group1")
-                                .addMembers("bob")
-                                .build());
+            case EXISTS -> () -> alice.stub().createGroup(alice.createRequest("group1", "bob"));
             case DENIED ->
                 () -> alice.stub()
                         .history(HistoryRequest.newBuilder()

@@ -18,6 +18,7 @@ import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SignedPreKey;
+import dev.spartan.proto.SignedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -382,6 +383,34 @@ abstract class MessageStoreContract {
         RuntimeGroup again = store().putGroup("team", List.of("dave", "erin"));
         assertThat(again.generation()).isNotEqualTo(made.generation());
         assertThat(store().groupsOf("dave")).containsExactly(again);
+    }
+
+    @Test
+    void aGroupKeepsItsSignedStatementsAndSoDoItsChangeEvents() {
+        List<RuntimeGroup.Signed> chain = List.of(
+                new RuntimeGroup.Signed(ByteString.copyFromUtf8("create"), ByteString.copyFromUtf8("sig1")),
+                new RuntimeGroup.Signed(ByteString.copyFromUtf8("leave"), ByteString.copyFromUtf8("sig2")));
+        RuntimeGroup put = store().putGroup("team", List.of("alice", "bob"), chain);
+        assertThat(put.chain()).isEqualTo(chain);
+        assertThat(store().runtimeGroup("team")).contains(put);
+        assertThat(store().groupsOf("bob")).containsExactly(put);
+
+        Group wire = Group.newBuilder()
+                .setName("team")
+                .addMembers("alice")
+                .addChain(SignedStatement.newBuilder()
+                        .setStatement(ByteString.copyFromUtf8("create"))
+                        .setSignature(ByteString.copyFromUtf8("sig1")))
+                .build();
+        store().appendEvent(
+                        "carol",
+                        Event.newBuilder()
+                                .setGroupChanged(
+                                        GroupChanged.newBuilder().setGroup(wire).setRemoved(true))
+                                .build());
+        assertThat(store().eventsAfter("carol", 0, 10))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getGroupChanged().getGroup()).isEqualTo(wire));
     }
 
     @Test

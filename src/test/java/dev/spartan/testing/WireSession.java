@@ -3,6 +3,7 @@ package dev.spartan.testing;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.contract.ChatIds;
+import dev.spartan.contract.Membership;
 import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.MessageCrypto;
@@ -10,8 +11,12 @@ import dev.spartan.crypto.SealedMessage;
 import dev.spartan.crypto.TamperedMessageException;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.GetKeysRequest;
+import dev.spartan.proto.Group;
 import dev.spartan.proto.HistoryRequest;
+import dev.spartan.proto.LeaveGroupRequest;
+import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
@@ -167,6 +172,31 @@ public final class WireSession implements AutoCloseable {
                 .setTo(to)
                 .setSealed(seal(ChatIds.cryptoLabel(to), id, text, readers))
                 .build();
+    }
+
+    /** The CreateGroup request a client makes: the members and the CREATE statement this user signed. */
+    public CreateGroupRequest createRequest(String name, String... members) {
+        return CreateGroupRequest.newBuilder()
+                .setName(name)
+                .addAllMembers(List.of(members))
+                .setStatement(Membership.create(identity.signalIdentity(), name, user, List.of(members)))
+                .build();
+    }
+
+    public Group createGroup(String name, String... members) {
+        return stub().createGroup(createRequest(name, members));
+    }
+
+    /** Leaves a group with a LEAVE statement chained to the group as the server lists it now. */
+    public Group leaveGroup(String name) {
+        Group now = stub().listUsers(ListUsersRequest.getDefaultInstance()).getGroupsList().stream()
+                .filter(g -> g.getName().equals(name))
+                .findFirst()
+                .orElse(Group.newBuilder().setName(name).build());
+        return stub().leaveGroup(LeaveGroupRequest.newBuilder()
+                .setName(name)
+                .setStatement(Members.leave(identity.signalIdentity(), user, now))
+                .build());
     }
 
     public static SealedMessage sealedMessage(Sealed s) {
