@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -96,7 +97,23 @@ public final class ClientCommand implements Callable<Integer> {
         int shownPort = Integer.parseInt(targets.get(0).substring(targets.get(0).lastIndexOf(':') + 1));
         Clock clock = Clock.system(ZoneId.systemDefault()); // the client's one clock: local time, for its lines
         return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock))
-                .run(new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock), shownPort);
+                .run(
+                        new ClientOptions(
+                                user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups()),
+                        shownPort);
+    }
+
+    /** The groups of ./config.yaml, which anchor config groups' members; none if it is missing or unreadable. */
+    private static Map<String, List<String>> configGroups() {
+        Path cfg = Path.of("config.yaml");
+        if (Files.isRegularFile(cfg)) {
+            try {
+                return ConfigLoader.load(cfg).groups();
+            } catch (RuntimeException e) {
+                return Map.of();
+            }
+        }
+        return Map.of();
     }
 
     private static int defaultPort() {

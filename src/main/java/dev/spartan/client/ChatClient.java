@@ -1,7 +1,9 @@
 package dev.spartan.client;
 
 import dev.spartan.contract.ChatIds;
+import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
+import dev.spartan.crypto.IdentityPins;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.crypto.SignalStore;
@@ -46,6 +48,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.signal.libsignal.protocol.IdentityKey;
 
 /**
  * The client without a terminal: login, the push stream, encryption, the outbox and reconnects. The terminal UI,
@@ -61,7 +64,10 @@ public final class ChatClient implements AutoCloseable {
     private final Outbox outbox;
     private final Connection connection;
     private final Envelopes envelopes;
+    // Only ever what GroupBook verified: the members group messages are encrypted for.
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private final GroupBook book;
+    private final IdentityPins identityPins;
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
@@ -110,6 +116,14 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        try {
+            this.identityPins = new IdentityPins(options.keysDir());
+            this.book = new GroupBook(
+                    options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(
+                    "cannot read pinned keys or groups in " + options.keysDir() + ": " + e.getMessage(), e);
+        }
         this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
@@ -120,6 +134,7 @@ public final class ChatClient implements AutoCloseable {
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
+            background.execute(() -> adoptGroups(login.getGroupsList()));
             outbox.resume();
             background.execute(this::keepPreKeys);
         });
@@ -145,6 +160,7 @@ public final class ChatClient implements AutoCloseable {
             forgetNewKeyDir();
             throw e;
         }
+        adoptGroups(login.getGroupsList());
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
@@ -223,8 +239,7 @@ public final class ChatClient implements AutoCloseable {
 
     private LoginResponse login(ManagedChannel channel) {
         LoginResponse response = Login.perform(channel, user(), identity, options.invite());
-        response.getGroupsList().forEach(g -> groups.put(g.getName(), g));
-        this.login = response;
+        this.login = response; // its groups are checked once the connection can fetch keys (adoptGroups)
         return response;
     }
 
@@ -256,15 +271,10 @@ public final class ChatClient implements AutoCloseable {
                     listener.messagesKept(by, kept);
                 }
             }
-            case GROUP_CHANGED -> {
-                Group g = event.getGroupChanged().getGroup();
-                if (event.getGroupChanged().getRemoved()) {
-                    groups.remove(g.getName());
-                } else {
-                    groups.put(g.getName(), g);
-                }
-                listener.groupChanged(g, event.getGroupChanged().getRemoved());
-            }
+            case GROUP_CHANGED ->
+                groupChanged(
+                        event.getGroupChanged().getGroup(),
+                        event.getGroupChanged().getRemoved());
             case CAUGHT_UP -> listener.caughtUp();
             default -> {}
         }
@@ -471,17 +481,62 @@ public final class ChatClient implements AutoCloseable {
         return out;
     }
 
+    /** Every user, who is online, and this user's groups, their members as verified (see {@link GroupBook}). */
     public ListUsersResponse users() {
         ListUsersResponse r = connection.stub().listUsers(ListUsersRequest.getDefaultInstance());
-        r.getGroupsList().forEach(g -> groups.put(g.getName(), g));
-        return r;
+        adoptGroups(r.getGroupsList());
+        ListUsersResponse.Builder shown = r.toBuilder().clearGroups();
+        r.getGroupsList()
+                .forEach(g -> Optional.ofNullable(groups.get(g.getName())).ifPresent(shown::addGroups));
+        return shown.build();
     }
 
     private void refreshGroups() {
+        users();
+    }
+
+    /** Takes the groups the server lists as this user's, keeping of each only what checks out. */
+    private void adoptGroups(List<Group> served) {
         Map<String, Group> fresh = new HashMap<>();
-        users().getGroupsList().forEach(g -> fresh.put(g.getName(), g));
+        for (Group g : served) {
+            book.verify(g, knownUsers()).ifPresent(v -> fresh.put(v.getName(), v));
+        }
         groups.keySet().retainAll(fresh.keySet());
         groups.putAll(fresh);
+    }
+
+    private void groupChanged(Group served, boolean removed) {
+        if (removed) {
+            if (book.left(served, knownUsers())) {
+                groups.remove(served.getName());
+                book.forget(served.getName());
+                listener.groupChanged(served, true);
+            }
+            return;
+        }
+        Optional<Group> verified = book.verify(served, knownUsers());
+        verified.ifPresent(g -> {
+            groups.put(g.getName(), g);
+            listener.groupChanged(g, false);
+        });
+    }
+
+    private List<String> knownUsers() {
+        LoginResponse l = login;
+        return l == null ? List.of() : l.getUsersList();
+    }
+
+    /** The identity key a membership statement by {@code who} must be signed with: pinned on first sight. */
+    private Optional<IdentityKey> identityKeyOf(String who) {
+        if (who.equals(user())) {
+            return Optional.of(identity.signalIdentity().getPublicKey());
+        }
+        Optional<IdentityKey> pinned = identityPins.pinned(who);
+        if (pinned.isPresent()) {
+            return pinned;
+        }
+        return fetchKeys(who)
+                .flatMap(k -> identityPins.check(who, k.getIdentityKey().toByteArray()));
     }
 
     /** The groups this user is in, by name. */
@@ -493,23 +548,50 @@ public final class ChatClient implements AutoCloseable {
         return Optional.ofNullable(groups.get(name));
     }
 
+    /** Creates a run-time group with a CREATE statement this user signs; returns it as verified. */
     public Group createGroup(String name, List<String> members) {
         Group g = connection
                 .stub()
                 .createGroup(CreateGroupRequest.newBuilder()
                         .setName(name)
                         .addAllMembers(members)
+                        .setStatement(Membership.create(identity.signalIdentity(), name, user(), members))
                         .build());
-        groups.put(g.getName(), g);
+        Group verified = book.verify(g, knownUsers())
+                .orElseThrow(() -> Status.INTERNAL
+                        .withDescription("the server's answer for " + name + " is not the group this client signed")
+                        .asRuntimeException());
+        groups.put(verified.getName(), verified);
+        return verified;
+    }
+
+    /**
+     * Leaves a group with a LEAVE statement chained to its last verified state; if the server has a newer one,
+     * reads the group again and signs again, once.
+     */
+    public Group leaveGroup(String name) {
+        Group g;
+        try {
+            g = connection.stub().leaveGroup(leaveRequest(name));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION
+                    || book.state(name).filter(s -> s.version() > 0).isEmpty()) {
+                throw e;
+            }
+            refreshGroups();
+            g = connection.stub().leaveGroup(leaveRequest(name));
+        }
+        groups.remove(name);
+        book.forget(name);
         return g;
     }
 
-    public Group leaveGroup(String name) {
-        Group g = connection
-                .stub()
-                .leaveGroup(LeaveGroupRequest.newBuilder().setName(name).build());
-        groups.remove(name);
-        return g;
+    private LeaveGroupRequest leaveRequest(String name) {
+        LeaveGroupRequest.Builder b = LeaveGroupRequest.newBuilder().setName(name);
+        book.state(name)
+                .filter(s -> s.version() > 0)
+                .ifPresent(s -> b.setStatement(Membership.leave(identity.signalIdentity(), s, user())));
+        return b.build();
     }
 
     /** The safety number of this user and a peer; empty if the peer has no keys. */

@@ -5,6 +5,7 @@ import dev.spartan.tls.KnownServers;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,9 +16,17 @@ import java.util.Objects;
  * @param tls      how connections are secured: by default TLS with the server pinned in {@link #knownServers}
  * @param invite   the operator's enrollment code for a first login, or empty
  * @param clock    the time of queued messages and shown lines (the command that starts the client makes it)
+ * @param configGroups the groups of the config.yaml the client found, by name: the anchor of config groups' members
+ *                 (PROTOCOL.md, "Signed membership"); empty without one
  */
 public record ClientOptions(
-        String user, List<String> servers, Path keysDir, ClientTls tls, String invite, Clock clock) {
+        String user,
+        List<String> servers,
+        Path keysDir,
+        ClientTls tls,
+        String invite,
+        Clock clock,
+        Map<String, List<String>> configGroups) {
     public ClientOptions {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(clock, "clock");
@@ -28,6 +37,12 @@ public record ClientOptions(
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("at least one server is needed");
         }
+        configGroups = Map.copyOf(configGroups);
+    }
+
+    /** Without a config.yaml: config groups are pinned on first sight. */
+    public ClientOptions(String user, List<String> servers, Path keysDir, ClientTls tls, String invite, Clock clock) {
+        this(user, servers, keysDir, tls, invite, clock, Map.of());
     }
 
     /** TLS with pinning in the known_servers file next to {@code keysDir}, no enrollment code. */

@@ -1,0 +1,301 @@
+package dev.spartan.client;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.contract.Membership;
+import dev.spartan.crypto.PrivateFiles;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.MembershipStatement;
+import dev.spartan.proto.SignedStatement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.signal.libsignal.protocol.IdentityKey;
+
+/**
+ * The member list this client trusts for each of its groups, never simply the server's (PROTOCOL.md, "Signed
+ * membership"). A run-time group's members are what its chain of signed statements gives; a config group's are
+ * those of ./config.yaml, or else the list first seen, pinned. The last verified state of each group is kept in
+ * {@code known_groups} in the key directory, so a later chain must extend it: a shorter one is a rollback, another
+ * statement at the same version a fork, and both are refused.
+ */
+final class GroupBook {
+    static final String FILE_NAME = "known_groups";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    private final String user;
+    private final Path dir;
+    private final Map<String, List<String>> configGroups;
+    private final Function<String, Optional<IdentityKey>> keys;
+    private final Consumer<String> notice;
+    private final Map<String, Membership.State> pins;
+    // The last warning given for each group: a server that keeps sending the same forgery is reported once.
+    private final Map<String, String> warned = new HashMap<>();
+
+    /**
+     * @param configGroups the groups of the config.yaml this client read, by name; empty when it has none
+     * @param keys         the identity key this client trusts for a user, empty if none
+     */
+    GroupBook(
+            String user,
+            Path dir,
+            Map<String, List<String>> configGroups,
+            Function<String, Optional<IdentityKey>> keys,
+            Consumer<String> notice)
+            throws IOException {
+        this.user = Objects.requireNonNull(user, "user");
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.configGroups = Map.copyOf(configGroups);
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.notice = Objects.requireNonNull(notice, "notice");
+        Path file = dir.resolve(FILE_NAME);
+        this.pins = Files.exists(file) ? load(file) : new TreeMap<>();
+    }
+
+    /**
+     * The group as its members signed it (or as config.yaml or the pin has it), for a group the server sent; empty
+     * when nothing of it can be trusted or this user is not in it. Tells the user of every change it learns of and
+     * warns of one that does not check out.
+     *
+     * @param users the names that can be members at all (the server's users); no one else is ever a reader
+     */
+    synchronized Optional<Group> verify(Group served, Collection<String> users) {
+        String name = served.getName();
+        if (!NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        Membership.State pin = pins.get(name);
+        Optional<Membership.State> state = served.getFromConfig()
+                ? fixed(served, pin, new HashSet<>(users))
+                : signed(served, pin, new HashSet<>(users));
+        return state.filter(s -> s.members().contains(user)).map(s -> group(s, served.getChainList()));
+    }
+
+    /** True if the group's signed chain shows that this user left it (or it has no chain to show anything). */
+    synchronized boolean left(Group served, Collection<String> users) {
+        if (served.getChainCount() == 0 && !pins.containsKey(served.getName())) {
+            return true;
+        }
+        if (served.getFromConfig()) {
+            return false;
+        }
+        return signed(served, pins.get(served.getName()), new HashSet<>(users))
+                .map(s -> !s.members().contains(user))
+                .orElse(false);
+    }
+
+    /** The last verified state of a group, which this user's next statement about it is chained to. */
+    synchronized Optional<Membership.State> state(String name) {
+        return Optional.ofNullable(pins.get(name));
+    }
+
+    /** This user left the group: a group of that name made later is another group. */
+    synchronized void forget(String name) {
+        if (pins.containsKey(name)) {
+            Map<String, Membership.State> next = new TreeMap<>(pins);
+            next.remove(name);
+            save(next);
+        }
+        warned.remove(name);
+    }
+
+    private Optional<Membership.State> fixed(Group served, Membership.State pin, java.util.Set<String> users) {
+        String name = served.getName();
+        List<String> anchor = configGroups.get(name);
+        String source = "config.yaml";
+        if (anchor == null && pin != null) {
+            if (pin.version() != 0) {
+                warn(name, name + " was made at run time, and now is said to come from config.yaml");
+                return Optional.of(pin);
+            }
+            anchor = pin.members();
+            source = "the member list this client pinned when it first saw it";
+        }
+        if (anchor == null) {
+            for (String m : served.getMembersList()) {
+                if (!users.contains(m)) {
+                    warn(name, m + " is not a user of this server");
+                    return Optional.empty();
+                }
+            }
+            anchor = served.getMembersList();
+        } else if (!new HashSet<>(anchor).equals(new HashSet<>(served.getMembersList()))) {
+            warn(
+                    name,
+                    name + " comes from config.yaml, and its members are " + String.join(",", anchor) + " (" + source
+                            + "), not " + String.join(",", served.getMembersList()));
+        }
+        Membership.State state = new Membership.State(name, 0, ByteString.EMPTY, anchor);
+        if (!state.equals(pin)) {
+            pin(state);
+        }
+        return Optional.of(state);
+    }
+
+    private Optional<Membership.State> signed(Group served, Membership.State pin, java.util.Set<String> users) {
+        String name = served.getName();
+        List<SignedStatement> chain = served.getChainList();
+        if (pin != null && pin.version() == 0) {
+            warn(name, name + " comes from config.yaml, and now is said to be made at run time");
+            return Optional.of(pin);
+        }
+        Membership.State state = null;
+        int start = 0;
+        if (pin != null) {
+            if (chain.size() < pin.version()) {
+                warn(
+                        name,
+                        "it goes back to version " + chain.size() + "; this client has seen version " + pin.version()
+                                + " (rolled back)");
+                return Optional.of(pin);
+            }
+            if (!Membership.hash(chain.get((int) pin.version() - 1).getStatement())
+                    .equals(pin.hash())) {
+                warn(name, "its version " + pin.version() + " is not the one this client has seen (forked)");
+                return Optional.of(pin);
+            }
+            state = pin;
+            start = (int) pin.version();
+        } else if (chain.isEmpty()) {
+            warn(name, "it has no signed statements at all; messages to " + name + " are not sent");
+            return Optional.empty();
+        }
+        List<String> changes = new ArrayList<>();
+        for (int i = start; i < chain.size(); i++) {
+            try {
+                Membership.State next = Membership.apply(state, chain.get(i), name, keys);
+                for (String m : next.members()) {
+                    if (!users.contains(m)) {
+                        throw new Membership.Refused(m + " is not a user of this server");
+                    }
+                }
+                describe(Membership.parse(chain.get(i)), next).ifPresent(changes::add);
+                state = next;
+            } catch (Membership.Refused e) {
+                warn(name, e.getMessage());
+                break;
+            }
+        }
+        if (state == null) {
+            return Optional.empty();
+        }
+        if (!state.equals(pin)) {
+            pin(state);
+        }
+        changes.forEach(notice);
+        if (state.version() == chain.size()
+                && !new HashSet<>(state.members()).equals(new HashSet<>(served.getMembersList()))) {
+            warn(
+                    name,
+                    "its members are " + String.join(",", state.members()) + " as signed, not "
+                            + String.join(",", served.getMembersList()));
+        }
+        return Optional.of(state);
+    }
+
+    /** What the user is told of a change someone else made. */
+    private Optional<String> describe(MembershipStatement s, Membership.State after) {
+        if (s.getActor().equals(user)) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                s.getKind() == MembershipStatement.Kind.CREATE
+                        ? "[" + s.getGroup() + "] " + s.getActor() + " created the group with "
+                                + String.join(",", after.members()) + "."
+                        : "[" + s.getGroup() + "] " + s.getActor() + " left.");
+    }
+
+    private void warn(String group, String reason) {
+        if (reason.equals(warned.put(group, reason))) {
+            return;
+        }
+        notice.accept("WARNING: the server sent a membership change of " + group
+                + " that is not signed by a member: ignored (" + reason + ").");
+    }
+
+    private static Group group(Membership.State state, List<SignedStatement> chain) {
+        return Group.newBuilder()
+                .setName(state.group())
+                .addAllMembers(state.members())
+                .setFromConfig(state.version() == 0)
+                .addAllChain(chain.subList(0, (int) Math.min(state.version(), chain.size())))
+                .build();
+    }
+
+    private void pin(Membership.State state) {
+        Map<String, Membership.State> next = new TreeMap<>(pins);
+        next.put(state.group(), state);
+        save(next);
+    }
+
+    // Save first, then publish: a failed write must not leave a state in memory that is gone after a restart.
+    private void save(Map<String, Membership.State> next) {
+        StringBuilder out = new StringBuilder();
+        Base64.Encoder b64 = Base64.getEncoder();
+        next.values()
+                .forEach(s -> out.append(s.group())
+                        .append(' ')
+                        .append(s.version())
+                        .append(' ')
+                        .append(
+                                s.hash().isEmpty()
+                                        ? "-"
+                                        : b64.encodeToString(s.hash().toByteArray()))
+                        .append(' ')
+                        .append(s.members().isEmpty() ? "-" : String.join(",", s.members()))
+                        .append('\n'));
+        try {
+            PrivateFiles.createDir(dir);
+            PrivateFiles.write(dir.resolve(FILE_NAME), out.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save " + dir.resolve(FILE_NAME), e);
+        }
+        pins.clear();
+        pins.putAll(next);
+    }
+
+    private static Map<String, Membership.State> load(Path file) throws IOException {
+        Map<String, Membership.State> out = new TreeMap<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split(" ", -1);
+            try {
+                if (f.length != 4 || !NAME.matcher(f[0]).matches()) {
+                    throw new IllegalArgumentException("expected: name version hash members");
+                }
+                out.put(
+                        f[0],
+                        new Membership.State(
+                                f[0],
+                                Long.parseLong(f[1]),
+                                f[2].equals("-")
+                                        ? ByteString.EMPTY
+                                        : ByteString.copyFrom(
+                                                Base64.getDecoder().decode(f[2])),
+                                f[3].equals("-") ? List.of() : List.of(f[3].split(",", -1))));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("corrupt " + file + " line " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+}
