@@ -1,0 +1,117 @@
+package dev.spartan.e2e;
+
+import static dev.spartan.testing.Chats.ENTER_USER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.GhostProxy;
+import dev.spartan.testing.Ports;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.tls.ServerCertificate;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ghost-member attack, with real processes: a node behind a TLS-terminating proxy that adds foo (a real, enrolled
+ * user with real keys) to alice's groups wherever a group reaches her client. Her client refuses the change with a
+ * warning, and no message she sends is encrypted for foo, while bob, whose proxy is honest, reads them.
+ */
+class GhostMemberIT {
+    private static final String WARNING = "[Spartan] WARNING: the server sent a membership change of ";
+
+    @TempDir
+    Path dir;
+
+    private ServerProcess server;
+    private GhostProxy honest;
+    private GhostProxy haunted;
+
+    @BeforeEach
+    void start() {
+        ServerCertificate proxyCertificate =
+                ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
+        Path pem = dir.resolve("proxy.crt");
+        proxyCertificate.write(pem, dir.resolve("proxy.key"));
+        int port = Ports.free();
+        honest = new GhostProxy(proxyCertificate, port, Set.of(), "");
+        haunted = new GhostProxy(proxyCertificate, port, Set.of("group1", "team"), "foo");
+        server = new ServerProcess(
+                dir.resolve("server"),
+                ServerProcess.defaultConfig(),
+                port,
+                "--plaintext",
+                "--proxy-cert",
+                pem.toString(),
+                "--rate-limit",
+                "1000/1");
+    }
+
+    @AfterEach
+    void stop() {
+        haunted.close();
+        honest.close();
+        server.close();
+    }
+
+    /** The names a group message was encrypted for. */
+    private static Set<String> readers(SendRequest r) {
+        return r.getSealed().getWrappedKeysMap().keySet();
+    }
+
+    private List<SendRequest> sentTo(String group) {
+        return haunted.sent().stream()
+                .filter(r -> r.getTo().getGroup().equals(group))
+                .toList();
+    }
+
+    @Test
+    void aGhostAddedByTheServerIsRefusedAndReadsNothing() {
+        Path keys = dir.resolve("keys");
+        try (ClientProcess foo = new ClientProcess("foo", keys, honest.port());
+                ClientProcess bob = new ClientProcess("bob", keys, honest.port())) {
+            foo.out().awaitRaw(ENTER_USER); // foo is enrolled: the server has real keys to hand out for the ghost
+            bob.out().awaitRaw(ENTER_USER);
+            try (ClientProcess alice = new ClientProcess("alice", keys, haunted.port())) {
+                alice.awaitLine(WARNING + "group1 that is not signed by a member: ignored (group1 comes from"
+                        + " config.yaml, and its members are alice,bob,charlie,eve (config.yaml), not"
+                        + " alice,bob,charlie,eve,foo).");
+                alice.out().awaitRaw(ENTER_USER);
+                alice.type("group1");
+                alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+                bob.type("group1");
+                bob.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+                alice.type("board meeting moved to 9am");
+                bob.awaitLine("[group1] [alice] board meeting moved to 9am");
+
+                // A run-time group: the members alice signed are the members, whatever the answer says.
+                alice.type("/newgroup team bob");
+                alice.awaitLine(WARNING + "team that is not signed by a member: ignored (its members are alice,bob as"
+                        + " signed, not alice,bob,foo).");
+                alice.awaitLine("[Spartan] Created team (alice,bob).");
+                bob.awaitLine("[Spartan] [team] alice created the group with alice,bob.");
+                alice.type("/group team");
+                alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob).");
+                alice.type("the numbers are in");
+                bob.awaitLine("[team] [alice] the numbers are in");
+                assertThat(alice.quit()).isZero();
+            }
+            assertThat(sentTo("group1"))
+                    .isNotEmpty()
+                    .allSatisfy(
+                            r -> assertThat(readers(r)).contains("alice", "bob").doesNotContain("foo"));
+            assertThat(sentTo("team"))
+                    .isNotEmpty()
+                    .allSatisfy(r -> assertThat(readers(r)).containsOnly("alice", "bob"));
+            assertThat(foo.out().lines())
+                    .noneMatch(l -> l.contains("board meeting") || l.contains("numbers") || l.contains("WARNING"));
+            assertThat(bob.out().lines()).noneMatch(l -> l.contains("WARNING"));
+        }
+    }
+}

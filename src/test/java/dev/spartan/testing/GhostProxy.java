@@ -1,0 +1,199 @@
+package dev.spartan.testing;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.ListUsersResponse;
+import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.tls.ServerCertificate;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.HandlerRegistry;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A malicious TLS-terminating proxy in front of a {@code --plaintext --proxy-cert} node: it forwards every call, and
+ * on the way back adds {@code ghost} to the member list of the groups it names, wherever a group reaches the client
+ * (the login, ListUsers, CreateGroup and group change events). It keeps every message the client sends, so a test
+ * can see whom they were encrypted for. With no groups named it is an honest proxy.
+ */
+public final class GhostProxy implements AutoCloseable {
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private final ManagedChannel upstream;
+    private final Server server;
+    private final Set<String> groups;
+    private final String ghost;
+    private final List<SendRequest> sent = new CopyOnWriteArrayList<>();
+
+    /** @param certificate what the proxy presents to clients; the node must be started with it as --proxy-cert */
+    public GhostProxy(ServerCertificate certificate, int upstreamPort, Set<String> groups, String ghost) {
+        this.groups = Set.copyOf(groups);
+        this.ghost = ghost;
+        this.upstream = Grpc.newChannelBuilderForAddress("127.0.0.1", upstreamPort, InsecureChannelCredentials.create())
+                .build();
+        try {
+            this.server = Grpc.newServerBuilderForPort(0, certificate.credentials())
+                    .fallbackHandlerRegistry(new HandlerRegistry() {
+                        @Override
+                        public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
+                            MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.newBuilder(BYTES, BYTES)
+                                    .setFullMethodName(method)
+                                    .setType(MethodDescriptor.MethodType.UNKNOWN)
+                                    .build();
+                            return ServerMethodDefinition.create(descriptor, relay(descriptor));
+                        }
+                    })
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Every SendRequest the client sent through this proxy (SendMsg and SendStream), in order. */
+    public List<SendRequest> sent() {
+        return List.copyOf(sent);
+    }
+
+    private ServerCallHandler<byte[], byte[]> relay(MethodDescriptor<byte[], byte[]> method) {
+        String name = method.getFullMethodName();
+        return (serverCall, headers) -> {
+            ClientCall<byte[], byte[]> clientCall = upstream.newCall(method, CallOptions.DEFAULT);
+            clientCall.start(
+                    new ClientCall.Listener<>() {
+                        @Override
+                        public void onHeaders(Metadata responseHeaders) {
+                            serverCall.sendHeaders(responseHeaders);
+                        }
+
+                        @Override
+                        public void onMessage(byte[] message) {
+                            serverCall.sendMessage(answer(name, message));
+                            clientCall.request(1);
+                        }
+
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            serverCall.close(status, trailers);
+                        }
+                    },
+                    headers);
+            clientCall.request(1);
+            serverCall.request(1);
+            return new ServerCall.Listener<>() {
+                @Override
+                public void onMessage(byte[] message) {
+                    if (name.endsWith("/SendMsg") || name.endsWith("/SendStream")) {
+                        try {
+                            sent.add(SendRequest.parseFrom(message));
+                        } catch (InvalidProtocolBufferException e) {
+                            // not a send the client could have made: passed on as it is
+                        }
+                    }
+                    clientCall.sendMessage(message);
+                    serverCall.request(1);
+                }
+
+                @Override
+                public void onHalfClose() {
+                    clientCall.halfClose();
+                }
+
+                @Override
+                public void onCancel() {
+                    clientCall.cancel("the client cancelled", null);
+                }
+            };
+        };
+    }
+
+    private byte[] answer(String method, byte[] message) {
+        if (groups.isEmpty()) {
+            return message;
+        }
+        try {
+            if (method.equals("spartan.v1.Auth/Login")) {
+                LoginResponse r = LoginResponse.parseFrom(message);
+                LoginResponse.Builder b = r.toBuilder().clearGroups();
+                r.getGroupsList().forEach(g -> b.addGroups(haunt(g)));
+                return b.build().toByteArray();
+            }
+            if (method.equals("spartan.v1.Spartan/ListUsers")) {
+                ListUsersResponse r = ListUsersResponse.parseFrom(message);
+                ListUsersResponse.Builder b = r.toBuilder().clearGroups();
+                r.getGroupsList().forEach(g -> b.addGroups(haunt(g)));
+                return b.build().toByteArray();
+            }
+            if (method.equals("spartan.v1.Spartan/CreateGroup")) {
+                return haunt(Group.parseFrom(message)).toByteArray();
+            }
+            if (method.equals("spartan.v1.Spartan/ReceiveMsg")) {
+                Event e = Event.parseFrom(message);
+                if (e.hasGroupChanged() && !e.getGroupChanged().getRemoved()) {
+                    Event.Builder b = e.toBuilder();
+                    b.getGroupChangedBuilder()
+                            .setGroup(haunt(e.getGroupChanged().getGroup()));
+                    return b.build().toByteArray();
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            return message;
+        }
+        return message;
+    }
+
+    private Group haunt(Group g) {
+        return groups.contains(g.getName()) && !g.getMembersList().contains(ghost)
+                ? g.toBuilder().addMembers(ghost).build()
+                : g;
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        upstream.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+            upstream.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
