@@ -535,8 +535,12 @@ public final class ChatClient implements AutoCloseable {
         if (pinned.isPresent()) {
             return pinned;
         }
-        return fetchKeys(who)
-                .flatMap(k -> identityPins.check(who, k.getIdentityKey().toByteArray()));
+        try {
+            return fetchKeys(who)
+                    .flatMap(k -> identityPins.check(who, k.getIdentityKey().toByteArray()));
+        } catch (StatusRuntimeException e) {
+            return Optional.empty(); // not checked now; the group keeps its last verified state until the next read
+        }
     }
 
     /** The groups this user is in, by name. */

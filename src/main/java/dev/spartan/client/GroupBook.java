@@ -279,7 +279,7 @@ final class GroupBook {
             }
             String[] f = line.split(" ", -1);
             try {
-                if (f.length != 4 || !NAME.matcher(f[0]).matches()) {
+                if (f.length != 4 || !NAME.matcher(f[0]).matches() || Long.parseLong(f[1]) < 0) {
                     throw new IllegalArgumentException("expected: name version hash members");
                 }
                 out.put(

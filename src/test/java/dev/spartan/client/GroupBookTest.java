@@ -1,6 +1,7 @@
 package dev.spartan.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.contract.Membership;
@@ -8,7 +9,10 @@ import dev.spartan.proto.Group;
 import dev.spartan.proto.MembershipStatement;
 import dev.spartan.proto.SignedStatement;
 import dev.spartan.testing.Members;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -221,5 +225,15 @@ class GroupBookTest {
         book.forget("team");
         assertThat(book.state("team")).isEmpty();
         assertThat(book.verify(team(false), USERS)).isPresent();
+    }
+
+    @Test
+    void theStateFileIsOwnerOnlyAndADamagedOneIsRefusedNotGuessedAt() throws Exception {
+        book.verify(team(false), USERS);
+        Path file = dir.resolve(GroupBook.FILE_NAME);
+        assertThat(Files.getPosixFilePermissions(file))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        Files.writeString(file, "team -1 - alice,bob\n");
+        assertThatThrownBy(() -> book(Map.of())).isInstanceOf(IOException.class).hasMessageContaining("line 1");
     }
 }
