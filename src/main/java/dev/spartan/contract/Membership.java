@@ -29,8 +29,11 @@ public final class Membership {
     /** Prefixed to a statement before signing, so that its signature cannot pass for a login or prekey signature. */
     public static final String LABEL = "spartan/membership/v1";
 
-    /** The largest statement accepted: 50 members of 32-byte names take less than 2 KiB. */
-    public static final int MAX_STATEMENT_BYTES = 8192;
+    /**
+     * The largest statement accepted: room for the most members a group can have (500, the top of
+     * {@code limits.members_per_group}) with 32-byte names, 34 bytes each on the wire.
+     */
+    public static final int MAX_STATEMENT_BYTES = 18_432;
 
     private static final int SIGNATURE_BYTES = 64;
 

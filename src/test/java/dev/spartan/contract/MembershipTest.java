@@ -194,7 +194,7 @@ class MembershipTest {
                 .setStatement(ByteString.copyFrom(new byte[Membership.MAX_STATEMENT_BYTES + 1]))
                 .build();
         assertThatThrownBy(() -> Membership.apply(null, huge, "team", LOOKUP))
-                .hasMessage("the statement is 8193 bytes; the limit is 8192");
+                .hasMessage("the statement is 18433 bytes; the limit is 18432");
     }
 
     private static MembershipStatement parsedQuietly(String hex) {
