@@ -30,13 +30,13 @@ class GhostMemberIT {
     Path dir;
 
     private ServerProcess server;
+    private ServerCertificate proxyCertificate;
     private GhostProxy honest;
     private GhostProxy haunted;
 
     @BeforeEach
     void start() {
-        ServerCertificate proxyCertificate =
-                ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
+        proxyCertificate = ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
         Path pem = dir.resolve("proxy.crt");
         proxyCertificate.write(pem, dir.resolve("proxy.key"));
         int port = Ports.free();
@@ -112,6 +112,54 @@ class GhostMemberIT {
             assertThat(foo.out().lines())
                     .noneMatch(l -> l.contains("board meeting") || l.contains("numbers") || l.contains("WARNING"));
             assertThat(bob.out().lines()).noneMatch(l -> l.contains("WARNING"));
+        }
+    }
+
+    @Test
+    void aGroupRolledBackToBeforeAMemberLeftIsRefusedAfterARestartToo() {
+        Path keys = dir.resolve("keys");
+        GhostProxy replaying = new GhostProxy(proxyCertificate, server.port(), Set.of(), "");
+        try (replaying;
+                ClientProcess bob = new ClientProcess("bob", keys, honest.port());
+                ClientProcess charlie = new ClientProcess("charlie", keys, honest.port())) {
+            bob.out().awaitRaw(ENTER_USER);
+            charlie.out().awaitRaw(ENTER_USER);
+            try (ClientProcess alice = new ClientProcess("alice", keys, replaying.port())) {
+                alice.out().awaitRaw(ENTER_USER);
+                alice.type("/newgroup team bob charlie");
+                alice.awaitLine("[Spartan] Created team (alice,bob,charlie).");
+                charlie.awaitLine("[Spartan] Group team: alice,bob,charlie.");
+                charlie.type("/leave team");
+                charlie.awaitLine("[Spartan] You left team.");
+                alice.awaitLine("[Spartan] [team] charlie left.");
+                assertThat(alice.quit()).isZero();
+            }
+            // From now on the server shows alice team as it was before charlie left: his LEAVE is withheld.
+            replaying.rewrite(g -> g.getName().equals("team") && g.getChainCount() > 1
+                    ? g.toBuilder()
+                            .clearChain()
+                            .addChain(g.getChain(0))
+                            .clearMembers()
+                            .addAllMembers(List.of("alice", "bob", "charlie"))
+                            .build()
+                    : g);
+            try (ClientProcess alice = new ClientProcess("alice", keys, replaying.port())) {
+                alice.awaitLine(WARNING + "team that is not signed by a member: ignored (it goes back to version 1;"
+                        + " this client has seen version 2 (rolled back)).");
+                alice.out().awaitRaw(ENTER_USER);
+                alice.type("/group team");
+                alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob).");
+                alice.type("after the replay");
+                bob.awaitLine("[team] [alice] after the replay");
+                assertThat(alice.quit()).isZero();
+            }
+            List<SendRequest> toTeam = replaying.sent().stream()
+                    .filter(r -> r.getTo().getGroup().equals("team"))
+                    .toList();
+            assertThat(toTeam)
+                    .isNotEmpty()
+                    .allSatisfy(r -> assertThat(readers(r)).containsOnly("alice", "bob"));
+            assertThat(charlie.out().lines()).noneMatch(l -> l.contains("after the replay"));
         }
     }
 }

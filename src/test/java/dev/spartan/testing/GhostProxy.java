@@ -28,12 +28,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A malicious TLS-terminating proxy in front of a {@code --plaintext --proxy-cert} node: it forwards every call, and
  * on the way back adds {@code ghost} to the member list of the groups it names, wherever a group reaches the client
  * (the login, ListUsers, CreateGroup and group change events). It keeps every message the client sends, so a test
- * can see whom they were encrypted for. With no groups named it is an honest proxy.
+ * can see whom they were encrypted for. With no groups named it is an honest proxy until {@link #rewrite} says
+ * otherwise.
  */
 public final class GhostProxy implements AutoCloseable {
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
@@ -57,11 +59,13 @@ public final class GhostProxy implements AutoCloseable {
     private final Set<String> groups;
     private final String ghost;
     private final List<SendRequest> sent = new CopyOnWriteArrayList<>();
+    private volatile UnaryOperator<Group> rewrite;
 
     /** @param certificate what the proxy presents to clients; the node must be started with it as --proxy-cert */
     public GhostProxy(ServerCertificate certificate, int upstreamPort, Set<String> groups, String ghost) {
         this.groups = Set.copyOf(groups);
         this.ghost = ghost;
+        this.rewrite = groups.isEmpty() ? UnaryOperator.identity() : this::haunt;
         this.upstream = Grpc.newChannelBuilderForAddress("127.0.0.1", upstreamPort, InsecureChannelCredentials.create())
                 .build();
         try {
@@ -85,6 +89,11 @@ public final class GhostProxy implements AutoCloseable {
 
     public int port() {
         return server.getPort();
+    }
+
+    /** From now on, changes every group on its way to the client with {@code f} instead. */
+    public void rewrite(UnaryOperator<Group> f) {
+        this.rewrite = f;
     }
 
     /** Every SendRequest the client sent through this proxy (SendMsg and SendStream), in order. */
@@ -145,31 +154,29 @@ public final class GhostProxy implements AutoCloseable {
     }
 
     private byte[] answer(String method, byte[] message) {
-        if (groups.isEmpty()) {
-            return message;
-        }
+        UnaryOperator<Group> haunt = rewrite;
         try {
             if (method.equals("spartan.v1.Auth/Login")) {
                 LoginResponse r = LoginResponse.parseFrom(message);
                 LoginResponse.Builder b = r.toBuilder().clearGroups();
-                r.getGroupsList().forEach(g -> b.addGroups(haunt(g)));
+                r.getGroupsList().forEach(g -> b.addGroups(haunt.apply(g)));
                 return b.build().toByteArray();
             }
             if (method.equals("spartan.v1.Spartan/ListUsers")) {
                 ListUsersResponse r = ListUsersResponse.parseFrom(message);
                 ListUsersResponse.Builder b = r.toBuilder().clearGroups();
-                r.getGroupsList().forEach(g -> b.addGroups(haunt(g)));
+                r.getGroupsList().forEach(g -> b.addGroups(haunt.apply(g)));
                 return b.build().toByteArray();
             }
             if (method.equals("spartan.v1.Spartan/CreateGroup")) {
-                return haunt(Group.parseFrom(message)).toByteArray();
+                return haunt.apply(Group.parseFrom(message)).toByteArray();
             }
             if (method.equals("spartan.v1.Spartan/ReceiveMsg")) {
                 Event e = Event.parseFrom(message);
                 if (e.hasGroupChanged() && !e.getGroupChanged().getRemoved()) {
                     Event.Builder b = e.toBuilder();
                     b.getGroupChangedBuilder()
-                            .setGroup(haunt(e.getGroupChanged().getGroup()));
+                            .setGroup(haunt.apply(e.getGroupChanged().getGroup()));
                     return b.build().toByteArray();
                 }
             }
