@@ -152,7 +152,7 @@ public final class GroupAdmin {
             }
             return Membership.apply(current, statement, name, this::identityKey);
         } catch (Membership.Refused e) {
-            if (current != null && e.getMessage().endsWith("(badly chained)")) {
+            if (current != null && e.stale()) {
                 throw Refusal.precondition("the membership of " + name + " changed (it is at version "
                         + current.version() + "): read the group again, sign again and leave again");
             }

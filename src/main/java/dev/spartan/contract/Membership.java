@@ -54,9 +54,20 @@ public final class Membership {
     /** Why a statement was refused; the message is one line for the user. */
     public static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
+        private final boolean stale;
 
         public Refused(String message) {
+            this(message, false);
+        }
+
+        private Refused(String message, boolean stale) {
             super(message);
+            this.stale = stale;
+        }
+
+        /** True if the statement is not chained to the state it was checked against (made for another version). */
+        public boolean stale() {
+            return stale;
         }
     }
 
@@ -166,8 +177,10 @@ public final class Membership {
             }
         } else {
             if (s.getVersion() != current.version() + 1 || !s.getPreviousHash().equals(current.hash())) {
-                throw new Refused("version " + s.getVersion() + " does not follow version " + current.version()
-                        + " (badly chained)");
+                throw new Refused(
+                        "version " + s.getVersion() + " does not follow version " + current.version()
+                                + " (badly chained)",
+                        true);
             }
             if (s.getKind() != MembershipStatement.Kind.LEAVE) {
                 throw new Refused("only a LEAVE can follow the first statement");
