@@ -82,6 +82,8 @@ final class SendStream implements StreamObserver<SendRequest> {
                 return;
             }
             if (answers.size() >= window) {
+                // Logged because it is the client's fault and rare: a client that keeps to the protocol never sees it.
+                log.info("SendStream of {} closed: more than {} messages unanswered (send_window)", me, window);
                 closeWith(Status.RESOURCE_EXHAUSTED.withDescription("more than " + window
                         + " messages on this SendStream are unanswered (send_window): wait for their answers"));
                 return;
