@@ -134,6 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.err.println("spartan bench: --idle takes counts of 1 or more, --idle-connections 0 or more");
                 return 2;
             }
+            System.out.println("machine: " + openFilesLimit());
             new MemoryBench(System.out).idle(idle, idleConnections);
             return 0;
         }
@@ -145,9 +146,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "machine: %d cores, Java %s; open files allowed per process: see `ulimit -n`%n",
+                    "machine: %d cores, Java %s, %s%n",
                     Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"));
+                    System.getProperty("java.version"),
+                    openFilesLimit());
             new dev.spartan.bench.UsersBench(System.out)
                     .run(users, rate, size, Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             return 0;
@@ -230,6 +232,22 @@ public final class BenchCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+    /** The open-file limit (each connection takes one in the server and one here), as /proc says it. */
+    private static String openFilesLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim();
+                    int space = soft.indexOf(' ');
+                    return "open files per process (ulimit -n): " + (space < 0 ? soft : soft.substring(0, space));
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not Linux: say nothing about it
+        }
+        return "open files per process: unknown";
     }
 
     /** What is wrong with the load options, in words, or null. */
