@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -467,7 +468,7 @@ final class Outbox {
                 return;
             }
             Flight sent = next;
-            if (!pipeline.send(next.message, answer -> thread.execute(() -> answered(pipeline, sent, answer)))) {
+            if (!pipeline.send(next.message, answer -> later(() -> answered(pipeline, sent, answer)))) {
                 synchronized (this) {
                     if (flights.contains(sent) && sent.answer == null) {
                         stalled = sent;
@@ -475,6 +476,15 @@ final class Outbox {
                 }
                 return;
             }
+        }
+    }
+
+    /** Runs on the outbox's thread; an answer that comes after the client closed is dropped with the thread. */
+    private void later(Runnable work) {
+        try {
+            thread.execute(work);
+        } catch (RejectedExecutionException e) {
+            // Closed: what is unanswered stays in the spool and goes again next time.
         }
     }
 
