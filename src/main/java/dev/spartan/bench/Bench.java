@@ -1,6 +1,7 @@
 package dev.spartan.bench;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientFeatures;
 import dev.spartan.contract.ChatIds;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +21,8 @@ public final class Bench {
         /** The bare relay, a SendStream in, a server stream out. */
         STREAM_BASELINE,
         EMBEDDED,
+        /** The embedded node, its clients sending with SendMsg, one message at a time (the send path before SendStream). */
+        EMBEDDED_UNARY,
         REDIS,
         TWO_NODES
     }
@@ -63,7 +66,7 @@ public final class Bench {
             } else {
                 Path config = writeConfig();
                 String redisUri = null;
-                if (setup != Setup.EMBEDDED) {
+                if (setup != Setup.EMBEDDED && setup != Setup.EMBEDDED_UNARY) {
                     int redisPort = Processes.freePort();
                     redisPid = children.redis(redisPort).pid();
                     redisUri = "redis://127.0.0.1:" + redisPort;
@@ -179,9 +182,9 @@ public final class Bench {
                 sender = Endpoint.relay(s, senderServers.get(0), driver.sink(), stream);
             } else {
                 Endpoint.Spartan receiver = Endpoint.spartanClient(
-                        r, receiverServers, work.resolve("keys/" + r), options.clock(), driver.sink());
+                        r, receiverServers, work.resolve("keys/" + r), options.clock(), driver.sink(), features(setup));
                 Endpoint.Spartan spartan = Endpoint.spartanClient(
-                        s, senderServers, work.resolve("keys/" + s), options.clock(), driver.sink());
+                        s, senderServers, work.resolve("keys/" + s), options.clock(), driver.sink(), features(setup));
                 spartan.client().requestChat(r);
                 receiver.client().answerChat(s, true);
                 endpoints.add(receiver.endpoint());
@@ -201,7 +204,8 @@ public final class Bench {
                             m == 0 ? senderServers : receiverServers,
                             work.resolve("keys/" + user),
                             options.clock(),
-                            driver.sink());
+                            driver.sink(),
+                            features(setup));
                     endpoints.add(e.endpoint());
                     members.add(e.client());
                     if (m == 0) {
@@ -213,6 +217,10 @@ public final class Bench {
             }
         }
         return routes;
+    }
+
+    private static ClientFeatures features(Setup setup) {
+        return setup == Setup.EMBEDDED_UNARY ? ClientFeatures.ONE_AT_A_TIME : ClientFeatures.NONE;
     }
 
     private Path writeConfig() throws IOException {

@@ -2,6 +2,7 @@ package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
@@ -40,24 +41,29 @@ interface Endpoint extends AutoCloseable {
 
     /** A real Spartan client: login, end-to-end encryption, outbox, acks. */
     static Endpoint spartan(String user, List<String> servers, Path keys, Clock clock, Sink sink) {
-        return spartanClient(user, servers, keys, clock, sink).endpoint();
+        return spartanClient(user, servers, keys, clock, sink, ClientFeatures.NONE)
+                .endpoint();
     }
 
     record Spartan(ChatClient client, Endpoint endpoint) {}
 
-    static Spartan spartanClient(String user, List<String> servers, Path keys, Clock clock, Sink sink) {
+    static Spartan spartanClient(
+            String user, List<String> servers, Path keys, Clock clock, Sink sink, ClientFeatures features) {
         ClientOptions options = new ClientOptions(user, servers, keys, ClientTls.plaintext(), "", clock);
-        ChatClient client = new ChatClient(options, new ClientListener() {
-            @Override
-            public void message(Incoming m) {
-                sink.received(user, m.text());
-            }
+        ChatClient client = new ChatClient(
+                options,
+                new ClientListener() {
+                    @Override
+                    public void message(Incoming m) {
+                        sink.received(user, m.text());
+                    }
 
-            @Override
-            public void notice(String text) {
-                System.err.println("[" + user + "] " + text);
-            }
-        });
+                    @Override
+                    public void notice(String text) {
+                        System.err.println("[" + user + "] " + text);
+                    }
+                },
+                features);
         client.connect();
         return new Spartan(client, new Endpoint() {
             @Override

@@ -36,8 +36,13 @@ public final class MemoryBench {
         this.work = Files.createTempDirectory("spartan-membench");
     }
 
-    /** Opens {@code clients} ReceiveMsg streams (one logged-in user each) over {@code channels} connections. */
-    public void idle(int clients, int channels) throws Exception {
+    /**
+     * Opens ReceiveMsg streams (one logged-in user each) up to each of {@code steps} in turn, and prints the server's
+     * live heap per client at each step, so that the slope shows. Each client has a TCP connection of its own, or,
+     * with {@code channels} above 0, the clients share that many.
+     */
+    public void idle(List<Integer> steps, int channels) throws Exception {
+        int clients = steps.stream().mapToInt(Integer::intValue).max().orElse(0);
         StringBuilder users = new StringBuilder();
         for (int i = 0; i < clients; i++) {
             users.append(i == 0 ? "" : ",").append("i").append(i);
@@ -48,36 +53,43 @@ public final class MemoryBench {
             long pid = children.server(config, port, work.resolve("idle-data")).pid();
             double before = ProcStats.liveHeapMb(pid);
             List<ManagedChannel> pool = new ArrayList<>();
-            for (int c = 0; c < channels; c++) {
-                pool.add(ManagedChannelBuilder.forAddress("localhost", port)
-                        .usePlaintext()
-                        .build());
-            }
-            CountDownLatch open = new CountDownLatch(clients);
             ExecutorService logins = Executors.newFixedThreadPool(8);
-            for (int i = 0; i < clients; i++) {
-                String user = "i" + i;
-                ManagedChannel ch = pool.get(i % channels);
-                logins.execute(() -> RawUser.login(ch, user).receive(e -> {
-                    if (e.hasCaughtUp()) {
-                        open.countDown();
+            int opened = 0;
+            for (int step : steps.stream().sorted().toList()) {
+                CountDownLatch open = new CountDownLatch(step - opened);
+                for (int i = opened; i < step; i++) {
+                    String user = "i" + i;
+                    ManagedChannel ch;
+                    if (channels > 0 && pool.size() >= channels) {
+                        ch = pool.get(i % channels);
+                    } else {
+                        ch = ManagedChannelBuilder.forAddress("localhost", port)
+                                .usePlaintext()
+                                .build();
+                        pool.add(ch);
                     }
-                }));
-            }
-            if (!open.await(10, TimeUnit.MINUTES)) {
-                out.println("idle: only " + (clients - open.getCount()) + " streams opened in time");
+                    logins.execute(() -> RawUser.login(ch, user).receive(e -> {
+                        if (e.hasCaughtUp()) {
+                            open.countDown();
+                        }
+                    }));
+                }
+                if (!open.await(10, TimeUnit.MINUTES)) {
+                    out.println("idle: only " + (step - open.getCount()) + " streams opened in time");
+                }
+                opened = step;
+                double after = ProcStats.liveHeapMb(pid);
+                out.printf(
+                        Locale.ROOT,
+                        "idle      %d streams over %d connections: server live heap %.1f -> %.1f MiB, "
+                                + "%.1f KiB per client%n",
+                        step,
+                        pool.size(),
+                        before,
+                        after,
+                        (after - before) * 1024 / step);
             }
             logins.shutdown();
-            double after = ProcStats.liveHeapMb(pid);
-            out.printf(
-                    Locale.ROOT,
-                    "idle      %d streams over %d connections: server live heap %.1f -> %.1f MiB, "
-                            + "%.1f KiB per client%n",
-                    clients,
-                    channels,
-                    before,
-                    after,
-                    (after - before) * 1024 / clients);
             pool.forEach(ManagedChannel::shutdownNow);
         }
     }

@@ -28,6 +28,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     static {
         SETUPS.put("embedded", Bench.Setup.EMBEDDED);
+        SETUPS.put("embedded-unary", Bench.Setup.EMBEDDED_UNARY);
         SETUPS.put("redis", Bench.Setup.REDIS);
         SETUPS.put("two-nodes", Bench.Setup.TWO_NODES);
     }
@@ -38,7 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--setup",
             split = ",",
             paramLabel = "SETUP",
-            description = "Setups to run, comma-separated: embedded, redis, two-nodes (default: embedded).")
+            description =
+                    "Setups to run, comma-separated: embedded, embedded-unary (the same node, its clients sending "
+                            + "with SendMsg one message at a time, as before SendStream), redis, two-nodes "
+                            + "(default: embedded).")
     List<String> setups = List.of("embedded");
 
     @Option(
@@ -86,14 +90,32 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "0.5")
     List<Double> rateShares;
 
-    @Option(names = "--idle", description = "Instead: open N idle streaming clients and print server heap per client.")
-    Integer idle;
+    @Option(
+            names = "--idle",
+            split = ",",
+            paramLabel = "N",
+            description = "Instead: open N idle streaming clients (several N, comma-separated, are opened in turn: "
+                    + "2500,5000,10000) and print server heap per client at each.")
+    List<Integer> idle;
 
     @Option(
             names = "--idle-connections",
-            description = "TCP connections the idle clients share (default: ${DEFAULT-VALUE}).",
-            defaultValue = "100")
+            description = "TCP connections the idle clients share; 0 gives each client its own "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "0")
     int idleConnections;
+
+    @Option(
+            names = "--users",
+            description = "Instead: N logged-in users, each on its own TCP connection, each sending --rate messages "
+                    + "a second to random chats; prints latency, server CPU and heap.")
+    Integer users;
+
+    @Option(
+            names = "--rate",
+            description = "Messages a second each of --users sends (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    double rate;
 
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
@@ -108,7 +130,28 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (idle != null) {
+            if (idle.stream().anyMatch(n -> n < 1) || idleConnections < 0) {
+                System.err.println("spartan bench: --idle takes counts of 1 or more, --idle-connections 0 or more");
+                return 2;
+            }
+            System.out.println("machine: " + openFilesLimit());
             new MemoryBench(System.out).idle(idle, idleConnections);
+            return 0;
+        }
+        if (users != null) {
+            if (users < 3 || !(rate > 0) || warmup < 0 || duration < 1) {
+                System.err.println("spartan bench: --users must be at least 3 and --rate above 0 (messages a second"
+                        + " per user), --warmup 0 or more and --duration at least 1");
+                return 2;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "machine: %d cores, Java %s, %s%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"),
+                    openFilesLimit());
+            new dev.spartan.bench.UsersBench(System.out)
+                    .run(users, rate, size, Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             return 0;
         }
         if (slowReader != null) {
@@ -164,6 +207,15 @@ public final class BenchCommand implements Callable<Integer> {
         for (Bench.Setup setup : chosen) {
             max.put(setup, bench.run(setup));
         }
+        Double stream = max.get(Bench.Setup.EMBEDDED);
+        Double oneAtATime = max.get(Bench.Setup.EMBEDDED_UNARY);
+        if (stream != null && oneAtATime != null) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "embedded with SendStream delivers %.1f times what embedded-unary (SendMsg, one at a time)"
+                            + " delivers (same run)%n",
+                    stream / oneAtATime);
+        }
         Double base = max.get(Bench.Setup.BASELINE);
         Double streamBase = max.get(Bench.Setup.STREAM_BASELINE);
         if (base != null) {
@@ -180,6 +232,22 @@ public final class BenchCommand implements Callable<Integer> {
             });
         }
         return 0;
+    }
+
+    /** The open-file limit (each connection takes one in the server and one here), as /proc says it. */
+    private static String openFilesLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim();
+                    int space = soft.indexOf(' ');
+                    return "open files per process (ulimit -n): " + (space < 0 ? soft : soft.substring(0, space));
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not Linux: say nothing about it
+        }
+        return "open files per process: unknown";
     }
 
     /** What is wrong with the load options, in words, or null. */

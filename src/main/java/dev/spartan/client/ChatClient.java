@@ -129,7 +129,11 @@ public final class ChatClient implements AutoCloseable {
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
         StreamTransport transport = new StreamTransport(
-                connection, p -> envelopes.seal(p, groups.get(p.to().getGroup())), this::transmit, this::refreshGroups);
+                connection,
+                p -> envelopes.seal(p, groups.get(p.to().getGroup())),
+                this::transmit,
+                this::refreshGroups,
+                features.sendStream());
         this.outbox = new Outbox(transport, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();

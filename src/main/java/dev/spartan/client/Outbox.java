@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,38 @@ final class Outbox {
         NotReady(String why) {
             super(why, null, false, false);
         }
+    }
+
+    /**
+     * Not an answer yet: this message and everything after it go again now, after {@code first} has run (the groups
+     * were read again, or the transport changed).
+     */
+    static final class SendAgain extends Exception {
+        private final transient Runnable first;
+
+        SendAgain(String why, Runnable first) {
+            super(why, null, false, false);
+            this.first = Objects.requireNonNull(first, "first");
+        }
+    }
+
+    /**
+     * A transport that keeps up to a window of messages in flight and answers each, in the order sent: the next
+     * message goes as soon as an answer frees a place.
+     */
+    interface Pipeline {
+        /** True if one more message may be sent before an answer comes. */
+        boolean hasRoom();
+
+        /**
+         * Sends one message; its one answer goes to {@code answer}, on any thread, perhaps before this returns.
+         * Returns false if the message was not sent (its answer says why): nothing is sent after it until that answer
+         * is taken.
+         */
+        boolean send(Pending message, java.util.function.Consumer<Answer> answer);
+
+        /** The answers still to come are no longer wanted: the messages go again, from the first one not taken. */
+        void abandon();
     }
 
     /** One message's answer: the server's ack, or why it was not stored ({@link NotReady}, a status, a bug). */
@@ -83,6 +116,23 @@ final class Outbox {
         default int window() {
             return 1;
         }
+
+        /** A sliding window instead of rounds, or null to send in rounds with {@link #sendAll} (as now). */
+        default Pipeline pipeline() {
+            return null;
+        }
+    }
+
+    /** A message sent on the pipeline, and its answer once it came. */
+    private static final class Flight {
+        final Pending message;
+        final boolean receipt;
+        Answer answer;
+
+        Flight(Pending message, boolean receipt) {
+            this.message = message;
+            this.receipt = receipt;
+        }
     }
 
     interface Listener {
@@ -120,6 +170,10 @@ final class Outbox {
     private long pausedUntilNanos;
     private boolean pauseAnnounced;
     private final List<Runnable> whenSettled = new ArrayList<>();
+    /** The pipeline's messages without a taken answer, in the order sent. */
+    private final Deque<Flight> flights = new ArrayDeque<>();
+    /** A message the pipeline did not send: nothing goes after it until its answer is taken. */
+    private Flight stalled;
 
     Outbox(Transport transport, ScheduledExecutorService thread, Spool spool, Listener listener, Runnable lost) {
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -366,6 +420,134 @@ final class Outbox {
      * for a retry ends the round there: that message and everything after it go again, in order, with their ids.
      */
     private void pump() {
+        Pipeline pipeline = transport.pipeline();
+        if (pipeline != null) {
+            pumpPipeline(pipeline);
+            return;
+        }
+        pumpRounds();
+    }
+
+    /**
+     * Keeps the pipeline full: the first queued message not yet in flight goes as soon as there is room (receipts once
+     * no queued message waits), and answers are taken strictly in the order sent, each as if the messages had gone
+     * one at a time. A refusal that asks for a retry (or a lost connection) drops the answers still to come: that
+     * message and everything after it go again, in order, with their ids.
+     */
+    private void pumpPipeline(Pipeline pipeline) {
+        while (true) {
+            Flight next;
+            List<Runnable> settled = List.of();
+            synchronized (this) {
+                if (waitingForConnection || stalled != null) {
+                    return;
+                }
+                long wait = pausedUntilNanos - System.nanoTime();
+                if (wait > 0) {
+                    var unused = thread.schedule(this::pump, wait, TimeUnit.NANOSECONDS);
+                    return;
+                }
+                Pending message = firstNotInFlight(queue);
+                boolean receipt = message == null;
+                if (receipt && flights.stream().noneMatch(f -> !f.receipt)) {
+                    settled = List.copyOf(whenSettled);
+                    whenSettled.clear();
+                }
+                if (receipt) {
+                    message = firstNotInFlight(receipts);
+                }
+                next = message == null || !pipeline.hasRoom() ? null : new Flight(message, receipt);
+                if (next != null) {
+                    flights.add(next);
+                    inFlight.add(message);
+                }
+                sending = !flights.isEmpty();
+            }
+            settled.forEach(Runnable::run);
+            if (next == null) {
+                return;
+            }
+            Flight sent = next;
+            if (!pipeline.send(next.message, answer -> later(() -> answered(pipeline, sent, answer)))) {
+                synchronized (this) {
+                    if (flights.contains(sent) && sent.answer == null) {
+                        stalled = sent;
+                    }
+                }
+                return;
+            }
+        }
+    }
+
+    /** Runs on the outbox's thread; an answer that comes after the client closed is dropped with the thread. */
+    private void later(Runnable work) {
+        try {
+            thread.execute(work);
+        } catch (RejectedExecutionException e) {
+            // Closed: what is unanswered stays in the spool and goes again next time.
+        }
+    }
+
+    private Pending firstNotInFlight(Deque<Pending> line) {
+        for (Pending p : line) {
+            if (!inFlight.contains(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Takes the answers that are next in order, on the outbox's thread; then sends what now has room. */
+    private void answered(Pipeline pipeline, Flight flight, Answer answer) {
+        while (true) {
+            Flight head;
+            synchronized (this) {
+                if (!flights.contains(flight)) {
+                    // Abandoned: it goes again. Its answer may have freed room in the pipeline, unless sending waits.
+                    if (waitingForConnection || pausedUntilNanos - System.nanoTime() > 0) {
+                        return;
+                    }
+                    break;
+                }
+                flight.answer = answer;
+                head = flights.peek();
+                if (head.answer == null) {
+                    return; // an earlier message is still unanswered
+                }
+                flights.poll();
+                inFlight.remove(head.message);
+                if (stalled == head) {
+                    stalled = null;
+                }
+                sending = !flights.isEmpty();
+            }
+            boolean goOn = take(head.message, head.receipt, head.answer);
+            if (!goOn) {
+                synchronized (this) {
+                    flights.clear();
+                    inFlight.clear();
+                    stalled = null;
+                    sending = false;
+                }
+                pipeline.abandon();
+                if (head.answer.failure() instanceof SendAgain) {
+                    break;
+                }
+                return; // the retry is arranged: after the pause, or once the connection is back
+            }
+            synchronized (this) {
+                Flight now = flights.peek();
+                if (now == null || now.answer == null) {
+                    break;
+                }
+                flight = now;
+                answer = now.answer;
+            }
+        }
+        pump();
+    }
+
+    private void pumpRounds() {
         while (true) {
             List<Pending> round;
             boolean receipt;
@@ -419,6 +601,14 @@ final class Outbox {
             return true; // parked while in flight (its chat was declined, or refused before it): stays kept
         }
         Exception failure = answer.failure();
+        if (failure instanceof SendAgain again) {
+            try {
+                again.first.run();
+            } catch (RuntimeException e) {
+                return take(next, receipt, Answer.failed(e));
+            }
+            return false;
+        }
         if (failure instanceof NotReady e) {
             if (receipt) {
                 dropReceipt(next);

@@ -10,28 +10,37 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
- * Sends the outbox's rounds on SendStream: one stream per round of up to the server's send window, every message
- * written at once, the answers read in order. A server without SendStream (UNIMPLEMENTED) is sent to one message
- * at a time with SendMsg from then on.
+ * Sends the outbox's messages on one long-lived SendStream with a sliding window: up to the server's send window
+ * unanswered, the next one written as soon as an answer frees a place, the answers read in order. The stream is
+ * opened with the first message and kept; when it breaks, the next message opens a new one (the outbox sends the
+ * unanswered again, with their ids). A server without SendStream (UNIMPLEMENTED) is sent to one message at a time
+ * with SendMsg from then on.
  */
-final class StreamTransport implements Outbox.Transport {
-    private static final long ROUND_SECONDS = 60;
-
+final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
     /** Encrypts a message for its chat as it is now. */
     interface Sealer {
         SendRequest seal(Outbox.Pending message) throws Outbox.NotReady;
+    }
+
+    /** A request written on the stream; {@code answer} is null once the outbox no longer wants its answer. */
+    private static final class Sent {
+        final Outbox.Pending message;
+        Consumer<Outbox.Answer> answer;
+
+        Sent(Outbox.Pending message, Consumer<Outbox.Answer> answer) {
+            this.message = message;
+            this.answer = answer;
+        }
     }
 
     private final Connection connection;
@@ -42,16 +51,25 @@ final class StreamTransport implements Outbox.Transport {
     private final Set<String> resealed = ConcurrentHashMap.newKeySet();
 
     private volatile boolean unaryOnly;
+    /** The open stream, or null; guarded by this. */
+    private Stream stream;
 
     /**
      * @param unary         sends one message with SendMsg (the fallback)
      * @param groupsChanged reads the groups again, after the server refused a group message for its members
+     * @param useSendStream false: SendMsg, one message at a time, from the start
      */
-    StreamTransport(Connection connection, Sealer sealer, Outbox.Transport unary, Runnable groupsChanged) {
+    StreamTransport(
+            Connection connection,
+            Sealer sealer,
+            Outbox.Transport unary,
+            Runnable groupsChanged,
+            boolean useSendStream) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.sealer = Objects.requireNonNull(sealer, "sealer");
         this.unary = Objects.requireNonNull(unary, "unary");
         this.groupsChanged = Objects.requireNonNull(groupsChanged, "groupsChanged");
+        this.unaryOnly = !useSendStream;
     }
 
     @Override
@@ -60,115 +78,136 @@ final class StreamTransport implements Outbox.Transport {
     }
 
     @Override
-    public int window() {
-        return unaryOnly ? 1 : connection.sendWindow();
+    public Outbox.Pipeline pipeline() {
+        return unaryOnly ? null : this;
     }
 
     @Override
-    public List<Outbox.Answer> sendAll(List<Outbox.Pending> messages) {
-        if (unaryOnly) {
-            return Outbox.Transport.super.sendAll(messages);
-        }
-        List<SendRequest> requests = new ArrayList<>();
-        Outbox.Answer unsealed = null;
-        for (Outbox.Pending p : messages) {
-            try {
-                requests.add(sealer.seal(p));
-            } catch (Outbox.NotReady | RuntimeException e) {
-                unsealed = Outbox.Answer.failed(e); // the round ends before it; the outbox parks or reports it
-                break;
-            }
-        }
-        List<Outbox.Answer> answers = requests.isEmpty() ? new ArrayList<>() : stream(requests);
-        if (answers == null) {
-            unaryOnly = true;
-            return Outbox.Transport.super.sendAll(messages);
-        }
-        for (int i = 0; i < answers.size(); i++) {
-            Outbox.Pending p = messages.get(i);
-            Outbox.Answer a = answers.get(i);
-            if (a.ack() != null) {
-                resealed.remove(p.messageId());
-            } else if (p.to().hasGroup()
-                    && a.failure() instanceof StatusRuntimeException e
-                    && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
-                    && resealed.add(p.messageId())) {
-                // The members changed under us: this message and the rest go again, encrypted for the members now.
-                List<Outbox.Answer> before = new ArrayList<>(answers.subList(0, i));
-                try {
-                    groupsChanged.run();
-                } catch (RuntimeException failure) {
-                    before.add(Outbox.Answer.failed(failure));
-                }
-                return before;
-            }
-        }
-        if (unsealed != null && answers.size() == requests.size()) {
-            answers.add(unsealed);
-        }
-        return answers;
+    public synchronized boolean hasRoom() {
+        return stream == null || stream.ended || stream.unanswered.size() < connection.sendWindow();
     }
 
-    /** The answers, in order, for a prefix of {@code requests}; null if the server has no SendStream. */
-    private List<Outbox.Answer> stream(List<SendRequest> requests) {
-        List<SendResult> results = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        StreamObserver<SendRequest> out;
+    @Override
+    public boolean send(Outbox.Pending message, Consumer<Outbox.Answer> answer) {
+        SendRequest request;
         try {
-            out = connection
-                    .asyncStub()
-                    .withDeadlineAfter(ROUND_SECONDS, TimeUnit.SECONDS)
-                    .sendStream(new StreamObserver<>() {
-                        @Override
-                        public void onNext(SendResult value) {
-                            results.add(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            end.complete(Status.fromThrowable(t));
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            end.complete(Status.OK);
-                        }
-                    });
-            requests.forEach(out::onNext);
-            out.onCompleted();
-        } catch (StatusRuntimeException e) {
-            return new ArrayList<>(List.of(Outbox.Answer.failed(e)));
+            request = sealer.seal(message);
+        } catch (Outbox.NotReady | RuntimeException e) {
+            answer.accept(Outbox.Answer.failed(e));
+            return false;
         }
-        Status status;
-        try {
-            status = end.get(ROUND_SECONDS + 5, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            status = Status.DEADLINE_EXCEEDED.withDescription("no answer on the send stream");
-        } catch (ExecutionException e) {
-            status = Status.fromThrowable(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            status = Status.CANCELLED.withDescription("interrupted");
-        }
-        if (status.getCode() == Status.Code.UNIMPLEMENTED && results.isEmpty()) {
-            return null;
-        }
-        List<Outbox.Answer> answers = new ArrayList<>();
-        synchronized (results) {
-            for (int i = 0; i < results.size() && i < requests.size(); i++) {
-                SendResult r = results.get(i);
-                if (!r.getMessageId().equals(requests.get(i).getMessageId())) {
-                    status = Status.UNAVAILABLE.withDescription("the send stream answered out of order");
-                    break;
+        synchronized (this) {
+            if (stream == null || stream.ended) {
+                try {
+                    stream = new Stream();
+                } catch (StatusRuntimeException e) {
+                    stream = null;
+                    answer.accept(Outbox.Answer.failed(e));
+                    return false;
                 }
-                answers.add(
-                        r.hasAck() ? Outbox.Answer.stored(r.getAck()) : Outbox.Answer.failed(refusal(r.getRefused())));
+            }
+            stream.write(new Sent(message, answer), request);
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void abandon() {
+        if (stream != null) {
+            stream.unanswered.forEach(s -> s.answer = null);
+        }
+    }
+
+    /** One SendStream call: the requests written and not answered yet, in order. */
+    private final class Stream implements StreamObserver<SendResult> {
+        final Deque<Sent> unanswered = new ArrayDeque<>();
+        final StreamObserver<SendRequest> out;
+        boolean ended;
+        boolean answeredAny;
+
+        Stream() {
+            this.out = connection.asyncStub().sendStream(this);
+        }
+
+        /** Called holding the transport's lock. */
+        void write(Sent sent, SendRequest request) {
+            unanswered.add(sent);
+            out.onNext(request);
+        }
+
+        @Override
+        public void onNext(SendResult result) {
+            Sent sent;
+            synchronized (StreamTransport.this) {
+                sent = unanswered.peek();
+                if (sent == null || !sent.message.messageId().equals(result.getMessageId())) {
+                    end(Status.UNAVAILABLE.withDescription("the send stream answered out of order"));
+                    out.onError(Status.CANCELLED
+                            .withDescription("answered out of order")
+                            .asRuntimeException());
+                    return;
+                }
+                unanswered.poll();
+                answeredAny = true;
+            }
+            if (sent.answer != null) {
+                sent.answer.accept(answer(sent.message, result));
             }
         }
-        if (answers.size() < requests.size()) {
-            answers.add(Outbox.Answer.failed(broken(status)));
+
+        @Override
+        public void onError(Throwable t) {
+            end(Status.fromThrowable(t));
         }
-        return answers;
+
+        @Override
+        public void onCompleted() {
+            end(Status.UNAVAILABLE.withDescription("the server ended the send stream"));
+        }
+
+        /** Every unanswered request gets the stream's failure, in order: the outbox sends them again. */
+        private void end(Status status) {
+            List<Sent> left;
+            boolean unimplemented;
+            synchronized (StreamTransport.this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+                left = new ArrayList<>(unanswered);
+                unanswered.clear();
+                unimplemented = status.getCode() == Status.Code.UNIMPLEMENTED && !answeredAny;
+                if (unimplemented) {
+                    unaryOnly = true;
+                }
+            }
+            Exception failure = unimplemented
+                    ? new Outbox.SendAgain("the server has no SendStream: SendMsg from now on", () -> {})
+                    : broken(status);
+            for (Sent s : left) {
+                if (s.answer != null) {
+                    s.answer.accept(Outbox.Answer.failed(failure));
+                }
+            }
+        }
+    }
+
+    /**
+     * The answer as SendMsg would have given it. A group message refused because the members changed goes again,
+     * once, sealed for the members now (after the groups are read again), with everything sent after it.
+     */
+    private Outbox.Answer answer(Outbox.Pending message, SendResult result) {
+        if (result.hasAck()) {
+            resealed.remove(message.messageId());
+            return Outbox.Answer.stored(result.getAck());
+        }
+        StatusRuntimeException refusal = refusal(result.getRefused());
+        if (message.to().hasGroup()
+                && refusal.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                && resealed.add(message.messageId())) {
+            return Outbox.Answer.failed(new Outbox.SendAgain(Outbox.describe(refusal), groupsChanged));
+        }
+        return Outbox.Answer.failed(refusal);
     }
 
     /** A refusal of one message as the status SendMsg would have thrown, its retry delay as RetryInfo. */

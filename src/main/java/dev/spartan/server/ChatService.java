@@ -42,8 +42,11 @@ import dev.spartan.store.MessageStore;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -59,6 +62,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final Executor deliveryExecutor;
     private final PreKeys preKeys;
     private final int sendWindow;
+    private final Set<SendStream> sendStreams = ConcurrentHashMap.newKeySet();
 
     public ChatService(
             Directory directory,
@@ -144,7 +148,16 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 Principal.current(),
                 (ServerCallStreamObserver<SendResult>) response,
                 sendWindow,
-                conversations::sendAsync);
+                conversations::sendAsync,
+                sendStreams);
+    }
+
+    /**
+     * Ends every open SendStream with {@code status} once the requests it has read are answered: a client keeps its
+     * stream for its whole session, so a stopping node ends it rather than wait for it.
+     */
+    public void endSendStreams(Status status) {
+        List.copyOf(sendStreams).forEach(s -> s.end(status));
     }
 
     @Override

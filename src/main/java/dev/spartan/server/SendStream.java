@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -47,26 +48,34 @@ final class SendStream implements StreamObserver<SendRequest> {
     private final ServerCallStreamObserver<SendResult> out;
     private final int window;
     private final Sender sender;
+    /** The node's open SendStreams, so that a stopping node can end them; this one is in it until it is closed. */
+    private final Set<SendStream> open;
     /** Answers of the requests received and not yet written, in the order received. */
     private final Deque<CompletableFuture<SendResult>> answers = new ArrayDeque<>();
 
     private boolean halfClosed;
     private boolean closed;
+    /** Set when the node stops: no more requests are read, and once the last answer is written the stream ends so. */
+    private Status ending;
     /** The id the client must send again before anything else is stored, and what the others are answered. */
     private String mustResend;
 
     private Refused blockedWith;
 
-    private SendStream(String me, ServerCallStreamObserver<SendResult> out, int window, Sender sender) {
+    private SendStream(
+            String me, ServerCallStreamObserver<SendResult> out, int window, Sender sender, Set<SendStream> open) {
         this.me = Objects.requireNonNull(me, "me");
         this.out = Objects.requireNonNull(out, "out");
         this.window = window;
         this.sender = Objects.requireNonNull(sender, "sender");
+        this.open = Objects.requireNonNull(open, "open");
     }
 
+    /** @param open the node's open SendStreams: the new one is added, and removed once it is closed */
     static StreamObserver<SendRequest> open(
-            String me, ServerCallStreamObserver<SendResult> out, int window, Sender sender) {
-        SendStream stream = new SendStream(me, out, window, sender);
+            String me, ServerCallStreamObserver<SendResult> out, int window, Sender sender, Set<SendStream> open) {
+        SendStream stream = new SendStream(me, out, window, sender, open);
+        open.add(stream);
         out.disableAutoRequest();
         out.setOnReadyHandler(stream::drain);
         out.setOnCancelHandler(stream::cancelled);
@@ -78,10 +87,12 @@ final class SendStream implements StreamObserver<SendRequest> {
     public void onNext(SendRequest request) {
         Charge charge = Charge.current().orElse(null);
         synchronized (this) {
-            if (closed) {
-                return;
+            if (closed || ending != null) {
+                return; // after the stream ends unanswered, the client sends it again
             }
             if (answers.size() >= window) {
+                // Logged because it is the client's fault and rare: a client that keeps to the protocol never sees it.
+                log.info("SendStream of {} closed: more than {} messages unanswered (send_window)", me, window);
                 closeWith(Status.RESOURCE_EXHAUSTED.withDescription("more than " + window
                         + " messages on this SendStream are unanswered (send_window): wait for their answers"));
                 return;
@@ -112,6 +123,20 @@ final class SendStream implements StreamObserver<SendRequest> {
     public void onCompleted() {
         synchronized (this) {
             halfClosed = true;
+        }
+        drain();
+    }
+
+    /**
+     * Ends the stream because the node stops: the requests read so far are answered, then the stream ends with
+     * {@code status}; what the client sent after them is not read, and the client sends it again elsewhere.
+     */
+    void end(Status status) {
+        synchronized (this) {
+            if (closed || ending != null) {
+                return;
+            }
+            ending = status;
         }
         drain();
     }
@@ -206,19 +231,26 @@ final class SendStream implements StreamObserver<SendRequest> {
                 out.onNext(answers.poll().join());
                 out.request(1);
             }
-            if (!closed && halfClosed && answers.isEmpty()) {
+            if (!closed && (halfClosed || ending != null) && answers.isEmpty()) {
                 closed = true;
-                out.onCompleted();
+                open.remove(this);
+                if (ending != null) {
+                    out.onError(ending.asRuntimeException());
+                } else {
+                    out.onCompleted();
+                }
             }
         } catch (IllegalStateException e) {
             // The call was closed under us (a malformed request ends it): nothing more can be written.
             closed = true;
+            open.remove(this);
             answers.clear();
         }
     }
 
     private void closeWith(Status status) {
         closed = true;
+        open.remove(this);
         answers.clear();
         try {
             out.onError(status.asRuntimeException());
@@ -229,6 +261,7 @@ final class SendStream implements StreamObserver<SendRequest> {
 
     private synchronized void cancelled() {
         closed = true;
+        open.remove(this);
         answers.clear();
     }
 }

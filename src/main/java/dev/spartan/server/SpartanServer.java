@@ -56,6 +56,9 @@ public final class SpartanServer implements AutoCloseable {
     private final Operations ops;
     private final ExecutorService delivery;
     private final RecentMessages recent;
+    /** The chat service once started: its SendStreams are ended at the stop. */
+    private ChatService chat;
+
     private Server server;
 
     /**
@@ -93,7 +96,7 @@ public final class SpartanServer implements AutoCloseable {
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
-        ChatService chat = new ChatService(
+        chat = new ChatService(
                 directory,
                 conversations,
                 groups,
@@ -187,6 +190,7 @@ public final class SpartanServer implements AutoCloseable {
                 hub.openStreams());
         server.shutdown();
         hub.closeAll(Status.UNAVAILABLE.withDescription("server is shutting down"));
+        chat.endSendStreams(Status.UNAVAILABLE.withDescription("server is shutting down"));
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
                 log.warn("shutdown: calls still running after 5 s are cancelled");

@@ -726,7 +726,13 @@ public final class EmbeddedStore implements MessageStore {
 
     /** Zero-padded so that the map's string order is the numeric order. */
     static String entryKey(String owner, long seq) {
-        return owner + "\0" + String.format("%019d", seq);
+        // Zero-padded to 19 digits so that keys sort by number; by hand because String.format is costly per write.
+        String digits = Long.toString(seq);
+        StringBuilder key = new StringBuilder(owner.length() + 20).append(owner).append('\0');
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     private static long seqOf(String entryKey) {

@@ -36,7 +36,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -50,8 +49,9 @@ import java.util.function.Supplier;
  * conversation's history and a pending chat's hold are sorted sets scored by chat sequence number. Values are the
  * store's own records (storage.proto), which no script ever encodes or decodes.
  *
- * <p>A send, {@link #save}, is one Lua script: one round trip, atomic by Redis's own rules. It does not take the
- * lock, but does not run while the lock of its conversation is held.
+ * <p>A send, {@link #save}, is one step of a Lua script that saves a batch of them ({@link RedisSaves}): one round
+ * trip for all the saves asked for while the previous batch was in Redis, each message atomic by Redis's own rules.
+ * It does not take the lock, but does not run while the lock of its conversation is held.
  *
  * <p>{@link #atomically} takes a Redis lock (SET NX PX with a random token, in a script that first checks the epoch;
  * released by a compare-and-delete script), so compound updates are serialized across nodes. The lock expires on its
@@ -87,6 +87,7 @@ public final class RedisStore implements MessageStore {
     private final RedisAsyncCommands<String, byte[]> async;
     private final String epoch;
     private final byte[] epochBytes;
+    private final RedisSaves saves;
     /** Replies of writes sent inside the current thread's {@link #atomically}, still to be awaited. */
     @SuppressWarnings("ThreadLocalUsage") // per store: its writes are awaited on its own connection
     private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
@@ -100,6 +101,7 @@ public final class RedisStore implements MessageStore {
         this.async = connection.async();
         this.epoch = Objects.requireNonNull(epoch, "epoch");
         this.epochBytes = utf8(epoch);
+        this.saves = new RedisSaves(SAVE, async, SAVE_TIMEOUT, EPOCH_KEY, epochBytes, this::replaced);
     }
 
     @Override
@@ -218,15 +220,16 @@ public final class RedisStore implements MessageStore {
     }
 
     /**
-     * Sends the save script at once and completes on its reply; Redis runs scripts from one connection in the order
-     * sent. While another node holds the conversation's lock, the script answers BUSY and is sent again after a
-     * back-off (a later save of the same conversation, answered BUSY too, then waits as well).
+     * Queues the save for the next batch of {@link RedisSaves}: saves are applied in the order asked, and the future
+     * completes on Redis's answer. While another node holds the conversation's lock, the script answers BUSY and the
+     * save is queued again after a back-off (a later save of the same conversation, answered BUSY too, then waits as
+     * well).
      */
     @Override
     public CompletableFuture<SaveResult> saveAsync(NewMessage m) {
         requireServing();
         Guard guard = m.guard();
-        List<String> keys = new ArrayList<>(8 + 2 * m.recipients().size());
+        List<String> keys = new ArrayList<>(7 + 2 * m.recipients().size());
         keys.add(P + "lock:" + m.lockKey());
         keys.add(P + "sent:" + m.sentKey());
         keys.add(P + (guard.table() == Guard.Table.PAIRS ? "pairs" : "groupver"));
@@ -234,7 +237,6 @@ public final class RedisStore implements MessageStore {
         keys.add(historyKey(m.chatKey()));
         keys.add(holdKey(guard.field()));
         keys.add(heldBytesKey(guard.field()));
-        keys.add(EPOCH_KEY);
         for (String user : m.recipients()) {
             keys.add(P + "inboxseq:" + user);
             keys.add(P + "inbox:" + user);
@@ -251,60 +253,36 @@ public final class RedisStore implements MessageStore {
             utf8(m.chatKey()),
             utf8(Integer.toString(m.holdLimit().messages())),
             utf8(Long.toString(m.holdLimit().bytes())),
-            epochBytes
+            utf8(Integer.toString(m.recipients().size()))
         };
         return runSave(keyArray, args, new LockWait(m.lockKey()));
     }
 
     private CompletableFuture<SaveResult> runSave(String[] keys, byte[][] args, LockWait wait) {
-        CompletableFuture<Object> reply;
-        try {
-            reply = SAVE.runAsync(async, SAVE_TIMEOUT, ScriptOutputType.MULTI, keys, args);
-        } catch (RedisException e) {
-            return CompletableFuture.failedFuture(unavailable(e));
-        }
-        return reply.handle((r, failure) -> {
-                    if (failure != null) {
-                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause()
-                                : failure;
-                        throw cause instanceof java.util.concurrent.TimeoutException
-                                ? unavailable(new RedisException("Redis did not answer in " + SAVE_TIMEOUT))
-                                : cause instanceof RedisException re ? unavailable(re) : new CompletionException(cause);
+        return saves.submit(keys, args).thenCompose(reply -> {
+            String outcome = new String((byte[]) reply.get(0), StandardCharsets.UTF_8);
+            String value = new String((byte[]) reply.get(1), StandardCharsets.UTF_8);
+            return switch (outcome) {
+                case "BUSY" -> {
+                    long pause = wait.nextPauseNanos();
+                    yield CompletableFuture.supplyAsync(
+                                    () -> null, CompletableFuture.delayedExecutor(pause, TimeUnit.NANOSECONDS))
+                            .thenCompose(x -> runSave(keys, args, wait));
+                }
+                case "REFUSED" -> CompletableFuture.completedFuture(SaveResult.refused(value));
+                case "HOLD_FULL" -> CompletableFuture.completedFuture(SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0));
+                case "DELIVERED" -> {
+                    List<Long> inboxSeqs = new ArrayList<>(reply.size() - 2);
+                    for (Object seq : reply.subList(2, reply.size())) {
+                        inboxSeqs.add((Long) seq);
                     }
-                    return (List<?>) r;
-                })
-                .thenCompose(reply2 -> {
-                    String outcome = new String((byte[]) reply2.get(0), StandardCharsets.UTF_8);
-                    String value = new String((byte[]) reply2.get(1), StandardCharsets.UTF_8);
-                    return switch (outcome) {
-                        case "EPOCH" -> throw replaced(value);
-                        case "BUSY" -> {
-                            long pause = wait.nextPauseNanos();
-                            yield CompletableFuture.supplyAsync(
-                                            () -> null, CompletableFuture.delayedExecutor(pause, TimeUnit.NANOSECONDS))
-                                    .thenCompose(x -> runSave(keys, args, wait));
-                        }
-                        case "REFUSED" -> CompletableFuture.completedFuture(SaveResult.refused(value));
-                        case "HOLD_FULL" ->
-                            CompletableFuture.completedFuture(SaveResult.of(SaveResult.Outcome.HOLD_FULL, 0));
-                        case "DELIVERED" -> {
-                            List<Long> inboxSeqs = new ArrayList<>(reply2.size() - 2);
-                            for (Object seq : reply2.subList(2, reply2.size())) {
-                                inboxSeqs.add((Long) seq);
-                            }
-                            yield CompletableFuture.completedFuture(
-                                    SaveResult.delivered(Long.parseLong(value), inboxSeqs));
-                        }
-                        default ->
-                            CompletableFuture.completedFuture(
-                                    SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value)));
-                    };
-                });
-    }
-
-    private static StoreUnavailableException unavailable(RedisException e) {
-        return new StoreUnavailableException("Redis is unavailable: " + e.getMessage(), e);
+                    yield CompletableFuture.completedFuture(SaveResult.delivered(Long.parseLong(value), inboxSeqs));
+                }
+                default ->
+                    CompletableFuture.completedFuture(
+                            SaveResult.of(SaveResult.Outcome.valueOf(outcome), Long.parseLong(value)));
+            };
+        });
     }
 
     /** Backs off with jitter while another node holds a conversation's lock, up to a deadline. */

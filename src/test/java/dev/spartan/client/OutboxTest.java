@@ -147,6 +147,105 @@ class OutboxTest {
         assertThat(outbox.size()).isZero();
     }
 
+    /**
+     * A pipeline like SendStream's: up to 4 unanswered, answered by the test. Answers given after the outbox abandoned
+     * a message still take their place until they come, as on the real stream.
+     */
+    private static final class FakePipeline implements Outbox.Transport, Outbox.Pipeline {
+        final List<String> written = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.BlockingDeque<java.util.function.Consumer<Outbox.Answer>> unanswered =
+                new java.util.concurrent.LinkedBlockingDeque<>();
+        final java.util.concurrent.BlockingDeque<String> unansweredIds =
+                new java.util.concurrent.LinkedBlockingDeque<>();
+
+        @Override
+        public SendAck send(Outbox.Pending message) {
+            throw new AssertionError("sent one at a time");
+        }
+
+        @Override
+        public Outbox.Pipeline pipeline() {
+            return this;
+        }
+
+        @Override
+        public boolean hasRoom() {
+            return unanswered.size() < 4;
+        }
+
+        @Override
+        public synchronized boolean send(Outbox.Pending message, java.util.function.Consumer<Outbox.Answer> answer) {
+            written.add(message.text());
+            unansweredIds.add(message.text());
+            unanswered.add(answer);
+            return true;
+        }
+
+        @Override
+        public void abandon() {
+            // Each answer still comes; the outbox drops the ones it abandoned.
+        }
+
+        /** Answers the oldest unanswered message; returns its text. */
+        synchronized String answer(Outbox.Answer answer) {
+            String text = unansweredIds.poll();
+            unanswered.poll().accept(answer);
+            return text;
+        }
+    }
+
+    @Test
+    void thePipelineSendsTheNextMessageAsSoonAsAnAnswerFreesAPlace() {
+        FakePipeline pipeline = new FakePipeline();
+        List<String> stored = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                pipeline,
+                thread,
+                Spool.none(),
+                new Outbox.Listener() {
+                    @Override
+                    public void state(Outbox.Pending message, SendState state) {
+                        if (state == SendState.STORED) {
+                            stored.add(message.text());
+                        }
+                    }
+
+                    @Override
+                    public void notice(String text) {}
+                },
+                () -> {});
+        for (int i = 1; i <= 10; i++) {
+            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i, 0));
+        }
+        awaitTrue(() -> pipeline.written.size() == 4);
+        assertThat(pipeline.written).containsExactly("m1", "m2", "m3", "m4");
+
+        assertThat(pipeline.answer(Outbox.Answer.stored(SendAck.getDefaultInstance())))
+                .isEqualTo("m1");
+        awaitTrue(() -> pipeline.written.size() == 5); // m5 goes while m2..m4 are still unanswered
+        assertThat(stored).containsExactly("m1");
+
+        // m2 is rate limited; the server refuses what follows it until m2 comes again.
+        assertThat(pipeline.answer(Outbox.Answer.failed(rateLimited(5_000_000))))
+                .isEqualTo("m2");
+        for (int i = 0; i < 3; i++) {
+            pipeline.answer(Outbox.Answer.failed(rateLimited(5_000_000)));
+        }
+        // After the pause, m2 and everything after it go again, in order; from then on every answer is an ack.
+        awaitTrue(() -> stored.size() == 10 || answerOneIfAny(pipeline));
+        assertThat(stored).containsExactly("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10");
+        assertThat(pipeline.written.subList(5, 9)).containsExactly("m2", "m3", "m4", "m5");
+        assertThat(pipeline.written).hasSize(14);
+    }
+
+    /** Acks the oldest unanswered message, if there is one; always false, for polling. */
+    private static boolean answerOneIfAny(FakePipeline pipeline) {
+        if (!pipeline.unanswered.isEmpty()) {
+            pipeline.answer(Outbox.Answer.stored(SendAck.getDefaultInstance()));
+        }
+        return false;
+    }
+
     @Test
     void aRefusalWithoutRetryInfoIsReportedAndTheQueueGoesOn() throws Exception {
         List<String> sent = new CopyOnWriteArrayList<>();

@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,9 +152,12 @@ class SendStreamIT {
         }
     }
 
+    /**
+     * The client reads no answer until the server has cut the stream (its log says so). Reading earlier would race
+     * with the server: on a loaded machine the server may not yet have answers piling up when the client starts
+     * reading, and then it answers all 5,000 within the window and never cuts.
+     */
     @Test
-    @Disabled(
-            "passes alone, but twice in the full suite the stream was not cut within 60 s: to be understood (issue 16)")
     void aClientThatOverrunsItsWindowIsCutOff() throws Exception {
         try (WireSession erin = WireSession.login(
                 "erin",
@@ -195,6 +197,9 @@ class SendStreamIT {
                         .setTo(ChatIds.toUser("frank"))
                         .build());
             }
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> limited.log().contains("SendStream of erin closed: more than 8 messages unanswered"));
+            assertThat(results).as("nothing read before the cut").isEmpty();
             call.get().request(Integer.MAX_VALUE);
             Status status = closed.get(60, TimeUnit.SECONDS);
             assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
@@ -53,6 +54,22 @@ class DrainIT {
                     streamEnd.complete(Status.OK);
                 }
             });
+            // An open SendStream with nothing in flight, as a client keeps one for its whole session.
+            CompletableFuture<Status> sendEnd = new CompletableFuture<>();
+            alice.asyncStub().sendStream(new StreamObserver<SendResult>() {
+                @Override
+                public void onNext(SendResult r) {}
+
+                @Override
+                public void onError(Throwable t) {
+                    sendEnd.complete(Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    sendEnd.complete(Status.OK);
+                }
+            });
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> Files.readString(server.logFile()).contains("stream opened for alice"));
 
@@ -86,6 +103,11 @@ class DrainIT {
             Status end = streamEnd.get(20, TimeUnit.SECONDS);
             assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(end.getDescription()).isEqualTo("server is shutting down");
+            Status sendStreamEnd = sendEnd.get(20, TimeUnit.SECONDS);
+            assertThat(sendStreamEnd.getCode())
+                    .as("the node ends an open SendStream rather than wait for it")
+                    .isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(sendStreamEnd.getDescription()).isEqualTo("server is shutting down");
             assertThat(server.awaitExit(Duration.ofSeconds(30)))
                     .as("a JVM ended by SIGTERM exits with 128 + 15")
                     .isEqualTo(143);
@@ -97,6 +119,7 @@ class DrainIT {
                             "shutdown: refusing new calls, finishing calls in flight, ending 1 streams with UNAVAILABLE",
                             "stream closed for alice",
                             "Spartan server on port " + server.port() + " stopped");
+            assertThat(log).doesNotContain("calls still running after 5 s are cancelled");
         }
     }
 }

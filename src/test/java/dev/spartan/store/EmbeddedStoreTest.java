@@ -23,6 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedStoreTest extends MessageStoreContract {
+    @Test
+    void entryKeysAreTheOwnerAndTheNumberPaddedToNineteenDigitsSoTheySortByNumber() {
+        assertThat(EmbeddedStore.entryKey("bob", 42)).isEqualTo("bob\0" + "0".repeat(17) + "42");
+        assertThat(EmbeddedStore.entryKey("bob", Long.MAX_VALUE)).isEqualTo("bob\0" + Long.MAX_VALUE);
+        assertThat(EmbeddedStore.entryKey("bob", 9)).isLessThan(EmbeddedStore.entryKey("bob", 10));
+    }
+
     private EmbeddedStore store;
 
     @TempDir
