@@ -132,7 +132,18 @@ final class Envelopes {
             PreKeyBundle bundle = bundles.apply(peer)
                     .orElseThrow(() -> new Ratchet.RatchetException(
                             Ratchet.Fault.INVALID_KEY, peer + " has no prekeys on the server yet", null));
-            ratchet.start(peer, bundle);
+            try {
+                ratchet.start(peer, bundle);
+            } catch (Ratchet.RatchetException e) {
+                if (e.fault() != Ratchet.Fault.UNTRUSTED) {
+                    throw e;
+                }
+                // The bundle's identity is not the pinned one: ask for the peer's keys, so the user is told the key
+                // changed and how to check it, as for any key change.
+                keys.refresh(peer);
+                throw new Ratchet.RatchetException(
+                        Ratchet.Fault.UNTRUSTED, peer + "'s key changed (see /verify " + peer + ")", e);
+            }
         }
         return ratchet.encrypt(peer, plain);
     }

@@ -37,9 +37,9 @@ final class Gaps {
         String conversation = (m.isGroup() ? "#" : "@") + m.peerOrGroup();
         long expected = counters.expected(sender, conversation);
         if (expected == 0) {
-            // The first message seen from a sender sets where counting starts: a group member may have joined at any
-            // number, and a peer whose identity changed starts again. A loss before it goes unreported.
-            expected = counter;
+            // A 1:1 chat is numbered from its first message (after a key change both sides count from 1 again); a
+            // group member may have joined at any number, so there the first message seen sets the start.
+            expected = m.isGroup() ? counter : 1;
         }
         String key = sender + "\t" + conversation;
         TreeMap<Long, Incoming> held = waiting.computeIfAbsent(key, k -> new TreeMap<>());
