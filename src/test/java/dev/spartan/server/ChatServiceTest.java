@@ -199,6 +199,6 @@ class ChatServiceTest {
         assertStatus(
                 () -> alice.stub().sendMsg(alice.message(ChatIds.toUser("bob"), big, "alice", "bob")),
                 Status.Code.INVALID_ARGUMENT,
-                "bytes encrypted; the limit is 65536 bytes"); // salt and wrapped keys count too
+                "bytes encrypted; the limit is 65536 bytes"); // every ciphertext counts
     }
 }
