@@ -1,8 +1,6 @@
 package dev.spartan.bench;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.contract.ChatIds;
-import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import io.grpc.Channel;
 import java.nio.ByteBuffer;
@@ -30,16 +28,13 @@ final class Bystander implements AutoCloseable {
         sender.openChatWith(receiver);
         receiver.receive(e -> {
             if (e.hasMessage()) {
-                long sentAt = e.getMessage()
-                        .getSealed()
-                        .getBody()
+                long sentAt = RawUser.body(e.getMessage().getSealed())
                         .asReadOnlyByteBuffer()
                         .getLong();
                 latencyMicros.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
             }
         });
         long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        Sealed.Builder sealed = sender.opaqueTo(to);
         pacer = new Thread(
                 () -> {
                     long next = System.nanoTime();
@@ -58,7 +53,7 @@ final class Bystander implements AutoCloseable {
                                     .sendMsg(SendRequest.newBuilder()
                                             .setMessageId(UUID.randomUUID().toString())
                                             .setTo(ChatIds.toUser(to))
-                                            .setSealed(sealed.setBody(ByteString.copyFrom(body)))
+                                            .setSealed(RawUser.opaqueTo(to, body))
                                             .build());
                         } catch (RuntimeException e) {
                             // Counted and reported, so a failing pair never looks like a fast one.

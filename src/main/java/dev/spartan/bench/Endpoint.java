@@ -1,6 +1,5 @@
 package dev.spartan.bench;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
@@ -9,7 +8,6 @@ import dev.spartan.client.Incoming;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
-import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
@@ -99,7 +97,7 @@ interface Endpoint extends AutoCloseable {
         async.receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
             public void onNext(Event e) {
-                sink.received(user, e.getMessage().getSealed().getBody().toString(StandardCharsets.UTF_8));
+                sink.received(user, RawUser.body(e.getMessage().getSealed()).toString(StandardCharsets.UTF_8));
             }
 
             @Override
@@ -131,7 +129,8 @@ interface Endpoint extends AutoCloseable {
                 SendRequest request = SendRequest.newBuilder()
                         .setMessageId(UUID.randomUUID().toString())
                         .setTo(to)
-                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFromUtf8(text)))
+                        .setSealed(RawUser.opaqueTo(
+                                to.hasUser() ? to.getUser() : to.getGroup(), text.getBytes(StandardCharsets.UTF_8)))
                         .build();
                 if (sends == null) {
                     sender.execute(() -> blocking.sendMsg(request));

@@ -1,6 +1,5 @@
 package dev.spartan.bench;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
@@ -220,8 +219,7 @@ public final class MemoryBench {
      * returns how many the server accepted.
      */
     private static long flood(RawUser sender, String to, int messages) throws InterruptedException {
-        Sealed sealed =
-                sender.opaqueTo(to).setBody(ByteString.copyFrom(new byte[150])).build();
+        Sealed sealed = RawUser.opaqueTo(to, new byte[150]);
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong accepted = new AtomicLong();

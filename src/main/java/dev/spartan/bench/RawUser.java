@@ -5,6 +5,7 @@ import dev.spartan.client.Login;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.Sealed;
@@ -54,11 +55,23 @@ record RawUser(String name, SpartanGrpc.SpartanBlockingStub calls, SpartanGrpc.S
         });
     }
 
-    /** An opaque sealed body from this user to {@code to}, with the shapes the server checks; the body is left out. */
-    Sealed.Builder opaqueTo(String to) {
+    /** An opaque sealed message from this user to {@code to}, in the shape the server checks: one ciphertext. */
+    static Sealed opaqueTo(String to, byte[] body) {
         return Sealed.newBuilder()
-                .setSalt(ByteString.copyFrom(new byte[32]))
-                .putWrappedKeys(name, ByteString.copyFrom(new byte[48]))
-                .putWrappedKeys(to, ByteString.copyFrom(new byte[48]));
+                .putCiphertexts(
+                        to,
+                        Ciphertext.newBuilder()
+                                .setType(2) // libsignal's SignalMessage type
+                                .setBody(ByteString.copyFrom(body))
+                                .build())
+                .build();
+    }
+
+    /** The body of the one ciphertext of a message sealed by {@link #opaqueTo}. */
+    static ByteString body(Sealed s) {
+        return s.getCiphertextsMap().values().stream()
+                .findFirst()
+                .map(Ciphertext::getBody)
+                .orElse(ByteString.EMPTY);
     }
 }

@@ -82,7 +82,7 @@ public final class UsersBench {
                 if (!e.hasMessage()) {
                     return;
                 }
-                String text = e.getMessage().getSealed().getBody().toString(StandardCharsets.UTF_8);
+                String text = RawUser.body(e.getMessage().getSealed()).toString(StandardCharsets.UTF_8);
                 int colon = text.indexOf(':');
                 if (colon < 0) {
                     return;
@@ -154,7 +154,7 @@ public final class UsersBench {
                 String to = u.peers[ThreadLocalRandom.current().nextInt(2)];
                 ByteString body = ByteString.copyFromUtf8(System.nanoTime() + ":" + (measured ? 'M' : 'W') + ":")
                         .concat(ByteString.copyFrom(padding));
-                Sealed sealed = u.raw.opaqueTo(to).setBody(body).build();
+                Sealed sealed = RawUser.opaqueTo(to, body.toByteArray());
                 u.unanswered.incrementAndGet();
                 u.sends.onNext(SendRequest.newBuilder()
                         .setMessageId(UUID.randomUUID().toString())

@@ -9,6 +9,7 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequested;
 import dev.spartan.proto.ChatState;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.PublicKeys;
@@ -39,6 +40,9 @@ import java.util.regex.Pattern;
 public final class Conversations {
     /** Membership changes are rare and human-paced; a send that loses this many races in a row gives up. */
     private static final int GROUP_CHANGE_RETRIES = 5;
+    // libsignal's CiphertextMessage types, the only ones a reader can open (PROTOCOL.md, Envelope).
+    private static final int WHISPER_TYPE = 2;
+    private static final int PREKEY_TYPE = 3;
 
     private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -166,7 +170,7 @@ public final class Conversations {
     private CompletableFuture<SendAck> sendDirect(String me, SendRequest request) {
         String peer = request.getTo().getUser();
         requirePeer(me, peer);
-        requireReaders(request, Set.of(me, peer), "the sender and " + peer);
+        requireReaders(request, Set.of(peer), peer);
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
@@ -203,13 +207,14 @@ public final class Conversations {
         long version = store.groupVersion(name);
         Directory.GroupChat chat = requireMember(me, name);
         Set<String> readers = readers(chat.group());
-        if (!readers.equals(request.getSealed().getWrappedKeysMap().keySet())) {
+        readers.remove(me);
+        if (!readers.equals(addressed(request))) {
             throw Refusal.retryAs(
                     Refusal.Kind.PRECONDITION,
                     "the members of " + name + " changed: encrypt for " + String.join(",", readers)
                             + " and send again");
         }
-        List<String> recipients = readers.stream().filter(m -> !m.equals(me)).toList();
+        List<String> recipients = List.copyOf(readers);
         return store.saveAsync(new NewMessage(
                         ChatIds.group(name),
                         chat.chatKey(),
@@ -303,7 +308,7 @@ public final class Conversations {
             }
             oldest = m.getChatSeq();
             boolean mine = m.getSender().equals(me);
-            if (mine || (m.getChatSeq() <= seen && m.getSealed().containsWrappedKeys(me))) {
+            if (mine || (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(me))) {
                 out.add(m);
             }
         }
@@ -312,8 +317,8 @@ public final class Conversations {
     }
 
     /**
-     * The members who can read a group message: those with keys. A member who has never logged in has no keys, so
-     * nothing sent before their first login can be encrypted for them (there are no prekeys; see PROTOCOL.md).
+     * The members a group message is for: those with keys. A member who has never logged in has no identity key and
+     * no prekeys, so nothing can be encrypted for them yet (PROTOCOL.md, Groups).
      */
     private Set<String> readers(Group group) {
         Set<String> readers = new java.util.LinkedHashSet<>();
@@ -352,23 +357,43 @@ public final class Conversations {
         if (request.getTo().getTargetCase() == ChatRef.TargetCase.TARGET_NOT_SET) {
             throw Refusal.invalid("'to' must name a user or a group");
         }
-        if (request.getSealed().getBody().isEmpty()) {
-            throw Refusal.invalid("the message is empty");
+        for (Map.Entry<String, Ciphertext> c :
+                request.getSealed().getCiphertextsMap().entrySet()) {
+            int type = c.getValue().getType();
+            if (type != PREKEY_TYPE && type != WHISPER_TYPE) {
+                throw Refusal.invalid("the ciphertext for " + c.getKey() + " has type " + type + ": expected "
+                        + PREKEY_TYPE + " (PreKeySignalMessage) or " + WHISPER_TYPE + " (SignalMessage)");
+            }
+            if (c.getValue().getBody().isEmpty()) {
+                throw Refusal.invalid("the ciphertext for " + c.getKey() + " is empty");
+            }
         }
-        int size = request.getSealed().getSerializedSize(); // wrapped keys included: all of it is stored
+        int size = request.getSealed().getSerializedSize(); // every reader's ciphertext: all of it is stored
         if (size > config.maxMessageBytes()) {
             throw Refusal.invalid(
                     "the message is " + size + " bytes encrypted; the limit is " + config.maxMessageBytes() + " bytes");
         }
-        if (request.getSealed().getSalt().size() != 32) {
-            throw Refusal.invalid("sealed.salt must be 32 bytes");
-        }
     }
 
     private static void requireReaders(SendRequest request, Set<String> expected, String who) {
-        if (!request.getSealed().getWrappedKeysMap().keySet().equals(expected)) {
-            throw Refusal.invalid("a 1:1 message must carry wrapped keys for exactly " + who);
+        if (!addressed(request).equals(expected) || request.getSealed().getUnreadableCount() > 0) {
+            throw Refusal.invalid("a 1:1 message must carry one ciphertext, for " + who + " (not for the sender)");
         }
+    }
+
+    /**
+     * Everyone the sender accounted for: a ciphertext each, or named unreadable. One name in both, or twice, is not
+     * an account of anyone, so it leaves the set short and the message is refused.
+     */
+    private static Set<String> addressed(SendRequest request) {
+        Set<String> names =
+                new java.util.HashSet<>(request.getSealed().getCiphertextsMap().keySet());
+        for (String u : request.getSealed().getUnreadableList()) {
+            if (!names.add(u)) {
+                return Set.of();
+            }
+        }
+        return names;
     }
 
     private void requirePeer(String me, String peer) {

@@ -3,8 +3,8 @@ package dev.spartan.client;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.IdentityPins;
 import dev.spartan.crypto.PeerKeyStore;
+import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.AckRequest;
@@ -22,6 +22,8 @@ import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.PreKeyBundle;
+import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SpartanGrpc;
@@ -64,10 +66,13 @@ public final class ChatClient implements AutoCloseable {
     private final Outbox outbox;
     private final Connection connection;
     private final Envelopes envelopes;
+    private final Ratchet ratchet;
+    private final MessageLog log;
+    private final Gaps gaps;
+    private final Counters counters;
     // Only ever what GroupBook verified: the members group messages are encrypted for.
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final GroupBook book;
-    private final IdentityPins identityPins;
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
@@ -77,6 +82,13 @@ public final class ChatClient implements AutoCloseable {
     private final Map<String, ChatRef> sentTo = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ChatRef> eldest) {
+            return size() > 10_000;
+        }
+    });
+    // Ids of messages shown since this client started: opening a chat shows the recent ones not among them.
+    private final Map<String, Boolean> shown = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
             return size() > 10_000;
         }
     });
@@ -100,8 +112,10 @@ public final class ChatClient implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot load keys from " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        SignalStore signal;
         try {
-            this.preKeys = new PreKeyUpkeep(SignalStore.open(options.keysDir(), identity, options.clock()), this::stub);
+            signal = SignalStore.open(options.keysDir(), identity, options.clock());
+            this.preKeys = new PreKeyUpkeep(signal, this::stub);
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException("cannot load prekeys from " + options.keysDir() + ": " + e.getMessage(), e);
         }
@@ -117,14 +131,17 @@ public final class ChatClient implements AutoCloseable {
                     "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
         try {
-            this.identityPins = new IdentityPins(options.keysDir());
+            this.ratchet = Ratchet.open(options.keysDir(), signal, keys);
+            this.log = new MessageLog(options.keysDir());
+            this.counters = new Counters(options.keysDir());
             this.book = new GroupBook(
                     options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException(
-                    "cannot read pinned keys or groups in " + options.keysDir() + ": " + e.getMessage(), e);
+                    "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
         }
-        this.envelopes = new Envelopes(options.user(), identity, keys, listener::notice);
+        this.envelopes = new Envelopes(options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice);
+        this.gaps = new Gaps(counters, background, this::received, listener::notice);
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
@@ -256,7 +273,7 @@ public final class ChatClient implements AutoCloseable {
             return; // seen before a reconnect
         }
         switch (event.getKindCase()) {
-            case MESSAGE -> open(event.getMessage()).ifPresent(this::received);
+            case MESSAGE -> open(event.getMessage());
             case CHAT_REQUESTED ->
                 listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
@@ -300,8 +317,14 @@ public final class ChatClient implements AutoCloseable {
         storeEpoch = epoch;
     }
 
-    private Optional<Incoming> open(ChatMessage m) {
-        return envelopes.open(m, true);
+    /** Decrypts, keeps in the log (the only copy this device will have), then shows in counter order. */
+    private void open(ChatMessage m) {
+        envelopes.open(m).ifPresent(o -> {
+            if (!DeliveryReceipt.isControl(o.message().text())) {
+                log.add(o.message());
+            }
+            gaps.arrived(o.message(), o.counter());
+        });
     }
 
     private void received(Incoming m) {
@@ -312,6 +335,7 @@ public final class ChatClient implements AutoCloseable {
             }
             return; // a control message of a kind this client does not know: not text, so not shown
         }
+        shown.put(m.messageId(), Boolean.TRUE);
         listener.message(m);
         if (fromPeer && features.deliveryReceipts()) {
             receipts.shown(m.sender(), m.messageId());
@@ -341,6 +365,20 @@ public final class ChatClient implements AutoCloseable {
                     .stub()
                     .getKeys(GetKeysRequest.newBuilder().setUser(user).build())
                     .getKeys());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Optional<PreKeyBundle> fetchBundle(String user) {
+        try {
+            return Optional.of(connection
+                    .stub()
+                    .fetchPreKeyBundle(
+                            PreKeyBundleRequest.newBuilder().setUser(user).build()));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return Optional.empty();
@@ -399,6 +437,14 @@ public final class ChatClient implements AutoCloseable {
         }
         String id = UUID.randomUUID().toString();
         sentTo.put(id, to);
+        log.add(new Incoming(
+                id,
+                user(),
+                to,
+                to.hasGroup() ? to.getGroup() : to.getUser(),
+                text,
+                0,
+                options.clock().millis()));
         outbox.submit(new Outbox.Pending(id, to, text, options.clock().millis()));
         return id;
     }
@@ -462,7 +508,9 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /**
-     * The recent messages of a chat.
+     * The recent messages of a chat: the server's History says which messages it holds and in which order, and their
+     * text comes from this device's own log (a ratchet message decrypts once). A message not in the log (sent or
+     * received before this key directory existed) is left out.
      *
      * @param again true to show again what this session has already displayed (an explicit /history). The server
      *              leaves out what is unacknowledged (still on its way to us), so what was handled is acked first
@@ -477,9 +525,18 @@ public final class ChatClient implements AutoCloseable {
                 .stub()
                 .history(HistoryRequest.newBuilder().setChat(chat).build())
                 .getMessagesList()) {
-            envelopes
-                    .open(m, !again)
-                    .filter(in -> !DeliveryReceipt.isControl(in.text()))
+            if (!again && shown.containsKey(m.getMessageId())) {
+                continue;
+            }
+            log.find(m.getMessageId())
+                    .map(in -> new Incoming(
+                            in.messageId(),
+                            in.sender(),
+                            in.chat(),
+                            in.peerOrGroup(),
+                            in.text(),
+                            m.getChatSeq(),
+                            m.getSentAtMillis()))
                     .ifPresent(out::add);
         }
         return out;
@@ -535,13 +592,8 @@ public final class ChatClient implements AutoCloseable {
         if (who.equals(user())) {
             return Optional.of(identity.signalIdentity().getPublicKey());
         }
-        Optional<IdentityKey> pinned = identityPins.pinned(who);
-        if (pinned.isPresent()) {
-            return pinned;
-        }
         try {
-            return fetchKeys(who)
-                    .flatMap(k -> identityPins.check(who, k.getIdentityKey().toByteArray()));
+            return keys.pinned(who);
         } catch (StatusRuntimeException e) {
             return Optional.empty(); // not checked now; the group keeps its last verified state until the next read
         }
@@ -605,12 +657,16 @@ public final class ChatClient implements AutoCloseable {
     /** The safety number of this user and a peer; empty if the peer has no keys. */
     public Optional<String> safetyNumber(String peer) {
         keys.refresh(peer);
-        return keys.latest(peer).map(k -> SafetyNumber.of(user(), identity.publicIdentity(), peer, k));
+        return keys.latest(peer)
+                .map(k -> SafetyNumber.of(user(), identity.signalIdentity().getPublicKey(), peer, k));
     }
 
     public boolean trust(String peer) {
         boolean changed = keys.trust(peer);
         if (changed) {
+            // A session with the old identity: the next message starts one with the new, and counts from 1 again.
+            ratchet.forget(peer);
+            counters.forget(peer);
             outbox.resume();
         }
         return changed;

@@ -1,145 +1,211 @@
 package dev.spartan.client;
 
-import dev.spartan.contract.ChatIds;
-import dev.spartan.contract.WireSealed;
-import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.MessageCrypto;
-import dev.spartan.crypto.PublicIdentity;
-import dev.spartan.crypto.SealedMessage;
-import dev.spartan.crypto.TamperedMessageException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.crypto.Ratchet;
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Plaintext;
+import dev.spartan.proto.PreKeyBundle;
+import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * Sealing outgoing and opening incoming messages for one user: who the readers are, which keys to trust, and what
- * to tell the user when a message does not check out. A message id seen once is never shown twice.
+ * Sealing outgoing and opening incoming messages for one user over the Double Ratchet: who the readers are, a
+ * session with each (started from their prekey bundle), and what to tell the user when a message does not check out.
  */
 final class Envelopes {
-    private final String user;
-    private final Identity identity;
-    private final KeyBook keys;
-    private final Consumer<String> notice;
-    // Ids of messages already shown, oldest dropped first: a resent copy within the last 10,000 is not shown twice.
-    private final Map<String, Boolean> seen = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 10_000;
-        }
-    });
+    /** A decrypted message and its sender's counter in the conversation. */
+    record Opened(Incoming message, long counter) {}
 
-    Envelopes(String user, Identity identity, KeyBook keys, Consumer<String> notice) {
+    private final String user;
+    private final Ratchet ratchet;
+    private final KeyBook keys;
+    private final Counters counters;
+    private final Function<String, Optional<PreKeyBundle>> bundles;
+    private final Consumer<String> notice;
+
+    Envelopes(
+            String user,
+            Ratchet ratchet,
+            KeyBook keys,
+            Counters counters,
+            Function<String, Optional<PreKeyBundle>> bundles,
+            Consumer<String> notice) {
         this.user = Objects.requireNonNull(user, "user");
-        this.identity = Objects.requireNonNull(identity, "identity");
+        this.ratchet = Objects.requireNonNull(ratchet, "ratchet");
         this.keys = Objects.requireNonNull(keys, "keys");
+        this.counters = Objects.requireNonNull(counters, "counters");
+        this.bundles = Objects.requireNonNull(bundles, "bundles");
         this.notice = Objects.requireNonNull(notice, "notice");
     }
 
     /**
-     * Seals a queued message for its readers: the peer, or the members of {@code group} who have keys.
+     * Seals a queued message for its readers: the peer, or every member of {@code group} who has keys, each over
+     * their own session. A group member whose keys cannot be used is named unreadable and told about; the others
+     * still get the message.
      *
-     * @throws Outbox.NotReady if a reader's key is missing (1:1) or changed and not yet trusted
+     * @throws Outbox.NotReady if the peer of a 1:1 chat has no usable or trusted key
      */
     SendRequest seal(Outbox.Pending p, Group group) throws Outbox.NotReady {
-        Map<String, byte[]> readers = new LinkedHashMap<>();
-        readers.put(user, identity.publicIdentity().agreementKey());
+        List<String> readers = new ArrayList<>();
+        Sealed.Builder sealed = Sealed.newBuilder();
+        String conversation;
         if (p.to().hasGroup()) {
             if (group == null) {
                 throw new StatusRuntimeException(
                         Status.PERMISSION_DENIED.withDescription("you are not a member of " + p.to().getGroup()));
             }
+            conversation = "#" + group.getName();
             for (String member : group.getMembersList()) {
                 if (member.equals(user)) {
                     continue;
                 }
-                Optional<PublicIdentity> k = keys.trusted(member); // may fetch, and so notice a changed key
+                // A member who has never logged in has no keys and cannot be a reader; the server expects exactly
+                // the members with keys (see PROTOCOL.md, Groups).
+                Optional<?> k = keys.trusted(member); // may fetch, and so notice a changed key
                 if (keys.hasChanged(member)) {
-                    throw new Outbox.NotReady(
-                            member + "'s key changed: group messages are on hold until /trust " + member);
+                    unreadable(sealed, group, member, member + "'s key changed (see /verify " + member + ")");
+                } else if (k.isPresent()) {
+                    readers.add(member);
                 }
-                // A member who has never logged in has no keys and cannot be a reader; the server expects
-                // exactly the members with keys (see PROTOCOL.md, Groups).
-                k.ifPresent(key -> readers.put(member, key.agreementKey()));
             }
         } else {
             String peer = p.to().getUser();
-            PublicIdentity k = keys.trusted(peer)
-                    .orElseThrow(() -> new Outbox.NotReady(
-                            keys.hasChanged(peer)
-                                    ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer
-                                            + ")."
-                                    : peer + " has not logged in yet, so has no keys: your messages wait here until "
-                                            + peer + " accepts."));
-            readers.put(peer, k.agreementKey());
+            conversation = "@" + peer;
+            if (keys.trusted(peer).isEmpty()) {
+                throw new Outbox.NotReady(
+                        keys.hasChanged(peer)
+                                ? "Messages to " + peer + " are on hold: their key changed (see /verify " + peer + ")."
+                                : peer + " has not logged in yet, so has no keys: your messages wait here until " + peer
+                                        + " accepts.");
+            }
+            readers.add(peer);
         }
-        SealedMessage sealed = MessageCrypto.seal(
-                identity,
-                user,
-                ChatIds.cryptoLabel(p.to()),
-                p.messageId(),
-                p.text().getBytes(StandardCharsets.UTF_8),
-                readers);
+        byte[] plain = Plaintext.newBuilder()
+                .setText(p.text())
+                .setCounter(counters.outgoing(p.messageId(), conversation))
+                .setMessageId(p.messageId())
+                .setChat(p.to())
+                .build()
+                .toByteArray();
+        for (String reader : readers) {
+            try {
+                Ratchet.Sealed s = encrypt(reader, plain);
+                sealed.putCiphertexts(
+                        reader,
+                        Ciphertext.newBuilder()
+                                .setType(s.type())
+                                .setBody(ByteString.copyFrom(s.body()))
+                                .build());
+            } catch (Ratchet.RatchetException e) {
+                if (!p.to().hasGroup()) {
+                    throw new Outbox.NotReady("Messages to " + reader + " are on hold: " + e.getMessage() + ".");
+                }
+                unreadable(sealed, group, reader, e.getMessage());
+            }
+        }
         return SendRequest.newBuilder()
                 .setMessageId(p.messageId())
                 .setTo(p.to())
-                .setSealed(WireSealed.toWire(sealed))
+                .setSealed(sealed)
                 .build();
     }
 
+    private void unreadable(Sealed.Builder sealed, Group group, String member, String why) {
+        sealed.addUnreadable(member);
+        notice.accept("WARNING: " + member + " cannot read your messages in " + group.getName() + ": " + why + ".");
+    }
+
+    /** Encrypts over the session with {@code peer}, starting one from their prekey bundle if there is none. */
+    private Ratchet.Sealed encrypt(String peer, byte[] plain) throws Ratchet.RatchetException {
+        if (!ratchet.hasSession(peer)) {
+            PreKeyBundle bundle = bundles.apply(peer)
+                    .orElseThrow(() -> new Ratchet.RatchetException(
+                            Ratchet.Fault.INVALID_KEY, peer + " has no prekeys on the server yet", null));
+            try {
+                ratchet.start(peer, bundle);
+            } catch (Ratchet.RatchetException e) {
+                if (e.fault() != Ratchet.Fault.UNTRUSTED) {
+                    throw e;
+                }
+                // The bundle's identity is not the pinned one: ask for the peer's keys, so the user is told the key
+                // changed and how to check it, as for any key change.
+                keys.refresh(peer);
+                throw new Ratchet.RatchetException(
+                        Ratchet.Fault.UNTRUSTED, peer + "'s key changed (see /verify " + peer + ")", e);
+            }
+        }
+        return ratchet.encrypt(peer, plain);
+    }
+
     /**
-     * Decrypts one message; empty if it is a repeat or does not decrypt (the user is warned of the latter).
-     *
-     * @param dropRepeats false for history, which shows again on purpose what was already displayed
+     * Decrypts one message from the push stream; empty if it is a replay (dropped without a word) or does not
+     * decrypt or check out (the user is warned).
      */
-    Optional<Incoming> open(ChatMessage m, boolean dropRepeats) {
-        String id = m.getSender() + "/" + m.getMessageId();
-        if (dropRepeats && seen.get(id) != null) {
-            return Optional.empty(); // a replayed or repeated id: drop silently
+    Optional<Opened> open(ChatMessage m) {
+        String sender = m.getSender();
+        Ciphertext mine = m.getSealed().getCiphertextsMap().get(user);
+        if (sender.equals(user)) {
+            return Optional.empty(); // the sender is never a reader of its own message
         }
-        Optional<PublicIdentity> senderKeys =
-                m.getSender().equals(user) ? Optional.of(identity.publicIdentity()) : keys.trusted(m.getSender());
-        if (senderKeys.isEmpty()) {
-            notice.accept("WARNING: a message from " + m.getSender() + " cannot be checked: "
-                    + (keys.hasChanged(m.getSender())
-                            ? "their key changed (see /verify " + m.getSender() + ")"
-                            : "their keys are unknown")
-                    + ". It was not shown.");
+        if (mine == null) {
+            if (m.getSealed().getUnreadableList().contains(user)) {
+                notice.accept("WARNING: " + sender + " could not encrypt a message in "
+                        + m.getChat().getGroup() + " for you (their client cannot use or does not trust your keys).");
+            }
             return Optional.empty();
         }
+        byte[] plain;
         try {
-            byte[] plain = MessageCrypto.open(
-                    identity,
-                    user,
-                    senderKeys.get().agreementKey(),
-                    m.getSender(),
-                    ChatIds.cryptoLabel(m.getChat()),
-                    m.getMessageId(),
-                    WireSealed.fromWire(m.getSealed()));
-            seen.put(id, Boolean.TRUE);
-            String conversation = m.getChat().hasGroup()
-                    ? m.getChat().getGroup()
-                    : m.getSender().equals(user) ? m.getChat().getUser() : m.getSender();
-            return Optional.of(new Incoming(
-                    m.getMessageId(),
-                    m.getSender(),
-                    m.getChat(),
-                    conversation,
-                    new String(plain, StandardCharsets.UTF_8),
-                    m.getChatSeq(),
-                    m.getSentAtMillis()));
-        } catch (TamperedMessageException e) {
-            notice.accept("WARNING: a message from " + m.getSender()
-                    + " failed its integrity check and was dropped (tampered or corrupted).");
+            plain = ratchet.decrypt(sender, mine.getType(), mine.getBody().toByteArray());
+        } catch (Ratchet.RatchetException e) {
+            switch (e.fault()) {
+                case DUPLICATE -> {} // its key is gone: a replay or a repeat, not shown twice
+                case UNTRUSTED ->
+                    notice.accept("WARNING: a message from " + sender + " cannot be checked: "
+                            + (keys.hasChanged(sender)
+                                    ? "their key changed (see /verify " + sender + ")"
+                                    : "their identity key is not the one pinned")
+                            + ". It was not shown.");
+                default ->
+                    notice.accept("WARNING: a message from " + sender
+                            + " could not be decrypted (tampered, corrupted or replayed) and was dropped.");
+            }
             return Optional.empty();
         }
+        Plaintext content;
+        try {
+            content = Plaintext.parseFrom(plain);
+        } catch (InvalidProtocolBufferException e) {
+            notice.accept("WARNING: a message from " + sender + " was not readable and was dropped.");
+            return Optional.empty();
+        }
+        if (!content.getMessageId().equals(m.getMessageId())
+                || !content.getChat().equals(m.getChat())) {
+            notice.accept("WARNING: a message from " + sender
+                    + " was moved to another conversation or id by the server and was dropped.");
+            return Optional.empty();
+        }
+        String conversation = m.getChat().hasGroup() ? m.getChat().getGroup() : sender;
+        return Optional.of(new Opened(
+                new Incoming(
+                        m.getMessageId(),
+                        sender,
+                        m.getChat(),
+                        conversation,
+                        content.getText(),
+                        m.getChatSeq(),
+                        m.getSentAtMillis()),
+                content.getCounter()));
     }
 }

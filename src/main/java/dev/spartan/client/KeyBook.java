@@ -3,6 +3,8 @@ package dev.spartan.client;
 import com.google.protobuf.ByteString;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.PublicIdentity;
+import dev.spartan.crypto.Ratchet;
+import dev.spartan.crypto.SignalKeys;
 import dev.spartan.proto.PublicKeys;
 import java.util.Map;
 import java.util.Objects;
@@ -10,26 +12,22 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.signal.libsignal.protocol.IdentityKey;
 
 /**
- * Peers' public keys as this client trusts them. The first key seen for a peer is pinned (trust on first use). A
- * different key later is not used: sending to that peer stops until the user accepts it with /trust.
+ * Peers' libsignal identity keys as this client trusts them. The first key seen for a peer is pinned (trust on first
+ * use). A different key later is not used: sending to that peer stops until the user accepts it with /trust.
  */
-final class KeyBook {
+final class KeyBook implements Ratchet.Trust {
     private final PeerKeyStore pins;
     private final Function<String, Optional<PublicKeys>> fetch;
     private final Consumer<String> warn;
-    private final Map<String, PublicIdentity> changed = new ConcurrentHashMap<>();
+    private final Map<String, IdentityKey> changed = new ConcurrentHashMap<>();
 
     KeyBook(PeerKeyStore pins, Function<String, Optional<PublicKeys>> fetch, Consumer<String> warn) {
         this.pins = Objects.requireNonNull(pins, "pins");
         this.fetch = Objects.requireNonNull(fetch, "fetch");
         this.warn = Objects.requireNonNull(warn, "warn");
-    }
-
-    static PublicIdentity identity(PublicKeys keys) {
-        return new PublicIdentity(
-                keys.getSigningKey().toByteArray(), keys.getAgreementKey().toByteArray());
     }
 
     static PublicKeys wire(PublicIdentity id) {
@@ -39,12 +37,14 @@ final class KeyBook {
                 .build();
     }
 
-    /** Records keys the server showed us for a peer. */
+    /** Records keys the server showed us for a peer; a malformed or low-order identity key is ignored. */
     void learned(String user, PublicKeys keys) {
-        if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
+        IdentityKey seen;
+        try {
+            seen = SignalKeys.identityKey(keys.getIdentityKey().toByteArray(), user + "'s identity key");
+        } catch (IllegalArgumentException e) {
             return;
         }
-        PublicIdentity seen = identity(keys);
         if (pins.check(user, seen) == PeerKeyStore.Verdict.CHANGED && changed.put(user, seen) == null) {
             warn.accept("WARNING: " + user + "'s identity key has changed. Messages to " + user
                     + " are on hold. Compare safety numbers with /verify " + user
@@ -54,16 +54,26 @@ final class KeyBook {
     }
 
     /** The pinned key of a peer, fetching it on first need. Empty if the peer has no keys or its key changed. */
-    Optional<PublicIdentity> trusted(String user) {
-        if (changed.containsKey(user)) {
-            return Optional.empty();
-        }
-        Optional<PublicIdentity> pinned = pins.pinned(user);
+    Optional<IdentityKey> trusted(String user) {
+        return changed.containsKey(user) ? Optional.empty() : pinned(user);
+    }
+
+    /**
+     * The key pinned for a peer, fetched and pinned on first need; still the pin after the server showed another key,
+     * which is what the peer's earlier signatures (group membership statements) are checked against.
+     */
+    Optional<IdentityKey> pinned(String user) {
+        Optional<IdentityKey> pinned = pins.pinned(user);
         if (pinned.isPresent()) {
             return pinned;
         }
         fetch.apply(user).ifPresent(k -> learned(user, k));
-        return changed.containsKey(user) ? Optional.empty() : pins.pinned(user);
+        return pins.pinned(user);
+    }
+
+    @Override
+    public Optional<IdentityKey> accepted(String peer) {
+        return trusted(peer);
     }
 
     /** Re-reads a peer's keys from the server, to notice a change. */
@@ -75,14 +85,14 @@ final class KeyBook {
         return changed.containsKey(user);
     }
 
-    Optional<PublicIdentity> latest(String user) {
-        PublicIdentity c = changed.get(user);
+    Optional<IdentityKey> latest(String user) {
+        IdentityKey c = changed.get(user);
         return c != null ? Optional.of(c) : trusted(user);
     }
 
     /** The user compared safety numbers and accepts the peer's new key. */
     boolean trust(String user) {
-        PublicIdentity next = changed.remove(user);
+        IdentityKey next = changed.remove(user);
         if (next == null) {
             return false;
         }

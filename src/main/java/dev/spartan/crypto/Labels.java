@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class Labels {
     static final String LOGIN = "spartan/login/v2";
-    static final String MESSAGE = "spartan/msg/v1";
-    static final String WRAP = "spartan/wrap/v1";
 
     private Labels() {}
 

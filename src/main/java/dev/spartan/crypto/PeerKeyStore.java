@@ -11,14 +11,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.signal.libsignal.protocol.IdentityKey;
 
 /**
- * The client's pinned peer keys (trust on first use), one line per peer in {@code dir/known_peers}:
- * {@code name signingKeyBase64 agreementKeyBase64}. A key that differs from the pin is reported, never
- * silently accepted: the server could be substituting its own keys.
+ * The client's pinned peer identity keys (trust on first use), one line per peer in {@code dir/known_identities}:
+ * {@code name identityKeyBase64} (libsignal {@code IdentityKey.serialize()}, 33 bytes). A key that differs from the
+ * pin is reported, never silently accepted: the server could be substituting its own keys.
  */
 public final class PeerKeyStore {
-    static final String FILE_NAME = "known_peers";
+    static final String FILE_NAME = "known_identities";
 
     public enum Verdict {
         NEW,
@@ -28,7 +29,7 @@ public final class PeerKeyStore {
 
     private final Path dir;
     private final Path file;
-    private Map<String, PublicIdentity> pins;
+    private Map<String, IdentityKey> pins;
 
     public PeerKeyStore(Path dir) throws IOException {
         this.dir = Objects.requireNonNull(dir, "dir");
@@ -37,10 +38,10 @@ public final class PeerKeyStore {
     }
 
     /** NEW pins and saves {@code seen}; CHANGED leaves the old pin in place until {@link #trust}. */
-    public synchronized Verdict check(String user, PublicIdentity seen) {
+    public synchronized Verdict check(String user, IdentityKey seen) {
         checkName(user);
         Objects.requireNonNull(seen, "seen");
-        PublicIdentity pinned = pins.get(user);
+        IdentityKey pinned = pins.get(user);
         if (pinned == null) {
             pin(user, seen);
             return Verdict.NEW;
@@ -49,18 +50,18 @@ public final class PeerKeyStore {
     }
 
     /** Pins {@code key} for {@code user}, replacing any earlier pin (after the user verified it). */
-    public synchronized void trust(String user, PublicIdentity key) {
+    public synchronized void trust(String user, IdentityKey key) {
         checkName(user);
         pin(user, Objects.requireNonNull(key, "key"));
     }
 
-    public synchronized Optional<PublicIdentity> pinned(String user) {
+    public synchronized Optional<IdentityKey> pinned(String user) {
         return Optional.ofNullable(pins.get(Objects.requireNonNull(user, "user")));
     }
 
     // Save first, then publish: a failed write must not leave a pin in memory that is gone after a restart.
-    private void pin(String user, PublicIdentity key) {
-        Map<String, PublicIdentity> next = new TreeMap<>(pins);
+    private void pin(String user, IdentityKey key) {
+        Map<String, IdentityKey> next = new TreeMap<>(pins);
         next.put(user, key);
         try {
             save(next);
@@ -70,21 +71,19 @@ public final class PeerKeyStore {
         pins = next;
     }
 
-    private void save(Map<String, PublicIdentity> entries) throws IOException {
+    private void save(Map<String, IdentityKey> entries) throws IOException {
         Base64.Encoder b64 = Base64.getEncoder();
         StringBuilder out = new StringBuilder();
         entries.forEach((user, key) -> out.append(user)
                 .append(' ')
-                .append(b64.encodeToString(key.signingKey()))
-                .append(' ')
-                .append(b64.encodeToString(key.agreementKey()))
+                .append(b64.encodeToString(key.serialize()))
                 .append('\n'));
         PrivateFiles.createDir(dir);
         PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, PublicIdentity> load(Path file) throws IOException {
-        Map<String, PublicIdentity> result = new TreeMap<>();
+    private static Map<String, IdentityKey> load(Path file) throws IOException {
+        Map<String, IdentityKey> result = new TreeMap<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -93,11 +92,10 @@ public final class PeerKeyStore {
             }
             String[] fields = line.split(" ", -1);
             try {
-                if (fields.length != 3) {
-                    throw new IllegalArgumentException("expected 3 fields, got " + fields.length);
+                if (fields.length != 2) {
+                    throw new IllegalArgumentException("expected 2 fields, got " + fields.length);
                 }
-                Base64.Decoder b64 = Base64.getDecoder();
-                result.put(fields[0], new PublicIdentity(b64.decode(fields[1]), b64.decode(fields[2])));
+                result.put(fields[0], SignalKeys.identityKey(Base64.getDecoder().decode(fields[1]), "identity key"));
             } catch (IllegalArgumentException e) {
                 throw new IOException("corrupt " + file + " line " + (i + 1) + ": " + e.getMessage(), e);
             }

@@ -1,68 +1,41 @@
 package dev.spartan.crypto;
 
-import java.io.ByteArrayOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
 
 /**
- * A 60-digit number two users compare out of band (read aloud, in person) to rule out a server that hands
- * out its own keys. Both sides compute the same number because the pair is put in a canonical order first.
+ * The 60-digit number two users compare out of band (read aloud, in person) to rule out a server that hands out its
+ * own identity keys: libsignal's numeric fingerprint of both identity keys, each with the user's name as its stable
+ * identifier, so both sides see the same digits.
  */
 public final class SafetyNumber {
-    static final int ITERATIONS = 1024;
-    private static final int GROUPS = 12;
-    private static final int BYTES_PER_GROUP = 5;
+    /** Signal's own iteration count and fingerprint version: the same digits as any libsignal client computes. */
+    static final int ITERATIONS = 5200;
+
+    static final int VERSION = 2;
 
     private SafetyNumber() {}
 
-    public static String of(String userA, PublicIdentity a, String userB, PublicIdentity b) {
+    public static String of(String userA, IdentityKey a, String userB, IdentityKey b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        byte[] partA = part(userA, a);
-        byte[] partB = part(userB, b);
-        // Unsigned byte order of the encoded parts = order of UTF-8 names, and is easy to match in any language.
-        byte[] input = Arrays.compareUnsigned(partA, partB) <= 0
-                ? KeyCodec.concat(partA, partB)
-                : KeyCodec.concat(partB, partA);
-
-        // Iterated only to make a brute-force search for a colliding key pair more expensive.
-        MessageDigest sha512 = sha512();
-        byte[] digest = new byte[0];
-        for (int i = 0; i < ITERATIONS; i++) {
-            sha512.update(digest);
-            digest = sha512.digest(input);
-        }
-
+        String digits = new NumericFingerprintGenerator(ITERATIONS)
+                .createFor(VERSION, utf8(userA), a, utf8(userB), b)
+                .getDisplayableFingerprint()
+                .getDisplayText();
         StringBuilder out = new StringBuilder();
-        for (int g = 0; g < GROUPS; g++) {
-            long value = 0;
-            for (int i = 0; i < BYTES_PER_GROUP; i++) {
-                value = (value << 8) | (digest[g * BYTES_PER_GROUP + i] & 0xff);
-            }
-            if (g > 0) {
+        for (int i = 0; i < digits.length(); i += 5) {
+            if (i > 0) {
                 out.append(' ');
             }
-            out.append(String.format("%05d", value % 100_000));
+            out.append(digits, i, Math.min(digits.length(), i + 5));
         }
         return out.toString();
     }
 
-    private static byte[] part(String user, PublicIdentity keys) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(Labels.utf8NoNul(Objects.requireNonNull(user, "user")));
-        out.write(0);
-        out.writeBytes(keys.signingKey());
-        out.writeBytes(keys.agreementKey());
-        return out.toByteArray();
-    }
-
-    private static MessageDigest sha512() {
-        try {
-            return MessageDigest.getInstance("SHA-512");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-512 unavailable", e);
-        }
+    private static byte[] utf8(String user) {
+        return Objects.requireNonNull(user, "user").getBytes(StandardCharsets.UTF_8);
     }
 }

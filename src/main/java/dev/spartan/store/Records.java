@@ -6,6 +6,7 @@ import dev.spartan.proto.ChatDeclined;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequested;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
@@ -19,6 +20,7 @@ import dev.spartan.store.proto.StoredChat;
 import dev.spartan.store.proto.StoredChatAccepted;
 import dev.spartan.store.proto.StoredChatDeclined;
 import dev.spartan.store.proto.StoredChatRequested;
+import dev.spartan.store.proto.StoredCiphertext;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredGroupChanged;
@@ -118,12 +120,33 @@ final class Records {
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
-                .setSealed(StoredSealed.newBuilder()
-                        .setSalt(s.getSalt())
-                        .setBody(s.getBody())
-                        .putAllWrappedKeys(s.getWrappedKeysMap()))
+                .setSealed(stored(s))
                 .setChatKey(chatKey)
                 .build();
+    }
+
+    private static StoredSealed.Builder stored(Sealed s) {
+        StoredSealed.Builder b = StoredSealed.newBuilder().addAllUnreadable(s.getUnreadableList());
+        s.getCiphertextsMap()
+                .forEach((reader, c) -> b.putCiphertexts(
+                        reader,
+                        StoredCiphertext.newBuilder()
+                                .setType(c.getType())
+                                .setBody(c.getBody())
+                                .build()));
+        return b;
+    }
+
+    private static Sealed.Builder wire(StoredSealed s) {
+        Sealed.Builder b = Sealed.newBuilder().addAllUnreadable(s.getUnreadableList());
+        s.getCiphertextsMap()
+                .forEach((reader, c) -> b.putCiphertexts(
+                        reader,
+                        Ciphertext.newBuilder()
+                                .setType(c.getType())
+                                .setBody(c.getBody())
+                                .build()));
+        return b;
     }
 
     static ChatMessage chatMessage(StoredMessage m) {
@@ -140,10 +163,7 @@ final class Records {
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
-                .setSealed(Sealed.newBuilder()
-                        .setSalt(s.getSalt())
-                        .setBody(s.getBody())
-                        .putAllWrappedKeys(s.getWrappedKeysMap()))
+                .setSealed(wire(s))
                 .build();
     }
 

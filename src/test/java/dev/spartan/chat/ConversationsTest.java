@@ -12,6 +12,7 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatState;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
@@ -26,7 +27,6 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 
 /** The conversation rules against the real store, cache and hub; sealed content is dummy bytes of the right shape. */
 class ConversationsTest {
-    private final AtomicInteger fill = new AtomicInteger();
     private final Members signers = new Members();
 
     SpartanConfig config;
@@ -69,13 +68,9 @@ class ConversationsTest {
     }
 
     private SendRequest request(String id, ChatRef to, String text, String... readers) {
-        byte[] salt = new byte[32];
-        Arrays.fill(salt, (byte) fill.incrementAndGet());
-        Sealed.Builder sealed = Sealed.newBuilder()
-                .setSalt(ByteString.copyFrom(salt))
-                .setBody(ByteString.copyFrom(text, StandardCharsets.UTF_8));
+        Sealed.Builder sealed = Sealed.newBuilder();
         for (String r : readers) {
-            sealed.putWrappedKeys(r, ByteString.copyFrom(new byte[48]));
+            sealed.putCiphertexts(r, ciphertext(text));
         }
         return SendRequest.newBuilder()
                 .setMessageId(id)
@@ -84,8 +79,15 @@ class ConversationsTest {
                 .build();
     }
 
+    private static Ciphertext ciphertext(String body) {
+        return Ciphertext.newBuilder()
+                .setType(2)
+                .setBody(ByteString.copyFrom(body, StandardCharsets.UTF_8))
+                .build();
+    }
+
     private SendAck dm(String from, String to, String text) {
-        return conversations.send(from, request(UUID.randomUUID().toString(), ChatIds.toUser(to), text, from, to));
+        return conversations.send(from, request(UUID.randomUUID().toString(), ChatIds.toUser(to), text, to));
     }
 
     private List<ChatMessage> history(String me, ChatRef chat) {
@@ -97,7 +99,13 @@ class ConversationsTest {
     }
 
     private static String text(ChatMessage m) {
-        return m.getSealed().getBody().toStringUtf8();
+        return m.getSealed()
+                .getCiphertextsMap()
+                .values()
+                .iterator()
+                .next()
+                .getBody()
+                .toStringUtf8();
     }
 
     private static void assertRefused(ThrowingCallable call, Refusal.Kind kind, String fragment) {
@@ -203,20 +211,20 @@ class ConversationsTest {
     }
 
     @Test
-    void theLimitBoundsTheWholeSealedMessageWrappedKeysIncluded() {
+    void theLimitBoundsTheWholeSealedMessageEveryCiphertextIncluded() {
         acceptedChat("alice", "bob");
         int max = config.maxMessageBytes();
         assertRefused(() -> dm("alice", "bob", "x".repeat(max + 1)), Refusal.Kind.INVALID, "the limit is " + max);
 
-        SendRequest small = request("id-keys", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        SendRequest small = request("id-keys", ChatIds.toUser("bob"), "hi", "bob");
         SendRequest fatKeys = small.toBuilder()
-                .setSealed(small.getSealed().toBuilder().putWrappedKeys("bob", ByteString.copyFrom(new byte[max])))
+                .setSealed(small.getSealed().toBuilder().putCiphertexts("eve", ciphertext("x".repeat(max))))
                 .build();
         assertRefused(() -> conversations.send("alice", fatKeys), Refusal.Kind.INVALID, "the limit is " + max);
         assertThat(inbox("bob")).noneMatch(Event::hasMessage);
 
         int body = max;
-        while (request("x", ChatIds.toUser("bob"), "x".repeat(body), "alice", "bob")
+        while (request("x", ChatIds.toUser("bob"), "x".repeat(body), "bob")
                         .getSealed()
                         .getSerializedSize()
                 > max) {
@@ -228,21 +236,29 @@ class ConversationsTest {
     @Test
     void malformedSealedContentIsInvalid() {
         acceptedChat("alice", "bob");
-        SendRequest ok = request("id-1", ChatIds.toUser("bob"), "hi", "alice", "bob");
-        SendRequest shortSalt = ok.toBuilder()
-                .setSealed(ok.getSealed().toBuilder().setSalt(ByteString.copyFrom(new byte[31])))
+        SendRequest ok = request("id-1", ChatIds.toUser("bob"), "hi", "bob");
+        SendRequest unknownType = ok.toBuilder()
+                .setSealed(ok.getSealed().toBuilder()
+                        .putCiphertexts(
+                                "bob", ciphertext("hi").toBuilder().setType(1).build()))
                 .build();
-        assertRefused(() -> conversations.send("alice", shortSalt), Refusal.Kind.INVALID, "32 bytes");
-        SendRequest extraReader = request("id-2", ChatIds.toUser("bob"), "hi", "alice", "bob", "eve");
-        assertRefused(() -> conversations.send("alice", extraReader), Refusal.Kind.INVALID, "exactly");
-        SendRequest badId = request("not a uuid!", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        assertRefused(() -> conversations.send("alice", unknownType), Refusal.Kind.INVALID, "has type 1");
+        SendRequest empty = ok.toBuilder()
+                .setSealed(ok.getSealed().toBuilder().putCiphertexts("bob", ciphertext("")))
+                .build();
+        assertRefused(() -> conversations.send("alice", empty), Refusal.Kind.INVALID, "is empty");
+        SendRequest senderReads = request("id-3", ChatIds.toUser("bob"), "hi", "alice", "bob");
+        assertRefused(() -> conversations.send("alice", senderReads), Refusal.Kind.INVALID, "not for the sender");
+        SendRequest extraReader = request("id-2", ChatIds.toUser("bob"), "hi", "bob", "eve");
+        assertRefused(() -> conversations.send("alice", extraReader), Refusal.Kind.INVALID, "one ciphertext");
+        SendRequest badId = request("not a uuid!", ChatIds.toUser("bob"), "hi", "bob");
         assertRefused(() -> conversations.send("alice", badId), Refusal.Kind.INVALID, "message_id");
     }
 
     @Test
     void duplicateMessageIdIsAcknowledgedButStoredOnce() {
         acceptedChat("alice", "bob");
-        SendRequest req = request("dup-1", ChatIds.toUser("bob"), "once", "alice", "bob");
+        SendRequest req = request("dup-1", ChatIds.toUser("bob"), "once", "bob");
         SendAck first = conversations.send("alice", req);
         SendAck again = conversations.send("alice", req);
         assertThat(first.getDuplicate()).isFalse();
@@ -310,7 +326,7 @@ class ConversationsTest {
             store.pinKeys(u, keys(u.length()));
         }
         SendAck ack = conversations.send(
-                "alice", request("g-1", ChatIds.toGroup("group1"), "hello all", "alice", "bob", "charlie", "eve"));
+                "alice", request("g-1", ChatIds.toGroup("group1"), "hello all", "bob", "charlie", "eve"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         for (String u : List.of("bob", "charlie", "eve")) {
             assertThat(inbox(u)).singleElement().satisfies(e -> {
@@ -320,7 +336,7 @@ class ConversationsTest {
         }
         assertThat(inbox("alice")).isEmpty();
         assertThat(conversations
-                        .send("bob", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "charlie", "eve"))
+                        .send("bob", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "charlie", "eve"))
                         .getChatSeq())
                 .isEqualTo(2);
     }
@@ -331,12 +347,11 @@ class ConversationsTest {
             store.pinKeys(u, keys(u.length()));
         }
         assertRefused(
-                () -> conversations.send(
-                        "alice", request("g-1", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")),
+                () -> conversations.send("alice", request("g-1", ChatIds.toGroup("group1"), "hi", "bob", "foo")),
                 Refusal.Kind.PRECONDITION,
                 "encrypt for");
-        assertThatThrownBy(() -> conversations.send(
-                        "alice", request("g-2", ChatIds.toGroup("group1"), "hi", "alice", "bob", "foo")))
+        assertThatThrownBy(() ->
+                        conversations.send("alice", request("g-2", ChatIds.toGroup("group1"), "hi", "bob", "foo")))
                 .isInstanceOfSatisfying(
                         Refusal.class,
                         e -> assertThat(e.counted())
@@ -354,7 +369,7 @@ class ConversationsTest {
             store.pinKeys(u, keys(u.length()));
         }
         SendAck ack = conversations.send(
-                "alice", request("g-1", ChatIds.toGroup("group1"), "eve is not here yet", "alice", "bob", "charlie"));
+                "alice", request("g-1", ChatIds.toGroup("group1"), "eve is not here yet", "bob", "charlie"));
         assertThat(ack.getChatSeq()).isEqualTo(1);
         assertThat(inbox("bob")).hasSize(1);
         assertThat(inbox("charlie")).hasSize(1);
@@ -429,7 +444,7 @@ class ConversationsTest {
         Directory directory = new Directory(config, store);
         GroupAdmin groups = new GroupAdmin(directory, store, new DeliveryHub(), config.limits());
         groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("bob")));
-        conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "alice", "bob"));
+        conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "bob"));
         assertThat(history("alice", ChatIds.toGroup("team"))).hasSize(1);
         groups.leave("bob", "team", signers.leave("bob", directory.group("team").orElseThrow()));
         groups.leave(
@@ -437,7 +452,7 @@ class ConversationsTest {
         groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("bob")));
         assertThat(history("alice", ChatIds.toGroup("team"))).isEmpty();
         assertThat(conversations
-                        .send("alice", request("t-2", ChatIds.toGroup("team"), "second life", "alice", "bob"))
+                        .send("alice", request("t-2", ChatIds.toGroup("team"), "second life", "bob"))
                         .getChatSeq())
                 .isEqualTo(1);
     }

@@ -3,17 +3,18 @@ package dev.spartan.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
-import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.MessageCrypto;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.server.ServerTransport;
@@ -26,12 +27,10 @@ import dev.spartan.tls.ServerCertificate;
 import io.grpc.Grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -162,18 +161,18 @@ class ReconnectTest {
         }
     }
 
-    /** A send of alice's to bob, sealed for real, as ChatClient's transport makes it. */
+    /** A send of alice's to bob in the shape ChatClient's transport makes (the server checks shape, not crypto). */
     private SendRequest sealedForBob(Outbox.Pending pending) {
         return SendRequest.newBuilder()
                 .setMessageId(pending.messageId())
                 .setTo(pending.to())
-                .setSealed(WireSealed.toWire(MessageCrypto.seal(
-                        aliceKeys,
-                        "alice",
-                        ChatIds.cryptoLabel(pending.to()),
-                        pending.messageId(),
-                        pending.text().getBytes(StandardCharsets.UTF_8),
-                        Map.of("bob", bobKeys.publicIdentity().agreementKey()))))
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts(
+                                "bob",
+                                Ciphertext.newBuilder()
+                                        .setType(2)
+                                        .setBody(ByteString.copyFromUtf8(pending.text()))
+                                        .build()))
                 .build();
     }
 

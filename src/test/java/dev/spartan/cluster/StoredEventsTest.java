@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Sealed;
 import java.io.IOException;
@@ -20,7 +21,13 @@ class StoredEventsTest {
                         .setMessageId("m" + seq)
                         .setSender("ålice")
                         .setChatSeq(seq * 3)
-                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFrom(new byte[bodyBytes]))))
+                        .setSealed(Sealed.newBuilder()
+                                .putCiphertexts(
+                                        "bob",
+                                        Ciphertext.newBuilder()
+                                                .setType(2)
+                                                .setBody(ByteString.copyFrom(new byte[bodyBytes]))
+                                                .build())))
                 .build();
     }
 

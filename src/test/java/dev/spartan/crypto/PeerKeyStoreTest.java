@@ -12,10 +12,17 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.signal.libsignal.protocol.IdentityKey;
 
 class PeerKeyStoreTest {
-    private static final PublicIdentity BOB = new PublicIdentity(filled(1), filled(2));
-    private static final PublicIdentity MALLORY = new PublicIdentity(filled(1), filled(3));
+    private static final IdentityKey BOB = key(1);
+    private static final IdentityKey MALLORY = key(3);
+
+    static IdentityKey key(int seed) {
+        return Identity.fromSeeds(filled(1), filled(2), filled(seed))
+                .signalIdentity()
+                .getPublicKey();
+    }
 
     @TempDir
     Path dir;
@@ -25,7 +32,7 @@ class PeerKeyStoreTest {
         PeerKeyStore store = new PeerKeyStore(dir);
         assertThat(store.pinned("bob")).isEmpty();
         assertThat(store.check("bob", BOB)).isEqualTo(Verdict.NEW);
-        assertThat(store.check("bob", new PublicIdentity(filled(1), filled(2)))).isEqualTo(Verdict.MATCH);
+        assertThat(store.check("bob", key(1))).isEqualTo(Verdict.MATCH);
         assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
         assertThat(store.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
         assertThat(store.pinned("bob")).contains(BOB);
@@ -39,7 +46,9 @@ class PeerKeyStoreTest {
         assertThat(reloaded.pinned("bob")).contains(BOB);
         assertThat(reloaded.pinned("carol")).contains(MALLORY);
         assertThat(reloaded.check("bob", MALLORY)).isEqualTo(Verdict.CHANGED);
-        assertThat(Files.readAllLines(dir.resolve("known_peers"))).hasSize(2).allMatch(l -> l.split(" ").length == 3);
+        assertThat(Files.readAllLines(dir.resolve("known_identities")))
+                .hasSize(2)
+                .allMatch(l -> l.split(" ").length == 2);
     }
 
     @Test
@@ -55,10 +64,10 @@ class PeerKeyStoreTest {
     void fileIsOwnerOnly() throws IOException {
         assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
         new PeerKeyStore(dir).check("bob", BOB);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("known_peers"))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("known_identities"))))
                 .isEqualTo("rw-------");
         try (var files = Files.list(dir)) {
-            assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("known_peers");
+            assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("known_identities");
         }
     }
 
@@ -71,10 +80,10 @@ class PeerKeyStoreTest {
 
     @Test
     void corruptFileIsReportedWithLine() throws IOException {
-        Files.writeString(dir.resolve("known_peers"), "bob AAAA\n");
+        Files.writeString(dir.resolve("known_identities"), "bob AAAA\n");
         assertThatThrownBy(() -> new PeerKeyStore(dir))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("known_peers")
+                .hasMessageContaining("known_identities")
                 .hasMessageContaining("line 1");
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Sealed;
 import dev.spartan.store.EmbeddedStore;
@@ -79,7 +80,13 @@ class StreamSessionTest {
                         .setMessageId(id)
                         .setSender("bob")
                         .setChat(ChatIds.toUser(USER))
-                        .setSealed(Sealed.newBuilder().setBody(ByteString.copyFrom(new byte[bodyBytes]))))
+                        .setSealed(Sealed.newBuilder()
+                                .putCiphertexts(
+                                        "bob",
+                                        Ciphertext.newBuilder()
+                                                .setType(2)
+                                                .setBody(ByteString.copyFrom(new byte[bodyBytes]))
+                                                .build())))
                 .build();
     }
 

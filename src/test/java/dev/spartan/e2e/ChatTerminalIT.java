@@ -12,7 +12,6 @@ import dev.spartan.testing.Tmux;
 import dev.spartan.testing.WireSession;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -183,7 +182,6 @@ class ChatTerminalIT extends OneServerTest {
             alice.awaitText(requestPrompt("charlie").strip());
             alice.enter("yes");
             alice.awaitText("[Spartan] You are now ready to chat with charlie.");
-            Map<String, byte[]> readers = Map.of("alice", charlie.agreementKeyOf("alice"));
             for (String evil : List.of(
                     "\u001B[2J\u001B[Hcleared?",
                     "\u001B]0;pwned\u0007title",
@@ -191,7 +189,7 @@ class ChatTerminalIT extends OneServerTest {
                     "see below\n[bob] I approve the wire transfer to charlie",
                     "harmless\r[bob] overwritten",
                     "invoice_\u202Efdp.exe")) {
-                charlie.send(charlie.message(ChatIds.toUser("alice"), evil, readers));
+                charlie.send(charlie.encrypted(ChatIds.toUser("alice"), evil, "alice"));
             }
             alice.awaitText("invoice_<U+202E>fdp.exe");
             String screen = alice.dump();

@@ -10,12 +10,14 @@ import dev.spartan.client.ClientOptions;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
+import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.ReceiveRequest;
@@ -40,7 +42,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -54,8 +55,9 @@ import org.junit.jupiter.api.Test;
  */
 class EndToEndEncryptionIT extends OneServerTest {
     private static final String RATE = "1000/1";
-    private static final String INTEGRITY_WARNING =
-            "[Spartan] WARNING: a message from alice failed its integrity check";
+    private static final String INTEGRITY_WARNING = "[Spartan] WARNING: a message from alice could not be decrypted";
+    private static final String MOVED_WARNING =
+            "[Spartan] WARNING: a message from alice was moved to another conversation or id by the server";
     private static final Pattern SAFETY =
             Pattern.compile("\\[Spartan\\] Safety number with (\\w+): ((?:\\d{5} ){11}\\d{5}) \\(compare .*\\)");
 
@@ -76,21 +78,23 @@ class EndToEndEncryptionIT extends OneServerTest {
         }
 
         // What the server relays and keeps: log in as bob (his own key directory) and fetch the chat.
-        List<ChatMessage> history;
-        byte[] aliceKey;
+        ChatMessage fromAlice;
         try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
-            history = bob.history(ChatIds.toUser("alice"));
-            aliceKey = bob.agreementKeyOf("alice");
+            fromAlice = bob.history(ChatIds.toUser("alice")).stream()
+                    .filter(m -> m.getSender().equals("alice"))
+                    .findFirst()
+                    .orElseThrow();
+            // One ciphertext, for bob: the sender is not a reader of its own message.
+            assertThat(fromAlice.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+            // bob's client decrypted it once and its message key is gone: his own key directory cannot open it again.
+            assertThatThrownBy(() -> bob.open(fromAlice))
+                    .isInstanceOfSatisfying(
+                            Ratchet.RatchetException.class,
+                            e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
         }
-        ChatMessage fromAlice = history.stream()
-                .filter(m -> m.getSender().equals("alice"))
-                .findFirst()
-                .orElseThrow();
-        byte[] body = fromAlice.getSealed().getBody().toByteArray();
+        byte[] body =
+                fromAlice.getSealed().getCiphertextsOrThrow("bob").getBody().toByteArray();
         assertThat(indexOf(body, secret.getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
-        assertThat(fromAlice.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob");
-        Identity bobId = WireSession.identity(keys().resolve("bob"));
-        assertThat(WireSession.open(bobId, "bob", aliceKey, fromAlice)).isEqualTo(secret);
 
         // Every byte the server wrote: its store, its log, its config. None holds either plaintext, although the
         // store demonstrably holds the ciphertext (so the scan looks at the right bytes).
@@ -189,18 +193,15 @@ class EndToEndEncryptionIT extends OneServerTest {
         return alice;
     }
 
-    private static Map<String, byte[]> readers(WireSession alice, String... others) {
-        Map<String, byte[]> readers = new java.util.HashMap<>();
-        for (String o : others) {
-            readers.put(o, alice.agreementKeyOf(o));
-        }
-        return readers;
-    }
-
-    private static Sealed flipBit(Sealed s, int byteIndex) {
-        byte[] body = s.getBody().toByteArray();
-        body[byteIndex] ^= 0x01;
-        return s.toBuilder().setBody(ByteString.copyFrom(body)).build();
+    /** bob's ciphertext with one bit of its last byte (the MAC) flipped. */
+    private static Sealed flipBit(Sealed s) {
+        Ciphertext c = s.getCiphertextsOrThrow("bob");
+        byte[] body = c.getBody().toByteArray();
+        body[body.length - 1] ^= 0x01;
+        return s.toBuilder()
+                .putCiphertexts(
+                        "bob", c.toBuilder().setBody(ByteString.copyFrom(body)).build())
+                .build();
     }
 
     private static void awaitCount(ClientProcess c, String prefix, long n) {
@@ -218,26 +219,26 @@ class EndToEndEncryptionIT extends OneServerTest {
         try (ClientProcess bob = client("bob");
                 WireSession alice = aliceOnTheWireChattingWith(bob)) {
             ChatRef toBob = ChatIds.toUser("bob");
-            Map<String, byte[]> readers = readers(alice, "bob");
-
-            SendRequest honest = alice.message(toBob, "tampered text", readers);
+            SendRequest honest = alice.encrypted(toBob, "tampered text", "bob");
             SendRequest tampered =
-                    honest.toBuilder().setSealed(flipBit(honest.getSealed(), 3)).build();
+                    honest.toBuilder().setSealed(flipBit(honest.getSealed())).build();
             SendAck ack = alice.send(tampered);
             assertThat(ack.getHeld()).isFalse();
             assertThat(ack.getDuplicate()).isFalse();
             awaitCount(bob, INTEGRITY_WARNING, 1);
 
-            // A corrupted wrapped key for bob is caught too.
-            SendRequest second = alice.message(toBob, "tampered key", readers);
-            byte[] w = second.getSealed().getWrappedKeysOrThrow("bob").toByteArray();
-            w[0] ^= (byte) 0x80;
+            // A ciphertext relabelled with the other libsignal type is caught too.
+            SendRequest second = alice.encrypted(toBob, "tampered key", "bob");
+            Ciphertext c = second.getSealed().getCiphertextsOrThrow("bob");
             alice.send(second.toBuilder()
-                    .setSealed(second.getSealed().toBuilder().putWrappedKeys("bob", ByteString.copyFrom(w)))
+                    .setSealed(second.getSealed().toBuilder()
+                            .putCiphertexts(
+                                    "bob",
+                                    c.toBuilder().setType(5 - c.getType()).build()))
                     .build());
             awaitCount(bob, INTEGRITY_WARNING, 2);
 
-            alice.send(alice.message(toBob, "still here", readers));
+            alice.send(alice.encrypted(toBob, "still here", "bob"));
             int warning = bob.out()
                     .lines()
                     .indexOf(bob.out().lines().stream()
@@ -247,17 +248,18 @@ class EndToEndEncryptionIT extends OneServerTest {
             int after = bob.awaitLine("[alice] still here");
             assertThat(warning).isLessThan(after);
             assertThat(bob.out().lines()).noneMatch(l -> l.contains("tampered text") || l.contains("tampered key"));
+            // The two that did not open are gaps in alice's numbering, and are reported as such.
+            assertThat(bob.out().lines()).contains("[Spartan] 2 messages from alice are missing");
             assertThat(bob.isAlive()).isTrue();
 
             // bob's client still works both ways: his reply reaches alice and opens with her key.
             bob.type("and you?");
-            byte[] bobKey = alice.agreementKeyOf("bob");
             Iterator<Event> events = alice.stub().receiveMsg(ReceiveRequest.getDefaultInstance());
             String replyText = null;
             while (replyText == null && events.hasNext()) {
                 Event e = events.next();
                 if (e.hasMessage() && e.getMessage().getSender().equals("bob")) {
-                    replyText = WireSession.open(alice.identity(), "alice", bobKey, e.getMessage());
+                    replyText = alice.text(e.getMessage());
                 }
             }
             assertThat(replyText).isEqualTo("and you?");
@@ -269,33 +271,48 @@ class EndToEndEncryptionIT extends OneServerTest {
         try (ClientProcess bob = client("bob");
                 WireSession alice = aliceOnTheWireChattingWith(bob)) {
             ChatRef toBob = ChatIds.toUser("bob");
-            Map<String, byte[]> readers = readers(alice, "bob");
 
-            SendRequest once = alice.message(toBob, "only once", readers);
+            SendRequest once = alice.encrypted(toBob, "only once", "bob");
             SendAck first = alice.send(once);
             SendAck replay = alice.send(once);
             assertThat(first.getDuplicate()).isFalse();
             assertThat(replay.getDuplicate()).isTrue();
             assertThat(replay.getChatSeq()).isEqualTo(first.getChatSeq());
 
-            // The same ciphertext under another message id: the id is authenticated, so it does not open.
-            String otherId = UUID.randomUUID().toString();
-            alice.send(once.toBuilder().setMessageId(otherId).build());
-            awaitCount(bob, INTEGRITY_WARNING, 1);
+            bob.awaitLine("[alice] only once");
+            // The same ciphertext under another message id: its message key is used up, so it is dropped unseen.
+            alice.send(
+                    once.toBuilder().setMessageId(UUID.randomUUID().toString()).build());
 
-            // Sealed for another conversation (group1), relabelled as a 1:1 message to bob: does not open either.
+            // A fresh ciphertext sealed for one id, sent under another: the id inside the encryption gives it away.
+            String sealedId = UUID.randomUUID().toString();
+            alice.send(SendRequest.newBuilder()
+                    .setMessageId(UUID.randomUUID().toString())
+                    .setTo(toBob)
+                    .setSealed(alice.seal(
+                            WireSession.plaintext(toBob, sealedId, "moved id", 2)
+                                    .toByteArray(),
+                            "bob"))
+                    .build());
+            awaitCount(bob, MOVED_WARNING, 1);
+
+            // Sealed for another conversation (group1), relabelled as a 1:1 message to bob: caught the same way.
             String id = UUID.randomUUID().toString();
-            Sealed forGroup = alice.seal("#group1", id, "meant for group1", readers);
             alice.send(SendRequest.newBuilder()
                     .setMessageId(id)
                     .setTo(toBob)
-                    .setSealed(forGroup)
+                    .setSealed(alice.seal(
+                            WireSession.plaintext(ChatIds.toGroup("group1"), id, "meant for group1", 3)
+                                    .toByteArray(),
+                            "bob"))
                     .build());
-            awaitCount(bob, INTEGRITY_WARNING, 2);
+            awaitCount(bob, MOVED_WARNING, 2);
 
-            alice.send(alice.message(toBob, "marker", readers));
+            alice.send(alice.encrypted(toBob, "marker", "bob"));
             bob.awaitLine("[alice] marker");
             assertThat(bob.out().count("[alice] only once")).isEqualTo(1);
+            assertThat(bob.out().lines())
+                    .noneMatch(l -> l.startsWith(INTEGRITY_WARNING) || l.contains("missing") || l.contains("moved id"));
             assertThat(bob.out().lines()).noneMatch(l -> l.contains("meant for group1"));
 
             // The server kept one copy of the replayed message.
@@ -339,9 +356,13 @@ class EndToEndEncryptionIT extends OneServerTest {
             assertThat(before)
                     .isEqualTo(SafetyNumber.of(
                             "alice",
-                                    WireSession.identity(keys().resolve("alice"))
-                                            .publicIdentity(),
-                            "bob", WireSession.identity(keys().resolve("bob")).publicIdentity()));
+                            WireSession.identity(keys().resolve("alice"))
+                                    .signalIdentity()
+                                    .getPublicKey(),
+                            "bob",
+                            WireSession.identity(keys().resolve("bob"))
+                                    .signalIdentity()
+                                    .getPublicKey()));
             assertThat(alice.quit()).isZero();
             assertThat(bob.quit()).isZero();
         }

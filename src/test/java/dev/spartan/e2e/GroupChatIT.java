@@ -4,14 +4,11 @@ import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.contract.ChatIds;
-import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.TamperedMessageException;
+import dev.spartan.crypto.Ratchet;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
-import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneServerTest;
@@ -21,8 +18,6 @@ import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Group chats through the real jar: one server process, one client process per member. */
@@ -106,22 +101,8 @@ class GroupChatIT extends OneServerTest {
         // At the protocol level: foo seals a well-formed message for all of group1 and sends it anyway.
         try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
                 WireSession foo = WireSession.login("foo", keys().resolve("foo"), server.port())) {
-            Map<String, byte[]> readers = new java.util.HashMap<>();
-            readers.put("alice", alice.agreementKeyOf("alice"));
-            for (String m : List.of("bob", "charlie", "eve")) {
-                readers.put(
-                        m,
-                        WireSession.identity(keys().resolve(m)).publicIdentity().agreementKey());
-            }
-            String id = UUID.randomUUID().toString();
-            Sealed sealed = foo.seal("#group1", id, "let me in", readers);
             // Exactly the members as readers, so only membership can be the reason for a refusal.
-            Sealed membersOnly = sealed.toBuilder().removeWrappedKeys("foo").build();
-            SendRequest send = SendRequest.newBuilder()
-                    .setMessageId(id)
-                    .setTo(ChatIds.toGroup("group1"))
-                    .setSealed(membersOnly)
-                    .build();
+            SendRequest send = foo.message(ChatIds.toGroup("group1"), "let me in", "alice", "bob", "charlie", "eve");
             assertThatThrownBy(() -> foo.send(send))
                     .isInstanceOfSatisfying(
                             StatusRuntimeException.class,
@@ -140,9 +121,11 @@ class GroupChatIT extends OneServerTest {
             eve.out().awaitRaw(ENTER_USER);
             assertThat(eve.quit()).isZero();
         }
-        // bob and charlie only need keys on the server: log them in once from here.
+        // bob and charlie only need keys and prekeys on the server: log them in once from here.
         for (String m : List.of("bob", "charlie")) {
-            WireSession.login(m, keys().resolve(m), server.port()).close();
+            try (WireSession member = WireSession.login(m, keys().resolve(m), server.port())) {
+                member.publishPreKeys(5);
+            }
         }
         try (ClientProcess alice = client("alice")) {
             alice.out().awaitRaw(ENTER_USER);
@@ -182,15 +165,15 @@ class GroupChatIT extends OneServerTest {
             alice.type("anyone there?");
 
             try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+                bob.publishPreKeys(5);
                 alice.type("now it works");
-                byte[] aliceKey = bob.agreementKeyOf("alice");
                 Iterator<Event> events = bob.stub().receiveMsg(ReceiveRequest.getDefaultInstance());
                 List<String> received = new ArrayList<>();
                 while (!received.contains("now it works") && events.hasNext()) {
                     Event e = events.next();
                     if (e.hasMessage()) {
                         // Everything bob gets was sealed for him: it opens.
-                        received.add(WireSession.open(bob.identity(), "bob", aliceKey, e.getMessage()));
+                        received.add(bob.text(e.getMessage()));
                     }
                 }
                 assertThat(received).contains("now it works");
@@ -238,42 +221,33 @@ class GroupChatIT extends OneServerTest {
             assertThat(alice.quit()).isZero();
         }
 
-        // The raw ciphertexts as the server keeps them, fetched as alice (who sent them).
-        List<ChatMessage> history;
+        // The raw ciphertexts as the server keeps them, fetched as alice (who sent them, in this order).
+        List<ChatMessage> sent;
         try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port())) {
-            history = alice.history(ChatIds.toGroup("team"));
+            sent = alice.history(ChatIds.toGroup("team")).stream()
+                    .filter(m -> m.getSender().equals("alice"))
+                    .toList();
         }
-        Identity aliceId = WireSession.identity(keys().resolve("alice"));
-        Identity charlieId = WireSession.identity(keys().resolve("charlie"));
-        byte[] aliceKey = aliceId.publicIdentity().agreementKey();
-        ChatMessage before = null;
-        ChatMessage after = null;
-        for (ChatMessage m : history) {
-            if (!m.getSender().equals("alice")) {
-                continue;
-            }
-            String text = WireSession.open(aliceId, "alice", aliceKey, m);
-            if (text.equals("hello team")) {
-                before = m;
-            } else if (text.equals("after charlie left")) {
-                after = m;
-            }
+        assertThat(sent).hasSize(2);
+        ChatMessage before = sent.get(0);
+        ChatMessage after = sent.get(1);
+        // One ciphertext per member but the sender: charlie while a member, not after he left.
+        assertThat(before.getSealed().getCiphertextsMap()).containsOnlyKeys("bob", "charlie");
+        assertThat(after.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+        try (WireSession charlie = WireSession.login("charlie", keys().resolve("charlie"), server.port())) {
+            // What charlie read once is gone from his keys, and bob's copy of the later message is not for him.
+            assertThatThrownBy(() -> charlie.open(before))
+                    .isInstanceOfSatisfying(
+                            Ratchet.RatchetException.class,
+                            e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+            ChatMessage borrowed = after.toBuilder()
+                    .setSealed(after.getSealed().toBuilder()
+                            .putCiphertexts("charlie", after.getSealed().getCiphertextsOrThrow("bob")))
+                    .build();
+            assertThatThrownBy(() -> charlie.open(borrowed))
+                    .isInstanceOfSatisfying(
+                            Ratchet.RatchetException.class,
+                            e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
         }
-        assertThat(before).isNotNull();
-        assertThat(after).isNotNull();
-        // While a member, charlie could read; the message after he left was not wrapped for him and does not open.
-        assertThat(before.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob", "charlie");
-        assertThat(WireSession.open(charlieId, "charlie", aliceKey, before)).isEqualTo("hello team");
-        assertThat(after.getSealed().getWrappedKeysMap()).containsOnlyKeys("alice", "bob");
-        ChatMessage later = after;
-        assertThatThrownBy(() -> WireSession.open(charlieId, "charlie", aliceKey, later))
-                .isInstanceOf(TamperedMessageException.class);
-        // Not even by borrowing another reader's wrapped key.
-        ByteString bobsWrap = later.getSealed().getWrappedKeysOrThrow("bob");
-        ChatMessage borrowed = later.toBuilder()
-                .setSealed(later.getSealed().toBuilder().putWrappedKeys("charlie", bobsWrap))
-                .build();
-        assertThatThrownBy(() -> WireSession.open(charlieId, "charlie", aliceKey, borrowed))
-                .isInstanceOf(TamperedMessageException.class);
     }
 }

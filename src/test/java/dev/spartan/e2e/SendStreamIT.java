@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
@@ -74,8 +73,7 @@ class SendStreamIT {
             assertThat(alice.loginResponse().getSendWindow()).isEqualTo(64);
             Chats.open(alice, bob);
             List<String> received = receive(bob);
-            Sealed sealed = alice.seal(
-                    ChatIds.cryptoLabel(ChatIds.toUser("bob")), "x", "hi", Map.of("bob", alice.agreementKeyOf("bob")));
+            Sealed sealed = alice.message(ChatIds.toUser("bob"), "hi", "bob").getSealed();
 
             Sender sender = new Sender(alice, 64);
             List<String> ids = new ArrayList<>();
@@ -113,11 +111,7 @@ class SendStreamIT {
                 WireSession dave = login(limited, "dave")) {
             Chats.open(carol, dave);
             List<String> received = receive(dave);
-            Sealed sealed = carol.seal(
-                    ChatIds.cryptoLabel(ChatIds.toUser("dave")),
-                    "x",
-                    "hi",
-                    Map.of("dave", carol.agreementKeyOf("dave")));
+            Sealed sealed = carol.message(ChatIds.toUser("dave"), "hi", "dave").getSealed();
             // The chat took no messages from the limit, so 3 go through, then the 4th is refused and the 5th is
             // answered the same way, unstored, until the 4th comes again.
             Sender sender = new Sender(carol, 8);

@@ -181,11 +181,9 @@ class StoreFaultsIT {
                         WireSession.login("alice", dir.resolve("keys").resolve("alice"), again.port())) {
             List<Event> events = bob.events(ReceiveRequest.getDefaultInstance(), acknowledged.size() + 2);
             List<String> texts = new ArrayList<>();
-            byte[] aliceKey =
-                    WireSession.wire(alice.identity()).getAgreementKey().toByteArray();
             for (Event e : events) {
                 if (e.hasMessage()) {
-                    texts.add(WireSession.open(bob.identity(), "bob", aliceKey, e.getMessage()));
+                    texts.add(WireSession.opaqueText(e.getMessage(), "bob"));
                 }
             }
             assertThat(texts).startsWith(acknowledged.toArray(String[]::new));

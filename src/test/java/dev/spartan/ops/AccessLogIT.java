@@ -25,7 +25,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -85,7 +84,7 @@ class AccessLogIT {
                     List<Status.Code> codes = new ArrayList<>();
                     for (int i = 0; i < 6; i++) {
                         try {
-                            eve.send(eve.message(ChatIds.toUser("foo"), "hammer", Map.of()));
+                            eve.send(eve.message(ChatIds.toUser("foo"), "hammer"));
                         } catch (StatusRuntimeException e) {
                             codes.add(e.getStatus().getCode());
                         }

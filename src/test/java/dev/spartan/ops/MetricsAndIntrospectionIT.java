@@ -205,10 +205,7 @@ class MetricsAndIntrospectionIT extends OneServerTest {
                             .setAccept(true)
                             .build());
             alice.sendTo("bob", "three");
-            SendRequest four = alice.message(
-                    dev.spartan.contract.ChatIds.toUser("bob"),
-                    "four",
-                    java.util.Map.of("bob", alice.agreementKeyOf("bob")));
+            SendRequest four = alice.message(dev.spartan.contract.ChatIds.toUser("bob"), "four", "bob");
             assertThat(alice.send(four).getDuplicate()).isFalse();
             SendAck again = alice.send(four);
             assertThat(again.getDuplicate()).isTrue();

@@ -9,6 +9,7 @@ import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
@@ -135,15 +136,20 @@ final class InProcessNode implements AutoCloseable {
         }
 
         /**
-         * A send of the right shape for {@code readers} (the server checks shape, not crypto): dummy salt, body and
-         * wrapped keys.
+         * A send of the right shape for {@code readers} (the server checks shape, not crypto): one dummy ciphertext
+         * per reader, the text as its body; this user is never a reader of its own message, so is left out.
          */
         SendRequest message(ChatRef to, String text, String... readers) {
-            Sealed.Builder sealed = Sealed.newBuilder()
-                    .setSalt(ByteString.copyFrom(new byte[32]))
-                    .setBody(ByteString.copyFromUtf8(text));
+            Sealed.Builder sealed = Sealed.newBuilder();
             for (String reader : readers) {
-                sealed.putWrappedKeys(reader, ByteString.copyFrom(new byte[48]));
+                if (!reader.equals(name)) {
+                    sealed.putCiphertexts(
+                            reader,
+                            Ciphertext.newBuilder()
+                                    .setType(2)
+                                    .setBody(ByteString.copyFromUtf8(text))
+                                    .build());
+                }
             }
             return SendRequest.newBuilder()
                     .setMessageId(UUID.randomUUID().toString())

@@ -106,7 +106,13 @@ class InterceptorChainTest {
                                 .setChat(ChatIds.toUser("bob"))
                                 .build())
                         .getMessagesList())
-                .extracting(m -> m.getSealed().getBody().toStringUtf8())
+                .extracting(m -> m.getSealed()
+                        .getCiphertextsMap()
+                        .values()
+                        .iterator()
+                        .next()
+                        .getBody()
+                        .toStringUtf8())
                 .containsExactly("m1", "m2", "m3");
 
         // The limit is per authenticated user (so authentication ran first), and only SendMsg is limited.

@@ -148,7 +148,15 @@ class StatusMappingTest {
         assertThat(node.login("charlie").login.getSessionToken()).isNotEmpty();
         InProcessNode.Stream stream = bob.receive(0);
         assertThat(stream.next().getChatRequested().getFrom()).isEqualTo("alice");
-        assertThat(stream.next().getMessage().getSealed().getBody().toStringUtf8())
+        assertThat(stream.next()
+                        .getMessage()
+                        .getSealed()
+                        .getCiphertextsMap()
+                        .values()
+                        .iterator()
+                        .next()
+                        .getBody()
+                        .toStringUtf8())
                 .isEqualTo("hi");
     }
 }

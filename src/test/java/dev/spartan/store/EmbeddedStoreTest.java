@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.HistoryResponse;
@@ -65,9 +66,12 @@ class EmbeddedStoreTest extends MessageStoreContract {
                 .setChatSeq(chatSeq)
                 .setSentAtMillis(1_764_000_000_000L + chatSeq)
                 .setSealed(Sealed.newBuilder()
-                        .setSalt(ByteString.copyFrom(new byte[32]))
-                        .setBody(ByteString.copyFromUtf8("body of " + id))
-                        .putWrappedKeys(to, ByteString.copyFromUtf8("k")))
+                        .putCiphertexts(
+                                to,
+                                Ciphertext.newBuilder()
+                                        .setType(2)
+                                        .setBody(ByteString.copyFromUtf8("body of " + id))
+                                        .build()))
                 .build();
     }
 

@@ -10,6 +10,7 @@ import dev.spartan.proto.ChatDeclined;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequested;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
@@ -46,10 +47,13 @@ abstract class MessageStoreContract {
                 .setChat(ChatRef.newBuilder().setUser(sender.equals("bob") ? "alice" : "bob"))
                 .setSentAtMillis(1_764_000_000_000L)
                 .setSealed(Sealed.newBuilder()
-                        .setBody(ByteString.copyFrom(new byte[bodyBytes]))
-                        .setSalt(ByteString.copyFrom(new byte[32]))
-                        .putWrappedKeys("bob", ByteString.copyFromUtf8("wrapped"))
-                        .putWrappedKeys("alice", ByteString.copyFromUtf8("wrapped too")))
+                        .putCiphertexts(
+                                sender.equals("bob") ? "alice" : "bob",
+                                Ciphertext.newBuilder()
+                                        .setType(3)
+                                        .setBody(ByteString.copyFrom(new byte[bodyBytes]))
+                                        .build())
+                        .addUnreadable("carol"))
                 .build();
     }
 

@@ -1,16 +1,16 @@
 package dev.spartan.testing;
 
+import com.google.protobuf.ByteString;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.Membership;
-import dev.spartan.contract.WireSealed;
 import dev.spartan.crypto.Identity;
-import dev.spartan.crypto.MessageCrypto;
-import dev.spartan.crypto.SealedMessage;
-import dev.spartan.crypto.TamperedMessageException;
+import dev.spartan.crypto.Ratchet;
+import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
@@ -18,20 +18,35 @@ import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.Plaintext;
+import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SignedPreKey;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.proto.UploadPreKeysRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.state.KyberPreKeyRecord;
+import org.signal.libsignal.protocol.state.PreKeyRecord;
+import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
 
 /**
  * A user logged in to a real server over real gRPC from the test JVM, with the generated stubs and the real crypto:
@@ -43,9 +58,15 @@ public final class WireSession implements AutoCloseable {
     private final Identity identity;
     private final ManagedChannel channel;
     private final LoginResponse login;
+    private final Path keyDir;
+    private final Map<String, IdentityKey> trusted = new ConcurrentHashMap<>();
+    private final Map<String, Long> counters = new ConcurrentHashMap<>();
+    private Ratchet ratchet;
+    private SignalStore signal;
 
-    private WireSession(String user, Identity identity, ManagedChannel channel, LoginResponse login) {
+    private WireSession(String user, Identity identity, ManagedChannel channel, LoginResponse login, Path keyDir) {
         this.user = user;
+        this.keyDir = keyDir;
         this.identity = identity;
         this.channel = channel;
         this.login = login;
@@ -56,7 +77,7 @@ public final class WireSession implements AutoCloseable {
      * next to it, as a client would.
      */
     public static WireSession login(String user, Path keyDir, int port) {
-        return login(user, identity(keyDir), TlsChannels.pinned(port, ClientOptions.knownServers(keyDir)));
+        return login(user, identity(keyDir), TlsChannels.pinned(port, ClientOptions.knownServers(keyDir)), keyDir);
     }
 
     /** Logs in with {@code identity}; throws the server's StatusRuntimeException if it refuses. */
@@ -66,9 +87,14 @@ public final class WireSession implements AutoCloseable {
 
     /** Logs in over {@code channel}, which the session owns from now on. */
     public static WireSession login(String user, Identity identity, ManagedChannel channel) {
+        return login(user, identity, channel, null);
+    }
+
+    /** As above, keeping Signal sessions in {@code keyDir} (null: a temporary directory, made on first need). */
+    public static WireSession login(String user, Identity identity, ManagedChannel channel, Path keyDir) {
         try {
             LoginResponse response = Login.perform(channel, user, identity);
-            return new WireSession(user, identity, channel, response);
+            return new WireSession(user, identity, channel, response, keyDir);
         } catch (RuntimeException e) {
             channel.shutdownNow();
             throw e;
@@ -143,11 +169,22 @@ public final class WireSession implements AutoCloseable {
         return out;
     }
 
-    public byte[] agreementKeyOf(String other) {
-        return stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
-                .getKeys()
-                .getAgreementKey()
-                .toByteArray();
+    /** The identity key the server gives for {@code other} (what a client would pin on first use). */
+    public Optional<IdentityKey> identityKeyOf(String other) {
+        try {
+            return Optional.of(new IdentityKey(
+                    stub().getKeys(GetKeysRequest.newBuilder().setUser(other).build())
+                            .getKeys()
+                            .getIdentityKey()
+                            .toByteArray()));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public List<ChatMessage> history(ChatRef chat) {
@@ -158,19 +195,37 @@ public final class WireSession implements AutoCloseable {
         return stub().sendMsg(request);
     }
 
-    /** Seals {@code text} as this user for the chat label and readers given (name -> X25519 key; self added). */
-    public Sealed seal(String chatLabel, String messageId, String text, Map<String, byte[]> readers) {
-        return WireSealed.toWire(MessageCrypto.seal(
-                identity, user, chatLabel, messageId, text.getBytes(StandardCharsets.UTF_8), readers));
+    /**
+     * This user's Double Ratchet sessions, in the key directory it logged in with (or a fresh temporary one), trusting
+     * the identity keys the server gives: a test harness, not a client that pins keys.
+     */
+    public synchronized Ratchet ratchet() {
+        if (ratchet == null) {
+            try {
+                Path dir = keyDir != null ? keyDir : Files.createTempDirectory("wire-" + user);
+                signal = SignalStore.open(dir, identity, Clock.systemUTC());
+                ratchet = Ratchet.open(
+                        dir,
+                        signal,
+                        peer -> trusted.computeIfAbsent(
+                                                peer, p -> identityKeyOf(p).orElse(null))
+                                        == null
+                                ? Optional.empty()
+                                : Optional.of(trusted.get(peer)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ratchet;
     }
 
-    /** A correctly sealed message to {@code to}, labelled for it, with a fresh id. */
-    public SendRequest message(ChatRef to, String text, Map<String, byte[]> readers) {
-        String id = UUID.randomUUID().toString();
-        return SendRequest.newBuilder()
-                .setMessageId(id)
-                .setTo(to)
-                .setSealed(seal(ChatIds.cryptoLabel(to), id, text, readers))
+    /** The Plaintext a client seals for a message: text, counter, id and chat inside the encryption. */
+    public static Plaintext plaintext(ChatRef to, String messageId, String text, long counter) {
+        return Plaintext.newBuilder()
+                .setText(text)
+                .setCounter(counter)
+                .setMessageId(messageId)
+                .setChat(to)
                 .build();
     }
 
@@ -199,27 +254,147 @@ public final class WireSession implements AutoCloseable {
                 .build());
     }
 
-    public static SealedMessage sealedMessage(Sealed s) {
-        return WireSealed.fromWire(s);
+    /** Encrypts {@code content} for each reader over this user's sessions, starting them from prekey bundles. */
+    public Sealed seal(byte[] content, String... readers) {
+        Sealed.Builder sealed = Sealed.newBuilder();
+        try {
+            for (String reader : readers) {
+                if (reader.equals(user)) {
+                    continue;
+                }
+                if (!ratchet().hasSession(reader)) {
+                    ratchet()
+                            .start(
+                                    reader,
+                                    stub().fetchPreKeyBundle(PreKeyBundleRequest.newBuilder()
+                                            .setUser(reader)
+                                            .build()));
+                }
+                Ratchet.Sealed s = ratchet().encrypt(reader, content);
+                sealed.putCiphertexts(
+                        reader,
+                        Ciphertext.newBuilder()
+                                .setType(s.type())
+                                .setBody(ByteString.copyFrom(s.body()))
+                                .build());
+            }
+        } catch (Ratchet.RatchetException e) {
+            throw new IllegalStateException(e);
+        }
+        return sealed.build();
     }
 
-    /** Seals {@code text} for a 1:1 chat with {@code peer} and sends it. */
+    /** A message to {@code to} encrypted for real for {@code readers}, with a fresh id and the next counter. */
+    public SendRequest encrypted(ChatRef to, String text, String... readers) {
+        String id = UUID.randomUUID().toString();
+        long counter = counters.merge(to.toString(), 1L, Long::sum);
+        return SendRequest.newBuilder()
+                .setMessageId(id)
+                .setTo(to)
+                .setSealed(seal(plaintext(to, id, text, counter).toByteArray(), readers))
+                .build();
+    }
+
+    /**
+     * A message of the shape the server checks, for tests of the server's rules: one ciphertext per reader (this user
+     * left out), whose body is the text itself. No client could read it; {@link #opaqueText} can.
+     */
+    public SendRequest message(ChatRef to, String text, String... readers) {
+        Sealed.Builder sealed = Sealed.newBuilder();
+        for (String reader : readers) {
+            if (!reader.equals(user)) {
+                sealed.putCiphertexts(
+                        reader,
+                        Ciphertext.newBuilder()
+                                .setType(2)
+                                .setBody(ByteString.copyFromUtf8(text))
+                                .build());
+            }
+        }
+        return SendRequest.newBuilder()
+                .setMessageId(UUID.randomUUID().toString())
+                .setTo(to)
+                .setSealed(sealed)
+                .build();
+    }
+
+    /** The text of a message made by {@link #message}, as {@code reader}'s copy carries it. */
+    public static String opaqueText(ChatMessage m, String reader) {
+        return m.getSealed().getCiphertextsOrThrow(reader).getBody().toStringUtf8();
+    }
+
+    /** Sends {@code peer} a message of the right shape (see {@link #message}). */
     public SendAck sendTo(String peer, String text) {
-        return send(message(ChatIds.toUser(peer), text, Map.of(peer, agreementKeyOf(peer))));
+        return send(message(ChatIds.toUser(peer), text, peer));
     }
 
-    /** Opens a relayed message as {@code readerName} holding {@code reader}, exactly as a client would. */
-    public static String open(Identity reader, String readerName, byte[] senderAgreementKey, ChatMessage m)
-            throws TamperedMessageException {
-        byte[] plain = MessageCrypto.open(
-                reader,
-                readerName,
-                senderAgreementKey,
-                m.getSender(),
-                ChatIds.cryptoLabel(m.getChat()),
-                m.getMessageId(),
-                sealedMessage(m.getSealed()));
-        return new String(plain, StandardCharsets.UTF_8);
+    /**
+     * Uploads a signed, a Kyber and {@code oneTime} one-time prekeys from this user's key directory, as a client does
+     * after login, so that others can start sessions with this user.
+     */
+    public void publishPreKeys(int oneTime) {
+        ratchet();
+        UploadPreKeysRequest.Builder upload = UploadPreKeysRequest.newBuilder()
+                .setRegistrationId(signal.registrationId())
+                .setSignedPreKey(signedKey(
+                        signal.currentSignedPreKey().getId(),
+                        signedPublic(signal.currentSignedPreKey()),
+                        signal.currentSignedPreKey().getSignature()))
+                .setKyberPreKey(signedKey(
+                        signal.currentKyberPreKey().getId(),
+                        kyberPublic(signal.currentKyberPreKey()),
+                        signal.currentKyberPreKey().getSignature()));
+        for (PreKeyRecord r : signal.generateOneTimePreKeys(oneTime)) {
+            try {
+                upload.addOneTimePreKeys(OneTimePreKey.newBuilder()
+                        .setId(r.getId())
+                        .setPublicKey(ByteString.copyFrom(
+                                r.getKeyPair().getPublicKey().serialize())));
+            } catch (InvalidKeyException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        stub().uploadPreKeys(upload.build());
+    }
+
+    private static byte[] signedPublic(SignedPreKeyRecord r) {
+        try {
+            return r.getKeyPair().getPublicKey().serialize();
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] kyberPublic(KyberPreKeyRecord r) {
+        try {
+            return r.getKeyPair().getPublicKey().serialize();
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SignedPreKey signedKey(int id, byte[] key, byte[] signature) {
+        return SignedPreKey.newBuilder()
+                .setId(id)
+                .setPublicKey(ByteString.copyFrom(key))
+                .setSignature(ByteString.copyFrom(signature))
+                .build();
+    }
+
+    /** Opens a relayed message as this user, exactly as a client would decrypt it (its key is then used up). */
+    public Plaintext open(ChatMessage m) throws Ratchet.RatchetException {
+        Ciphertext c = m.getSealed().getCiphertextsOrThrow(user);
+        try {
+            return Plaintext.parseFrom(
+                    ratchet().decrypt(m.getSender(), c.getType(), c.getBody().toByteArray()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The text of a relayed message, opened as {@link #open} does. */
+    public String text(ChatMessage m) throws Ratchet.RatchetException {
+        return open(m).getText();
     }
 
     @Override

@@ -1,0 +1,109 @@
+package dev.spartan.crypto;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.signal.libsignal.protocol.InvalidMessageException;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.state.SessionRecord;
+import org.signal.libsignal.protocol.state.SessionStore;
+
+/**
+ * Double Ratchet sessions in the key directory, one owner-only file per peer under {@code sessions/}, replaced
+ * atomically and synced on every change: a ratchet step that is lost in a crash would reuse a message key.
+ */
+final class SessionFiles implements SessionStore {
+    static final String DIR = "sessions";
+
+    private final Path dir;
+    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+
+    SessionFiles(Path keyDir) throws IOException {
+        this.dir = keyDir.resolve(DIR);
+        PrivateFiles.createDir(dir);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".session")).toList()) {
+                String hex = f.getFileName().toString().replace(".session", "");
+                records.put(new String(HexFormat.of().parseHex(hex), StandardCharsets.UTF_8), Files.readAllBytes(f));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("unexpected file in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** File names are the hex of the UTF-8 name, so no user name can reach outside the directory. */
+    private Path file(String name) {
+        return dir.resolve(HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)) + ".session");
+    }
+
+    @Override
+    public SessionRecord loadSession(SignalProtocolAddress address) {
+        byte[] b = records.get(address.getName());
+        if (b == null) {
+            return null; // libsignal's contract: no session yet
+        }
+        try {
+            return new SessionRecord(b);
+        } catch (InvalidMessageException e) {
+            throw new IllegalStateException("corrupt session file " + file(address.getName()), e);
+        }
+    }
+
+    @Override
+    public List<SessionRecord> loadExistingSessions(List<SignalProtocolAddress> addresses) throws NoSessionException {
+        List<SessionRecord> out = new ArrayList<>();
+        for (SignalProtocolAddress a : addresses) {
+            SessionRecord r = loadSession(a);
+            if (r == null) {
+                throw new NoSessionException("no session with " + a.getName());
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    @Override
+    public List<Integer> getSubDeviceSessions(String name) {
+        return List.of(); // one device per user
+    }
+
+    @Override
+    public synchronized void storeSession(SignalProtocolAddress address, SessionRecord record) {
+        byte[] b = record.serialize();
+        try {
+            PrivateFiles.write(file(address.getName()), b);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the session with " + address.getName(), e);
+        }
+        records.put(address.getName(), b);
+    }
+
+    @Override
+    public boolean containsSession(SignalProtocolAddress address) {
+        SessionRecord r = loadSession(address);
+        return r != null && r.hasSenderChain();
+    }
+
+    @Override
+    public synchronized void deleteSession(SignalProtocolAddress address) {
+        try {
+            Files.deleteIfExists(file(address.getName()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the session with " + address.getName(), e);
+        }
+        records.remove(address.getName());
+    }
+
+    @Override
+    public void deleteAllSessions(String name) {
+        deleteSession(new SignalProtocolAddress(name, Ratchet.DEVICE));
+    }
+}

@@ -1,0 +1,181 @@
+package dev.spartan.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
+import dev.spartan.proto.SignedPreKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.message.CiphertextMessage;
+import org.signal.libsignal.protocol.state.PreKeyRecord;
+
+/** Two users' ratchets over their own key directories, as two clients hold them. */
+class RatchetTest {
+    @TempDir
+    Path dir;
+
+    private final Map<String, IdentityKey> pins = new HashMap<>();
+
+    private final class User {
+        final Path keys;
+        final SignalStore store;
+        final Ratchet ratchet;
+
+        User(String name, Path keys) throws Exception {
+            this.keys = keys;
+            Identity id = Identity.loadOrCreate(keys);
+            this.store = SignalStore.open(keys, id, Clock.systemUTC());
+            this.ratchet = Ratchet.open(keys, store, peer -> Optional.ofNullable(pins.get(peer)));
+            pins.putIfAbsent(name, id.signalIdentity().getPublicKey());
+        }
+
+        PreKeyBundle bundle() throws Exception {
+            PreKeyRecord oneTime = store.generateOneTimePreKeys(1).get(0);
+            return PreKeyBundle.newBuilder()
+                    .setRegistrationId(store.registrationId())
+                    .setDeviceId(1)
+                    .setIdentityKey(ByteString.copyFrom(
+                            store.identityKeyPair().getPublicKey().serialize()))
+                    .setSignedPreKey(SignedPreKey.newBuilder()
+                            .setId(store.currentSignedPreKey().getId())
+                            .setPublicKey(ByteString.copyFrom(store.currentSignedPreKey()
+                                    .getKeyPair()
+                                    .getPublicKey()
+                                    .serialize()))
+                            .setSignature(ByteString.copyFrom(
+                                    store.currentSignedPreKey().getSignature())))
+                    .setKyberPreKey(SignedPreKey.newBuilder()
+                            .setId(store.currentKyberPreKey().getId())
+                            .setPublicKey(ByteString.copyFrom(store.currentKyberPreKey()
+                                    .getKeyPair()
+                                    .getPublicKey()
+                                    .serialize()))
+                            .setSignature(ByteString.copyFrom(
+                                    store.currentKyberPreKey().getSignature())))
+                    .setOneTimePreKey(OneTimePreKey.newBuilder()
+                            .setId(oneTime.getId())
+                            .setPublicKey(ByteString.copyFrom(
+                                    oneTime.getKeyPair().getPublicKey().serialize())))
+                    .build();
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String open(User reader, String from, Ratchet.Sealed s) throws Ratchet.RatchetException {
+        return new String(reader.ratchet.decrypt(from, s.type(), s.body()), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aSessionStartsFromABundleAndEachMessageOpensOnceEvenAfterARestart() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        User bob = new User("bob", dir.resolve("bob"));
+        alice.ratchet.start("bob", bob.bundle());
+        Ratchet.Sealed first = alice.ratchet.encrypt("bob", utf8("one"));
+        Ratchet.Sealed second = alice.ratchet.encrypt("bob", utf8("two"));
+        assertThat(first.type()).isEqualTo(CiphertextMessage.PREKEY_TYPE);
+        assertThat(open(bob, "alice", first)).isEqualTo("one");
+        assertThat(open(bob, "alice", second)).isEqualTo("two");
+
+        Ratchet.Sealed reply = bob.ratchet.encrypt("alice", utf8("back"));
+        assertThat(reply.type()).isEqualTo(CiphertextMessage.WHISPER_TYPE);
+        assertThat(open(alice, "bob", reply)).isEqualTo("back");
+
+        // bob's client restarts: his sessions come back from the key directory, and a replay still does not open.
+        User bobAgain = new User("bob", dir.resolve("bob"));
+        assertThat(bobAgain.ratchet.hasSession("alice")).isTrue();
+        assertThatThrownBy(() -> open(bobAgain, "alice", second))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+        assertThat(open(bobAgain, "alice", alice.ratchet.encrypt("bob", utf8("three"))))
+                .isEqualTo("three");
+    }
+
+    @Test
+    void aCopiedKeyDirectoryCannotOpenMessagesReadBeforeTheCopy() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        User bob = new User("bob", dir.resolve("bob"));
+        alice.ratchet.start("bob", bob.bundle());
+        // An on-path attacker records every ciphertext; bob reads them as they come.
+        Ratchet.Sealed[] captured = new Ratchet.Sealed[4];
+        for (int i = 0; i < captured.length; i++) {
+            captured[i] = i % 2 == 0
+                    ? alice.ratchet.encrypt("bob", utf8("from alice " + i))
+                    : bob.ratchet.encrypt("alice", utf8("from bob " + i));
+            User reader = i % 2 == 0 ? bob : alice;
+            assertThat(open(reader, i % 2 == 0 ? "alice" : "bob", captured[i])).endsWith(" " + i);
+        }
+
+        // Later the attacker copies bob's whole key directory (identity, prekeys, sessions).
+        Path stolen = dir.resolve("stolen");
+        copy(bob.keys, stolen);
+        User thief = new User("bob", stolen);
+        for (int i = 0; i < captured.length; i += 2) {
+            Ratchet.Sealed c = captured[i];
+            assertThatThrownBy(() -> open(thief, "alice", c))
+                    .as("captured message %d", i)
+                    .isInstanceOf(Ratchet.RatchetException.class);
+        }
+    }
+
+    @Test
+    void anUntrustedOrUnusableBundleIsRefusedForThatPeerOnly() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        User bob = new User("bob", dir.resolve("bob"));
+        User carol = new User("carol", dir.resolve("carol"));
+        PreKeyBundle good = bob.bundle();
+
+        // A low-order signed prekey (all zeros) is refused before libsignal agrees on anything.
+        byte[] zero = new byte[33];
+        zero[0] = 5;
+        PreKeyBundle lowOrder = good.toBuilder()
+                .setSignedPreKey(good.getSignedPreKey().toBuilder().setPublicKey(ByteString.copyFrom(zero)))
+                .build();
+        assertThatThrownBy(() -> alice.ratchet.start("bob", lowOrder))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.INVALID_KEY));
+
+        // carol's bundle presented as bob's: the identity is not the one pinned for bob.
+        assertThatThrownBy(() -> alice.ratchet.start("bob", carol.bundle()))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNTRUSTED));
+        assertThat(alice.ratchet.hasSession("bob")).isFalse();
+
+        // Neither touched carol's session or bob's real one.
+        alice.ratchet.start("carol", carol.bundle());
+        alice.ratchet.start("bob", good);
+        assertThat(open(bob, "alice", alice.ratchet.encrypt("bob", utf8("hi")))).isEqualTo("hi");
+        assertThat(open(carol, "alice", alice.ratchet.encrypt("carol", utf8("hi carol"))))
+                .isEqualTo("hi carol");
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}

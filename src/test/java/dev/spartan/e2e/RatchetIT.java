@@ -1,0 +1,131 @@
+package dev.spartan.e2e;
+
+import static dev.spartan.testing.Chats.ENTER_USER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequest;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.WireSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+
+/**
+ * What the Double Ratchet and the counters inside it make visible, with real client processes: a replay after a
+ * restart, a dropped message, and a group member whose keys cannot be used.
+ */
+class RatchetIT extends OneServerTest {
+    /** alice is the test JVM (with her own key directory), bob a real client that accepted her request. */
+    private WireSession aliceOnTheWireChattingWith(ClientProcess bob) {
+        bob.out().awaitRaw(ENTER_USER);
+        WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
+        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
+        bob.type("yes");
+        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+        return alice;
+    }
+
+    @Test
+    void aCiphertextReplayedAfterTheReaderRestartedIsNotShown() {
+        ChatRef toBob = ChatIds.toUser("bob");
+        SendRequest invoice;
+        try (ClientProcess bob = client("bob");
+                WireSession alice = aliceOnTheWireChattingWith(bob)) {
+            invoice = alice.encrypted(toBob, "please pay invoice 1", "bob");
+            alice.send(invoice);
+            bob.awaitLine("[alice] please pay invoice 1");
+            assertThat(bob.quit()).isZero();
+
+            try (ClientProcess again = client("bob")) {
+                again.awaitLine("[Spartan] Connected to Spartan Server at port " + server.port() + ".");
+                // The server (or anyone who recorded the wire) sends the same ciphertext as a new message.
+                alice.send(invoice.toBuilder()
+                        .setMessageId(UUID.randomUUID().toString())
+                        .build());
+                alice.send(alice.encrypted(toBob, "marker", "bob"));
+                again.awaitLine("[alice] marker");
+                assertThat(again.out().lines())
+                        .noneMatch(l -> l.contains("invoice 1"))
+                        .noneMatch(l -> l.contains("WARNING") || l.contains("missing"));
+            }
+        }
+    }
+
+    @Test
+    void aMessageTheServerDroppedIsReportedMissingAndALateOneIsShownInOrder() {
+        ChatRef toBob = ChatIds.toUser("bob");
+        try (ClientProcess bob = client("bob");
+                WireSession alice = aliceOnTheWireChattingWith(bob)) {
+            SendRequest one = alice.encrypted(toBob, "one", "bob");
+            alice.encrypted(toBob, "two", "bob"); // sealed (its number used), never sent
+            SendRequest three = alice.encrypted(toBob, "three", "bob");
+            SendRequest four = alice.encrypted(toBob, "four", "bob");
+            SendRequest five = alice.encrypted(toBob, "five", "bob");
+            alice.send(one);
+            int first = bob.awaitLine("[alice] one");
+            // "two" never arrives; "four" comes before "three".
+            alice.send(four);
+            alice.send(three);
+            int late = bob.awaitLine("[alice] three");
+            assertThat(bob.awaitLine("[alice] four")).isGreaterThan(late);
+            alice.send(five);
+            int missing = bob.awaitLine("[Spartan] 1 message from alice is missing");
+            int after = bob.awaitLine("[alice] five");
+            assertThat(first).isLessThan(missing);
+            assertThat(missing).isLessThan(late);
+            assertThat(late).isLessThan(after);
+            assertThat(bob.out().lines()).noneMatch(l -> l.contains("[alice] two"));
+        }
+    }
+
+    @Test
+    void aGroupMemberWhoseKeysCannotBeUsedIsReportedAndTheOthersStillRead() throws Exception {
+        // charlie has enrolled (keys) but never uploaded prekeys; eve's key is not the one alice pinned.
+        try (WireSession charlie = WireSession.login("charlie", keys().resolve("charlie"), server.port());
+                WireSession eve = WireSession.login("eve", keys().resolve("eve"), server.port())) {
+            eve.publishPreKeys(5);
+            assertThat(charlie.user()).isEqualTo("charlie");
+        }
+        Path aliceKeys = keys().resolve("alice");
+        Files.createDirectories(aliceKeys);
+        Files.writeString(
+                aliceKeys.resolve("known_identities"),
+                "eve "
+                        + Base64.getEncoder()
+                                .encodeToString(IdentityKeyPair.generate()
+                                        .getPublicKey()
+                                        .serialize())
+                        + "\n");
+        try (ClientProcess alice = client("alice");
+                ClientProcess bob = client("bob")) {
+            alice.out().awaitRaw(ENTER_USER);
+            bob.out().awaitRaw(ENTER_USER);
+            alice.type("group1");
+            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            alice.type("board meeting moved to 9am");
+            bob.awaitLine("[group1] [alice] board meeting moved to 9am");
+            alice.awaitLine("[Spartan] WARNING: charlie cannot read your messages in group1: charlie has no prekeys on"
+                    + " the server yet.");
+            alice.awaitLine("[Spartan] WARNING: eve cannot read your messages in group1: eve's key changed (see"
+                    + " /verify eve).");
+            assertThat(alice.out().lines()).noneMatch(l -> l.startsWith("[Spartan] Message not sent"));
+            assertThat(alice.quit()).isZero();
+        }
+        try (WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port())) {
+            List<ChatMessage> sent = alice.history(ChatIds.toGroup("group1"));
+            assertThat(sent).hasSize(1);
+            assertThat(sent.get(0).getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+            assertThat(sent.get(0).getSealed().getUnreadableList()).containsExactlyInAnyOrder("charlie", "eve");
+        }
+    }
+}
