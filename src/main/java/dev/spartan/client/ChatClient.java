@@ -155,7 +155,7 @@ public final class ChatClient implements AutoCloseable {
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
-            background.execute(() -> adoptGroups(login.getGroupsList()));
+            background.execute(() -> adoptGroups(login.getGroupsList(), false));
             outbox.resume();
             background.execute(this::keepPreKeys);
         });
@@ -181,7 +181,7 @@ public final class ChatClient implements AutoCloseable {
             forgetNewKeyDir();
             throw e;
         }
-        adoptGroups(login.getGroupsList());
+        adoptGroups(login.getGroupsList(), false);
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
@@ -545,7 +545,7 @@ public final class ChatClient implements AutoCloseable {
     /** Every user, who is online, and this user's groups, their members as verified (see {@link GroupBook}). */
     public ListUsersResponse users() {
         ListUsersResponse r = connection.stub().listUsers(ListUsersRequest.getDefaultInstance());
-        adoptGroups(r.getGroupsList());
+        adoptGroups(r.getGroupsList(), true);
         ListUsersResponse.Builder shown = r.toBuilder().clearGroups();
         r.getGroupsList()
                 .forEach(g -> Optional.ofNullable(groups.get(g.getName())).ifPresent(shown::addGroups));
@@ -556,13 +556,20 @@ public final class ChatClient implements AutoCloseable {
         users();
     }
 
-    /** Takes the groups the server lists as this user's, keeping of each only what checks out. */
-    private void adoptGroups(List<Group> served) {
+    /**
+     * Takes the groups the server lists as this user's, keeping of each only what checks out.
+     *
+     * @param complete true for a list read now (ListUsers), which also drops the groups it no longer has; a login's
+     *                 list may be older than group events the stream has already brought
+     */
+    private void adoptGroups(List<Group> served, boolean complete) {
         Map<String, Group> fresh = new HashMap<>();
         for (Group g : served) {
             book.verify(g, knownUsers()).ifPresent(v -> fresh.put(v.getName(), v));
         }
-        groups.keySet().retainAll(fresh.keySet());
+        if (complete) {
+            groups.keySet().retainAll(fresh.keySet());
+        }
         groups.putAll(fresh);
     }
 
