@@ -1,6 +1,5 @@
 package dev.spartan.server;
 
-import com.google.protobuf.ByteString;
 import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.client.Login;
 import dev.spartan.config.SecurityConfig;
@@ -9,19 +8,18 @@ import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.ReceiveRequest;
-import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.Members;
 import dev.spartan.testing.UnreliableStore;
+import dev.spartan.testing.WireSession;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -140,22 +138,7 @@ final class InProcessNode implements AutoCloseable {
          * per reader, the text as its body; this user is never a reader of its own message, so is left out.
          */
         SendRequest message(ChatRef to, String text, String... readers) {
-            Sealed.Builder sealed = Sealed.newBuilder();
-            for (String reader : readers) {
-                if (!reader.equals(name)) {
-                    sealed.putCiphertexts(
-                            reader,
-                            Ciphertext.newBuilder()
-                                    .setType(2)
-                                    .setBody(ByteString.copyFromUtf8(text))
-                                    .build());
-                }
-            }
-            return SendRequest.newBuilder()
-                    .setMessageId(UUID.randomUUID().toString())
-                    .setTo(to)
-                    .setSealed(sealed)
-                    .build();
+            return WireSession.shaped(name, to, text, readers);
         }
     }
 

@@ -300,9 +300,14 @@ public final class WireSession implements AutoCloseable {
      * left out), whose body is the text itself. No client could read it; {@link #opaqueText} can.
      */
     public SendRequest message(ChatRef to, String text, String... readers) {
+        return shaped(user, to, text, readers);
+    }
+
+    /** {@link #message} from {@code sender}, for tests that log in without a WireSession. */
+    public static SendRequest shaped(String sender, ChatRef to, String text, String... readers) {
         Sealed.Builder sealed = Sealed.newBuilder();
         for (String reader : readers) {
-            if (!reader.equals(user)) {
+            if (!reader.equals(sender)) {
                 sealed.putCiphertexts(
                         reader,
                         Ciphertext.newBuilder()
@@ -316,6 +321,17 @@ public final class WireSession implements AutoCloseable {
                 .setTo(to)
                 .setSealed(sealed)
                 .build();
+    }
+
+    /** The text of a message made by {@link #message} for one reader. */
+    public static String opaqueText(ChatMessage m) {
+        return m.getSealed()
+                .getCiphertextsMap()
+                .values()
+                .iterator()
+                .next()
+                .getBody()
+                .toStringUtf8();
     }
 
     /** The text of a message made by {@link #message}, as {@code reader}'s copy carries it. */
