@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.Ports;
@@ -55,7 +56,7 @@ class StoreEpochIT {
                     .atMost(Duration.ofSeconds(20))
                     .until(() -> bob.out().count("[Spartan] You are now ready to chat with alice.")
                             == (bobIsChoosing ? 1 : 2));
-            alice.sendTo("bob", text);
+            alice.send(alice.encrypted(ChatIds.toUser("bob"), text, "bob"));
             bob.awaitLine("[alice] " + text);
         }
     }

@@ -287,12 +287,38 @@ public final class WireSession implements AutoCloseable {
     /** A message to {@code to} encrypted for real for {@code readers}, with a fresh id and the next counter. */
     public SendRequest encrypted(ChatRef to, String text, String... readers) {
         String id = UUID.randomUUID().toString();
-        long counter = counters.merge(to.toString(), 1L, Long::sum);
+        long counter = nextCounter(to);
         return SendRequest.newBuilder()
                 .setMessageId(id)
                 .setTo(to)
                 .setSealed(seal(plaintext(to, id, text, counter).toByteArray(), readers))
                 .build();
+    }
+
+    /**
+     * This user's next number in the conversation, from 1; kept in {@code wire-counters} in the key directory (if the
+     * session has one), so a later session with the same directory goes on counting as a client would.
+     */
+    private synchronized long nextCounter(ChatRef to) {
+        String key = (to.hasGroup() ? "#" + to.getGroup() : "@" + to.getUser());
+        Path file = keyDir == null ? null : keyDir.resolve("wire-counters");
+        try {
+            if (counters.isEmpty() && file != null && Files.exists(file)) {
+                for (String line : Files.readAllLines(file)) {
+                    int space = line.indexOf(' ');
+                    counters.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
+                }
+            }
+            long n = counters.merge(key, 1L, Long::sum);
+            if (file != null) {
+                StringBuilder out = new StringBuilder();
+                counters.forEach((k, v) -> out.append(k).append(' ').append(v).append('\n'));
+                Files.writeString(file, out);
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
