@@ -117,6 +117,12 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "1")
     double rate;
 
+    @Option(
+            names = "--ratchet",
+            description = "Instead: encrypt and decrypt N messages (--size bytes) between two users' Double Ratchets in"
+                    + " this process, session files synced as a client does; print the cost per message.")
+    Integer ratchet;
+
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
@@ -152,6 +158,14 @@ public final class BenchCommand implements Callable<Integer> {
                     openFilesLimit());
             new dev.spartan.bench.UsersBench(System.out)
                     .run(users, rate, size, Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
+            return 0;
+        }
+        if (ratchet != null) {
+            if (ratchet < 1 || size < 1) {
+                System.err.println("spartan bench: --ratchet takes a count of 1 or more, --size 1 or more");
+                return 2;
+            }
+            new dev.spartan.bench.RatchetBench(System.out, Clock.systemUTC()).run(ratchet, size);
             return 0;
         }
         if (slowReader != null) {

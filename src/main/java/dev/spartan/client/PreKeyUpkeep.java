@@ -3,6 +3,7 @@ package dev.spartan.client;
 import com.google.protobuf.ByteString;
 import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.OneTimePreKey;
+import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PreKeyCountRequest;
 import dev.spartan.proto.SignedPreKey;
 import dev.spartan.proto.SpartanGrpc;
@@ -19,7 +20,7 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
  * prekeys (the server may have been reset or replaced) and tops the one-time stock up to {@link #TARGET} when it is
  * below {@link #LOW}, so peers can start sessions while this user is offline.
  */
-final class PreKeyUpkeep {
+public final class PreKeyUpkeep {
     static final int TARGET = 100;
     static final int LOW = 20;
 
@@ -45,6 +46,22 @@ final class PreKeyUpkeep {
             }
         }
         return stub.get().uploadPreKeys(upload.build()).getOneTimeCount();
+    }
+
+    /**
+     * The bundle a server would hand out for these keys, using up one new one-time prekey: for peers in one process
+     * (the ratchet bench) that have no server between them.
+     */
+    public static PreKeyBundle bundle(SignalStore keys) {
+        return PreKeyBundle.newBuilder()
+                .setRegistrationId(keys.registrationId())
+                .setDeviceId(1)
+                .setIdentityKey(ByteString.copyFrom(
+                        keys.identityKeyPair().getPublicKey().serialize()))
+                .setSignedPreKey(signed(keys.currentSignedPreKey()))
+                .setKyberPreKey(kyber(keys.currentKyberPreKey()))
+                .setOneTimePreKey(oneTime(keys.generateOneTimePreKeys(1).get(0)))
+                .build();
     }
 
     static SignedPreKey signed(SignedPreKeyRecord r) {

@@ -119,10 +119,24 @@ class BenchIT {
         Run setup = bench("--setup", "embeded");
         assertThat(setup.exit()).isEqualTo(2);
         assertThat(setup.stderr())
-                .isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, redis, two-nodes");
+                .isEqualTo(
+                        "spartan bench: unknown setup 'embeded'; choose from embedded, embedded-unary, redis, two-nodes");
         Run share = bench("--rate-share", "50");
         assertThat(share.exit()).isEqualTo(2);
         assertThat(share.stderr())
                 .isEqualTo("spartan bench: each --rate-share must be above 0 and at most 1, e.g. 0.5 for half of max");
+        Run ratchet = bench("--ratchet", "0");
+        assertThat(ratchet.exit()).isEqualTo(2);
+        assertThat(ratchet.stderr()).isEqualTo("spartan bench: --ratchet takes a count of 1 or more, --size 1 or more");
+    }
+
+    @Test
+    void theRatchetsCostPerMessageIsPrinted() throws Exception {
+        Run run = bench("--ratchet", "200", "--size", "64");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.lines())
+                .anyMatch(
+                        l -> l.matches("ratchet: 200 messages of 64 bytes, alternating direction every 10, one thread:"
+                                + " \\d+ us per message .*; CPU \\d+ us per message, the rest waits for the disk"));
     }
 }
