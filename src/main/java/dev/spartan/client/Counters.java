@@ -6,19 +6,25 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Per-conversation message counters, in {@code KEYS/counters} (owner-only, replaced atomically): the next number
- * this user sends in each conversation, and the next one expected from each sender in each. Both survive a restart:
- * a number used twice would make a reader drop a real message as a replay, and a forgotten one would hide a gap.
+ * this user sends in each conversation, the next one expected from each sender in each, and the numbers the last
+ * {@value #KEPT_IDS} outgoing messages got. All survive a restart: a number used twice would make a reader drop a real
+ * message as a replay, a forgotten one would hide a gap, and a message resent after a restart must keep its number
+ * (else the reader, holding the first copy, would see the next one skipped).
  */
 final class Counters {
     static final String FILE = "counters";
+    /** More than a send window of sealed, unanswered messages, the ones a restart can resend. */
+    static final int KEPT_IDS = 512;
 
     private final Path file;
     // "out\t<conversation>" and "in\t<sender>\t<conversation>" -> next number
@@ -38,7 +44,12 @@ final class Counters {
                 int tab = line.lastIndexOf('\t');
                 if (tab > 0) {
                     try {
-                        next.put(line.substring(0, tab), Long.parseLong(line.substring(tab + 1)));
+                        long n = Long.parseLong(line.substring(tab + 1));
+                        if (line.startsWith("id\t")) {
+                            assigned.put(line.substring(3, tab), n);
+                        } else {
+                            next.put(line.substring(0, tab), n);
+                        }
                     } catch (NumberFormatException e) {
                         throw new IOException("corrupt " + file + ": " + line, e);
                     }
@@ -56,8 +67,8 @@ final class Counters {
         String key = "out\t" + conversation;
         long n = next.getOrDefault(key, 1L);
         next.put(key, n + 1);
-        save();
         assigned.put(messageId, n);
+        save();
         return n;
     }
 
@@ -81,6 +92,17 @@ final class Counters {
         StringBuilder out = new StringBuilder();
         new HashMap<>(next)
                 .forEach((k, v) -> out.append(k).append('\t').append(v).append('\n'));
+        List<Map.Entry<String, Long>> ids;
+        synchronized (assigned) {
+            ids = new ArrayList<>(assigned.entrySet());
+        }
+        for (Map.Entry<String, Long> e : ids.subList(Math.max(0, ids.size() - KEPT_IDS), ids.size())) {
+            out.append("id\t")
+                    .append(e.getKey())
+                    .append('\t')
+                    .append(e.getValue())
+                    .append('\n');
+        }
         try {
             PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
