@@ -21,6 +21,7 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.PairState;
 import dev.spartan.testing.Members;
+import dev.spartan.testing.WireSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -98,16 +99,6 @@ class ConversationsTest {
         return store.eventsAfter(user, 0, 1000);
     }
 
-    private static String text(ChatMessage m) {
-        return m.getSealed()
-                .getCiphertextsMap()
-                .values()
-                .iterator()
-                .next()
-                .getBody()
-                .toStringUtf8();
-    }
-
     private static void assertRefused(ThrowingCallable call, Refusal.Kind kind, String fragment) {
         assertThatThrownBy(call).isInstanceOfSatisfying(Refusal.class, e -> {
             assertThat(e.kind()).isEqualTo(kind);
@@ -150,7 +141,7 @@ class ConversationsTest {
         assertThat(store.pairState(PairState.pairKey("alice", "bob"))).isEqualTo(PairState.ACCEPTED);
         assertThat(inbox("bob"))
                 .filteredOn(Event::hasMessage)
-                .extracting(e -> text(e.getMessage()))
+                .extracting(e -> WireSession.opaqueText(e.getMessage()))
                 .containsExactly("one", "two", "three");
         assertThat(inbox("bob"))
                 .filteredOn(Event::hasMessage)
@@ -266,7 +257,7 @@ class ConversationsTest {
         assertThat(again.getChatSeq()).isEqualTo(first.getChatSeq());
         assertThat(inbox("bob")).filteredOn(Event::hasMessage).hasSize(1);
         assertThat(recent.get(ChatIds.direct("alice", "bob")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("once");
         assertThat(store.history(ChatIds.direct("alice", "bob"), 0, 100)).hasSize(1);
         assertThat(dm("alice", "bob", "next").getChatSeq()).isEqualTo(first.getChatSeq() + 1);
@@ -294,15 +285,15 @@ class ConversationsTest {
             dm(i % 2 == 1 ? "alice" : "bob", i % 2 == 1 ? "bob" : "alice", "m" + i);
         }
         assertThat(recent.get(ChatIds.direct("alice", "bob")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
         // alice sent m7 and has not acked m6 from bob: history leaves m6 out because it is still on its way to her.
         assertThat(history("alice", ChatIds.toUser("bob")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("m3", "m5", "m7");
         assertThat(store.ack("alice", store.lastSeq("alice"))).isTrue();
         assertThat(history("alice", ChatIds.toUser("bob")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("m3", "m4", "m5", "m6", "m7");
     }
 
@@ -409,10 +400,10 @@ class ConversationsTest {
         dm("alice", "bob", "three");
         assertThat(store.ack("bob", store.lastSeq("bob"))).isTrue();
         assertThat(history("bob", ChatIds.toUser("alice")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("three");
         assertThat(history("alice", ChatIds.toUser("bob")))
-                .extracting(ConversationsTest::text)
+                .extracting(WireSession::opaqueText)
                 .containsExactly("three");
     }
 
@@ -423,7 +414,7 @@ class ConversationsTest {
             dm("alice", "bob", "m" + i);
         }
         Conversations.HistoryPage newest = conversations.history("alice", ChatIds.toUser("bob"), 0, 4);
-        assertThat(newest.messages()).extracting(ConversationsTest::text).containsExactly("m9", "m10", "m11", "m12");
+        assertThat(newest.messages()).extracting(WireSession::opaqueText).containsExactly("m9", "m10", "m11", "m12");
         assertThat(newest.nextBeforeSeq()).isEqualTo(9);
         Conversations.HistoryPage older =
                 conversations.history("alice", ChatIds.toUser("bob"), newest.nextBeforeSeq(), 10_000);

@@ -16,7 +16,6 @@ import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.LoginRequest;
@@ -184,12 +183,8 @@ class EndToEndEncryptionIT extends OneServerTest {
 
     /** alice is the test JVM (with her own key directory), bob a real client that accepted her request. */
     private WireSession aliceOnTheWireChattingWith(ClientProcess bob) {
-        bob.out().awaitRaw(ENTER_USER);
         WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
-        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-        bob.type("yes");
-        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+        Chats.open(alice, bob);
         return alice;
     }
 

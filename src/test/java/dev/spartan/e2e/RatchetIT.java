@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.WireSession;
@@ -26,12 +26,8 @@ import org.signal.libsignal.protocol.IdentityKeyPair;
 class RatchetIT extends OneServerTest {
     /** alice is the test JVM (with her own key directory), bob a real client that accepted her request. */
     private WireSession aliceOnTheWireChattingWith(ClientProcess bob) {
-        bob.out().awaitRaw(ENTER_USER);
         WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());
-        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-        bob.out().awaitRaw("[Spartan] alice is requesting to chat with you. Enter 'yes' to accept or different user: ");
-        bob.type("yes");
-        bob.awaitLine("[Spartan] You are now ready to chat with alice.");
+        Chats.open(alice, bob);
         return alice;
     }
 

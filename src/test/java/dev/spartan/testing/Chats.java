@@ -36,4 +36,15 @@ public final class Chats {
                         .setAccept(true)
                         .build());
     }
+
+    /** A session on the wire asks {@code accepter}, a real client at its first prompt, which accepts with "yes". */
+    public static void open(WireSession requester, ClientProcess accepter) {
+        accepter.out().awaitRaw(ENTER_USER);
+        requester
+                .stub()
+                .requestChat(ChatRequest.newBuilder().setPeer(accepter.user()).build());
+        accepter.out().awaitRaw(requestPrompt(requester.user()));
+        accepter.type("yes");
+        accepter.awaitLine("[Spartan] You are now ready to chat with " + requester.user() + ".");
+    }
 }

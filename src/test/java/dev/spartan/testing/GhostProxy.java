@@ -20,9 +20,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Set;
@@ -38,21 +36,6 @@ import java.util.function.UnaryOperator;
  * otherwise.
  */
 public final class GhostProxy implements AutoCloseable {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     private final ManagedChannel upstream;
     private final Server server;
@@ -73,7 +56,8 @@ public final class GhostProxy implements AutoCloseable {
                     .fallbackHandlerRegistry(new HandlerRegistry() {
                         @Override
                         public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
-                            MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.newBuilder(BYTES, BYTES)
+                            MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.newBuilder(
+                                            RawCalls.RAW, RawCalls.RAW)
                                     .setFullMethodName(method)
                                     .setType(MethodDescriptor.MethodType.UNKNOWN)
                                     .build();

@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
 
 /** Unary calls with request and answer as raw bytes, for sending what no generated stub would (bad protobuf). */
 public final class RawCalls {
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+    /** Bytes as they are: for calls and proxies that must not parse what they carry. */
+    static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);
