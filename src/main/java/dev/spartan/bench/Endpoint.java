@@ -5,6 +5,7 @@ import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** One simulated user of the benchmark: sends in order, reports what it receives. */
 interface Endpoint extends AutoCloseable {
@@ -45,14 +47,24 @@ interface Endpoint extends AutoCloseable {
 
     record Spartan(ChatClient client, Endpoint endpoint) {}
 
+    /** What a bench sender says first; each reader answers it with {@link #ANSWER}, as a conversation goes. */
+    String OPENING = "hello?";
+
+    String ANSWER = "hello";
+
     static Spartan spartanClient(
             String user, List<String> servers, Path keys, Clock clock, Sink sink, ClientFeatures features) {
         ClientOptions options = new ClientOptions(user, servers, keys, ClientTls.plaintext(), "", clock);
+        AtomicReference<ChatClient> self = new AtomicReference<>();
         ChatClient client = new ChatClient(
                 options,
                 new ClientListener() {
                     @Override
                     public void message(Incoming m) {
+                        if (m.text().equals(OPENING)) {
+                            self.get().send(m.isGroup() ? m.chat() : ChatIds.toUser(m.sender()), ANSWER);
+                            return;
+                        }
                         sink.received(user, m.text());
                     }
 
@@ -62,6 +74,7 @@ interface Endpoint extends AutoCloseable {
                     }
                 },
                 features);
+        self.set(client);
         client.connect();
         return new Spartan(client, new Endpoint() {
             @Override

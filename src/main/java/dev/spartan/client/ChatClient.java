@@ -26,6 +26,7 @@ import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
+import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -147,7 +148,17 @@ public final class ChatClient implements AutoCloseable {
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
         StreamTransport transport = new StreamTransport(
                 connection,
-                p -> envelopes.seal(p, groups.get(p.to().getGroup())),
+                new StreamTransport.Sealer() {
+                    @Override
+                    public SendRequest seal(Outbox.Pending p) throws Outbox.NotReady {
+                        return envelopes.sealUnsynced(p, groups.get(p.to().getGroup()));
+                    }
+
+                    @Override
+                    public void sync() {
+                        envelopes.sync();
+                    }
+                },
                 this::transmit,
                 this::refreshGroups,
                 features.sendStream());

@@ -6,47 +6,56 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Per-conversation message counters, in {@code KEYS/counters} (owner-only, replaced atomically): the next number
- * this user sends in each conversation, the next one expected from each sender in each, and the numbers the last
- * {@value #KEPT_IDS} outgoing messages got. All survive a restart: a number used twice would make a reader drop a real
- * message as a replay, a forgotten one would hide a gap, and a message resent after a restart must keep its number
- * (else the reader, holding the first copy, would see the next one skipped).
+ * this user sends in each conversation and the next one expected from each sender in each; and in {@code
+ * KEYS/sent_numbers}, appended to, the numbers the last {@value #KEPT_IDS} outgoing messages got. All survive a
+ * restart: a number used twice would make a reader drop a real message as a replay, a forgotten one would hide a gap,
+ * and a message resent after a restart must keep its number (else the reader, holding the first copy, would see the
+ * next one skipped).
  */
 final class Counters {
     static final String FILE = "counters";
+    static final String IDS_FILE = "sent_numbers";
     /** More than a send window of sealed, unanswered messages, the ones a restart can resend. */
     static final int KEPT_IDS = 512;
 
     private final Path file;
+    private final Path idsFile;
     // "out\t<conversation>" and "in\t<sender>\t<conversation>" -> next number
     private final Map<String, Long> next = new TreeMap<>();
     // The number each recent message id got, so a retry (same id, sealed again) carries the same number.
-    private final Map<String, Long> assigned = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+    private final Map<String, Long> assigned = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > 10_000;
+            return size() > KEPT_IDS;
         }
-    });
+    };
+    /** Lines of sent_numbers not written yet. */
+    private final StringBuilder newIds = new StringBuilder();
+    /** Lines in sent_numbers; past a few times {@link #KEPT_IDS} it is rewritten with the kept ones only. */
+    private int idLines;
+
+    private boolean unsynced;
 
     Counters(Path keysDir) throws IOException {
         this.file = keysDir.resolve(FILE);
+        this.idsFile = keysDir.resolve(IDS_FILE);
+        boolean oldIds = false;
         if (Files.exists(file)) {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 int tab = line.lastIndexOf('\t');
                 if (tab > 0) {
                     try {
                         long n = Long.parseLong(line.substring(tab + 1));
-                        if (line.startsWith("id\t")) {
+                        if (line.startsWith("id\t")) { // from before sent_numbers existed
                             assigned.put(line.substring(3, tab), n);
+                            oldIds = true;
                         } else {
                             next.put(line.substring(0, tab), n);
                         }
@@ -56,10 +65,44 @@ final class Counters {
                 }
             }
         }
+        boolean torn = false;
+        if (Files.exists(idsFile)) {
+            String all = Files.readString(idsFile, StandardCharsets.UTF_8);
+            // Only whole lines count: a crash during an append tears its end, and nothing was sent with those.
+            torn = !all.isEmpty() && !all.endsWith("\n");
+            for (String line : all.substring(0, all.lastIndexOf('\n') + 1).split("\n", -1)) {
+                int tab = line.lastIndexOf('\t');
+                if (tab < 0) {
+                    continue;
+                }
+                idLines++;
+                try {
+                    assigned.put(line.substring(0, tab), Long.parseLong(line.substring(tab + 1)));
+                } catch (NumberFormatException e) {
+                    throw new IOException("corrupt " + idsFile + ": " + line, e);
+                }
+            }
+        }
+        if (oldIds || torn || !Files.exists(idsFile) || idLines > 2 * KEPT_IDS) {
+            compactIds();
+        }
+        if (oldIds) {
+            save();
+        }
     }
 
-    /** The number of an outgoing message, from 1 per conversation; the same for the same id. */
+    /** The number of an outgoing message, from 1 per conversation; the same for the same id. Synced. */
     synchronized long outgoing(String messageId, String conversation) {
+        long n = outgoingUnsynced(messageId, conversation);
+        sync();
+        return n;
+    }
+
+    /**
+     * As {@link #outgoing}, but the file is written only by the next {@link #sync}, which must come before the
+     * message leaves this process.
+     */
+    synchronized long outgoingUnsynced(String messageId, String conversation) {
         Long known = assigned.get(messageId);
         if (known != null) {
             return known;
@@ -68,8 +111,33 @@ final class Counters {
         long n = next.getOrDefault(key, 1L);
         next.put(key, n + 1);
         assigned.put(messageId, n);
-        save();
+        newIds.append(messageId).append('\t').append(n).append('\n');
+        unsynced = true;
         return n;
+    }
+
+    /** Writes what {@link #outgoingUnsynced} gave out since the last sync: one append, and the small counters file. */
+    synchronized void sync() {
+        if (!unsynced) {
+            return;
+        }
+        save();
+        try {
+            Files.write(
+                    idsFile,
+                    newIds.toString().getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND,
+                    StandardOpenOption.DSYNC);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save " + idsFile + ": " + e.getMessage(), e);
+        }
+        idLines += (int) newIds.chars().filter(c -> c == '\n').count();
+        newIds.setLength(0);
+        unsynced = false;
+        if (idLines > 4 * KEPT_IDS) {
+            compactIds();
+        }
     }
 
     /** The next number expected from {@code sender} in {@code conversation}; 0 if nothing came yet. */
@@ -90,23 +158,23 @@ final class Counters {
 
     private void save() {
         StringBuilder out = new StringBuilder();
-        new HashMap<>(next)
-                .forEach((k, v) -> out.append(k).append('\t').append(v).append('\n'));
-        List<Map.Entry<String, Long>> ids;
-        synchronized (assigned) {
-            ids = new ArrayList<>(assigned.entrySet());
-        }
-        for (Map.Entry<String, Long> e : ids.subList(Math.max(0, ids.size() - KEPT_IDS), ids.size())) {
-            out.append("id\t")
-                    .append(e.getKey())
-                    .append('\t')
-                    .append(e.getValue())
-                    .append('\n');
-        }
+        next.forEach((k, v) -> out.append(k).append('\t').append(v).append('\n'));
+        write(file, out);
+    }
+
+    /** Rewrites sent_numbers with the kept ids only. */
+    private void compactIds() {
+        StringBuilder out = new StringBuilder();
+        assigned.forEach((id, n) -> out.append(id).append('\t').append(n).append('\n'));
+        write(idsFile, out);
+        idLines = assigned.size();
+    }
+
+    private static void write(Path f, StringBuilder content) {
         try {
-            PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+            PrivateFiles.write(f, content.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot save " + f + ": " + e.getMessage(), e);
         }
     }
 }

@@ -57,6 +57,16 @@ final class Envelopes {
      * @throws Outbox.NotReady if the peer of a 1:1 chat has no usable or trusted key
      */
     SendRequest seal(Outbox.Pending p, Group group) throws Outbox.NotReady {
+        SendRequest request = sealUnsynced(p, group);
+        sync();
+        return request;
+    }
+
+    /**
+     * As {@link #seal}, but the sessions and counters it advanced are written only by the next {@link #sync}, which
+     * must come before the request leaves this process: a batch of messages then costs one sync, not one each.
+     */
+    SendRequest sealUnsynced(Outbox.Pending p, Group group) throws Outbox.NotReady {
         List<String> readers = new ArrayList<>();
         Sealed.Builder sealed = Sealed.newBuilder();
         String conversation;
@@ -93,7 +103,7 @@ final class Envelopes {
         }
         byte[] plain = Plaintext.newBuilder()
                 .setText(p.text())
-                .setCounter(counters.outgoing(p.messageId(), conversation))
+                .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
                 .setChat(p.to())
                 .build()
@@ -121,6 +131,12 @@ final class Envelopes {
                 .build();
     }
 
+    /** Writes what {@link #sealUnsynced} left in memory. */
+    void sync() {
+        counters.sync();
+        ratchet.sync();
+    }
+
     private void unreadable(Sealed.Builder sealed, Group group, String member, String why) {
         sealed.addUnreadable(member);
         notice.accept("WARNING: " + member + " cannot read your messages in " + group.getName() + ": " + why + ".");
@@ -145,7 +161,7 @@ final class Envelopes {
                         Ratchet.Fault.UNTRUSTED, peer + "'s key changed (see /verify " + peer + ")", e);
             }
         }
-        return ratchet.encrypt(peer, plain);
+        return ratchet.encryptUnsynced(peer, plain);
     }
 
     /**

@@ -75,6 +75,12 @@ final class Outbox {
 
         /** The answers still to come are no longer wanted: the messages go again, from the first one not taken. */
         void abandon();
+
+        /**
+         * Sends what {@link #send} took and has not sent yet. A pipeline may hold messages back to send several at
+         * once; the outbox calls this whenever it stops handing over messages.
+         */
+        default void flush() {}
     }
 
     /** One message's answer: the server's ack, or why it was not stored ({@link NotReady}, a status, a bug). */
@@ -124,6 +130,9 @@ final class Outbox {
     }
 
     /** A message sent on the pipeline, and its answer once it came. */
+    /** Messages handed to a pipeline between two flushes, at most: one sync of the key directory for each such batch. */
+    private static final int FLUSH_EVERY = 32;
+
     private static final class Flight {
         final Pending message;
         final boolean receipt;
@@ -435,6 +444,15 @@ final class Outbox {
      * message and everything after it go again, in order, with their ids.
      */
     private void pumpPipeline(Pipeline pipeline) {
+        try {
+            fillPipeline(pipeline);
+        } finally {
+            pipeline.flush();
+        }
+    }
+
+    private void fillPipeline(Pipeline pipeline) {
+        int handed = 0;
         while (true) {
             Flight next;
             List<Runnable> settled = List.of();
@@ -475,6 +493,9 @@ final class Outbox {
                     }
                 }
                 return;
+            }
+            if (++handed % FLUSH_EVERY == 0) {
+                pipeline.flush(); // the first messages of a long queue need not wait for the whole window
             }
         }
     }

@@ -27,18 +27,24 @@ import java.util.function.Consumer;
  * with SendMsg from then on.
  */
 final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
-    /** Encrypts a message for its chat as it is now. */
+    /** Encrypts messages for their chat as it is now, writing the state that takes to disk only when asked. */
     interface Sealer {
+        /** Seals one message; what it changed in the key directory may wait for {@link #sync}. */
         SendRequest seal(Outbox.Pending message) throws Outbox.NotReady;
+
+        /** Writes what the seals since the last call changed; before this returns, none of them may be sent. */
+        void sync();
     }
 
     /** A request written on the stream; {@code answer} is null once the outbox no longer wants its answer. */
     private static final class Sent {
         final Outbox.Pending message;
+        final SendRequest request;
         Consumer<Outbox.Answer> answer;
 
-        Sent(Outbox.Pending message, Consumer<Outbox.Answer> answer) {
+        Sent(Outbox.Pending message, SendRequest request, Consumer<Outbox.Answer> answer) {
             this.message = message;
+            this.request = request;
             this.answer = answer;
         }
     }
@@ -53,6 +59,8 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
     private volatile boolean unaryOnly;
     /** The open stream, or null; guarded by this. */
     private Stream stream;
+    /** Sealed, waiting for {@link #flush} to sync their state and write them; guarded by this. */
+    private final List<Sent> unwritten = new ArrayList<>();
 
     /**
      * @param unary         sends one message with SendMsg (the fallback)
@@ -84,9 +92,11 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
 
     @Override
     public synchronized boolean hasRoom() {
-        return stream == null || stream.ended || stream.unanswered.size() < connection.sendWindow();
+        int open = stream == null || stream.ended ? 0 : stream.unanswered.size();
+        return open + unwritten.size() < connection.sendWindow();
     }
 
+    /** Seals the message now; it is written on the stream by the next {@link #flush}, after its state is synced. */
     @Override
     public boolean send(Outbox.Pending message, Consumer<Outbox.Answer> answer) {
         SendRequest request;
@@ -97,18 +107,53 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
             return false;
         }
         synchronized (this) {
-            if (stream == null || stream.ended) {
-                try {
-                    stream = new Stream();
-                } catch (StatusRuntimeException e) {
-                    stream = null;
-                    answer.accept(Outbox.Answer.failed(e));
-                    return false;
-                }
-            }
-            stream.write(new Sent(message, answer), request);
+            unwritten.add(new Sent(message, request, answer));
         }
         return true;
+    }
+
+    /**
+     * Syncs what the seals since the last flush changed (one write per session touched, however many messages),
+     * then writes their requests on the stream, opening one if none is open. A failure of either is every such
+     * message's answer.
+     */
+    @Override
+    public void flush() {
+        List<Sent> batch;
+        synchronized (this) {
+            if (unwritten.isEmpty()) {
+                return;
+            }
+            batch = new ArrayList<>(unwritten);
+            unwritten.clear();
+        }
+        RuntimeException failure = null;
+        try {
+            sealer.sync();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (failure == null) {
+            synchronized (this) {
+                try {
+                    if (stream == null || stream.ended) {
+                        stream = new Stream();
+                    }
+                    for (Sent sent : batch) {
+                        stream.write(sent);
+                    }
+                    return;
+                } catch (StatusRuntimeException e) {
+                    stream = null;
+                    failure = e;
+                }
+            }
+        }
+        for (Sent sent : batch) {
+            if (sent.answer != null) {
+                sent.answer.accept(Outbox.Answer.failed(failure));
+            }
+        }
     }
 
     @Override
@@ -116,6 +161,7 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
         if (stream != null) {
             stream.unanswered.forEach(s -> s.answer = null);
         }
+        unwritten.clear(); // sealed, never sent: the outbox seals them again
     }
 
     /** One SendStream call: the requests written and not answered yet, in order. */
@@ -130,9 +176,9 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
         }
 
         /** Called holding the transport's lock. */
-        void write(Sent sent, SendRequest request) {
+        void write(Sent sent) {
             unanswered.add(sent);
-            out.onNext(request);
+            out.onNext(sent.request);
         }
 
         @Override

@@ -132,8 +132,20 @@ public final class Ratchet {
         }
     }
 
-    /** Encrypts for {@code peer} over the session, which must exist ({@link #start}). */
+    /** Encrypts for {@code peer} over the session, which must exist ({@link #start}); its new state is synced. */
     public synchronized Sealed encrypt(String peer, byte[] plaintext) throws RatchetException {
+        Sealed sealed = encryptUnsynced(peer, plaintext);
+        sessions.sync();
+        return sealed;
+    }
+
+    /**
+     * As {@link #encrypt}, but the session's new state is synced only by the next {@link #sync}, which the caller
+     * must call before the ciphertext leaves this process: a state lost in a crash after its ciphertext was sent
+     * would let the next message reuse its key.
+     */
+    public synchronized Sealed encryptUnsynced(String peer, byte[] plaintext) throws RatchetException {
+        sessions.deferring = true;
         try {
             CiphertextMessage m = cipher(peer).encrypt(plaintext);
             return new Sealed(m.getType(), m.serialize());
@@ -141,7 +153,14 @@ public final class Ratchet {
             throw new RatchetException(Fault.UNDECRYPTABLE, "no session with " + peer, e);
         } catch (UntrustedIdentityException e) {
             throw untrusted(peer, e);
+        } finally {
+            sessions.deferring = false;
         }
+    }
+
+    /** Syncs every session state that {@link #encryptUnsynced} left in memory. */
+    public synchronized void sync() {
+        sessions.sync();
     }
 
     /** Decrypts a message from {@code peer}; a first message (PREKEY_TYPE) starts the session on this side. */

@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
@@ -18,13 +20,18 @@ import org.signal.libsignal.protocol.state.SessionStore;
 
 /**
  * Double Ratchet sessions in the key directory, one owner-only file per peer under {@code sessions/}, replaced
- * atomically and synced on every change: a ratchet step that is lost in a crash would reuse a message key.
+ * atomically and synced on every change: a ratchet step that is lost in a crash would reuse a message key. While
+ * {@link #deferring} is set, changes stay in memory until {@link #sync}, so that a batch of messages costs one sync
+ * per session instead of one per message; the caller must sync before any ciphertext made meanwhile leaves.
  */
 final class SessionFiles implements SessionStore {
     static final String DIR = "sessions";
 
     private final Path dir;
     private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+    private final Set<String> unsynced = new HashSet<>();
+    /** Set and cleared by the ratchet around an encryption whose state may wait for {@link #sync}. */
+    boolean deferring;
 
     SessionFiles(Path keyDir) throws IOException {
         this.dir = keyDir.resolve(DIR);
@@ -77,13 +84,32 @@ final class SessionFiles implements SessionStore {
 
     @Override
     public synchronized void storeSession(SignalProtocolAddress address, SessionRecord record) {
+        String name = address.getName();
         byte[] b = record.serialize();
-        try {
-            PrivateFiles.write(file(address.getName()), b);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the session with " + address.getName(), e);
+        if (deferring) {
+            records.put(name, b);
+            unsynced.add(name);
+            return;
         }
-        records.put(address.getName(), b);
+        save(name, b);
+        records.put(name, b);
+        unsynced.remove(name);
+    }
+
+    /** Writes every session changed while deferring; each file holds its latest state. */
+    synchronized void sync() {
+        for (String name : unsynced) {
+            save(name, records.get(name));
+        }
+        unsynced.clear();
+    }
+
+    private void save(String name, byte[] record) {
+        try {
+            PrivateFiles.write(file(name), record);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the session with " + name, e);
+        }
     }
 
     @Override
@@ -100,6 +126,7 @@ final class SessionFiles implements SessionStore {
             throw new UncheckedIOException("cannot delete the session with " + address.getName(), e);
         }
         records.remove(address.getName());
+        unsynced.remove(address.getName());
     }
 
     @Override

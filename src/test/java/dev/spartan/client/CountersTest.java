@@ -2,7 +2,9 @@ package dev.spartan.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,5 +35,41 @@ class CountersTest {
         assertThat(after.outgoing("m-" + last, "@bob")).isEqualTo(last);
         assertThat(after.outgoing("m-11", "@bob")).as("the oldest kept").isEqualTo(11);
         assertThat(after.outgoing("m-1", "@bob")).as("forgotten: a new number").isEqualTo(last + 1);
+    }
+
+    @Test
+    void numbersSealedButNotSyncedAreNotOnDisk() throws Exception {
+        Counters before = new Counters(dir);
+        before.outgoingUnsynced("m-1", "@bob");
+        assertThat(new Counters(dir).outgoing("m-9", "@bob"))
+                .as("m-1 never left: its number was not kept")
+                .isEqualTo(1);
+
+        Counters synced = new Counters(dir);
+        synced.outgoingUnsynced("m-2", "@bob");
+        synced.sync();
+        assertThat(new Counters(dir).outgoing("m-2", "@bob")).isEqualTo(2);
+    }
+
+    @Test
+    void aTornLastLineIsIgnoredAndTheFileRepaired() throws Exception {
+        Counters before = new Counters(dir);
+        before.outgoing("m-1", "@bob");
+        Files.writeString(dir.resolve(Counters.IDS_FILE), "m-2\t1", StandardOpenOption.APPEND);
+
+        Counters after = new Counters(dir);
+        assertThat(after.outgoing("m-1", "@bob")).isEqualTo(1);
+        assertThat(Files.readString(dir.resolve(Counters.IDS_FILE))).isEqualTo("m-1\t1\n");
+    }
+
+    @Test
+    void idsInAnOlderCountersFileMoveToTheirOwnFile() throws Exception {
+        Files.writeString(dir.resolve(Counters.FILE), "out\t@bob\t8\nid\tm-7\t7\n");
+
+        Counters after = new Counters(dir);
+        assertThat(after.outgoing("m-7", "@bob")).isEqualTo(7);
+        assertThat(Files.readString(dir.resolve(Counters.FILE))).isEqualTo("out\t@bob\t8\n");
+        assertThat(Files.readString(dir.resolve(Counters.IDS_FILE))).isEqualTo("m-7\t7\n");
+        assertThat(new Counters(dir).outgoing("m-8", "@bob")).isEqualTo(8);
     }
 }

@@ -107,6 +107,31 @@ class RatchetTest {
     }
 
     @Test
+    void anUnsyncedStepReachesTheDiskOnlyWithSync() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        User bob = new User("bob", dir.resolve("bob"));
+        alice.ratchet.start("bob", bob.bundle());
+        Path session;
+        try (Stream<Path> files = Files.list(alice.keys.resolve(SessionFiles.DIR))) {
+            session = files.findFirst().orElseThrow();
+        }
+        byte[] started = Files.readAllBytes(session);
+
+        Ratchet.Sealed one = alice.ratchet.encryptUnsynced("bob", utf8("one"));
+        Ratchet.Sealed two = alice.ratchet.encryptUnsynced("bob", utf8("two"));
+        assertThat(Files.readAllBytes(session)).as("before sync").isEqualTo(started);
+
+        alice.ratchet.sync();
+        assertThat(Files.readAllBytes(session)).as("after sync").isNotEqualTo(started);
+        assertThat(open(bob, "alice", one)).isEqualTo("one");
+        assertThat(open(bob, "alice", two)).isEqualTo("two");
+        // alice restarts after the sync: her next message uses a key after both, so bob opens it.
+        User aliceAgain = new User("alice", dir.resolve("alice"));
+        assertThat(open(bob, "alice", aliceAgain.ratchet.encrypt("bob", utf8("three"))))
+                .isEqualTo("three");
+    }
+
+    @Test
     void aCopiedKeyDirectoryCannotOpenMessagesReadBeforeTheCopy() throws Exception {
         User alice = new User("alice", dir.resolve("alice"));
         User bob = new User("bob", dir.resolve("bob"));
