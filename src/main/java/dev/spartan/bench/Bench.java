@@ -4,6 +4,8 @@ import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientFeatures;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,6 +24,13 @@ public final class Bench {
         /** The bare relay, a SendStream in, a server stream out. */
         STREAM_BASELINE,
         EMBEDDED,
+        /**
+         * The embedded node, its users sending opaque bodies of the checked shape on a SendStream: the server's cost
+         * without the clients' encryption.
+         */
+        EMBEDDED_OPAQUE,
+        /** As {@link #EMBEDDED_OPAQUE}, each message a unary SendMsg, the next sent when it is answered. */
+        EMBEDDED_OPAQUE_UNARY,
         /** The embedded node, its clients sending with SendMsg, one message at a time (the send path before SendStream). */
         EMBEDDED_UNARY,
         REDIS,
@@ -67,7 +76,7 @@ public final class Bench {
             } else {
                 Path config = writeConfig();
                 String redisUri = null;
-                if (setup != Setup.EMBEDDED && setup != Setup.EMBEDDED_UNARY) {
+                if (setup == Setup.REDIS || setup == Setup.TWO_NODES) {
                     int redisPort = Processes.freePort();
                     redisPid = children.redis(redisPort).pid();
                     redisUri = "redis://127.0.0.1:" + redisPort;
@@ -181,6 +190,11 @@ public final class Bench {
                 boolean stream = setup == Setup.STREAM_BASELINE;
                 endpoints.add(Endpoint.relay(r, receiverServers.get(0), driver.sink(), stream));
                 sender = Endpoint.relay(s, senderServers.get(0), driver.sink(), stream);
+            } else if (opaque(setup)) {
+                RawUser receiver = opaqueUser(setup, r, receiverServers, driver, endpoints);
+                RawUser opaque = opaqueUser(setup, s, senderServers, driver, endpoints);
+                opaque.openChatWith(receiver);
+                sender = endpoints.remove(endpoints.size() - 1);
             } else {
                 Endpoint.Spartan receiver = Endpoint.spartanClient(
                         r, receiverServers, work.resolve("keys/" + r), options.clock(), driver.sink(), features(setup));
@@ -195,7 +209,15 @@ public final class Bench {
             endpoints.add(sender);
             routes.add(new LoadDriver.Route(sender, ChatIds.toUser(r), 1, r));
         }
-        if (setup != Setup.BASELINE && setup != Setup.STREAM_BASELINE) {
+        if (opaque(setup)) {
+            for (int g = 0; g < options.groups(); g++) {
+                for (int m = 3; m >= 0; m--) { // the sender last: its readers have keys by then
+                    opaqueUser(setup, "g" + g + "m" + m, m == 0 ? senderServers : receiverServers, driver, endpoints);
+                }
+                routes.add(new LoadDriver.Route(
+                        endpoints.get(endpoints.size() - 1), ChatIds.toGroup("g" + g), 3, "g" + g + "m1"));
+            }
+        } else if (setup != Setup.BASELINE && setup != Setup.STREAM_BASELINE) {
             for (int g = 0; g < options.groups(); g++) {
                 List<ChatClient> members = new ArrayList<>();
                 Endpoint first = null;
@@ -220,6 +242,28 @@ public final class Bench {
             }
         }
         return routes;
+    }
+
+    /** Logs in a user of the opaque setup on a connection of its own, and adds its endpoint to {@code endpoints}. */
+    private static RawUser opaqueUser(
+            Setup setup, String name, List<String> servers, LoadDriver driver, List<Endpoint> endpoints) {
+        ManagedChannel channel =
+                ManagedChannelBuilder.forTarget(servers.get(0)).usePlaintext().build();
+        RawUser user = RawUser.login(channel, name);
+        endpoints.add(Endpoint.opaque(user, channel, Bench::readers, driver.sink(), setup == Setup.EMBEDDED_OPAQUE));
+        return user;
+    }
+
+    private static boolean opaque(Setup setup) {
+        return setup == Setup.EMBEDDED_OPAQUE || setup == Setup.EMBEDDED_OPAQUE_UNARY;
+    }
+
+    /** Who reads a message of the bench to {@code chat}: the peer, or the three other members of a group of 4. */
+    private static List<String> readers(ChatRef chat) {
+        if (chat.hasUser()) {
+            return List.of(chat.getUser());
+        }
+        return List.of(chat.getGroup() + "m1", chat.getGroup() + "m2", chat.getGroup() + "m3");
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /** One simulated user of the benchmark: sends in order, reports what it receives. */
 interface Endpoint extends AutoCloseable {
@@ -92,6 +93,49 @@ interface Endpoint extends AutoCloseable {
                 return user;
             }
         });
+    }
+
+    /**
+     * A logged-in user whose messages are opaque bodies of the shape the server checks (the same bytes for each
+     * reader) on one SendStream: the server's whole work per message without the clients' encryption, so that the
+     * bench measures the server and not the clients sharing its cores. Acknowledges as a client does. Without
+     * {@code stream}, each message is a unary SendMsg, the next one sent when it is answered (the old send path).
+     */
+    static Endpoint opaque(
+            RawUser user, ManagedChannel channel, Function<ChatRef, List<String>> readers, Sink sink, boolean stream) {
+        user.receiveAcking(e -> {
+            if (e.hasMessage()) {
+                sink.received(
+                        user.name(), RawUser.body(e.getMessage().getSealed()).toString(StandardCharsets.UTF_8));
+            }
+        });
+        StreamObserver<SendRequest> sends = stream ? user.streams().sendStream(RawUser.ignored()) : null;
+        ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "opaque-sender-" + user.name());
+            t.setDaemon(true);
+            return t;
+        });
+        return new Endpoint() {
+            @Override
+            public void send(ChatRef to, String text) {
+                SendRequest request = SendRequest.newBuilder()
+                        .setMessageId(UUID.randomUUID().toString())
+                        .setTo(to)
+                        .setSealed(RawUser.opaqueTo(readers.apply(to), text.getBytes(StandardCharsets.UTF_8)))
+                        .build();
+                if (sends == null) {
+                    sender.execute(() -> user.calls().sendMsg(request));
+                } else {
+                    sender.execute(() -> sends.onNext(request)); // one thread: the stream keeps the order
+                }
+            }
+
+            @Override
+            public void close() {
+                sender.shutdownNow();
+                channel.shutdownNow();
+            }
+        };
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.spartan.bench;
 import com.google.protobuf.ByteString;
 import dev.spartan.client.Login;
 import dev.spartan.crypto.Identity;
+import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Ciphertext;
@@ -13,6 +14,8 @@ import dev.spartan.proto.SpartanGrpc;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptor;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -55,16 +58,48 @@ record RawUser(String name, SpartanGrpc.SpartanBlockingStub calls, SpartanGrpc.S
         });
     }
 
+    /**
+     * Opens this user's ReceiveMsg stream like {@link #receive}, and acknowledges every 64th message, as a client does
+     * now and then, so that the server can trim the inbox.
+     */
+    void receiveAcking(Consumer<Event> onEvent) {
+        AtomicInteger seen = new AtomicInteger();
+        receive(e -> {
+            onEvent.accept(e);
+            if (e.hasMessage() && seen.incrementAndGet() % 64 == 0) {
+                streams.ack(AckRequest.newBuilder().setSeq(e.getSeq()).build(), ignored());
+            }
+        });
+    }
+
+    /** An observer that drops what it is told: for answers nobody waits for. */
+    static <T> StreamObserver<T> ignored() {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
     /** An opaque sealed message from this user to {@code to}, in the shape the server checks: one ciphertext. */
     static Sealed opaqueTo(String to, byte[] body) {
-        return Sealed.newBuilder()
-                .putCiphertexts(
-                        to,
-                        Ciphertext.newBuilder()
-                                .setType(2) // libsignal's SignalMessage type
-                                .setBody(ByteString.copyFrom(body))
-                                .build())
+        return opaqueTo(List.of(to), body);
+    }
+
+    /** An opaque sealed message for {@code readers}, the same body for each, in the shape the server checks. */
+    static Sealed opaqueTo(List<String> readers, byte[] body) {
+        Ciphertext ciphertext = Ciphertext.newBuilder()
+                .setType(2) // libsignal's SignalMessage type
+                .setBody(ByteString.copyFrom(body))
                 .build();
+        Sealed.Builder sealed = Sealed.newBuilder();
+        readers.forEach(r -> sealed.putCiphertexts(r, ciphertext));
+        return sealed.build();
     }
 
     /** The body of the one ciphertext of a message sealed by {@link #opaqueTo}. */

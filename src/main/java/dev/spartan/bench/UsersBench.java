@@ -2,8 +2,6 @@ package dev.spartan.bench;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.contract.ChatIds;
-import dev.spartan.proto.AckRequest;
-import dev.spartan.proto.AckResponse;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
@@ -232,28 +230,9 @@ public final class UsersBench {
             f.get();
         }
         for (User u : all) {
-            AtomicInteger seen = new AtomicInteger();
-            u.raw.receive(e -> {
-                onEvent.accept(e);
-                if (e.hasMessage() && seen.incrementAndGet() % 64 == 0) {
-                    // Acknowledged now and then, as a client does, so that the server can trim the inbox.
-                    u.raw.streams()
-                            .ack(AckRequest.newBuilder().setSeq(e.getSeq()).build(), IGNORE_ACK);
-                }
-            });
+            u.raw.receiveAcking(onEvent);
         }
         pool.shutdown();
         return all;
     }
-
-    private static final StreamObserver<AckResponse> IGNORE_ACK = new StreamObserver<>() {
-        @Override
-        public void onNext(AckResponse value) {}
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
-    };
 }

@@ -28,6 +28,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     static {
         SETUPS.put("embedded", Bench.Setup.EMBEDDED);
+        SETUPS.put("embedded-opaque", Bench.Setup.EMBEDDED_OPAQUE);
+        SETUPS.put("embedded-opaque-unary", Bench.Setup.EMBEDDED_OPAQUE_UNARY);
         SETUPS.put("embedded-unary", Bench.Setup.EMBEDDED_UNARY);
         SETUPS.put("redis", Bench.Setup.REDIS);
         SETUPS.put("two-nodes", Bench.Setup.TWO_NODES);
@@ -39,10 +41,11 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--setup",
             split = ",",
             paramLabel = "SETUP",
-            description =
-                    "Setups to run, comma-separated: embedded, embedded-unary (the same node, its clients sending "
-                            + "with SendMsg one message at a time, as before SendStream), redis, two-nodes "
-                            + "(default: embedded).")
+            description = "Setups to run, comma-separated: embedded, embedded-opaque (the same node, its users sending "
+                    + "opaque bodies of the checked shape on a SendStream: the server without the clients' "
+                    + "encryption), embedded-unary and embedded-opaque-unary (the same two, sending with "
+                    + "SendMsg one message at a time, as before SendStream), redis, two-nodes (default: "
+                    + "embedded).")
     List<String> setups = List.of("embedded");
 
     @Option(
@@ -221,15 +224,21 @@ public final class BenchCommand implements Callable<Integer> {
         for (Bench.Setup setup : chosen) {
             max.put(setup, bench.run(setup));
         }
-        Double stream = max.get(Bench.Setup.EMBEDDED);
-        Double oneAtATime = max.get(Bench.Setup.EMBEDDED_UNARY);
-        if (stream != null && oneAtATime != null) {
-            System.out.printf(
-                    Locale.ROOT,
-                    "embedded with SendStream delivers %.1f times what embedded-unary (SendMsg, one at a time)"
-                            + " delivers (same run)%n",
-                    stream / oneAtATime);
-        }
+        Map<Bench.Setup, Bench.Setup> oneAtATime = Map.of(
+                Bench.Setup.EMBEDDED, Bench.Setup.EMBEDDED_UNARY,
+                Bench.Setup.EMBEDDED_OPAQUE, Bench.Setup.EMBEDDED_OPAQUE_UNARY);
+        oneAtATime.forEach((streamSetup, unarySetup) -> {
+            Double stream = max.get(streamSetup);
+            Double unary = max.get(unarySetup);
+            if (stream != null && unary != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s delivers %.1f times what %s (SendMsg, one at a time) delivers (same run)%n",
+                        setupName(streamSetup),
+                        stream / unary,
+                        setupName(unarySetup));
+            }
+        });
         Double base = max.get(Bench.Setup.BASELINE);
         Double streamBase = max.get(Bench.Setup.STREAM_BASELINE);
         if (base != null) {
@@ -285,5 +294,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return null;
+    }
+
+    private static String setupName(Bench.Setup setup) {
+        return setup.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

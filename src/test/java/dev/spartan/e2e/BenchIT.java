@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchIT {
     private static final Pattern RUN_LINE = Pattern.compile(
-            "^(baseline|stream_baseline|embedded|redis|two_nodes)\\s+(max|rate \\d+/s per route \\(\\d+% of max\\))\\s+delivered\\s+"
+            "^(baseline|stream_baseline|embedded|embedded_opaque|redis|two_nodes)\\s+(max|rate \\d+/s per route \\(\\d+% of max\\))\\s+delivered\\s+"
                     + "(\\d+) msg/s .* lost (\\d+) of (\\d+).*$");
 
     private record Run(int exit, List<String> lines, String stderr) {}
@@ -43,7 +43,7 @@ class BenchIT {
         Run run = bench(
                 "--transport-baseline",
                 "--setup",
-                "embedded,redis,two-nodes",
+                "embedded,embedded-opaque,redis,two-nodes",
                 "--pairs",
                 "2",
                 "--groups",
@@ -72,6 +72,9 @@ class BenchIT {
                         "embedded max",
                         "embedded rate N/s per route (N% of max)",
                         "embedded rate N/s per route (N% of max)",
+                        "embedded_opaque max",
+                        "embedded_opaque rate N/s per route (N% of max)",
+                        "embedded_opaque rate N/s per route (N% of max)",
                         "redis max",
                         "redis rate N/s per route (N% of max)",
                         "redis rate N/s per route (N% of max)",
@@ -87,7 +90,7 @@ class BenchIT {
         }
         // Each Spartan run is followed by the servers' own count of the same span, from their /metrics.
         assertThat(run.lines().stream().filter(l -> l.startsWith("  server's own figures: ")))
-                .hasSize(9)
+                .hasSize(12)
                 .allSatisfy(l -> assertThat(l)
                         .matches("  server's own figures: accepted [1-9]\\d*, delivered [1-9]\\d* \\(\\d+ msg/s\\);"
                                 + " SendMsg (-|p50 [\\d.]+ / p99 [\\d.]+ ms);"
@@ -95,6 +98,7 @@ class BenchIT {
         assertThat(run.lines())
                 .anyMatch(l -> l.matches(
                         "embedded throughput is \\d+% of the transport baseline, \\d+% of the stream relay.*"))
+                .anyMatch(l -> l.matches("embedded_opaque throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("redis throughput is \\d+% of the transport baseline.*"))
                 .anyMatch(l -> l.matches("two_nodes throughput is \\d+% of the transport baseline.*"));
     }
@@ -119,8 +123,8 @@ class BenchIT {
         Run setup = bench("--setup", "embeded");
         assertThat(setup.exit()).isEqualTo(2);
         assertThat(setup.stderr())
-                .isEqualTo(
-                        "spartan bench: unknown setup 'embeded'; choose from embedded, embedded-unary, redis, two-nodes");
+                .isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, embedded-opaque,"
+                        + " embedded-opaque-unary, embedded-unary, redis, two-nodes");
         Run share = bench("--rate-share", "50");
         assertThat(share.exit()).isEqualTo(2);
         assertThat(share.stderr())
