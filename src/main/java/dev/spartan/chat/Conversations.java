@@ -308,8 +308,10 @@ public final class Conversations {
             }
             oldest = m.getChatSeq();
             boolean mine = m.getSender().equals(me);
-            if (mine || (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(me))) {
+            if (mine) {
                 out.add(m);
+            } else if (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(me)) {
+                out.add(ReaderCopy.of(m, me));
             }
         }
         Collections.reverse(out);

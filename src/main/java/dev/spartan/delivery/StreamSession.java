@@ -1,5 +1,6 @@
 package dev.spartan.delivery;
 
+import dev.spartan.chat.ReaderCopy;
 import dev.spartan.proto.CaughtUp;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.StreamStarted;
@@ -221,7 +222,7 @@ public final class StreamSession {
     }
 
     private void send(Event event) {
-        observer.onNext(event);
+        observer.onNext(ReaderCopy.of(event, user));
         lastSent = event.getSeq();
     }
 

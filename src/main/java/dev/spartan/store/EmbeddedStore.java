@@ -10,6 +10,7 @@ import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredMessageRef;
 import dev.spartan.store.proto.StoredOneTimePreKey;
 import dev.spartan.store.proto.StoredPreKeys;
 import java.io.IOException;
@@ -34,12 +35,19 @@ import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
  * directory ({@link #open}). Values are the store's own records (storage.proto); lists that grow, like a
  * conversation's history or what a pending chat holds, are one entry per message, so adding one never rewrites the
  * others.
+ *
+ * <p>A message to one reader is copied into the reader's inbox; a message to several (a group's) is stored once, in
+ * the history, and each reader's inbox holds a reference to it: a group of N members writes each message once, not N
+ * times (each copy holding every member's ciphertext). Until its last reader acknowledges it, such a message is
+ * kept: if the history drops it first, it moves to the shared messages.
  *
  * <p>{@link #atomically} commits before it returns, so what a send wrote is in the file before the sender hears
  * "stored". MVStore writes through the OS page cache, which a killed process cannot lose.
@@ -49,6 +57,7 @@ import org.h2.mvstore.MVStoreException;
  * node can stop and be restarted on the last commit.
  */
 public final class EmbeddedStore implements MessageStore {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStore.class);
     private static final int STRIPES = 64;
     static final String FILE = "spartan.mv";
 
@@ -64,6 +73,12 @@ public final class EmbeddedStore implements MessageStore {
     private final MVMap<String, Long> chatAcked;
     private final MVMap<String, byte[]> groups;
     private final MVMap<String, Boolean> memberships;
+    /** Messages to several readers that the history dropped before every reader acknowledged them. */
+    private final MVMap<String, byte[]> shared;
+    /** For each message to several readers, keyed like the history: how many readers have not acknowledged it. */
+    private final MVMap<String, Long> unread;
+
+    private final Object unreadLock = new Object();
     private final SentIds sent;
     private final String epoch;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -85,6 +100,8 @@ public final class EmbeddedStore implements MessageStore {
         this.chatAcked = mv.openMap("chat-acked");
         this.groups = mv.openMap("groups");
         this.memberships = mv.openMap("memberships");
+        this.shared = mv.openMap("shared-messages");
+        this.unread = mv.openMap("unread-counts");
         this.sent = new SentIds(mv, new StoreClock(meta, System::nanoTime)::millis);
         this.commit = new GroupCommit(mv);
         for (int i = 0; i < STRIPES; i++) {
@@ -304,7 +321,18 @@ public final class EmbeddedStore implements MessageStore {
             sent.put(m.sentKey(), seq);
             return SaveResult.of(SaveResult.Outcome.HELD, seq);
         }
-        byte[] event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
+        byte[] event;
+        if (m.recipients().size() > 1) {
+            unread.put(entryKey(m.chatKey(), seq), (long) m.recipients().size());
+            event = StoredEvent.newBuilder()
+                    .setMessageRef(StoredMessageRef.newBuilder()
+                            .setChatKey(m.chatKey())
+                            .setChatSeq(seq))
+                    .build()
+                    .toByteArray();
+        } else {
+            event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
+        }
         List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
         for (String user : m.recipients()) {
             inboxSeqs.add(append(user, event));
@@ -325,7 +353,64 @@ public final class EmbeddedStore implements MessageStore {
         if (upTo < 1) {
             return;
         }
-        keysBetween(history, chatKey, 0, upTo, Integer.MAX_VALUE).forEach(history::remove);
+        keysBetween(history, chatKey, 0, upTo, Integer.MAX_VALUE).forEach(this::dropFromHistory);
+    }
+
+    /**
+     * Takes one entry out of the history; a message that a reader's inbox still refers to moves to the shared
+     * messages first, so that a reader looking it up meanwhile finds it in one or the other.
+     */
+    private void dropFromHistory(String key) {
+        byte[] message = history.get(key);
+        if (message == null) {
+            return;
+        }
+        synchronized (unreadLock) {
+            if (unread.containsKey(key)) {
+                shared.put(key, message);
+            }
+        }
+        history.remove(key);
+    }
+
+    /** A message that inboxes refer to, from the history or the shared messages; null if neither has it. */
+    private StoredMessage referenced(StoredMessageRef ref) {
+        String key = entryKey(ref.getChatKey(), ref.getChatSeq());
+        byte[] b = history.get(key);
+        if (b == null) {
+            b = shared.get(key);
+        }
+        return b == null ? null : Records.parse(StoredMessage::parseFrom, b);
+    }
+
+    /** One reader acknowledged a message to several: the last one lets it go from the shared messages. */
+    private void readBy(StoredMessageRef ref) {
+        String key = entryKey(ref.getChatKey(), ref.getChatSeq());
+        synchronized (unreadLock) {
+            Long left = unread.get(key);
+            if (left == null) {
+                return;
+            }
+            if (left > 1) {
+                unread.put(key, left - 1);
+            } else {
+                unread.remove(key);
+                shared.remove(key);
+            }
+        }
+    }
+
+    /** Messages to several readers not yet acknowledged by all, and of those the ones the history no longer has. */
+    long[] unreadShared() {
+        return guarded(() -> new long[] {unread.sizeAsLong(), shared.sizeAsLong()});
+    }
+
+    /** The store file's size, after a commit; for tests. */
+    long fileBytes() {
+        return guarded(() -> {
+            mv.commit();
+            return mv.getFileStore().size();
+        });
     }
 
     @Override
@@ -379,7 +464,7 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             List<ChatMessage> out = new ArrayList<>();
             for (StoredMessage m : takeHeld(pairKey)) {
-                history.remove(entryKey(m.getChatKey(), m.getChatSeq()));
+                dropFromHistory(entryKey(m.getChatKey(), m.getChatSeq()));
                 out.add(Records.chatMessage(m));
             }
             return out;
@@ -426,7 +511,7 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public void deleteHistory(String chatKey) {
         guardedRun(() -> {
-            keysOf(history, chatKey).forEach(history::remove);
+            keysOf(history, chatKey).forEach(this::dropFromHistory);
         });
     }
 
@@ -452,9 +537,20 @@ public final class EmbeddedStore implements MessageStore {
             }
             for (String key : keysBetween(inbox, user, afterSeq + 1, Long.MAX_VALUE, limit)) {
                 byte[] value = inbox.get(key);
-                if (value != null) {
-                    out.add(Records.event(Records.parse(StoredEvent::parseFrom, value), seqOf(key)));
+                if (value == null) {
+                    continue;
                 }
+                StoredEvent e = Records.parse(StoredEvent::parseFrom, value);
+                if (e.hasMessageRef()) {
+                    StoredMessage m = referenced(e.getMessageRef());
+                    if (m == null) {
+                        // Cannot happen while the rules above hold; if it did, the events after it still go out.
+                        LOG.error("an inbox entry refers to a message that is gone: {}", e.getMessageRef());
+                        continue;
+                    }
+                    e = StoredEvent.newBuilder().setMessage(m).build();
+                }
+                out.add(Records.event(e, seqOf(key)));
             }
             return out;
         });
@@ -480,7 +576,13 @@ public final class EmbeddedStore implements MessageStore {
             for (String key : keysBetween(inbox, user, from + 1, seq, Integer.MAX_VALUE)) {
                 byte[] value = inbox.remove(key);
                 StoredEvent e = value == null ? null : Records.parse(StoredEvent::parseFrom, value);
-                if (e != null && e.hasMessage() && !e.getMessage().getChatKey().isEmpty()) {
+                if (e != null && e.hasMessageRef()) {
+                    StoredMessageRef ref = e.getMessageRef();
+                    chatAcked.merge(user + "\0" + ref.getChatKey(), ref.getChatSeq(), Math::max);
+                    readBy(ref);
+                } else if (e != null
+                        && e.hasMessage()
+                        && !e.getMessage().getChatKey().isEmpty()) {
                     chatAcked.merge(
                             user + "\0" + e.getMessage().getChatKey(),
                             e.getMessage().getChatSeq(),

@@ -249,6 +249,8 @@ final class Records {
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
+            case MESSAGE_REF ->
+                throw new IllegalArgumentException("a reference is resolved by the store that wrote it, before this");
         }
         return b.build();
     }

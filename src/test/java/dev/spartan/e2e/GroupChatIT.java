@@ -153,6 +153,17 @@ class GroupChatIT extends OneServerTest {
             // The backlog is shown as ordinary lines once she is connected, not before the banner.
             assertThat(connected).isLessThan(one);
         }
+        // Each member is sent only its own ciphertext of the message that was sealed for all three.
+        try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+            List<ChatMessage> got = bob.events(ReceiveRequest.getDefaultInstance(), 4).stream()
+                    .filter(Event::hasMessage) // after StreamStarted
+                    .map(Event::getMessage)
+                    .toList();
+            assertThat(got)
+                    .hasSize(3)
+                    .allSatisfy(
+                            m -> assertThat(m.getSealed().getCiphertextsMap()).containsOnlyKeys("bob"));
+        }
     }
 
     @Test

@@ -76,6 +76,46 @@ class EmbeddedStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aGroupMessageIsStoredOnceAndLetGoWhenItsLastReaderAcknowledgesIt() {
+        String chat = "group:team";
+        List<String> readers = List.of("bob", "carol", "dave");
+        ChatMessage big = sent("alice", "team", "g1", 0).toBuilder()
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts(
+                                "bob",
+                                Ciphertext.newBuilder()
+                                        .setBody(ByteString.copyFrom(new byte[20_000]))
+                                        .build()))
+                .build();
+        try (EmbeddedStore file = EmbeddedStore.open(dir)) {
+            file.putGroup("team", List.of("alice", "bob", "carol", "dave"));
+            long before = file.fileBytes();
+            for (int i = 0; i < 20; i++) {
+                file.save(new NewMessage(
+                        chat,
+                        chat,
+                        big.toBuilder().setMessageId("g" + i).build(),
+                        readers,
+                        Guard.groupAt("team", file.groupVersion("team")),
+                        100,
+                        HoldLimit.NONE));
+            }
+            // 20 messages of 20 KB to 3 readers, each kept once in the history: not 400 KB more for each reader.
+            assertThat(file.fileBytes() - before).isBetween(400_000L, 1_000_000L);
+            assertThat(file.unreadShared()).containsExactly(20, 0);
+            file.ack("bob", 20);
+            file.ack("carol", 20);
+            file.ack("dave", 10);
+            assertThat(file.unreadShared()).containsExactly(10, 0);
+            file.deleteHistory(chat); // dave has 10 left to read: they move aside
+            assertThat(file.unreadShared()).containsExactly(10, 10);
+            assertThat(file.eventsAfter("dave", 10, 100)).hasSize(10);
+            file.ack("dave", 20);
+            assertThat(file.unreadShared()).containsExactly(0, 0);
+        }
+    }
+
+    @Test
     void reopeningAFileKeepsItsEpochAndItsData() {
         String epoch;
         try (EmbeddedStore first = EmbeddedStore.open(dir)) {

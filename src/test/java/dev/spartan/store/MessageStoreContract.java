@@ -371,6 +371,50 @@ abstract class MessageStoreContract {
         assertThat(store().groupVersion("team")).isEqualTo(version + 2);
     }
 
+    private SaveResult sendToGroup(String sender, String id, int keep, String... readers) {
+        String chat = "group:team";
+        return store().save(new NewMessage(
+                chat,
+                chat,
+                message(sender, id, 10),
+                List.of(readers),
+                Guard.groupAt("team", store().groupVersion("team")),
+                keep,
+                HoldLimit.NONE));
+    }
+
+    @Test
+    void aGroupMessageReachesEveryReaderUntilEachAcknowledgesItEvenAfterTheHistoryDroppedIt() {
+        store().putGroup("team", List.of("alice", "bob", "carol", "dave"));
+        assertThat(sendToGroup("alice", "g1", 1, "bob", "carol", "dave").outcome())
+                .isEqualTo(SaveResult.Outcome.DELIVERED);
+        assertThat(store().ack("bob", 1)).isTrue();
+        // The history keeps 1: g2 pushes g1 out of it while carol and dave have not read g1.
+        sendToGroup("alice", "g2", 1, "bob", "carol", "dave");
+        assertThat(store().history("group:team", 0, 10))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactly("g2");
+        assertThat(inboxMessages("carol")).extracting(ChatMessage::getMessageId).containsExactly("g1", "g2");
+        assertThat(store().ack("carol", 2)).isTrue();
+        assertThat(inboxMessages("dave")).extracting(ChatMessage::getMessageId).containsExactly("g1", "g2");
+        assertThat(store().ack("dave", 1)).isTrue();
+        assertThat(inboxMessages("dave")).extracting(ChatMessage::getMessageId).containsExactly("g2");
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("g2");
+        assertThat(store().acknowledgedChatSeq("dave", "group:team")).isEqualTo(1);
+
+        // Deleting the history (the group is gone) takes nothing from an inbox that still holds a message.
+        store().deleteHistory("group:team");
+        assertThat(inboxMessages("dave")).singleElement().satisfies(m -> {
+            assertThat(m.getMessageId()).isEqualTo("g2");
+            assertThat(m.getChatSeq()).isEqualTo(2);
+            assertThat(m.getSender()).isEqualTo("alice");
+        });
+        assertThat(store().ack("dave", 2)).isTrue();
+        assertThat(store().ack("bob", 2)).isTrue();
+        assertThat(inboxMessages("dave")).isEmpty();
+        assertThat(inboxMessages("bob")).isEmpty();
+    }
+
     @Test
     void aGroupKeepsItsGenerationWhileItLivesAndARecreatedOneGetsANewOne() {
         RuntimeGroup made = store().putGroup("team", List.of("alice", "bob", "carol"));
