@@ -10,7 +10,6 @@ import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.tls.ClientTls;
 import io.grpc.ManagedChannel;
@@ -26,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** One simulated user of the benchmark: sends in order, reports what it receives. */
@@ -109,33 +109,12 @@ interface Endpoint extends AutoCloseable {
                         user.name(), RawUser.body(e.getMessage().getSealed()).toString(StandardCharsets.UTF_8));
             }
         });
-        StreamObserver<SendRequest> sends = stream ? user.streams().sendStream(RawUser.ignored()) : null;
-        ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "opaque-sender-" + user.name());
-            t.setDaemon(true);
-            return t;
-        });
-        return new Endpoint() {
-            @Override
-            public void send(ChatRef to, String text) {
-                SendRequest request = SendRequest.newBuilder()
-                        .setMessageId(UUID.randomUUID().toString())
-                        .setTo(to)
-                        .setSealed(RawUser.opaqueTo(readers.apply(to), text.getBytes(StandardCharsets.UTF_8)))
-                        .build();
-                if (sends == null) {
-                    sender.execute(() -> user.calls().sendMsg(request));
-                } else {
-                    sender.execute(() -> sends.onNext(request)); // one thread: the stream keeps the order
-                }
-            }
-
-            @Override
-            public void close() {
-                sender.shutdownNow();
-                channel.shutdownNow();
-            }
-        };
+        return sending(
+                "opaque-sender-" + user.name(),
+                channel,
+                readers,
+                request -> user.calls().sendMsg(request),
+                stream ? user.streams().sendStream(RawUser.ignored()) : null);
     }
 
     /**
@@ -163,36 +142,41 @@ interface Endpoint extends AutoCloseable {
             @Override
             public void onCompleted() {}
         });
+        return sending(
+                "relay-sender-" + user,
+                channel,
+                to -> List.of(to.hasUser() ? to.getUser() : to.getGroup()),
+                request -> blocking.sendMsg(request),
+                stream ? async.sendStream(RawUser.ignored()) : null);
+    }
+
+    /**
+     * Sends opaque bodies of {@code readers}' shape from one thread, in order: each with {@code unary}, the next
+     * when it is answered, or all on {@code stream} if there is one (its answers dropped).
+     */
+    private static Endpoint sending(
+            String thread,
+            ManagedChannel channel,
+            Function<ChatRef, List<String>> readers,
+            Consumer<SendRequest> unary,
+            StreamObserver<SendRequest> stream) {
         ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "relay-sender-" + user);
+            Thread t = new Thread(r, thread);
             t.setDaemon(true);
             return t;
         });
-        StreamObserver<SendRequest> sends = !stream
-                ? null
-                : async.sendStream(new StreamObserver<SendResult>() {
-                    @Override
-                    public void onNext(SendResult value) {}
-
-                    @Override
-                    public void onError(Throwable t) {}
-
-                    @Override
-                    public void onCompleted() {}
-                });
         return new Endpoint() {
             @Override
             public void send(ChatRef to, String text) {
                 SendRequest request = SendRequest.newBuilder()
                         .setMessageId(UUID.randomUUID().toString())
                         .setTo(to)
-                        .setSealed(RawUser.opaqueTo(
-                                to.hasUser() ? to.getUser() : to.getGroup(), text.getBytes(StandardCharsets.UTF_8)))
+                        .setSealed(RawUser.opaqueTo(readers.apply(to), text.getBytes(StandardCharsets.UTF_8)))
                         .build();
-                if (sends == null) {
-                    sender.execute(() -> blocking.sendMsg(request));
+                if (stream == null) {
+                    sender.execute(() -> unary.accept(request));
                 } else {
-                    sender.execute(() -> sends.onNext(request)); // one thread: the stream keeps the order
+                    sender.execute(() -> stream.onNext(request)); // one thread: the stream keeps the order
                 }
             }
 

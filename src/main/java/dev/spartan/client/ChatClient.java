@@ -284,7 +284,7 @@ public final class ChatClient implements AutoCloseable {
             return; // seen before a reconnect
         }
         switch (event.getKindCase()) {
-            case MESSAGE -> open(event.getMessage());
+            case MESSAGE -> open(event.getMessage(), event.getSeq());
             case CHAT_REQUESTED ->
                 listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
@@ -328,14 +328,22 @@ public final class ChatClient implements AutoCloseable {
         storeEpoch = epoch;
     }
 
-    /** Decrypts, keeps in the log (the only copy this device will have), then shows in counter order. */
-    private void open(ChatMessage m) {
-        envelopes.open(m).ifPresent(o -> {
+    /**
+     * Decrypts, keeps in the log (the only copy this device will have), then shows in counter order. It counts as
+     * handled (to be acknowledged) before it is shown: a /history typed as soon as it appears must find the server
+     * holding it as read, and it is in the log by then.
+     */
+    private void open(ChatMessage m, long seq) {
+        Optional<Envelopes.Opened> opened = envelopes.open(m);
+        opened.ifPresent(o -> {
             if (!DeliveryReceipt.isControl(o.message().text())) {
                 log.add(o.message());
             }
-            gaps.arrived(o.message(), o.counter());
         });
+        if (seq > 0) {
+            lastSeq = seq;
+        }
+        opened.ifPresent(o -> gaps.arrived(o.message(), o.counter()));
     }
 
     private void received(Incoming m) {
