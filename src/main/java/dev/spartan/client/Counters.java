@@ -36,12 +36,12 @@ final class Counters {
             return size() > KEPT_IDS;
         }
     };
-    /** Lines of sent_numbers not written yet. */
+    /** Lines of sent_numbers not written yet, and how many. */
     private final StringBuilder newIds = new StringBuilder();
+
+    private int newIdLines;
     /** Lines in sent_numbers; past a few times {@link #KEPT_IDS} it is rewritten with the kept ones only. */
     private int idLines;
-
-    private boolean unsynced;
 
     Counters(Path keysDir) throws IOException {
         this.file = keysDir.resolve(FILE);
@@ -112,13 +112,13 @@ final class Counters {
         next.put(key, n + 1);
         assigned.put(messageId, n);
         newIds.append(messageId).append('\t').append(n).append('\n');
-        unsynced = true;
+        newIdLines++;
         return n;
     }
 
     /** Writes what {@link #outgoingUnsynced} gave out since the last sync: one append, and the small counters file. */
     synchronized void sync() {
-        if (!unsynced) {
+        if (newIdLines == 0) {
             return;
         }
         save();
@@ -132,9 +132,9 @@ final class Counters {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save " + idsFile + ": " + e.getMessage(), e);
         }
-        idLines += (int) newIds.chars().filter(c -> c == '\n').count();
+        idLines += newIdLines;
         newIds.setLength(0);
-        unsynced = false;
+        newIdLines = 0;
         if (idLines > 4 * KEPT_IDS) {
             compactIds();
         }

@@ -71,15 +71,7 @@ class ChatServiceTest {
         assertThat(accepted.getChatAccepted().getBy()).isEqualTo("alice");
         Event message = bobStream.next();
         assertThat(message.getMessage().getSender()).isEqualTo("alice");
-        assertThat(message.getMessage()
-                        .getSealed()
-                        .getCiphertextsMap()
-                        .values()
-                        .iterator()
-                        .next()
-                        .getBody()
-                        .toStringUtf8())
-                .isEqualTo("hello bob");
+        assertThat(WireSession.opaqueText(message.getMessage())).isEqualTo("hello bob");
         assertThat(bobStream.next().hasCaughtUp()).isTrue();
 
         bob.stub().ack(AckRequest.newBuilder().setSeq(message.getSeq()).build());

@@ -15,6 +15,7 @@ import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.server.InProcessNode.User;
+import dev.spartan.testing.WireSession;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -106,13 +107,7 @@ class InterceptorChainTest {
                                 .setChat(ChatIds.toUser("bob"))
                                 .build())
                         .getMessagesList())
-                .extracting(m -> m.getSealed()
-                        .getCiphertextsMap()
-                        .values()
-                        .iterator()
-                        .next()
-                        .getBody()
-                        .toStringUtf8())
+                .extracting(WireSession::opaqueText)
                 .containsExactly("m1", "m2", "m3");
 
         // The limit is per authenticated user (so authentication ran first), and only SendMsg is limited.

@@ -53,17 +53,27 @@ class RedisBatchSaveTest {
     }
 
     /** Each sender's saves, called one after another on its own thread without waiting, while the others do too. */
+    private RedisStore open(StatefulRedisConnection<String, byte[]> connection, RedisServerProcess redis) {
+        return new RedisStore(connection, RedisEpoch.settle(connection.sync(), redis.uri(), dataDir, false));
+    }
+
+    /** The store, with each sender's chat with its reader accepted. */
+    private RedisStore storeWithOpenChats(
+            StatefulRedisConnection<String, byte[]> connection, RedisServerProcess redis) {
+        RedisStore store = open(connection, redis);
+        for (int s = 0; s < SENDERS; s++) {
+            store.setPairState(PairState.pairKey("s" + s, "r" + s), PairState.ACCEPTED);
+        }
+        return store;
+    }
+
     @Test
     void concurrentSavesAllCompleteInOrderPerConversationExactlyOnceInFewerScriptCallsThanMessages() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess()) {
             RedisClient client = RedisClient.create(redis.uri());
             try (StatefulRedisConnection<String, byte[]> connection =
                             client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-                    RedisStore store = new RedisStore(
-                            connection, RedisEpoch.settle(connection.sync(), redis.uri(), dataDir, false))) {
-                for (int s = 0; s < SENDERS; s++) {
-                    store.setPairState(PairState.pairKey("s" + s, "r" + s), PairState.ACCEPTED);
-                }
+                    RedisStore store = storeWithOpenChats(connection, redis)) {
                 List<List<CompletableFuture<SaveResult>>> sent = new ArrayList<>();
                 CountDownLatch go = new CountDownLatch(1);
                 List<Thread> threads = new ArrayList<>();
@@ -152,11 +162,7 @@ class RedisBatchSaveTest {
             List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
             try (StatefulRedisConnection<String, byte[]> connection =
                             client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-                    RedisStore store = new RedisStore(
-                            connection, RedisEpoch.settle(connection.sync(), redis.uri(), dataDir, false))) {
-                for (int s = 0; s < SENDERS; s++) {
-                    store.setPairState(PairState.pairKey("s" + s, "r" + s), PairState.ACCEPTED);
-                }
+                    RedisStore store = storeWithOpenChats(connection, redis)) {
                 CountDownLatch killed = new CountDownLatch(1);
                 List<Thread> threads = new ArrayList<>();
                 for (int s = 0; s < SENDERS; s++) {
@@ -219,8 +225,7 @@ class RedisBatchSaveTest {
                 redis.restart();
                 try (StatefulRedisConnection<String, byte[]> again =
                                 client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-                        RedisStore back =
-                                new RedisStore(again, RedisEpoch.settle(again.sync(), redis.uri(), dataDir, false))) {
+                        RedisStore back = open(again, redis)) {
                     for (var inbox : acknowledged.entrySet()) {
                         Map<Long, String> stored = new HashMap<>();
                         for (Event e : back.eventsAfter(inbox.getKey(), 0, 100_000)) {
