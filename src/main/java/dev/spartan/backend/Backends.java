@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /** Picks the embedded single node or the Redis cluster node, from the config. */
 public final class Backends {
@@ -42,33 +43,54 @@ public final class Backends {
      * ({@link #PREKEY_CALLS_PER_MINUTE}). Each is shared
      * through Redis when the config names one (falling open or closed to the in-process limiter while Redis is
      * down), in-process otherwise.
+     *
+     * @param nanoTime the monotonic clock of the in-process limiters
      */
     public static ServerInterceptor rateLimiting(
-            SpartanConfig config, StatefulRedisConnection<String, String> redis, Object... services) {
+            SpartanConfig config,
+            StatefulRedisConnection<String, String> redis,
+            LongSupplier nanoTime,
+            Object... services) {
         Duration minute = Duration.ofMinutes(1);
         Map<String, RateLimiter> policies = Map.of(
                 "messages",
-                limiter(config, redis, "rate:", new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow())),
+                limiter(
+                        config,
+                        redis,
+                        nanoTime,
+                        "rate:",
+                        new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow())),
                 "groups",
                 limiter(
                         config,
                         redis,
+                        nanoTime,
                         "rate:groups:",
                         new RateLimitConfig(config.limits().groupChangesPerMinute(), minute)),
                 "history",
                 limiter(
                         config,
                         redis,
+                        nanoTime,
                         "rate:history:",
                         new RateLimitConfig(config.limits().historyCallsPerMinute(), minute)),
                 "prekeys",
-                limiter(config, redis, "rate:prekeys:", new RateLimitConfig(PREKEY_CALLS_PER_MINUTE, minute)));
+                limiter(
+                        config,
+                        redis,
+                        nanoTime,
+                        "rate:prekeys:",
+                        new RateLimitConfig(PREKEY_CALLS_PER_MINUTE, minute)));
         return new RateLimitInterceptor(policies, services);
     }
 
     private static RateLimiter limiter(
-            SpartanConfig config, StatefulRedisConnection<String, String> redis, String prefix, RateLimitConfig limit) {
-        RateLimiter local = new LocalRateLimiter(limit);
+            SpartanConfig config,
+            StatefulRedisConnection<String, String> redis,
+            LongSupplier nanoTime,
+            String prefix,
+            RateLimitConfig limit) {
+        RateLimiter local = new LocalRateLimiter(limit, nanoTime);
         if (redis == null) {
             return local;
         }

@@ -9,15 +9,23 @@ import io.grpc.ServerInterceptor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /** One node, zero setup: the embedded store; the rate limit is in-process unless rate_limit.redis is set. */
 public final class EmbeddedBackend implements Backend {
     private final MessageStore store;
+    private final LongSupplier nanoTime;
     private RedisClient client;
     private StatefulRedisConnection<String, String> redis;
 
     public EmbeddedBackend(MessageStore store) {
+        this(store, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock the in-process rate limits count their windows on (tests move it) */
+    public EmbeddedBackend(MessageStore store, LongSupplier nanoTime) {
         this.store = Objects.requireNonNull(store, "store");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     }
 
     @Override
@@ -32,7 +40,7 @@ public final class EmbeddedBackend implements Backend {
             RedisClients.awaitReachable(client, config.sharedRateLimitRedis());
             redis = client.connect();
         }
-        return Backends.rateLimiting(config, redis, services);
+        return Backends.rateLimiting(config, redis, nanoTime, services);
     }
 
     @Override

@@ -105,7 +105,7 @@ public final class RedisBackend implements Backend {
 
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
-        return Backends.rateLimiting(config, strings, services);
+        return Backends.rateLimiting(config, strings, System::nanoTime, services);
     }
 
     @Override

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.Ports;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.Tmux;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,18 +16,41 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing typed is lost: messages the server has not stored yet are kept in files in the key directory, survive
  * /quit, the end of piped input and kill -9, and go out on the next start with their ids, so the server stores each
  * once.
  */
-class OutboxIT extends OneServerTest {
-    /** Two messages per 30 s: the third and fourth of a burst wait in the outbox. */
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--rate-limit", "2/30"};
+class OutboxIT {
+    /** Two messages per 30 s: the third and fourth of a burst wait in the outbox until the test lets 30 s pass. */
+    private static final Duration WINDOW = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private TlsNode server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = new TlsNode(dir.resolve("server"), 2, WINDOW);
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private Path keys() {
+        return dir.resolve("keys");
+    }
+
+    private ClientProcess client(String user) {
+        return new ClientProcess(user, keys(), server.port());
     }
 
     private static final String STILL_QUEUED =
@@ -56,19 +79,24 @@ class OutboxIT extends OneServerTest {
         alice.out().awaitRaw("[Spartan] Rate limit reached (2 per 30s): message queued, sending in ");
     }
 
-    /** After a restart of alice's client: m3 and m4 arrive, every message exactly once, and the outbox is empty. */
+    /**
+     * Once the window has passed, a restart of alice's client sends m3 and m4: every message arrives exactly once, and
+     * the outbox is empty.
+     */
     private void restartDeliversTheRestOnce(ClientProcess bob) throws IOException {
+        server.passTime(WINDOW);
         try (ClientProcess alice = client("alice")) {
             alice.out().awaitRaw(" to bob from an earlier session "); // 2, or 1 if the other went out before the quit
-            int m3 = bob.out().awaitLine("[alice] m3", Duration.ofSeconds(60));
-            int m4 = bob.out().awaitLine("[alice] m4", Duration.ofSeconds(60));
+            int m3 = bob.out().awaitLine("[alice] m3", Duration.ofSeconds(30));
+            int m4 = bob.out().awaitLine("[alice] m4", Duration.ofSeconds(30));
             assertThat(m3).isLessThan(m4);
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> outboxFiles("alice").isEmpty());
             alice.type("bob");
             alice.awaitLine("[Spartan] You are now ready to chat with bob.");
+            server.passTime(WINDOW); // m3 and m4 used up the window
             alice.type("m5"); // sent after the retried ones: nothing of them is stored twice before it
-            bob.out().awaitLine("[alice] m5", Duration.ofSeconds(60));
+            bob.out().awaitLine("[alice] m5", Duration.ofSeconds(30));
             for (int i = 1; i <= 5; i++) {
                 assertThat(bob.out().count("[alice] m" + i)).as("m" + i).isEqualTo(1);
             }

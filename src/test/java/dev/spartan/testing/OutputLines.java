@@ -111,7 +111,11 @@ public final class OutputLines {
 
     /** Waits for raw output (e.g. a prompt, which has no newline) to contain {@code text}. */
     public void awaitRaw(String text) {
-        awaitOrExplain("output \"" + text + "\"", () -> raw().contains(text), Duration.ofSeconds(20));
+        awaitRaw(text, Duration.ofSeconds(20));
+    }
+
+    public void awaitRaw(String text, Duration timeout) {
+        awaitOrExplain("output \"" + text + "\"", () -> raw().contains(text), timeout);
     }
 
     /** Waits until the line being typed on (the text after the last newline) shows {@code prompt}. */
