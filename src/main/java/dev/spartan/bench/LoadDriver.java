@@ -36,6 +36,15 @@ final class LoadDriver {
     private final List<Semaphore> windows = new ArrayList<>();
     private final List<String> ackReceivers = new ArrayList<>();
     private volatile long runStart = Long.MAX_VALUE;
+    /** Routes that have delivered a warm-up message in this run: the measured span starts only once all have. */
+    private final java.util.Set<Integer> warmRoutes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Set when the warm-up ends; until then nothing is measured and the run does not end. */
+    private volatile long measureStart = Long.MAX_VALUE;
+
+    private volatile long end = Long.MAX_VALUE;
+
+    /** However slow the machine, a run measures something after this much warm-up. */
+    private static final long LONGEST_WARMUP_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     LoadDriver(int bodyBytes) {
         this.bodyBytes = bodyBytes;
@@ -60,6 +69,7 @@ final class LoadDriver {
                 received.incrementAndGet();
             }
             if (receiver.equals(ackReceivers.get(route))) {
+                warmRoutes.add(route);
                 windows.get(route).release(); // this receiver answers for the message's flow-control window
             }
         };
@@ -85,6 +95,9 @@ final class LoadDriver {
             throws InterruptedException {
         runStart = System.nanoTime();
         received.set(0);
+        warmRoutes.clear();
+        measureStart = Long.MAX_VALUE;
+        end = Long.MAX_VALUE;
         windows.clear();
         ackReceivers.clear();
         for (Route route : routes) {
@@ -95,8 +108,6 @@ final class LoadDriver {
         AtomicLong sent = new AtomicLong();
         AtomicLong expected = new AtomicLong();
         long start = System.nanoTime();
-        long measureStart = start + warmup.toNanos();
-        long end = measureStart + measure.toNanos();
         for (int r = 0; r < routes.size(); r++) {
             int route = r;
             Route it = routes.get(r);
@@ -119,8 +130,9 @@ final class LoadDriver {
                                 next += interval;
                             } else {
                                 try {
-                                    if (!windows.get(route).tryAcquire(end - now, TimeUnit.NANOSECONDS)) {
-                                        return;
+                                    long wait = Math.min(end - now, TimeUnit.MILLISECONDS.toNanos(100));
+                                    if (!windows.get(route).tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+                                        continue; // the window is full: look at the clock again
                                     }
                                 } catch (InterruptedException e) {
                                     return;
@@ -138,12 +150,19 @@ final class LoadDriver {
             t.setDaemon(true);
             threads.add(t);
         }
+        // The warm-up lasts its time and until every route has delivered a message (a cold connection on a busy
+        // machine can take seconds), so that a measured span never starts with routes that cannot deliver yet.
         Thread marker = new Thread(
                 () -> {
-                    long wait = measureStart - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait); // a timer, not synchronization
+                    long warmEnough = start + warmup.toNanos();
+                    long latest = warmEnough + LONGEST_WARMUP_NANOS;
+                    long now;
+                    while ((now = System.nanoTime()) < warmEnough
+                            || (warmRoutes.size() < routes.size() && now < latest)) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // a timer, not synchronization
                     }
+                    measureStart = now;
+                    end = now + measure.toNanos();
                     atMeasureStart.run();
                 },
                 "measure-start");

@@ -51,7 +51,7 @@ class BenchIT {
                 "--warmup",
                 "1",
                 "--duration",
-                "1",
+                "2",
                 "--rate-share",
                 "0.2");
         assertThat(run.exit()).as(run.stderr()).isZero();

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.Tmux;
 import dev.spartan.testing.WireSession;
 import java.time.Duration;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The client as a person uses it, in real terminals (tmux): it is always clear who a line goes to, the prompt never
  * changes under a half-typed line, and text from others is shown, never obeyed.
  */
-class ChatTerminalIT extends OneServerTest {
+class ChatTerminalIT extends OneNodeTest {
     private Tmux tmux;
 
     @BeforeEach

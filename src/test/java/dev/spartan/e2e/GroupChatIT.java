@@ -11,7 +11,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,7 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Group chats through the real jar: one server process, one client process per member. */
-class GroupChatIT extends OneServerTest {
+class GroupChatIT extends OneNodeTest {
     private static final List<String> GROUP1 = List.of("alice", "bob", "charlie", "eve");
 
     private static void closeAll(List<ClientProcess> clients) {

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.OutputLines;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The LRU of recent messages as a user sees it: after both leave and come back, the last 5 are shown in order. */
-class HistoryIT extends OneServerTest {
+class HistoryIT extends OneNodeTest {
 
     /** The {@code n} lines after the {@code occurrence}-th (from 1) line equal to {@code header}. */
     private static List<String> after(OutputLines out, String header, int occurrence, int n) {

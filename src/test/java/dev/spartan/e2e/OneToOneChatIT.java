@@ -4,11 +4,11 @@ import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import org.junit.jupiter.api.Test;
 
 /** The assignment's transcript, through the real jar: one server process and real client processes. */
-class OneToOneChatIT extends OneServerTest {
+class OneToOneChatIT extends OneNodeTest {
 
     @Test
     void transcriptWhenBothAreConnectedFirst() {

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.Ports;
-import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.Tmux;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,41 +16,25 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing typed is lost: messages the server has not stored yet are kept in files in the key directory, survive
  * /quit, the end of piped input and kill -9, and go out on the next start with their ids, so the server stores each
  * once.
  */
-class OutboxIT {
+class OutboxIT extends OneNodeTest {
     /** Two messages per 30 s: the third and fourth of a burst wait in the outbox until the test lets 30 s pass. */
     private static final Duration WINDOW = Duration.ofSeconds(30);
 
-    @TempDir
-    Path dir;
-
-    private TlsNode server;
-
-    @BeforeEach
-    void startServer() throws Exception {
-        server = new TlsNode(dir.resolve("server"), 2, WINDOW);
+    @Override
+    protected int rateCount() {
+        return 2;
     }
 
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private Path keys() {
-        return dir.resolve("keys");
-    }
-
-    private ClientProcess client(String user) {
-        return new ClientProcess(user, keys(), server.port());
+    @Override
+    protected Duration rateWindow() {
+        return WINDOW;
     }
 
     private static final String STILL_QUEUED =

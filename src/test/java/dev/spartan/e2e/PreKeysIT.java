@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.WireSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.signal.libsignal.protocol.IdentityKey;
  * Prekeys as real clients keep them: a client process uploads its stock after logging in, another user drains it
  * one bundle at a time, and the next login of the owner tops it up again.
  */
-class PreKeysIT extends OneServerTest {
+class PreKeysIT extends OneNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final PreKeyBundleRequest BOB =
             PreKeyBundleRequest.newBuilder().setUser("bob").build();

@@ -9,7 +9,7 @@ import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.WireSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import org.signal.libsignal.protocol.IdentityKeyPair;
  * What the Double Ratchet and the counters inside it make visible, with real client processes: a replay after a
  * restart, a dropped message, and a group member whose keys cannot be used.
  */
-class RatchetIT extends OneServerTest {
+class RatchetIT extends OneNodeTest {
     /** alice is the test JVM (with her own key directory), bob a real client that accepted her request. */
     private WireSession aliceOnTheWireChattingWith(ClientProcess bob) {
         WireSession alice = WireSession.login("alice", keys().resolve("alice"), server.port());

@@ -5,17 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Typing faster than the limit: the client says so, queues, and every message still arrives once, in order. */
-class RateLimitIT extends OneServerTest {
+class RateLimitIT extends OneNodeTest {
     /** The shipped config (3 per 30s), with a 3 s window so the test does not wait 30 s per batch. */
     @Override
-    protected String[] serverArgs() {
-        return new String[] {"--rate-limit", "3/3"};
+    protected int rateCount() {
+        return 3;
+    }
+
+    @Override
+    protected Duration rateWindow() {
+        return Duration.ofSeconds(3);
     }
 
     private static final String LIMITED = "[Spartan] Rate limit reached (3 per 3s): message queued, sending in ";

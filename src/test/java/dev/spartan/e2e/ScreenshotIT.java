@@ -3,7 +3,7 @@ package dev.spartan.e2e;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.Tmux;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * {@code tmux capture-pane -e} (colours as escape sequences: {@code cat} it in a terminal), and
  * {@code NAME.plain.txt} the same screen as plain text.
  */
-class ScreenshotIT extends OneServerTest {
+class ScreenshotIT extends OneNodeTest {
     private static final Path SCREENS = Path.of("target", "screens");
 
     @Test

@@ -1,18 +1,13 @@
 package dev.spartan.testing;
 
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End-to-end tests against one real server process with the shipped config.yaml, a fresh data directory and key
- * directories per test. The rate limit is out of the way unless a test class says otherwise.
+ * End-to-end tests against one real server process with the shipped config.yaml, for what only a process shows
+ * (its output, logs, signals, a kill). The rate limit is out of the way unless a test class says otherwise.
  */
-public abstract class OneServerTest {
-    @TempDir
-    protected Path dir;
-
+public abstract class OneServerTest extends ClientsTest {
     protected ServerProcess server;
 
     /** Extra {@code spartan server} arguments; the default lifts the rate limit. */
@@ -30,11 +25,8 @@ public abstract class OneServerTest {
         server.close();
     }
 
-    protected Path keys() {
-        return dir.resolve("keys");
-    }
-
-    protected ClientProcess client(String user) {
-        return new ClientProcess(user, keys(), server.port());
+    @Override
+    protected int port() {
+        return server.port();
     }
 }

@@ -99,9 +99,15 @@ public final class OutputLines {
         return raw.toString();
     }
 
+    /**
+     * How long a test waits for what a process should print soon: generous, because end-to-end classes run side by
+     * side and a JVM starts slowly on a busy machine; a passing test never waits it out.
+     */
+    public static final Duration PATIENCE = Duration.ofSeconds(45);
+
     /** Waits for a line equal to {@code expected}, and returns its index. */
     public int awaitLine(String expected) {
-        return awaitLine(expected, Duration.ofSeconds(20));
+        return awaitLine(expected, PATIENCE);
     }
 
     public int awaitLine(String expected, Duration timeout) {
@@ -111,7 +117,7 @@ public final class OutputLines {
 
     /** Waits for raw output (e.g. a prompt, which has no newline) to contain {@code text}. */
     public void awaitRaw(String text) {
-        awaitRaw(text, Duration.ofSeconds(20));
+        awaitRaw(text, PATIENCE);
     }
 
     public void awaitRaw(String text, Duration timeout) {
@@ -120,7 +126,7 @@ public final class OutputLines {
 
     /** Waits until the line being typed on (the text after the last newline) shows {@code prompt}. */
     public void awaitPrompt(String prompt) {
-        awaitOrExplain("the prompt \"" + prompt + "\"", () -> currentPrompt().endsWith(prompt), Duration.ofSeconds(20));
+        awaitOrExplain("the prompt \"" + prompt + "\"", () -> currentPrompt().endsWith(prompt), PATIENCE);
     }
 
     private synchronized String currentPrompt() {
