@@ -3,6 +3,12 @@ package dev.spartan.crypto;
 import static dev.spartan.crypto.IdentityTest.filled;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Ciphertext;
+import dev.spartan.proto.Plaintext;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -136,6 +142,48 @@ class ProtocolVectorsTest {
             out.append(String.format("%05d", value % 100_000));
         }
         return out.toString();
+    }
+
+    /** The envelope's protobuf bytes (PROTOCOL.md, "The envelope"): field numbers and wire types, not names. */
+    @Test
+    void envelopeBytes() throws Exception {
+        Plaintext oneToOne = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(1)
+                .setMessageId("m1")
+                .setChat(ChatRef.newBuilder().setUser("bob"))
+                .build();
+        assertHex(oneToOne.toByteArray(), "0a026869" + "1001" + "1a026d31" + "2205" + "0a03626f62");
+        Plaintext inGroup = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(300)
+                .setMessageId("m2")
+                .setChat(ChatRef.newBuilder().setGroup("team"))
+                .build();
+        assertHex(inGroup.toByteArray(), "0a026869" + "10ac02" + "1a026d32" + "2206" + "12047465616d");
+
+        Sealed sealed = Sealed.newBuilder()
+                .putCiphertexts(
+                        "bob",
+                        Ciphertext.newBuilder()
+                                .setType(3)
+                                .setBody(ByteString.fromHex("010203"))
+                                .build())
+                .addUnreadable("eve")
+                .build();
+        assertHex(sealed.toByteArray(), "220e" + "0a03626f62" + "1207" + "0803" + "1203010203" + "2a03657665");
+        SendRequest send = SendRequest.newBuilder()
+                .setMessageId("m1")
+                .setTo(ChatRef.newBuilder().setUser("bob"))
+                .setSealed(sealed)
+                .build();
+        assertHex(send.toByteArray(), "0a026d31" + "12050a03626f62" + "1a15" + HEX.formatHex(sealed.toByteArray()));
+
+        // What a library that renamed message_id and chat (and so never set them) sends: it parses without a word,
+        // and the reader finds an empty message_id and no chat, which it must drop as a moved message.
+        Plaintext renamed = Plaintext.parseFrom(HEX.parseHex("0a026869" + "1001"));
+        assertThat(renamed.getMessageId()).isEmpty();
+        assertThat(renamed.hasChat()).isFalse();
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {
