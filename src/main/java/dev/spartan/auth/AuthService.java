@@ -82,9 +82,8 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
         }
         PublicKeys keys = request.getKeys();
-        if (keys.getSigningKey().size() != 32 || keys.getAgreementKey().size() != 32) {
-            throw Refusal.invalid("public keys must be 32 raw bytes each (Ed25519 and X25519)");
-        }
+        requireRawKey(keys.getSigningKey(), "signing_key", "Ed25519");
+        requireRawKey(keys.getAgreementKey(), "agreement_key", "X25519");
         if (keys.getIdentityKey().isEmpty()) {
             throw Refusal.invalid("the keys carry no Signal identity key (identity_key): this server speaks the"
                     + " Signal layer, upgrade the client");
@@ -162,6 +161,21 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         if (!directory.isUser(user)) {
             throw Refusal.notFound("'" + user + "' is not a user of this server (see users in config.yaml)");
+        }
+    }
+
+    /**
+     * The static keys are no longer used by any message, but they are pinned with the identity key and make the
+     * fingerprint, so a login must present both: a client that leaves one out is told which.
+     */
+    private static void requireRawKey(ByteString key, String field, String algorithm) {
+        if (key.isEmpty()) {
+            throw Refusal.invalid("the keys carry no " + field + ": a login presents signing_key, agreement_key and"
+                    + " identity_key (PROTOCOL.md, Keys)");
+        }
+        if (key.size() != 32) {
+            throw Refusal.invalid(
+                    field + " must be the raw 32-byte " + algorithm + " public key, not " + key.size() + " bytes");
         }
     }
 

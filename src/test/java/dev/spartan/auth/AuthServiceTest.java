@@ -215,7 +215,7 @@ class AuthServiceTest {
         assertRefused(
                 () -> login(signed(alice, "alice", challenge("alice"), shortKeys)),
                 Refusal.Kind.INVALID,
-                "public keys must be 32 raw bytes each (Ed25519 and X25519)");
+                "agreement_key must be the raw 32-byte X25519 public key, not 31 bytes");
     }
 
     @Test

@@ -27,6 +27,27 @@ class PeerKeyStoreTest {
     @TempDir
     Path dir;
 
+    /** The file's bytes, as PROTOCOL.md gives them (Client key pinning): the identity keys of its test vectors. */
+    static final String KNOWN_IDENTITIES = """
+            alice BVCmFAmx3dAyXpsWtwDnGel3LAcACxvXeG6QfGU9IEld
+            bob BfWy1uYPlHfjEMKYLaqmyRNsEIoXd8WUfkSPo31oF0VX
+            """;
+
+    @Test
+    void theFileIsOneSortedLinePerPeerOfNameSpaceBase64() throws IOException {
+        PeerKeyStore store = new PeerKeyStore(dir);
+        store.check("bob", key(6));
+        store.check("alice", key(5));
+        assertThat(Files.readString(dir.resolve("known_identities"))).isEqualTo(KNOWN_IDENTITIES);
+
+        // The same bytes written by another program are read back as these pins.
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("known_identities"), KNOWN_IDENTITIES);
+        PeerKeyStore read = new PeerKeyStore(other);
+        assertThat(read.pinned("alice")).contains(key(5));
+        assertThat(read.pinned("bob")).contains(key(6));
+    }
+
     @Test
     void newThenMatchThenChangedWithoutOverwriting() throws IOException {
         PeerKeyStore store = new PeerKeyStore(dir);

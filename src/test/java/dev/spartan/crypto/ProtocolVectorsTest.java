@@ -3,6 +3,15 @@ package dev.spartan.crypto;
 import static dev.spartan.crypto.IdentityTest.filled;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.Ciphertext;
+import dev.spartan.proto.Plaintext;
+import dev.spartan.proto.Sealed;
+import dev.spartan.proto.SendRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProtocolVectorsTest {
     private static final HexFormat HEX = HexFormat.of();
+    private static final String SAFETY_FIRST_ROUND_ALICE = "6efb942bca06f497";
 
     private final Identity alice = Identity.fromSeeds(filled(0x01), filled(0x02), filled(0x05));
     private final Identity bob = Identity.fromSeeds(filled(0x03), filled(0x04), filled(0x06));
@@ -85,6 +95,95 @@ class ProtocolVectorsTest {
                         "bob",
                         bob.signalIdentity().getPublicKey()))
                 .isEqualTo("04152 90709 38245 89703 79186 32615 81419 03943 17026 73021 93173 10221");
+    }
+
+    /**
+     * PROTOCOL.md's recipe for the safety number in plain SHA-512, without libsignal: what a binding that has no
+     * NumericFingerprintGenerator computes. It must give the vector and libsignal's digits.
+     */
+    @Test
+    void safetyNumberFromTheRecipe() throws Exception {
+        byte[] aliceKey = alice.signalIdentity().getPublicKey().serialize();
+        byte[] bobKey = bob.signalIdentity().getPublicKey().serialize();
+        byte[] first = MessageDigest.getInstance("SHA-512")
+                .digest(KeyCodec.concat(
+                        new byte[] {0, 0}, aliceKey, "alice".getBytes(StandardCharsets.UTF_8), aliceKey));
+        assertHex(
+                Arrays.copyOf(first, 8), // the first of the 5,200 rounds, to locate a mistake
+                SAFETY_FIRST_ROUND_ALICE);
+        String aliceHalf = half("alice", aliceKey);
+        String bobHalf = half("bob", bobKey);
+        assertThat(aliceHalf).isEqualTo("041529070938245897037918632615");
+        assertThat(bobHalf).isEqualTo("814190394317026730219317310221");
+        String digits = aliceHalf.compareTo(bobHalf) <= 0 ? aliceHalf + bobHalf : bobHalf + aliceHalf;
+        assertThat(digits.replaceAll("(\\d{5})(?!$)", "$1 "))
+                .isEqualTo(SafetyNumber.of(
+                        "alice",
+                        alice.signalIdentity().getPublicKey(),
+                        "bob",
+                        bob.signalIdentity().getPublicKey()))
+                .isEqualTo("04152 90709 38245 89703 79186 32615 81419 03943 17026 73021 93173 10221");
+    }
+
+    /** One party's 30 digits: 5,200 rounds of SHA-512, then six 5-byte big-endian numbers mod 100,000. */
+    private static String half(String name, byte[] identityKey) throws Exception {
+        MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
+        byte[] hash = KeyCodec.concat(new byte[] {0, 0}, identityKey, name.getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 5200; i++) {
+            sha512.update(hash);
+            hash = sha512.digest(identityKey);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int chunk = 0; chunk < 6; chunk++) {
+            long value = 0;
+            for (int i = 0; i < 5; i++) {
+                value = (value << 8) | (hash[chunk * 5 + i] & 0xff);
+            }
+            out.append(String.format("%05d", value % 100_000));
+        }
+        return out.toString();
+    }
+
+    /** The envelope's protobuf bytes (PROTOCOL.md, "The envelope"): field numbers and wire types, not names. */
+    @Test
+    void envelopeBytes() throws Exception {
+        Plaintext oneToOne = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(1)
+                .setMessageId("m1")
+                .setChat(ChatRef.newBuilder().setUser("bob"))
+                .build();
+        assertHex(oneToOne.toByteArray(), "0a026869" + "1001" + "1a026d31" + "2205" + "0a03626f62");
+        Plaintext inGroup = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(300)
+                .setMessageId("m2")
+                .setChat(ChatRef.newBuilder().setGroup("team"))
+                .build();
+        assertHex(inGroup.toByteArray(), "0a026869" + "10ac02" + "1a026d32" + "2206" + "12047465616d");
+
+        Sealed sealed = Sealed.newBuilder()
+                .putCiphertexts(
+                        "bob",
+                        Ciphertext.newBuilder()
+                                .setType(3)
+                                .setBody(ByteString.fromHex("010203"))
+                                .build())
+                .addUnreadable("eve")
+                .build();
+        assertHex(sealed.toByteArray(), "220e" + "0a03626f62" + "1207" + "0803" + "1203010203" + "2a03657665");
+        SendRequest send = SendRequest.newBuilder()
+                .setMessageId("m1")
+                .setTo(ChatRef.newBuilder().setUser("bob"))
+                .setSealed(sealed)
+                .build();
+        assertHex(send.toByteArray(), "0a026d31" + "12050a03626f62" + "1a15" + HEX.formatHex(sealed.toByteArray()));
+
+        // What a library that renamed message_id and chat (and so never set them) sends: it parses without a word,
+        // and the reader finds an empty message_id and no chat, which it must drop as a moved message.
+        Plaintext renamed = Plaintext.parseFrom(HEX.parseHex("0a026869" + "1001"));
+        assertThat(renamed.getMessageId()).isEmpty();
+        assertThat(renamed.hasChat()).isFalse();
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {

@@ -191,6 +191,52 @@ class RatchetTest {
                 .isEqualTo("hi carol");
     }
 
+    @Test
+    void theKyberPrekeyServesEverySenderAndARotationKeepsTheOneBeforeUnderANewId() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        // The bundle a server gives when alice's one-time stock is empty: signed and Kyber prekey only.
+        PreKeyBundle lastResort =
+                alice.bundle().toBuilder().clearOneTimePreKey().build();
+        int firstId = lastResort.getKyberPreKey().getId();
+        assertThat(firstId).isEqualTo(1);
+        assertThat(lastResort.getSignedPreKey().getId()).isEqualTo(firstId);
+
+        // Two senders from the same Kyber prekey: the first one's use does not take it away from the second.
+        for (String sender : java.util.List.of("bob", "charlie")) {
+            User u = new User(sender, dir.resolve(sender));
+            u.ratchet.start("alice", lastResort);
+            assertThat(open(alice, sender, u.ratchet.encrypt("alice", utf8("from " + sender))))
+                    .isEqualTo("from " + sender);
+        }
+        assertThat(alice.store.containsKyberPreKey(firstId)).isTrue();
+
+        // A rotation gives both prekeys a new id and keeps the ones before: a bundle fetched earlier still works.
+        PreKeyBundle fetchedBefore = alice.bundle();
+        alice.store.rotateSignedPreKeys();
+        assertThat(alice.store.currentKyberPreKey().getId()).isEqualTo(2);
+        assertThat(alice.store.currentSignedPreKey().getId()).isEqualTo(2);
+        User dave = new User("dave", dir.resolve("dave"));
+        dave.ratchet.start("alice", fetchedBefore);
+        assertThat(open(alice, "dave", dave.ratchet.encrypt("alice", utf8("late"))))
+                .isEqualTo("late");
+
+        // Two rotations later the first prekeys are gone: a sender still holding a bundle that names them
+        // makes messages its reader cannot open, and nothing tells the sender.
+        PreKeyBundle stale = alice.bundle().toBuilder()
+                .setSignedPreKey(lastResort.getSignedPreKey())
+                .setKyberPreKey(lastResort.getKyberPreKey())
+                .build();
+        alice.store.rotateSignedPreKeys();
+        assertThat(alice.store.containsKyberPreKey(firstId)).isFalse();
+        User erin = new User("erin", dir.resolve("erin"));
+        erin.ratchet.start("alice", stale);
+        Ratchet.Sealed lost = erin.ratchet.encrypt("alice", utf8("lost"));
+        assertThatThrownBy(() -> open(alice, "erin", lost))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         try (Stream<Path> all = Files.walk(from)) {
             for (Path p : all.toList()) {

@@ -2,6 +2,7 @@ package dev.spartan.server;
 
 import static dev.spartan.server.StatusMappingTest.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.contract.ChatIds;
@@ -9,6 +10,7 @@ import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
+import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
@@ -18,6 +20,7 @@ import dev.spartan.server.InProcessNode.Stream;
 import dev.spartan.server.InProcessNode.User;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +142,32 @@ class ChatServiceTest {
                 .as("released to bob when he accepted")
                 .isEqualTo("held");
         assertThat(bobStream.next().hasCaughtUp()).isTrue();
+    }
+
+    @Test
+    void createGroupMembersMayNameTheCreatorOrNotButMustBeWhatTheStatementSigns() {
+        // The request's members with or without the caller, repeated or in any order: the same group.
+        CreateGroupRequest withCreator = alice.createRequest("team", "charlie", "bob", "alice", "bob");
+        Group team = alice.stub().createGroup(withCreator);
+        assertThat(team.getMembersList()).containsExactly("alice", "bob", "charlie");
+        Group other = alice.stub().createGroup(alice.createRequest("other", "bob"));
+        assertThat(other.getMembersList()).containsExactly("alice", "bob");
+
+        // A statement signed for other members than the request asks for: refused, nothing made.
+        CreateGroupRequest disagreeing = alice.createRequest("third", "bob").toBuilder()
+                .clearMembers()
+                .addMembers("charlie")
+                .build();
+        assertThatThrownBy(() -> alice.stub().createGroup(disagreeing))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription())
+                            .isEqualTo("the signed statement names the members alice,bob, but the request asks for"
+                                    + " alice,charlie");
+                });
+        assertThat(alice.stub().listUsers(ListUsersRequest.getDefaultInstance()).getGroupsList())
+                .extracting(Group::getName)
+                .containsExactlyInAnyOrder("group1", "team", "other");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.spartan.server;
 
 import static dev.spartan.server.StatusMappingTest.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.client.Login;
@@ -17,7 +18,9 @@ import dev.spartan.proto.LoginResponse;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.ChannelBinding;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +107,47 @@ class LoginTest {
                 () -> node.auth().login(forged),
                 Status.Code.UNAUTHENTICATED,
                 "the signature over the login challenge is not valid for these keys");
+    }
+
+    private static void assertExactStatus(ThrowingCallable call, Status.Code code, String description) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).isEqualTo(description);
+        });
+    }
+
+    @Test
+    void keysWithoutTheStaticPairAreRefusedNamingTheMissingFieldAndUseUpTheChallenge() {
+        Identity alice = node.identity("alice");
+        byte[] nonce = challenge("alice");
+        LoginRequest noSigningKey = signedBy(alice, "alice", nonce)
+                .setKeys(WireSession.wire(alice).toBuilder().clearSigningKey())
+                .build();
+        assertExactStatus(
+                () -> node.auth().login(noSigningKey),
+                Status.Code.INVALID_ARGUMENT,
+                "the keys carry no signing_key: a login presents signing_key, agreement_key and identity_key"
+                        + " (PROTOCOL.md, Keys)");
+        // The refused login used the challenge up: the same nonce with complete keys is stale.
+        assertStatus(
+                () -> node.auth().login(signedBy(alice, "alice", nonce).build()),
+                Status.Code.UNAUTHENTICATED,
+                "the login challenge is unknown, used or expired: ask for a new one");
+
+        byte[] next = challenge("alice");
+        LoginRequest noAgreementKey = signedBy(alice, "alice", next)
+                .setKeys(WireSession.wire(alice).toBuilder().clearAgreementKey())
+                .build();
+        assertExactStatus(
+                () -> node.auth().login(noAgreementKey),
+                Status.Code.INVALID_ARGUMENT,
+                "the keys carry no agreement_key: a login presents signing_key, agreement_key and identity_key"
+                        + " (PROTOCOL.md, Keys)");
+        assertThat(node.store().store().keys("alice")).isEmpty(); // nothing was pinned
+        assertThat(node.auth()
+                        .login(signedBy(alice, "alice", challenge("alice")).build())
+                        .getSessionToken())
+                .isNotEmpty();
     }
 
     @Test

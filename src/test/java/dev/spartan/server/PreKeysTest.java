@@ -139,6 +139,30 @@ class PreKeysTest {
     }
 
     @Test
+    void theServerKeepsIdsAsGivenAndServesOnlyTheLatestSignedAndKyberPrekeys() {
+        InProcessNode.User bob = node.login("bob");
+        // Ids are the owner's business: a repeated one-time id and a replacement under the same id are stored.
+        bob.stub()
+                .uploadPreKeys(upload("bob", 0)
+                        .addOneTimePreKeys(oneTime(7, curveKey()))
+                        .addOneTimePreKeys(oneTime(7, curveKey()))
+                        .build());
+        UploadPreKeysRequest sameId = upload("bob", 0).build();
+        assertThat(bob.stub().uploadPreKeys(sameId).getOneTimeCount()).isEqualTo(2);
+        UploadPreKeysRequest newId = upload("bob", 0)
+                .setSignedPreKey(signed(node.identity("bob").signalIdentity(), 0xFFFFFF, curveKey()))
+                .build();
+        bob.stub().uploadPreKeys(newId);
+        InProcessNode.User alice = node.login("alice");
+        PreKeyBundle bundle = alice.stub()
+                .fetchPreKeyBundle(
+                        PreKeyBundleRequest.newBuilder().setUser("bob").build());
+        assertThat(bundle.getSignedPreKey()).isEqualTo(newId.getSignedPreKey());
+        assertThat(bundle.getKyberPreKey()).isEqualTo(newId.getKyberPreKey());
+        assertThat(bundle.getOneTimePreKey().getId()).isEqualTo(7);
+    }
+
+    @Test
     void aUserWhoNeverUploadedHasNoBundle() {
         InProcessNode.User alice = node.login("alice");
         assertRefused(

@@ -97,6 +97,27 @@ class ServerTrustTest {
     }
 
     @Test
+    void aPrivateCaCertificateIsPinnedByItsLeafWhenTheClientHasNotBeenGivenTheCa() throws Exception {
+        TestCa ca = new TestCa();
+        Path cert = ca.issue("localhost", dir);
+        ServerCertificate issued = ServerCertificate.load(cert, dir.resolve("localhost.key"));
+        int port = serve(issued);
+        // Not a CA of the JDK, and another name than the one connected to: pinned, and the pin is the leaf's.
+        String target = "127.0.0.1:" + port;
+        KnownServers pins = new KnownServers(dir.resolve("known_servers"));
+        call(target, ServerTrust.pinning(target, pins));
+        assertThat(pins.pinned(target)).contains(issued.fingerprint());
+        assertThat(issued.fingerprint()).isEqualTo(Fingerprint.of(issued.leaf()));
+
+        // A renewed leaf from the same CA is another certificate to a pin.
+        Path renewed = ca.issue("localhost", Files.createDirectories(dir.resolve("renewed")));
+        int samePort = serveOn(ServerCertificate.load(renewed, dir.resolve("renewed/localhost.key")), port);
+        ServerTrust trust = ServerTrust.pinning("127.0.0.1:" + samePort, pins);
+        assertThatThrownBy(() -> call(target, trust)).isInstanceOf(StatusRuntimeException.class);
+        assertThat(trust.changed()).isPresent();
+    }
+
+    @Test
     void caModeChecksTheChainAndTheHostName() throws Exception {
         TestCa ca = new TestCa();
         Path caFile = ca.writeCertificate(dir.resolve("ca.crt"));
