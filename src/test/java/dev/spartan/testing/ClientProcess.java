@@ -43,6 +43,7 @@ public final class ClientProcess implements AutoCloseable {
     }
 
     public ClientProcess type(String line) {
+        out.typed();
         try {
             stdin.write(line + "\n");
             stdin.flush();
