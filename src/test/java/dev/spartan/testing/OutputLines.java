@@ -27,6 +27,7 @@ public final class OutputLines {
     private final List<String> lines = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     private final String name;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
     /** How many lines there were when a line was last typed into the process. */
     private int typedAt;
 
@@ -59,6 +60,7 @@ public final class OutputLines {
             // process ended
         }
         LIVE.remove(this);
+        ended.countDown();
     }
 
     private static <T extends Throwable> AssertionError withEveryOutput(String what, T cause) {
@@ -92,6 +94,19 @@ public final class OutputLines {
 
     public synchronized List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** Waits until the stream is closed (the process exited), and returns everything it carried. */
+    public String awaitEnd() {
+        try {
+            if (!ended.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw withEveryOutput(name + ": the output did not end within 20s", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return raw();
     }
 
     public synchronized String raw() {
