@@ -34,9 +34,9 @@ public final class JsonUi implements ClientListener {
 
     private final boolean receipts;
     private final Clock clock;
-    private JsonOut out;
-    private TypedLines lines;
-    private JsonInput input;
+    private volatile JsonOut out;
+    private volatile TypedLines lines;
+    private volatile JsonInput input;
     private volatile boolean ended;
 
     /** The thread sending a typed line right now, and the state its message entered the outbox with. */
