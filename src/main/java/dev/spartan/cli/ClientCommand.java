@@ -1,6 +1,7 @@
 package dev.spartan.cli;
 
 import dev.spartan.client.ClientOptions;
+import dev.spartan.client.json.JsonUi;
 import dev.spartan.client.tui.ConsoleUi;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.tls.ClientTls;
@@ -69,6 +70,16 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Do not send delivery receipts (they tell senders their 1:1 message reached this client).")
     boolean noReceipts;
 
+    @Option(
+            names = "--json",
+            description = {
+                "For scripts and bots: stdin takes the same lines as a terminal (text, answers, /commands); stdout"
+                        + " carries one JSON object per line for every event (connected, message, sent, receipt,"
+                        + " request, accepted, declined, ready, notice, error, ...) and nothing else. Sends"
+                        + " delivery receipts unless --no-receipts. See README, JSON mode."
+            })
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         int p = port != null ? port : defaultPort();
@@ -96,11 +107,12 @@ public final class ClientCommand implements Callable<Integer> {
                 : ca != null ? ClientTls.authority(ca) : ClientTls.pinning(ClientOptions.knownServers(keyDir));
         int shownPort = Integer.parseInt(targets.get(0).substring(targets.get(0).lastIndexOf(':') + 1));
         Clock clock = Clock.system(ZoneId.systemDefault()); // the client's one clock: local time, for its lines
-        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock))
-                .run(
-                        new ClientOptions(
-                                user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups()),
-                        shownPort);
+        ClientOptions options =
+                new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups());
+        if (json) {
+            return new JsonUi(!noReceipts, clock).run(options, shownPort);
+        }
+        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock)).run(options, shownPort);
     }
 
     /** The groups of ./config.yaml, which anchor config groups' members; none if it is missing or unreadable. */

@@ -507,6 +507,24 @@ public final class ChatClient implements AutoCloseable {
         return outbox.kept();
     }
 
+    /**
+     * Opening {@code chat} is the user's answer to a decline by anyone else: what was kept for them goes. Returns a
+     * line for each peer whose messages were dropped.
+     */
+    public List<String> discardKeptExcept(ChatRef chat) {
+        List<String> said = new ArrayList<>();
+        kept().forEach((peer, n) -> {
+            if (!chat.hasUser() || !chat.getUser().equals(peer)) {
+                int dropped = discard(peer);
+                if (dropped > 0) {
+                    said.add(dropped + (dropped == 1 ? " message" : " messages") + " to " + peer + " discarded (" + peer
+                            + " declined, and you chose another chat).");
+                }
+            }
+        });
+        return said;
+    }
+
     /** Drops the kept messages to a peer; returns how many. */
     public int discard(String peer) {
         return outbox.discard(ChatIds.toUser(peer));

@@ -26,6 +26,19 @@ public final class Outboxes {
         return String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.get(parts.size() - 1);
     }
 
+    /** "2 messages to bob are still queued; they will be sent": what quitting now leaves behind. */
+    public static String stillQueued(Map<ChatRef, Integer> left) {
+        boolean one = total(left) == 1;
+        return describe(left) + (one ? " is still queued; it will be sent" : " are still queued; they will be sent");
+    }
+
+    /** After a decline: "2 messages to foo are kept: /chat foo asks again, /discard drops them." */
+    public static String kept(String peer, int count) {
+        boolean one = count == 1;
+        return count + (one ? " message" : " messages") + " to " + peer + (one ? " is" : " are") + " kept: /chat "
+                + peer + " asks again, /discard drops " + (one ? "it." : "them.");
+    }
+
     public static int total(Map<ChatRef, Integer> perChat) {
         return perChat.values().stream().mapToInt(Integer::intValue).sum();
     }

@@ -15,9 +15,23 @@ public final class ClientProcess implements AutoCloseable {
     private final Process process;
     private final Writer stdin;
     private final OutputLines out;
+    /** stderr, when it is kept apart from stdout; else null. */
+    private final OutputLines err;
+
     private final String user;
 
     public ClientProcess(String user, Path keysRoot, int port, String... extraArgs) {
+        this(user, keysRoot, port, true, extraArgs);
+    }
+
+    /**
+     * A client whose stdout is read alone (what a script reading it gets), its stderr apart in {@link #err}.
+     */
+    public static ClientProcess stdoutApart(String user, Path keysRoot, int port, String... extraArgs) {
+        return new ClientProcess(user, keysRoot, port, false, extraArgs);
+    }
+
+    private ClientProcess(String user, Path keysRoot, int port, boolean mergeStderr, String... extraArgs) {
         this.user = user;
         List<String> args = new ArrayList<>(List.of(
                 "client",
@@ -29,13 +43,14 @@ public final class ClientProcess implements AutoCloseable {
         args.addAll(List.of(extraArgs));
         try {
             process = SpartanJar.command(args.toArray(String[]::new))
-                    .redirectErrorStream(true)
+                    .redirectErrorStream(mergeStderr)
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         out = new OutputLines(user, process.getInputStream());
+        err = mergeStderr ? null : new OutputLines(user + " (stderr)", process.getErrorStream());
     }
 
     public String user() {
@@ -43,6 +58,7 @@ public final class ClientProcess implements AutoCloseable {
     }
 
     public ClientProcess type(String line) {
+        out.typed();
         try {
             stdin.write(line + "\n");
             stdin.flush();
@@ -54,6 +70,13 @@ public final class ClientProcess implements AutoCloseable {
 
     public OutputLines out() {
         return out;
+    }
+
+    public OutputLines err() {
+        if (err == null) {
+            throw new IllegalStateException("stderr is merged into stdout: make the client with stdoutApart");
+        }
+        return err;
     }
 
     public int awaitLine(String line) {

@@ -13,14 +13,11 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The stdout of a child process, as the user would read it. The prompts ("[alice] > ", "Enter a user ...: ") do not
- * end in a newline, and the dumb terminal redraws with carriage returns, so each line is cleaned: only the text after
- * the last CR counts, and a leading prompt is removed.
+ * The stdout of a child process, line by line. A client on a pipe prints whole lines only, its questions ("[Spartan]
+ * Enter a user ...: ") among them and no chat prompt; should a line carry terminal output all the same, only the text
+ * after its last CR counts, without escape sequences.
  */
 public final class OutputLines {
-    private static final Pattern PROMPTS = Pattern.compile("^(\\[Spartan\\] Enter a user whom you want to chat with: "
-            + "|\\[Spartan\\] \\S+ is requesting to chat with you\\. Enter 'yes' to accept or different user: "
-            + "|(\\[[\\w.-]+\\] )?\\[[\\w.-]+\\] > )+");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
 
     /** Every process output of the running test, so that a timeout shows all sides of the conversation. */
@@ -30,6 +27,9 @@ public final class OutputLines {
     private final List<String> lines = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     private final String name;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    /** How many lines there were when a line was last typed into the process. */
+    private int typedAt;
 
     public OutputLines(String name, InputStream in) {
         this.name = name;
@@ -60,6 +60,7 @@ public final class OutputLines {
             // process ended
         }
         LIVE.remove(this);
+        ended.countDown();
     }
 
     private static <T extends Throwable> AssertionError withEveryOutput(String what, T cause) {
@@ -88,11 +89,24 @@ public final class OutputLines {
         if (cr >= 0) {
             s = s.substring(cr + 1);
         }
-        return PROMPTS.matcher(s).replaceFirst("");
+        return s;
     }
 
     public synchronized List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** Waits until the stream is closed (the process exited), and returns everything it carried. */
+    public String awaitEnd() {
+        try {
+            if (!ended.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw withEveryOutput(name + ": the output did not end within 20s", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return raw();
     }
 
     public synchronized String raw() {
@@ -124,14 +138,18 @@ public final class OutputLines {
         awaitOrExplain("output \"" + text + "\"", () -> raw().contains(text), timeout);
     }
 
-    /** Waits until the line being typed on (the text after the last newline) shows {@code prompt}. */
-    public void awaitPrompt(String prompt) {
-        awaitOrExplain("the prompt \"" + prompt + "\"", () -> currentPrompt().endsWith(prompt), PATIENCE);
+    /** A line was typed into the process: a question asked before it is answered. */
+    synchronized void typed() {
+        typedAt = lines.size();
     }
 
-    private synchronized String currentPrompt() {
-        String s = ANSI.matcher(partial.toString()).replaceAll("");
-        return s.substring(s.lastIndexOf('\r') + 1);
+    /** Waits until the client asks {@code question} (a line of its own) after the last line typed into it. */
+    public void awaitPrompt(String question) {
+        awaitOrExplain("the question \"" + question + "\"", () -> askedSinceTyped(question), PATIENCE);
+    }
+
+    private synchronized boolean askedSinceTyped(String question) {
+        return lines.subList(typedAt, lines.size()).contains(question);
     }
 
     public synchronized long count(String line) {

@@ -1,12 +1,11 @@
 package dev.spartan.client.tui;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.WordCommands;
 import dev.spartan.proto.ChatRef;
-import dev.spartan.proto.Group;
 import dev.spartan.proto.ListUsersResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -43,9 +42,10 @@ final class Commands {
     private final Screen screen;
     private final Look look;
     private final String me;
-    private final Supplier<List<String>> users;
     private final Supplier<ChatRef> current;
     private final Consumer<String> notice;
+    /** The commands answered in words alone; on a terminal every answer is a line. */
+    private final WordCommands answers;
 
     Commands(
             ChatClient client,
@@ -61,9 +61,19 @@ final class Commands {
         this.screen = Objects.requireNonNull(screen, "screen");
         this.look = Objects.requireNonNull(look, "look");
         this.me = Objects.requireNonNull(me, "me");
-        this.users = Objects.requireNonNull(users, "users");
         this.current = Objects.requireNonNull(current, "current");
         this.notice = Objects.requireNonNull(notice, "notice");
+        this.answers = new WordCommands(client, users, new WordCommands.Replies() {
+            @Override
+            public void notice(String text) {
+                notice.accept(text);
+            }
+
+            @Override
+            public void error(String text, Status.Code code) {
+                notice.accept(text);
+            }
+        });
     }
 
     /** Runs {@code words[0]} if it is one of these commands; false if it is not. */
@@ -73,13 +83,9 @@ final class Commands {
             case "/help" -> HELP.forEach(h -> screen.print(look.plain(h)));
             case "/users" -> call(this::users);
             case "/history" -> history(arg);
-            case "/discard" -> discard(arg);
             case "/clear" -> screen.clear();
-            case "/verify" -> verify(arg);
-            case "/trust" -> trust(arg);
-            case "/newgroup" -> newGroup(words);
             default -> {
-                return false;
+                return answers.run(words);
             }
         }
         return true;
@@ -87,22 +93,7 @@ final class Commands {
 
     /** Runs a server call; a refusal is shown in words. */
     void call(Runnable action) {
-        try {
-            action.run();
-        } catch (StatusRuntimeException e) {
-            notice.accept(describe(e));
-        } catch (RuntimeException e) {
-            notice.accept("Error: " + e.getMessage());
-        }
-    }
-
-    static String describe(StatusRuntimeException e) {
-        Status.Code code = e.getStatus().getCode();
-        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-            return "Not connected to the server right now; try again once the client says Reconnected.";
-        }
-        String d = e.getStatus().getDescription();
-        return d != null ? d : code.name();
+        answers.call(action);
     }
 
     private void users() {
@@ -160,66 +151,5 @@ final class Commands {
             fromServer = List.of(); // what this session showed is still worth showing
         }
         transcript.showLast(chat, fromServer, n);
-    }
-
-    private void discard(String arg) {
-        List<String> peers = arg.isEmpty() ? List.copyOf(client.kept().keySet()) : List.of(arg);
-        int total = 0;
-        for (String peer : peers) {
-            int n = client.discard(peer);
-            total += n;
-            if (n > 0) {
-                notice.accept(n + (n == 1 ? " message" : " messages") + " to " + peer + " discarded.");
-            }
-        }
-        if (total == 0) {
-            notice.accept(arg.isEmpty() ? "No kept messages to discard." : "No kept messages to " + arg + ".");
-        }
-    }
-
-    private void verify(String arg) {
-        if (isUser(arg, "/verify NAME")) {
-            call(() -> notice.accept(client.safetyNumber(arg)
-                    .map(n -> "Safety number with " + arg + ": " + n + " (compare it with " + arg
-                            + "'s; if they match, no one is in between)")
-                    .orElse(arg + " has not logged in yet, so there are no keys to compare.")));
-        }
-    }
-
-    private void trust(String arg) {
-        if (isUser(arg, "/trust NAME")) {
-            notice.accept(
-                    client.trust(arg)
-                            ? "You now trust " + arg + "'s new key. Held messages will be sent."
-                            : arg + "'s key has not changed; nothing to trust.");
-        }
-    }
-
-    private void newGroup(String[] words) {
-        if (words.length < 3) {
-            notice.accept("Usage: /newgroup NAME USER1 [USER2 ...]");
-            return;
-        }
-        call(() -> {
-            Group g = client.createGroup(words[1], Arrays.asList(words).subList(2, words.length));
-            notice.accept("Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
-        });
-    }
-
-    /** A user name argument: present, a user, and not the user themself. */
-    private boolean isUser(String arg, String usage) {
-        if (arg.isEmpty()) {
-            notice.accept("Usage: " + usage);
-            return false;
-        }
-        if (arg.equals(me)) {
-            notice.accept("That is you: name another user.");
-            return false;
-        }
-        if (!users.get().contains(arg)) {
-            notice.accept("there is no user '" + arg + "'");
-            return false;
-        }
-        return true;
     }
 }

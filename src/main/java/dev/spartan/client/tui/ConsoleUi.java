@@ -6,12 +6,12 @@ import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
 import dev.spartan.client.Outboxes;
+import dev.spartan.client.Refusals;
 import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.LoginResponse;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOError;
 import java.io.IOException;
@@ -33,8 +33,8 @@ import org.jline.utils.AttributedString;
 
 /**
  * The terminal client: the assignment's prompts and lines, with incoming lines printed above the prompt so that a
- * half-typed line is never garbled, and the prompt never changes under one. On a pipe JLine falls back to a dumb
- * terminal and the same code reads lines and prints exactly the assignment's lines.
+ * half-typed line is never garbled, and the prompt never changes under one. On a pipe ({@link PipeScreen}) the same
+ * code reads lines and prints exactly the assignment's lines, its questions among them.
  *
  * <p>{@link #mode} is the mode of the prompt on the screen. Between reads only the main thread changes it; during a
  * read another thread may change it only while nothing is typed ({@link #switchIfIdle}), so a line is always handled
@@ -94,7 +94,7 @@ public final class ConsoleUi implements ClientListener {
 
     public ConsoleUi(Settings settings) throws IOException {
         this.settings = settings;
-        this.screen = new Screen();
+        this.screen = Screen.open();
         String noColor = System.getenv("NO_COLOR");
         this.look = screen.isInteractive()
                 ? Look.terminal(noColor == null || noColor.isEmpty(), settings.timestamps(), settings.clock())
@@ -117,7 +117,7 @@ public final class ConsoleUi implements ClientListener {
                     options, this, new ClientFeatures(true, screen.isInteractive() && settings.receipts()));
             login = client.connect();
         } catch (StatusRuntimeException e) {
-            notice(connectFailure(e, options), true);
+            notice(Refusals.connectFailure(e, options.servers()), true);
             return 1;
         } catch (IllegalStateException | IllegalArgumentException | UncheckedIOException e) {
             notice(e.getMessage(), true);
@@ -148,7 +148,7 @@ public final class ConsoleUi implements ClientListener {
     private int loop() {
         try {
             while (true) {
-                String prompt;
+                Prompt prompt;
                 synchronized (this) {
                     prepareRead();
                     prompt = prompt();
@@ -158,6 +158,9 @@ public final class ConsoleUi implements ClientListener {
                     line = screen.readLine(prompt, rightPrompt());
                 } catch (UserInterruptException e) {
                     Thread.interrupted(); // JLine may leave the flag set, which would interrupt the next read too
+                    if (ended) {
+                        return 2;
+                    }
                     if (!screen.isInteractive()) {
                         return endOfInput();
                     }
@@ -169,6 +172,9 @@ public final class ConsoleUi implements ClientListener {
                     }
                     continue;
                 } catch (EndOfFileException e) {
+                    if (ended) {
+                        return 2; // the session was closed under the read
+                    }
                     if (!screen.isInteractive()) {
                         return endOfInput();
                     }
@@ -231,23 +237,26 @@ public final class ConsoleUi implements ClientListener {
         }
     }
 
-    private String prompt() {
+    private Prompt prompt() {
         return switch (mode) {
-            case CHOOSING -> ENTER_USER;
+            case CHOOSING -> new Prompt(ENTER_USER, true);
             case ANSWERING ->
-                Look.SPARTAN + SafeText.line(requests.peek())
-                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+                new Prompt(
+                        Look.SPARTAN + SafeText.line(requests.peek())
+                                + " is requesting to chat with you. Enter 'yes' to accept or different user: ",
+                        true);
             case CHATTING ->
-                current.hasGroup() ? "[" + SafeText.line(current.getGroup()) + "] [" + me + "] > " : "[" + me + "] > ";
+                new Prompt(
+                        current.hasGroup()
+                                ? "[" + SafeText.line(current.getGroup()) + "] [" + me + "] > "
+                                : "[" + me + "] > ",
+                        false);
             case QUITTING ->
-                Look.SPARTAN + stillQueued(quitting) + " the next time you start the client. Quit anyway? (yes/no) ";
+                new Prompt(
+                        Look.SPARTAN + Outboxes.stillQueued(quitting)
+                                + " the next time you start the client. Quit anyway? (yes/no) ",
+                        true);
         };
-    }
-
-    private static String stillQueued(Map<ChatRef, Integer> left) {
-        boolean one = Outboxes.total(left) == 1;
-        return Outboxes.describe(left)
-                + (one ? " is still queued; it will be sent" : " are still queued; they will be sent");
     }
 
     private AttributedString rightPrompt() {
@@ -272,7 +281,7 @@ public final class ConsoleUi implements ClientListener {
     private boolean switchIfIdle(Supplier<Boolean> change) {
         return screen.ifIdle(
                 () -> {
-                    String prompt;
+                    Prompt prompt;
                     synchronized (this) {
                         if (!change.get()) {
                             return null;
@@ -286,10 +295,10 @@ public final class ConsoleUi implements ClientListener {
     }
 
     /** Returns false to leave. */
-    private boolean handle(String prompt, String line) {
+    private boolean handle(Prompt prompt, String line) {
         if (screen.isInteractive() && !line.isEmpty() && (mode != Mode.CHATTING || line.startsWith("/"))) {
             // The typed line was erased with the prompt: show it again (safe, should it hold a pasted escape).
-            screen.print(look.plain(prompt + SafeText.line(line)));
+            screen.print(look.plain(prompt.text() + SafeText.line(line)));
         }
         if (mode == Mode.QUITTING) {
             if (line.equalsIgnoreCase("yes")) {
@@ -405,18 +414,7 @@ public final class ConsoleUi implements ClientListener {
     }
 
     private void enterChat(ChatRef chat) {
-        // Choosing another chat is the user's answer to a decline: what was kept for the decliner goes.
-        client.kept().forEach((peer, n) -> {
-            if (!chat.hasUser() || !chat.getUser().equals(peer)) {
-                int dropped = client.discard(peer);
-                if (dropped > 0) {
-                    notice(
-                            count(dropped, "message") + " to " + peer + " discarded (" + peer
-                                    + " declined, and you chose another chat).",
-                            false);
-                }
-            }
-        });
+        client.discardKeptExcept(chat).forEach(dropped -> notice(dropped, false));
         synchronized (this) {
             current = chat;
             mode = Mode.CHATTING;
@@ -562,25 +560,13 @@ public final class ConsoleUi implements ClientListener {
         if (left.isEmpty()) {
             return 0;
         }
-        notice(stillQueued(left) + " the next time you start the client.", false);
+        notice(Outboxes.stillQueued(left) + " the next time you start the client.", false);
         return EXIT_UNSENT;
-    }
-
-    private String connectFailure(StatusRuntimeException e, ClientOptions options) {
-        Status.Code code = e.getStatus().getCode();
-        if (code == Status.Code.UNAVAILABLE) {
-            return "Cannot reach Spartan Server at " + String.join(",", options.servers()) + ". Is it running?";
-        }
-        return "Login refused: " + e.getStatus().getDescription();
     }
 
     /** Runs a server call; a refusal is shown in words, and the prompt comes back. */
     private void call(Runnable action) {
         commands.call(action);
-    }
-
-    private static String count(int n, String noun) {
-        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private boolean isCurrent(String chat) {
@@ -696,11 +682,7 @@ public final class ConsoleUi implements ClientListener {
 
     @Override
     public void messagesKept(String peer, int count) {
-        boolean one = count == 1;
-        Runnable say = () -> notice(
-                count(count, "message") + " to " + peer + (one ? " is" : " are") + " kept: /chat " + peer
-                        + " asks again, /discard drops " + (one ? "it." : "them."),
-                false);
+        Runnable say = () -> notice(Outboxes.kept(peer, count), false);
         if (!deferWhileOpening(peer, say)) {
             say.run();
         }

@@ -1,0 +1,165 @@
+package dev.spartan.client.json;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.spartan.client.Incoming;
+import dev.spartan.client.SendState;
+import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.ChatRef;
+import io.grpc.Status;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One event of {@code --json} mode, encoded as one JSON object on one line. The keys come in a fixed order:
+ * {@code type}, then {@code chat} and {@code group}, {@code from}, {@code text}, {@code id}, the keys of the type,
+ * and {@code ts} last. Text is passed as it is: JSON escapes what needs escaping, so a newline in a message is
+ * {@code \n} inside the string, never a second line.
+ */
+public final class JsonEvent {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private final JsonObject json = new JsonObject();
+
+    private JsonEvent(String type) {
+        json.addProperty("type", type);
+    }
+
+    /** A message that arrived; {@code type} "history" for one shown again (opening a chat, /history). */
+    public static JsonEvent message(Incoming m, boolean again) {
+        return new JsonEvent(again ? "history" : "message")
+                .chat(m.chat(), m.peerOrGroup())
+                .put("from", m.sender())
+                .put("text", m.text())
+                .put("id", m.messageId())
+                .ts(m.sentAtMillis());
+    }
+
+    /** A line typed in a chat, now in the outbox: {@code state} "queued", or "kept" if the peer declined. */
+    public static JsonEvent sent(ChatRef to, String from, String text, String id, SendState state, long ts) {
+        return new JsonEvent("sent")
+                .chat(to, nameOf(to))
+                .put("from", from)
+                .put("text", text)
+                .put("id", id)
+                .put("state", name(state))
+                .ts(ts);
+    }
+
+    /** One of the user's own messages moved on: stored, held, delivered (the peer's receipt), kept or failed. */
+    public static JsonEvent receipt(ChatRef to, String id, SendState state, long ts) {
+        return new JsonEvent("receipt")
+                .chat(to, nameOf(to))
+                .put("id", id)
+                .put("state", name(state))
+                .ts(ts);
+    }
+
+    /** Something about a 1:1 chat with {@code peer}: "request", "accepted", "declined". */
+    public static JsonEvent fromPeer(String type, String peer, long ts) {
+        return new JsonEvent(type)
+                .chat(ChatIds.toUser(peer), peer)
+                .put("from", peer)
+                .ts(ts);
+    }
+
+    /** A chat was opened: lines typed now go to it. */
+    public static JsonEvent ready(ChatRef chat, List<String> members, long ts) {
+        JsonEvent e = new JsonEvent("ready").chat(chat, nameOf(chat));
+        if (chat.hasGroup()) {
+            e.names("members", members);
+        }
+        return e.ts(ts);
+    }
+
+    /** A group this user is in changed its members, or this user is no longer in it. */
+    public static JsonEvent group(String name, List<String> members, boolean removed, long ts) {
+        JsonEvent e = new JsonEvent("group").chat(ChatIds.toGroup(name), name);
+        e.names("members", members);
+        e.json.addProperty("removed", removed);
+        return e.ts(ts);
+    }
+
+    /** The login succeeded. */
+    public static JsonEvent connected(String me, int port, List<String> users, List<String> groups, long ts) {
+        JsonEvent e = new JsonEvent("connected").put("from", me);
+        e.json.addProperty("port", port);
+        return e.names("users", users).names("groups", groups).ts(ts);
+    }
+
+    /** The answer to /users: every user but this one, who is online, and this user's groups. */
+    public static JsonEvent users(List<String> users, List<String> online, List<String> groups, long ts) {
+        return new JsonEvent("users")
+                .names("users", users)
+                .names("online", online)
+                .names("groups", groups)
+                .ts(ts);
+    }
+
+    /** Something the client says that is not a failure. */
+    public static JsonEvent notice(String text, long ts) {
+        return new JsonEvent("notice").put("text", text).ts(ts);
+    }
+
+    /** A refusal or failure; {@code code} is the server's gRPC status, null if the client itself refused. */
+    public static JsonEvent error(String text, Status.Code code, long ts) {
+        JsonEvent e = new JsonEvent("error").put("text", text);
+        if (code != null) {
+            e.put("code", code.name());
+        }
+        return e.ts(ts);
+    }
+
+    /** The session is over for good (another login, the operator); the process exits with code 2. */
+    public static JsonEvent ended(String text, long ts) {
+        return new JsonEvent("ended").put("text", text).ts(ts);
+    }
+
+    /** The event's type. */
+    public String type() {
+        return json.get("type").getAsString();
+    }
+
+    /** The object, on one line, without a newline. */
+    public String encode() {
+        return GSON.toJson(json);
+    }
+
+    @Override
+    public String toString() {
+        return encode();
+    }
+
+    private JsonEvent chat(ChatRef chat, String name) {
+        json.addProperty("chat", name);
+        json.addProperty("group", chat.hasGroup());
+        return this;
+    }
+
+    private JsonEvent put(String key, String value) {
+        json.addProperty(key, value);
+        return this;
+    }
+
+    private JsonEvent names(String key, List<String> names) {
+        JsonArray a = new JsonArray();
+        names.forEach(a::add);
+        json.add(key, a);
+        return this;
+    }
+
+    private JsonEvent ts(long millis) {
+        json.addProperty("ts", millis);
+        return this;
+    }
+
+    private static String name(SendState state) {
+        return state.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String nameOf(ChatRef chat) {
+        return chat.hasGroup() ? chat.getGroup() : chat.getUser();
+    }
+}

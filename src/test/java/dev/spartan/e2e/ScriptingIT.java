@@ -1,0 +1,192 @@
+package dev.spartan.e2e;
+
+import static dev.spartan.testing.Chats.ENTER_USER;
+import static dev.spartan.testing.Chats.requestPrompt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.OneNodeTest;
+import dev.spartan.testing.SpartanJar;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client driven by a script, through the real jar on a real server: on a pipe its stdout is exactly the
+ * documented lines; with --json it is one JSON event per line and nothing else.
+ */
+class ScriptingIT extends OneNodeTest {
+
+    private ClientProcess scripted(String user, String... args) {
+        return ClientProcess.stdoutApart(user, keys(), server.port(), args);
+    }
+
+    @Test
+    void onAPipeStdoutIsExactlyTheTranscriptsLines() {
+        try (ClientProcess bob = scripted("bob");
+                ClientProcess alice = scripted("alice")) {
+            bob.out().awaitPrompt(ENTER_USER);
+            alice.out().awaitPrompt(ENTER_USER);
+            alice.type("bob");
+            alice.awaitLine("[Spartan] You are now ready to chat with bob.");
+            bob.out().awaitPrompt(requestPrompt("alice"));
+            alice.type("Hey Bob!");
+            bob.type("yes");
+            bob.awaitLine("[alice] Hey Bob!");
+            alice.awaitLine("[Spartan] bob accepted your chat request.");
+            bob.type("Hi Alice!");
+            alice.awaitLine("[bob] Hi Alice!");
+            assertThat(alice.quit()).isZero();
+            assertThat(bob.quit()).isZero();
+
+            String port = String.valueOf(server.port());
+            assertThat(alice.out().awaitEnd())
+                    .isEqualTo(lines(
+                            "[Spartan] Connected to Spartan Server at port " + port + ".",
+                            "[Spartan] User list: bob,charlie,eve,foo,bar,baz,qux",
+                            ENTER_USER,
+                            "[Spartan] You are now ready to chat with bob.",
+                            "[Spartan] bob accepted your chat request.",
+                            "[bob] Hi Alice!"));
+            assertThat(bob.out().awaitEnd())
+                    .isEqualTo(lines(
+                            "[Spartan] Connected to Spartan Server at port " + port + ".",
+                            "[Spartan] User list: alice,charlie,eve,foo,bar,baz,qux",
+                            ENTER_USER,
+                            requestPrompt("alice"),
+                            "[Spartan] You are now ready to chat with alice.",
+                            "[alice] Hey Bob!"));
+        }
+    }
+
+    private static String lines(String... lines) {
+        return String.join("\n", lines) + "\n";
+    }
+
+    @Test
+    void jsonModeCarriesAWholeChatAsOneEventPerLine() {
+        try (ClientProcess alice = scripted("alice", "--json");
+                ClientProcess bob = scripted("bob", "--json")) {
+            JsonObject connected = awaitEvent(alice, e -> type(e, "connected"));
+            assertThat(connected.get("from").getAsString()).isEqualTo("alice");
+            assertThat(connected.get("port").getAsInt()).isEqualTo(server.port());
+            awaitEvent(bob, e -> type(e, "connected"));
+
+            // A refusal by the server is an error event with its status, and the client carries on.
+            alice.type("alice");
+            JsonObject refused = awaitEvent(alice, e -> type(e, "error"));
+            assertThat(refused.get("text").getAsString()).isEqualTo("you cannot chat with yourself");
+            assertThat(refused.get("code").getAsString()).isEqualTo("INVALID_ARGUMENT");
+
+            alice.type("bob");
+            awaitEvent(alice, e -> type(e, "ready") && text(e, "chat").equals("bob"));
+            JsonObject request = awaitEvent(bob, e -> type(e, "request"));
+            assertThat(text(request, "from")).isEqualTo("alice");
+
+            alice.type("Hey Bob!");
+            JsonObject sent = awaitEvent(alice, e -> type(e, "sent"));
+            String heyId = text(sent, "id");
+            assertThat(text(sent, "text")).isEqualTo("Hey Bob!");
+            assertThat(text(sent, "state")).isEqualTo("queued");
+            awaitEvent(alice, e -> receipt(e, heyId, "held"));
+
+            bob.type("yes");
+            awaitEvent(bob, e -> type(e, "ready") && text(e, "chat").equals("alice"));
+            JsonObject hey = awaitEvent(bob, e -> type(e, "message"));
+            assertThat(text(hey, "from")).isEqualTo("alice");
+            assertThat(text(hey, "chat")).isEqualTo("alice");
+            assertThat(text(hey, "text")).isEqualTo("Hey Bob!");
+            assertThat(text(hey, "id")).isEqualTo(heyId);
+            awaitEvent(alice, e -> type(e, "accepted") && text(e, "from").equals("bob"));
+            awaitEvent(alice, e -> receipt(e, heyId, "delivered")); // bob's client, in --json, sent a receipt
+
+            bob.type("Hi Alice!");
+            JsonObject hi =
+                    awaitEvent(alice, e -> type(e, "message") && text(e, "from").equals("bob"));
+            assertThat(text(hi, "text")).isEqualTo("Hi Alice!");
+            String hiId =
+                    text(awaitEvent(bob, e -> type(e, "sent") && text(e, "text").equals("Hi Alice!")), "id");
+            awaitEvent(bob, e -> receipt(e, hiId, "delivered"));
+
+            alice.type("/decline");
+            JsonObject usage = awaitEvent(alice, e -> type(e, "error") && !e.has("code"));
+            assertThat(text(usage, "text")).isEqualTo("Usage: /decline NAME");
+
+            assertThat(alice.quit()).isZero();
+            assertThat(bob.quit()).isZero();
+            for (ClientProcess c : List.of(alice, bob)) {
+                String all = c.out().awaitEnd();
+                assertThat(all).endsWith("\n");
+                for (String line : all.split("\n", -1)) {
+                    if (!line.isEmpty()) {
+                        JsonObject e = JsonParser.parseString(line).getAsJsonObject(); // every line, or it fails
+                        assertThat(e.has("type") && e.has("ts")).as(line).isTrue();
+                    }
+                }
+                assertThat(events(c)).extracting(e -> text(e, "type")).startsWith("connected");
+            }
+            assertThat(events(bob)).extracting(e -> text(e, "type")).contains("message", "sent", "receipt");
+        }
+    }
+
+    @Test
+    void helpDescribesJsonMode() throws IOException, InterruptedException {
+        Process p =
+                SpartanJar.command("client", "--help").redirectErrorStream(true).start();
+        String help = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(help.replaceAll("\\s+", " "))
+                .contains("--json")
+                .contains("one JSON object per line for every event")
+                .contains("Sends delivery receipts unless --no-receipts");
+    }
+
+    private static boolean type(JsonObject e, String type) {
+        return text(e, "type").equals(type);
+    }
+
+    private static boolean receipt(JsonObject e, String id, String state) {
+        return type(e, "receipt")
+                && text(e, "id").equals(id)
+                && text(e, "state").equals(state);
+    }
+
+    private static String text(JsonObject e, String key) {
+        return e.has(key) ? e.get(key).getAsString() : "";
+    }
+
+    private static List<JsonObject> events(ClientProcess c) {
+        List<JsonObject> all = new ArrayList<>();
+        for (String line : c.out().lines()) {
+            all.add(JsonParser.parseString(line).getAsJsonObject());
+        }
+        return all;
+    }
+
+    private static JsonObject awaitEvent(ClientProcess c, Predicate<JsonObject> match) {
+        List<JsonObject> found = new ArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        events(c).stream().filter(match).findFirst().ifPresent(found::add);
+                        return !found.isEmpty();
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    c + ": no such event in 20s; stdout:\n" + c.out().raw() + "\nstderr:\n"
+                            + c.err().raw(),
+                    e);
+        }
+        return found.get(0);
+    }
+}
