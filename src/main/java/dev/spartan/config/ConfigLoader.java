@@ -194,7 +194,9 @@ public final class ConfigLoader {
                 keys.seconds("handshake_timeout_seconds", d.handshakeTimeout(), 1, 3600),
                 keys.seconds("min_client_keepalive_seconds", d.minClientKeepAlive(), 1, 86_400),
                 keys.intValue("max_open_challenges", d.maxOpenChallenges(), 1, 10_000_000),
-                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000));
+                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000),
+                keys.intValue("login_attempts_per_user_per_minute", d.loginsPerUserPerMinute(), 1, 1_000_000),
+                keys.intValue("max_handshakes_per_address", d.maxHandshakesPerAddress(), 1, 1_000_000));
     }
 
     /**

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param minClientKeepAlive     {@code min_client_keepalive_seconds}: pings more often than this end the connection
  * @param maxOpenChallenges      {@code max_open_challenges}: login challenges waiting for an answer, node-wide
  * @param loginsPerMinute        {@code login_attempts_per_minute}: challenges one IP address may ask for a minute
+ * @param loginsPerUserPerMinute {@code login_attempts_per_user_per_minute}: challenges for one user from one address
+ * @param maxHandshakesPerAddress {@code max_handshakes_per_address}: connections from one address still in handshake
  */
 public record SecurityConfig(
         Enrollment enrollment,
@@ -31,7 +33,9 @@ public record SecurityConfig(
         Duration handshakeTimeout,
         Duration minClientKeepAlive,
         int maxOpenChallenges,
-        int loginsPerMinute) {
+        int loginsPerMinute,
+        int loginsPerUserPerMinute,
+        int maxHandshakesPerAddress) {
 
     /** Who may make a user's first login, the one that pins their keys. */
     public enum Enrollment {
@@ -54,7 +58,9 @@ public record SecurityConfig(
             Duration.ofSeconds(10),
             Duration.ofSeconds(20),
             10_000,
-            60);
+            60,
+            20,
+            16);
 
     public SecurityConfig {
         Objects.requireNonNull(enrollment, "enrollment");
@@ -78,7 +84,9 @@ public record SecurityConfig(
                 handshakeTimeout,
                 minClientKeepAlive,
                 maxOpenChallenges,
-                loginsPerMinute);
+                loginsPerMinute,
+                loginsPerUserPerMinute,
+                maxHandshakesPerAddress);
     }
 
     public SecurityConfig withMaxOpenChallenges(int newMax) {
@@ -93,6 +101,8 @@ public record SecurityConfig(
                 handshakeTimeout,
                 minClientKeepAlive,
                 newMax,
-                loginsPerMinute);
+                loginsPerMinute,
+                loginsPerUserPerMinute,
+                maxHandshakesPerAddress);
     }
 }

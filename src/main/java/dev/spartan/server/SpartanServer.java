@@ -4,6 +4,7 @@ import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.Caller;
 import dev.spartan.auth.Enrollment;
+import dev.spartan.auth.LoginThrottle;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
@@ -113,6 +114,7 @@ public final class SpartanServer implements AutoCloseable {
                 store,
                 tokens,
                 enrollment,
+                LoginThrottle.of(config.security(), clock),
                 config.security().maxOpenChallenges(),
                 config.port(),
                 config.sendWindow(),
@@ -134,8 +136,7 @@ public final class SpartanServer implements AutoCloseable {
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
                         ops.accessLog(),
                         new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
-                        Caller.interceptor(transport.plaintextBinding()),
-                        LoginThrottle.perAddress(config.security()))))
+                        Caller.interceptor(transport.plaintextBinding()))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);

@@ -41,7 +41,9 @@ class EnrollmentTest {
                         d.handshakeTimeout(),
                         d.minClientKeepAlive(),
                         d.maxOpenChallenges(),
-                        d.loginsPerMinute()),
+                        d.loginsPerMinute(),
+                        d.loginsPerUserPerMinute(),
+                        d.maxHandshakesPerAddress()),
                 store,
                 clock);
     }

@@ -65,7 +65,9 @@ class StreamLeakIT {
                         s.handshakeTimeout(),
                         s.minClientKeepAlive(),
                         s.maxOpenChallenges(),
-                        10_000));
+                        10_000,
+                        10_000,
+                        s.maxHandshakesPerAddress()));
         Clock clock = Clock.systemUTC();
         ServerTransport transport =
                 ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server"), Clock.systemUTC()), null);
