@@ -14,7 +14,10 @@ import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyCountRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.UploadPreKeysRequest;
+import dev.spartan.testing.Admin;
 import dev.spartan.testing.NonCanonicalKeys;
+import dev.spartan.testing.Ports;
+import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
 import dev.spartan.testing.WireSession;
@@ -193,6 +196,54 @@ class AttacksIT {
                 }
             } finally {
                 neighbour.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Issue 28, item 5: Redis loses its data and the operator begins a new store; a stranger on the server's host
+     * tries to enroll as alice with keys of their own. Refused until the operator hands alice a code or reopens.
+     */
+    @Test
+    void aStoreResetDoesNotReopenEveryName() throws Exception {
+        int port = Ports.free();
+        Path nodeDir = dir.resolve("reset");
+        Path aliceKeys = dir.resolve("reset-keys/alice");
+        try (RedisServerProcess redis = new RedisServerProcess()) {
+            try (ServerProcess node =
+                    new ServerProcess(nodeDir, ServerProcess.defaultConfig(), port, "--redis", redis.uri())) {
+                WireSession.login("alice", aliceKeys, node.port()).close();
+            }
+            redis.restart(); // no AOF, no RDB: Redis comes back empty, alice's pin is gone
+            try (ServerProcess node = new ServerProcess(
+                    nodeDir, ServerProcess.defaultConfig(), port, "--redis", redis.uri(), "--new-store")) {
+                Identity stranger = Identity.generate();
+                refused(
+                        () -> WireSession.login("alice", stranger, node.port()).close(),
+                        Status.Code.PERMISSION_DENIED,
+                        "the first login of 'alice' needs an enrollment code: this server's store was begun anew and"
+                                + " its operator has not reopened enrollment; ask the operator (./spartan admin invite"
+                                + " alice) and start the client with --invite CODE");
+
+                // The operator re-issues alice's code; she comes back with her own keys.
+                String code = Admin.run(node.dataDir(), "invite", "alice").code();
+                ManagedChannel channel = TlsChannels.firstUse(node.port());
+                try {
+                    assertThat(Login.perform(channel, "alice", WireSession.identity(aliceKeys), code)
+                                    .getSessionToken())
+                            .isNotEmpty();
+                } finally {
+                    channel.shutdownNow();
+                }
+                refused(
+                        () -> WireSession.login("bob", Identity.generate(), node.port())
+                                .close(),
+                        Status.Code.PERMISSION_DENIED,
+                        "the first login of 'bob' needs an enrollment code");
+
+                // Only the operator's explicit word reopens the configured rule (loopback).
+                assertThat(Admin.run(node.dataDir(), "reopen-enrollment").out()).contains("Enrollment is open again");
+                WireSession.login("bob", Identity.generate(), node.port()).close();
             }
         }
     }
