@@ -129,7 +129,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         store.recordLogin(user, clock.millis());
         response.onNext(LoginResponse.newBuilder()
-                .setSessionToken(tokens.issue(user, caller.addressText()))
+                .setSessionToken(tokens.issue(user, caller.addressText(), caller.connection()))
                 .addAllUsers(directory.users())
                 .addAllGroups(directory.groupsOf(user))
                 .setPort(port)

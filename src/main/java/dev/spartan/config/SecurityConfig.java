@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param loginsPerMinute        {@code login_attempts_per_minute}: challenges one IP address may ask for a minute
  * @param loginsPerUserPerMinute {@code login_attempts_per_user_per_minute}: challenges for one user from one address
  * @param maxHandshakesPerAddress {@code max_handshakes_per_address}: connections from one address still in handshake
+ * @param bindSessions           {@code session_binding}: {@code connection} (true) binds a session token to the
+ *                               connection its login was made on; {@code none} (false) lets it work on any
  */
 public record SecurityConfig(
         Enrollment enrollment,
@@ -35,7 +37,8 @@ public record SecurityConfig(
         int maxOpenChallenges,
         int loginsPerMinute,
         int loginsPerUserPerMinute,
-        int maxHandshakesPerAddress) {
+        int maxHandshakesPerAddress,
+        boolean bindSessions) {
 
     /** Who may make a user's first login, the one that pins their keys. */
     public enum Enrollment {
@@ -60,7 +63,8 @@ public record SecurityConfig(
             10_000,
             60,
             20,
-            16);
+            16,
+            true);
 
     public SecurityConfig {
         Objects.requireNonNull(enrollment, "enrollment");
@@ -86,7 +90,8 @@ public record SecurityConfig(
                 maxOpenChallenges,
                 loginsPerMinute,
                 loginsPerUserPerMinute,
-                maxHandshakesPerAddress);
+                maxHandshakesPerAddress,
+                bindSessions);
     }
 
     public SecurityConfig withMaxOpenChallenges(int newMax) {
@@ -103,6 +108,7 @@ public record SecurityConfig(
                 newMax,
                 loginsPerMinute,
                 loginsPerUserPerMinute,
-                maxHandshakesPerAddress);
+                maxHandshakesPerAddress,
+                bindSessions);
     }
 }

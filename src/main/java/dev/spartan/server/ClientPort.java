@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.auth.Caller;
 import dev.spartan.config.SecurityConfig;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -30,6 +31,9 @@ public final class ClientPort {
         builder.permitKeepAliveTime(config.minClientKeepAlive().toMillis(), TimeUnit.MILLISECONDS);
         builder.permitKeepAliveWithoutCalls(false);
         builder.addTransportFilter(cap);
+        if (config.bindSessions()) {
+            builder.addTransportFilter(Caller.connectionIds());
+        }
         return builder;
     }
 }

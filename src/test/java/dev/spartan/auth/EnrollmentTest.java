@@ -43,7 +43,8 @@ class EnrollmentTest {
                         d.maxOpenChallenges(),
                         d.loginsPerMinute(),
                         d.loginsPerUserPerMinute(),
-                        d.maxHandshakesPerAddress()),
+                        d.maxHandshakesPerAddress(),
+                        d.bindSessions()),
                 store,
                 clock);
     }

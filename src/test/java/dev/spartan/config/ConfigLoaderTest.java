@@ -227,7 +227,8 @@ class ConfigLoaderTest {
                         + "session_ttl_seconds: 5\nadmin_port: 4000\nmax_connections_per_address: 3\n"
                         + "idle_connection_seconds: 7\nhandshake_timeout_seconds: 2\n"
                         + "min_client_keepalive_seconds: 30\nmax_open_challenges: 9\nlogin_attempts_per_minute: 4\n"
-                        + "login_attempts_per_user_per_minute: 2\nmax_handshakes_per_address: 5\n"))
+                        + "login_attempts_per_user_per_minute: 2\nmax_handshakes_per_address: 5\n"
+                        + "session_binding: none\n"))
                 .security();
         assertThat(s.enrollment()).isEqualTo(SecurityConfig.Enrollment.INVITE);
         assertThat(s.enrollmentNetworks())
@@ -244,6 +245,8 @@ class ConfigLoaderTest {
         assertThat(s.loginsPerMinute()).isEqualTo(4);
         assertThat(s.loginsPerUserPerMinute()).isEqualTo(2);
         assertThat(s.maxHandshakesPerAddress()).isEqualTo(5);
+        assertThat(s.bindSessions()).isFalse();
+        assertThat(SecurityConfig.DEFAULTS.bindSessions()).isTrue();
     }
 
     @Test

@@ -9,10 +9,12 @@ import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyCountRequest;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.proto.UploadPreKeysRequest;
 import dev.spartan.testing.Admin;
 import dev.spartan.testing.NonCanonicalKeys;
@@ -245,6 +247,34 @@ class AttacksIT {
                 assertThat(Admin.run(node.dataDir(), "reopen-enrollment").out()).contains("Enrollment is open again");
                 WireSession.login("bob", Identity.generate(), node.port()).close();
             }
+        }
+    }
+
+    /**
+     * Issue 28, item 2: a session token copied out of alice's client is refused on any other connection, while
+     * alice's own connection goes on working with it.
+     */
+    @Test
+    void aStolenTokenWorksOnlyOnTheConnectionItWasIssuedOn() {
+        try (WireSession alice = WireSession.login("alice", dir.resolve("keys/alice"), shared.port())) {
+            String stolen = alice.loginResponse().getSessionToken();
+            ManagedChannel thief = TlsChannels.firstUse(shared.port());
+            try {
+                refused(
+                        () -> SpartanGrpc.newBlockingStub(thief)
+                                .withInterceptors(Login.bearer(stolen))
+                                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                                .listUsers(ListUsersRequest.getDefaultInstance()),
+                        Status.Code.UNAUTHENTICATED,
+                        "this session token was issued on another connection, and a token works only on the"
+                                + " connection its login was made on: log in again on this connection");
+            } finally {
+                thief.shutdownNow();
+            }
+            assertThat(alice.stub()
+                            .listUsers(ListUsersRequest.getDefaultInstance())
+                            .getUsersList())
+                    .contains("bob");
         }
     }
 }

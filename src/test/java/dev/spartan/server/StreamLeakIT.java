@@ -67,7 +67,8 @@ class StreamLeakIT {
                         s.maxOpenChallenges(),
                         10_000,
                         10_000,
-                        s.maxHandshakesPerAddress()));
+                        s.maxHandshakesPerAddress(),
+                        s.bindSessions()));
         Clock clock = Clock.systemUTC();
         ServerTransport transport =
                 ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server"), Clock.systemUTC()), null);
