@@ -64,6 +64,7 @@ public final class AuthInterceptor implements ServerInterceptor {
         return Contexts.interceptCall(
                 Context.current()
                         .withValue(Principal.USER, session.get().user())
+                        .withValue(Principal.SESSION, session.get())
                         .withValue(Principal.LIVE, () -> tokens.session(token).isPresent()),
                 call,
                 headers,

@@ -277,4 +277,25 @@ class AttacksIT {
                     .contains("bob");
         }
     }
+
+    /** Also seen in issue 28: a status never hands the caller's own escape sequences back to its terminal. */
+    @Test
+    void aStatusQuotingTheCallerEscapesItsControlCharacters() {
+        ManagedChannel channel = TlsChannels.firstUse(shared.port());
+        try {
+            StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    StatusRuntimeException.class,
+                    () -> AuthGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(20, TimeUnit.SECONDS)
+                            .challenge(ChallengeRequest.newBuilder()
+                                    .setUser("ali\u001b[2J\u001b]0;owned\u0007")
+                                    .build()));
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(e.getStatus().getDescription())
+                    .startsWith("'ali\\x1b[2J\\x1b]0;owned\\x07' is not a user of this server")
+                    .doesNotContain("\u001b", "\u0007");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 }
