@@ -42,7 +42,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private final SessionTokens tokens;
     private final Enrollment enrollment;
     private final LoginChallenges challenges;
-    private final LoginThrottle throttle;
+    private final LoginGate throttle;
     private final int port;
     private final int sendWindow;
     private final Clock clock;
@@ -52,7 +52,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             MessageStore store,
             SessionTokens tokens,
             Enrollment enrollment,
-            LoginThrottle throttle,
+            LoginGate throttle,
             int maxOpenChallenges,
             int port,
             int sendWindow,

@@ -166,7 +166,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
 
     /** RESOURCE_EXHAUSTED with {@code message} and the retry delay as {@code google.rpc.RetryInfo}. */
-    public static StatusRuntimeException exhausted(String message, Duration retryAfter) {
+    static StatusRuntimeException exhausted(String message, Duration retryAfter) {
         RetryInfo retryInfo = RetryInfo.newBuilder()
                 .setRetryDelay(com.google.protobuf.Duration.newBuilder()
                         .setSeconds(retryAfter.getSeconds())
@@ -181,7 +181,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
     }
 
     /** "30s", or "1500ms" for windows that are not whole seconds. */
-    public static String human(Duration d) {
+    static String human(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 

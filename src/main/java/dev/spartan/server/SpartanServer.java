@@ -4,7 +4,6 @@ import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.Caller;
 import dev.spartan.auth.Enrollment;
-import dev.spartan.auth.LoginThrottle;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
@@ -114,7 +113,7 @@ public final class SpartanServer implements AutoCloseable {
                 store,
                 tokens,
                 enrollment,
-                LoginThrottle.of(config.security(), clock),
+                dev.spartan.ratelimit.LoginThrottle.of(config.security(), clock),
                 config.security().maxOpenChallenges(),
                 config.port(),
                 config.sendWindow(),

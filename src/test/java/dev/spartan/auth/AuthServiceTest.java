@@ -78,7 +78,7 @@ class AuthServiceTest {
                 store,
                 tokens,
                 new Enrollment(SecurityConfig.DEFAULTS.withEnrollment(SecurityConfig.Enrollment.OPEN), store, clock),
-                new LoginThrottle(1000, 1000, java.time.Duration.ofHours(1), clock),
+                LoginGate.OPEN,
                 10_000,
                 PORT,
                 256,

@@ -1,8 +1,9 @@
-package dev.spartan.auth;
+package dev.spartan.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spartan.auth.Caller;
 import dev.spartan.contract.RetryDelay;
 import dev.spartan.testing.MutableClock;
 import dev.spartan.tls.ChannelBinding;

@@ -1,11 +1,8 @@
-package dev.spartan.auth;
+package dev.spartan.ratelimit;
 
+import dev.spartan.auth.Caller;
+import dev.spartan.auth.LoginGate;
 import dev.spartan.config.SecurityConfig;
-import dev.spartan.ratelimit.Decision;
-import dev.spartan.ratelimit.LocalRateLimiter;
-import dev.spartan.ratelimit.RateLimitConfig;
-import dev.spartan.ratelimit.RateLimitInterceptor;
-import dev.spartan.ratelimit.RateLimiter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,7 +17,7 @@ import java.util.Objects;
  * session lifetime: everyone behind one address (a host, a NAT, a proxy) shares the per-address budget, and a
  * neighbour who spends it must not lock out a user who has proved their key there.
  */
-public final class LoginThrottle {
+public final class LoginThrottle implements LoginGate {
     /** Proven (address, user) pairs remembered at most; the oldest are forgotten first. */
     private static final int PROVEN_KEPT = 100_000;
 
@@ -46,8 +43,9 @@ public final class LoginThrottle {
         return new LoginThrottle(config.loginsPerUserPerMinute(), config.loginsPerMinute(), config.sessionTtl(), clock);
     }
 
-    /** Admits one challenge for {@code user} from {@code caller}, or throws RESOURCE_EXHAUSTED with RetryInfo. */
-    void admit(Caller caller, String user) {
+    /** Throws RESOURCE_EXHAUSTED with RetryInfo when a limit is reached. */
+    @Override
+    public void admit(Caller caller, String user) {
         String address = caller.addressText();
         String pair = pair(address, user);
         Decision forUser = perUser.tryAcquire(pair);
@@ -64,7 +62,8 @@ public final class LoginThrottle {
     }
 
     /** {@code user} logged in from {@code caller} with a valid key: the per-address budget no longer stops them. */
-    void proved(Caller caller, String user) {
+    @Override
+    public void proved(Caller caller, String user) {
         synchronized (provenUntil) {
             provenUntil.put(pair(caller.addressText(), user), clock.millis() + provenMillis);
         }
