@@ -18,6 +18,10 @@ public final class AuthInterceptor implements ServerInterceptor {
     /** Why a call with a token that no longer works is refused. */
     public static final String ENDED = "session token is expired, revoked or unknown: log in again";
 
+    /** Why a live token is refused on a connection other than the one its login was made on. */
+    public static final String OTHER_CONNECTION = "this session token was issued on another connection, and a token"
+            + " works only on the connection its login was made on: log in again on this connection";
+
     private final SessionTokens tokens;
     private final Set<String> open;
 
@@ -51,10 +55,16 @@ public final class AuthInterceptor implements ServerInterceptor {
                     new Metadata());
             return new ServerCall.Listener<>() {};
         }
+        String bound = session.get().connection();
+        if (bound != null && !bound.equals(Caller.connectionOf(call))) {
+            call.close(Status.UNAUTHENTICATED.withDescription(OTHER_CONNECTION), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
         String token = header.substring(Headers.BEARER.length());
         return Contexts.interceptCall(
                 Context.current()
                         .withValue(Principal.USER, session.get().user())
+                        .withValue(Principal.SESSION, session.get())
                         .withValue(Principal.LIVE, () -> tokens.session(token).isPresent()),
                 call,
                 headers,

@@ -42,6 +42,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private final SessionTokens tokens;
     private final Enrollment enrollment;
     private final LoginChallenges challenges;
+    private final LoginGate throttle;
     private final int port;
     private final int sendWindow;
     private final Clock clock;
@@ -51,6 +52,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
             MessageStore store,
             SessionTokens tokens,
             Enrollment enrollment,
+            LoginGate throttle,
             int maxOpenChallenges,
             int port,
             int sendWindow,
@@ -60,6 +62,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.enrollment = Objects.requireNonNull(enrollment, "enrollment");
         this.challenges = new LoginChallenges(maxOpenChallenges, CHALLENGE_TTL, clock);
+        this.throttle = Objects.requireNonNull(throttle, "throttle");
         this.port = port;
         this.sendWindow = sendWindow;
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -68,6 +71,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     @Override
     public void challenge(ChallengeRequest request, StreamObserver<ChallengeResponse> response) {
         requireKnown(request.getUser());
+        throttle.admit(Caller.current(), request.getUser());
         response.onNext(ChallengeResponse.newBuilder()
                 .setNonce(ByteString.copyFrom(challenges.issue(request.getUser())))
                 .build());
@@ -109,6 +113,9 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + " another TLS endpoint is refused)");
         }
         PublicKeys pinned = pinned(user, keys, caller, request.getInviteCode());
+        if (pinned.equals(keys)) {
+            throttle.proved(caller, user);
+        }
         if (pinned.getIdentityKey().isEmpty()) {
             throw Refusal.precondition("'" + user + "' enrolled before the Signal layer, with keys of the old format:"
                     + " ask the server's operator to reset the user (./spartan admin reset " + user
@@ -121,7 +128,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         }
         store.recordLogin(user, clock.millis());
         response.onNext(LoginResponse.newBuilder()
-                .setSessionToken(tokens.issue(user, caller.addressText()))
+                .setSessionToken(tokens.issue(user, caller.addressText(), caller.connection()))
                 .addAllUsers(directory.users())
                 .addAllGroups(directory.groupsOf(user))
                 .setPort(port)

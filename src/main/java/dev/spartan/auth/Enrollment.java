@@ -43,6 +43,11 @@ public final class Enrollment {
             throw Refusal.denied("'" + user + "' is reserved for the holder of an enrollment code: start the client"
                     + " with --invite CODE");
         }
+        if (store.enrollmentClosed()) {
+            throw Refusal.denied("the first login of '" + user + "' needs an enrollment code: this server's store was"
+                    + " begun anew and its operator has not reopened enrollment; ask the operator (./spartan admin"
+                    + " invite " + user + ") and start the client with --invite CODE");
+        }
         boolean allowed = switch (config.enrollment()) {
             case OPEN -> true;
             case INVITE -> false;
@@ -70,6 +75,15 @@ public final class Enrollment {
         long expires = clock.millis() + config.inviteTtl().toMillis();
         store.putInvite(user, new Invite(InviteCodes.hash(user, code), expires));
         return new Code(user, code, expires);
+    }
+
+    /** The operator reopens enrollment after {@code --new-store}: the configured rule applies again. */
+    public void reopen() {
+        store.reopenEnrollment();
+    }
+
+    public boolean closed() {
+        return store.enrollmentClosed();
     }
 
     /** Whether {@code user} has a code outstanding. */

@@ -10,7 +10,16 @@ public final class Principal {
     /** Whether the session of the current call is still valid (it may end while a long call runs). */
     public static final Context.Key<BooleanSupplier> LIVE = Context.key("spartan-session-live");
 
+    /** The session (one login) of the current call, compared by identity: two calls of one login share it. */
+    public static final Context.Key<Object> SESSION = Context.key("spartan-session");
+
     private Principal() {}
+
+    /** The login the current call belongs to, or a fresh object outside an authenticated call. */
+    public static Object session() {
+        Object s = SESSION.get();
+        return s != null ? s : new Object();
+    }
 
     /** The caller, or {@code null} outside an authenticated call. */
     public static String current() {

@@ -32,7 +32,13 @@ public final class SessionTokens implements AutoCloseable {
     }
 
     /** What a token stands for. */
-    public record Session(String user, String peer, long issuedAtMillis, long expiresAtMillis) {}
+    /**
+     * A live session.
+     *
+     * @param connection the id of the connection the login was made on ({@link Caller#connection()}); the token
+     *                   works only there. Null: the token is not bound (session_binding: none, in-process calls)
+     */
+    public record Session(String user, String peer, long issuedAtMillis, long expiresAtMillis, String connection) {}
 
     /** Told when a session starts or ends on this node, from the thread that did it. */
     public interface Listener {
@@ -73,11 +79,16 @@ public final class SessionTokens implements AutoCloseable {
 
     /** A new token for {@code user}; any older session of theirs on this node ends as {@link End#REPLACED}. */
     public String issue(String user, String peer) {
+        return issue(user, peer, null);
+    }
+
+    /** As {@link #issue(String, String)}, the token bound to {@code connection} (null: unbound). */
+    public String issue(String user, String peer, String connection) {
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         long now = clock.millis();
-        Session session = new Session(user, peer, now, now + ttl.toMillis());
+        Session session = new Session(user, peer, now, now + ttl.toMillis(), connection);
         Entry old;
         synchronized (this) {
             ScheduledFuture<?> expiry =

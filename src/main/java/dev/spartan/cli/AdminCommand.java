@@ -4,6 +4,7 @@ import dev.spartan.proto.admin.AdminGrpc;
 import dev.spartan.proto.admin.InviteRequest;
 import dev.spartan.proto.admin.InviteResponse;
 import dev.spartan.proto.admin.NodeInfo;
+import dev.spartan.proto.admin.ReopenEnrollmentRequest;
 import dev.spartan.proto.admin.ResetRequest;
 import dev.spartan.proto.admin.SessionInfo;
 import dev.spartan.proto.admin.SessionsRequest;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -38,13 +40,14 @@ import picocli.CommandLine.Parameters;
             "  invite NAME    prints a one-time enrollment code for NAME's first login (--invite CODE)",
             "  reset NAME     forgets NAME's keys, closes their sessions and prints a new code",
             "  users          users with their key fingerprint, last login and outstanding codes",
-            "  sessions       open sessions on this node, and users streaming on other nodes"
+            "  sessions       open sessions on this node, and users streaming on other nodes",
+            "  reopen-enrollment  after --new-store, lets first logins follow the enrollment rule again"
         })
 public final class AdminCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "invite, reset, users or sessions")
+    @Parameters(index = "0", paramLabel = "ACTION", description = "invite, reset, users, sessions or reopen-enrollment")
     String action;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The user, for invite and reset.")
@@ -61,8 +64,9 @@ public final class AdminCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         boolean needsUser = action.equals("invite") || action.equals("reset");
-        if (!needsUser && !action.equals("users") && !action.equals("sessions")) {
-            System.err.println("spartan admin: unknown action '" + action + "': use invite, reset, users or sessions");
+        if (!needsUser && !List.of("users", "sessions", "reopen-enrollment").contains(action)) {
+            System.err.println("spartan admin: unknown action '" + action
+                    + "': use invite, reset, users, sessions or reopen-enrollment");
             return 2;
         }
         if (needsUser != (user != null)) {
@@ -109,6 +113,14 @@ public final class AdminCommand implements Callable<Integer> {
                         admin.reset(ResetRequest.newBuilder().setUser(user).build());
                 out.println("Reset " + user + ": their keys are forgotten and their sessions closed.");
                 code(r);
+            }
+            case "reopen-enrollment" -> {
+                boolean wasClosed = admin.reopenEnrollment(ReopenEnrollmentRequest.getDefaultInstance())
+                        .getWasClosed();
+                out.println(
+                        wasClosed
+                                ? "Enrollment is open again: first logins follow the server's enrollment rule."
+                                : "Enrollment was not closed: first logins already follow the server's enrollment rule.");
             }
             case "users" -> {
                 out.printf("%-16s %-20s %-24s %s%n", "USER", "KEY FINGERPRINT", "LAST LOGIN", "CODE");

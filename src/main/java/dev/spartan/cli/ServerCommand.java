@@ -10,7 +10,6 @@ import dev.spartan.config.SpartanConfig;
 import dev.spartan.ops.Logs;
 import dev.spartan.ops.Operations;
 import dev.spartan.server.ClientPort;
-import dev.spartan.server.ConnectionCap;
 import dev.spartan.server.ServerTransport;
 import dev.spartan.server.SpartanServer;
 import dev.spartan.store.EmbeddedStore;
@@ -193,8 +192,7 @@ public final class ServerCommand implements Callable<Integer> {
                             backend,
                             ClientPort.harden(
                                     Operations.serverBuilder(cfg.operations(), cfg.port(), transport.credentials()),
-                                    cfg.security(),
-                                    new ConnectionCap(cfg.security().maxConnectionsPerAddress())),
+                                    cfg.security()),
                             transport,
                             clock)
                     .start();

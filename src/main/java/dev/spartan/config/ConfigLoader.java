@@ -194,7 +194,24 @@ public final class ConfigLoader {
                 keys.seconds("handshake_timeout_seconds", d.handshakeTimeout(), 1, 3600),
                 keys.seconds("min_client_keepalive_seconds", d.minClientKeepAlive(), 1, 86_400),
                 keys.intValue("max_open_challenges", d.maxOpenChallenges(), 1, 10_000_000),
-                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000));
+                keys.intValue("login_attempts_per_minute", d.loginsPerMinute(), 1, 1_000_000),
+                keys.intValue("login_attempts_per_user_per_minute", d.loginsPerUserPerMinute(), 1, 1_000_000),
+                keys.intValue("max_handshakes_per_address", d.maxHandshakesPerAddress(), 1, 1_000_000),
+                sessionBinding(keys, d.bindSessions()));
+    }
+
+    private static boolean sessionBinding(Keys keys, boolean fallback) {
+        Object mode = keys.map().get("session_binding");
+        if (mode == null) {
+            return fallback;
+        }
+        return switch (String.valueOf(mode)) {
+            case "connection" -> true;
+            case "none" -> false;
+            default ->
+                throw new ConfigException(
+                        keys.source() + ": key 'session_binding': expected connection or none, got " + mode);
+        };
     }
 
     /**

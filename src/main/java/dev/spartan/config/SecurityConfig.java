@@ -19,6 +19,10 @@ import java.util.Objects;
  * @param minClientKeepAlive     {@code min_client_keepalive_seconds}: pings more often than this end the connection
  * @param maxOpenChallenges      {@code max_open_challenges}: login challenges waiting for an answer, node-wide
  * @param loginsPerMinute        {@code login_attempts_per_minute}: challenges one IP address may ask for a minute
+ * @param loginsPerUserPerMinute {@code login_attempts_per_user_per_minute}: challenges for one user from one address
+ * @param maxHandshakesPerAddress {@code max_handshakes_per_address}: connections from one address still in handshake
+ * @param bindSessions           {@code session_binding}: {@code connection} (true) binds a session token to the
+ *                               connection its login was made on; {@code none} (false) lets it work on any
  */
 public record SecurityConfig(
         Enrollment enrollment,
@@ -31,7 +35,10 @@ public record SecurityConfig(
         Duration handshakeTimeout,
         Duration minClientKeepAlive,
         int maxOpenChallenges,
-        int loginsPerMinute) {
+        int loginsPerMinute,
+        int loginsPerUserPerMinute,
+        int maxHandshakesPerAddress,
+        boolean bindSessions) {
 
     /** Who may make a user's first login, the one that pins their keys. */
     public enum Enrollment {
@@ -54,7 +61,10 @@ public record SecurityConfig(
             Duration.ofSeconds(10),
             Duration.ofSeconds(20),
             10_000,
-            60);
+            60,
+            20,
+            16,
+            true);
 
     public SecurityConfig {
         Objects.requireNonNull(enrollment, "enrollment");
@@ -78,7 +88,10 @@ public record SecurityConfig(
                 handshakeTimeout,
                 minClientKeepAlive,
                 maxOpenChallenges,
-                loginsPerMinute);
+                loginsPerMinute,
+                loginsPerUserPerMinute,
+                maxHandshakesPerAddress,
+                bindSessions);
     }
 
     public SecurityConfig withMaxOpenChallenges(int newMax) {
@@ -93,6 +106,9 @@ public record SecurityConfig(
                 handshakeTimeout,
                 minClientKeepAlive,
                 newMax,
-                loginsPerMinute);
+                loginsPerMinute,
+                loginsPerUserPerMinute,
+                maxHandshakesPerAddress,
+                bindSessions);
     }
 }

@@ -38,6 +38,7 @@ public final class SignalKeys {
             throw new IllegalArgumentException(what + " must be " + CURVE_KEY_BYTES + " bytes (0x05 and a Curve25519"
                     + " key), not " + (serialized == null ? 0 : serialized.length));
         }
+        requireCanonical(serialized, what);
         ECPublicKey key;
         try {
             key = new ECPublicKey(serialized);
@@ -53,6 +54,30 @@ public final class SignalKeys {
             throw new IllegalArgumentException(what + " is a low-order point (such as all zeros): refused");
         }
         return key;
+    }
+
+    /**
+     * The 32 bytes after 0x05 are a little-endian u-coordinate that must be below p = 2^255 - 19 (bit 255 clear
+     * included). libsignal reduces larger values silently, so one point would have several encodings: a key that
+     * is not the one a peer pinned could then verify, or one the server accepted could fail to verify later.
+     */
+    private static void requireCanonical(byte[] serialized, String what) {
+        if ((serialized[CURVE_KEY_BYTES - 1] & 0x80) != 0) {
+            throw new IllegalArgumentException(what + " is not a canonical Curve25519 key (bit 255 is set): refused");
+        }
+        // Compare with p from the most significant byte down: p is 0x7f, thirty 0xff, then 0xed.
+        for (int i = CURVE_KEY_BYTES - 1; i >= 1; i--) {
+            int b = serialized[i] & 0xff;
+            int pb = i == CURVE_KEY_BYTES - 1 ? 0x7f : i == 1 ? 0xed : 0xff;
+            if (b != pb) {
+                if (b < pb) {
+                    return;
+                }
+                break;
+            }
+        }
+        throw new IllegalArgumentException(
+                what + " is not a canonical Curve25519 key (its u-coordinate is not below 2^255 - 19): refused");
     }
 
     /** A raw 32-byte X25519 key of the static message layer, held to the same rule as {@link #curveKey}. */

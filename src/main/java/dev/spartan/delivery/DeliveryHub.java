@@ -20,14 +20,32 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryHub implements InboxWatchers {
     private static final Logger log = LoggerFactory.getLogger(DeliveryHub.class);
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
+    private final Map<StreamSession, Object> loginOf = new ConcurrentHashMap<>();
     private volatile RemoteNodes remote = RemoteNodes.NONE;
     private volatile BiConsumer<String, String> sessionsEndedElsewhere = (user, reason) -> {};
 
     public void attach(StreamSession session) {
+        attach(session, new Object());
+    }
+
+    /**
+     * As {@link #attach(StreamSession)}; {@code login} is the login the stream belongs to, so that a second stream
+     * of the same login (the same client opening another) is told apart from a newer login.
+     */
+    public void attach(StreamSession session, Object login) {
+        loginOf.put(session, login);
         StreamSession old = sessions.put(session.user(), session);
         if (old != null && old != session) {
-            log.info("session replaced: {} signed in again; the older stream is closed", session.user());
-            old.close(replaced(session.user()));
+            if (loginOf.get(old) == login) {
+                log.info(
+                        "{} opened another push stream with the same session; the older stream is closed",
+                        session.user());
+                old.close(Status.FAILED_PRECONDITION.withDescription("this session opened a newer push stream"
+                        + " (one stream per session): this older stream is closed"));
+            } else {
+                log.info("session replaced: {} signed in again; the older stream is closed", session.user());
+                old.close(replaced(session.user()));
+            }
         }
         session.start();
         remote.attached(session.user());
@@ -77,6 +95,7 @@ public final class DeliveryHub implements InboxWatchers {
 
     public void detach(StreamSession session) {
         sessions.remove(session.user(), session);
+        loginOf.remove(session);
     }
 
     /** Tells the recipients' streams, here and (in cluster mode) on other nodes, that their inbox grew. */

@@ -8,7 +8,6 @@ import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.MessageStore;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
@@ -60,7 +59,7 @@ public final class Operations implements AutoCloseable {
     /** A server builder on the configured address ({@code bind}, or every interface) and port. */
     public static ServerBuilder<?> serverBuilder(OperationsConfig config, int port, ServerCredentials credentials) {
         if (config.bind() == null) {
-            return Grpc.newServerBuilderForPort(port, credentials);
+            return NettyServerBuilder.forPort(port, credentials);
         }
         return NettyServerBuilder.forAddress(new InetSocketAddress(config.bind(), port), credentials);
     }

@@ -107,7 +107,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                     presence.offline(ended.user());
                 });
         presence.online(me);
-        hub.attach(session);
+        hub.attach(session, Principal.session());
         if (!Principal.sessionLive()) {
             // The session ended between the token check and the attach, so its end did not find this stream.
             session.close(Status.UNAUTHENTICATED.withDescription(AuthInterceptor.ENDED));

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At most {@code max} open connections per remote IP address. A connection over the cap is closed as soon as its
- * handshakes are done (an exception from the filter makes gRPC close it); connections still in the handshake are not
- * counted, but the handshake timeout closes them. Refusals are logged at most once a minute, with their count, so a
+ * handshakes are done (an exception from the filter makes gRPC close it); connections still in the handshake are
+ * counted by {@link HandshakeCap}, and the handshake timeout closes them. Refusals are logged at most once a minute, with their count, so a
  * flood of connections cannot flood the log too.
  */
 public final class ConnectionCap extends ServerTransportFilter {
@@ -27,11 +27,18 @@ public final class ConnectionCap extends ServerTransportFilter {
     private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final int max;
+    private final HandshakeCap handshakes;
     private final Map<InetAddress, Integer> open = new ConcurrentHashMap<>();
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     public ConnectionCap(int max) {
+        this(max, null);
+    }
+
+    /** @param handshakes the cap on connections still in their handshakes, told when one finishes; may be null */
+    public ConnectionCap(int max, HandshakeCap handshakes) {
+        this.handshakes = handshakes;
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1");
         }
@@ -41,6 +48,9 @@ public final class ConnectionCap extends ServerTransportFilter {
     @Override
     public Attributes transportReady(Attributes attributes) {
         SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        if (handshakes != null && remote != null) {
+            handshakes.handshakeDone(remote);
+        }
         if (!(remote instanceof InetSocketAddress in) || in.getAddress() == null) {
             return attributes;
         }
@@ -93,6 +103,11 @@ public final class ConnectionCap extends ServerTransportFilter {
         static <E extends Throwable> E rethrow(Throwable t) throws E {
             throw (E) t;
         }
+    }
+
+    /** The cap on connections still in their handshakes that this cap tells; null if none. */
+    public HandshakeCap handshakes() {
+        return handshakes;
     }
 
     /** Open connections from {@code address} that this cap counts. */

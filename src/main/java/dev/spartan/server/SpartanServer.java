@@ -113,6 +113,7 @@ public final class SpartanServer implements AutoCloseable {
                 store,
                 tokens,
                 enrollment,
+                dev.spartan.ratelimit.LoginThrottle.of(config.security(), clock),
                 config.security().maxOpenChallenges(),
                 config.port(),
                 config.sendWindow(),
@@ -134,8 +135,7 @@ public final class SpartanServer implements AutoCloseable {
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
                         ops.accessLog(),
                         new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
-                        Caller.interceptor(transport.plaintextBinding()),
-                        LoginThrottle.perAddress(config.security()))))
+                        Caller.interceptor(transport.plaintextBinding()))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);

@@ -30,7 +30,7 @@ public final class StatusMapping implements ServerInterceptor {
     /** The status a client sees for this failure, if it is one the domain knows. */
     public static Optional<Status> statusOf(Throwable failure) {
         if (failure instanceof Refusal refusal) {
-            return Optional.of(codeOf(refusal.kind()).withDescription(refusal.getMessage()));
+            return Optional.of(codeOf(refusal.kind()).withDescription(StatusText.escape(refusal.getMessage())));
         }
         if (failure instanceof StoreUnavailableException) {
             return Optional.of(Status.UNAVAILABLE

@@ -178,6 +178,17 @@ public interface MessageStore extends AutoCloseable {
 
     void deleteInvite(String user);
 
+    /**
+     * True while a first login needs an enrollment code whatever the {@code enrollment} rule: after the operator
+     * began a new store with {@code --new-store} (the old pins are gone), until they reopen enrollment.
+     */
+    default boolean enrollmentClosed() {
+        return false;
+    }
+
+    /** The operator reopens enrollment to the configured rule. Durable on return. */
+    default void reopenEnrollment() {}
+
     /** Remembers when the user last logged in (for the operator's user list). */
     void recordLogin(String user, long atMillis);
 

@@ -38,6 +38,17 @@ public final class RedisEpoch {
         try {
             byte[] b = redis.get(RedisStore.EPOCH_KEY);
             if (b == null && (remembered == null || newStore)) {
+                if (remembered != null) {
+                    // The pins of the lost store are gone: every name would be open to whoever logs in first.
+                    // Closed before the epoch exists, so no node serves the new store with enrollment open.
+                    redis.set(RedisStore.ENROLLMENT_CLOSED_KEY, utf8("--new-store"));
+                    log.warn(
+                            "began a new store after Redis at {} lost store {}: a first login needs an enrollment"
+                                    + " code (./spartan admin invite NAME) until the operator runs ./spartan admin"
+                                    + " reopen-enrollment",
+                            where,
+                            remembered);
+                }
                 redis.set(RedisStore.EPOCH_KEY, utf8(UUID.randomUUID().toString()), SetArgs.Builder.nx());
                 b = redis.get(RedisStore.EPOCH_KEY);
             }

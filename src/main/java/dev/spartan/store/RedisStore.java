@@ -68,6 +68,9 @@ import java.util.function.Supplier;
 public final class RedisStore implements MessageStore {
     private static final String P = RedisClients.KEY_PREFIX;
     static final String EPOCH_KEY = P + "epoch";
+    /** Set when {@code --new-store} replaced a store this node served: enrollment needs a code until reopened. */
+    static final String ENROLLMENT_CLOSED_KEY = P + "enrollment-closed";
+
     private static final long LOCK_MILLIS = 5_000;
     private static final long LOCK_WAIT_NANOS = 10_000_000_000L;
     /** A week is far longer than any client keeps an unacknowledged message; after that an id may be forgotten. */
@@ -621,6 +624,16 @@ public final class RedisStore implements MessageStore {
     @Override
     public void deleteInvite(String user) {
         write(r -> r.hdel(P + "invites", user));
+    }
+
+    @Override
+    public boolean enrollmentClosed() {
+        return read(() -> redis.exists(ENROLLMENT_CLOSED_KEY)) > 0;
+    }
+
+    @Override
+    public void reopenEnrollment() {
+        write(r -> r.del(ENROLLMENT_CLOSED_KEY));
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.testing.MutableClock;
+import dev.spartan.testing.NonCanonicalKeys;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.ChannelBinding;
 import io.grpc.stub.StreamObserver;
@@ -77,6 +78,7 @@ class AuthServiceTest {
                 store,
                 tokens,
                 new Enrollment(SecurityConfig.DEFAULTS.withEnrollment(SecurityConfig.Enrollment.OPEN), store, clock),
+                LoginGate.OPEN,
                 10_000,
                 PORT,
                 256,
@@ -240,6 +242,26 @@ class AuthServiceTest {
                 () -> login(signed(alice, "alice", challenge("alice"), lowOrder)),
                 Refusal.Kind.INVALID,
                 "identity_key is a low-order point");
+        assertThat(store.keys("alice")).isEmpty();
+    }
+
+    @Test
+    void aNonCanonicalIdentityKeyIsInvalidNotUnauthenticated() {
+        PublicKeys highBit = WireSession.wire(alice).toBuilder()
+                .setIdentityKey(ByteString.copyFrom(NonCanonicalKeys.withBit255(
+                        WireSession.wire(alice).getIdentityKey().toByteArray())))
+                .build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), highBit)),
+                Refusal.Kind.INVALID,
+                "identity_key is not a canonical Curve25519 key (bit 255 is set)");
+        PublicKeys aboveP = WireSession.wire(alice).toBuilder()
+                .setIdentityKey(ByteString.copyFrom(NonCanonicalKeys.basePointPlusP()))
+                .build();
+        assertRefused(
+                () -> login(signed(alice, "alice", challenge("alice"), aboveP)),
+                Refusal.Kind.INVALID,
+                "identity_key is not a canonical Curve25519 key (its u-coordinate is not below 2^255 - 19)");
         assertThat(store.keys("alice")).isEmpty();
     }
 

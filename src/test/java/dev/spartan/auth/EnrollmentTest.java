@@ -41,7 +41,10 @@ class EnrollmentTest {
                         d.handshakeTimeout(),
                         d.minClientKeepAlive(),
                         d.maxOpenChallenges(),
-                        d.loginsPerMinute()),
+                        d.loginsPerMinute(),
+                        d.loginsPerUserPerMinute(),
+                        d.maxHandshakesPerAddress(),
+                        d.bindSessions()),
                 store,
                 clock);
     }

@@ -226,7 +226,9 @@ class ConfigLoaderTest {
                         + "enrollment: invite\nenrollment_networks: [10.0.0.0/8, \"::1\"]\ninvite_ttl_seconds: 600\n"
                         + "session_ttl_seconds: 5\nadmin_port: 4000\nmax_connections_per_address: 3\n"
                         + "idle_connection_seconds: 7\nhandshake_timeout_seconds: 2\n"
-                        + "min_client_keepalive_seconds: 30\nmax_open_challenges: 9\nlogin_attempts_per_minute: 4\n"))
+                        + "min_client_keepalive_seconds: 30\nmax_open_challenges: 9\nlogin_attempts_per_minute: 4\n"
+                        + "login_attempts_per_user_per_minute: 2\nmax_handshakes_per_address: 5\n"
+                        + "session_binding: none\n"))
                 .security();
         assertThat(s.enrollment()).isEqualTo(SecurityConfig.Enrollment.INVITE);
         assertThat(s.enrollmentNetworks())
@@ -241,6 +243,10 @@ class ConfigLoaderTest {
         assertThat(s.minClientKeepAlive()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.maxOpenChallenges()).isEqualTo(9);
         assertThat(s.loginsPerMinute()).isEqualTo(4);
+        assertThat(s.loginsPerUserPerMinute()).isEqualTo(2);
+        assertThat(s.maxHandshakesPerAddress()).isEqualTo(5);
+        assertThat(s.bindSessions()).isFalse();
+        assertThat(SecurityConfig.DEFAULTS.bindSessions()).isTrue();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.spartan.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spartan.testing.NonCanonicalKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -114,5 +115,29 @@ class SignalStoreTest {
                         .getPublicKey()
                         .serialize(),
                 "k");
+    }
+
+    @Test
+    void nonCanonicalEncodingsAreRefusedNamingTheKey() {
+        byte[] real = org.signal.libsignal.protocol.ecc.ECKeyPair.generate()
+                .getPublicKey()
+                .serialize();
+        assertThatThrownBy(() -> SignalKeys.curveKey(NonCanonicalKeys.withBit255(real), "signed prekey 1"))
+                .hasMessage("signed prekey 1 is not a canonical Curve25519 key (bit 255 is set): refused");
+        assertThatThrownBy(() -> SignalKeys.curveKey(NonCanonicalKeys.basePointPlusP(), "identity_key"))
+                .hasMessage("identity_key is not a canonical Curve25519 key (its u-coordinate is not below"
+                        + " 2^255 - 19): refused");
+        for (byte[] key : NonCanonicalKeys.reviewed()) {
+            assertThatThrownBy(() -> SignalKeys.curveKey(key, "k")).hasMessageContaining("not a canonical");
+            assertThatThrownBy(() -> SignalKeys.requireUsableX25519(NonCanonicalKeys.raw(key), "agreement_key"))
+                    .hasMessageStartingWith("agreement_key is not a canonical");
+        }
+        // p - 1 and 9 are the largest and a common canonical value: refused only for being low-order, or not at all.
+        assertThatThrownBy(() -> SignalKeys.curveKey(
+                        NonCanonicalKeys.encode(
+                                java.math.BigInteger.TWO.pow(255).subtract(java.math.BigInteger.valueOf(20))),
+                        "k"))
+                .hasMessageContaining("low-order");
+        SignalKeys.curveKey(NonCanonicalKeys.encode(java.math.BigInteger.valueOf(9)), "k");
     }
 }

@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Login;
 import dev.spartan.proto.Event;
@@ -81,8 +82,9 @@ class SessionSecurityIT {
             String stolen;
             try (WireSession alice = WireSession.login("alice", aliceKeys, server.port())) {
                 stolen = alice.loginResponse().getSessionToken();
+                // Bound to alice's connection: refused on any other even while alice's session lives.
                 assertThat(TokenReplay.fromAnotherProcess(server.port(), knownServers(), stolen))
-                        .isEqualTo("OK");
+                        .isEqualTo("UNAUTHENTICATED: " + AuthInterceptor.OTHER_CONNECTION);
                 CompletableFuture<Status> stream = stream(alice);
                 Login.logout(alice.channel(), stolen);
                 Status ended = stream.get(20, TimeUnit.SECONDS);
@@ -107,7 +109,7 @@ class SessionSecurityIT {
                                     server.port(),
                                     knownServers(),
                                     second.loginResponse().getSessionToken()))
-                            .isEqualTo("OK");
+                            .isEqualTo("UNAUTHENTICATED: " + AuthInterceptor.OTHER_CONNECTION);
                 }
             }
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRequest;
+import dev.spartan.testing.Admin;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.RedisServerProcess;
@@ -146,8 +147,18 @@ class StoreEpochIT {
                 node.close();
                 try (ServerProcess fresh =
                         new ServerProcess(nodeDir, config, port, "--redis", redis.uri(), "--new-store")) {
-                    bob.out().awaitLine(REPLACED, Duration.ofSeconds(40));
-                    chatWithBob(fresh.port(), bob, "after the new store", false);
+                    // The new store pins nobody: bob's client, back by itself, is refused until the operator acts.
+                    org.awaitility.Awaitility.await()
+                            .atMost(Duration.ofSeconds(40))
+                            .until(() -> bob.out().lines().stream()
+                                    .anyMatch(l -> l.contains("the first login of 'bob' needs an enrollment code: this"
+                                            + " server's store was begun anew")));
+                    assertThat(Admin.run(fresh.dataDir(), "reopen-enrollment").out())
+                            .contains("Enrollment is open again");
+                    try (ClientProcess bobAgain = new ClientProcess("bob", keys(), port)) {
+                        bobAgain.out().awaitPrompt(ENTER_USER);
+                        chatWithBob(fresh.port(), bobAgain, "after the new store", true);
+                    }
                 }
             } finally {
                 node.close();

@@ -96,6 +96,18 @@ class ChatServiceTest {
     }
 
     @Test
+    void aSecondStreamOfTheSameSessionSaysSoRatherThanBlamingAnotherClient() throws Exception {
+        Stream first = alice.receive(0);
+        assertThat(first.next().hasCaughtUp()).isTrue();
+        Stream second = alice.receive(0);
+        assertThat(second.next().hasCaughtUp()).isTrue();
+        assertThat(first.end().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(first.end().getDescription())
+                .isEqualTo("this session opened a newer push stream (one stream per session): this older stream is"
+                        + " closed");
+    }
+
+    @Test
     void listUsersShowsWhoIsOnlineAndTheCallersGroups() throws Exception {
         assertThat(bob.receive(0).next().hasCaughtUp()).isTrue();
         var users = alice.stub().listUsers(ListUsersRequest.getDefaultInstance());

@@ -15,6 +15,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,10 @@ class ConnectionCapTest {
     }
 
     private ConnectionCap start(int max) throws Exception {
-        ConnectionCap cap = new ConnectionCap(max);
+        return start(new ConnectionCap(max));
+    }
+
+    private ConnectionCap start(ConnectionCap cap) throws Exception {
         server = ClientPort.harden(
                         Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
                         SecurityConfig.DEFAULTS,
@@ -74,5 +78,34 @@ class ConnectionCapTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> cap.openFrom(local) == 1);
         connect();
         assertThat(cap.openFrom(local)).isEqualTo(2);
+    }
+
+    @Test
+    void socketsStillInTheirHandshakeAreCappedPerAddress() throws Exception {
+        HandshakeCap handshakes = new HandshakeCap(3);
+        start(new ConnectionCap(64, handshakes));
+        InetAddress local = InetAddress.getLoopbackAddress();
+        List<Socket> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                silent.add(new Socket(local, server.getPort())); // connects, never says a word
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> handshakes.pendingFrom(local) == 3);
+            try (Socket fourth = new Socket(local, server.getPort())) {
+                fourth.setSoTimeout(5_000);
+                assertThat(fourth.getInputStream().read())
+                        .as("closed at once, long before the handshake timeout")
+                        .isEqualTo(-1);
+            }
+            assertThat(handshakes.pendingFrom(local)).isEqualTo(3);
+            silent.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> handshakes.pendingFrom(local) == 2);
+            connect(); // a real client gets in, and leaves the count once its handshakes are done
+            assertThat(handshakes.pendingFrom(local)).isEqualTo(2);
+        } finally {
+            for (Socket s : silent) {
+                s.close();
+            }
+        }
     }
 }

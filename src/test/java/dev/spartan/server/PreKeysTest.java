@@ -12,6 +12,7 @@ import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PreKeyCountRequest;
 import dev.spartan.proto.SignedPreKey;
 import dev.spartan.proto.UploadPreKeysRequest;
+import dev.spartan.testing.NonCanonicalKeys;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -205,6 +206,31 @@ class PreKeysTest {
                         .preKeyCount(PreKeyCountRequest.getDefaultInstance())
                         .getOneTimeCount())
                 .isZero();
+        assertThat(node.store().store().signedPreKeys("bob")).isEmpty();
+    }
+
+    @Test
+    void nonCanonicalKeysAreRefusedAsSignedAndOneTimePreKeys() {
+        InProcessNode.User bob = node.login("bob");
+        for (byte[] key : java.util.List.of(
+                NonCanonicalKeys.withBit255(curveKey()),
+                NonCanonicalKeys.basePointPlusP(),
+                NonCanonicalKeys.reviewed().get(4))) {
+            assertRefused(
+                    () -> bob.stub()
+                            .uploadPreKeys(upload("bob", 1)
+                                    .addOneTimePreKeys(oneTime(9, key))
+                                    .build()),
+                    Status.Code.INVALID_ARGUMENT,
+                    "one-time prekey 9 is not a canonical Curve25519 key");
+            assertRefused(
+                    () -> bob.stub()
+                            .uploadPreKeys(upload("bob", 0)
+                                    .setSignedPreKey(signed(node.identity("bob").signalIdentity(), 1, key))
+                                    .build()),
+                    Status.Code.INVALID_ARGUMENT,
+                    "signed prekey 1 is not a canonical Curve25519 key");
+        }
         assertThat(node.store().store().signedPreKeys("bob")).isEmpty();
     }
 

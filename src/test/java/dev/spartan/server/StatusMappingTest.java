@@ -151,4 +151,23 @@ class StatusMappingTest {
         assertThat(stream.next().getChatRequested().getFrom()).isEqualTo("alice");
         assertThat(WireSession.opaqueText(stream.next().getMessage())).isEqualTo("hi");
     }
+
+    @Test
+    void aDescriptionQuotingTheCallerShowsItsControlCharactersAsEscapes() {
+        assertThatThrownBy(() -> node.auth()
+                        .challenge(ChallengeRequest.newBuilder()
+                                .setUser("ali\u001b[2J\u202e\r\u0085\u00e9")
+                                .build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription())
+                            .startsWith("'ali\\x1b[2J\\u202e\\x0d\\x85\u00e9' is not a user of this server")
+                            .doesNotContain("\u001b", "\u202e", "\r", "\u0085");
+                });
+    }
+
+    @Test
+    void plainTextIsKeptAsItIs() {
+        assertThat(StatusText.escape("bob is 'bob' – déjà vu")).isEqualTo("bob is 'bob' – déjà vu");
+    }
 }

@@ -65,7 +65,10 @@ class StreamLeakIT {
                         s.handshakeTimeout(),
                         s.minClientKeepAlive(),
                         s.maxOpenChallenges(),
-                        10_000));
+                        10_000,
+                        10_000,
+                        s.maxHandshakesPerAddress(),
+                        s.bindSessions()));
         Clock clock = Clock.systemUTC();
         ServerTransport transport =
                 ServerTransport.tls(ServerCertificate.loadOrCreate(dir.resolve("server"), Clock.systemUTC()), null);

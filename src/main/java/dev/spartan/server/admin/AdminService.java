@@ -12,6 +12,8 @@ import dev.spartan.proto.admin.AdminGrpc;
 import dev.spartan.proto.admin.InviteRequest;
 import dev.spartan.proto.admin.InviteResponse;
 import dev.spartan.proto.admin.NodeInfo;
+import dev.spartan.proto.admin.ReopenEnrollmentRequest;
+import dev.spartan.proto.admin.ReopenEnrollmentResponse;
 import dev.spartan.proto.admin.ResetRequest;
 import dev.spartan.proto.admin.SessionInfo;
 import dev.spartan.proto.admin.SessionsRequest;
@@ -82,6 +84,16 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         hub.endSessionsElsewhere(user, SessionTokens.End.RESET.name());
         log.warn("operator reset the keys of {}; their sessions are closed", user);
         reply(response, code);
+    }
+
+    @Override
+    public void reopenEnrollment(ReopenEnrollmentRequest request, StreamObserver<ReopenEnrollmentResponse> response) {
+        boolean wasClosed = enrollment.closed();
+        enrollment.reopen();
+        log.warn("operator reopened enrollment (it was {})", wasClosed ? "closed after --new-store" : "open");
+        response.onNext(
+                ReopenEnrollmentResponse.newBuilder().setWasClosed(wasClosed).build());
+        response.onCompleted();
     }
 
     @Override
