@@ -1,6 +1,7 @@
 package dev.spartan.client.json;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ChatCommands;
 import dev.spartan.client.Incoming;
 import dev.spartan.client.WordCommands;
 import dev.spartan.contract.ChatIds;
@@ -37,6 +38,7 @@ final class JsonInput {
     private final Clock clock;
     private final Sender sender;
     private final WordCommands answers;
+    private final ChatCommands chats;
     private volatile List<String> users = List.of();
 
     // Guarded by this: the requests not answered yet, oldest first, and the chat lines go to (null: none).
@@ -57,6 +59,42 @@ final class JsonInput {
             @Override
             public void error(String text, Status.Code code) {
                 out.emit(JsonEvent.error(text, code, clock.millis()));
+            }
+        });
+        this.chats = new ChatCommands(client, new ChatCommands.Front() {
+            @Override
+            public boolean isRequester(String name) {
+                return JsonInput.this.isRequester(name);
+            }
+
+            @Override
+            public String onlyRequester() {
+                return JsonInput.this.onlyRequester();
+            }
+
+            @Override
+            public void accept(String requester) {
+                JsonInput.this.accept(requester);
+            }
+
+            @Override
+            public void decline(String requester) {
+                JsonInput.this.decline(requester);
+            }
+
+            @Override
+            public void open(String name) {
+                JsonInput.this.open(name);
+            }
+
+            @Override
+            public void enter(ChatRef chat) {
+                JsonInput.this.enter(chat);
+            }
+
+            @Override
+            public void refuse(String text) {
+                error(text);
             }
         });
     }
@@ -170,42 +208,13 @@ final class JsonInput {
     private void command(String[] words) {
         String arg = words.length > 1 ? words[1] : "";
         switch (words[0]) {
-            case "/chat" -> {
-                if (arg.isEmpty()) {
-                    error("Usage: /chat NAME");
-                } else if (isRequester(arg)) {
-                    accept(arg);
-                } else {
-                    open(arg);
-                }
-            }
-            case "/accept", "/decline" -> {
-                String who = arg.isEmpty() ? onlyRequester() : arg;
-                if (who == null) {
-                    error("Usage: " + words[0] + " NAME");
-                } else if (words[0].equals("/accept")) {
-                    accept(who);
-                } else {
-                    decline(who);
-                }
-            }
-            case "/group" -> {
-                if (client.group(arg).isEmpty()) {
-                    error(
-                            arg.isEmpty()
-                                    ? "Usage: /group NAME"
-                                    : "You are not a member of a group named '" + arg + "'.");
-                } else {
-                    enter(ChatIds.toGroup(arg));
-                }
-            }
             case "/leave" -> leave(arg);
             case "/users" -> call(this::users);
             case "/history" -> history(arg);
             case "/help" -> notice(HELP);
             case "/clear" -> {} // nothing on a screen to clear
             default -> {
-                if (!answers.run(words)) {
+                if (!chats.run(words) && !answers.run(words)) {
                     error("Unknown command " + words[0] + ". Type /help for the list.");
                 }
             }

@@ -1,6 +1,7 @@
 package dev.spartan.client.tui;
 
 import dev.spartan.client.ChatClient;
+import dev.spartan.client.ChatCommands;
 import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
@@ -78,6 +79,7 @@ public final class ConsoleUi implements ClientListener {
     private ChatClient client;
     private Transcript transcript;
     private Commands commands;
+    private ChatCommands chats;
     private String me;
     private volatile List<String> users = List.of();
     private volatile Mode mode = Mode.CHOOSING;
@@ -126,6 +128,42 @@ public final class ConsoleUi implements ClientListener {
         users = login.getUsersList().stream().filter(u -> !u.equals(me)).toList();
         commands =
                 new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
+        chats = new ChatCommands(client, new ChatCommands.Front() {
+            @Override
+            public boolean isRequester(String name) {
+                return ConsoleUi.this.isRequester(name);
+            }
+
+            @Override
+            public String onlyRequester() {
+                return ConsoleUi.this.onlyRequester();
+            }
+
+            @Override
+            public void accept(String requester) {
+                ConsoleUi.this.accept(requester);
+            }
+
+            @Override
+            public void decline(String requester) {
+                ConsoleUi.this.decline(requester);
+            }
+
+            @Override
+            public void open(String name) {
+                ConsoleUi.this.open(name);
+            }
+
+            @Override
+            public void enter(ChatRef chat) {
+                enterChat(chat);
+            }
+
+            @Override
+            public void refuse(String text) {
+                notice(text, false);
+            }
+        });
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
                 true);
@@ -460,44 +498,11 @@ public final class ConsoleUi implements ClientListener {
             case "/quit", "/exit" -> {
                 return screen.isInteractive() && !quitOrAsk();
             }
-            case "/chat" -> {
-                if (arg.isEmpty()) {
-                    notice("Usage: /chat NAME", false);
-                } else if (isRequester(arg)) {
-                    accept(arg);
-                } else {
-                    open(arg);
-                }
-            }
-            case "/accept" -> {
-                String who = arg.isEmpty() ? onlyRequester() : arg;
-                if (who == null) {
-                    notice("Usage: /accept NAME", false);
-                } else {
-                    accept(who);
-                }
-            }
-            case "/decline" -> {
-                String who = arg.isEmpty() ? onlyRequester() : arg;
-                if (who == null) {
-                    notice("Usage: /decline NAME", false);
-                } else {
-                    decline(who);
-                }
-            }
-            case "/group" -> {
-                if (client.group(arg).isEmpty()) {
-                    notice(
-                            arg.isEmpty()
-                                    ? "Usage: /group NAME"
-                                    : "You are not a member of a group named '" + arg + "'.",
-                            false);
-                } else {
-                    enterChat(ChatIds.toGroup(arg));
-                }
-            }
             case "/leave" -> leave(arg);
             default -> {
+                if (chats.run(words)) {
+                    return true;
+                }
                 if (!commands.run(words)) {
                     notice("Unknown command " + words[0] + ". Type /help for the list.", false);
                 }

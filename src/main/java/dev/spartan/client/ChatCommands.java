@@ -1,0 +1,81 @@
+package dev.spartan.client;
+
+import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.ChatRef;
+import java.util.Objects;
+
+/**
+ * The slash commands that choose or answer a chat, the same in every front end: /chat, /accept, /decline and /group.
+ * Which chat they pick is decided here; what opening, accepting or declining shows is the front end's.
+ */
+public final class ChatCommands {
+    /** What a front end does with the chat a command picked. */
+    public interface Front {
+        /** Whether {@code name} has asked this user to chat and has not been answered. */
+        boolean isRequester(String name);
+
+        /** The one unanswered requester, or null when there are none or several. */
+        String onlyRequester();
+
+        void accept(String requester);
+
+        void decline(String requester);
+
+        /** Asks {@code name} to chat, or opens the chat or group of that name. */
+        void open(String name);
+
+        /** Opens a chat this user is already in. */
+        void enter(ChatRef chat);
+
+        /** A usage line or a refusal, shown as the front end shows the client's mistakes. */
+        void refuse(String text);
+    }
+
+    private final ChatClient client;
+    private final Front front;
+
+    public ChatCommands(ChatClient client, Front front) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.front = Objects.requireNonNull(front, "front");
+    }
+
+    /** Runs {@code words} if it is one of these commands; returns whether it was. */
+    public boolean run(String[] words) {
+        String arg = words.length > 1 ? words[1] : "";
+        switch (words[0]) {
+            case "/chat" -> {
+                if (arg.isEmpty()) {
+                    front.refuse("Usage: /chat NAME");
+                } else if (front.isRequester(arg)) {
+                    front.accept(arg);
+                } else {
+                    front.open(arg);
+                }
+            }
+            case "/accept", "/decline" -> {
+                String who = arg.isEmpty() ? front.onlyRequester() : arg;
+                if (who == null) {
+                    front.refuse("Usage: " + words[0] + " NAME");
+                } else if (words[0].equals("/accept")) {
+                    front.accept(who);
+                } else {
+                    front.decline(who);
+                }
+            }
+            case "/group" -> {
+                if (client.group(arg).isEmpty()) {
+                    front.refuse(
+                            arg.isEmpty()
+                                    ? "Usage: /group NAME"
+                                    : "You are not a member of a group named '" + arg + "'.");
+                } else {
+                    front.enter(ChatIds.toGroup(arg));
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+}
