@@ -66,6 +66,10 @@ public final class ChatClient implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final Outbox outbox;
     private final Connection connection;
+    /** Serializes prekey uploads: the periodic upkeep and the first upload before a chat is opened. */
+    private final Object upkeep = new Object();
+
+    private volatile boolean preKeysUploaded;
     private final Envelopes envelopes;
     private final Ratchet ratchet;
     private final MessageLog log;
@@ -206,14 +210,29 @@ public final class ChatClient implements AutoCloseable {
 
     /** Uploads prekeys and tops up the stock; a failure waits for the next login or round. */
     private void keepPreKeys() {
-        if (!connection.isUp()) {
-            return;
+        synchronized (upkeep) {
+            if (!connection.isUp()) {
+                return;
+            }
+            try {
+                preKeys.run();
+                preKeysUploaded = true;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    listener.notice("Could not upload prekeys: " + e.getStatus().getDescription());
+                }
+            }
         }
-        try {
-            preKeys.run();
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-                listener.notice("Could not upload prekeys: " + e.getStatus().getDescription());
+    }
+
+    /**
+     * A peer who learns of a chat with us fetches our prekey bundle at once; a first login's upload, still running in
+     * the background, must not lose that race (the peer's messages would wait on hold for no reason).
+     */
+    private void preKeysFirst() {
+        synchronized (upkeep) {
+            if (!preKeysUploaded) {
+                keepPreKeys();
             }
         }
     }
@@ -407,6 +426,7 @@ public final class ChatClient implements AutoCloseable {
     }
 
     public ChatState requestChat(String peer) {
+        preKeysFirst();
         ChatState state = connection
                 .stub()
                 .requestChat(ChatRequest.newBuilder().setPeer(peer).build());
@@ -416,6 +436,9 @@ public final class ChatClient implements AutoCloseable {
     }
 
     public ChatState answerChat(String peer, boolean accept) {
+        if (accept) {
+            preKeysFirst();
+        }
         ChatState state = connection
                 .stub()
                 .answerChat(

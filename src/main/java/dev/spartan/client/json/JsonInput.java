@@ -22,7 +22,7 @@ import java.util.Locale;
  * user), else a name opens a chat; and the slash commands. Each outcome is an event; a refusal is an
  * {@code error} event, never a bare line.
  */
-final class JsonInput {
+final class JsonInput implements ChatCommands.Front {
     /** Sends a typed line and reports it (the front end knows how to order it before its receipts). */
     interface Sender {
         void send(ChatClient client, ChatRef to, String text);
@@ -61,42 +61,7 @@ final class JsonInput {
                 out.emit(JsonEvent.error(text, code, clock.millis()));
             }
         });
-        this.chats = new ChatCommands(client, new ChatCommands.Front() {
-            @Override
-            public boolean isRequester(String name) {
-                return JsonInput.this.isRequester(name);
-            }
-
-            @Override
-            public String onlyRequester() {
-                return JsonInput.this.onlyRequester();
-            }
-
-            @Override
-            public void accept(String requester) {
-                JsonInput.this.accept(requester);
-            }
-
-            @Override
-            public void decline(String requester) {
-                JsonInput.this.decline(requester);
-            }
-
-            @Override
-            public void open(String name) {
-                JsonInput.this.open(name);
-            }
-
-            @Override
-            public void enter(ChatRef chat) {
-                JsonInput.this.enter(chat);
-            }
-
-            @Override
-            public void refuse(String text) {
-                error(text);
-            }
-        });
+        this.chats = new ChatCommands(client, this);
     }
 
     void knowUsers(List<String> others) {
@@ -156,7 +121,8 @@ final class JsonInput {
         }
     }
 
-    private void accept(String requester) {
+    @Override
+    public void accept(String requester) {
         call(() -> {
             client.answerChat(requester, true);
             forget(requester);
@@ -164,7 +130,8 @@ final class JsonInput {
         });
     }
 
-    private void decline(String requester) {
+    @Override
+    public void decline(String requester) {
         call(() -> {
             client.answerChat(requester, false);
             forget(requester);
@@ -172,7 +139,8 @@ final class JsonInput {
         });
     }
 
-    private void open(String name) {
+    @Override
+    public void open(String name) {
         if (client.group(name).isPresent()) {
             enter(ChatIds.toGroup(name));
             return;
@@ -185,7 +153,8 @@ final class JsonInput {
     }
 
     /** Lines go to {@code chat} from now on; what it had before this session comes first, as history. */
-    private void enter(ChatRef chat) {
+    @Override
+    public void enter(ChatRef chat) {
         client.discardKeptExcept(chat).forEach(this::notice);
         synchronized (this) {
             current = chat;
@@ -199,6 +168,11 @@ final class JsonInput {
         } catch (StatusRuntimeException e) {
             // The chat is open all the same; /history asks again.
         }
+    }
+
+    @Override
+    public void refuse(String text) {
+        error(text);
     }
 
     private synchronized void forget(String requester) {
@@ -221,11 +195,13 @@ final class JsonInput {
         }
     }
 
-    private synchronized boolean isRequester(String name) {
+    @Override
+    public synchronized boolean isRequester(String name) {
         return requests.contains(name);
     }
 
-    private synchronized String onlyRequester() {
+    @Override
+    public synchronized String onlyRequester() {
         return requests.size() == 1 ? requests.peek() : null;
     }
 

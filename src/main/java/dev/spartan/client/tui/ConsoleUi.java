@@ -41,7 +41,7 @@ import org.jline.utils.AttributedString;
  * read another thread may change it only while nothing is typed ({@link #switchIfIdle}), so a line is always handled
  * by the prompt it was typed at.
  */
-public final class ConsoleUi implements ClientListener {
+public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     /** How the terminal client looks; the pipe always looks like the assignment. */
     public record Settings(boolean timestamps, boolean receipts, Clock clock) {
         public Settings {
@@ -128,42 +128,7 @@ public final class ConsoleUi implements ClientListener {
         users = login.getUsersList().stream().filter(u -> !u.equals(me)).toList();
         commands =
                 new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
-        chats = new ChatCommands(client, new ChatCommands.Front() {
-            @Override
-            public boolean isRequester(String name) {
-                return ConsoleUi.this.isRequester(name);
-            }
-
-            @Override
-            public String onlyRequester() {
-                return ConsoleUi.this.onlyRequester();
-            }
-
-            @Override
-            public void accept(String requester) {
-                ConsoleUi.this.accept(requester);
-            }
-
-            @Override
-            public void decline(String requester) {
-                ConsoleUi.this.decline(requester);
-            }
-
-            @Override
-            public void open(String name) {
-                ConsoleUi.this.open(name);
-            }
-
-            @Override
-            public void enter(ChatRef chat) {
-                enterChat(chat);
-            }
-
-            @Override
-            public void refuse(String text) {
-                notice(text, false);
-            }
-        });
+        chats = new ChatCommands(client, this);
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
                 true);
@@ -388,7 +353,8 @@ public final class ConsoleUi implements ClientListener {
         }
     }
 
-    private void accept(String requester) {
+    @Override
+    public void accept(String requester) {
         opening(requester, () -> {
             client.answerChat(requester, true);
             synchronized (this) {
@@ -423,7 +389,8 @@ public final class ConsoleUi implements ClientListener {
         backlog.forEach(Runnable::run);
     }
 
-    private void decline(String requester) {
+    @Override
+    public void decline(String requester) {
         call(() -> {
             client.answerChat(requester, false);
             synchronized (this) {
@@ -437,7 +404,8 @@ public final class ConsoleUi implements ClientListener {
     }
 
     /** Opens a chat by name: a group the user is in, or a user to request. */
-    private void open(String name) {
+    @Override
+    public void open(String name) {
         if (client.group(name).isPresent()) {
             enterChat(ChatIds.toGroup(name));
             return;
@@ -449,6 +417,16 @@ public final class ConsoleUi implements ClientListener {
             }
             enterChat(ChatIds.toUser(name));
         });
+    }
+
+    @Override
+    public void enter(ChatRef chat) {
+        enterChat(chat);
+    }
+
+    @Override
+    public void refuse(String text) {
+        notice(text, false);
     }
 
     private void enterChat(ChatRef chat) {
@@ -531,11 +509,13 @@ public final class ConsoleUi implements ClientListener {
         });
     }
 
-    private synchronized boolean isRequester(String name) {
+    @Override
+    public synchronized boolean isRequester(String name) {
         return requests.contains(name);
     }
 
-    private synchronized String onlyRequester() {
+    @Override
+    public synchronized String onlyRequester() {
         return requests.size() == 1 ? requests.peek() : null;
     }
 
