@@ -4,6 +4,7 @@ import dev.spartan.proto.ChatRef;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,8 +37,10 @@ final class LoadDriver {
     private final List<Semaphore> windows = new ArrayList<>();
     private final List<String> ackReceivers = new ArrayList<>();
     private volatile long runStart = Long.MAX_VALUE;
-    /** Routes that have delivered a warm-up message in this run: the measured span starts only once all have. */
+    /** Routes that have delivered a message in this run's warm-up: the measured span starts only once all have. */
     private final java.util.Set<Integer> warmRoutes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private volatile CountDownLatch warm = new CountDownLatch(0);
     /** Set when the warm-up ends; until then nothing is measured and the run does not end. */
     private volatile long measureStart = Long.MAX_VALUE;
 
@@ -69,7 +72,9 @@ final class LoadDriver {
                 received.incrementAndGet();
             }
             if (receiver.equals(ackReceivers.get(route))) {
-                warmRoutes.add(route);
+                if (!measured && warmRoutes.add(route)) {
+                    warm.countDown();
+                }
                 windows.get(route).release(); // this receiver answers for the message's flow-control window
             }
         };
@@ -96,6 +101,7 @@ final class LoadDriver {
         runStart = System.nanoTime();
         received.set(0);
         warmRoutes.clear();
+        warm = new CountDownLatch(routes.size());
         measureStart = Long.MAX_VALUE;
         end = Long.MAX_VALUE;
         windows.clear();
@@ -155,12 +161,16 @@ final class LoadDriver {
         Thread marker = new Thread(
                 () -> {
                     long warmEnough = start + warmup.toNanos();
-                    long latest = warmEnough + LONGEST_WARMUP_NANOS;
-                    long now;
-                    while ((now = System.nanoTime()) < warmEnough
-                            || (warmRoutes.size() < routes.size() && now < latest)) {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // a timer, not synchronization
+                    long wait = warmEnough - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait); // the warm-up's own length: a timer, not synchronization
                     }
+                    try {
+                        var unused = warm.await(LONGEST_WARMUP_NANOS, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    long now = System.nanoTime();
                     measureStart = now;
                     end = now + measure.toNanos();
                     atMeasureStart.run();

@@ -69,7 +69,7 @@ public final class ChatClient implements AutoCloseable {
     /** Serializes prekey uploads: the periodic upkeep and the first upload before a chat is opened. */
     private final Object upkeep = new Object();
 
-    private volatile boolean preKeysUploaded;
+    private boolean preKeysUploaded; // guarded by upkeep
     private final Envelopes envelopes;
     private final Ratchet ratchet;
     private final MessageLog log;

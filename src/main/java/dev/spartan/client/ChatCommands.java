@@ -5,8 +5,9 @@ import dev.spartan.proto.ChatRef;
 import java.util.Objects;
 
 /**
- * The slash commands that choose or answer a chat, the same in every front end: /chat, /accept, /decline and /group.
- * Which chat they pick is decided here; what opening, accepting or declining shows is the front end's.
+ * The slash commands that choose, answer or leave a chat, the same in every front end: /chat, /accept, /decline,
+ * /group and /leave. Which chat they pick is decided here; what opening, accepting, declining or leaving shows is the
+ * front end's.
  */
 public final class ChatCommands {
     /** What a front end does with the chat a command picked. */
@@ -26,6 +27,12 @@ public final class ChatCommands {
 
         /** Opens a chat this user is already in. */
         void enter(ChatRef chat);
+
+        /** The chat lines typed now go to, or null. */
+        ChatRef current();
+
+        /** Leaves the group named {@code group}. */
+        void leave(String group);
 
         /** A usage line or a refusal, shown as the front end shows the client's mistakes. */
         void refuse(String text);
@@ -70,6 +77,15 @@ public final class ChatCommands {
                                     : "You are not a member of a group named '" + arg + "'.");
                 } else {
                     front.enter(ChatIds.toGroup(arg));
+                }
+            }
+            case "/leave" -> {
+                ChatRef chat = front.current();
+                String group = !arg.isEmpty() ? arg : chat != null && chat.hasGroup() ? chat.getGroup() : "";
+                if (group.isEmpty()) {
+                    front.refuse("Usage: /leave GROUP");
+                } else {
+                    front.leave(group);
                 }
             }
             default -> {

@@ -109,12 +109,7 @@ public final class RedisServerProcess implements AutoCloseable {
     public void close() {
         stop();
         if (ownsDir) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // Best effort: a leftover temp directory is harmless.
-            }
+            TempDirs.deleteQuietly(dir);
         }
     }
 

@@ -152,6 +152,7 @@ public final class SpartanJar {
             }
         } finally {
             server.destroyForcibly();
+            TempDirs.deleteQuietly(work);
         }
     }
 

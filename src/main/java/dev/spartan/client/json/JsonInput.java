@@ -182,7 +182,6 @@ final class JsonInput implements ChatCommands.Front {
     private void command(String[] words) {
         String arg = words.length > 1 ? words[1] : "";
         switch (words[0]) {
-            case "/leave" -> leave(arg);
             case "/users" -> call(this::users);
             case "/history" -> history(arg);
             case "/help" -> notice(HELP);
@@ -205,16 +204,13 @@ final class JsonInput implements ChatCommands.Front {
         return requests.size() == 1 ? requests.peek() : null;
     }
 
-    private void leave(String arg) {
-        ChatRef chat;
-        synchronized (this) {
-            chat = current;
-        }
-        String name = !arg.isEmpty() ? arg : chat != null && chat.hasGroup() ? chat.getGroup() : "";
-        if (name.isEmpty()) {
-            error("Usage: /leave GROUP");
-            return;
-        }
+    @Override
+    public synchronized ChatRef current() {
+        return current;
+    }
+
+    @Override
+    public void leave(String name) {
         call(() -> {
             client.leaveGroup(name);
             synchronized (this) {

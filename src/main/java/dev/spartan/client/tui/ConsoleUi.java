@@ -471,32 +471,25 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     private boolean command(String line) {
         String[] words = line.split("\\s+");
-        String arg = words.length > 1 ? words[1] : "";
-        switch (words[0]) {
-            case "/quit", "/exit" -> {
-                return screen.isInteractive() && !quitOrAsk();
+        if (words[0].equals("/quit") || words[0].equals("/exit")) {
+            return screen.isInteractive() && !quitOrAsk();
+        }
+        if (!chats.run(words)) {
+            if (!commands.run(words)) {
+                notice("Unknown command " + words[0] + ". Type /help for the list.", false);
             }
-            case "/leave" -> leave(arg);
-            default -> {
-                if (chats.run(words)) {
-                    return true;
-                }
-                if (!commands.run(words)) {
-                    notice("Unknown command " + words[0] + ". Type /help for the list.", false);
-                }
-                refreshRightPrompt();
-            }
+            refreshRightPrompt();
         }
         return true;
     }
 
-    private void leave(String arg) {
-        ChatRef chat = current;
-        String name = !arg.isEmpty() ? arg : chat != null && chat.hasGroup() ? chat.getGroup() : "";
-        if (name.isEmpty()) {
-            notice("Usage: /leave GROUP", false);
-            return;
-        }
+    @Override
+    public ChatRef current() {
+        return current;
+    }
+
+    @Override
+    public void leave(String name) {
         call(() -> {
             client.leaveGroup(name);
             notice("You left " + name + ".", false);
