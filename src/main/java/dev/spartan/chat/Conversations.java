@@ -319,13 +319,16 @@ public final class Conversations {
     }
 
     /**
-     * The members a group message is for: those with keys. A member who has never logged in has no identity key and
-     * no prekeys, so nothing can be encrypted for them yet (PROTOCOL.md, Groups).
+     * The members a group message is for: those who joined and have keys. A member who has never logged in has no
+     * identity key and no prekeys, so nothing can be encrypted for them yet; an invited member reads nothing until
+     * they join (PROTOCOL.md, Groups).
      */
     private Set<String> readers(Group group) {
         Set<String> readers = new java.util.LinkedHashSet<>();
+        Set<String> invited = new java.util.HashSet<>();
+        group.getInvitedList().forEach(i -> invited.add(i.getUser()));
         for (String member : group.getMembersList()) {
-            if (directory.keys().keysOf(member) != null) {
+            if (!invited.contains(member) && directory.keys().keysOf(member) != null) {
                 readers.add(member);
             }
         }
@@ -416,6 +419,9 @@ public final class Conversations {
                 .orElseThrow(() -> Refusal.notFound("there is no group '" + groupName + "'"));
         if (!chat.group().getMembersList().contains(me)) {
             throw Refusal.denied("you are not a member of " + groupName);
+        }
+        if (chat.group().getInvitedList().stream().anyMatch(i -> i.getUser().equals(me))) {
+            throw Refusal.denied("you are invited to " + groupName + " and have not joined it: join it first");
         }
         return chat;
     }

@@ -3,9 +3,11 @@ package dev.spartan.chat;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RuntimeGroup;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +18,7 @@ public final class Directory {
     private final SpartanConfig config;
     private final MessageStore store;
     private final KeyDirectory keys;
+    private final Clock clock;
 
     /**
      * A group and the conversation it is. Config groups are one conversation for ever; a run-time group's
@@ -23,9 +26,10 @@ public final class Directory {
      */
     public record GroupChat(Group group, String chatKey) {}
 
-    public Directory(SpartanConfig config, MessageStore store) {
+    public Directory(SpartanConfig config, MessageStore store, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.keys = KeyDirectory.cached(store);
     }
 
@@ -68,11 +72,18 @@ public final class Directory {
         g.chain()
                 .forEach(s -> b.addChain(
                         SignedStatement.newBuilder().setStatement(s.statement()).setSignature(s.signature())));
+        g.invited()
+                .forEach((user, expires) ->
+                        b.addInvited(Invitation.newBuilder().setUser(user).setExpiresAtMillis(expires)));
         return b.build();
     }
 
-    /** The config groups of {@code user}, then the run-time groups (at most {@code limits.groups_per_user}). */
+    /**
+     * The config groups of {@code user}, then the run-time groups they joined (at most {@code limits.groups_per_user})
+     * or can still join (at most {@code limits.group_invitations_per_user}); an expired invitation is left out.
+     */
     public List<Group> groupsOf(String user) {
+        long now = clock.millis();
         List<Group> out = new ArrayList<>();
         config.groups().forEach((name, members) -> {
             if (members.contains(user)) {
@@ -80,14 +91,23 @@ public final class Directory {
             }
         });
         for (RuntimeGroup g : store.groupsOf(user)) {
-            out.add(wire(g));
+            if (g.invited().getOrDefault(user, Long.MAX_VALUE) > now) {
+                out.add(wire(g));
+            }
         }
         return out;
     }
 
-    /** How many run-time groups {@code user} is in. */
-    int runtimeGroupCount(String user) {
-        return store.groupsOf(user).size();
+    /** How many run-time groups {@code user} has joined (invitations not counted). */
+    int joinedGroupCount(String user) {
+        return (int) store.groupsOf(user).stream().filter(g -> g.joined(user)).count();
+    }
+
+    /** The run-time groups {@code user} is invited to and can still join at {@code nowMillis}. */
+    List<RuntimeGroup> openInvitations(String user, long nowMillis) {
+        return store.groupsOf(user).stream()
+                .filter(g -> g.invited().getOrDefault(user, Long.MIN_VALUE) > nowMillis)
+                .toList();
     }
 
     private static Group configGroup(String name, List<String> members) {

@@ -17,6 +17,7 @@ import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupAnswer;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
@@ -27,6 +28,7 @@ import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SignedStatement;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -78,6 +80,7 @@ public final class ChatClient implements AutoCloseable {
     // Only ever what GroupBook verified: the members group messages are encrypted for.
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final GroupBook book;
+    private final Invitations invitations;
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
@@ -141,6 +144,7 @@ public final class ChatClient implements AutoCloseable {
             this.counters = new Counters(options.keysDir());
             this.book = new GroupBook(
                     options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
+            this.invitations = new Invitations(options.user(), options.clock());
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException(
                     "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
@@ -624,11 +628,20 @@ public final class ChatClient implements AutoCloseable {
      */
     private void adoptGroups(List<Group> served, boolean complete) {
         Map<String, Group> fresh = new HashMap<>();
+        java.util.Set<String> invited = new java.util.HashSet<>();
         for (Group g : served) {
-            book.verify(g, knownUsers()).ifPresent(v -> fresh.put(v.getName(), v));
+            book.verify(g, knownUsers()).ifPresent(v -> {
+                if (invitations.invites(v)) {
+                    invited.add(v.getName());
+                    invitations.offer(v).ifPresent(listener::groupInvited);
+                } else {
+                    fresh.put(v.getName(), v);
+                }
+            });
         }
         if (complete) {
             groups.keySet().retainAll(fresh.keySet());
+            invitations.retain(invited);
         }
         groups.putAll(fresh);
     }
@@ -637,6 +650,7 @@ public final class ChatClient implements AutoCloseable {
         if (removed) {
             if (book.left(served, knownUsers())) {
                 groups.remove(served.getName());
+                invitations.answered(served.getName());
                 book.forget(served.getName());
                 listener.groupChanged(served, true);
             }
@@ -644,9 +658,27 @@ public final class ChatClient implements AutoCloseable {
         }
         Optional<Group> verified = book.verify(served, knownUsers());
         verified.ifPresent(g -> {
-            groups.put(g.getName(), g);
+            if (invitations.invites(g)) {
+                invitations.offer(g).ifPresent(listener::groupInvited);
+                return;
+            }
+            invitations.answered(g.getName());
+            Group before = groups.put(g.getName(), g);
+            if (before != null) {
+                joined(before, g).forEach(m -> listener.notice("[" + g.getName() + "] " + m + " joined."));
+            }
             listener.groupChanged(g, false);
         });
+    }
+
+    /** The members who were invited in {@code before} and have joined in {@code after}. */
+    private static List<String> joined(Group before, Group after) {
+        java.util.Set<String> still = new java.util.HashSet<>();
+        after.getInvitedList().forEach(i -> still.add(i.getUser()));
+        return before.getInvitedList().stream()
+                .map(dev.spartan.proto.Invitation::getUser)
+                .filter(m -> !still.contains(m) && after.getMembersList().contains(m))
+                .toList();
     }
 
     private List<String> knownUsers() {
@@ -675,6 +707,37 @@ public final class ChatClient implements AutoCloseable {
         return Optional.ofNullable(groups.get(name));
     }
 
+    /** The question of an open invitation to {@code group} (e.g. "mallory added you to 'x' with alice."), if any. */
+    public Optional<String> invitation(String group) {
+        return invitations.get(group).map(Invitations.Open::question);
+    }
+
+    /**
+     * Joins a group this user was invited to, or declines the invitation with a LEAVE statement chained to its last
+     * verified state (as {@link #leaveGroup}); returns the group as verified after joining.
+     */
+    public Optional<Group> answerGroup(String name, boolean join) {
+        if (!join) {
+            leave(
+                    name,
+                    s -> connection
+                            .stub()
+                            .answerGroup(GroupAnswer.newBuilder()
+                                    .setName(name)
+                                    .setStatement(s)
+                                    .build()));
+            return Optional.empty();
+        }
+        Group g = connection
+                .stub()
+                .answerGroup(
+                        GroupAnswer.newBuilder().setName(name).setJoin(true).build());
+        invitations.answered(name);
+        Optional<Group> verified = book.verify(g, knownUsers()).filter(v -> !invitations.invites(v));
+        verified.ifPresent(v -> groups.put(v.getName(), v));
+        return verified;
+    }
+
     /** Creates a run-time group with a CREATE statement this user signs; returns it as verified. */
     public Group createGroup(String name, List<String> members) {
         Group g = connection
@@ -697,28 +760,40 @@ public final class ChatClient implements AutoCloseable {
      * reads the group again and signs again, once.
      */
     public Group leaveGroup(String name) {
+        return leave(
+                name,
+                s -> connection
+                        .stub()
+                        .leaveGroup(LeaveGroupRequest.newBuilder()
+                                .setName(name)
+                                .setStatement(s)
+                                .build()));
+    }
+
+    private Group leave(String name, java.util.function.Function<SignedStatement, Group> call) {
         Group g;
         try {
-            g = connection.stub().leaveGroup(leaveRequest(name));
+            g = call.apply(leaveStatement(name));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION
                     || book.state(name).filter(s -> s.version() > 0).isEmpty()) {
                 throw e;
             }
             refreshGroups();
-            g = connection.stub().leaveGroup(leaveRequest(name));
+            g = call.apply(leaveStatement(name));
         }
         groups.remove(name);
+        invitations.answered(name);
         book.forget(name);
         return g;
     }
 
-    private LeaveGroupRequest leaveRequest(String name) {
-        LeaveGroupRequest.Builder b = LeaveGroupRequest.newBuilder().setName(name);
-        book.state(name)
+    /** This user's LEAVE statement chained to the group's last verified state; empty for a group without a chain. */
+    private SignedStatement leaveStatement(String name) {
+        return book.state(name)
                 .filter(s -> s.version() > 0)
-                .ifPresent(s -> b.setStatement(Membership.leave(identity.signalIdentity(), s, user())));
-        return b.build();
+                .map(s -> Membership.leave(identity.signalIdentity(), s, user()))
+                .orElse(SignedStatement.getDefaultInstance());
     }
 
     /** The safety number of this user and a peer; empty if the peer has no keys. */

@@ -24,6 +24,12 @@ public interface ClientListener {
 
     default void groupChanged(Group group, boolean removed) {}
 
+    /**
+     * Someone this user has no accepted chat with put them in a group: they are in it once they join
+     * ({@link ChatClient#answerGroup}). Told once per run for each invitation still open.
+     */
+    default void groupInvited(Invitations.Open invitation) {}
+
     /** Something the user should read: a warning, a queued send, a lost connection. */
     default void notice(String text) {}
 

@@ -76,9 +76,11 @@ final class Envelopes {
                         Status.PERMISSION_DENIED.withDescription("you are not a member of " + p.to().getGroup()));
             }
             conversation = "#" + group.getName();
+            java.util.Set<String> invited = new java.util.HashSet<>();
+            group.getInvitedList().forEach(i -> invited.add(i.getUser()));
             for (String member : group.getMembersList()) {
-                if (member.equals(user)) {
-                    continue;
+                if (member.equals(user) || invited.contains(member)) {
+                    continue; // an invited member reads nothing until they join
                 }
                 // A member who has never logged in has no keys and cannot be a reader; the server expects exactly
                 // the members with keys (see PROTOCOL.md, Groups).

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.contract.Membership;
 import dev.spartan.crypto.PrivateFiles;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.MembershipStatement;
 import dev.spartan.proto.SignedStatement;
 import java.io.IOException;
@@ -83,7 +84,7 @@ final class GroupBook {
         Optional<Membership.State> state = served.getFromConfig()
                 ? fixed(served, pin, new HashSet<>(users))
                 : signed(served, pin, new HashSet<>(users));
-        return state.filter(s -> s.members().contains(user)).map(s -> group(s, served.getChainList()));
+        return state.filter(s -> s.members().contains(user)).map(s -> group(s, served));
     }
 
     /** True if the group's signed chain shows that this user left it (or it has no chain to show anything). */
@@ -184,7 +185,7 @@ final class GroupBook {
                         throw new Membership.Refused(m + " is not a user of this server");
                     }
                 }
-                describe(Membership.parse(chain.get(i)), next).ifPresent(changes::add);
+                describe(Membership.parse(chain.get(i)), next, served).ifPresent(changes::add);
                 state = next;
             } catch (Membership.Refused e) {
                 warn(name, e.getMessage());
@@ -208,16 +209,32 @@ final class GroupBook {
         return Optional.of(state);
     }
 
-    /** What the user is told of a change someone else made. */
-    private Optional<String> describe(MembershipStatement s, Membership.State after) {
+    /**
+     * What the user is told of a change someone else made. An invitation of this user is asked as a question
+     * instead (see {@link Invitations}).
+     */
+    private Optional<String> describe(MembershipStatement s, Membership.State after, Group served) {
         if (s.getActor().equals(user)) {
             return Optional.empty();
         }
-        return Optional.of(
-                s.getKind() == MembershipStatement.Kind.CREATE
-                        ? "[" + s.getGroup() + "] " + s.getActor() + " created the group with "
-                                + String.join(",", after.members()) + "."
-                        : "[" + s.getGroup() + "] " + s.getActor() + " left.");
+        if (s.getKind() != MembershipStatement.Kind.CREATE) {
+            return Optional.of("[" + s.getGroup() + "] " + s.getActor() + " left.");
+        }
+        List<String> invited = invited(served, after);
+        if (invited.contains(user)) {
+            return Optional.empty();
+        }
+        return Optional.of("[" + s.getGroup() + "] " + s.getActor() + " created the group with "
+                + String.join(",", after.members())
+                + (invited.isEmpty() ? "" : " (invited, not joined yet: " + String.join(",", invited) + ")") + ".");
+    }
+
+    /** The members the server says have not joined yet: never anyone the signed list does not name. */
+    private static List<String> invited(Group served, Membership.State state) {
+        return served.getInvitedList().stream()
+                .map(Invitation::getUser)
+                .filter(state.members()::contains)
+                .toList();
     }
 
     private void warn(String group, String reason) {
@@ -228,12 +245,22 @@ final class GroupBook {
                 + " that is not signed by a member: ignored (" + reason + ").");
     }
 
-    private static Group group(Membership.State state, List<SignedStatement> chain) {
+    /**
+     * The verified group: members and chain as signed, and of the server's invitations only those of signed members.
+     * The server alone says who has joined; a lie about it changes only who reads, never adds a reader the members
+     * did not name.
+     */
+    private static Group group(Membership.State state, Group served) {
+        List<SignedStatement> chain = served.getChainList();
+        List<String> invited = invited(served, state);
         return Group.newBuilder()
                 .setName(state.group())
                 .addAllMembers(state.members())
                 .setFromConfig(state.version() == 0)
                 .addAllChain(chain.subList(0, (int) Math.min(state.version(), chain.size())))
+                .addAllInvited(served.getInvitedList().stream()
+                        .filter(i -> invited.contains(i.getUser()))
+                        .toList())
                 .build();
     }
 

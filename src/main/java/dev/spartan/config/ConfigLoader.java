@@ -39,7 +39,9 @@ public final class ConfigLoader {
             "history_calls_per_minute",
             "groups_per_user",
             "members_per_group",
-            "group_changes_per_minute");
+            "group_changes_per_minute",
+            "group_invitations_per_user",
+            "group_invitation_hours");
 
     private ConfigLoader() {}
 
@@ -252,11 +254,15 @@ public final class ConfigLoader {
                 k.intValue("history_calls_per_minute", d.historyCallsPerMinute(), 1, 1_000_000),
                 k.intValue("groups_per_user", d.groupsPerUser(), 1, 500),
                 k.intValue("members_per_group", d.membersPerGroup(), 2, 500),
-                k.intValue("group_changes_per_minute", d.groupChangesPerMinute(), 1, 1_000_000));
-        if ((long) limits.groupsPerUser() * limits.membersPerGroup() > MAX_GROUP_SEATS) {
-            throw new ConfigException(source + ": keys 'limits.groups_per_user' and 'limits.members_per_group': "
-                    + limits.groupsPerUser() + " x " + limits.membersPerGroup() + " names would not fit in one Login"
-                    + " answer; their product must be at most " + MAX_GROUP_SEATS);
+                k.intValue("group_changes_per_minute", d.groupChangesPerMinute(), 1, 1_000_000),
+                k.intValue("group_invitations_per_user", d.groupInvitationsPerUser(), 1, 500),
+                k.intValue("group_invitation_hours", d.groupInvitationHours(), 1, 24 * 365));
+        int groups = limits.groupsPerUser() + limits.groupInvitationsPerUser();
+        if ((long) groups * limits.membersPerGroup() > MAX_GROUP_SEATS) {
+            throw new ConfigException(source + ": keys 'limits.groups_per_user', 'limits.group_invitations_per_user'"
+                    + " and 'limits.members_per_group': (" + limits.groupsPerUser() + " + "
+                    + limits.groupInvitationsPerUser() + ") x " + limits.membersPerGroup()
+                    + " names would not fit in one Login answer; at most " + MAX_GROUP_SEATS);
         }
         for (Object key : map.keySet()) {
             if (!LIMIT_KEYS.contains(String.valueOf(key))) {

@@ -13,6 +13,9 @@ package dev.spartan.config;
  * @param membersPerGroup        {@code limits.members_per_group}: members of a run-time group, its creator included
  * @param groupChangesPerMinute  {@code limits.group_changes_per_minute}: CreateGroup and LeaveGroup calls per user
  *                               per minute
+ * @param groupInvitationsPerUser {@code limits.group_invitations_per_user}: group invitations a user may have waiting
+ *                               for an answer (from different inviters: one each at a time)
+ * @param groupInvitationHours   {@code limits.group_invitation_hours}: how long a group invitation can be accepted
  */
 public record Limits(
         int heldMessages,
@@ -22,12 +25,14 @@ public record Limits(
         int historyCallsPerMinute,
         int groupsPerUser,
         int membersPerGroup,
-        int groupChangesPerMinute) {
+        int groupChangesPerMinute,
+        int groupInvitationsPerUser,
+        int groupInvitationHours) {
 
     /** The bytes of one History answer, whatever its count: far below gRPC's 4 MiB default message size. */
     public static final int HISTORY_PAGE_BYTES = 1024 * 1024;
 
-    public static final Limits DEFAULTS = new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10);
+    public static final Limits DEFAULTS = new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10, 20, 72);
 
     public Limits withHistoryKept(int kept) {
         return new Limits(
@@ -38,6 +43,8 @@ public record Limits(
                 historyCallsPerMinute,
                 groupsPerUser,
                 membersPerGroup,
-                groupChangesPerMinute);
+                groupChangesPerMinute,
+                groupInvitationsPerUser,
+                groupInvitationHours);
     }
 }

@@ -21,6 +21,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.GetKeysResponse;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupAnswer;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.HistoryResponse;
 import dev.spartan.proto.LeaveGroupRequest;
@@ -233,6 +234,14 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @RateLimit("groups")
     public void leaveGroup(LeaveGroupRequest request, StreamObserver<Group> response) {
         reply(response, () -> groups.leave(Principal.current(), request.getName(), request.getStatement()));
+    }
+
+    @Override
+    @RateLimit("groups")
+    public void answerGroup(GroupAnswer request, StreamObserver<Group> response) {
+        reply(
+                response,
+                () -> groups.answer(Principal.current(), request.getName(), request.getJoin(), request.getStatement()));
     }
 
     @Override

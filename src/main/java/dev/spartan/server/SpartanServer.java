@@ -92,9 +92,9 @@ public final class SpartanServer implements AutoCloseable {
 
     public SpartanServer start() throws IOException {
         MessageStore store = ops.observe(backend.store());
-        Directory directory = new Directory(config, store);
+        Directory directory = new Directory(config, store, clock);
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
-        GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
+        GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits(), clock);
         Presence presence = backend.presence(hub);
         chat = new ChatService(
                 directory,

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -634,13 +635,14 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     @Override
-    public RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain) {
+    public RuntimeGroup putGroup(
+            String name, List<String> members, List<RuntimeGroup.Signed> chain, Map<String, Long> invited) {
         return guarded(() -> {
             byte[] old = groups.get(name);
             StoredGroup before = old == null ? null : Records.parse(StoredGroup::parseFrom, old);
             long version = increment("group\0" + name, 1);
             long generation = before != null ? before.getGeneration() : version;
-            StoredGroup after = Records.storedGroup(name, members, generation, chain);
+            StoredGroup after = Records.storedGroup(name, members, generation, chain, invited);
             groups.put(name, after.toByteArray());
             indexMembers(name, before == null ? List.of() : before.getMembersList(), members);
             return Records.runtimeGroup(after);

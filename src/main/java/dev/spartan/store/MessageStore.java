@@ -7,6 +7,7 @@ import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedPreKey;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -117,9 +118,16 @@ public interface MessageStore extends AutoCloseable {
      * Creates a run-time group, or changes the members of one; a new group gets a new generation, a changed one
      * keeps its own. Call inside {@link #atomically} under the group's lock. Returns the group as stored.
      *
-     * @param chain the signed membership statements that led to {@code members}, oldest first
+     * @param chain   the signed membership statements that led to {@code members}, oldest first
+     * @param invited the members who have not joined yet, each with the wall-clock millisecond its invitation expires
      */
-    RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain);
+    RuntimeGroup putGroup(
+            String name, List<String> members, List<RuntimeGroup.Signed> chain, Map<String, Long> invited);
+
+    /** {@link #putGroup(String, List, List, Map)} for a group whose members have all joined. */
+    default RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain) {
+        return putGroup(name, members, chain, Map.of());
+    }
 
     /** {@link #putGroup(String, List, List)} for a group without signed statements. */
     default RuntimeGroup putGroup(String name, List<String> members) {

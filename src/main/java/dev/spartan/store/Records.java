@@ -10,6 +10,7 @@ import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
@@ -32,6 +33,8 @@ import dev.spartan.store.proto.StoredSealed;
 import dev.spartan.store.proto.StoredSignedPreKey;
 import dev.spartan.store.proto.StoredStatement;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Between the API's messages and the store's own records (storage.proto). Every store converts here and only here,
@@ -168,9 +171,16 @@ final class Records {
     }
 
     static StoredGroup storedGroup(
-            String name, Iterable<String> members, long generation, List<RuntimeGroup.Signed> chain) {
-        StoredGroup.Builder b =
-                StoredGroup.newBuilder().setName(name).addAllMembers(members).setGeneration(generation);
+            String name,
+            Iterable<String> members,
+            long generation,
+            List<RuntimeGroup.Signed> chain,
+            Map<String, Long> invited) {
+        StoredGroup.Builder b = StoredGroup.newBuilder()
+                .setName(name)
+                .addAllMembers(members)
+                .setGeneration(generation)
+                .putAllInvited(invited);
         chain.forEach(s -> b.addChain(
                 StoredStatement.newBuilder().setStatement(s.statement()).setSignature(s.signature())));
         return b.build();
@@ -183,7 +193,8 @@ final class Records {
                 g.getGeneration(),
                 g.getChainList().stream()
                         .map(s -> new RuntimeGroup.Signed(s.getStatement(), s.getSignature()))
-                        .toList());
+                        .toList(),
+                g.getInvitedMap());
     }
 
     /**
@@ -208,6 +219,7 @@ final class Records {
                 Group g = e.getGroupChanged().getGroup();
                 StoredGroup.Builder stored =
                         StoredGroup.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList());
+                g.getInvitedList().forEach(i -> stored.putInvited(i.getUser(), i.getExpiresAtMillis()));
                 g.getChainList()
                         .forEach(s -> stored.addChain(StoredStatement.newBuilder()
                                 .setStatement(s.getStatement())
@@ -240,6 +252,9 @@ final class Records {
             case GROUP_CHANGED -> {
                 StoredGroup g = e.getGroupChanged().getGroup();
                 Group.Builder group = Group.newBuilder().setName(g.getName()).addAllMembers(g.getMembersList());
+                new TreeMap<>(g.getInvitedMap())
+                        .forEach((user, expires) -> group.addInvited(
+                                Invitation.newBuilder().setUser(user).setExpiresAtMillis(expires)));
                 g.getChainList()
                         .forEach(s -> group.addChain(SignedStatement.newBuilder()
                                 .setStatement(s.getStatement())

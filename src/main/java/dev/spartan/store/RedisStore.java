@@ -523,10 +523,11 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
-    public RuntimeGroup putGroup(String name, List<String> members, List<RuntimeGroup.Signed> chain) {
+    public RuntimeGroup putGroup(
+            String name, List<String> members, List<RuntimeGroup.Signed> chain, Map<String, Long> invited) {
         Optional<StoredGroup> before = storedGroup(name);
         long generation = before.map(StoredGroup::getGeneration).orElseGet(() -> groupVersion(name) + 1);
-        StoredGroup after = Records.storedGroup(name, members, generation, chain);
+        StoredGroup after = Records.storedGroup(name, members, generation, chain, invited);
         write(r -> r.hset(P + "groups", name, after.toByteArray()));
         write(r -> r.hincrby(P + "groupver", name, 1));
         indexMembers(name, before.<List<String>>map(StoredGroup::getMembersList).orElse(List.of()), members);

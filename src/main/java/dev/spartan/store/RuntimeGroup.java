@@ -2,7 +2,9 @@ package dev.spartan.store;
 
 import com.google.protobuf.ByteString;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * A group made at run time, as the store keeps it.
@@ -11,8 +13,11 @@ import java.util.Objects;
  *                   new conversation
  * @param chain      the signed membership statements that led to {@code members}, oldest first; empty for a group
  *                   made before signed membership
+ * @param invited    the members who have not joined yet, each with the wall-clock millisecond their invitation
+ *                   expires; a subset of {@code members}
  */
-public record RuntimeGroup(String name, List<String> members, long generation, List<Signed> chain) {
+public record RuntimeGroup(
+        String name, List<String> members, long generation, List<Signed> chain, Map<String, Long> invited) {
     /** One membership statement as its actor signed it (the API's SignedStatement). */
     public record Signed(ByteString statement, ByteString signature) {
         public Signed {
@@ -25,9 +30,19 @@ public record RuntimeGroup(String name, List<String> members, long generation, L
         Objects.requireNonNull(name, "name");
         members = List.copyOf(members);
         chain = List.copyOf(chain);
+        invited = java.util.Collections.unmodifiableMap(new TreeMap<>(invited));
+    }
+
+    public RuntimeGroup(String name, List<String> members, long generation, List<Signed> chain) {
+        this(name, members, generation, chain, Map.of());
     }
 
     public RuntimeGroup(String name, List<String> members, long generation) {
         this(name, members, generation, List.of());
+    }
+
+    /** Whether {@code user} is a member who has joined (not only invited). */
+    public boolean joined(String user) {
+        return members.contains(user) && !invited.containsKey(user);
     }
 }

@@ -74,7 +74,7 @@ class AuthServiceTest {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
         store = EmbeddedStore.inMemory();
         auth = new AuthService(
-                new Directory(config, store),
+                new Directory(config, store, clock),
                 store,
                 tokens,
                 new Enrollment(SecurityConfig.DEFAULTS.withEnrollment(SecurityConfig.Enrollment.OPEN), store, clock),

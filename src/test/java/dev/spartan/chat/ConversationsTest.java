@@ -41,15 +41,16 @@ class ConversationsTest {
     EmbeddedStore store;
     RecentMessages recent;
     Conversations conversations;
+    Clock clock;
 
     @BeforeEach
     void setUp() {
         config = ConfigLoader.load(Path.of("config.yaml"));
-        Clock clock = Clock.systemUTC();
+        clock = Clock.systemUTC();
         store = EmbeddedStore.inMemory();
         recent = new RecentMessages(store, config.recentMessagesPerChat(), config.cachedConversations());
         conversations =
-                new Conversations(config, new Directory(config, store), store, recent, new DeliveryHub(), clock);
+                new Conversations(config, new Directory(config, store, clock), store, recent, new DeliveryHub(), clock);
     }
 
     @AfterEach
@@ -432,8 +433,9 @@ class ConversationsTest {
         for (String u : List.of("alice", "bob")) {
             store.pinKeys(u, signers.withIdentity(u, keys(u.length())));
         }
-        Directory directory = new Directory(config, store);
-        GroupAdmin groups = new GroupAdmin(directory, store, new DeliveryHub(), config.limits());
+        Directory directory = new Directory(config, store, clock);
+        GroupAdmin groups = new GroupAdmin(directory, store, new DeliveryHub(), config.limits(), clock);
+        store.setPairState(PairState.pairKey("alice", "bob"), PairState.ACCEPTED);
         groups.create("alice", "team", List.of("bob"), signers.create("alice", "team", List.of("bob")));
         conversations.send("alice", request("t-1", ChatIds.toGroup("team"), "first life", "bob"));
         assertThat(history("alice", ChatIds.toGroup("team"))).hasSize(1);
@@ -450,11 +452,15 @@ class ConversationsTest {
 
     @Test
     void groupsAreCappedInSizeAndPerUser() {
-        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10);
+        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10, 20, 72);
         for (String u : List.of("alice", "charlie")) {
             store.pinKeys(u, signers.withIdentity(u, keys(u.length())));
         }
-        GroupAdmin groups = new GroupAdmin(new Directory(config, store), store, new DeliveryHub(), small);
+        GroupAdmin groups = new GroupAdmin(new Directory(config, store, clock), store, new DeliveryHub(), small, clock);
+        for (String peer : List.of("alice", "charlie")) {
+            store.setPairState(PairState.pairKey(peer, "bob"), PairState.ACCEPTED);
+        }
+        store.setPairState(PairState.pairKey("alice", "charlie"), PairState.ACCEPTED);
         assertRefused(
                 () -> groups.create(
                         "alice",

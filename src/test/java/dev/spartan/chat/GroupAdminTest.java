@@ -10,11 +10,16 @@ import dev.spartan.contract.Membership;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedStatement;
 import dev.spartan.store.EmbeddedStore;
+import dev.spartan.store.PairState;
 import dev.spartan.testing.Members;
+import dev.spartan.testing.MutableClock;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -32,16 +37,29 @@ class GroupAdminTest {
     private EmbeddedStore store;
     private Directory directory;
     private GroupAdmin groups;
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
 
     @BeforeEach
     void setUp() {
         SpartanConfig config = ConfigLoader.load(Path.of("config.yaml"));
         store = EmbeddedStore.inMemory();
-        directory = new Directory(config, store);
+        directory = new Directory(config, store, clock);
         for (String u : config.users()) {
             store.pinKeys(u, signers.withIdentity(u, PublicKeys.getDefaultInstance()));
         }
-        groups = new GroupAdmin(
+        // Everyone has an accepted chat with everyone but mallory's targets (see the invitation tests).
+        for (String a : config.users()) {
+            for (String b : config.users()) {
+                if (a.compareTo(b) < 0) {
+                    store.setPairState(PairState.pairKey(a, b), PairState.ACCEPTED);
+                }
+            }
+        }
+        groups = groups(Limits.DEFAULTS);
+    }
+
+    private GroupAdmin groups(Limits limits) {
+        return new GroupAdmin(
                 directory,
                 store,
                 new InboxWatchers() {
@@ -55,7 +73,12 @@ class GroupAdminTest {
                         told.addAll(stored.keySet());
                     }
                 },
-                Limits.DEFAULTS);
+                limits,
+                clock);
+    }
+
+    private void strangers(String a, String b) {
+        store.setPairState(PairState.pairKey(a, b), PairState.NONE);
     }
 
     @AfterEach
@@ -271,5 +294,132 @@ class GroupAdminTest {
                         + " membership); upgrade the client");
         assertThat(directory.group("team").orElseThrow().getMembersList()).containsExactly("alice", "bob");
         assertThat(told).isEmpty();
+    }
+
+    // ---- invitations: nobody is put into a group without consent ----
+
+    private static Limits limits(int groupsPerUser, int invitationsPerUser) {
+        Limits d = Limits.DEFAULTS;
+        return new Limits(
+                d.heldMessages(),
+                d.heldBytes(),
+                d.historyKept(),
+                d.historyPage(),
+                d.historyCallsPerMinute(),
+                groupsPerUser,
+                d.membersPerGroup(),
+                d.groupChangesPerMinute(),
+                invitationsPerUser,
+                d.groupInvitationHours());
+    }
+
+    private static List<String> invited(Group g) {
+        return g.getInvitedList().stream().map(Invitation::getUser).toList();
+    }
+
+    @Test
+    void aStrangerCanNeitherFillAUsersGroupsNorTheirInvitations() {
+        groups = groups(limits(5, 3));
+        for (String mallory : List.of("foo", "bar", "baz", "qux")) {
+            strangers(mallory, "bob");
+        }
+        // foo is a stranger to bob: its group only invites bob, once at a time.
+        Group first = create("foo", "squat1", List.of("bob"));
+        assertThat(invited(first)).containsExactly("bob");
+        assertThat(first.getInvited(0).getExpiresAtMillis())
+                .isEqualTo(clock.millis() + Duration.ofDays(3).toMillis());
+        assertRefused(
+                () -> create("foo", "squat2", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob has not answered your invitation to 'squat1' yet: you can invite someone you have no accepted"
+                        + " chat with to one group at a time");
+        create("bar", "squat3", List.of("bob"));
+        create("baz", "squat4", List.of("bob"));
+        assertRefused(
+                () -> create("qux", "squat5", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob has 3 group invitations waiting for an answer, as many as one user can have: ask bob to answer"
+                        + " them, or to accept a chat with you first");
+        // alice has an accepted chat with bob: bob is in her groups at once, up to his own 5.
+        for (int i = 1; i <= 5; i++) {
+            Group real = create("alice", "real" + i, List.of("bob"));
+            assertThat(invited(real)).isEmpty();
+        }
+        assertRefused(
+                () -> create("charlie", "real6", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob is already in as many groups as one user can be in (5)");
+        assertThat(directory.groupsOf("bob")).extracting(Group::getName).contains("squat1", "real5");
+    }
+
+    @Test
+    void anInvitedMemberReadsNothingUntilTheyJoinAndThenCounts() {
+        groups = groups(limits(1, 3));
+        strangers("eve", "bob");
+        Group team = create("eve", "team", List.of("bob", "charlie"));
+        assertThat(team.getMembersList()).containsExactly("bob", "charlie", "eve");
+        assertThat(invited(team)).containsExactly("bob");
+        assertThat(changes("bob"))
+                .last()
+                .isEqualTo(GroupChanged.newBuilder().setGroup(team).build());
+        told.clear();
+
+        Group joined = groups.answer("bob", "team", true, SignedStatement.getDefaultInstance());
+        assertThat(invited(joined)).isEmpty();
+        assertThat(joined.getMembersList()).containsExactly("bob", "charlie", "eve");
+        assertThat(told).containsExactlyInAnyOrder("bob", "charlie", "eve");
+        assertRefused(
+                () -> groups.answer("bob", "team", true, SignedStatement.getDefaultInstance()),
+                Refusal.Kind.PRECONDITION,
+                "you are a member of team already");
+        assertRefused(
+                () -> groups.answer("charlie", "team", false, signers.leave("charlie", joined)),
+                Refusal.Kind.PRECONDITION,
+                "you are a member of team, not invited: leave it instead");
+        // bob's one group place is now taken
+        assertRefused(
+                () -> create("alice", "other", List.of("bob")),
+                Refusal.Kind.EXHAUSTED,
+                "bob is already in as many groups as one user can be in (1)");
+    }
+
+    @Test
+    void anInvitationCanBeDeclinedAndExpires() {
+        strangers("eve", "bob");
+        strangers("eve", "charlie");
+        Group team = create("eve", "team", List.of("bob", "charlie"));
+        assertThat(invited(team)).containsExactly("bob", "charlie");
+        Group declined = groups.answer("bob", "team", false, signers.leave("bob", team));
+        assertThat(declined.getMembersList()).containsExactly("charlie", "eve");
+        assertThat(invited(declined)).containsExactly("charlie");
+        assertThat(changes("bob"))
+                .last()
+                .satisfies(c -> assertThat(c.getRemoved()).isTrue());
+
+        clock.advance(Duration.ofDays(3));
+        assertRefused(
+                () -> groups.answer("charlie", "team", true, SignedStatement.getDefaultInstance()),
+                Refusal.Kind.PRECONDITION,
+                "your invitation to team expired at 2030-01-04T00:00:00Z: decline it, and ask its members to invite"
+                        + " you again");
+        assertThat(directory.groupsOf("charlie")).extracting(Group::getName).containsExactly("group1");
+        // an expired invitation no longer counts: eve may invite charlie again
+        assertThat(invited(create("eve", "again", List.of("charlie")))).containsExactly("charlie");
+        assertRefused(
+                () -> groups.answer("alice", "team", true, SignedStatement.getDefaultInstance()),
+                Refusal.Kind.DENIED,
+                "you are not invited to team");
+    }
+
+    @Test
+    void whenTheLastMemberWhoJoinedLeavesTheInvitationsGoWithTheGroup() {
+        strangers("eve", "bob");
+        create("eve", "team", List.of("bob"));
+        leave("eve", "team");
+        assertThat(directory.group("team")).isEmpty();
+        assertThat(changes("bob"))
+                .last()
+                .satisfies(c -> assertThat(c.getRemoved()).isTrue());
+        assertThat(directory.groupsOf("bob")).extracting(Group::getName).containsExactly("group1");
     }
 }

@@ -271,9 +271,10 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(write(BASE)).limits()).isEqualTo(Limits.DEFAULTS);
         Limits set = ConfigLoader.load(write(BASE + "limits:\n  held_messages: 7\n  held_bytes: 4096\n"
                         + "  history_kept: 20\n  history_page: 10\n  history_calls_per_minute: 30\n"
-                        + "  groups_per_user: 5\n  members_per_group: 8\n  group_changes_per_minute: 2\n"))
+                        + "  groups_per_user: 5\n  members_per_group: 8\n  group_changes_per_minute: 2\n"
+                        + "  group_invitations_per_user: 3\n  group_invitation_hours: 1\n"))
                 .limits();
-        assertThat(set).isEqualTo(new Limits(7, 4096, 20, 10, 30, 5, 8, 2));
+        assertThat(set).isEqualTo(new Limits(7, 4096, 20, 10, 30, 5, 8, 2, 3, 1));
     }
 
     @Test
@@ -289,7 +290,7 @@ class ConfigLoaderTest {
         Path tooMany = write(BASE + "limits:\n  groups_per_user: 500\n  members_per_group: 500\n");
         assertThatThrownBy(() -> ConfigLoader.load(tooMany))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("their product must be at most 25000");
+                .hasMessageContaining("(500 + 20) x 500 names would not fit in one Login answer; at most 25000");
     }
 
     @Test

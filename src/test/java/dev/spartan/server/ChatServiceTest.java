@@ -14,6 +14,7 @@ import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.server.InProcessNode.Stream;
@@ -156,12 +157,22 @@ class ChatServiceTest {
         assertThat(bobStream.next().hasCaughtUp()).isTrue();
     }
 
+    /** alice asks bob to chat and he accepts: a stranger's group would only invite him. */
+    private void aliceAndBobChat() {
+        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
+        bob.stub()
+                .answerChat(
+                        ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
+    }
+
     @Test
     void createGroupMembersMayNameTheCreatorOrNotButMustBeWhatTheStatementSigns() {
+        aliceAndBobChat();
         // The request's members with or without the caller, repeated or in any order: the same group.
         CreateGroupRequest withCreator = alice.createRequest("team", "charlie", "bob", "alice", "bob");
         Group team = alice.stub().createGroup(withCreator);
         assertThat(team.getMembersList()).containsExactly("alice", "bob", "charlie");
+        assertThat(team.getInvitedList()).extracting(Invitation::getUser).containsExactly("charlie");
         Group other = alice.stub().createGroup(alice.createRequest("other", "bob"));
         assertThat(other.getMembersList()).containsExactly("alice", "bob");
 
@@ -184,6 +195,7 @@ class ChatServiceTest {
 
     @Test
     void groupsAreMadeAndLeftOverTheWire() throws Exception {
+        aliceAndBobChat();
         Group team = alice.stub().createGroup(alice.createRequest("team", "bob"));
         assertThat(team.getMembersList()).containsExactly("alice", "bob");
         assertStatus(
@@ -192,6 +204,7 @@ class ChatServiceTest {
                 "a group named 'team' already exists");
 
         Stream bobStream = bob.receive(0);
+        assertThat(bobStream.next().getChatRequested().getFrom()).isEqualTo("alice");
         assertThat(bobStream.next().getGroupChanged().getGroup()).isEqualTo(team);
         assertThat(bobStream.next().hasCaughtUp()).isTrue();
 

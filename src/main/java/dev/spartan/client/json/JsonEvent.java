@@ -74,6 +74,19 @@ public final class JsonEvent {
         return e.ts(ts);
     }
 
+    /**
+     * Someone this user has no accepted chat with put them in a group: {@code yes}/{@code no} (or /accept GROUP,
+     * /decline GROUP) answers it.
+     */
+    public static JsonEvent invitation(String group, String from, List<String> members, String text, long ts) {
+        JsonEvent e = new JsonEvent("invitation")
+                .chat(ChatIds.toGroup(group), group)
+                .put("from", from)
+                .put("text", text);
+        e.names("members", members);
+        return e.ts(ts);
+    }
+
     /** A group this user is in changed its members, or this user is no longer in it. */
     public static JsonEvent group(String name, List<String> members, boolean removed, long ts) {
         JsonEvent e = new JsonEvent("group").chat(ChatIds.toGroup(name), name);

@@ -31,7 +31,8 @@ final class JsonInput implements ChatCommands.Front {
     static final String HELP = "Commands: /chat NAME, /group NAME, /accept NAME, /decline NAME, /users,"
             + " /history [N], /discard [NAME], /verify NAME, /trust NAME, /newgroup NAME USER1 [USER2 ...],"
             + " /leave [NAME], /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
-            + " open, the answer to a chat request (yes, no, or a name) or the name of a user or group to chat with.";
+            + " open, the answer to a chat request (yes, no, or a name) or group invitation (yes or no), or the name of"
+            + " a user or group to chat with.";
 
     private final ChatClient client;
     private final JsonOut out;
@@ -68,7 +69,7 @@ final class JsonInput implements ChatCommands.Front {
         users = List.copyOf(others);
     }
 
-    /** A chat request arrived; false if it was already waiting for an answer. */
+    /** A chat request or group invitation arrived; false if it was already waiting for an answer. */
     synchronized boolean requested(String from) {
         if (requests.contains(from)) {
             return false;
@@ -77,7 +78,7 @@ final class JsonInput implements ChatCommands.Front {
         return true;
     }
 
-    /** The peer declined: no longer a request, and no longer the chat lines go to. */
+    /** The peer declined (or the group is gone): no longer a request, and no longer the chat lines go to. */
     synchronized void declined(String by) {
         requests.remove(by);
         if (ChatIds.toUser(by).equals(current)) {
@@ -110,6 +111,10 @@ final class JsonInput implements ChatCommands.Front {
 
     private void answer(String requester, String line) {
         String word = line.toLowerCase(Locale.ROOT);
+        if (client.invitation(requester).isPresent() && !word.equals("yes") && !word.equals("no")) {
+            error("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).");
+            return;
+        }
         if (word.equals("yes")) {
             accept(requester);
         } else if (word.equals("no")) {
@@ -123,6 +128,16 @@ final class JsonInput implements ChatCommands.Front {
 
     @Override
     public void accept(String requester) {
+        if (client.invitation(requester).isPresent()) {
+            call(() -> {
+                boolean joined = client.answerGroup(requester, true).isPresent();
+                forget(requester);
+                if (joined) {
+                    enter(ChatIds.toGroup(requester));
+                }
+            });
+            return;
+        }
         call(() -> {
             client.answerChat(requester, true);
             forget(requester);
@@ -132,6 +147,14 @@ final class JsonInput implements ChatCommands.Front {
 
     @Override
     public void decline(String requester) {
+        if (client.invitation(requester).isPresent()) {
+            call(() -> {
+                client.answerGroup(requester, false);
+                forget(requester);
+                notice("You declined to join " + requester + ".");
+            });
+            return;
+        }
         call(() -> {
             client.answerChat(requester, false);
             forget(requester);

@@ -5,6 +5,7 @@ import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.client.Invitations;
 import dev.spartan.client.Outboxes;
 import dev.spartan.client.Refusals;
 import dev.spartan.client.SendState;
@@ -176,6 +177,15 @@ public final class JsonUi implements ClientListener {
     }
 
     @Override
+    public void groupInvited(Invitations.Open invitation) {
+        String group = invitation.group().getName();
+        if (input.requested(group)) {
+            out.emit(JsonEvent.invitation(
+                    group, invitation.inviter(), invitation.group().getMembersList(), invitation.question(), now()));
+        }
+    }
+
+    @Override
     public void chatAccepted(String by) {
         out.emit(JsonEvent.fromPeer("accepted", by, now()));
     }
@@ -202,6 +212,9 @@ public final class JsonUi implements ClientListener {
 
     @Override
     public void groupChanged(Group group, boolean removed) {
+        if (removed) {
+            input.declined(group.getName());
+        }
         out.emit(JsonEvent.group(group.getName(), group.getMembersList(), removed, now()));
     }
 

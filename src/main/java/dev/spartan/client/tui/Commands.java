@@ -21,8 +21,8 @@ final class Commands {
             "[Spartan] Commands:",
             "  /chat NAME              chat with a user or group (accepts their request if they asked you)",
             "  /group NAME             chat in a group you belong to",
-            "  /accept NAME            accept NAME's chat request (any time, even while typing elsewhere)",
-            "  /decline NAME           decline NAME's chat request",
+            "  /accept NAME            accept NAME's chat request, or join the group NAME you were invited to",
+            "  /decline NAME           decline NAME's chat request, or the invitation to the group NAME",
             "  /users                  users (* = online), your groups, unread lines",
             "  /history [N]            recent messages of this chat; N (up to " + SessionLog.KEEP
                     + ") adds what this session showed",

@@ -6,6 +6,7 @@ import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.Incoming;
+import dev.spartan.client.Invitations;
 import dev.spartan.client.Outboxes;
 import dev.spartan.client.Refusals;
 import dev.spartan.client.SendState;
@@ -21,11 +22,13 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jline.reader.EndOfFileException;
@@ -72,7 +75,10 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     private final Look look;
     private final Settings settings;
 
+    /** Unanswered questions, oldest first: users who asked to chat, and groups this user was invited to. */
     private final Deque<String> requests = new ArrayDeque<>();
+    /** The question of each group invitation among {@link #requests}, by group name. */
+    private final Map<String, String> invitations = new HashMap<>();
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
     private final List<List<AttributedString>> early = new ArrayList<>();
 
@@ -243,11 +249,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     private Prompt prompt() {
         return switch (mode) {
             case CHOOSING -> new Prompt(ENTER_USER, true);
-            case ANSWERING ->
-                new Prompt(
-                        Look.SPARTAN + SafeText.line(requests.peek())
-                                + " is requesting to chat with you. Enter 'yes' to accept or different user: ",
-                        true);
+            case ANSWERING -> new Prompt(question(requests.peek()), true);
             case CHATTING ->
                 new Prompt(
                         current.hasGroup()
@@ -260,6 +262,18 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
                                 + " the next time you start the client. Quit anyway? (yes/no) ",
                         true);
         };
+    }
+
+    private String question(String name) {
+        String invitation = invitations.get(name);
+        return invitation != null
+                ? Look.SPARTAN + SafeText.line(invitation) + " Enter 'yes' to join or 'no': "
+                : Look.SPARTAN + SafeText.line(name)
+                        + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
+    }
+
+    private synchronized boolean isInvitation(String name) {
+        return invitations.containsKey(name) || client.invitation(name).isPresent();
     }
 
     private AttributedString rightPrompt() {
@@ -339,6 +353,10 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
             return;
         }
         String word = line.toLowerCase(Locale.ROOT);
+        if (isInvitation(requester) && !word.equals("yes") && !word.equals("no")) {
+            notice("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).", false);
+            return;
+        }
         if (word.equals("yes")) {
             accept(requester);
         } else if (word.equals("no")) {
@@ -355,6 +373,16 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     @Override
     public void accept(String requester) {
+        if (isInvitation(requester)) {
+            call(() -> {
+                Optional<Group> joined = client.answerGroup(requester, true);
+                answered(requester);
+                if (joined.isPresent()) {
+                    enterChat(ChatIds.toGroup(requester));
+                }
+            });
+            return;
+        }
         opening(requester, () -> {
             client.answerChat(requester, true);
             synchronized (this) {
@@ -389,8 +417,25 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         backlog.forEach(Runnable::run);
     }
 
+    /** A group invitation was answered: no longer asked. */
+    private synchronized void answered(String group) {
+        requests.remove(group);
+        invitations.remove(group);
+        if (mode == Mode.ANSWERING) {
+            mode = Mode.CHOOSING;
+        }
+    }
+
     @Override
     public void decline(String requester) {
+        if (isInvitation(requester)) {
+            call(() -> {
+                client.answerGroup(requester, false);
+                answered(requester);
+                notice("You declined to join " + requester + ".", false);
+            });
+            return;
+        }
         call(() -> {
             client.answerChat(requester, false);
             synchronized (this) {
@@ -610,6 +655,25 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     }
 
     @Override
+    public void groupInvited(Invitations.Open invitation) {
+        String name = invitation.group().getName();
+        synchronized (this) {
+            if (requests.contains(name)) {
+                return;
+            }
+            requests.add(name);
+            invitations.put(name, invitation.question());
+            if (!started) {
+                return;
+            }
+        }
+        boolean asked = mode == Mode.CHOOSING && switchIfIdle(() -> mode == Mode.CHOOSING);
+        if (!asked) {
+            notice(invitation.question() + " /accept " + name + " to join or /decline " + name + ".", false);
+        }
+    }
+
+    @Override
     public void chatAccepted(String by) {
         Runnable say = () -> notice(by + " accepted your chat request.", false);
         if (!deferWhileOpening(by, say)) {
@@ -668,7 +732,12 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     @Override
     public void groupChanged(Group group, boolean removed) {
-        if (!removed) {
+        if (removed) {
+            synchronized (this) {
+                requests.remove(group.getName());
+                invitations.remove(group.getName());
+            }
+        } else {
             notice("Group " + group.getName() + ": " + String.join(",", group.getMembersList()) + ".", false);
         }
     }
