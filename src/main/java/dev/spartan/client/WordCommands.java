@@ -1,6 +1,7 @@
 package dev.spartan.client;
 
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Invitation;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
@@ -107,6 +108,13 @@ public final class WordCommands {
         call(() -> {
             Group g = client.createGroup(words[1], Arrays.asList(words).subList(2, words.length));
             replies.notice("Created " + g.getName() + " (" + String.join(",", g.getMembersList()) + ").");
+            List<String> invited =
+                    g.getInvitedList().stream().map(Invitation::getUser).toList();
+            if (!invited.isEmpty()) {
+                replies.notice("Invited " + String.join(",", invited) + " (you have no accepted chat with "
+                        + (invited.size() == 1 ? "them" : "each") + "): they read " + g.getName()
+                        + " once they join.");
+            }
         });
     }
 

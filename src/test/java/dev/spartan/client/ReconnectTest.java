@@ -62,6 +62,7 @@ class ReconnectTest {
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor();
     private final Identity aliceKeys = Identity.generate();
     private final Identity bobKeys = Identity.generate();
+    private final Identity charlieKeys = Identity.generate();
     private SpartanConfig config;
     private SpartanServer server;
     private EmbeddedStore store;
@@ -106,10 +107,13 @@ class ReconnectTest {
         return "localhost:" + config.port();
     }
 
-    /** Bob, logged in afresh (tokens do not outlive a server), creates a group with alice: one event for her. */
-    private void bobCreatesGroupWithAlice(String name) {
-        try (WireSession bob = WireSession.login("bob", bobKeys, config.port())) {
-            bob.createGroup(name, "alice");
+    /**
+     * {@code creator}, logged in afresh (tokens do not outlive a server), invites alice to a group: one event for
+     * her. One creator invites a stranger to one group at a time.
+     */
+    private void createGroupWithAlice(String creator, Identity keys, String name) {
+        try (WireSession session = WireSession.login(creator, keys, config.port())) {
+            session.createGroup(name, "alice");
         }
     }
 
@@ -140,12 +144,12 @@ class ReconnectTest {
         connection.onReconnected(reconnects::incrementAndGet);
         try {
             connection.open();
-            bobCreatesGroupWithAlice("before");
+            createGroupWithAlice("bob", bobKeys, "before");
             await().atMost(PATIENCE).until(() -> lastSeq.get() == 1);
 
             restartServer(); // alice never acked seq 1: only her resume point keeps it from coming again
             await().atMost(PATIENCE).until(() -> reconnects.get() == 1);
-            bobCreatesGroupWithAlice("after");
+            createGroupWithAlice("charlie", charlieKeys, "after");
             await().atMost(PATIENCE).until(() -> lastSeq.get() == 2);
 
             assertThat(events.stream().filter(e -> e.getSeq() > 0))

@@ -95,7 +95,11 @@ class GhostMemberIT {
                 alice.awaitLine(WARNING + "team that is not signed by a member: ignored (its members are alice,bob as"
                         + " signed, not alice,bob,foo).");
                 alice.awaitLine("[Spartan] Created team (alice,bob).");
-                bob.awaitLine("[Spartan] [team] alice created the group with alice,bob.");
+                // bob has no accepted chat with alice: he is asked (in group1's chat: as a notice), and joins.
+                bob.awaitLine("[Spartan] alice added you to 'team'. /accept team to join or /decline team.");
+                bob.type("/accept team");
+                bob.awaitLine("[Spartan] You are now ready to chat in team (alice,bob).");
+                alice.awaitLine("[Spartan] [team] bob joined.");
                 alice.type("/group team");
                 alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob).");
                 alice.type("the numbers are in");
@@ -127,7 +131,10 @@ class GhostMemberIT {
                 alice.out().awaitRaw(ENTER_USER);
                 alice.type("/newgroup team bob charlie");
                 alice.awaitLine("[Spartan] Created team (alice,bob,charlie).");
-                charlie.awaitLine("[Spartan] Group team: alice,bob,charlie.");
+                bob.out().awaitRaw("[Spartan] alice added you to 'team' with charlie. Enter 'yes' to join or 'no': ");
+                bob.type("yes");
+                alice.awaitLine("[Spartan] [team] bob joined.");
+                charlie.out().awaitRaw("[Spartan] alice added you to 'team' with bob. Enter 'yes' to join or 'no': ");
                 charlie.type("/leave team");
                 charlie.awaitLine("[Spartan] You left team.");
                 alice.awaitLine("[Spartan] [team] charlie left.");

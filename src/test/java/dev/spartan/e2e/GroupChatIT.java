@@ -201,14 +201,22 @@ class GroupChatIT extends OneNodeTest {
             alice.out().awaitRaw(ENTER_USER);
             bob.out().awaitRaw(ENTER_USER);
             charlie.out().awaitRaw(ENTER_USER);
+            // alice has no accepted chat with either: both are asked, and read nothing until they join.
             alice.type("/newgroup team bob charlie");
             alice.awaitLine("[Spartan] Created team (alice,bob,charlie).");
-            bob.awaitLine("[Spartan] Group team: alice,bob,charlie.");
-            charlie.awaitLine("[Spartan] Group team: alice,bob,charlie.");
-            alice.type("/group team");
-            bob.type("/group team");
-            alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
+            alice.awaitLine(
+                    "[Spartan] Invited bob,charlie (you have no accepted chat with each): they read team once they"
+                            + " join.");
+            bob.out().awaitRaw("[Spartan] alice added you to 'team' with charlie. Enter 'yes' to join or 'no': ");
+            charlie.out().awaitRaw("[Spartan] alice added you to 'team' with bob. Enter 'yes' to join or 'no': ");
+            bob.type("yes");
             bob.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
+            alice.awaitLine("[Spartan] [team] bob joined.");
+            charlie.type("/accept team");
+            charlie.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
+            alice.awaitLine("[Spartan] [team] charlie joined.");
+            alice.type("/group team");
+            alice.awaitLine("[Spartan] You are now ready to chat in team (alice,bob,charlie).");
 
             alice.type("hello team");
             bob.awaitLine("[team] [alice] hello team");

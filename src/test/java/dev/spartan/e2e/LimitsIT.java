@@ -155,7 +155,11 @@ class LimitsIT {
     @Test
     void groupsAreCappedPerUserAndInSizeAndTheirChangesAreRateLimited() {
         try (WireSession alice = login("alice");
+                WireSession bob = login("bob");
                 WireSession carol = login("carol")) {
+            alice.chatWith(bob);
+            alice.chatWith(carol);
+            carol.chatWith(bob);
             assertStatus(
                     () -> create(carol, "big", "dave", "erin", "frank"),
                     Status.Code.INVALID_ARGUMENT,
@@ -194,6 +198,7 @@ class LimitsIT {
     void aGroupNameMadeAgainAfterEveryoneLeftIsANewConversation() {
         try (WireSession dave = login("dave");
                 WireSession erin = login("erin")) {
+            dave.chatWith(erin);
             create(dave, "reborn", "erin");
             ChatRef reborn = ChatIds.toGroup("reborn");
             dave.send(dave.message(reborn, "from the first life", "erin"));

@@ -8,12 +8,15 @@ import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SignalStore;
+import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupAnswer;
 import dev.spartan.proto.HistoryRequest;
 import dev.spartan.proto.LeaveGroupRequest;
 import dev.spartan.proto.ListUsersRequest;
@@ -240,6 +243,20 @@ public final class WireSession implements AutoCloseable {
 
     public Group createGroup(String name, String... members) {
         return stub().createGroup(createRequest(name, members));
+    }
+
+    /** This user asks {@code peer} to chat and the peer accepts: then this user's groups take the peer in at once. */
+    public void chatWith(WireSession peer) {
+        stub().requestChat(ChatRequest.newBuilder().setPeer(peer.user()).build());
+        peer.stub()
+                .answerChat(
+                        ChatAnswer.newBuilder().setPeer(user).setAccept(true).build());
+    }
+
+    /** Joins a group this user was invited to. */
+    public Group joinGroup(String name) {
+        return stub().answerGroup(
+                        GroupAnswer.newBuilder().setName(name).setJoin(true).build());
     }
 
     /** Leaves a group with a LEAVE statement chained to the group as the server lists it now. */

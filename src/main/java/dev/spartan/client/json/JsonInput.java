@@ -237,6 +237,7 @@ final class JsonInput implements ChatCommands.Front {
         call(() -> {
             client.leaveGroup(name);
             synchronized (this) {
+                requests.remove(name); // an invitation left is an invitation declined
                 if (ChatIds.toGroup(name).equals(current)) {
                     current = null;
                 }

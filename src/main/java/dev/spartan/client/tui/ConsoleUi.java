@@ -538,6 +538,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         call(() -> {
             client.leaveGroup(name);
             notice("You left " + name + ".", false);
+            answered(name); // an invitation left is an invitation declined
             synchronized (this) {
                 if (current != null && current.hasGroup() && current.getGroup().equals(name)) {
                     current = null;
