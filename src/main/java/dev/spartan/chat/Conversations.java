@@ -211,7 +211,8 @@ public final class Conversations {
         if (!readers.equals(addressed(request))) {
             throw Refusal.retryAs(
                     Refusal.Kind.PRECONDITION,
-                    "the members of " + name + " changed: encrypt for " + String.join(",", readers)
+                    "the members of " + name + " changed: encrypt for "
+                            + (readers.isEmpty() ? "no one (no other member has joined)" : String.join(",", readers))
                             + " and send again");
         }
         List<String> recipients = List.copyOf(readers);

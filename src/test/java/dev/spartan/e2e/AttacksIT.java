@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.client.Login;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.RetryDelay;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.ChallengeRequest;
+import dev.spartan.proto.Group;
+import dev.spartan.proto.GroupAnswer;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.OneTimePreKey;
@@ -17,6 +21,7 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.proto.UploadPreKeysRequest;
 import dev.spartan.testing.Admin;
+import dev.spartan.testing.Members;
 import dev.spartan.testing.NonCanonicalKeys;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.RedisServerProcess;
@@ -275,6 +280,54 @@ class AttacksIT {
                             .listUsers(ListUsersRequest.getDefaultInstance())
                             .getUsersList())
                     .contains("bob");
+        }
+    }
+
+    /**
+     * Issue 28, item 1: a stranger's CreateGroup only invites bob, one group at a time, and never takes one of bob's
+     * group places; the group of someone bob chats with takes him in at once.
+     */
+    @Test
+    void aStrangerCannotFillAnotherUsersGroups() {
+        try (WireSession mallory = WireSession.login("foo", dir.resolve("keys/foo"), shared.port());
+                WireSession bob = WireSession.login("bob", dir.resolve("keys/bob"), shared.port());
+                WireSession carol = WireSession.login("charlie", dir.resolve("keys/charlie"), shared.port())) {
+            Group squat = mallory.createGroup("squat1", "bob");
+            assertThat(squat.getInvitedList()).extracting(Invitation::getUser).containsExactly("bob");
+            refused(
+                    () -> mallory.createGroup("squat2", "bob"),
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    "bob has not answered your invitation to 'squat1' yet: you can invite someone you have no"
+                            + " accepted chat with to one group at a time");
+            // The invitation reads nothing: a ciphertext for bob is refused, and bob cannot post to it.
+            refused(
+                    () -> mallory.send(mallory.message(ChatIds.toGroup("squat1"), "psst", "bob")),
+                    Status.Code.FAILED_PRECONDITION,
+                    "the members of squat1 changed: encrypt for no one");
+            refused(
+                    () -> bob.send(bob.message(ChatIds.toGroup("squat1"), "hi", "foo")),
+                    Status.Code.PERMISSION_DENIED,
+                    "you are invited to squat1 and have not joined it: join it first");
+
+            carol.chatWith(bob);
+            Group real = carol.createGroup("real", "bob");
+            assertThat(real.getInvitedList()).isEmpty();
+            assertThat(carol.send(carol.message(ChatIds.toGroup("real"), "standup at 10", "bob"))
+                            .getChatSeq())
+                    .isEqualTo(1);
+
+            // bob declines with his own signed LEAVE; mallory may ask again, once.
+            bob.stub()
+                    .answerGroup(GroupAnswer.newBuilder()
+                            .setName("squat1")
+                            .setStatement(Members.leave(bob.identity().signalIdentity(), "bob", squat))
+                            .build());
+            assertThat(mallory.createGroup("squat2", "bob").getInvitedList()).hasSize(1);
+            assertThat(bob.stub()
+                            .listUsers(ListUsersRequest.getDefaultInstance())
+                            .getGroupsList())
+                    .extracting(Group::getName)
+                    .containsExactly("group1", "real", "squat2");
         }
     }
 
