@@ -1,7 +1,6 @@
 package dev.spartan.client;
 
 import dev.spartan.contract.ChatIds;
-import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.Ratchet;
@@ -13,14 +12,10 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
-import dev.spartan.proto.CreateGroupRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
-import dev.spartan.proto.GroupAnswer;
 import dev.spartan.proto.HistoryRequest;
-import dev.spartan.proto.LeaveGroupRequest;
-import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ListUsersResponse;
 import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.PreKeyBundle;
@@ -28,7 +23,6 @@ import dev.spartan.proto.PreKeyBundleRequest;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
-import dev.spartan.proto.SignedStatement;
 import dev.spartan.proto.SpartanGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -40,14 +34,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,10 +69,7 @@ public final class ChatClient implements AutoCloseable {
     private final MessageLog log;
     private final Gaps gaps;
     private final Counters counters;
-    // Only ever what GroupBook verified: the members group messages are encrypted for.
-    private final Map<String, Group> groups = new ConcurrentHashMap<>();
-    private final GroupBook book;
-    private final Invitations invitations;
+    private final Groups groups;
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
@@ -142,9 +131,19 @@ public final class ChatClient implements AutoCloseable {
             this.ratchet = Ratchet.open(options.keysDir(), signal, keys);
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir());
-            this.book = new GroupBook(
-                    options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
-            this.invitations = new Invitations(options.user(), options.clock());
+            this.groups = new Groups(
+                    new GroupBook(
+                            options.user(),
+                            options.keysDir(),
+                            options.configGroups(),
+                            this::identityKeyOf,
+                            listener::notice),
+                    new Invitations(options.user(), options.clock()),
+                    options.user(),
+                    identity.signalIdentity(),
+                    this::stub,
+                    this::knownUsers,
+                    listener);
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalStateException(
                     "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
@@ -159,7 +158,7 @@ public final class ChatClient implements AutoCloseable {
                 new StreamTransport.Sealer() {
                     @Override
                     public SendRequest seal(Outbox.Pending p) throws Outbox.NotReady {
-                        return envelopes.sealUnsynced(p, groups.get(p.to().getGroup()));
+                        return envelopes.sealUnsynced(p, groups.verified(p.to().getGroup()));
                     }
 
                     @Override
@@ -174,7 +173,7 @@ public final class ChatClient implements AutoCloseable {
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
-            background.execute(() -> adoptGroups(login.getGroupsList(), false));
+            background.execute(() -> groups.adopt(login.getGroupsList(), false));
             outbox.resume();
             background.execute(this::keepPreKeys);
         });
@@ -200,7 +199,7 @@ public final class ChatClient implements AutoCloseable {
             forgetNewKeyDir();
             throw e;
         }
-        adoptGroups(login.getGroupsList(), false);
+        groups.adopt(login.getGroupsList(), false);
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
@@ -327,7 +326,7 @@ public final class ChatClient implements AutoCloseable {
                 }
             }
             case GROUP_CHANGED ->
-                groupChanged(
+                groups.changed(
                         event.getGroupChanged().getGroup(),
                         event.getGroupChanged().getRemoved());
             case CAUGHT_UP -> listener.caughtUp();
@@ -497,11 +496,11 @@ public final class ChatClient implements AutoCloseable {
 
     private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {
         try {
-            return connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
+            return connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup())));
         } catch (StatusRuntimeException e) {
             if (p.to().hasGroup() && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
                 refreshGroups(); // membership changed under us: encrypt for the members as they are now
-                return connection.stub().sendMsg(envelopes.seal(p, groups.get(p.to().getGroup())));
+                return connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup())));
             }
             throw e;
         }
@@ -608,77 +607,11 @@ public final class ChatClient implements AutoCloseable {
 
     /** Every user, who is online, and this user's groups, their members as verified (see {@link GroupBook}). */
     public ListUsersResponse users() {
-        ListUsersResponse r = connection.stub().listUsers(ListUsersRequest.getDefaultInstance());
-        adoptGroups(r.getGroupsList(), true);
-        ListUsersResponse.Builder shown = r.toBuilder().clearGroups();
-        r.getGroupsList()
-                .forEach(g -> Optional.ofNullable(groups.get(g.getName())).ifPresent(shown::addGroups));
-        return shown.build();
+        return groups.list();
     }
 
     private void refreshGroups() {
-        users();
-    }
-
-    /**
-     * Takes the groups the server lists as this user's, keeping of each only what checks out.
-     *
-     * @param complete true for a list read now (ListUsers), which also drops the groups it no longer has; a login's
-     *                 list may be older than group events the stream has already brought
-     */
-    private void adoptGroups(List<Group> served, boolean complete) {
-        Map<String, Group> fresh = new HashMap<>();
-        java.util.Set<String> invited = new java.util.HashSet<>();
-        for (Group g : served) {
-            book.verify(g, knownUsers()).ifPresent(v -> {
-                if (invitations.invites(v)) {
-                    invited.add(v.getName());
-                    invitations.offer(v).ifPresent(listener::groupInvited);
-                } else {
-                    fresh.put(v.getName(), v);
-                }
-            });
-        }
-        if (complete) {
-            groups.keySet().retainAll(fresh.keySet());
-            invitations.retain(invited);
-        }
-        groups.putAll(fresh);
-    }
-
-    private void groupChanged(Group served, boolean removed) {
-        if (removed) {
-            if (book.left(served, knownUsers())) {
-                groups.remove(served.getName());
-                invitations.answered(served.getName());
-                book.forget(served.getName());
-                listener.groupChanged(served, true);
-            }
-            return;
-        }
-        Optional<Group> verified = book.verify(served, knownUsers());
-        verified.ifPresent(g -> {
-            if (invitations.invites(g)) {
-                invitations.offer(g).ifPresent(listener::groupInvited);
-                return;
-            }
-            invitations.answered(g.getName());
-            Group before = groups.put(g.getName(), g);
-            if (before != null) {
-                joined(before, g).forEach(m -> listener.notice("[" + g.getName() + "] " + m + " joined."));
-            }
-            listener.groupChanged(g, false);
-        });
-    }
-
-    /** The members who were invited in {@code before} and have joined in {@code after}. */
-    private static List<String> joined(Group before, Group after) {
-        java.util.Set<String> still = new java.util.HashSet<>();
-        after.getInvitedList().forEach(i -> still.add(i.getUser()));
-        return before.getInvitedList().stream()
-                .map(dev.spartan.proto.Invitation::getUser)
-                .filter(m -> !still.contains(m) && after.getMembersList().contains(m))
-                .toList();
+        groups.list();
     }
 
     private List<String> knownUsers() {
@@ -700,100 +633,31 @@ public final class ChatClient implements AutoCloseable {
 
     /** The groups this user is in, by name. */
     public List<String> groupNames() {
-        return groups.keySet().stream().sorted().toList();
+        return groups.names();
     }
 
     public Optional<Group> group(String name) {
-        return Optional.ofNullable(groups.get(name));
+        return groups.get(name);
     }
 
     /** The question of an open invitation to {@code group} (e.g. "mallory added you to 'x' with alice."), if any. */
     public Optional<String> invitation(String group) {
-        return invitations.get(group).map(Invitations.Open::question);
+        return groups.invitation(group);
     }
 
-    /**
-     * Joins a group this user was invited to, or declines the invitation with a LEAVE statement chained to its last
-     * verified state (as {@link #leaveGroup}); returns the group as verified after joining.
-     */
+    /** See {@link Groups#answer}. */
     public Optional<Group> answerGroup(String name, boolean join) {
-        if (!join) {
-            leave(
-                    name,
-                    s -> connection
-                            .stub()
-                            .answerGroup(GroupAnswer.newBuilder()
-                                    .setName(name)
-                                    .setStatement(s)
-                                    .build()));
-            return Optional.empty();
-        }
-        Group g = connection
-                .stub()
-                .answerGroup(
-                        GroupAnswer.newBuilder().setName(name).setJoin(true).build());
-        invitations.answered(name);
-        Optional<Group> verified = book.verify(g, knownUsers()).filter(v -> !invitations.invites(v));
-        verified.ifPresent(v -> groups.put(v.getName(), v));
-        return verified;
+        return groups.answer(name, join);
     }
 
-    /** Creates a run-time group with a CREATE statement this user signs; returns it as verified. */
+    /** See {@link Groups#create}. */
     public Group createGroup(String name, List<String> members) {
-        Group g = connection
-                .stub()
-                .createGroup(CreateGroupRequest.newBuilder()
-                        .setName(name)
-                        .addAllMembers(members)
-                        .setStatement(Membership.create(identity.signalIdentity(), name, user(), members))
-                        .build());
-        Group verified = book.verify(g, knownUsers())
-                .orElseThrow(() -> Status.INTERNAL
-                        .withDescription("the server's answer for " + name + " is not the group this client signed")
-                        .asRuntimeException());
-        groups.put(verified.getName(), verified);
-        return verified;
+        return groups.create(name, members);
     }
 
-    /**
-     * Leaves a group with a LEAVE statement chained to its last verified state; if the server has a newer one,
-     * reads the group again and signs again, once.
-     */
+    /** See {@link Groups#leave}. */
     public Group leaveGroup(String name) {
-        return leave(
-                name,
-                s -> connection
-                        .stub()
-                        .leaveGroup(LeaveGroupRequest.newBuilder()
-                                .setName(name)
-                                .setStatement(s)
-                                .build()));
-    }
-
-    private Group leave(String name, java.util.function.Function<SignedStatement, Group> call) {
-        Group g;
-        try {
-            g = call.apply(leaveStatement(name));
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION
-                    || book.state(name).filter(s -> s.version() > 0).isEmpty()) {
-                throw e;
-            }
-            refreshGroups();
-            g = call.apply(leaveStatement(name));
-        }
-        groups.remove(name);
-        invitations.answered(name);
-        book.forget(name);
-        return g;
-    }
-
-    /** This user's LEAVE statement chained to the group's last verified state; empty for a group without a chain. */
-    private SignedStatement leaveStatement(String name) {
-        return book.state(name)
-                .filter(s -> s.version() > 0)
-                .map(s -> Membership.leave(identity.signalIdentity(), s, user()))
-                .orElse(SignedStatement.getDefaultInstance());
+        return groups.leave(name);
     }
 
     /** The safety number of this user and a peer; empty if the peer has no keys. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.spartan.contract.Membership;
 import dev.spartan.proto.Group;
+import dev.spartan.proto.Invitation;
 import dev.spartan.proto.MembershipStatement;
 import dev.spartan.proto.SignedStatement;
 import dev.spartan.testing.Members;
@@ -13,6 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +82,39 @@ class GroupBookTest {
         // the verified state outlives the client
         assertThat(book(Map.of()).state("team"))
                 .hasValueSatisfying(s -> assertThat(s.version()).isEqualTo(2));
+    }
+
+    @Test
+    void anInvitationIsAskedNotAnnouncedAndOnlySignedMembersCanBeInvited() {
+        Group served = team(false).toBuilder()
+                .addInvited(Invitation.newBuilder().setUser("alice").setExpiresAtMillis(5))
+                .addInvited(Invitation.newBuilder().setUser("mallory").setExpiresAtMillis(5))
+                .build();
+        assertThat(book.verify(served, USERS))
+                .hasValueSatisfying(g -> assertThat(g.getInvitedList())
+                        .extracting(Invitation::getUser)
+                        .as("mallory is no member: the server cannot make her one by inviting her")
+                        .containsExactly("alice"));
+        assertThat(notices).as("alice is asked by Invitations instead").isEmpty();
+
+        Invitations invitations = new Invitations("alice", Clock.fixed(Instant.ofEpochMilli(4), ZoneOffset.UTC));
+        Group verified = book.verify(served, USERS).orElseThrow();
+        assertThat(invitations.invites(verified)).isTrue();
+        assertThat(invitations.offer(verified))
+                .hasValueSatisfying(o -> assertThat(o.question()).isEqualTo("bob added you to 'team' with charlie."));
+        assertThat(invitations.offer(verified)).as("asked once").isEmpty();
+        Invitations later = new Invitations("alice", Clock.fixed(Instant.ofEpochMilli(5), ZoneOffset.UTC));
+        assertThat(later.offer(verified)).as("expired").isEmpty();
+
+        Group othersInvited = team(false).toBuilder()
+                .addInvited(Invitation.newBuilder().setUser("charlie").setExpiresAtMillis(5))
+                .build();
+        book.forget("team");
+        notices.clear();
+        book.verify(othersInvited, USERS);
+        assertThat(notices)
+                .containsExactly(
+                        "[team] bob created the group with alice,bob,charlie (invited, not joined yet: charlie).");
     }
 
     @Test
