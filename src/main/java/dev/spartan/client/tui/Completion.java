@@ -32,11 +32,18 @@ final class Completion implements Completer {
             "/quit");
     private final Supplier<List<String>> users;
     private final Supplier<List<String>> groups;
+    private final Supplier<List<String>> invitations;
     private final BooleanSupplier asksForName;
 
-    Completion(Supplier<List<String>> users, Supplier<List<String>> groups, BooleanSupplier asksForName) {
+    /** @param invitations the groups this user is invited to and has not answered: /accept and /decline take them */
+    Completion(
+            Supplier<List<String>> users,
+            Supplier<List<String>> groups,
+            Supplier<List<String>> invitations,
+            BooleanSupplier asksForName) {
         this.users = users;
         this.groups = groups;
+        this.invitations = invitations;
         this.asksForName = asksForName;
     }
 
@@ -61,7 +68,13 @@ final class Completion implements Completer {
                     add(candidates, groups.get());
                 }
             }
-            case "/accept", "/decline", "/verify", "/trust", "/discard" -> {
+            case "/accept", "/decline" -> {
+                if (index == 1) {
+                    add(candidates, users.get());
+                    add(candidates, invitations.get());
+                }
+            }
+            case "/verify", "/trust", "/discard" -> {
                 if (index == 1) {
                     add(candidates, users.get());
                 }

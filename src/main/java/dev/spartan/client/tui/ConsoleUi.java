@@ -22,13 +22,13 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jline.reader.EndOfFileException;
@@ -78,7 +78,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     /** Unanswered questions, oldest first: users who asked to chat, and groups this user was invited to. */
     private final Deque<String> requests = new ArrayDeque<>();
     /** The question of each group invitation among {@link #requests}, by group name. */
-    private final Map<String, String> invitations = new HashMap<>();
+    private final Map<String, String> invitations = new ConcurrentHashMap<>(); // Completion reads it unlocked
     /** What the client core reported while connecting (the backlog): shown after the banner, in order. */
     private final List<List<AttributedString>> early = new ArrayList<>();
 
@@ -110,6 +110,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         screen.completeWith(new Completion(
                 () -> users,
                 () -> client == null ? List.of() : client.groupNames(),
+                () -> List.copyOf(invitations.keySet()),
                 () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING));
     }
 

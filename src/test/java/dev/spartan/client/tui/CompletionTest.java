@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class CompletionTest {
     private final AtomicBoolean asksForName = new AtomicBoolean();
-    private final Completion completion =
-            new Completion(() -> List.of("bob", "charlie"), () -> List.of("group1"), asksForName::get);
+    private final Completion completion = new Completion(
+            () -> List.of("bob", "charlie"), () -> List.of("group1"), () -> List.of("team"), asksForName::get);
 
     private List<String> complete(String line) {
         List<Candidate> out = new ArrayList<>();
@@ -30,7 +30,8 @@ class CompletionTest {
     @Test
     void namesWhereACommandTakesOne() {
         assertThat(complete("/chat ")).containsExactly("bob", "charlie", "group1");
-        assertThat(complete("/accept ")).containsExactly("bob", "charlie");
+        assertThat(complete("/accept ")).containsExactly("bob", "charlie", "team");
+        assertThat(complete("/verify ")).containsExactly("bob", "charlie");
         assertThat(complete("/verify ch")).containsExactly("bob", "charlie");
         assertThat(complete("/group ")).containsExactly("group1");
         assertThat(complete("/leave ")).containsExactly("group1");
