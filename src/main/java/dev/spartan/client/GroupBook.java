@@ -83,7 +83,7 @@ final class GroupBook {
         Membership.State pin = pins.get(name);
         Optional<Membership.State> state = served.getFromConfig()
                 ? fixed(served, pin, new HashSet<>(users))
-                : signed(served, pin, new HashSet<>(users));
+                : signed(served, pin, new HashSet<>(users), false);
         return state.filter(s -> s.members().contains(user)).map(s -> group(s, served));
     }
 
@@ -95,7 +95,8 @@ final class GroupBook {
         if (served.getFromConfig()) {
             return false;
         }
-        return signed(served, pins.get(served.getName()), new HashSet<>(users))
+        // Only a question: nothing is pinned or shown (the group may be one this user has just left and forgotten).
+        return signed(served, pins.get(served.getName()), new HashSet<>(users), true)
                 .map(s -> !s.members().contains(user))
                 .orElse(false);
     }
@@ -148,18 +149,21 @@ final class GroupBook {
         return Optional.of(state);
     }
 
-    private Optional<Membership.State> signed(Group served, Membership.State pin, java.util.Set<String> users) {
+    /** @param quiet check only: pin nothing, show nothing, warn of nothing */
+    private Optional<Membership.State> signed(
+            Group served, Membership.State pin, java.util.Set<String> users, boolean quiet) {
         String name = served.getName();
+        java.util.function.BiConsumer<String, String> warn = quiet ? (g, why) -> {} : this::warn;
         List<SignedStatement> chain = served.getChainList();
         if (pin != null && pin.version() == 0) {
-            warn(name, name + " comes from config.yaml, and now is said to be made at run time");
+            warn.accept(name, name + " comes from config.yaml, and now is said to be made at run time");
             return Optional.of(pin);
         }
         Membership.State state = null;
         int start = 0;
         if (pin != null) {
             if (chain.size() < pin.version()) {
-                warn(
+                warn.accept(
                         name,
                         "it goes back to version " + chain.size() + "; this client has seen version " + pin.version()
                                 + " (rolled back)");
@@ -167,13 +171,13 @@ final class GroupBook {
             }
             if (!Membership.hash(chain.get((int) pin.version() - 1).getStatement())
                     .equals(pin.hash())) {
-                warn(name, "its version " + pin.version() + " is not the one this client has seen (forked)");
+                warn.accept(name, "its version " + pin.version() + " is not the one this client has seen (forked)");
                 return Optional.of(pin);
             }
             state = pin;
             start = (int) pin.version();
         } else if (chain.isEmpty()) {
-            warn(name, "it has no signed statements at all; messages to " + name + " are not sent");
+            warn.accept(name, "it has no signed statements at all; messages to " + name + " are not sent");
             return Optional.empty();
         }
         List<String> changes = new ArrayList<>();
@@ -188,12 +192,15 @@ final class GroupBook {
                 describe(Membership.parse(chain.get(i)), next, served).ifPresent(changes::add);
                 state = next;
             } catch (Membership.Refused e) {
-                warn(name, e.getMessage());
+                warn.accept(name, e.getMessage());
                 break;
             }
         }
         if (state == null) {
             return Optional.empty();
+        }
+        if (quiet) {
+            return Optional.of(state);
         }
         if (!state.equals(pin)) {
             pin(state);

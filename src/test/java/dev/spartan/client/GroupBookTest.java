@@ -85,6 +85,22 @@ class GroupBookTest {
     }
 
     @Test
+    void askingWhetherThisUserLeftShowsAndPinsNothing() throws Exception {
+        Group created = team(false);
+        book.verify(created, USERS);
+        book.forget("team"); // alice left
+        notices.clear();
+        Group without = created.toBuilder()
+                .clearMembers()
+                .addAllMembers(List.of("bob", "charlie"))
+                .addChain(members.leave("alice", created))
+                .build();
+        assertThat(book.left(without, USERS)).isTrue();
+        assertThat(notices).as("no stale 'bob created the group' line").isEmpty();
+        assertThat(book(Map.of()).state("team")).isEmpty();
+    }
+
+    @Test
     void anInvitationIsAskedNotAnnouncedAndOnlySignedMembersCanBeInvited() {
         Group served = team(false).toBuilder()
                 .addInvited(Invitation.newBuilder().setUser("alice").setExpiresAtMillis(5))
