@@ -45,11 +45,16 @@ final class KeyBook implements Ratchet.Trust {
         } catch (IllegalArgumentException e) {
             return;
         }
-        if (pins.check(user, seen) == PeerKeyStore.Verdict.CHANGED && changed.put(user, seen) == null) {
+        PeerKeyStore.Verdict verdict = pins.check(user, seen);
+        if (verdict == PeerKeyStore.Verdict.CHANGED && changed.put(user, seen) == null) {
             warn.accept("WARNING: " + user + "'s identity key has changed. Messages to " + user
                     + " are on hold. Compare safety numbers with /verify " + user
                     + ", then accept the new key with /trust "
                     + user + ".");
+        } else if (verdict == PeerKeyStore.Verdict.MATCH && changed.remove(user) != null) {
+            // A change that the server takes back (a forged key, then the real one) holds nothing back any more.
+            warn.accept("The server shows " + user + "'s pinned identity key again: messages to " + user
+                    + " are no longer on hold.");
         }
     }
 
