@@ -190,14 +190,16 @@ final class Envelopes {
             switch (e.fault()) {
                 case DUPLICATE -> {} // its key is gone: a replay or a repeat, not shown twice
                 case UNTRUSTED ->
-                    notice.accept("WARNING: a message from " + sender + " cannot be checked: "
+                    notice.accept("WARNING: a message the server says is from " + sender + " cannot be checked: "
                             + (keys.hasChanged(sender)
                                     ? "their key changed (see /verify " + sender + ")"
                                     : "their identity key is not the one pinned")
                             + ". It was not shown.");
                 default ->
-                    notice.accept("WARNING: a message from " + sender
-                            + " could not be decrypted (tampered, corrupted or replayed) and was dropped.");
+                    // Named as the server labelled it: a relabelled message must not put the blame on that user.
+                    notice.accept("WARNING: a message the server says is from " + sender
+                            + " could not be decrypted (tampered, corrupted, replayed or not from them) and was"
+                            + " dropped.");
             }
             return Optional.empty();
         }
