@@ -54,7 +54,8 @@ import org.junit.jupiter.api.Test;
  */
 class EndToEndEncryptionIT extends OneServerTest {
     private static final String RATE = "1000/1";
-    private static final String INTEGRITY_WARNING = "[Spartan] WARNING: a message the server says is from alice could not be decrypted";
+    private static final String INTEGRITY_WARNING =
+            "[Spartan] WARNING: a message the server says is from alice could not be decrypted";
     private static final String MOVED_WARNING =
             "[Spartan] WARNING: a message from alice was moved to another conversation or id by the server";
     private static final Pattern SAFETY =
