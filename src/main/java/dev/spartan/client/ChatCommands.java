@@ -2,6 +2,7 @@ package dev.spartan.client;
 
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -36,6 +37,9 @@ public final class ChatCommands {
 
         /** A usage line or a refusal, shown as the front end shows the client's mistakes. */
         void refuse(String text);
+
+        /** Declines {@code requester}'s chat request without a word, then opens {@code name} as {@link #open}. */
+        void declineAndOpen(String requester, String name);
     }
 
     private final ChatClient client;
@@ -44,6 +48,24 @@ public final class ChatCommands {
     public ChatCommands(ChatClient client, Front front) {
         this.client = Objects.requireNonNull(client, "client");
         this.front = Objects.requireNonNull(front, "front");
+    }
+
+    /**
+     * A plain line typed while {@code requester}'s question is open: for a chat request {@code yes}, {@code no} or
+     * another name (declines and asks that user instead); for a group invitation ({@code requester} is then the
+     * group) only {@code yes} or {@code no}, since a typo must not decline it.
+     */
+    public void answer(String requester, String line) {
+        String word = line.toLowerCase(Locale.ROOT);
+        if (word.equals("yes")) {
+            front.accept(requester);
+        } else if (word.equals("no")) {
+            front.decline(requester);
+        } else if (client.invitation(requester).isPresent()) {
+            front.refuse("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).");
+        } else {
+            front.declineAndOpen(requester, line);
+        }
     }
 
     /** Runs {@code words} if it is one of these commands; returns whether it was. */

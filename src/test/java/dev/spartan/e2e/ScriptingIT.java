@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneNodeTest;
+import dev.spartan.testing.OutputLines;
 import dev.spartan.testing.SpartanJar;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -188,7 +189,7 @@ class ScriptingIT extends OneNodeTest {
     private static JsonObject awaitEvent(ClientProcess c, Predicate<JsonObject> match) {
         List<JsonObject> found = new ArrayList<>();
         try {
-            await().atMost(Duration.ofSeconds(20))
+            await().atMost(OutputLines.PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> {
                         events(c).stream().filter(match).findFirst().ifPresent(found::add);
@@ -196,8 +197,8 @@ class ScriptingIT extends OneNodeTest {
                     });
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
-                    c + ": no such event in 20s; stdout:\n" + c.out().raw() + "\nstderr:\n"
-                            + c.err().raw(),
+                    c + ": no such event in " + OutputLines.PATIENCE.toSeconds() + "s; stdout:\n"
+                            + c.out().raw() + "\nstderr:\n" + c.err().raw(),
                     e);
         }
         return found.get(0);

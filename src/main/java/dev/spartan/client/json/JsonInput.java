@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What a line of stdin means in {@code --json} mode, as on a terminal: with a chat open, text is a message to it;
@@ -103,27 +102,17 @@ final class JsonInput implements ChatCommands.Front {
         if (to != null) {
             sender.send(client, to, line);
         } else if (requester != null) {
-            answer(requester, line);
+            chats.answer(requester, line);
         } else {
             open(line);
         }
     }
 
-    private void answer(String requester, String line) {
-        String word = line.toLowerCase(Locale.ROOT);
-        if (client.invitation(requester).isPresent() && !word.equals("yes") && !word.equals("no")) {
-            error("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).");
-            return;
-        }
-        if (word.equals("yes")) {
-            accept(requester);
-        } else if (word.equals("no")) {
-            decline(requester);
-        } else {
-            call(() -> client.answerChat(requester, false));
-            forget(requester);
-            open(line);
-        }
+    @Override
+    public void declineAndOpen(String requester, String name) {
+        call(() -> client.answerChat(requester, false));
+        forget(requester);
+        open(name);
     }
 
     @Override

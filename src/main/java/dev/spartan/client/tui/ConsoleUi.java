@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -353,23 +352,17 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
             open(line);
             return;
         }
-        String word = line.toLowerCase(Locale.ROOT);
-        if (isInvitation(requester) && !word.equals("yes") && !word.equals("no")) {
-            notice("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).", false);
-            return;
+        chats.answer(requester, line);
+    }
+
+    @Override
+    public void declineAndOpen(String requester, String name) {
+        call(() -> client.answerChat(requester, false));
+        synchronized (this) {
+            requests.remove(requester);
+            mode = Mode.CHOOSING;
         }
-        if (word.equals("yes")) {
-            accept(requester);
-        } else if (word.equals("no")) {
-            decline(requester);
-        } else {
-            call(() -> client.answerChat(requester, false));
-            synchronized (this) {
-                requests.remove(requester);
-                mode = Mode.CHOOSING;
-            }
-            open(line);
-        }
+        open(name);
     }
 
     @Override
