@@ -11,6 +11,8 @@ import dev.spartan.proto.admin.SessionsRequest;
 import dev.spartan.proto.admin.UserInfo;
 import dev.spartan.proto.admin.UsersRequest;
 import dev.spartan.server.admin.AdminAccess;
+import dev.spartan.tls.ServerCertificate;
+import dev.spartan.tls.TlsException;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -21,6 +23,7 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -41,13 +44,18 @@ import picocli.CommandLine.Parameters;
             "  reset NAME     forgets NAME's keys, closes their sessions and prints a new code",
             "  users          users with their key fingerprint, last login and outstanding codes",
             "  sessions       open sessions on this node, and users streaming on other nodes",
-            "  reopen-enrollment  after --new-store, lets first logins follow the enrollment rule again"
+            "  reopen-enrollment  after --new-store, lets first logins follow the enrollment rule again",
+            "  rotate-cert    makes a new TLS key and certificate in DIR/tls, with a rotation statement signed by",
+            "                 the old key and the new one (works on the files: the node serves it from its next start)"
         })
 public final class AdminCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "invite, reset, users, sessions or reopen-enrollment")
+    @Parameters(
+            index = "0",
+            paramLabel = "ACTION",
+            description = "invite, reset, users, sessions, reopen-enrollment or rotate-cert")
     String action;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The user, for invite and reset.")
@@ -63,10 +71,13 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (action.equals("rotate-cert")) {
+            return rotateCert();
+        }
         boolean needsUser = action.equals("invite") || action.equals("reset");
         if (!needsUser && !List.of("users", "sessions", "reopen-enrollment").contains(action)) {
             System.err.println("spartan admin: unknown action '" + action
-                    + "': use invite, reset, users, sessions or reopen-enrollment");
+                    + "': use invite, reset, users, sessions, reopen-enrollment or rotate-cert");
             return 2;
         }
         if (needsUser != (user != null)) {
@@ -150,6 +161,25 @@ public final class AdminCommand implements Callable<Integer> {
                     out.println("node " + n.getId() + ": " + n.getSessions() + " session(s)");
                 }
             }
+        }
+    }
+
+    /** On the files, so it works whether the node runs or not; clients meet the new certificate at its restart. */
+    private int rotateCert() {
+        if (user != null) {
+            System.err.println("spartan admin: rotate-cert takes no name");
+            return 2;
+        }
+        try {
+            ServerCertificate.Rotated r = ServerCertificate.rotate(data, Clock.systemUTC());
+            out.println("Rotated the TLS certificate in " + data.resolve("tls") + ": SHA-256 " + r.from() + " -> "
+                    + r.to() + " (rotation statements in the certificate: " + r.chainLength() + ").");
+            out.println("Restart the node to serve it; clients that pinned an earlier certificate of this node check"
+                    + " the statement and re-pin by themselves.");
+            return 0;
+        } catch (TlsException e) {
+            System.err.println("spartan admin: " + e.getMessage());
+            return 2;
         }
     }
 

@@ -23,6 +23,7 @@ public final class ServerTrust extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager authorities;
     private final KnownServers pins; // null: only the authorities count
     private volatile ChangedCertificateException changed;
+    private volatile String rotation;
 
     private ServerTrust(String target, X509ExtendedTrustManager authorities, KnownServers pins) {
         this.target = Objects.requireNonNull(target, "target");
@@ -71,6 +72,11 @@ public final class ServerTrust extends X509ExtendedTrustManager {
         return Optional.ofNullable(changed);
     }
 
+    /** The notice for the user when the last handshake re-pinned by a valid rotation statement. */
+    public Optional<String> rotation() {
+        return Optional.ofNullable(rotation);
+    }
+
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
@@ -106,10 +112,21 @@ public final class ServerTrust extends X509ExtendedTrustManager {
         }
         Fingerprint presented = Fingerprint.of(chain[0]);
         Fingerprint pin = pins.pinIfAbsent(target, presented);
-        if (!pin.equals(presented)) {
-            changed = new ChangedCertificateException(target, pin, presented, pins.file());
+        if (pin.equals(presented)) {
+            return;
+        }
+        try {
+            CertRotation.verify(pin, chain[0]);
+        } catch (TlsException noValidStatement) {
+            boolean hasStatement = chain[0].getExtensionValue(CertRotation.EXTENSION_OID) != null;
+            changed = new ChangedCertificateException(
+                    target, pin, presented, pins.file(), hasStatement ? noValidStatement.getMessage() : null);
             throw changed;
         }
+        pins.repin(target, pin, presented);
+        rotation = "The server's operator rotated the TLS certificate of " + target + " (SHA-256 " + pin + " -> "
+                + presented + "); its rotation statement is signed by the pinned certificate's key, so the new"
+                + " certificate is pinned now.";
     }
 
     @Override

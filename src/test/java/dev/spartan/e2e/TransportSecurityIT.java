@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.Main;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. */
 class TransportSecurityIT {
@@ -126,6 +128,42 @@ class TransportSecurityIT {
                 assertThat(alice.quit()).isZero();
             }
             assertThat(Files.readString(knownServers)).contains(other.fingerprint());
+        }
+    }
+
+    @Test
+    void afterRotateCertAndARestartAPinnedClientRePinsWithANoticeAndChats() throws Exception {
+        Path keys = dir.resolve("keys");
+        try (ServerProcess server = new ServerProcess(dir.resolve("rotating"), ServerProcess.defaultConfig())) {
+            String before = server.fingerprint();
+            try (ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
+                alice.out().awaitRaw(ENTER_USER);
+                assertThat(alice.quit()).isZero();
+            }
+            server.terminate();
+            int rotated = new CommandLine(new Main())
+                    .execute(
+                            "admin",
+                            "rotate-cert",
+                            "--data",
+                            dir.resolve("rotating/data").toString());
+            assertThat(rotated).isZero();
+            server.start();
+            assertThat(server.fingerprint()).isNotEqualTo(before);
+            String target = "localhost:" + server.port();
+            try (ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
+                alice.awaitLine("[Spartan] The server's operator rotated the TLS certificate of " + target
+                        + " (SHA-256 " + before + " -> " + server.fingerprint() + "); its rotation statement is"
+                        + " signed by the pinned certificate's key, so the new certificate is pinned now.");
+                ClientProcess bob = new ClientProcess("bob", keys, server.port()); // shares the re-pinned file
+                Chats.open(alice, bob);
+                alice.type("after the rotation");
+                bob.awaitLine("[alice] after the rotation");
+                assertThat(bob.out().lines()).noneMatch(l -> l.contains("rotated"));
+                bob.close();
+            }
+            assertThat(Files.readString(keys.resolve("known_servers")))
+                    .isEqualTo(target + " " + server.fingerprint() + "\n");
         }
     }
 
