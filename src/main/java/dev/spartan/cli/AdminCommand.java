@@ -11,6 +11,7 @@ import dev.spartan.proto.admin.SessionsRequest;
 import dev.spartan.proto.admin.UserInfo;
 import dev.spartan.proto.admin.UsersRequest;
 import dev.spartan.server.admin.AdminAccess;
+import dev.spartan.store.StoreOpenException;
 import dev.spartan.tls.ServerCertificate;
 import dev.spartan.tls.TlsException;
 import io.grpc.Grpc;
@@ -22,6 +23,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -55,7 +57,7 @@ public final class AdminCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "ACTION",
-            description = "invite, reset, users, sessions, reopen-enrollment or rotate-cert")
+            description = "invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup or restore")
     String action;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The user, for invite and reset.")
@@ -67,6 +69,12 @@ public final class AdminCommand implements Callable<Integer> {
             defaultValue = "spartan-data")
     Path data;
 
+    @Option(names = "--to", paramLabel = "DIR", description = "backup: the new (or empty) directory to write.")
+    Path to;
+
+    @Option(names = "--from", paramLabel = "DIR", description = "restore: the backup directory to lay out.")
+    Path from;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -74,10 +82,26 @@ public final class AdminCommand implements Callable<Integer> {
         if (action.equals("rotate-cert")) {
             return rotateCert();
         }
+        if (action.equals("restore")) {
+            return restore();
+        }
+        if (action.equals("backup")) {
+            if (to == null) {
+                System.err.println("spartan admin: backup needs --to DIR, a new directory for the backup");
+                return 2;
+            }
+            try {
+                BackupCommands.requireEmpty(to);
+            } catch (IOException e) {
+                System.err.println("spartan admin: " + e.getMessage());
+                return 2;
+            }
+        }
         boolean needsUser = action.equals("invite") || action.equals("reset");
-        if (!needsUser && !List.of("users", "sessions", "reopen-enrollment").contains(action)) {
+        if (!needsUser
+                && !List.of("users", "sessions", "reopen-enrollment", "backup").contains(action)) {
             System.err.println("spartan admin: unknown action '" + action
-                    + "': use invite, reset, users, sessions, reopen-enrollment or rotate-cert");
+                    + "': use invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup or restore");
             return 2;
         }
         if (needsUser != (user != null)) {
@@ -99,7 +123,7 @@ public final class AdminCommand implements Callable<Integer> {
         try {
             AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel)
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS);
+                    .withDeadlineAfter(action.equals("backup") ? 600 : 10, TimeUnit.SECONDS);
             run(admin);
             return 0;
         } catch (StatusRuntimeException e) {
@@ -110,13 +134,32 @@ public final class AdminCommand implements Callable<Integer> {
             }
             System.err.println("spartan admin: " + e.getStatus().getDescription());
             return 1;
+        } catch (IOException | UncheckedIOException | StoreOpenException e) {
+            System.err.println("spartan admin: " + e.getMessage());
+            return 1;
         } finally {
             channel.shutdownNow();
         }
     }
 
-    private void run(AdminGrpc.AdminBlockingStub admin) {
+    /** Offline: no node is asked, the backup is laid out as a data directory. */
+    private int restore() {
+        if (from == null || user != null) {
+            System.err.println("spartan admin: restore needs --from DIR (a backup) and takes no name");
+            return 2;
+        }
+        try {
+            new BackupCommands(out).restore(from, data);
+            return 0;
+        } catch (IOException | UncheckedIOException | StoreOpenException e) {
+            System.err.println("spartan admin: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private void run(AdminGrpc.AdminBlockingStub admin) throws IOException {
         switch (action) {
+            case "backup" -> new BackupCommands(out).backup(admin, data, to);
             case "invite" ->
                 code(admin.invite(InviteRequest.newBuilder().setUser(user).build()));
             case "reset" -> {

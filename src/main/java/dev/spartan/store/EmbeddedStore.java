@@ -796,6 +796,28 @@ public final class EmbeddedStore implements MessageStore {
         });
     }
 
+    /**
+     * MVStore's online backup: with space reuse off while it copies, every chunk is appended, so the copy is the file
+     * as a crash at some instant of the copy would leave it, which opens on its last complete commit. Everything
+     * committed (acknowledged) before the call is in it.
+     */
+    @Override
+    public void backup(Path zipFile) {
+        guardedRun(() -> {
+            Path temp = zipFile.resolveSibling(zipFile.getFileName() + ".partial");
+            try {
+                mv.commit();
+                try (java.util.zip.ZipOutputStream zip =
+                        new java.util.zip.ZipOutputStream(Files.newOutputStream(temp))) {
+                    mv.getFileStore().backup(zip);
+                }
+                Files.move(temp, zipFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the backup " + zipFile + ": " + describe(e), e);
+            }
+        });
+    }
+
     /** Stops as a killed process would: the file keeps what the last commit wrote, nothing later. For tests. */
     void closeWithoutCommit() {
         commit.close();

@@ -197,4 +197,16 @@ public interface MessageStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Writes a consistent copy of the store, while it serves, as a zip of its file at {@code zipFile}. Only the
+     * embedded store can: Redis is backed up with its own snapshots.
+     *
+     * @throws UnsupportedOperationException with one line for the operator where the store cannot
+     */
+    default void backup(java.nio.file.Path zipFile) {
+        throw new UnsupportedOperationException("this node keeps its store in Redis, which 'admin backup' cannot"
+                + " copy: back up Redis itself as README says (Backup and restore: an AOF/RDB snapshot of each"
+                + " primary, the sp:epoch key, and tls/ of every node)");
+    }
 }

@@ -98,6 +98,15 @@ class RedisStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void adminBackupRefusesWithOneLineThatPointsToREADMEsProcedure() {
+        assertThatThrownBy(() -> store().backup(java.nio.file.Path.of("/tmp/never.zip")))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessage("this node keeps its store in Redis, which 'admin backup' cannot copy: back up Redis"
+                        + " itself as README says (Backup and restore: an AOF/RDB snapshot of each primary, the"
+                        + " sp:epoch key, and tls/ of every node)");
+    }
+
+    @Test
     void aRedisThatIsGoneFailsThePing() {
         try (RedisServerProcess own = new RedisServerProcess()) {
             RedisClient ownClient = RedisClient.create(own.uri() + "?timeout=1s");

@@ -9,6 +9,8 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.admin.AdminGrpc;
+import dev.spartan.proto.admin.BackupRequest;
+import dev.spartan.proto.admin.BackupResponse;
 import dev.spartan.proto.admin.InviteRequest;
 import dev.spartan.proto.admin.InviteResponse;
 import dev.spartan.proto.admin.NodeInfo;
@@ -23,6 +25,10 @@ import dev.spartan.proto.admin.UsersRequest;
 import dev.spartan.proto.admin.UsersResponse;
 import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -93,6 +99,25 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         log.warn("operator reopened enrollment (it was {})", wasClosed ? "closed after --new-store" : "open");
         response.onNext(
                 ReopenEnrollmentResponse.newBuilder().setWasClosed(wasClosed).build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void backup(BackupRequest request, StreamObserver<BackupResponse> response) {
+        Path zip = Path.of(request.getStoreZip());
+        if (!zip.isAbsolute()) {
+            throw Refusal.invalid("store_zip must be an absolute path, not '" + request.getStoreZip() + "'");
+        }
+        try {
+            store.backup(zip);
+            response.onNext(
+                    BackupResponse.newBuilder().setBytes(Files.size(zip)).build());
+        } catch (UnsupportedOperationException e) {
+            throw Refusal.precondition(e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            throw Refusal.precondition(e.getMessage());
+        }
+        log.info("operator took a backup of the store to {}", zip);
         response.onCompleted();
     }
 
