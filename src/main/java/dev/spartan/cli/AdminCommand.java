@@ -4,6 +4,7 @@ import dev.spartan.proto.admin.AdminGrpc;
 import dev.spartan.proto.admin.InviteRequest;
 import dev.spartan.proto.admin.InviteResponse;
 import dev.spartan.proto.admin.NodeInfo;
+import dev.spartan.proto.admin.PurgeRequest;
 import dev.spartan.proto.admin.ReopenEnrollmentRequest;
 import dev.spartan.proto.admin.ResetRequest;
 import dev.spartan.proto.admin.SessionInfo;
@@ -57,10 +58,14 @@ public final class AdminCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "ACTION",
-            description = "invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup or restore")
+            description = "invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup, restore or purge")
     String action;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The user, for invite and reset.")
+    @Parameters(
+            index = "1",
+            arity = "0..1",
+            paramLabel = "NAME",
+            description = "The user, for invite, reset and purge.")
     String user;
 
     @Option(
@@ -74,6 +79,9 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "DIR", description = "restore: the backup directory to lay out.")
     Path from;
+
+    @Option(names = "--older-than", paramLabel = "AGE", description = "purge: an age such as 7d, 12h, 30m or 90s.")
+    String olderThan;
 
     private final PrintStream out = System.out;
 
@@ -97,14 +105,25 @@ public final class AdminCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        boolean needsUser = action.equals("invite") || action.equals("reset");
-        if (!needsUser
-                && !List.of("users", "sessions", "reopen-enrollment", "backup").contains(action)) {
-            System.err.println("spartan admin: unknown action '" + action
-                    + "': use invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup or restore");
+        if (action.equals("purge") && (user == null) == (olderThan == null)) {
+            System.err.println("spartan admin: purge takes a user name or --older-than AGE (such as 7d), not both");
             return 2;
         }
-        if (needsUser != (user != null)) {
+        if (olderThan != null && Ages.parse(olderThan).isEmpty()) {
+            System.err.println("spartan admin: --older-than '" + olderThan + "' is not an age: use a number and s, m,"
+                    + " h or d, such as 7d");
+            return 2;
+        }
+        boolean needsUser = action.equals("invite") || action.equals("reset");
+        if (!needsUser
+                && !List.of("users", "sessions", "reopen-enrollment", "backup", "purge")
+                        .contains(action)) {
+            System.err.println(
+                    "spartan admin: unknown action '" + action
+                            + "': use invite, reset, users, sessions, reopen-enrollment, rotate-cert, backup, restore or purge");
+            return 2;
+        }
+        if (needsUser != (user != null) && !action.equals("purge")) {
             System.err.println("spartan admin: " + action + (needsUser ? " needs a user name" : " takes no name"));
             return 2;
         }
@@ -160,6 +179,21 @@ public final class AdminCommand implements Callable<Integer> {
     private void run(AdminGrpc.AdminBlockingStub admin) throws IOException {
         switch (action) {
             case "backup" -> new BackupCommands(out).backup(admin, data, to);
+            case "purge" -> {
+                PurgeRequest.Builder request = PurgeRequest.newBuilder();
+                if (user != null) {
+                    admin.purge(request.setUser(user).build());
+                    out.println("Purged " + user + ": no record of them is left in the store, and their sessions are"
+                            + " closed. They stay in config.yaml's users; a new first login enrolls them anew.");
+                } else {
+                    long seconds = Ages.parse(olderThan).orElseThrow().toSeconds();
+                    int expired = admin.purge(
+                                    request.setOlderThanSeconds(seconds).build())
+                            .getExpiredMessages();
+                    out.println("Purged every message sent more than " + olderThan + " ago; " + expired
+                            + " of them were undelivered, and their senders are told they expired.");
+                }
+            }
             case "invite" ->
                 code(admin.invite(InviteRequest.newBuilder().setUser(user).build()));
             case "reset" -> {

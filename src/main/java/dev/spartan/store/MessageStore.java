@@ -199,6 +199,20 @@ public interface MessageStore extends AutoCloseable {
     void close();
 
     /**
+     * Deletes what passed its retention: undelivered messages from inboxes, held messages of unanswered chat
+     * requests, and history, each by the server's send time against {@code cutoffs}. Returns the messages deleted
+     * undelivered, for their senders to hear of.
+     */
+    List<Expired> sweep(Cutoffs cutoffs);
+
+    /**
+     * Deletes every record for or from {@code user}: keys and prekeys, inbox, chat states and held messages with
+     * anyone, 1:1 histories, their messages in group histories and in others' inboxes, events naming them, codes,
+     * logins, and the run-time groups that list them.
+     */
+    void purge(String user);
+
+    /**
      * Writes a consistent copy of the store, while it serves, as a zip of its file at {@code zipFile}. Only the
      * embedded store can: Redis is backed up with its own snapshots.
      *

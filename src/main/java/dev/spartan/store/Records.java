@@ -10,6 +10,7 @@ import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
+import dev.spartan.proto.MessagesExpired;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
@@ -26,6 +27,7 @@ import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredGroupChanged;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredMessagesExpired;
 import dev.spartan.store.proto.StoredOneTimePreKey;
 import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
@@ -107,12 +109,7 @@ final class Records {
 
     /** The stored form of a message of conversation {@code chatKey}, its chat_seq as given. */
     static StoredMessage storedMessage(ChatMessage m, String chatKey) {
-        StoredChat.Builder chat = StoredChat.newBuilder();
-        switch (m.getChat().getTargetCase()) {
-            case USER -> chat.setUser(m.getChat().getUser());
-            case GROUP -> chat.setGroup(m.getChat().getGroup());
-            case TARGET_NOT_SET -> {}
-        }
+        StoredChat.Builder chat = storedChat(m.getChat());
         Sealed s = m.getSealed();
         return StoredMessage.newBuilder()
                 .setMessageId(m.getMessageId())
@@ -123,6 +120,24 @@ final class Records {
                 .setSealed(stored(s))
                 .setChatKey(chatKey)
                 .build();
+    }
+
+    static StoredChat.Builder storedChat(ChatRef ref) {
+        StoredChat.Builder chat = StoredChat.newBuilder();
+        switch (ref.getTargetCase()) {
+            case USER -> chat.setUser(ref.getUser());
+            case GROUP -> chat.setGroup(ref.getGroup());
+            case TARGET_NOT_SET -> {}
+        }
+        return chat;
+    }
+
+    static ChatRef chatRef(StoredChat chat) {
+        return switch (chat.getTargetCase()) {
+            case USER -> ChatRef.newBuilder().setUser(chat.getUser()).build();
+            case GROUP -> ChatRef.newBuilder().setGroup(chat.getGroup()).build();
+            case TARGET_NOT_SET -> ChatRef.getDefaultInstance();
+        };
     }
 
     private static StoredSealed.Builder stored(Sealed s) {
@@ -216,6 +231,10 @@ final class Records {
                         .setGroup(stored)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
+            case EXPIRED ->
+                b.setExpired(StoredMessagesExpired.newBuilder()
+                        .setChat(storedChat(e.getExpired().getChat()))
+                        .addAllMessageIds(e.getExpired().getMessageIdsList()));
             default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
         }
         return b.build();
@@ -248,6 +267,10 @@ final class Records {
                         .setGroup(group)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
+            case EXPIRED ->
+                b.setExpired(MessagesExpired.newBuilder()
+                        .setChat(chatRef(e.getExpired().getChat()))
+                        .addAllMessageIds(e.getExpired().getMessageIdsList()));
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
             case MESSAGE_REF ->
                 throw new IllegalArgumentException("a reference is resolved by the store that wrote it, before this");

@@ -51,6 +51,11 @@ class EmbeddedStoreTest extends MessageStoreContract {
         return store;
     }
 
+    @Override
+    String dump() {
+        return store.dump();
+    }
+
     @Test
     void aClosedStoreFailsItsPing() {
         EmbeddedStore closed = EmbeddedStore.inMemory();
