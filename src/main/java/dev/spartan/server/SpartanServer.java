@@ -173,6 +173,11 @@ public final class SpartanServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /** The node's retention sweep, to run one now. */
+    public Retention retention() {
+        return retention;
+    }
+
     public DeliveryHub hub() {
         return hub;
     }

@@ -179,6 +179,25 @@ class OutboxIT extends OneNodeTest {
         return screen.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
     }
 
+    /** The server keeps an undelivered message 30 days; then it deletes it, and the sender's client says so. */
+    @Test
+    void aMessageToAUserWhoStaysAwayPastRetentionExpiresAndItsSenderSeesIt() {
+        try (ClientProcess alice = client("alice")) {
+            try (ClientProcess bob = client("bob")) {
+                Chats.open(alice, bob);
+                assertThat(bob.quit()).isZero();
+            }
+            alice.type("are you there?");
+            assertThat(alice.quit()).isZero(); // the queue is empty: the server stored it
+        }
+        server.passWallTime(Duration.ofDays(31));
+        assertThat(server.sweepRetention()).isEqualTo(1);
+        try (ClientProcess alice = client("alice")) {
+            alice.awaitLine("[Spartan] 1 message you sent to bob expired on the server undelivered (kept past its"
+                    + " retention) and was deleted.");
+        }
+    }
+
     @Test
     void noKeyDirectoryIsLeftWhenTheLoginFails() {
         try (ClientProcess zed = client("zed")) {
