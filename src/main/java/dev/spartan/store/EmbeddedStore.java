@@ -147,6 +147,9 @@ public final class EmbeddedStore implements MessageStore {
             EmbeddedStore store = new EmbeddedStore(mv);
             opened.set(store);
             return store;
+        } catch (StoreOpenException e) {
+            mv.closeImmediately(); // a newer layout: untouched
+            throw e;
         } catch (MVStoreException | CorruptStoreException e) {
             mv.closeImmediately();
             throw new StoreOpenException(damaged(file, e), e);
@@ -325,13 +328,18 @@ public final class EmbeddedStore implements MessageStore {
         if (m.recipients().size() > 1) {
             unread.put(entryKey(m.chatKey(), seq), (long) m.recipients().size());
             event = StoredEvent.newBuilder()
+                    .setRecordVersion(Layout.RECORD_VERSION)
                     .setMessageRef(StoredMessageRef.newBuilder()
                             .setChatKey(m.chatKey())
                             .setChatSeq(seq))
                     .build()
                     .toByteArray();
         } else {
-            event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
+            event = StoredEvent.newBuilder()
+                    .setRecordVersion(Layout.RECORD_VERSION)
+                    .setMessage(record)
+                    .build()
+                    .toByteArray();
         }
         List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
         for (String user : m.recipients()) {
@@ -470,7 +478,11 @@ public final class EmbeddedStore implements MessageStore {
             for (StoredMessage m : takeHeld(pairKey)) {
                 long seq = append(
                         recipient,
-                        StoredEvent.newBuilder().setMessage(m).build().toByteArray());
+                        StoredEvent.newBuilder()
+                                .setRecordVersion(Layout.RECORD_VERSION)
+                                .setMessage(m)
+                                .build()
+                                .toByteArray());
                 out.add(Event.newBuilder()
                         .setSeq(seq)
                         .setMessage(Records.chatMessage(m))

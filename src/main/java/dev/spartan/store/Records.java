@@ -119,6 +119,7 @@ final class Records {
                 .setSentAtMillis(m.getSentAtMillis())
                 .setSealed(stored(s))
                 .setChatKey(chatKey)
+                .setRecordVersion(Layout.RECORD_VERSION)
                 .build();
     }
 
@@ -206,7 +207,7 @@ final class Records {
      * {@link MessageStore#save} and {@link MessageStore#releaseHeld}, which know their conversation.
      */
     static StoredEvent storedEvent(Event e) {
-        StoredEvent.Builder b = StoredEvent.newBuilder();
+        StoredEvent.Builder b = StoredEvent.newBuilder().setRecordVersion(Layout.RECORD_VERSION);
         switch (e.getKindCase()) {
             case CHAT_REQUESTED ->
                 b.setChatRequested(StoredChatRequested.newBuilder()

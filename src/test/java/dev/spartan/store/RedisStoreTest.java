@@ -139,6 +139,17 @@ class RedisStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aRedisOfANewerLayoutIsRefusedWithOneLine() {
+        try (var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+            connection.sync().set("sp:layout", "3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> RedisLayoutUpgrade.run(connection.sync()))
+                    .isInstanceOf(StoreOpenException.class)
+                    .hasMessage("the Redis store has store layout 3, newer than this version knows (2): run a version"
+                            + " that knows it (README, Upgrades and rollback)");
+        }
+    }
+
+    @Test
     void adminBackupRefusesWithOneLineThatPointsToREADMEsProcedure() {
         assertThatThrownBy(() -> store().backup(java.nio.file.Path.of("/tmp/never.zip")))
                 .isInstanceOf(UnsupportedOperationException.class)
