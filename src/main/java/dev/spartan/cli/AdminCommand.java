@@ -49,7 +49,14 @@ import picocli.CommandLine.Parameters;
             "  sessions       open sessions on this node, and users streaming on other nodes",
             "  reopen-enrollment  after --new-store, lets first logins follow the enrollment rule again",
             "  rotate-cert    makes a new TLS key and certificate in DIR/tls, with a rotation statement signed by",
-            "                 the old key and the new one (works on the files: the node serves it from its next start)"
+            "                 the old key and the new one (works on the files: the node serves it from its next start)",
+            "  backup --to DIR   a consistent copy of the running embedded node's store and tls/ (not its admin",
+            "                 token) in the new directory DIR; prints what it wrote and the last acknowledged message",
+            "  restore --from DIR [--data NEWDIR]  lays a backup out as the data directory of a node to start",
+            "  purge NAME     deletes every record of NAME from the store and ends their sessions",
+            "  purge --older-than 7d  deletes every message sent before that age (s, m, h or d); senders of",
+            "                 undelivered ones are told they expired",
+            "Talks to no node: rotate-cert and restore (they work on the files)."
         })
 public final class AdminCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
