@@ -55,6 +55,9 @@ public final class ServerCertificate {
 
     public static final String KEY_FILE = "tls/server.key";
 
+    /** The certificate a rotation replaced (no key): what the running node serves until its restart. */
+    public static final String PREVIOUS_CERT_FILE = "tls/previous.crt";
+
     private static final Duration VALIDITY = Duration.ofDays(3650);
 
     private final List<X509Certificate> chain;
@@ -148,6 +151,11 @@ public final class ServerCertificate {
         List<CertRotation.Link> links = new ArrayList<>(CertRotation.of(old.leaf()));
         links.add(CertRotation.link(old.leaf(), old.key, pair.getPublic(), pair.getPrivate(), clock.millis()));
         ServerCertificate made = selfSigned(hostNames(), clock, pair, links);
+        try {
+            Files.writeString(dataDir.resolve(PREVIOUS_CERT_FILE), Pem.encode(old.leaf()), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new TlsException("cannot write " + dataDir.resolve(PREVIOUS_CERT_FILE) + ": " + e.getMessage());
+        }
         made.write(cert, key);
         return new Rotated(old.fingerprint(), made.fingerprint(), links.size());
     }

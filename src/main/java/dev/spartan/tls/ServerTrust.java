@@ -38,16 +38,25 @@ public final class ServerTrust extends X509ExtendedTrustManager {
 
     /** Only certificates issued by the CAs in {@code caFile} (PEM), for the host name connected to. */
     public static ServerTrust authority(String target, Path caFile) {
+        return authority(target, java.util.List.of(caFile));
+    }
+
+    /** Only certificates issued by the CAs in any of {@code caFiles}, for the host name connected to. */
+    public static ServerTrust authority(String target, java.util.List<Path> caFiles) {
         KeyStore store;
+        Path current = caFiles.get(0);
         try {
             store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             int n = 0;
-            for (X509Certificate ca : Pem.certificates(caFile)) {
-                store.setCertificateEntry("ca" + n++, ca);
+            for (Path caFile : caFiles) {
+                current = caFile;
+                for (X509Certificate ca : Pem.certificates(caFile)) {
+                    store.setCertificateEntry("ca" + n++, ca);
+                }
             }
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new TlsException("cannot use " + caFile + " as CA file: " + e.getMessage());
+            throw new TlsException("cannot use " + current + " as CA file: " + e.getMessage());
         }
         return new ServerTrust(target, authorities(store), null);
     }

@@ -58,6 +58,9 @@ class CertRotationTest {
         assertThat(once.from()).isEqualTo(first);
         assertThat(twice.from()).isEqualTo(once.to());
         assertThat(twice.chainLength()).isEqualTo(2);
+        // what the running node serves until its restart, for `spartan health --data` to trust meanwhile
+        assertThat(ServerCertificate.firstCertificate(dir.resolve(ServerCertificate.PREVIOUS_CERT_FILE)))
+                .isEqualTo(once.to());
         X509Certificate current = ServerCertificate.loadOrCreate(dir, clock).leaf();
 
         for (KnownServers pins : List.of(early, middle)) {
