@@ -73,7 +73,11 @@ public final class HealthCommand implements Callable<Integer> {
                         "cannot read " + authority + ": pass --data DIR of the node, --ca FILE or" + " --plaintext");
                 return 2;
             }
-            tls = ClientTls.authority(authority);
+            // Between `admin rotate-cert` and its restart the node still serves the certificate it replaced.
+            Path previous = data.resolve(ServerCertificate.PREVIOUS_CERT_FILE);
+            tls = ca == null && Files.isReadable(previous)
+                    ? ClientTls.authority(java.util.List.of(authority, previous))
+                    : ClientTls.authority(authority);
         }
         ManagedChannel channel;
         try {

@@ -330,11 +330,23 @@ public final class ChatClient implements AutoCloseable {
                         event.getGroupChanged().getGroup(),
                         event.getGroupChanged().getRemoved());
             case CAUGHT_UP -> listener.caughtUp();
+            case EXPIRED -> expired(event.getExpired());
             default -> {}
         }
         if (event.getSeq() > 0) {
             lastSeq = event.getSeq();
         }
+    }
+
+    /** The server deleted messages of ours undelivered: each one's state, then one line for the user. */
+    private void expired(dev.spartan.proto.MessagesExpired expired) {
+        ChatRef chat = expired.getChat();
+        expired.getMessageIdsList().forEach(id -> listener.sendState(id, chat, SendState.EXPIRED));
+        int n = expired.getMessageIdsCount();
+        String where = chat.hasGroup() ? "in " + chat.getGroup() : "to " + chat.getUser();
+        listener.notice(n + (n == 1 ? " message" : " messages") + " you sent " + where
+                + " expired on the server undelivered (kept past its retention) and " + (n == 1 ? "was" : "were")
+                + " deleted.");
     }
 
     /**

@@ -162,6 +162,7 @@ final class Connection {
                 .intercept(new BearerToken())
                 .build();
         LoginResponse session = login.apply(channel);
+        trust.flatMap(ServerTrust::rotation).ifPresent(listener::notice);
         token = session.getSessionToken();
         sendWindow = Math.max(1, session.getSendWindow()); // 0 from a server that has no SendStream
         up = true;

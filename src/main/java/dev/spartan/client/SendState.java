@@ -13,5 +13,7 @@ public enum SendState {
     /** The peer's client confirmed it received the message (an end-to-end encrypted delivery receipt). */
     DELIVERED,
     /** Refused for good (too big, not a member): not sent, and not retried. */
-    FAILED
+    FAILED,
+    /** Stored, then deleted by the server undelivered when it passed the server's retention (or was purged). */
+    EXPIRED
 }

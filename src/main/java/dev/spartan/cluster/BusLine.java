@@ -17,6 +17,12 @@ import java.util.Optional;
  * @param events for {@link Kind#EVENTS_STORED}: the users and the events stored in their inboxes
  */
 record BusLine(Kind kind, String node, List<String> names, List<Map.Entry<String, Event>> events) {
+    /**
+     * The bus version, after the node as {@code NODE/1}. Lines change additively (new kinds, which older nodes read as
+     * nothing); a node of the version before it sent {@code NODE} alone, which reads as version 0.
+     */
+    static final int VERSION = 1;
+
     enum Kind {
         /** {@code N node user,user}: these users' inboxes grew. */
         INBOXES_GREW("N"),
@@ -46,7 +52,21 @@ record BusLine(Kind kind, String node, List<String> names, List<Map.Entry<String
     }
 
     static String format(Kind kind, String node, String payload) {
-        return kind.tag + " " + node + " " + payload;
+        return kind.tag + " " + node + "/" + VERSION + " " + payload;
+    }
+
+    /** The bus version a line was written with: 0 for a node before versioning. */
+    static int version(String line) {
+        String[] parts = line.split(" ", 3);
+        int slash = parts.length < 2 ? -1 : parts[1].lastIndexOf('/');
+        String v = slash < 0 ? "" : parts[1].substring(slash + 1);
+        return v.matches("[0-9]{1,9}") ? Integer.parseInt(v) : 0;
+    }
+
+    /** The node's id without its bus version. */
+    private static String nodeOf(String token) {
+        int slash = token.lastIndexOf('/');
+        return slash > 0 && token.substring(slash + 1).matches("[0-9]{1,9}") ? token.substring(0, slash) : token;
     }
 
     static Optional<BusLine> parse(String line) {
@@ -54,7 +74,7 @@ record BusLine(Kind kind, String node, List<String> names, List<Map.Entry<String
         if (parts.length != 3 || parts[1].isEmpty()) {
             return Optional.empty();
         }
-        String node = parts[1];
+        String node = nodeOf(parts[1]);
         String payload = parts[2];
         return switch (parts[0]) {
             case "N" -> Optional.of(new BusLine(Kind.INBOXES_GREW, node, names(payload), List.of()));

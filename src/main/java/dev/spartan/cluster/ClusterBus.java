@@ -52,6 +52,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     private static final int MAX_EVENT_BYTES = 16 * 1024;
 
     private final String nodeId;
+    private volatile boolean newerBusSeen;
     private final StatefulRedisConnection<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
     private final Set<String> grownInboxes = ConcurrentHashMap.newKeySet();
@@ -104,6 +105,15 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         BusLine line = parsed.get();
         if (line.node().equals(nodeId)) {
             return;
+        }
+        if (BusLine.version(text) > BusLine.VERSION && !newerBusSeen) {
+            newerBusSeen = true; // a rolling upgrade under way: what this node does not know it reads as nothing
+            log.info(
+                    "node {} speaks bus version {} (this node {}): lines of kinds this node does not know are"
+                            + " ignored",
+                    line.node(),
+                    BusLine.version(text),
+                    BusLine.VERSION);
         }
         switch (line.kind()) {
             case INBOXES_GREW -> line.names().forEach(hub::signalHere);

@@ -140,7 +140,43 @@ public final class ConfigLoader {
                 operations(source, keys),
                 security(keys),
                 limits,
-                keys.intValue("send_window", SpartanConfig.DEFAULT_SEND_WINDOW, 1, SpartanConfig.MAX_SEND_WINDOW));
+                keys.intValue("send_window", SpartanConfig.DEFAULT_SEND_WINDOW, 1, SpartanConfig.MAX_SEND_WINDOW),
+                retention(source, map.get("retention")));
+    }
+
+    private static final List<String> RETENTION_KEYS =
+            List.of("undelivered_days", "held_requests_days", "history_days", "sweep_seconds");
+
+    private static RetentionConfig retention(String source, Object value) {
+        RetentionConfig d = RetentionConfig.DEFAULTS;
+        if (value == null) {
+            return d;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ConfigException(source + ": key 'retention': expected a mapping, like undelivered_days: 30");
+        }
+        for (Object key : map.keySet()) {
+            if (!RETENTION_KEYS.contains(String.valueOf(key))) {
+                throw new ConfigException(source + ": key 'retention." + key + "': unknown; known keys: "
+                        + String.join(", ", RETENTION_KEYS));
+            }
+        }
+        Keys k = new Keys(source, map, "retention.");
+        return new RetentionConfig(
+                days(k, "undelivered_days", d.undelivered()),
+                days(k, "held_requests_days", d.heldRequests()),
+                days(k, "history_days", d.history()),
+                k.seconds("sweep_seconds", d.sweepEvery(), 1, 86_400));
+    }
+
+    /** Days, fractions allowed (0.5 is twelve hours); 0 means no age limit. */
+    private static Duration days(Keys k, String key, Duration fallback) {
+        double days = k.number(key, fallback.toMillis() / 86_400_000.0);
+        if (days < 0 || days > 36_500) {
+            throw new ConfigException(
+                    k.source() + ": key 'retention." + key + "': " + days + " is out of range 0..36500");
+        }
+        return Duration.ofMillis(Math.round(days * 86_400_000));
     }
 
     private static OperationsConfig operations(String source, Keys keys) {

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param security                enrollment, sessions, the admin port, connection and login limits
  * @param limits                  {@code limits}: what one user may make the server hold or do
  * @param sendWindow              {@code send_window}: most unanswered messages on one SendStream, default 256
+ * @param retention               {@code retention}: how long undelivered, held and history messages are kept
  */
 public record SpartanConfig(
         int port,
@@ -40,7 +41,8 @@ public record SpartanConfig(
         OperationsConfig operations,
         SecurityConfig security,
         Limits limits,
-        int sendWindow) {
+        int sendWindow,
+        RetentionConfig retention) {
 
     /** {@code send_window} when config.yaml does not set it. */
     public static final int DEFAULT_SEND_WINDOW = 256;
@@ -51,6 +53,7 @@ public record SpartanConfig(
     public SpartanConfig {
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
         Objects.requireNonNull(operations, "operations");
         users = List.copyOf(users);
@@ -77,7 +80,8 @@ public record SpartanConfig(
                 operations,
                 security,
                 limits,
-                sendWindow);
+                sendWindow,
+                retention);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -96,7 +100,8 @@ public record SpartanConfig(
                 operations,
                 security,
                 limits,
-                sendWindow);
+                sendWindow,
+                retention);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -115,7 +120,8 @@ public record SpartanConfig(
                 operations,
                 security,
                 limits,
-                sendWindow);
+                sendWindow,
+                retention);
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
@@ -134,7 +140,8 @@ public record SpartanConfig(
                 newOperations,
                 security,
                 limits,
-                sendWindow);
+                sendWindow,
+                retention);
     }
 
     public SpartanConfig withSecurity(SecurityConfig newSecurity) {
@@ -153,7 +160,8 @@ public record SpartanConfig(
                 operations,
                 newSecurity,
                 limits,
-                sendWindow);
+                sendWindow,
+                retention);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

@@ -4,6 +4,7 @@ import dev.spartan.auth.SessionTokens;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.ratelimit.RateLimitInterceptor;
 import dev.spartan.redis.CommandErrors;
+import dev.spartan.store.Layout;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,6 +31,16 @@ final class NodeMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        Gauge.builder("spartan.build.info", () -> 1)
+                .description("1, labelled with this node's version and the store layout it reads and writes")
+                .tags("version", version(), "layout", Integer.toString(Layout.VERSION))
+                .register(registry);
+    }
+
+    /** The jar's version (its manifest's Implementation-Version); "dev" when run from classes, as in tests. */
+    static String version() {
+        String v = NodeMetrics.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     PrometheusMeterRegistry registry() {

@@ -78,7 +78,8 @@ final class ObservedStore implements InvocationHandler {
             return result;
         } catch (InvocationTargetException e) {
             Throwable failure = e.getCause();
-            if (!(failure instanceof Refusal)) { // a rule broken inside atomically() is not a store error
+            // a rule broken inside atomically(), or an operation this store does not offer, is not a store error
+            if (!(failure instanceof Refusal) && !(failure instanceof UnsupportedOperationException)) {
                 errors.computeIfAbsent(method, this::counter).increment();
                 report(method, failure);
             }

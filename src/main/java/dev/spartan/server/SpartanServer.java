@@ -12,6 +12,7 @@ import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
 import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.RecentMessages;
+import dev.spartan.chat.Retention;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -58,6 +59,8 @@ public final class SpartanServer implements AutoCloseable {
     private final RecentMessages recent;
     /** The chat service once started: its SendStreams are ended at the stop. */
     private ChatService chat;
+
+    private Retention retention;
 
     private Server server;
 
@@ -120,6 +123,8 @@ public final class SpartanServer implements AutoCloseable {
                 clock);
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
+        retention = new Retention(store, hub, recent, config.retention(), clock);
+        retention.start();
 
         List<ServerInterceptor> chain = new ArrayList<>();
         chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
@@ -150,7 +155,14 @@ public final class SpartanServer implements AutoCloseable {
                     transport.adminDir(),
                     config.security().adminPort(),
                     new AdminService(
-                            directory, store, enrollment, tokens, hub, presence, "localhost:" + server.getPort()),
+                            directory,
+                            store,
+                            enrollment,
+                            tokens,
+                            hub,
+                            presence,
+                            "localhost:" + server.getPort(),
+                            retention),
                     List.of(StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()));
         }
         return this;
@@ -159,6 +171,11 @@ public final class SpartanServer implements AutoCloseable {
     /** The port listened on, or -1 for an in-process server. */
     public int port() {
         return server.getPort();
+    }
+
+    /** The node's retention sweep, to run one now. */
+    public Retention retention() {
+        return retention;
     }
 
     public DeliveryHub hub() {
@@ -201,6 +218,7 @@ public final class SpartanServer implements AutoCloseable {
         }
         delivery.shutdown();
         tokens.close();
+        retention.close();
         backend.close();
         ops.close();
         log.info("Spartan server on port {} stopped", port);

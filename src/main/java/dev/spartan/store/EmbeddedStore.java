@@ -148,6 +148,9 @@ public final class EmbeddedStore implements MessageStore {
             EmbeddedStore store = new EmbeddedStore(mv);
             opened.set(store);
             return store;
+        } catch (StoreOpenException e) {
+            mv.closeImmediately(); // a newer layout: untouched
+            throw e;
         } catch (MVStoreException | CorruptStoreException e) {
             mv.closeImmediately();
             throw new StoreOpenException(damaged(file, e), e);
@@ -326,13 +329,18 @@ public final class EmbeddedStore implements MessageStore {
         if (m.recipients().size() > 1) {
             unread.put(entryKey(m.chatKey(), seq), (long) m.recipients().size());
             event = StoredEvent.newBuilder()
+                    .setRecordVersion(Layout.RECORD_VERSION)
                     .setMessageRef(StoredMessageRef.newBuilder()
                             .setChatKey(m.chatKey())
                             .setChatSeq(seq))
                     .build()
                     .toByteArray();
         } else {
-            event = StoredEvent.newBuilder().setMessage(record).build().toByteArray();
+            event = StoredEvent.newBuilder()
+                    .setRecordVersion(Layout.RECORD_VERSION)
+                    .setMessage(record)
+                    .build()
+                    .toByteArray();
         }
         List<Long> inboxSeqs = new ArrayList<>(m.recipients().size());
         for (String user : m.recipients()) {
@@ -406,6 +414,27 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> new long[] {unread.sizeAsLong(), shared.sizeAsLong()});
     }
 
+    /** Every key and value of every map, as text (bytes as ISO-8859-1); for tests that look for a name anywhere. */
+    String dump() {
+        return guarded(() -> {
+            StringBuilder out = new StringBuilder();
+            for (String name : mv.getMapNames()) {
+                MVMap<Object, Object> map = mv.openMap(name);
+                map.forEach((k, v) -> out.append(name)
+                        .append(' ')
+                        .append(text(k))
+                        .append(" = ")
+                        .append(text(v))
+                        .append('\n'));
+            }
+            return out.toString();
+        });
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1) : String.valueOf(o);
+    }
+
     /** The store file's size, after a commit; for tests. */
     long fileBytes() {
         return guarded(() -> {
@@ -450,7 +479,11 @@ public final class EmbeddedStore implements MessageStore {
             for (StoredMessage m : takeHeld(pairKey)) {
                 long seq = append(
                         recipient,
-                        StoredEvent.newBuilder().setMessage(m).build().toByteArray());
+                        StoredEvent.newBuilder()
+                                .setRecordVersion(Layout.RECORD_VERSION)
+                                .setMessage(m)
+                                .build()
+                                .toByteArray());
                 out.add(Event.newBuilder()
                         .setSeq(seq)
                         .setMessage(Records.chatMessage(m))
@@ -794,6 +827,177 @@ public final class EmbeddedStore implements MessageStore {
             if (mv.isClosed()) {
                 // MVStore closes itself after a write fails ("panic"), so this also catches a full or broken disk.
                 throw new StoreUnavailableException("the embedded store is closed", null);
+            }
+        });
+    }
+
+    @Override
+    public List<Expired> sweep(Cutoffs cutoffs) {
+        return guarded(() -> {
+            Expired.Collector expired = new Expired.Collector();
+            if (cutoffs.undelivered() > 0) {
+                for (String key : new ArrayList<>(inbox.keySet())) {
+                    StoredMessage m = inboxMessage(inbox.get(key));
+                    if (m != null && Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered())) {
+                        removeFromInbox(key)
+                                .ifPresent(gone ->
+                                        expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId()));
+                    }
+                }
+            }
+            if (cutoffs.held() > 0) {
+                for (String key : new ArrayList<>(held.keySet())) {
+                    String pair = key.substring(0, key.lastIndexOf('\0'));
+                    withStripe(pair, () -> {
+                        byte[] b = held.get(key);
+                        StoredMessage m = b == null ? null : Records.parse(StoredMessage::parseFrom, b);
+                        if (m != null && Cutoffs.expired(m.getSentAtMillis(), cutoffs.held())) {
+                            dropHeldEntry(pair, key, m);
+                            expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
+                        }
+                    });
+                }
+            }
+            if (cutoffs.history() > 0) {
+                for (String key : new ArrayList<>(history.keySet())) {
+                    byte[] b = history.get(key);
+                    if (b != null
+                            && Cutoffs.expired(
+                                    Records.parse(StoredMessage::parseFrom, b).getSentAtMillis(), cutoffs.history())) {
+                        dropFromHistory(key);
+                    }
+                }
+            }
+            commit.awaitDurable();
+            return expired.result();
+        });
+    }
+
+    /** The message an inbox entry is or refers to; null for other events. */
+    private StoredMessage inboxMessage(byte[] value) {
+        if (value == null) {
+            return null;
+        }
+        StoredEvent e = Records.parse(StoredEvent::parseFrom, value);
+        if (e.hasMessageRef()) {
+            return referenced(e.getMessageRef());
+        }
+        return e.hasMessage() ? e.getMessage() : null;
+    }
+
+    /** Removes one inbox entry (an acknowledgement may have beaten us to it: then empty). */
+    private Optional<StoredEvent> removeFromInbox(String key) {
+        byte[] value = inbox.remove(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        StoredEvent e = Records.parse(StoredEvent::parseFrom, value);
+        if (e.hasMessageRef()) {
+            readBy(e.getMessageRef());
+        }
+        return Optional.of(e);
+    }
+
+    private void dropHeldEntry(String pair, String key, StoredMessage m) {
+        if (held.remove(key) == null) {
+            return;
+        }
+        long count = counters.getOrDefault(heldCount(pair), 0L) - 1;
+        long bytes = counters.getOrDefault(heldBytes(pair), 0L)
+                - m.toBuilder().clearChatSeq().build().getSerializedSize();
+        counters.put(heldCount(pair), Math.max(0, count));
+        counters.put(heldBytes(pair), Math.max(0, bytes));
+        dropFromHistory(entryKey(m.getChatKey(), m.getChatSeq()));
+    }
+
+    private void withStripe(String lockKey, Runnable work) {
+        ReentrantLock lock = stripes[Math.floorMod(lockKey.hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            work.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void purge(String user) {
+        guardedRun(() -> {
+            UserRecords mine = new UserRecords(user);
+            keys.remove(user);
+            acked.remove(user);
+            for (String map : List.of("signed-prekeys", "invites", "logins")) {
+                mv.openMap(map).remove(user);
+            }
+            for (String key : new ArrayList<>(inbox.keySet())) {
+                if (mine.owns(key)
+                        || mine.namedIn(Records.parse(StoredEvent::parseFrom, inbox.get(key)), this::referenced)) {
+                    removeFromInbox(key);
+                }
+            }
+            for (String name : List.of("one-time-prekeys", "memberships")) {
+                MVMap<String, ?> map = mv.openMap(name);
+                new ArrayList<>(map.keySet()).stream().filter(mine::owns).forEach(map::remove);
+            }
+            new ArrayList<>(pairs.keySet()).stream().filter(mine::inPair).forEach(pairs::remove);
+            new ArrayList<>(held.keySet())
+                    .stream()
+                            .filter(k -> mine.inPair(k.substring(0, k.lastIndexOf('\0'))))
+                            .forEach(held::remove);
+            for (String key : new ArrayList<>(history.keySet())) {
+                StoredMessage m = Records.parse(StoredMessage::parseFrom, history.get(key));
+                if (mine.inChat(m.getChatKey()) || m.getSender().equals(user)) {
+                    dropFromHistory(key);
+                }
+            }
+            for (String key : new ArrayList<>(shared.keySet())) {
+                StoredMessage m = Records.parse(StoredMessage::parseFrom, shared.get(key));
+                if (mine.inChat(m.getChatKey()) || m.getSender().equals(user)) {
+                    shared.remove(key);
+                    unread.remove(key);
+                }
+            }
+            new ArrayList<>(chatAcked.keySet())
+                    .stream()
+                            .filter(k -> mine.owns(k) || mine.inChat(k.substring(k.indexOf('\0') + 1)))
+                            .forEach(chatAcked::remove);
+            new ArrayList<>(counters.keySet()).stream().filter(mine::counter).forEach(counters::remove);
+            for (String name : mv.getMapNames()) {
+                if (name.startsWith(SentIds.PREFIX)) {
+                    MVMap<String, Long> ids = mv.openMap(name);
+                    new ArrayList<>(ids.keySet())
+                            .stream().filter(k -> k.startsWith(user + ":")).forEach(ids::remove);
+                }
+            }
+            for (String name : new ArrayList<>(groups.keySet())) {
+                StoredGroup g = Records.parse(StoredGroup::parseFrom, groups.get(name));
+                if (g.getMembersList().contains(user) || mine.signedIn(g)) {
+                    groups.remove(name);
+                    indexMembers(name, g.getMembersList(), List.of());
+                }
+            }
+            commit.awaitDurable();
+        });
+    }
+
+    /**
+     * MVStore's online backup: with space reuse off while it copies, every chunk is appended, so the copy is the file
+     * as a crash at some instant of the copy would leave it, which opens on its last complete commit. Everything
+     * committed (acknowledged) before the call is in it.
+     */
+    @Override
+    public void backup(Path zipFile) {
+        guardedRun(() -> {
+            Path temp = zipFile.resolveSibling(zipFile.getFileName() + ".partial");
+            try {
+                mv.commit();
+                try (java.util.zip.ZipOutputStream zip =
+                        new java.util.zip.ZipOutputStream(Files.newOutputStream(temp))) {
+                    mv.getFileStore().backup(zip);
+                }
+                Files.move(temp, zipFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the backup " + zipFile + ": " + describe(e), e);
             }
         });
     }

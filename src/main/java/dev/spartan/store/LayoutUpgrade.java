@@ -15,7 +15,7 @@ import org.h2.mvstore.MVStore;
  * groups had no index by member. Records themselves need no change: their field numbers are the ones stored before.
  */
 final class LayoutUpgrade {
-    static final String VERSION = "2";
+    static final String VERSION = Integer.toString(Layout.VERSION);
 
     private final MVStore mv;
 
@@ -25,6 +25,11 @@ final class LayoutUpgrade {
 
     void run() {
         MVMap<String, String> meta = mv.openMap("meta");
+        Layout.requireKnown(
+                meta.get("layout"),
+                mv.getFileStore() == null
+                        ? "the store"
+                        : "the store file " + mv.getFileStore().getFileName());
         if (VERSION.equals(meta.get("layout"))) {
             return;
         }

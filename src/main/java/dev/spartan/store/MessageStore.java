@@ -205,4 +205,30 @@ public interface MessageStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Deletes what passed its retention: undelivered messages from inboxes, held messages of unanswered chat
+     * requests, and history, each by the server's send time against {@code cutoffs}. Returns the messages deleted
+     * undelivered, for their senders to hear of.
+     */
+    List<Expired> sweep(Cutoffs cutoffs);
+
+    /**
+     * Deletes every record for or from {@code user}: keys and prekeys, inbox, chat states and held messages with
+     * anyone, 1:1 histories, their messages in group histories and in others' inboxes, events naming them, codes,
+     * logins, and the run-time groups that list them.
+     */
+    void purge(String user);
+
+    /**
+     * Writes a consistent copy of the store, while it serves, as a zip of its file at {@code zipFile}. Only the
+     * embedded store can: Redis is backed up with its own snapshots.
+     *
+     * @throws UnsupportedOperationException with one line for the operator where the store cannot
+     */
+    default void backup(java.nio.file.Path zipFile) {
+        throw new UnsupportedOperationException("this node keeps its store in Redis, which 'admin backup' cannot"
+                + " copy: back up Redis itself as README says (Backup and restore: an AOF/RDB snapshot of each"
+                + " primary, the sp:epoch key, and tls/ of every node)");
+    }
 }

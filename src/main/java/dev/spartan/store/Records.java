@@ -11,6 +11,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.GroupChanged;
 import dev.spartan.proto.Invitation;
+import dev.spartan.proto.MessagesExpired;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
@@ -27,6 +28,7 @@ import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredGroupChanged;
 import dev.spartan.store.proto.StoredKeys;
 import dev.spartan.store.proto.StoredMessage;
+import dev.spartan.store.proto.StoredMessagesExpired;
 import dev.spartan.store.proto.StoredOneTimePreKey;
 import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
@@ -110,12 +112,7 @@ final class Records {
 
     /** The stored form of a message of conversation {@code chatKey}, its chat_seq as given. */
     static StoredMessage storedMessage(ChatMessage m, String chatKey) {
-        StoredChat.Builder chat = StoredChat.newBuilder();
-        switch (m.getChat().getTargetCase()) {
-            case USER -> chat.setUser(m.getChat().getUser());
-            case GROUP -> chat.setGroup(m.getChat().getGroup());
-            case TARGET_NOT_SET -> {}
-        }
+        StoredChat.Builder chat = storedChat(m.getChat());
         Sealed s = m.getSealed();
         return StoredMessage.newBuilder()
                 .setMessageId(m.getMessageId())
@@ -125,7 +122,26 @@ final class Records {
                 .setSentAtMillis(m.getSentAtMillis())
                 .setSealed(stored(s))
                 .setChatKey(chatKey)
+                .setRecordVersion(Layout.RECORD_VERSION)
                 .build();
+    }
+
+    static StoredChat.Builder storedChat(ChatRef ref) {
+        StoredChat.Builder chat = StoredChat.newBuilder();
+        switch (ref.getTargetCase()) {
+            case USER -> chat.setUser(ref.getUser());
+            case GROUP -> chat.setGroup(ref.getGroup());
+            case TARGET_NOT_SET -> {}
+        }
+        return chat;
+    }
+
+    static ChatRef chatRef(StoredChat chat) {
+        return switch (chat.getTargetCase()) {
+            case USER -> ChatRef.newBuilder().setUser(chat.getUser()).build();
+            case GROUP -> ChatRef.newBuilder().setGroup(chat.getGroup()).build();
+            case TARGET_NOT_SET -> ChatRef.getDefaultInstance();
+        };
     }
 
     private static StoredSealed.Builder stored(Sealed s) {
@@ -202,7 +218,7 @@ final class Records {
      * {@link MessageStore#save} and {@link MessageStore#releaseHeld}, which know their conversation.
      */
     static StoredEvent storedEvent(Event e) {
-        StoredEvent.Builder b = StoredEvent.newBuilder();
+        StoredEvent.Builder b = StoredEvent.newBuilder().setRecordVersion(Layout.RECORD_VERSION);
         switch (e.getKindCase()) {
             case CHAT_REQUESTED ->
                 b.setChatRequested(StoredChatRequested.newBuilder()
@@ -228,6 +244,10 @@ final class Records {
                         .setGroup(stored)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
+            case EXPIRED ->
+                b.setExpired(StoredMessagesExpired.newBuilder()
+                        .setChat(storedChat(e.getExpired().getChat()))
+                        .addAllMessageIds(e.getExpired().getMessageIdsList()));
             default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
         }
         return b.build();
@@ -263,6 +283,10 @@ final class Records {
                         .setGroup(group)
                         .setRemoved(e.getGroupChanged().getRemoved()));
             }
+            case EXPIRED ->
+                b.setExpired(MessagesExpired.newBuilder()
+                        .setChat(chatRef(e.getExpired().getChat()))
+                        .addAllMessageIds(e.getExpired().getMessageIdsList()));
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
             case MESSAGE_REF ->
                 throw new IllegalArgumentException("a reference is resolved by the store that wrote it, before this");

@@ -23,11 +23,13 @@ import java.util.concurrent.locks.LockSupport;
 public final class RedisLayoutUpgrade {
     private static final String P = RedisClients.KEY_PREFIX;
     private static final String LAYOUT_KEY = P + "layout";
-    private static final String VERSION = "2";
+    private static final String VERSION = Integer.toString(Layout.VERSION);
 
     private RedisLayoutUpgrade() {}
 
     public static void run(RedisCommands<String, byte[]> redis) {
+        byte[] layout = redis.get(LAYOUT_KEY);
+        Layout.requireKnown(layout == null ? null : new String(layout, StandardCharsets.UTF_8), "the Redis store");
         if (isCurrent(redis)) {
             return;
         }

@@ -556,6 +556,21 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
+    public List<Expired> sweep(Cutoffs cutoffs) {
+        checkEpoch();
+        return read(() -> new RedisRetention(redis).sweep(cutoffs));
+    }
+
+    @Override
+    public void purge(String user) {
+        checkEpoch();
+        read(() -> {
+            new RedisRetention(redis).purge(user);
+            return null;
+        });
+    }
+
+    @Override
     public void ping() {
         checkEpoch(); // an answer from Redis, and one that still holds this store
     }

@@ -12,11 +12,11 @@ import java.util.Objects;
  */
 public final class ClientTls {
     private final KnownServers pins; // pinning mode
-    private final Path caFile; // CA mode
+    private final java.util.List<Path> caFiles; // CA mode
 
-    private ClientTls(KnownServers pins, Path caFile) {
+    private ClientTls(KnownServers pins, java.util.List<Path> caFiles) {
         this.pins = pins;
-        this.caFile = caFile;
+        this.caFiles = caFiles;
     }
 
     public static ClientTls pinning(Path knownServersFile) {
@@ -24,7 +24,12 @@ public final class ClientTls {
     }
 
     public static ClientTls authority(Path caFile) {
-        return new ClientTls(null, Objects.requireNonNull(caFile, "caFile"));
+        return new ClientTls(null, java.util.List.of(Objects.requireNonNull(caFile, "caFile")));
+    }
+
+    /** The CAs of several files, such as a node's certificate and the one it served before a rotation. */
+    public static ClientTls authority(java.util.List<Path> caFiles) {
+        return new ClientTls(null, java.util.List.copyOf(caFiles));
     }
 
     public static ClientTls plaintext() {
@@ -32,7 +37,7 @@ public final class ClientTls {
     }
 
     public boolean isPlaintext() {
-        return pins == null && caFile == null;
+        return pins == null && caFiles == null;
     }
 
     /** The trust decision for one {@code host:port}; empty in plaintext mode. */
@@ -40,8 +45,8 @@ public final class ClientTls {
         if (pins != null) {
             return java.util.Optional.of(ServerTrust.pinning(target, pins));
         }
-        if (caFile != null) {
-            return java.util.Optional.of(ServerTrust.authority(target, caFile));
+        if (caFiles != null) {
+            return java.util.Optional.of(ServerTrust.authority(target, caFiles));
         }
         return java.util.Optional.empty();
     }

@@ -38,6 +38,22 @@ public final class KnownServers {
 
     /** Pins {@code target} to {@code seen} unless a pin exists; returns the pin in force afterwards. */
     public Fingerprint pinIfAbsent(String target, Fingerprint seen) {
+        return update(pins -> {
+            Fingerprint existing = pins.putIfAbsent(target, seen);
+            return existing != null ? existing : seen;
+        });
+    }
+
+    /** Moves the pin of {@code target} from {@code from} to {@code to} (after a verified rotation). */
+    public void repin(String target, Fingerprint from, Fingerprint to) {
+        update(pins -> {
+            pins.replace(target, from, to);
+            return to;
+        });
+    }
+
+    /** Applies {@code change} to the pins under the lock and writes them if they changed. */
+    private Fingerprint update(java.util.function.Function<Map<String, Fingerprint>, Fingerprint> change) {
         try {
             PrivateFiles.createDir(file.getParent());
             try (FileChannel lockFile = FileChannel.open(
@@ -46,14 +62,14 @@ public final class KnownServers {
                             StandardOpenOption.WRITE);
                     FileLock lock = lockFile.lock()) {
                 Map<String, Fingerprint> pins = read();
-                Fingerprint existing = pins.putIfAbsent(target, seen);
-                if (existing != null) {
-                    return existing;
+                Map<String, Fingerprint> before = new LinkedHashMap<>(pins);
+                Fingerprint result = change.apply(pins);
+                if (!pins.equals(before)) {
+                    StringBuilder out = new StringBuilder();
+                    pins.forEach((t, f) -> out.append(t).append(' ').append(f).append('\n'));
+                    PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
                 }
-                StringBuilder out = new StringBuilder();
-                pins.forEach((t, f) -> out.append(t).append(' ').append(f).append('\n'));
-                PrivateFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
-                return seen;
+                return result;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

@@ -29,6 +29,8 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -52,6 +54,9 @@ public final class ServerCertificate {
     public static final String CERT_FILE = "tls/server.crt";
 
     public static final String KEY_FILE = "tls/server.key";
+
+    /** The certificate a rotation replaced (no key): what the running node serves until its restart. */
+    public static final String PREVIOUS_CERT_FILE = "tls/previous.crt";
 
     private static final Duration VALIDITY = Duration.ofDays(3650);
 
@@ -105,11 +110,7 @@ public final class ServerCertificate {
 
     /** Refuses a key that does not belong to the certificate: TLS would otherwise fail only at the first client. */
     private void checkPair() {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> key.getAlgorithm(); // Ed25519, Ed448
-        };
+        String algorithm = CertRotation.algorithm(key.getAlgorithm());
         try {
             byte[] probe = "spartan key check".getBytes(StandardCharsets.US_ASCII);
             Signature signer = Signature.getInstance(algorithm);
@@ -130,10 +131,51 @@ public final class ServerCertificate {
 
     /** A fresh self-signed ECDSA P-256 server certificate for these DNS names and IP addresses. */
     public static ServerCertificate selfSigned(Set<String> names, Clock clock) {
+        return selfSigned(names, clock, newKeyPair(), List.of());
+    }
+
+    /**
+     * A new key and certificate for the node of {@code dataDir}, whose certificate carries every rotation statement
+     * of the current one plus the statement handing over from it, so clients that pinned any earlier certificate of
+     * the chain re-pin by themselves. Takes effect when the node starts next.
+     */
+    public static Rotated rotate(Path dataDir, Clock clock) {
+        Path cert = dataDir.resolve(CERT_FILE);
+        Path key = dataDir.resolve(KEY_FILE);
+        if (!Files.exists(cert) || !Files.exists(key)) {
+            throw new TlsException("no certificate to rotate in " + dataDir.resolve("tls")
+                    + ": the node makes one at its first start");
+        }
+        ServerCertificate old = load(cert, key);
+        KeyPair pair = newKeyPair();
+        List<CertRotation.Link> links = new ArrayList<>(CertRotation.of(old.leaf()));
+        links.add(CertRotation.link(old.leaf(), old.key, pair.getPublic(), pair.getPrivate(), clock.millis()));
+        ServerCertificate made = selfSigned(hostNames(), clock, pair, links);
+        try {
+            Files.writeString(dataDir.resolve(PREVIOUS_CERT_FILE), Pem.encode(old.leaf()), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new TlsException("cannot write " + dataDir.resolve(PREVIOUS_CERT_FILE) + ": " + e.getMessage());
+        }
+        made.write(cert, key);
+        return new Rotated(old.fingerprint(), made.fingerprint(), links.size());
+    }
+
+    /** What {@link #rotate} did. */
+    public record Rotated(Fingerprint from, Fingerprint to, int chainLength) {}
+
+    private static KeyPair newKeyPair() {
         try {
             KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
             gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair pair = gen.generateKeyPair();
+            return gen.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new TlsException("cannot make a TLS key: " + e.getMessage());
+        }
+    }
+
+    static ServerCertificate selfSigned(
+            Set<String> names, Clock clock, KeyPair pair, List<CertRotation.Link> rotations) {
+        try {
             X500Name subject =
                     new X500Name("CN=Spartan server " + names.iterator().next());
             Instant now = clock.instant();
@@ -154,6 +196,12 @@ public final class ServerCertificate {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            if (!rotations.isEmpty()) {
+                b.addExtension(
+                        new ASN1ObjectIdentifier(CertRotation.EXTENSION_OID),
+                        false,
+                        new DEROctetString(CertRotation.encode(rotations)));
+            }
             X509Certificate cert = new JcaX509CertificateConverter()
                     .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             return new ServerCertificate(List.of(cert), pair.getPrivate());
@@ -184,7 +232,14 @@ public final class ServerCertificate {
             StringBuilder certs = new StringBuilder();
             chain.forEach(c -> certs.append(Pem.encode(c)));
             Files.createDirectories(certFile.toAbsolutePath().getParent());
-            Files.writeString(certFile, certs, StandardCharsets.US_ASCII);
+            // replaced whole, so a rotation cut short leaves a certificate that is readable, if not the key's
+            Path temp = certFile.resolveSibling(certFile.getFileName() + ".tmp");
+            Files.writeString(temp, certs, StandardCharsets.US_ASCII);
+            Files.move(
+                    temp,
+                    certFile,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new TlsException("cannot write the TLS certificate to " + certFile + ": " + e.getMessage());
         }

@@ -23,6 +23,7 @@ public final class ServerTrust extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager authorities;
     private final KnownServers pins; // null: only the authorities count
     private volatile ChangedCertificateException changed;
+    private volatile String rotation;
 
     private ServerTrust(String target, X509ExtendedTrustManager authorities, KnownServers pins) {
         this.target = Objects.requireNonNull(target, "target");
@@ -37,16 +38,25 @@ public final class ServerTrust extends X509ExtendedTrustManager {
 
     /** Only certificates issued by the CAs in {@code caFile} (PEM), for the host name connected to. */
     public static ServerTrust authority(String target, Path caFile) {
+        return authority(target, java.util.List.of(caFile));
+    }
+
+    /** Only certificates issued by the CAs in any of {@code caFiles}, for the host name connected to. */
+    public static ServerTrust authority(String target, java.util.List<Path> caFiles) {
         KeyStore store;
+        Path current = caFiles.get(0);
         try {
             store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             int n = 0;
-            for (X509Certificate ca : Pem.certificates(caFile)) {
-                store.setCertificateEntry("ca" + n++, ca);
+            for (Path caFile : caFiles) {
+                current = caFile;
+                for (X509Certificate ca : Pem.certificates(caFile)) {
+                    store.setCertificateEntry("ca" + n++, ca);
+                }
             }
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new TlsException("cannot use " + caFile + " as CA file: " + e.getMessage());
+            throw new TlsException("cannot use " + current + " as CA file: " + e.getMessage());
         }
         return new ServerTrust(target, authorities(store), null);
     }
@@ -69,6 +79,11 @@ public final class ServerTrust extends X509ExtendedTrustManager {
     /** Set when the last refusal was a pinned certificate that changed. */
     public Optional<ChangedCertificateException> changed() {
         return Optional.ofNullable(changed);
+    }
+
+    /** The notice for the user when the last handshake re-pinned by a valid rotation statement. */
+    public Optional<String> rotation() {
+        return Optional.ofNullable(rotation);
     }
 
     @Override
@@ -106,10 +121,21 @@ public final class ServerTrust extends X509ExtendedTrustManager {
         }
         Fingerprint presented = Fingerprint.of(chain[0]);
         Fingerprint pin = pins.pinIfAbsent(target, presented);
-        if (!pin.equals(presented)) {
-            changed = new ChangedCertificateException(target, pin, presented, pins.file());
+        if (pin.equals(presented)) {
+            return;
+        }
+        try {
+            CertRotation.verify(pin, chain[0]);
+        } catch (TlsException noValidStatement) {
+            boolean hasStatement = chain[0].getExtensionValue(CertRotation.EXTENSION_OID) != null;
+            changed = new ChangedCertificateException(
+                    target, pin, presented, pins.file(), hasStatement ? noValidStatement.getMessage() : null);
             throw changed;
         }
+        pins.repin(target, pin, presented);
+        rotation = "The server's operator rotated the TLS certificate of " + target + " (SHA-256 " + pin + " -> "
+                + presented + "); its rotation statement is signed by the pinned certificate's key, so the new"
+                + " certificate is pinned now.";
     }
 
     @Override

@@ -24,21 +24,21 @@ class BusLineTest {
     @Test
     void inboxesGrewNamesItsUsers() {
         String text = BusLine.format(Kind.INBOXES_GREW, "n1", "alice,bob");
-        assertThat(text).isEqualTo("N n1 alice,bob");
+        assertThat(text).isEqualTo("N n1/1 alice,bob");
         assertThat(BusLine.parse(text)).contains(line(Kind.INBOXES_GREW, List.of("alice", "bob")));
     }
 
     @Test
     void historiesChangedNamesItsChatKeys() {
         String text = BusLine.format(Kind.HISTORIES_CHANGED, "n1", "dm:alice|bob,group:group1");
-        assertThat(text).isEqualTo("H n1 dm:alice|bob,group:group1");
+        assertThat(text).isEqualTo("H n1/1 dm:alice|bob,group:group1");
         assertThat(BusLine.parse(text)).contains(line(Kind.HISTORIES_CHANGED, List.of("dm:alice|bob", "group:group1")));
     }
 
     @Test
     void streamOpenedNamesItsUser() {
         String text = BusLine.format(Kind.STREAM_OPENED, "n1", "alice");
-        assertThat(text).isEqualTo("S n1 alice");
+        assertThat(text).isEqualTo("S n1/1 alice");
         assertThat(BusLine.parse(text)).contains(line(Kind.STREAM_OPENED, List.of("alice")));
     }
 
@@ -58,8 +58,24 @@ class BusLineTest {
                                 .setChatRequested(ChatRequested.newBuilder().setFrom("alice"))
                                 .build()));
         String text = BusLine.format(Kind.EVENTS_STORED, "n1", StoredEvents.encode(events));
-        assertThat(text).startsWith("E n1 ");
+        assertThat(text).startsWith("E n1/1 ");
         assertThat(BusLine.parse(text)).contains(new BusLine(Kind.EVENTS_STORED, "n1", List.of(), events));
+    }
+
+    @Test
+    void aLineCarriesTheBusVersionAfterItsNodeAndALineOfTheVersionBeforeStillReads() {
+        String text = BusLine.format(Kind.INBOXES_GREW, "n1", "alice");
+        assertThat(text).isEqualTo("N n1/1 alice");
+        assertThat(BusLine.version(text)).isEqualTo(BusLine.VERSION);
+        assertThat(BusLine.parse(text)).contains(line(Kind.INBOXES_GREW, List.of("alice")));
+        // A node of the version before writes no version, and reads "n1/1" as the id of another node: either way
+        // the kind and the payload are where they were.
+        assertThat(BusLine.version("N n1 alice")).isZero();
+        assertThat(BusLine.parse("N n1 alice")).contains(line(Kind.INBOXES_GREW, List.of("alice")));
+        assertThat(text.split(" ", 3)).containsExactly("N", "n1/1", "alice");
+        // A later version's line of a known kind still reads.
+        assertThat(BusLine.version("N n1/7 alice")).isEqualTo(7);
+        assertThat(BusLine.parse("N n1/7 alice")).contains(line(Kind.INBOXES_GREW, List.of("alice")));
     }
 
     @Test

@@ -47,6 +47,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void retentionDefaultsToThirtyDaysForWhatWaitsAndTakesDaysFractionsAndASweepInterval() throws IOException {
+        assertThat(ConfigLoader.load(write(BASE)).retention()).isEqualTo(RetentionConfig.DEFAULTS);
+        assertThat(RetentionConfig.DEFAULTS.undelivered()).isEqualTo(Duration.ofDays(30));
+        RetentionConfig r = ConfigLoader.load(write(BASE + """
+                        retention:
+                          undelivered_days: 7
+                          held_requests_days: 0.5
+                          history_days: 90
+                          sweep_seconds: 60
+                        """)).retention();
+        assertThat(r)
+                .isEqualTo(new RetentionConfig(
+                        Duration.ofDays(7), Duration.ofHours(12), Duration.ofDays(90), Duration.ofSeconds(60)));
+        assertThatThrownBy(() -> ConfigLoader.load(write(BASE + "retention:\n  undelivered: 7\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageEndingWith("key 'retention.undelivered': unknown; known keys: undelivered_days,"
+                        + " held_requests_days, history_days, sweep_seconds");
+    }
+
+    @Test
     void missingUsersNamesFileAndKey() throws IOException {
         Path f = write("port: 3000\nmax_num_messages_per_user: 5\nmax_call_per_30_seconds_per_user: 3\n");
         assertThatThrownBy(() -> ConfigLoader.load(f))

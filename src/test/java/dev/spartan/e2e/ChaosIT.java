@@ -2,16 +2,20 @@ package dev.spartan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.Main;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Servers die with SIGKILL while clients are sending. Every message still arrives exactly once, in order, and an
@@ -99,6 +103,69 @@ class ChaosIT {
             try (ClientProcess bob = new ClientProcess("bob", keys, server.port())) {
                 bob.awaitLine("[alice] stored before the crash");
             }
+        }
+    }
+
+    /**
+     * A backup taken while alice sends, then a crash that takes the data directory with it: the restored node has
+     * every message acknowledged before the backup, delivered once, and the clients' pins still hold.
+     */
+    @Test
+    void embeddedNodeRestoredFromABackupTakenDuringAChat() throws Exception {
+        Path node = dir.resolve("backed-up");
+        Path data = node.resolve("data");
+        Path backup = dir.resolve("backup");
+        Path keys = dir.resolve("keys");
+        ServerProcess server = new ServerProcess(node, ServerProcess.defaultConfig(), "--rate-limit", "10000/1");
+        try (server;
+                ClientProcess alice = new ClientProcess("alice", keys, server.port())) {
+            try (ClientProcess bob = new ClientProcess("bob", keys, server.port())) {
+                Chats.open(alice, bob);
+                typeNumbered(alice, 1, 10);
+                assertExactlyOnceInOrder(bob, "alice", 10);
+                bob.type("/quit");
+                assertThat(bob.awaitExit()).isZero();
+            }
+            typeNumbered(alice, 11, 20);
+            Path outbox = keys.resolve("alice/outbox");
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> queued(outbox) == 0); // all acknowledged
+            String pins = Files.readString(keys.resolve("known_servers"));
+
+            typeNumbered(alice, 21, 40); // the chat goes on while the backup is taken
+            assertThat(new CommandLine(new Main())
+                            .execute("admin", "backup", "--to", backup.toString(), "--data", data.toString()))
+                    .isZero();
+            assertThat(Files.readString(backup.resolve("backup.txt"))).contains("last-acknowledged-message: id ");
+            server.kill();
+            try (var files = Files.walk(data)) { // the data directory goes with the crash
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
+            }
+            assertThat(data).doesNotExist();
+            assertThat(new CommandLine(new Main())
+                            .execute("admin", "restore", "--from", backup.toString(), "--data", data.toString()))
+                    .isZero();
+            server.start();
+            alice.awaitLine("[Spartan] Reconnected.");
+
+            try (ClientProcess bob = new ClientProcess("bob", keys, server.port())) {
+                for (int i = 11; i <= 20; i++) {
+                    bob.awaitLine("[alice] m" + i);
+                }
+                alice.type("after the restore");
+                bob.awaitLine("[alice] after the restore");
+                for (int i = 11; i <= 40; i++) {
+                    assertThat(bob.out().count("[alice] m" + i)).as("m" + i).isLessThanOrEqualTo(1);
+                }
+                assertThat(bob.out().lines()).noneMatch(l -> l.contains("certificate"));
+            }
+            assertThat(Files.readString(keys.resolve("known_servers"))).isEqualTo(pins);
+        }
+    }
+
+    private static long queued(Path outbox) throws java.io.IOException {
+        try (var files = Files.list(outbox)) {
+            return files.filter(f -> f.toString().endsWith(".msg")).count();
         }
     }
 

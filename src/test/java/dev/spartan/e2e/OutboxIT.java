@@ -179,6 +179,27 @@ class OutboxIT extends OneNodeTest {
         return screen.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
     }
 
+    /**
+     * The server keeps an undelivered message 30 days; then it deletes it, and the sender's client says so (the same
+     * stored event reaches a sender who logs in later).
+     */
+    @Test
+    void aMessageToAUserWhoStaysAwayPastRetentionExpiresAndItsSenderSeesIt() {
+        try (ClientProcess alice = client("alice")) {
+            try (ClientProcess bob = client("bob")) {
+                Chats.open(alice, bob);
+                assertThat(bob.quit()).isZero();
+            }
+            alice.type("are you there?");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> outboxFiles("alice").isEmpty()); // stored
+            server.passWallTime(Duration.ofDays(31));
+            assertThat(server.sweepRetention()).isEqualTo(1);
+            alice.awaitLine("[Spartan] 1 message you sent to bob expired on the server undelivered (kept past its"
+                    + " retention) and was deleted.");
+        }
+    }
+
     @Test
     void noKeyDirectoryIsLeftWhenTheLoginFails() {
         try (ClientProcess zed = client("zed")) {

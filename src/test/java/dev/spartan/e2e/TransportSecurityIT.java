@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spartan.Main;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. */
 class TransportSecurityIT {
@@ -94,7 +96,7 @@ class TransportSecurityIT {
     }
 
     @Test
-    void aChangedServerCertificateIsRefusedWithOneLineUntilRePinned() throws Exception {
+    void aChangedServerCertificateIsRefusedWithOneLineUntilRePinnedOrRotatedWithAStatement() throws Exception {
         Path keys = dir.resolve("keys");
         ServerProcess first = new ServerProcess(dir.resolve("first"), ServerProcess.defaultConfig());
         int port = first.port();
@@ -126,6 +128,31 @@ class TransportSecurityIT {
                 assertThat(alice.quit()).isZero();
             }
             assertThat(Files.readString(knownServers)).contains(other.fingerprint());
+
+            // The operator rotates the certificate and restarts: alice re-pins by its statement, says so, and chats.
+            String before = other.fingerprint();
+            other.terminate();
+            assertThat(new CommandLine(new Main())
+                            .execute(
+                                    "admin",
+                                    "rotate-cert",
+                                    "--data",
+                                    other.dataDir().toString()))
+                    .isZero();
+            other.start();
+            assertThat(other.fingerprint()).isNotEqualTo(before);
+            try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
+                alice.awaitLine("[Spartan] The server's operator rotated the TLS certificate of localhost:" + port
+                        + " (SHA-256 " + before + " -> " + other.fingerprint() + "); its rotation statement is"
+                        + " signed by the pinned certificate's key, so the new certificate is pinned now.");
+                try (ClientProcess bob = new ClientProcess("bob", keys, port)) { // bob shares the re-pinned file
+                    Chats.open(alice, bob);
+                    alice.type("after the rotation");
+                    bob.awaitLine("[alice] after the rotation");
+                }
+            }
+            assertThat(Files.readString(knownServers))
+                    .isEqualTo("localhost:" + port + " " + other.fingerprint() + "\n");
         }
     }
 

@@ -51,6 +51,11 @@ class EmbeddedStoreTest extends MessageStoreContract {
         return store;
     }
 
+    @Override
+    String dump() {
+        return store.dump();
+    }
+
     @Test
     void aClosedStoreFailsItsPing() {
         EmbeddedStore closed = EmbeddedStore.inMemory();
@@ -113,6 +118,24 @@ class EmbeddedStoreTest extends MessageStoreContract {
             file.ack("dave", 20);
             assertThat(file.unreadShared()).containsExactly(0, 0);
         }
+    }
+
+    @Test
+    void aStoreFileOfANewerLayoutIsRefusedWithOneLineAndLeftUntouched() {
+        MVStore newer = new MVStore.Builder()
+                .fileName(dir.resolve(EmbeddedStore.FILE).toString())
+                .open();
+        newer.<String, String>openMap("meta").put("layout", "3");
+        newer.close();
+        assertThatThrownBy(() -> EmbeddedStore.open(dir))
+                .isInstanceOf(StoreOpenException.class)
+                .hasMessage("the store file " + dir.resolve(EmbeddedStore.FILE) + " has store layout 3, newer than this"
+                        + " version knows (2): run a version that knows it (README, Upgrades and rollback)");
+        MVStore again = new MVStore.Builder()
+                .fileName(dir.resolve(EmbeddedStore.FILE).toString())
+                .open();
+        assertThat(again.<String, String>openMap("meta").get("layout")).isEqualTo("3");
+        again.close();
     }
 
     @Test

@@ -40,6 +40,99 @@ abstract class MessageStoreContract {
 
     abstract MessageStore store();
 
+    /** Every record of the store as text, to look for a name anywhere in it. */
+    abstract String dump();
+
+    private static final long T0 = 1_764_000_000_000L;
+    private static final long DAY = 86_400_000L;
+
+    /** A message from {@code from} to {@code to} whose only names are those two. */
+    private static ChatMessage between(String from, String to, String id, long sentAt) {
+        return ChatMessage.newBuilder()
+                .setMessageId(id)
+                .setSender(from)
+                .setChat(ChatRef.newBuilder().setUser(to))
+                .setSentAtMillis(sentAt)
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts(
+                                to,
+                                Ciphertext.newBuilder()
+                                        .setType(2)
+                                        .setBody(ByteString.copyFromUtf8("x"))
+                                        .build()))
+                .build();
+    }
+
+    private SaveResult deliver(ChatMessage m) {
+        String to = m.getChat().getUser();
+        String pair = PairState.pairKey(m.getSender(), to);
+        return store().save(new NewMessage(
+                pair, "dm:" + pair, m, List.of(to), Guard.pair(pair, m.getSender()), 100, HoldLimit.NONE));
+    }
+
+    @Test
+    void aSweepDeletesWhatPassedItsCutoffOnceAndNamesTheSendersOfWhatWasNeverDelivered() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        deliver(between("alice", "bob", "old", T0));
+        deliver(between("alice", "bob", "new", T0 + 10 * DAY));
+        String waiting = PairState.pairKey("carol", "dave");
+        store().setPairState(waiting, PairState.pendingFrom("carol"));
+        assertThat(deliver(between("carol", "dave", "asked", T0)).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+
+        List<Expired> expired = store().sweep(new Cutoffs(T0 + DAY, T0 + DAY, 0));
+        assertThat(expired)
+                .containsExactlyInAnyOrder(
+                        new Expired("alice", ChatRef.newBuilder().setUser("bob").build(), List.of("old")),
+                        new Expired(
+                                "carol", ChatRef.newBuilder().setUser("dave").build(), List.of("asked")));
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("new");
+        assertThat(store().held(waiting)).isEmpty();
+        assertThat(store().history("dm:" + waiting, 0, 10)).isEmpty();
+        assertThat(store().sweep(new Cutoffs(T0 + DAY, T0 + DAY, 0))).isEmpty(); // nothing expires twice
+
+        store().sweep(new Cutoffs(0, 0, T0 + DAY));
+        assertThat(store().history(DM, 0, 10))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactly("new");
+    }
+
+    @Test
+    void aPurgeLeavesNoRecordOfTheUserAndKeepsEveryoneElses() {
+        store().pinKeys(
+                        "alice",
+                        PublicKeys.newBuilder()
+                                .setSigningKey(ByteString.copyFrom(new byte[32]))
+                                .build());
+        store().putSignedPreKeys(
+                        "alice",
+                        7,
+                        SignedPreKey.newBuilder().setId(1).build(),
+                        SignedPreKey.newBuilder().setId(1).build());
+        store().addOneTimePreKeys(
+                        "alice", List.of(OneTimePreKey.newBuilder().setId(1).build()), 10);
+        store().recordLogin("alice", T0);
+        store().putInvite("alice", new Invite(new byte[32], T0 + DAY));
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        deliver(between("alice", "bob", "a1", T0));
+        deliver(between("bob", "alice", "b1", T0));
+        store().ack("bob", store().lastSeq("bob"));
+        String asked = PairState.pairKey("alice", "carol");
+        store().setPairState(asked, PairState.pendingFrom("alice"));
+        deliver(between("alice", "carol", "a2", T0));
+        store().appendEvent("carol", requested("alice"));
+        store().putGroup("team", List.of("alice", "bob", "carol"));
+        String other = PairState.pairKey("bob", "carol");
+        store().setPairState(other, PairState.ACCEPTED);
+        deliver(between("carol", "bob", "c1", T0));
+
+        store().purge("alice");
+
+        assertThat(dump()).doesNotContain("alice").contains("c1");
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("c1");
+        assertThat(store().keys("alice")).isEmpty();
+        assertThat(store().pairState(other)).isEqualTo(PairState.ACCEPTED);
+    }
+
     private static ChatMessage message(String sender, String id, int bodyBytes) {
         return ChatMessage.newBuilder()
                 .setMessageId(id)

@@ -97,6 +97,67 @@ class RedisStoreTest extends MessageStoreContract {
         return store;
     }
 
+    /** Every key with its whole value, whatever its type, as text. */
+    @Override
+    String dump() {
+        try (var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+            var r = connection.sync();
+            StringBuilder out = new StringBuilder();
+            for (String key : r.keys("*")) {
+                out.append(key).append(" = ");
+                switch (r.type(key)) {
+                    case "string" -> out.append(text(r.get(key)));
+                    case "hash" ->
+                        r.hgetall(key)
+                                .forEach((f, v) -> out.append(f)
+                                        .append(':')
+                                        .append(text(v))
+                                        .append(' '));
+                    case "set" ->
+                        r.smembers(key).forEach(v -> out.append(text(v)).append(' '));
+                    case "zset" ->
+                        r.zrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
+                    case "list" ->
+                        r.lrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
+                    case "stream" ->
+                        r.xrange(key, io.lettuce.core.Range.create("-", "+"))
+                                .forEach(e -> e.getBody()
+                                        .forEach((f, v) -> out.append(f)
+                                                .append(':')
+                                                .append(text(v))
+                                                .append(' ')));
+                    default -> out.append("(").append(r.type(key)).append(")");
+                }
+                out.append('\n');
+            }
+            return out.toString();
+        }
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aRedisOfANewerLayoutIsRefusedWithOneLine() {
+        try (var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+            connection.sync().set("sp:layout", "3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> RedisLayoutUpgrade.run(connection.sync()))
+                    .isInstanceOf(StoreOpenException.class)
+                    .hasMessage("the Redis store has store layout 3, newer than this version knows (2): run a version"
+                            + " that knows it (README, Upgrades and rollback)");
+        }
+    }
+
+    @Test
+    void adminBackupRefusesWithOneLineThatPointsToREADMEsProcedure() {
+        assertThatThrownBy(() -> store().backup(java.nio.file.Path.of("/tmp/never.zip")))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessage("this node keeps its store in Redis, which 'admin backup' cannot copy: back up Redis"
+                        + " itself as README says (Backup and restore: an AOF/RDB snapshot of each primary, the"
+                        + " sp:epoch key, and tls/ of every node)");
+    }
+
     @Test
     void aRedisThatIsGoneFailsThePing() {
         try (RedisServerProcess own = new RedisServerProcess()) {

@@ -11,6 +11,9 @@ import io.grpc.Grpc;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +23,25 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TlsNode implements AutoCloseable {
     private final AtomicLong passed = new AtomicLong();
+    private final AtomicLong wallOffset = new AtomicLong();
+    /** The system clock, moved on by {@link #passWallTime}. */
+    private final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return Instant.now().plusMillis(wallOffset.get());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    };
+
     private final SpartanConfig config;
     private final SpartanServer server;
 
@@ -34,7 +56,7 @@ public final class TlsNode implements AutoCloseable {
                         new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get()),
                         Grpc.newServerBuilderForPort(config.port(), transport.credentials()),
                         transport,
-                        Clock.systemUTC())
+                        clock)
                 .start();
     }
 
@@ -45,6 +67,16 @@ public final class TlsNode implements AutoCloseable {
     /** Moves the rate limits' clock on, as if {@code time} had passed for them. */
     public void passTime(Duration time) {
         passed.addAndGet(time.toNanos());
+    }
+
+    /** Moves the node's wall clock on (what messages are stamped with, and what retention compares them to). */
+    public void passWallTime(Duration time) {
+        wallOffset.addAndGet(time.toMillis());
+    }
+
+    /** Runs the node's retention sweep now; returns how many messages expired undelivered. */
+    public int sweepRetention() {
+        return server.retention().sweep();
     }
 
     @Override

@@ -48,13 +48,17 @@ public final class JsonEvent {
                 .ts(ts);
     }
 
-    /** One of the user's own messages moved on: stored, held, delivered (the peer's receipt), kept or failed. */
+    /**
+     * One of the user's own messages moved on: stored, held, delivered (the peer's receipt), kept, failed, or expired
+     * (deleted undelivered by the server's retention; that receipt also says {@code "kind":"expired"}).
+     */
     public static JsonEvent receipt(ChatRef to, String id, SendState state, long ts) {
-        return new JsonEvent("receipt")
-                .chat(to, nameOf(to))
-                .put("id", id)
-                .put("state", name(state))
-                .ts(ts);
+        JsonEvent e =
+                new JsonEvent("receipt").chat(to, nameOf(to)).put("id", id).put("state", name(state));
+        if (state == SendState.EXPIRED) {
+            e.put("kind", "expired");
+        }
+        return e.ts(ts);
     }
 
     /** Something about a 1:1 chat with {@code peer}: "request", "accepted", "declined". */

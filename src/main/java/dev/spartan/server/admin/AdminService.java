@@ -4,14 +4,19 @@ import dev.spartan.auth.Enrollment;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
+import dev.spartan.chat.Retention;
 import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.admin.AdminGrpc;
+import dev.spartan.proto.admin.BackupRequest;
+import dev.spartan.proto.admin.BackupResponse;
 import dev.spartan.proto.admin.InviteRequest;
 import dev.spartan.proto.admin.InviteResponse;
 import dev.spartan.proto.admin.NodeInfo;
+import dev.spartan.proto.admin.PurgeRequest;
+import dev.spartan.proto.admin.PurgeResponse;
 import dev.spartan.proto.admin.ReopenEnrollmentRequest;
 import dev.spartan.proto.admin.ReopenEnrollmentResponse;
 import dev.spartan.proto.admin.ResetRequest;
@@ -23,6 +28,11 @@ import dev.spartan.proto.admin.UsersRequest;
 import dev.spartan.proto.admin.UsersResponse;
 import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -39,6 +49,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
     private final DeliveryHub hub;
     private final Presence presence;
     private final String node;
+    private final Retention retention;
 
     /** @param node how this node is named in listings: its host:port */
     public AdminService(
@@ -48,7 +59,8 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
             SessionTokens tokens,
             DeliveryHub hub,
             Presence presence,
-            String node) {
+            String node,
+            Retention retention) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
         this.enrollment = Objects.requireNonNull(enrollment, "enrollment");
@@ -56,6 +68,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.presence = Objects.requireNonNull(presence, "presence");
         this.node = Objects.requireNonNull(node, "node");
+        this.retention = Objects.requireNonNull(retention, "retention");
     }
 
     @Override
@@ -93,6 +106,45 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         log.warn("operator reopened enrollment (it was {})", wasClosed ? "closed after --new-store" : "open");
         response.onNext(
                 ReopenEnrollmentResponse.newBuilder().setWasClosed(wasClosed).build());
+        response.onCompleted();
+    }
+
+    /** One user's every record, or everything older than an age; a purged user's sessions end too. */
+    @Override
+    public void purge(PurgeRequest request, StreamObserver<PurgeResponse> response) {
+        PurgeResponse.Builder out = PurgeResponse.newBuilder();
+        if (!request.getUser().isEmpty()) {
+            String user = known(request.getUser());
+            tokens.revoke(user, SessionTokens.End.RESET);
+            hub.endSessionsElsewhere(user, SessionTokens.End.RESET.name());
+            directory.keys().forget(user);
+            retention.purge(user);
+        } else if (request.getOlderThanSeconds() > 0) {
+            out.setExpiredMessages(retention.olderThan(Duration.ofSeconds(request.getOlderThanSeconds())));
+            log.warn("operator purged everything older than {} s", request.getOlderThanSeconds());
+        } else {
+            throw Refusal.invalid("purge needs a user or older_than_seconds above 0");
+        }
+        response.onNext(out.build());
+        response.onCompleted();
+    }
+
+    @Override
+    public void backup(BackupRequest request, StreamObserver<BackupResponse> response) {
+        Path zip = Path.of(request.getStoreZip());
+        if (!zip.isAbsolute()) {
+            throw Refusal.invalid("store_zip must be an absolute path, not '" + request.getStoreZip() + "'");
+        }
+        try {
+            store.backup(zip);
+            response.onNext(
+                    BackupResponse.newBuilder().setBytes(Files.size(zip)).build());
+        } catch (UnsupportedOperationException e) {
+            throw Refusal.precondition(e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            throw Refusal.precondition(e.getMessage());
+        }
+        log.info("operator took a backup of the store to {}", zip);
         response.onCompleted();
     }
 

@@ -1,0 +1,165 @@
+package dev.spartan.store;
+
+import dev.spartan.store.proto.StoredEvent;
+import dev.spartan.store.proto.StoredGroup;
+import dev.spartan.store.proto.StoredMessage;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Retention and purge on the Redis store. Each removal is a single command whose reply says whether this call
+ * removed the entry (XDEL, ZREM), so a message acknowledged, released or swept by another node meanwhile is never
+ * counted as expired twice, and several nodes may sweep at once.
+ */
+final class RedisRetention {
+    private static final String P = dev.spartan.redis.RedisClients.KEY_PREFIX;
+
+    private final RedisCommands<String, byte[]> redis;
+
+    RedisRetention(RedisCommands<String, byte[]> redis) {
+        this.redis = redis;
+    }
+
+    List<Expired> sweep(Cutoffs cutoffs) {
+        Expired.Collector expired = new Expired.Collector();
+        if (cutoffs.undelivered() > 0) {
+            scan(
+                    P + "inbox:*",
+                    inbox -> entries(inbox, e -> {
+                        byte[] record = e.getBody().get("m");
+                        if (record == null) {
+                            return;
+                        }
+                        StoredMessage m = Records.parse(StoredMessage::parseFrom, record);
+                        if (Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered())
+                                && redis.xdel(inbox, e.getId()) == 1) {
+                            expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
+                        }
+                    }));
+        }
+        if (cutoffs.held() > 0) {
+            scan(P + "hold:*", hold -> {
+                String pair = hold.substring((P + "hold:").length());
+                for (ScoredValue<byte[]> v : redis.zrangeWithScores(hold, 0, -1)) {
+                    StoredMessage m = Records.parse(StoredMessage::parseFrom, v.getValue());
+                    if (Cutoffs.expired(m.getSentAtMillis(), cutoffs.held()) && redis.zrem(hold, v.getValue()) == 1) {
+                        redis.decrby(P + "heldbytes:" + pair, v.getValue().length);
+                        redis.zrem(P + "chatlog:" + m.getChatKey(), v.getValue());
+                        expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
+                    }
+                }
+            });
+        }
+        if (cutoffs.history() > 0) {
+            scan(P + "chatlog:*", log -> {
+                for (byte[] v : redis.zrange(log, 0, -1)) {
+                    if (Cutoffs.expired(
+                            Records.parse(StoredMessage::parseFrom, v).getSentAtMillis(), cutoffs.history())) {
+                        redis.zrem(log, v);
+                    }
+                }
+            });
+        }
+        return expired.result();
+    }
+
+    void purge(String user) {
+        UserRecords mine = new UserRecords(user);
+        for (String hash : List.of("keys", "signed-prekeys", "invites", "logins", "acked")) {
+            redis.hdel(P + hash, user);
+        }
+        for (String own : List.of("one-time-prekeys:", "inbox:", "inboxseq:", "chatacked:", "memberof:")) {
+            redis.del(P + own + user);
+        }
+        for (String pair : redis.hkeys(P + "pairs")) {
+            if (mine.inPair(pair)) {
+                redis.hdel(P + "pairs", pair);
+            }
+        }
+        scan(P + "hold:*", key -> deleteIf(key, mine.inPair(key.substring((P + "hold:").length()))));
+        scan(P + "heldbytes:*", key -> deleteIf(key, mine.inPair(key.substring((P + "heldbytes:").length()))));
+        scan(P + "chatseq:*", key -> deleteIf(key, mine.inChat(key.substring((P + "chatseq:").length()))));
+        scan(P + "chatlog:*", log -> {
+            if (mine.inChat(log.substring((P + "chatlog:").length()))) {
+                redis.del(log);
+                return;
+            }
+            for (byte[] v : redis.zrange(log, 0, -1)) {
+                if (mine.about(Records.parse(StoredMessage::parseFrom, v))) {
+                    redis.zrem(log, v);
+                }
+            }
+        });
+        scan(
+                P + "inbox:*",
+                inbox -> entries(inbox, e -> {
+                    byte[] record = e.getBody().get("m");
+                    StoredEvent event = record != null
+                            ? StoredEvent.newBuilder()
+                                    .setMessage(Records.<StoredMessage>parse(StoredMessage::parseFrom, record))
+                                    .build()
+                            : Records.parse(StoredEvent::parseFrom, e.getBody().get("e"));
+                    if (mine.namedIn(event, ref -> null)) {
+                        redis.xdel(inbox, e.getId());
+                    }
+                }));
+        scan(P + "chatacked:*", hash -> {
+            for (String chat : redis.hkeys(hash)) {
+                if (mine.inChat(chat)) {
+                    redis.hdel(hash, chat);
+                }
+            }
+        });
+        scan(P + "sent:" + user + ":*", redis::del);
+        for (Map.Entry<String, byte[]> g : redis.hgetall(P + "groups").entrySet()) {
+            StoredGroup group = Records.parse(StoredGroup::parseFrom, g.getValue());
+            if (group.getMembersList().contains(user) || mine.signedIn(group)) {
+                redis.hdel(P + "groups", g.getKey());
+                byte[] name = g.getKey().getBytes(StandardCharsets.UTF_8);
+                group.getMembersList().forEach(member -> redis.srem(P + "memberof:" + member, name));
+            }
+        }
+    }
+
+    private void deleteIf(String key, boolean condition) {
+        if (condition) {
+            redis.del(key);
+        }
+    }
+
+    private void scan(String pattern, Consumer<String> each) {
+        ScanArgs args = ScanArgs.Builder.matches(pattern).limit(500);
+        KeyScanCursor<String> cursor = redis.scan(args);
+        while (true) {
+            new ArrayList<>(cursor.getKeys()).forEach(each);
+            if (cursor.isFinished()) {
+                return;
+            }
+            cursor = redis.scan(ScanCursor.of(cursor.getCursor()), args);
+        }
+    }
+
+    /** Every entry of a stream, in pages. */
+    private void entries(String stream, Consumer<StreamMessage<String, byte[]>> each) {
+        String from = "-";
+        while (true) {
+            List<StreamMessage<String, byte[]>> page =
+                    redis.xrange(stream, Range.create(from, "+"), io.lettuce.core.Limit.from(500));
+            page.forEach(each);
+            if (page.size() < 500) {
+                return;
+            }
+            from = "(" + page.get(page.size() - 1).getId();
+        }
+    }
+}
