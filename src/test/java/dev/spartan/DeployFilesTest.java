@@ -43,6 +43,27 @@ class DeployFilesTest {
     }
 
     @Test
+    void systemdRatesTheUnitsHardeningAtExposureFourOrLess() throws Exception {
+        Process security = new ProcessBuilder(
+                        "systemd-analyze",
+                        "security",
+                        "--offline=yes",
+                        DEPLOY.resolve("spartan.service").toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(security.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(security.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        java.util.regex.Matcher level = java.util.regex.Pattern.compile(
+                        "Overall exposure level for spartan.service: (\\d+\\.\\d)")
+                .matcher(out);
+        assertThat(level.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(level.group(1))).as(out).isLessThanOrEqualTo(4.0);
+        // the four the issue names
+        assertThat(Files.readString(DEPLOY.resolve("spartan.service")))
+                .contains("SystemCallFilter=", "RestrictAddressFamilies=", "CapabilityBoundingSet=", "UMask=0077");
+    }
+
+    @Test
     void theUnitRunsAServerCommandTheJarAccepts() throws Exception {
         String execStart = Files.readAllLines(DEPLOY.resolve("spartan.service")).stream()
                 .filter(l -> l.startsWith("ExecStart="))
