@@ -5,6 +5,7 @@ import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.RedisAccess;
 import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.ops.Logs;
@@ -197,7 +198,9 @@ public final class ServerCommand implements Callable<Integer> {
                             clock)
                     .start();
         } catch (RuntimeException | IOException e) {
-            return StartupFailure.describe(e).map(ServerCommand::fail).orElseThrow(() -> e);
+            String line = StartupFailure.describe(e).orElseThrow(() -> e);
+            fail(line);
+            return StartupFailure.exitCode(e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("Spartan server started on port " + server.port() + ".");
@@ -228,9 +231,18 @@ public final class ServerCommand implements Callable<Integer> {
             if (problem != null) {
                 throw new ConfigException("--redis: " + problem);
             }
+            if (RedisAccess.hasPassword(redis)) {
+                throw new ConfigException("--redis: " + RedisAccess.redact(redis) + " holds a password, which ps shows"
+                        + " to every user of this machine: put it in " + RedisAccess.PASSWORD_VARIABLE
+                        + " or in the file redis_password_file names");
+            }
             cfg = cfg.withRedis(redis);
         }
         OperationsConfig ops = cfg.operations();
+        String secret = System.getenv(RedisAccess.PASSWORD_VARIABLE); // over the config's, as the README says
+        if (secret != null && !secret.isEmpty()) {
+            ops = ops.withRedis(ops.redis().withPassword(secret));
+        }
         if (bind != null) {
             ops = ops.withBind(bind);
         }
