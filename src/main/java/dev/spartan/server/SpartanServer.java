@@ -189,6 +189,7 @@ public final class SpartanServer implements AutoCloseable {
                 "shutdown: refusing new calls, finishing calls in flight, ending {} streams with UNAVAILABLE",
                 hub.openStreams());
         server.shutdown();
+        ops.refuseNewCalls(); // ends health Watch streams, which would otherwise hold the stop for 5 s
         hub.closeAll(Status.UNAVAILABLE.withDescription("server is shutting down"));
         chat.endSendStreams(Status.UNAVAILABLE.withDescription("server is shutting down"));
         try {

@@ -2,6 +2,7 @@ package dev.spartan.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonParser;
 import dev.spartan.testing.OutputLines;
 import dev.spartan.testing.Ports;
 import java.io.IOException;
@@ -62,11 +63,12 @@ class SystemdUnitIT {
                     .isEqualTo("rw-r-----");
             // Free ports instead of 3000 and 9464, which another test may hold; owner and mode stay as installed.
             int port = Ports.free();
+            int metricsPort = Ports.free();
             Files.writeString(
                     config,
                     Files.readString(config)
                             .replaceFirst("(?m)^port: 3000$", "port: " + port)
-                            .replaceFirst("(?m)^metrics_port: 9464$", "metrics_port: " + Ports.free()));
+                            .replaceFirst("(?m)^metrics_port: 9464$", "metrics_port: " + metricsPort));
 
             Path state = root.resolve("var/lib/spartan"); // StateDirectory=spartan, StateDirectoryMode=0700
             Files.createDirectories(state);
@@ -102,15 +104,36 @@ class SystemdUnitIT {
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("tls"))))
                         .isEqualTo("rwx------");
 
+                // The Dockerfile's HEALTHCHECK, as Docker would run it, on this node's metrics port.
+                List<String> healthcheck = dockerHealthcheck(metricsPort);
+                assertThat(run(healthcheck).code).isZero();
+
                 node.destroy(); // SIGTERM, as KillSignal says
                 assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(directive(unit, "SuccessExitStatus")).isEqualTo(String.valueOf(node.exitValue()));
+                assertThat(run(healthcheck).code)
+                        .as("a stopped node is unhealthy")
+                        .isNotZero();
             } finally {
                 node.destroyForcibly();
             }
         } finally {
             run(List.of("rm", "-rf", root.toString()));
         }
+    }
+
+    /** The HEALTHCHECK's CMD (a JSON array, over continuation lines), pointed at {@code port} instead of 9464. */
+    private static List<String> dockerHealthcheck(int port) throws IOException {
+        String text = Files.readString(Path.of("deploy/Dockerfile")).replace("\\\n", " ");
+        String line = text.lines()
+                .filter(l -> l.startsWith("HEALTHCHECK "))
+                .findFirst()
+                .orElseThrow();
+        List<String> cmd = new ArrayList<>();
+        JsonParser.parseString(line.substring(line.indexOf("CMD ") + 4))
+                .getAsJsonArray()
+                .forEach(e -> cmd.add(e.getAsString().replace("/9464 ", "/" + port + " ")));
+        return cmd;
     }
 
     /** The absolute paths of an install command or of ExecStart, moved under {@code root}. */
