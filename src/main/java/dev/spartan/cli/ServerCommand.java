@@ -126,6 +126,27 @@ public final class ServerCommand implements Callable<Integer> {
             description = "ERROR, WARN, INFO, DEBUG or TRACE (default: $SPARTAN_LOG_LEVEL, else INFO).",
             converter = LogLevelConverter.class)
     String logLevel;
+
+    @Option(
+            names = "--log-file",
+            paramLabel = "PATH",
+            description = "Write the log to PATH instead of stderr, rolled over daily and at --log-max-size; old files"
+                    + " are gzipped (PATH.DATE.N.gz) and kept for --log-max-days.")
+    Path logFile;
+
+    @Option(
+            names = "--log-max-size",
+            paramLabel = "SIZE",
+            description = "With --log-file: roll over at this size, e.g. 100MB or 512KB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100MB")
+    String logMaxSize;
+
+    @Option(
+            names = "--log-max-days",
+            paramLabel = "DAYS",
+            description = "With --log-file: keep rolled files this many days (default: ${DEFAULT-VALUE}).",
+            defaultValue = "14")
+    int logMaxDays;
     /** The client port's TLS (or its absence), checked before anything starts. */
     private ServerTransport transport(Clock clock) {
         if (plaintext) {
@@ -152,7 +173,10 @@ public final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            Logs.configure(logFormat, Logs.chooseLevel(logLevel));
+            Logs.configure(
+                    logFormat,
+                    Logs.chooseLevel(logLevel),
+                    logFile == null ? null : new Logs.LogFile(logFile, logMaxSize, logMaxDays));
         } catch (IllegalArgumentException e) {
             return fail(e.getMessage());
         }
