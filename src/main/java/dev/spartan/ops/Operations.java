@@ -118,6 +118,13 @@ public final class Operations implements AutoCloseable {
         }
     }
 
+    /** Exports the free and total bytes of the data directory's file system, if metrics are on. */
+    public void watchDisk(java.nio.file.Path dataDir) {
+        if (metrics != null && dataDir != null) {
+            metrics.watchDisk(dataDir.toAbsolutePath());
+        }
+    }
+
     /**
      * The first step of a stop: health says NOT_SERVING at once, for good, and calls are still served for the
      * drain period, so that load balancers polling health stop sending clients here before the port closes.

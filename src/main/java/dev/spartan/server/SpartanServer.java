@@ -145,6 +145,7 @@ public final class SpartanServer implements AutoCloseable {
             throw ListenException.of("port", config.operations().bind(), config.port(), e);
         }
         ops.started(backend.store(), hub, tokens, rateLimiting);
+        ops.watchDisk(transport.adminDir()); // the data directory, for the disk alert
         if (transport.adminDir() != null) {
             admin = AdminServer.start(
                     transport.adminDir(),
