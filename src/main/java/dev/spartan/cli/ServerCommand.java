@@ -172,11 +172,12 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Logs.LogFile file;
+        String level;
         try {
-            Logs.configure(
-                    logFormat,
-                    Logs.chooseLevel(logLevel),
-                    logFile == null ? null : new Logs.LogFile(logFile, logMaxSize, logMaxDays));
+            file = logFile == null ? null : new Logs.LogFile(logFile, logMaxSize, logMaxDays);
+            level = Logs.chooseLevel(logLevel);
+            Logs.configure(logFormat, level, file);
         } catch (IllegalArgumentException e) {
             return fail(e.getMessage());
         }
@@ -185,6 +186,9 @@ public final class ServerCommand implements Callable<Integer> {
             cfg = overrides(ConfigLoader.load(config));
         } catch (ConfigException e) {
             return fail(e.getMessage());
+        }
+        if (level == null && cfg.operations().logLevel() != null) { // the file's log_level comes last
+            Logs.configure(logFormat, cfg.operations().logLevel(), file);
         }
         Clock clock = Clock.systemUTC(); // the node's one wall clock
         ServerTransport transport;
@@ -227,6 +231,7 @@ public final class ServerCommand implements Callable<Integer> {
             return StartupFailure.exitCode(e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        new Reloads(config, cfg, logFormat, file, server, this::overrides).onSighup();
         System.out.println("Spartan server started on port " + server.port() + ".");
         if (transport.certificate() != null) {
             System.out.println("TLS certificate SHA-256 fingerprint: "

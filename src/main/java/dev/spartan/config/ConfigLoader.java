@@ -141,6 +141,9 @@ public final class ConfigLoader {
                 keys.intValue("send_window", SpartanConfig.DEFAULT_SEND_WINDOW, 1, SpartanConfig.MAX_SEND_WINDOW));
     }
 
+    /** The levels of {@code log_level} (the same as --log-level's). */
+    private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
     private static OperationsConfig operations(String source, Keys keys) {
         Object bind = keys.map().get("bind");
         if (bind != null && (!(bind instanceof String s) || s.isBlank())) {
@@ -151,8 +154,21 @@ public final class ConfigLoader {
         if (drain < 0 || drain > 3600) {
             throw new ConfigException(source + ": key 'drain_seconds': " + drain + " is out of range 0..3600");
         }
+        Object level = keys.map().get("log_level");
+        String logLevel = null;
+        if (level != null) {
+            logLevel = String.valueOf(level).trim().toUpperCase(java.util.Locale.ROOT);
+            if (!LOG_LEVELS.contains(logLevel)) {
+                throw new ConfigException(source + ": key 'log_level': expected one of " + String.join(", ", LOG_LEVELS)
+                        + ", got " + level);
+            }
+        }
         return new OperationsConfig(
-                (String) bind, metricsPort, Duration.ofMillis(Math.round(drain * 1000)), redisAccess(source, keys));
+                (String) bind,
+                metricsPort,
+                Duration.ofMillis(Math.round(drain * 1000)),
+                redisAccess(source, keys),
+                logLevel);
     }
 
     /** {@code redis_password_file}, {@code redis_ca_file}, {@code redis_start_wait_seconds}. */

@@ -59,6 +59,8 @@ public final class SpartanServer implements AutoCloseable {
     /** The chat service once started: its SendStreams are ended at the stop. */
     private ChatService chat;
 
+    private Directory directory;
+
     private Server server;
 
     /**
@@ -92,7 +94,7 @@ public final class SpartanServer implements AutoCloseable {
 
     public SpartanServer start() throws IOException {
         MessageStore store = ops.observe(backend.store());
-        Directory directory = new Directory(config, store);
+        directory = new Directory(config, store);
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits());
         Presence presence = backend.presence(hub);
@@ -155,6 +157,11 @@ public final class SpartanServer implements AutoCloseable {
                     List.of(StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()));
         }
         return this;
+    }
+
+    /** SIGHUP: users and config groups from the reloaded config.yaml, for the calls from now on. */
+    public void reloadUsersAndGroups(SpartanConfig reloaded) {
+        directory.reload(reloaded);
     }
 
     /** The port listened on, or -1 for an in-process server. */
