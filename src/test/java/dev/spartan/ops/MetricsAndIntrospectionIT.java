@@ -12,6 +12,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.Scrape;
@@ -269,6 +270,38 @@ class MetricsAndIntrospectionIT extends OneServerTest {
             assertThat(scrape.value("process_files_open_files")).isPresent();
             // after this traffic every series exists (some appear with their first call, refusal or save)
             dashboardAndAlertsAskOnlyForMetricsTheNodeExports();
+
+            // The same counters over SendStream, which the clients use: charlie's message to eve, who has not
+            // accepted, is held; the same id again is a duplicate.
+            try (WireSession charlie = WireSession.login("charlie", keys().resolve("charlie"), server.port())) {
+                charlie.stub()
+                        .requestChat(ChatRequest.newBuilder().setPeer("eve").build());
+                BlockingQueue<SendResult> results = new LinkedBlockingQueue<>();
+                StreamObserver<SendRequest> stream = charlie.asyncStub().sendStream(new StreamObserver<>() {
+                    @Override
+                    public void onNext(SendResult r) {
+                        results.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                });
+                SendRequest held = charlie.message(dev.spartan.contract.ChatIds.toUser("eve"), "held", "eve");
+                stream.onNext(held);
+                assertThat(results.poll(20, TimeUnit.SECONDS).getAck().getHeld())
+                        .isTrue();
+                stream.onNext(held);
+                assertThat(results.poll(20, TimeUnit.SECONDS).getAck().getDuplicate())
+                        .isTrue();
+                stream.onCompleted();
+            }
+            Scrape after = Scrape.of(metricsPort);
+            assertThat(after.value("spartan_messages_held_total")).hasValue(3);
+            assertThat(after.value("spartan_messages_duplicate_total")).hasValue(2);
+            assertThat(after.value("spartan_messages_accepted_total")).hasValue(6);
         }
     }
 
