@@ -60,7 +60,10 @@ class DeployFilesTest {
         assertThat(Double.parseDouble(level.group(1))).as(out).isLessThanOrEqualTo(4.0);
         // the four the issue names
         assertThat(Files.readString(DEPLOY.resolve("spartan.service")))
-                .contains("SystemCallFilter=", "RestrictAddressFamilies=", "CapabilityBoundingSet=", "UMask=0077");
+                .contains("SystemCallFilter=", "RestrictAddressFamilies=", "CapabilityBoundingSet=", "UMask=0077")
+                // a config mistake (2) is not restarted; a Redis not up yet (3) is; SIGHUP reloads
+                .contains(
+                        "Restart=on-failure\n", "RestartPreventExitStatus=2\n", "ExecReload=/bin/kill -HUP $MAINPID\n");
     }
 
     @Test
