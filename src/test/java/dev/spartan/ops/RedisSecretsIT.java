@@ -52,13 +52,19 @@ class RedisSecretsIT {
                 caFile.toString(),
                 "--tls-auth-clients",
                 "no"))) {
-            // rediss:// with the CA file and the password from redis_password_file; Redis runs without AOF, so the
-            // node warns at start, with the URI; then Redis dies under it.
+            // rediss:// with the CA file and the password from redis_password_file. The node starts before its Redis
+            // and waits for it; Redis runs without AOF, so the node warns at start, with the URI; then Redis dies
+            // under it.
+            redis.stop();
             Path tlsConfig = config("redis: rediss://localhost:" + tlsPort + "\nredis_password_file: " + passwordFile
                     + "\nredis_ca_file: " + caFile + "\n");
             Process node = start(Map.of(), "--config", tlsConfig.toString());
             OutputLines out = new OutputLines("tls-node", node.getInputStream());
+            out.awaitRaw("cannot reach Redis at rediss://localhost:" + tlsPort + " yet (", Duration.ofSeconds(60));
+            assertThat(node.isAlive()).isTrue();
+            redis.restart();
             out.awaitRaw("Spartan server started on port", Duration.ofSeconds(60));
+            assertThat(out.lines()).anyMatch(l -> l.endsWith("Redis at rediss://localhost:" + tlsPort + " answers"));
             assertThat(out.lines())
                     .anyMatch(l -> l.contains("Redis at rediss://localhost:" + tlsPort + " runs without AOF"));
             assertThat(Files.readString(Path.of("/proc/" + node.pid() + "/cmdline")))
@@ -70,25 +76,7 @@ class RedisSecretsIT {
             assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
             everyLine.addAll(out.lines());
 
-            // Started before its Redis (here: the one just killed), with the password in the config's URI: the node
-            // waits, saying so without the password, and serves once Redis is up.
-            Process waiting = start(
-                    Map.of(),
-                    "--config",
-                    config("redis: redis://:" + secret + "@127.0.0.1:" + redis.port() + "\n")
-                            .toString());
-            OutputLines waited = new OutputLines("waiting-node", waiting.getInputStream());
-            waited.awaitRaw(
-                    "cannot reach Redis at redis://:***@127.0.0.1:" + redis.port() + " yet (Connection refused",
-                    Duration.ofSeconds(60));
-            assertThat(waiting.isAlive()).isTrue();
             redis.restart();
-            waited.awaitRaw("Spartan server started on port", Duration.ofSeconds(60));
-            assertThat(waited.lines())
-                    .anyMatch(l -> l.endsWith("Redis at redis://:***@127.0.0.1:" + redis.port() + " answers"));
-            waiting.destroy();
-            assertThat(waiting.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            everyLine.addAll(waited.lines());
 
             // A password on the command line is refused, and the refusal does not repeat it.
             Run flag = run(Map.of(), "--redis", "redis://:" + secret + "@127.0.0.1:" + redis.port());
