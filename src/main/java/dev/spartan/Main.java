@@ -30,10 +30,24 @@ public final class Main implements Runnable {
             System.setProperty("spartan.log.level", System.getProperty("spartan.log.level", "WARN"));
         }
         Logs.bridgeJul();
-        int code = new CommandLine(new Main()).execute(args);
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setParameterExceptionHandler(Main::oneLine);
+        int code = commandLine.execute(args);
         if (code != Integer.MIN_VALUE) {
             System.exit(code);
         }
+    }
+
+    /**
+     * A bad option or value: one line naming it, and exit 2, instead of picocli's whole usage (which buries the one
+     * line that matters, and which a supervisor's log repeats at every restart).
+     */
+    private static int oneLine(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String name = command.getCommandName();
+        String prefix = command.getParent() == null ? name : command.getParent().getCommandName() + " " + name;
+        command.getErr().println(prefix + ": " + e.getMessage() + " (see " + prefix + " --help)");
+        return 2;
     }
 
     @Override

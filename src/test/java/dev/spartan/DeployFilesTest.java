@@ -43,6 +43,30 @@ class DeployFilesTest {
     }
 
     @Test
+    void systemdRatesTheUnitsHardeningAtExposureFourOrLess() throws Exception {
+        Process security = new ProcessBuilder(
+                        "systemd-analyze",
+                        "security",
+                        "--offline=yes",
+                        DEPLOY.resolve("spartan.service").toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(security.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(security.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        java.util.regex.Matcher level = java.util.regex.Pattern.compile(
+                        "Overall exposure level for spartan.service: (\\d+\\.\\d)")
+                .matcher(out);
+        assertThat(level.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(level.group(1))).as(out).isLessThanOrEqualTo(4.0);
+        // the four the issue names
+        assertThat(Files.readString(DEPLOY.resolve("spartan.service")))
+                .contains("SystemCallFilter=", "RestrictAddressFamilies=", "CapabilityBoundingSet=", "UMask=0077")
+                // a config mistake (2) is not restarted; a Redis not up yet (3) is; SIGHUP reloads
+                .contains(
+                        "Restart=on-failure\n", "RestartPreventExitStatus=2\n", "ExecReload=/bin/kill -HUP $MAINPID\n");
+    }
+
+    @Test
     void theUnitRunsAServerCommandTheJarAccepts() throws Exception {
         String execStart = Files.readAllLines(DEPLOY.resolve("spartan.service")).stream()
                 .filter(l -> l.startsWith("ExecStart="))
@@ -90,9 +114,15 @@ class DeployFilesTest {
                 break;
             }
         }
+        // GET /healthz on the config's metrics port, by bash alone (SystemdUnitIT runs it against a node)
         List<String> probe = jsonArray(healthcheck.substring(healthcheck.indexOf("CMD ") + 4));
-        assertThat(probe).contains("health", "-Djava.library.path=/opt/spartan/native");
-        assertAccepted(probe.subList(probe.indexOf("health"), probe.size()));
+        assertThat(probe.subList(0, 2)).containsExactly("bash", "-c");
+        assertThat(probe.get(2))
+                .contains("/dev/tcp/127.0.0.1/"
+                        + ConfigLoader.load(DEPLOY.resolve("config.yaml"))
+                                .operations()
+                                .metricsPort())
+                .contains("GET /healthz ");
 
         // built with the README's build command (the one ./spartan runs on first use)
         assertThat(lines).contains("RUN mvn -B -q -DskipTests package");
@@ -102,17 +132,60 @@ class DeployFilesTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void theComposeFileRunsTwoNodesOnARedisWithAofAndCommandsTheJarAccepts() throws Exception {
-        Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
+    void theComposeFileRunsTwoNodesOnARedisWithAofAndAPasswordAndCommandsTheJarAccepts() throws Exception {
+        String text = Files.readString(DEPLOY.resolve("compose.yaml"));
+        Map<String, Object> compose = new Yaml().load(text);
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
-        assertThat(services).containsKeys("redis", "node1", "node2");
-        assertThat((List<String>) services.get("redis").get("command")).containsSubsequence("--appendonly", "yes");
+        assertThat(services).containsOnlyKeys("redis", "node1", "node2");
+        String redis = String.join(" ", (List<String>) services.get("redis").get("command"));
+        assertThat(redis).contains("requirepass", "--appendonly yes", "exec redis-server /tmp/auth.conf");
+        Map<String, Map<String, Object>> networks = (Map<String, Map<String, Object>>) compose.get("networks");
+        for (Map.Entry<String, Map<String, Object>> service : services.entrySet()) {
+            Map<String, Object> s = service.getValue();
+            assertThat(s.get("restart")).as(service.getKey()).isEqualTo("unless-stopped");
+            assertThat(String.valueOf(s.get("image"))).as("a pinned tag").matches("[a-z0-9]+:\\d+\\.\\d+\\.\\d+");
+            assertThat((Map<String, String>) s.get("environment"))
+                    .as("the password comes from deploy/.env, never written here")
+                    .containsEntry(
+                            "SPARTAN_REDIS_PASSWORD",
+                            "${SPARTAN_REDIS_PASSWORD:?put SPARTAN_REDIS_PASSWORD in deploy/.env}");
+        }
+        assertThat(networks.get("store")).containsEntry("internal", true);
+        assertThat(networks.get("metrics")).containsEntry("internal", true);
+        assertThat((List<String>) services.get("redis").get("networks")).containsExactly("store");
         for (String node : List.of("node1", "node2")) {
+            Map<String, Object> s = services.get(node);
+            assertThat((List<String>) s.get("ports"))
+                    .as("gRPC only; metrics stay on the internal network")
+                    .singleElement()
+                    .asString()
+                    .endsWith(":3000");
+            assertThat((List<String>) s.get("networks")).contains("metrics", "store");
             List<String> args = new ArrayList<>(List.of("server")); // the image's ENTRYPOINT ends with "server"
-            args.addAll((List<String>) services.get(node).get("command"));
+            args.addAll((List<String>) s.get("command"));
             assertThat(args).containsSubsequence("--redis", "redis://redis:6379");
             assertAccepted(args);
         }
+        assertThat((Map<String, Map<String, String>>) services.get("node2").get("depends_on"))
+                .containsEntry("node1", Map.of("condition", "service_healthy")); // the image's HEALTHCHECK
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile"))).contains("FROM eclipse-temurin:17.0.13_11-jre");
+    }
+
+    @Test
+    void theInviteStepForComposeInTheReadmeIsACommandTheJarAccepts() throws Exception {
+        String prefix = "docker compose -f deploy/compose.yaml exec node1 ";
+        String readme = Files.readString(Path.of("README.md"));
+        String line = readme.lines()
+                .map(String::trim)
+                .filter(l -> l.startsWith(prefix) && l.contains(" admin invite "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("README has no compose invite step"));
+        assertThat(Files.readString(DEPLOY.resolve("compose.yaml"))).contains("#   " + line);
+        List<String> words = Arrays.asList(line.substring(prefix.length()).split(" "));
+        assertThat(words.subList(0, 4))
+                .containsExactly("java", "-Djava.library.path=/opt/spartan/native", "-jar", "/opt/spartan/spartan.jar");
+        assertThat(words).containsSubsequence("--data", "/var/lib/spartan"); // the volume the node's CMD uses
+        assertAccepted(words.subList(4, words.size()));
     }
 
     /** Parses the arguments as the jar's command line would, without running anything. */

@@ -1,5 +1,6 @@
 package dev.spartan.backend;
 
+import dev.spartan.config.RedisAccess;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -36,8 +37,9 @@ public final class EmbeddedBackend implements Backend {
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
         if (config.sharedRateLimitRedis() != null) {
-            client = RedisClients.create(config.sharedRateLimitRedis());
-            RedisClients.awaitReachable(client, config.sharedRateLimitRedis());
+            RedisAccess access = config.operations().redis();
+            client = RedisClients.create(config.sharedRateLimitRedis(), access);
+            RedisClients.awaitReachable(client, config.sharedRateLimitRedis(), access.startWait());
             redis = client.connect();
         }
         return Backends.rateLimiting(config, redis, nanoTime, services);

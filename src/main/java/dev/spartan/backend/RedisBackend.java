@@ -3,6 +3,7 @@ package dev.spartan.backend;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.cluster.ClusterBus;
 import dev.spartan.cluster.RedisPresence;
+import dev.spartan.config.RedisAccess;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -53,33 +54,35 @@ public final class RedisBackend implements Backend {
      */
     public RedisBackend(SpartanConfig config, Path dataDir, Clock clock, boolean newStore) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        client = RedisClients.create(config.redisUri());
+        RedisAccess access = config.operations().redis();
+        String shown = RedisAccess.redact(config.redisUri()); // what messages may print
+        client = RedisClients.create(config.redisUri(), access);
         StatefulRedisConnection<String, byte[]> bytes;
         try {
-            RedisClients.awaitReachable(client, config.redisUri());
+            RedisClients.awaitReachable(client, config.redisUri(), access.startWait());
             bytes = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         } catch (RedisException e) {
             client.shutdown();
-            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
+            throw new StoreOpenException("cannot reach Redis at " + shown + ": " + RedisClients.rootMessage(e), e);
         } catch (RuntimeException e) {
             client.shutdown();
             throw e;
         }
         try {
-            String epoch = RedisEpoch.settle(bytes.sync(), config.redisUri(), dataDir, newStore);
+            String epoch = RedisEpoch.settle(bytes.sync(), shown, dataDir, newStore);
             RedisLayoutUpgrade.run(bytes.sync());
             store = new RedisStore(bytes, epoch);
             strings = client.connect();
         } catch (RedisException e) {
             bytes.close();
             client.shutdown();
-            throw new StoreOpenException("cannot reach Redis at " + config.redisUri() + ": " + e.getMessage(), e);
+            throw new StoreOpenException("cannot reach Redis at " + shown + ": " + RedisClients.rootMessage(e), e);
         } catch (RuntimeException e) {
             bytes.close();
             client.shutdown();
             throw e;
         }
-        warnWithoutAof(config.redisUri());
+        warnWithoutAof(shown);
     }
 
     /** Without AOF, a Redis restart loses what the node acknowledged since the last snapshot: say so at start. */

@@ -15,7 +15,9 @@ import java.util.Optional;
 
 /** Who exists: the users and groups of config.yaml, plus groups made at run time and kept in the store. */
 public final class Directory {
-    private final SpartanConfig config;
+    /** Replaced on SIGHUP: users and config groups are read from it at each call. */
+    private volatile SpartanConfig config;
+
     private final MessageStore store;
     private final KeyDirectory keys;
     private final Clock clock;
@@ -31,6 +33,11 @@ public final class Directory {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keys = KeyDirectory.cached(store);
+    }
+
+    /** Users and config groups from a reloaded config.yaml, for the calls from now on. */
+    public void reload(SpartanConfig reloaded) {
+        this.config = Objects.requireNonNull(reloaded, "reloaded");
     }
 
     public KeyDirectory keys() {

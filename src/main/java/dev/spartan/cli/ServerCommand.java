@@ -5,6 +5,7 @@ import dev.spartan.backend.Backends;
 import dev.spartan.config.ConfigException;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.OperationsConfig;
+import dev.spartan.config.RedisAccess;
 import dev.spartan.config.SecurityConfig;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.ops.Logs;
@@ -125,6 +126,27 @@ public final class ServerCommand implements Callable<Integer> {
             description = "ERROR, WARN, INFO, DEBUG or TRACE (default: $SPARTAN_LOG_LEVEL, else INFO).",
             converter = LogLevelConverter.class)
     String logLevel;
+
+    @Option(
+            names = "--log-file",
+            paramLabel = "PATH",
+            description = "Write the log to PATH instead of stderr, rolled over daily and at --log-max-size; old files"
+                    + " are gzipped (PATH.DATE.N.gz) and kept for --log-max-days.")
+    Path logFile;
+
+    @Option(
+            names = "--log-max-size",
+            paramLabel = "SIZE",
+            description = "With --log-file: roll over at this size, e.g. 100MB or 512KB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100MB")
+    String logMaxSize;
+
+    @Option(
+            names = "--log-max-days",
+            paramLabel = "DAYS",
+            description = "With --log-file: keep rolled files this many days (default: ${DEFAULT-VALUE}).",
+            defaultValue = "14")
+    int logMaxDays;
     /** The client port's TLS (or its absence), checked before anything starts. */
     private ServerTransport transport(Clock clock) {
         if (plaintext) {
@@ -150,8 +172,12 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Logs.LogFile file;
+        String level;
         try {
-            Logs.configure(logFormat, Logs.chooseLevel(logLevel));
+            file = logFile == null ? null : new Logs.LogFile(logFile, logMaxSize, logMaxDays);
+            level = Logs.chooseLevel(logLevel);
+            Logs.configure(logFormat, level, file);
         } catch (IllegalArgumentException e) {
             return fail(e.getMessage());
         }
@@ -160,6 +186,9 @@ public final class ServerCommand implements Callable<Integer> {
             cfg = overrides(ConfigLoader.load(config));
         } catch (ConfigException e) {
             return fail(e.getMessage());
+        }
+        if (level == null && cfg.operations().logLevel() != null) { // the file's log_level comes last
+            Logs.configure(logFormat, cfg.operations().logLevel(), file);
         }
         Clock clock = Clock.systemUTC(); // the node's one wall clock
         ServerTransport transport;
@@ -197,9 +226,12 @@ public final class ServerCommand implements Callable<Integer> {
                             clock)
                     .start();
         } catch (RuntimeException | IOException e) {
-            return StartupFailure.describe(e).map(ServerCommand::fail).orElseThrow(() -> e);
+            String line = StartupFailure.describe(e).orElseThrow(() -> e);
+            fail(line);
+            return StartupFailure.exitCode(e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        new Reloads(config, cfg, logFormat, file, server, this::overrides).onSighup();
         System.out.println("Spartan server started on port " + server.port() + ".");
         if (transport.certificate() != null) {
             System.out.println("TLS certificate SHA-256 fingerprint: "
@@ -228,9 +260,18 @@ public final class ServerCommand implements Callable<Integer> {
             if (problem != null) {
                 throw new ConfigException("--redis: " + problem);
             }
+            if (RedisAccess.hasPassword(redis)) {
+                throw new ConfigException("--redis: " + RedisAccess.redact(redis) + " holds a password, which ps shows"
+                        + " to every user of this machine: put it in " + RedisAccess.PASSWORD_VARIABLE
+                        + " or in the file redis_password_file names");
+            }
             cfg = cfg.withRedis(redis);
         }
         OperationsConfig ops = cfg.operations();
+        String secret = System.getenv(RedisAccess.PASSWORD_VARIABLE); // over the config's, as the README says
+        if (secret != null && !secret.isEmpty()) {
+            ops = ops.withRedis(ops.redis().withPassword(secret));
+        }
         if (bind != null) {
             ops = ops.withBind(bind);
         }

@@ -1,6 +1,7 @@
 package dev.spartan.cli;
 
 import dev.spartan.ops.ListenException;
+import dev.spartan.redis.RedisRefusedException;
 import dev.spartan.redis.RedisUnreachableException;
 import dev.spartan.store.StoreOpenException;
 import java.util.Optional;
@@ -16,10 +17,24 @@ final class StartupFailure {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ListenException
                     || t instanceof RedisUnreachableException
+                    || t instanceof RedisRefusedException
                     || t instanceof StoreOpenException) {
                 return Optional.of(t.getMessage());
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * 2 for a mistake a restart would not repair; 3 for a Redis that did not answer within the start wait, after
+     * which a supervisor should start the node again.
+     */
+    static int exitCode(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RedisUnreachableException) {
+                return ServerCommand.STORE_FAILED;
+            }
+        }
+        return 2;
     }
 }

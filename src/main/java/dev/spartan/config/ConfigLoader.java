@@ -179,6 +179,9 @@ public final class ConfigLoader {
         return Duration.ofMillis(Math.round(days * 86_400_000));
     }
 
+    /** The levels of {@code log_level} (the same as --log-level's). */
+    private static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
     private static OperationsConfig operations(String source, Keys keys) {
         Object bind = keys.map().get("bind");
         if (bind != null && (!(bind instanceof String s) || s.isBlank())) {
@@ -189,7 +192,55 @@ public final class ConfigLoader {
         if (drain < 0 || drain > 3600) {
             throw new ConfigException(source + ": key 'drain_seconds': " + drain + " is out of range 0..3600");
         }
-        return new OperationsConfig((String) bind, metricsPort, Duration.ofMillis(Math.round(drain * 1000)));
+        Object level = keys.map().get("log_level");
+        String logLevel = null;
+        if (level != null) {
+            logLevel = String.valueOf(level).trim().toUpperCase(java.util.Locale.ROOT);
+            if (!LOG_LEVELS.contains(logLevel)) {
+                throw new ConfigException(source + ": key 'log_level': expected one of " + String.join(", ", LOG_LEVELS)
+                        + ", got " + level);
+            }
+        }
+        return new OperationsConfig(
+                (String) bind,
+                metricsPort,
+                Duration.ofMillis(Math.round(drain * 1000)),
+                redisAccess(source, keys),
+                logLevel);
+    }
+
+    /** {@code redis_password_file}, {@code redis_ca_file}, {@code redis_start_wait_seconds}. */
+    private static RedisAccess redisAccess(String source, Keys keys) {
+        String password = null;
+        Object passwordFile = keys.map().get("redis_password_file");
+        if (passwordFile != null) {
+            try {
+                // the file's one line; its content never goes into a message
+                password =
+                        Files.readString(Path.of(String.valueOf(passwordFile))).strip();
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigException(source + ": key 'redis_password_file': cannot read " + passwordFile + " ("
+                        + e.getClass().getSimpleName() + ")");
+            }
+            if (password.isEmpty() || password.contains("\n")) {
+                throw new ConfigException(source + ": key 'redis_password_file': " + passwordFile
+                        + " must hold the password on one line");
+            }
+        }
+        Object ca = keys.map().get("redis_ca_file");
+        Path caFile = null;
+        if (ca != null) {
+            caFile = Path.of(String.valueOf(ca));
+            if (!Files.isReadable(caFile)) {
+                throw new ConfigException(source + ": key 'redis_ca_file': cannot read " + ca);
+            }
+        }
+        double wait = keys.number("redis_start_wait_seconds", (double) RedisAccess.DEFAULT_START_WAIT.toSeconds());
+        if (wait < 0 || wait > 86_400) {
+            throw new ConfigException(
+                    source + ": key 'redis_start_wait_seconds': " + wait + " is out of range 0..86400");
+        }
+        return new RedisAccess(password, caFile, Duration.ofMillis(Math.round(wait * 1000)));
     }
 
     private static SecurityConfig security(Keys keys) {
@@ -327,9 +378,10 @@ public final class ConfigLoader {
             return "expected a URI like redis://127.0.0.1:6379, got " + uri;
         }
         String scheme = uri.substring(0, colon);
-        if (!scheme.equals("redis")) {
-            return "unsupported scheme '" + scheme + "' in " + uri + ": only redis:// is supported, e.g. "
-                    + "redis://127.0.0.1:6379";
+        uri = RedisAccess.redact(uri); // from here on, only printed
+        if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+            return "unsupported scheme '" + scheme + "' in " + uri + ": only redis:// and rediss:// (TLS) are"
+                    + " supported, e.g. redis://127.0.0.1:6379";
         }
         try {
             java.net.URI parsed = new java.net.URI(uri);

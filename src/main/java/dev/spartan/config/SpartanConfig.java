@@ -164,6 +164,27 @@ public record SpartanConfig(
                 retention);
     }
 
+    /** The users and config groups of a reloaded file (SIGHUP), everything else as it is. */
+    public SpartanConfig withUsersAndGroups(List<String> newUsers, Map<String, List<String>> newGroups) {
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                newUsers,
+                newGroups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri,
+                operations,
+                security,
+                limits,
+                sendWindow,
+                retention);
+    }
+
     /** The Redis that holds the shared rate limit, if any. */
     public String sharedRateLimitRedis() {
         return redisUri != null ? redisUri : rateLimitRedisUri;

@@ -22,6 +22,28 @@ public final class Logs {
     static final String FORMAT_PROPERTY = "spartan.log.format";
 
     static final String LEVEL_PROPERTY = "spartan.log.level";
+
+    /** Read by logback.xml: "" for stderr, "_FILE" for the rolling file. */
+    static final String TARGET_PROPERTY = "spartan.log.target";
+
+    /**
+     * Where the lines go instead of stderr: {@code --log-file}, rolled over daily and at {@code maxSize} (Logback's
+     * size syntax, e.g. 100MB), gzipped files kept for {@code maxDays}.
+     */
+    public record LogFile(java.nio.file.Path path, String maxSize, int maxDays) {
+        public LogFile {
+            java.util.Objects.requireNonNull(path, "path");
+            try {
+                ch.qos.logback.core.util.FileSize.valueOf(maxSize);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "--log-max-size " + maxSize + " is not a size: expected e.g. 100MB, 512KB or 1GB");
+            }
+            if (maxDays < 1) {
+                throw new IllegalArgumentException("--log-max-days " + maxDays + " must be 1 or more");
+            }
+        }
+    }
     /** The environment variable that sets the level when {@code --log-level} does not. */
     public static final String LEVEL_VARIABLE = "SPARTAN_LOG_LEVEL";
 
@@ -52,6 +74,20 @@ public final class Logs {
         return level;
     }
 
+    /** Logback would fail on a file it cannot write in silence, and log nothing: say so before. */
+    private static void requireWritable(java.nio.file.Path path) {
+        try {
+            java.nio.file.Path parent = path.toAbsolutePath().getParent();
+            java.nio.file.Files.createDirectories(parent);
+            java.nio.file.Files.newByteChannel(
+                            path, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)
+                    .close();
+        } catch (java.io.IOException | SecurityException e) {
+            throw new IllegalArgumentException("--log-file " + path + ": cannot write there ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
     /** Routes java.util.logging into SLF4J. Idempotent. */
     public static void bridgeJul() {
         if (!SLF4JBridgeHandler.isInstalled()) {
@@ -66,7 +102,25 @@ public final class Logs {
      * @param level one of {@link #LEVELS}, or null for what was set before, else INFO
      */
     public static void configure(Format format, String level) {
+        configure(format, level, null);
+    }
+
+    /**
+     * Reloads logback.xml with this format, level and target.
+     *
+     * @param file the rolling log file, or null for stderr
+     */
+    public static void configure(Format format, String level, LogFile file) {
         System.setProperty(FORMAT_PROPERTY, format.name());
+        if (file == null) {
+            System.clearProperty(TARGET_PROPERTY);
+        } else {
+            requireWritable(file.path());
+            System.setProperty(TARGET_PROPERTY, "_FILE");
+            System.setProperty("spartan.log.file", file.path().toAbsolutePath().toString());
+            System.setProperty("spartan.log.max.size", file.maxSize());
+            System.setProperty("spartan.log.max.days", String.valueOf(file.maxDays()));
+        }
         if (level != null) {
             System.setProperty(LEVEL_PROPERTY, level);
         }

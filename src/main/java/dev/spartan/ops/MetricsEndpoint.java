@@ -8,11 +8,18 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** {@code GET /metrics} in the Prometheus text format, on the JDK's own HTTP server: one thread, nothing else served. */
+/**
+ * {@code GET /metrics} in the Prometheus text format, and the probes of orchestrators: {@code GET /healthz} (200 while
+ * the node serves calls) and {@code GET /readyz} (200 while it also is not stopping). On the JDK's own HTTP server:
+ * one thread, nothing else served.
+ */
 final class MetricsEndpoint implements AutoCloseable {
     static final String PATH = "/metrics";
+    static final String HEALTHZ = "/healthz";
+    static final String READYZ = "/readyz";
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
@@ -27,7 +34,9 @@ final class MetricsEndpoint implements AutoCloseable {
     }
 
     /** @param bind the address to listen on, or null for every interface */
-    static MetricsEndpoint start(String bind, int port, Supplier<String> scrape) throws ListenException {
+    static MetricsEndpoint start(
+            String bind, int port, Supplier<String> scrape, BooleanSupplier serving, BooleanSupplier ready)
+            throws ListenException {
         HttpServer server;
         try {
             server = HttpServer.create(
@@ -36,7 +45,7 @@ final class MetricsEndpoint implements AutoCloseable {
             throw ListenException.of("metrics port", bind, port, e);
         }
         MetricsEndpoint endpoint = new MetricsEndpoint(server);
-        server.createContext("/", exchange -> endpoint.answer(exchange, scrape));
+        server.createContext("/", exchange -> endpoint.answer(exchange, scrape, serving, ready));
         server.setExecutor(endpoint.executor);
         server.start();
         return endpoint;
@@ -46,9 +55,11 @@ final class MetricsEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private void answer(HttpExchange exchange, Supplier<String> scrape) throws IOException {
+    private void answer(HttpExchange exchange, Supplier<String> scrape, BooleanSupplier serving, BooleanSupplier ready)
+            throws IOException {
         try (exchange) {
-            if (!exchange.getRequestURI().getPath().equals(PATH)) {
+            String path = exchange.getRequestURI().getPath();
+            if (!path.equals(PATH) && !path.equals(HEALTHZ) && !path.equals(READYZ)) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -58,13 +69,24 @@ final class MetricsEndpoint implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            int code = 200;
+            String text;
+            if (path.equals(PATH)) {
+                text = scrape.get();
+                exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            } else {
+                boolean ok = path.equals(HEALTHZ) ? serving.getAsBoolean() : ready.getAsBoolean();
+                code = ok ? 200 : 503;
+                text = ok ? "ok\n" : (path.equals(HEALTHZ) ? "not serving\n" : "not ready\n");
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            }
+            byte[] body = text.getBytes(StandardCharsets.UTF_8);
             if (method.equals("HEAD")) {
-                exchange.sendResponseHeaders(200, -1);
+                exchange.sendResponseHeaders(code, -1);
                 return;
             }
-            exchange.sendResponseHeaders(200, body.length);
+            exchange.sendResponseHeaders(code, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }

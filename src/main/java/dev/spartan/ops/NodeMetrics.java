@@ -67,6 +67,11 @@ final class NodeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /** {@code disk_free_bytes} and {@code disk_total_bytes} of the file system that holds {@code dir}. */
+    void watchDisk(java.nio.file.Path dir) {
+        new io.micrometer.core.instrument.binder.system.DiskSpaceMetrics(dir.toFile()).bindTo(registry);
+    }
+
     String scrape() {
         return registry.scrape();
     }

@@ -7,10 +7,11 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.store.MessageStore;
-import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -39,6 +40,12 @@ public final class Operations implements AutoCloseable {
     private final OperationsConfig config;
     private final Clock clock;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final HealthWatches watches = new HealthWatches();
+    /** From the first moment of a stop: {@code /readyz} says 503. */
+    private volatile boolean draining;
+    /** The port refuses new calls: {@code /healthz} says 503 too. */
+    private volatile boolean refusing;
+
     private final AccessLog accessLog;
     private final NodeMetrics metrics;
     private final MeterRegistry registry;
@@ -71,11 +78,11 @@ public final class Operations implements AutoCloseable {
 
     /** Health, and server reflection in both versions (grpcurl and Postman use v1, older tools v1alpha). */
     @SuppressWarnings("deprecation") // v1alpha is deprecated in favour of v1, but many tools still ask only for it
-    public List<BindableService> services() {
+    public List<ServerServiceDefinition> services() {
         return List.of(
-                health.getHealthService(),
-                ProtoReflectionServiceV1.newInstance(),
-                ProtoReflectionService.newInstance());
+                ServerInterceptors.intercept(health.getHealthService(), watches),
+                ProtoReflectionServiceV1.newInstance().bindService(),
+                ProtoReflectionService.newInstance().bindService());
     }
 
     /** The security log of calls; see {@link AccessLog} for where it belongs in an interceptor chain. */
@@ -98,7 +105,8 @@ public final class Operations implements AutoCloseable {
         storeHealth = new StoreHealth(health, Objects.requireNonNull(store, "store"), HEALTH_SERVICES);
         if (metrics != null) {
             metrics.watch(hub, tokens, rateLimiting, storeHealth);
-            endpoint = MetricsEndpoint.start(config.bind(), config.metricsPort(), metrics::scrape);
+            endpoint = MetricsEndpoint.start(
+                    config.bind(), config.metricsPort(), metrics::scrape, this::serving, this::ready);
         }
         storeHealth.start(); // after the last step that can fail, so that a failed start logs nothing
         if (endpoint != null) {
@@ -110,11 +118,19 @@ public final class Operations implements AutoCloseable {
         }
     }
 
+    /** Exports the free and total bytes of the data directory's file system, if metrics are on. */
+    public void watchDisk(java.nio.file.Path dataDir) {
+        if (metrics != null && dataDir != null) {
+            metrics.watchDisk(dataDir.toAbsolutePath());
+        }
+    }
+
     /**
      * The first step of a stop: health says NOT_SERVING at once, for good, and calls are still served for the
      * drain period, so that load balancers polling health stop sending clients here before the port closes.
      */
     public void drain() {
+        draining = true;
         if (storeHealth != null) {
             storeHealth.drain();
         } else {
@@ -131,6 +147,25 @@ public final class Operations implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The port refuses new calls: end the open health Watch streams with UNAVAILABLE, so that the stop need not wait
+     * for them, and {@code /healthz} says 503.
+     */
+    public void refuseNewCalls() {
+        refusing = true;
+        watches.endAll(io.grpc.Status.UNAVAILABLE.withDescription("server is shutting down"));
+    }
+
+    /** {@code GET /healthz}: the node serves calls (its store answers, its port is open; a drain still serves). */
+    boolean serving() {
+        return !refusing && storeHealth != null && storeHealth.available();
+    }
+
+    /** {@code GET /readyz}: the node serves and is not stopping, so a load balancer may send it clients. */
+    boolean ready() {
+        return !draining && serving();
     }
 
     @Override

@@ -1,13 +1,20 @@
 package dev.spartan.redis;
 
+import dev.spartan.config.RedisAccess;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The one place where Redis clients are made, so every user of Redis gets the same timeouts and key prefix. */
 public final class RedisClients {
+    private static final Logger log = LoggerFactory.getLogger(RedisClients.class);
+
     private RedisClients() {}
 
     /** Every key this program writes starts with this, so it can share a Redis with other programs. */
@@ -16,48 +23,106 @@ public final class RedisClients {
     /** How long a command may wait for its reply before it fails. */
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
-    /** How long a starting node waits for Redis to accept a connection (Redis may be starting at the same time). */
-    public static final Duration START_WAIT = Duration.ofSeconds(10);
-
     public static RedisClient create(String uri) {
+        return create(uri, RedisAccess.DEFAULTS);
+    }
+
+    /** A client for {@code uri} ({@code redis://} or {@code rediss://}) with the password and CA of {@code access}. */
+    public static RedisClient create(String uri, RedisAccess access) {
         RedisURI parsed = RedisURI.create(uri);
         parsed.setTimeout(COMMAND_TIMEOUT);
+        if (access.password() != null) {
+            String user = RedisAccess.username(uri);
+            if (user != null) { // ACL user from the URI, password from the environment or the file
+                parsed.setAuthentication(user, access.password());
+            } else {
+                parsed.setAuthentication(access.password());
+            }
+        }
         RedisClient client = RedisClient.create(parsed);
+        if (access.caFile() != null) {
+            client.setOptions(ClientOptions.builder()
+                    .sslOptions(SslOptions.builder()
+                            .jdkSslProvider()
+                            .trustManager(access.caFile().toFile())
+                            .build())
+                    .build());
+        }
         client.addListener(CommandErrors.INSTANCE);
         return client;
     }
 
     /**
-     * Waits until Redis accepts a connection, retrying with backoff for up to {@link #START_WAIT}.
+     * Waits until Redis accepts a connection, retrying with backoff (0.1 s, doubling up to 2 s) for up to {@code
+     * wait}: Redis may be starting at the same time as the node.
      *
-     * @throws RedisUnreachableException if it never does, with the URI and the last reason in its message
+     * @throws RedisUnreachableException if it never does, with the URI (its password hidden) and the last reason
      */
-    public static void awaitReachable(RedisClient client, String uri) {
-        long deadline = System.nanoTime() + START_WAIT.toNanos();
+    public static void awaitReachable(RedisClient client, String uri, Duration wait) {
+        String shown = RedisAccess.redact(uri);
+        long deadline = System.nanoTime() + wait.toNanos();
         long pause = 100;
+        boolean told = false;
         while (true) {
             try (StatefulRedisConnection<String, String> probe = client.connect()) {
                 probe.sync().ping();
+                if (told) {
+                    log.info("Redis at {} answers", shown);
+                }
                 return;
             } catch (RedisException e) { // refused, or Redis is still loading its data
+                refusal(e, shown);
                 if (System.nanoTime() + pause * 1_000_000 - deadline > 0) {
                     throw new RedisUnreachableException(
-                            "cannot reach Redis at " + uri + " (tried for " + START_WAIT.toSeconds() + " s): "
+                            "cannot reach Redis at " + shown + " (tried for " + seconds(wait) + " s): "
                                     + rootMessage(e),
                             e);
+                }
+                if (!told) {
+                    log.warn(
+                            "cannot reach Redis at {} yet ({}): retrying for up to {} s",
+                            shown,
+                            rootMessage(e),
+                            seconds(wait));
+                    told = true;
                 }
                 try {
                     Thread.sleep(pause);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw new RedisUnreachableException("interrupted while waiting for Redis at " + uri, e);
+                    throw new RedisUnreachableException("interrupted while waiting for Redis at " + shown, e);
                 }
                 pause = Math.min(pause * 2, 2000);
             }
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    /** A failure that waiting would not repair: the password or the TLS trust is wrong. */
+    private static void refusal(RedisException e, String shown) {
+        String reason = rootMessage(e);
+        if (reason.startsWith("WRONGPASS") || reason.startsWith("NOAUTH") || reason.contains("AUTH <password>")) {
+            throw new RedisRefusedException(
+                    "Redis at " + shown + " refused the password (" + reason + "): set the one it expects in "
+                            + RedisAccess.PASSWORD_VARIABLE + " or in the file redis_password_file names",
+                    e);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                throw new RedisRefusedException(
+                        "TLS to Redis at " + shown + " failed (" + reason + "): redis_ca_file must name the CA"
+                                + " that signed its certificate, and the certificate must name the host of the URI",
+                        e);
+            }
+        }
+    }
+
+    private static String seconds(Duration wait) {
+        long millis = wait.toMillis();
+        return millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0);
+    }
+
+    /** The innermost reason of a failure, which names the cause (refused, timed out, WRONGPASS) and no secret. */
+    public static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();

@@ -61,6 +61,7 @@ public final class SpartanServer implements AutoCloseable {
     private ChatService chat;
 
     private Retention retention;
+    private Directory directory;
 
     private Server server;
 
@@ -95,7 +96,7 @@ public final class SpartanServer implements AutoCloseable {
 
     public SpartanServer start() throws IOException {
         MessageStore store = ops.observe(backend.store());
-        Directory directory = new Directory(config, store, clock);
+        directory = new Directory(config, store, clock);
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits(), clock);
         Presence presence = backend.presence(hub);
@@ -150,6 +151,7 @@ public final class SpartanServer implements AutoCloseable {
             throw ListenException.of("port", config.operations().bind(), config.port(), e);
         }
         ops.started(backend.store(), hub, tokens, rateLimiting);
+        ops.watchDisk(transport.adminDir()); // the data directory, for the disk alert
         if (transport.adminDir() != null) {
             admin = AdminServer.start(
                     transport.adminDir(),
@@ -166,6 +168,11 @@ public final class SpartanServer implements AutoCloseable {
                     List.of(StatusMapping.instance(), TransmitStatusRuntimeExceptionInterceptor.instance()));
         }
         return this;
+    }
+
+    /** SIGHUP: users and config groups from the reloaded config.yaml, for the calls from now on. */
+    public void reloadUsersAndGroups(SpartanConfig reloaded) {
+        directory.reload(reloaded);
     }
 
     /** The port listened on, or -1 for an in-process server. */
@@ -206,6 +213,7 @@ public final class SpartanServer implements AutoCloseable {
                 "shutdown: refusing new calls, finishing calls in flight, ending {} streams with UNAVAILABLE",
                 hub.openStreams());
         server.shutdown();
+        ops.refuseNewCalls(); // ends health Watch streams, which would otherwise hold the stop for 5 s
         hub.closeAll(Status.UNAVAILABLE.withDescription("server is shutting down"));
         chat.endSendStreams(Status.UNAVAILABLE.withDescription("server is shutting down"));
         try {

@@ -229,10 +229,10 @@ class ConfigLoaderTest {
 
     @Test
     void anUnsupportedRedisSchemeIsNamed() throws IOException {
-        Path f = write(BASE + "redis: rediss://cache:6380\n");
+        Path f = write(BASE + "redis: http://:pw@cache:6380\n");
         assertThatThrownBy(() -> ConfigLoader.load(f))
-                .hasMessage(f + ": key 'redis': unsupported scheme 'rediss' in rediss://cache:6380: only redis:// is"
-                        + " supported, e.g. redis://127.0.0.1:6379");
+                .hasMessage(f + ": key 'redis': unsupported scheme 'http' in http://:***@cache:6380: only redis:// and"
+                        + " rediss:// (TLS) are supported, e.g. redis://127.0.0.1:6379");
     }
 
     @Test

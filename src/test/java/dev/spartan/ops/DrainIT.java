@@ -7,6 +7,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ListUsersRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendResult;
+import dev.spartan.testing.Ports;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
@@ -31,14 +32,21 @@ class DrainIT {
 
     @Test
     void notServingIsVisibleForTheDrainPeriodWhileCallsStillSucceed() throws Exception {
+        int metrics = Ports.free();
         try (ServerProcess server = new ServerProcess(
                         dir.resolve("node"),
                         ServerProcess.defaultConfig(),
                         "--drain-seconds",
-                        String.valueOf(DRAIN_MILLIS / 1000.0));
+                        String.valueOf(DRAIN_MILLIS / 1000.0),
+                        "--metrics-port",
+                        String.valueOf(metrics));
                 HealthProbe health = new HealthProbe(server.port());
                 WireSession alice = WireSession.login("alice", dir.resolve("keys/alice"), server.port())) {
             assertThat(health.status("")).isEqualTo("SERVING");
+            assertThat(HttpProbe.code(metrics, "/healthz")).isEqualTo(200);
+            assertThat(HttpProbe.code(metrics, "/readyz")).isEqualTo(200);
+            // A load balancer's health Watch, open across the stop: it must not hold the stop up.
+            CompletableFuture<Status> watchEnd = health.watch("");
             CompletableFuture<Status> streamEnd = new CompletableFuture<>();
             alice.asyncStub().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<Event>() {
                 @Override
@@ -78,6 +86,10 @@ class DrainIT {
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> health.status("").equals("NOT_SERVING"));
             long notServingSince = System.nanoTime();
+            assertThat(HttpProbe.code(metrics, "/readyz"))
+                    .as("not ready from the first moment")
+                    .isEqualTo(503);
+            assertThat(HttpProbe.code(metrics, "/healthz")).as("still serving").isEqualTo(200);
 
             // While health says NOT_SERVING, the node still answers calls, until the port closes.
             int servedWhileDraining = 0;
@@ -103,6 +115,9 @@ class DrainIT {
             Status end = streamEnd.get(20, TimeUnit.SECONDS);
             assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(end.getDescription()).isEqualTo("server is shutting down");
+            Status watched = watchEnd.get(20, TimeUnit.SECONDS);
+            assertThat(watched.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(watched.getDescription()).isEqualTo("server is shutting down");
             Status sendStreamEnd = sendEnd.get(20, TimeUnit.SECONDS);
             assertThat(sendStreamEnd.getCode())
                     .as("the node ends an open SendStream rather than wait for it")
@@ -119,6 +134,7 @@ class DrainIT {
                             "shutdown: refusing new calls, finishing calls in flight, ending 1 streams with UNAVAILABLE",
                             "stream closed for alice",
                             "Spartan server on port " + server.port() + " stopped");
+            // neither the SendStream nor the health Watch made the node wait for them
             assertThat(log).doesNotContain("calls still running after 5 s are cancelled");
         }
     }

@@ -2,9 +2,13 @@ package dev.spartan.ops;
 
 import dev.spartan.testing.TlsChannels;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A gRPC health client over one channel, as a load balancer would keep it. */
@@ -26,6 +30,27 @@ final class HealthProbe implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             return e.getStatus().getCode().name();
         }
+    }
+
+    /** Opens a Watch, as a load balancer keeps one; completes with the status it ends with. */
+    CompletableFuture<Status> watch(String service) {
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        HealthGrpc.newStub(channel)
+                .watch(HealthCheckRequest.newBuilder().setService(service).build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(HealthCheckResponse value) {}
+
+                    @Override
+                    public void onError(Throwable t) {
+                        end.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        end.complete(Status.OK);
+                    }
+                });
+        return end;
     }
 
     @Override

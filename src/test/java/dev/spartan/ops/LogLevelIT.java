@@ -48,8 +48,42 @@ class LogLevelIT {
         String warnOnly = logOfARun("warn");
         assertThat(warnOnly).doesNotContain(" INFO ");
 
-        String info = logOfARun("WARN", "--log-level", "info");
-        assertThat(info).contains(" INFO  d.s.ops.StoreHealth - store available: health SERVING");
+        // with --log-file the lines go to the file, dated, and stderr stays empty
+        Path file = dir.resolve("logs/spartan.log");
+        String stderr = logOfARun("WARN", "--log-level", "info", "--log-file", file.toString());
+        assertThat(stderr).isEmpty();
+        assertThat(Files.readAllLines(file))
+                .anyMatch(l -> l.matches(
+                        "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO  d\\.s\\.ops\\.StoreHealth -"
+                                + " store available: health SERVING"));
+    }
+
+    @Test
+    void aBadOptionValueIsOneLineAndExitTwo() throws Exception {
+        Run level = run("--log-level", "LOUD");
+        assertThat(level.err.lines().toList())
+                .containsExactly("spartan server: Invalid value for option '--log-level': expected one of ERROR, WARN,"
+                        + " INFO, DEBUG, TRACE, got 'LOUD' (see spartan server --help)");
+        assertThat(level.exit).isEqualTo(2);
+        Run size = run("--log-file", dir.resolve("x.log").toString(), "--log-max-size", "lots");
+        assertThat(size.err.lines().toList())
+                .containsExactly(
+                        "spartan server: --log-max-size lots is not a size: expected e.g. 100MB, 512KB or 1GB");
+        assertThat(size.exit).isEqualTo(2);
+    }
+
+    private record Run(int exit, String err) {}
+
+    private Run run(String... args) throws Exception {
+        List<String> all =
+                new ArrayList<>(List.of("server", "--data", dir.resolve("data").toString()));
+        all.addAll(List.of(args));
+        Process p = SpartanJar.command(all.toArray(String[]::new))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), err);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonParser;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatRequest;
@@ -11,6 +12,7 @@ import dev.spartan.proto.Event;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.SendResult;
 import dev.spartan.testing.OneServerTest;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.Scrape;
@@ -24,14 +26,24 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -256,6 +268,86 @@ class MetricsAndIntrospectionIT extends OneServerTest {
             assertThat(scrape.value("jvm_memory_used_bytes", "area=\"heap\"")).isPresent();
             assertThat(scrape.value("process_cpu_usage")).isPresent();
             assertThat(scrape.value("process_files_open_files")).isPresent();
+            // after this traffic every series exists (some appear with their first call, refusal or save)
+            dashboardAndAlertsAskOnlyForMetricsTheNodeExports();
+
+            // The same counters over SendStream, which the clients use: charlie's message to eve, who has not
+            // accepted, is held; the same id again is a duplicate.
+            try (WireSession charlie = WireSession.login("charlie", keys().resolve("charlie"), server.port())) {
+                charlie.stub()
+                        .requestChat(ChatRequest.newBuilder().setPeer("eve").build());
+                BlockingQueue<SendResult> results = new LinkedBlockingQueue<>();
+                StreamObserver<SendRequest> stream = charlie.asyncStub().sendStream(new StreamObserver<>() {
+                    @Override
+                    public void onNext(SendResult r) {
+                        results.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                });
+                SendRequest held = charlie.message(dev.spartan.contract.ChatIds.toUser("eve"), "held", "eve");
+                stream.onNext(held);
+                assertThat(results.poll(20, TimeUnit.SECONDS).getAck().getHeld())
+                        .isTrue();
+                stream.onNext(held);
+                assertThat(results.poll(20, TimeUnit.SECONDS).getAck().getDuplicate())
+                        .isTrue();
+                stream.onCompleted();
+            }
+            Scrape after = Scrape.of(metricsPort);
+            assertThat(after.value("spartan_messages_held_total")).hasValue(3);
+            assertThat(after.value("spartan_messages_duplicate_total")).hasValue(2);
+            assertThat(after.value("spartan_messages_accepted_total")).hasValue(6);
         }
+    }
+
+    /** The names every sample of a scrape has, e.g. spartan_delivery_lag_seconds_bucket. */
+    private Set<String> sampleNames() throws Exception {
+        String body = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return body.lines()
+                .filter(l -> !l.startsWith("#") && !l.isBlank())
+                .map(l -> l.split("[{ ]", 2)[0])
+                .collect(Collectors.toSet());
+    }
+
+    /** deploy/grafana's dashboard and deploy/prometheus's alerts, against this node's scrape. */
+    private void dashboardAndAlertsAskOnlyForMetricsTheNodeExports() throws Exception {
+        Set<String> exported = sampleNames();
+        List<String> exprs = new ArrayList<>();
+        JsonParser.parseString(Files.readString(Path.of("deploy/grafana/spartan-dashboard.json")))
+                .getAsJsonObject()
+                .getAsJsonArray("panels")
+                .forEach(panel -> panel.getAsJsonObject()
+                        .getAsJsonArray("targets")
+                        .forEach(t -> exprs.add(t.getAsJsonObject().get("expr").getAsString())));
+        Files.readAllLines(AlertRulesTest.RULES).stream()
+                .map(String::trim)
+                .filter(l -> l.startsWith("expr: "))
+                .forEach(l -> exprs.add(l.substring(6)));
+        assertThat(exprs).hasSizeGreaterThan(20);
+        Pattern metric = Pattern.compile("\\b(?:spartan|grpc|jvm|process|system|disk)_[a-z0-9_]+\\b");
+        Set<String> asked = new java.util.TreeSet<>();
+        for (String expr : exprs) {
+            // not label names or values
+            Matcher m =
+                    metric.matcher(expr.replaceAll("\\{[^}]*}", "{}").replaceAll("\\b(by|without) \\([^)]*\\)", ""));
+            while (m.find()) {
+                asked.add(m.group());
+            }
+            // the one series Prometheus makes itself
+            assertThat(expr.replaceAll("\\bup\\{job=\"spartan\"}", "")).doesNotContainPattern("\\bup\\b");
+        }
+        assertThat(asked)
+                .contains("spartan_delivery_lag_seconds_bucket", "disk_free_bytes", "spartan_store_errors_total");
+        assertThat(exported).containsAll(asked);
     }
 }

@@ -98,31 +98,16 @@ class StartupMistakesIT {
     }
 
     @Test
-    void redisUnreachableAfterBoundedRetries() throws Exception {
-        int nobody = Ports.free();
-        long start = System.nanoTime();
-        Run run = server("--port", String.valueOf(Ports.free()), "--redis", "redis://127.0.0.1:" + nobody);
-        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-        assertThat(run.stderr().lines().toList())
-                .singleElement()
-                .asString()
-                .startsWith("spartan server: cannot reach Redis at redis://127.0.0.1:" + nobody + " (tried for 10 s): ")
-                .contains("refused");
-        assertThat(run.exit()).isEqualTo(2);
-        assertThat(seconds).as("it retried for a while, and not forever").isBetween(9L, 50L);
-    }
-
-    @Test
     void unsupportedRedisScheme() throws Exception {
         assertOneLine(
                 server("--redis", "http://127.0.0.1:6379"),
-                "--redis: unsupported scheme 'http' in http://127.0.0.1:6379: only redis:// is supported, e.g."
-                        + " redis://127.0.0.1:6379");
+                "--redis: unsupported scheme 'http' in http://127.0.0.1:6379: only redis:// and rediss:// (TLS) are"
+                        + " supported, e.g. redis://127.0.0.1:6379");
         Path file = config("redis: mongodb://db:27017\n");
         assertOneLine(
                 server("--config", file.toString()),
-                file + ": key 'redis': unsupported scheme 'mongodb' in mongodb://db:27017: only redis:// is"
-                        + " supported, e.g. redis://127.0.0.1:6379");
+                file + ": key 'redis': unsupported scheme 'mongodb' in mongodb://db:27017: only redis:// and"
+                        + " rediss:// (TLS) are supported, e.g. redis://127.0.0.1:6379");
     }
 
     @Test
