@@ -3,43 +3,73 @@ package dev.spartan.testing;
 import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.ops.Operations;
+import dev.spartan.server.ClientPort;
 import dev.spartan.server.ServerTransport;
 import dev.spartan.server.SpartanServer;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.tls.ServerCertificate;
-import io.grpc.Grpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A node wired as {@code spartan server} wires it (shipped config.yaml, embedded store in a data directory, TLS on a
- * free port) but running in the test's JVM, so that the test can move the clock its rate limits count windows on:
- * real client processes connect to it, and a 30 s window passes when the test says so, not after 30 s.
+ * A node wired as {@code spartan server} wires it (a config.yaml, embedded store in a data directory, TLS on a free
+ * port held to the client port's limits, the admin port) but running in the test's JVM, which costs a fraction of a
+ * server process, and lets the test move the clock its rate limits count windows on: real client processes connect
+ * to it, and a 30 s window passes when the test says so, not after 30 s.
  */
 public final class TlsNode implements AutoCloseable {
     private final AtomicLong passed = new AtomicLong();
+    private final Path data;
     private final SpartanConfig config;
     private final SpartanServer server;
 
-    /** A node that lets {@code count} messages per user through in each {@code window}. */
+    /** A node with the shipped config.yaml that lets {@code count} messages per user through in each {@code window}. */
     public TlsNode(Path dir, int count, Duration window) throws Exception {
-        config =
-                ConfigLoader.load(Path.of("config.yaml")).withPort(Ports.free()).withRateLimit(count, window);
-        Path data = dir.resolve("data");
-        ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(data, Clock.systemUTC()), null);
+        this(dir, ConfigLoader.load(Path.of("config.yaml")).withRateLimit(count, window));
+    }
+
+    /** A node with this config.yaml text (its port is replaced by a free one). */
+    public TlsNode(Path dir, String configBody) throws Exception {
+        this(dir, ConfigLoader.load(write(dir, configBody)));
+    }
+
+    private TlsNode(Path dir, SpartanConfig loaded) throws Exception {
+        config = loaded.withPort(Ports.free());
+        data = dir.resolve("data");
+        ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(data, Clock.systemUTC()), data);
         server = new SpartanServer(
                         config.withOperations(config.operations().withDrain(Duration.ZERO)),
                         new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get()),
-                        Grpc.newServerBuilderForPort(config.port(), transport.credentials()),
+                        ClientPort.harden(
+                                Operations.serverBuilder(config.operations(), config.port(), transport.credentials()),
+                                config.security()),
                         transport,
                         Clock.systemUTC())
                 .start();
     }
 
+    private static Path write(Path dir, String configBody) {
+        try {
+            Files.createDirectories(dir);
+            return Files.writeString(dir.resolve("config.yaml"), configBody);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public int port() {
         return config.port();
+    }
+
+    /** Where the node keeps its store, certificate and admin access file ({@code spartan admin --data}). */
+    public Path dataDir() {
+        return data;
     }
 
     /** Moves the rate limits' clock on, as if {@code time} had passed for them. */
