@@ -8,6 +8,7 @@ import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RecordingProxy;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.TlsRelay;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.Fingerprint;
@@ -18,7 +19,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. */
+/**
+ * What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. The
+ * TLS nodes run in the test's JVM, wired as {@code spartan server} wires its client port; the plaintext control is a
+ * server process started with {@code --plaintext}.
+ */
 class TransportSecurityIT {
     @TempDir
     Path dir;
@@ -52,8 +57,8 @@ class TransportSecurityIT {
     }
 
     @Test
-    void aCaptureOfTheWireHoldsNoTokenHeaderNameOrText() {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+    void aCaptureOfTheWireHoldsNoTokenHeaderNameOrText() throws Exception {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig());
                 RecordingProxy capture = new RecordingProxy(server.port())) {
             Path keys = dir.resolve("keys");
             String token;
@@ -96,7 +101,7 @@ class TransportSecurityIT {
     @Test
     void aChangedServerCertificateIsRefusedWithOneLineUntilRePinned() throws Exception {
         Path keys = dir.resolve("keys");
-        ServerProcess first = new ServerProcess(dir.resolve("first"), ServerProcess.defaultConfig());
+        TlsNode first = new TlsNode(dir.resolve("first"), ServerProcess.defaultConfig());
         int port = first.port();
         String pinned = first.fingerprint();
         try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
@@ -109,7 +114,7 @@ class TransportSecurityIT {
         assertThat(Files.readString(knownServers)).isEqualTo("localhost:" + port + " " + pinned + "\n");
 
         // Another server on the same address: a new certificate, as an attacker in between would present.
-        try (ServerProcess other = new ServerProcess(dir.resolve("other"), ServerProcess.defaultConfig(), port)) {
+        try (TlsNode other = new TlsNode(dir.resolve("other"), ServerProcess.defaultConfig(), port)) {
             try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
                 assertThat(alice.awaitExit()).isEqualTo(1);
                 assertThat(alice.out().lines())
@@ -131,7 +136,7 @@ class TransportSecurityIT {
 
     @Test
     void aLoginRelayedThroughAnotherTlsEndpointIsRefused() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig());
                 TlsRelay relay = new TlsRelay(server.port());
                 ClientProcess alice = new ClientProcess("alice", dir.resolve("keys"), relay.port())) {
             assertThat(alice.awaitExit()).isEqualTo(1);

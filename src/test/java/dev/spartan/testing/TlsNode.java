@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,24 +26,32 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TlsNode implements AutoCloseable {
     private final AtomicLong passed = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Path data;
     private final SpartanConfig config;
+    private final String fingerprint;
     private final SpartanServer server;
 
     /** A node with the shipped config.yaml that lets {@code count} messages per user through in each {@code window}. */
     public TlsNode(Path dir, int count, Duration window) throws Exception {
-        this(dir, ConfigLoader.load(Path.of("config.yaml")).withRateLimit(count, window));
+        this(dir, ConfigLoader.load(Path.of("config.yaml")).withRateLimit(count, window), Ports.free());
     }
 
     /** A node with this config.yaml text (its port is replaced by a free one). */
     public TlsNode(Path dir, String configBody) throws Exception {
-        this(dir, ConfigLoader.load(write(dir, configBody)));
+        this(dir, configBody, Ports.free());
     }
 
-    private TlsNode(Path dir, SpartanConfig loaded) throws Exception {
-        config = loaded.withPort(Ports.free());
+    /** A node with this config.yaml text on {@code port}. */
+    public TlsNode(Path dir, String configBody, int port) throws Exception {
+        this(dir, ConfigLoader.load(write(dir, configBody)), port);
+    }
+
+    private TlsNode(Path dir, SpartanConfig loaded, int port) throws Exception {
+        config = loaded.withPort(port);
         data = dir.resolve("data");
         ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(data, Clock.systemUTC()), data);
+        fingerprint = transport.certificate().fingerprint().toString();
         server = new SpartanServer(
                         config.withOperations(config.operations().withDrain(Duration.ZERO)),
                         new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get()),
@@ -67,6 +76,11 @@ public final class TlsNode implements AutoCloseable {
         return config.port();
     }
 
+    /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
     /** Where the node keeps its store, certificate and admin access file ({@code spartan admin --data}). */
     public Path dataDir() {
         return data;
@@ -77,8 +91,19 @@ public final class TlsNode implements AutoCloseable {
         passed.addAndGet(time.toNanos());
     }
 
+    /**
+     * Makes the node that will use {@code dir} present the same TLS certificate as this one, as an operator would
+     * keep the certificate of a node whose store was replaced.
+     */
+    public void shareCertificateWith(Path dir) {
+        ServerProcess.copyCertificate(data, dir);
+    }
+
+    /** Stops the node (a test may stop it before its end); once. */
     @Override
     public void close() {
-        server.close();
+        if (closed.compareAndSet(false, true)) {
+            server.close();
+        }
     }
 }
