@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * A node wired as {@code spartan server} wires it (a config.yaml, embedded store in a data directory, TLS on a free
@@ -47,11 +48,34 @@ public final class TlsNode implements AutoCloseable {
         this(dir, ConfigLoader.load(write(dir, configBody)), port);
     }
 
+    /**
+     * A node as {@code spartan server --plaintext --proxy-cert PEM} starts it: without TLS, behind a TLS-terminating
+     * proxy whose certificate logins are bound to.
+     */
+    public static TlsNode behindProxy(Path dir, String configBody, int port, Path proxyCert) throws Exception {
+        return new TlsNode(
+                dir,
+                ConfigLoader.load(write(dir, configBody)),
+                port,
+                data -> ServerTransport.plaintext(ServerCertificate.firstCertificate(proxyCert), data));
+    }
+
     private TlsNode(Path dir, SpartanConfig loaded, int port) throws Exception {
+        this(
+                dir,
+                loaded,
+                port,
+                data -> ServerTransport.tls(ServerCertificate.loadOrCreate(data, Clock.systemUTC()), data));
+    }
+
+    private TlsNode(Path dir, SpartanConfig loaded, int port, Function<Path, ServerTransport> transportAt)
+            throws Exception {
         config = loaded.withPort(port);
         data = dir.resolve("data");
-        ServerTransport transport = ServerTransport.tls(ServerCertificate.loadOrCreate(data, Clock.systemUTC()), data);
-        fingerprint = transport.certificate().fingerprint().toString();
+        ServerTransport transport = transportAt.apply(data);
+        fingerprint = transport.certificate() == null
+                ? null
+                : transport.certificate().fingerprint().toString();
         server = new SpartanServer(
                         config.withOperations(config.operations().withDrain(Duration.ZERO)),
                         new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get()),
@@ -76,7 +100,7 @@ public final class TlsNode implements AutoCloseable {
         return config.port();
     }
 
-    /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start. */
+    /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start; null behind a proxy. */
     public String fingerprint() {
         return fingerprint;
     }
