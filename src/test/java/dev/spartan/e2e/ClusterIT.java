@@ -9,6 +9,7 @@ import dev.spartan.proto.ChatRequest;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -17,7 +18,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Several server processes on one real redis-server: one user base, one rate limit. */
+/**
+ * Several nodes on one real redis-server: one user base (server processes sharing the store), one rate limit (nodes
+ * in the test's JVM, each with its own store, sharing only the limit).
+ */
 class ClusterIT {
 
     @TempDir
@@ -82,15 +86,15 @@ class ClusterIT {
     }
 
     @Test
-    void rateLimitIsExactAcrossNodesAndFallsOpenOrClosedWhenRedisDies() {
+    void rateLimitIsExactAcrossNodesAndFallsOpenOrClosedWhenRedisDies() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess()) {
             String limited = ServerProcess.defaultConfig() + "\nrate_limit:\n  max_calls: 5\n  window_seconds: 120\n"
                     + "  redis: " + redis.uri() + "\n";
-            try (ServerProcess open = new ServerProcess(dir.resolve("open"), limited);
-                    ServerProcess closed =
-                            new ServerProcess(dir.resolve("closed"), limited + "  fail_mode: closed\n")) {
+            // Two nodes in the test's JVM, wired as spartan server wires them: what is shared is Redis, not a process.
+            try (TlsNode open = new TlsNode(dir.resolve("open"), limited);
+                    TlsNode closed = new TlsNode(dir.resolve("closed"), limited + "  fail_mode: closed\n")) {
                 Path keys = dir.resolve("keys");
-                List<ServerProcess> nodes = List.of(open, closed);
+                List<TlsNode> nodes = List.of(open, closed);
                 // Both nodes are embedded (separate stores); only the rate limit is shared.
                 WireSession[] alice = new WireSession[2];
                 for (int i = 0; i < 2; i++) {
