@@ -19,31 +19,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Several nodes on one real redis-server: one user base (server processes sharing the store), one rate limit (nodes
- * in the test's JVM, each with its own store, sharing only the limit).
+ * Several nodes on one real redis-server, in the test's JVM, wired as {@code spartan server} wires them: one user base
+ * (clients on either node), one rate limit (nodes with their own stores, sharing only the limit).
  */
 class ClusterIT {
 
     @TempDir
     Path dir;
 
+    /** The shipped config on {@code redis}, the rate limit out of the way. */
+    private static String onRedis(RedisServerProcess redis) {
+        return ServerProcess.defaultConfig() + "\nredis: " + redis.uri()
+                + "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n";
+    }
+
     @Test
-    void usersOnDifferentNodesChatOneToOneAndInGroups() {
+    void usersOnDifferentNodesChatOneToOneAndInGroups() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess();
-                ServerProcess node1 = new ServerProcess(
-                        dir.resolve("n1"),
-                        ServerProcess.defaultConfig(),
-                        "--redis",
-                        redis.uri(),
-                        "--rate-limit",
-                        "1000/1");
-                ServerProcess node2 = new ServerProcess(
-                        dir.resolve("n2"),
-                        ServerProcess.defaultConfig(),
-                        "--redis",
-                        redis.uri(),
-                        "--rate-limit",
-                        "1000/1")) {
+                TlsNode node1 = new TlsNode(dir.resolve("n1"), onRedis(redis));
+                TlsNode node2 = new TlsNode(dir.resolve("n2"), onRedis(redis))) {
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port());
                     ClientProcess alice = new ClientProcess("alice", keys, node1.port())) {

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A stolen token is worth little (on a node in the test's JVM wired as {@code spartan server} wires it, where one
- * node will do; the thief is always a process of its own): replayed from another process it works only until the session ends, and a session
+ * A stolen token is worth little (on nodes in the test's JVM wired as {@code spartan server} wires them; the thief is
+ * always a process of its own): replayed from another process it works only until the session ends, and a session
  * ends at a logout, a newer login of the same user, or its expiry, taking its push stream with it at once.
  */
 class SessionSecurityIT {
@@ -161,13 +161,15 @@ class SessionSecurityIT {
         }
     }
 
+    private static String onRedis(dev.spartan.testing.RedisServerProcess redis) {
+        return ServerProcess.defaultConfig() + "\nredis: " + redis.uri() + "\n";
+    }
+
     @Test
     void streamsOfAUserEndOnEveryNodeWhenTheyLogInOnAnother() throws Exception {
         try (dev.spartan.testing.RedisServerProcess redis = new dev.spartan.testing.RedisServerProcess();
-                ServerProcess node1 =
-                        new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(), "--redis", redis.uri());
-                ServerProcess node2 =
-                        new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(), "--redis", redis.uri());
+                TlsNode node1 = new TlsNode(dir.resolve("n1"), onRedis(redis));
+                TlsNode node2 = new TlsNode(dir.resolve("n2"), onRedis(redis));
                 WireSession first = WireSession.login("alice", keys().resolve("alice"), node1.port())) {
             CompletableFuture<Status> stream = stream(first);
             String older = first.loginResponse().getSessionToken();

@@ -1,5 +1,7 @@
 package dev.spartan.testing;
 
+import dev.spartan.backend.Backend;
+import dev.spartan.backend.Backends;
 import dev.spartan.backend.EmbeddedBackend;
 import dev.spartan.config.ConfigLoader;
 import dev.spartan.config.SpartanConfig;
@@ -20,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * A node wired as {@code spartan server} wires it (a config.yaml, embedded store in a data directory, TLS on a free
- * port held to the client port's limits, the admin port) but running in the test's JVM, which costs a fraction of a
+ * A node wired as {@code spartan server} wires it (a config.yaml, its store in a data directory or the config's Redis,
+ * TLS on a free port held to the client port's limits, the admin port) but running in the test's JVM, which costs a fraction of a
  * server process, and lets the test move the clock its rate limits count windows on: real client processes connect
  * to it, and a 30 s window passes when the test says so, not after 30 s.
  */
@@ -78,13 +80,21 @@ public final class TlsNode implements AutoCloseable {
                 : transport.certificate().fingerprint().toString();
         server = new SpartanServer(
                         config.withOperations(config.operations().withDrain(Duration.ZERO)),
-                        new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get()),
+                        backend(config, data),
                         ClientPort.harden(
                                 Operations.serverBuilder(config.operations(), config.port(), transport.credentials()),
                                 config.security()),
                         transport,
                         Clock.systemUTC())
                 .start();
+    }
+
+    /** The embedded store, its rate limits on the clock {@link #passTime} moves; or, if the config names one, Redis. */
+    private Backend backend(SpartanConfig config, Path data) {
+        if (config.redisUri() != null) {
+            return Backends.forConfig(config, data, Clock.systemUTC(), false);
+        }
+        return new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get());
     }
 
     private static Path write(Path dir, String configBody) {
