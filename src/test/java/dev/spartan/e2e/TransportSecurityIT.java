@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. The
- * TLS nodes run in the test's JVM, wired as {@code spartan server} wires its client port; the plaintext control is a
- * server process started with {@code --plaintext}.
+ * nodes run in the test's JVM, wired as {@code spartan server} (and {@code --plaintext} for the control) wires its
+ * client port.
  */
 class TransportSecurityIT {
     @TempDir
@@ -87,8 +87,7 @@ class TransportSecurityIT {
         }
 
         // The control: the same capture of a plaintext server does see the HTTP/2 preface and the user name.
-        try (ServerProcess plain =
-                        new ServerProcess(dir.resolve("plain"), ServerProcess.defaultConfig(), "--plaintext");
+        try (TlsNode plain = TlsNode.plaintext(dir.resolve("plain"), ServerProcess.defaultConfig());
                 RecordingProxy capture = new RecordingProxy(plain.port());
                 ClientProcess charlie =
                         new ClientProcess("charlie", dir.resolve("plain-keys"), capture.port(), "--plaintext")) {

@@ -62,6 +62,15 @@ public final class TlsNode implements AutoCloseable {
                 data -> ServerTransport.plaintext(ServerCertificate.firstCertificate(proxyCert), data));
     }
 
+    /** A node as {@code spartan server --plaintext} starts it: no TLS at all. */
+    public static TlsNode plaintext(Path dir, String configBody) throws Exception {
+        return new TlsNode(
+                dir,
+                ConfigLoader.load(write(dir, configBody)),
+                Ports.free(),
+                data -> ServerTransport.plaintext(null, data));
+    }
+
     private TlsNode(Path dir, SpartanConfig loaded, int port) throws Exception {
         this(
                 dir,
@@ -110,7 +119,7 @@ public final class TlsNode implements AutoCloseable {
         return config.port();
     }
 
-    /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start; null behind a proxy. */
+    /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start; null without TLS. */
     public String fingerprint() {
         return fingerprint;
     }
