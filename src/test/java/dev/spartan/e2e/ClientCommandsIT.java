@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The client's commands through a pipe: every mistake gets one clear line, never a stack trace. */
-class ClientCommandsIT extends OneServerTest {
+/**
+ * The client's commands through a pipe: every mistake gets one clear line, never a stack trace. Real client
+ * processes; the node runs in the test's JVM, as nothing here is about the server process.
+ */
+class ClientCommandsIT extends OneNodeTest {
 
     private static void assertNoTrace(ClientProcess c) {
         assertThat(c.out().raw()).doesNotContain("Exception").doesNotContain("\tat ");
@@ -117,7 +120,7 @@ class ClientCommandsIT extends OneServerTest {
     void aServerCallWhileDisconnectedSaysSoInWords() {
         try (ClientProcess alice = client("alice")) {
             alice.out().awaitRaw(ENTER_USER);
-            server.kill();
+            server.close();
             alice.awaitLine("[Spartan] Connection lost, reconnecting...");
             alice.type("/users");
             alice.awaitLine(

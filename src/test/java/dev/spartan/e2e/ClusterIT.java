@@ -9,6 +9,7 @@ import dev.spartan.proto.ChatRequest;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -17,29 +18,26 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Several server processes on one real redis-server: one user base, one rate limit. */
+/**
+ * Several nodes on one real redis-server, in the test's JVM, wired as {@code spartan server} wires them: one user base
+ * (clients on either node), one rate limit (nodes with their own stores, sharing only the limit).
+ */
 class ClusterIT {
 
     @TempDir
     Path dir;
 
+    /** The shipped config on {@code redis}, the rate limit out of the way. */
+    private static String onRedis(RedisServerProcess redis) {
+        return ServerProcess.defaultConfig() + "\nredis: " + redis.uri()
+                + "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n";
+    }
+
     @Test
-    void usersOnDifferentNodesChatOneToOneAndInGroups() {
+    void usersOnDifferentNodesChatOneToOneAndInGroups() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess();
-                ServerProcess node1 = new ServerProcess(
-                        dir.resolve("n1"),
-                        ServerProcess.defaultConfig(),
-                        "--redis",
-                        redis.uri(),
-                        "--rate-limit",
-                        "1000/1");
-                ServerProcess node2 = new ServerProcess(
-                        dir.resolve("n2"),
-                        ServerProcess.defaultConfig(),
-                        "--redis",
-                        redis.uri(),
-                        "--rate-limit",
-                        "1000/1")) {
+                TlsNode node1 = new TlsNode(dir.resolve("n1"), onRedis(redis));
+                TlsNode node2 = new TlsNode(dir.resolve("n2"), onRedis(redis))) {
             Path keys = dir.resolve("keys");
             try (ClientProcess bob = new ClientProcess("bob", keys, node2.port());
                     ClientProcess alice = new ClientProcess("alice", keys, node1.port())) {
@@ -82,15 +80,15 @@ class ClusterIT {
     }
 
     @Test
-    void rateLimitIsExactAcrossNodesAndFallsOpenOrClosedWhenRedisDies() {
+    void rateLimitIsExactAcrossNodesAndFallsOpenOrClosedWhenRedisDies() throws Exception {
         try (RedisServerProcess redis = new RedisServerProcess()) {
             String limited = ServerProcess.defaultConfig() + "\nrate_limit:\n  max_calls: 5\n  window_seconds: 120\n"
                     + "  redis: " + redis.uri() + "\n";
-            try (ServerProcess open = new ServerProcess(dir.resolve("open"), limited);
-                    ServerProcess closed =
-                            new ServerProcess(dir.resolve("closed"), limited + "  fail_mode: closed\n")) {
+            // Two nodes in the test's JVM, wired as spartan server wires them: what is shared is Redis, not a process.
+            try (TlsNode open = new TlsNode(dir.resolve("open"), limited);
+                    TlsNode closed = new TlsNode(dir.resolve("closed"), limited + "  fail_mode: closed\n")) {
                 Path keys = dir.resolve("keys");
-                List<ServerProcess> nodes = List.of(open, closed);
+                List<TlsNode> nodes = List.of(open, closed);
                 // Both nodes are embedded (separate stores); only the rate limit is shared.
                 WireSession[] alice = new WireSession[2];
                 for (int i = 0; i < 2; i++) {

@@ -25,15 +25,15 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
-import dev.spartan.testing.OneServerTest;
+import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.Fingerprint;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +49,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The end-to-end encryption as a user and an attacker see it: a real server process, real client processes, and for
- * the attacks a real gRPC session from the test JVM that sends what no honest client would.
+ * The end-to-end encryption as a user and an attacker see it: real client processes, and for the attacks a real gRPC
+ * session from the test JVM that sends what no honest client would. The node runs in the test's JVM, wired as {@code
+ * spartan server} wires it, except where what the server writes (its log) is scanned: there it is a process.
  */
-class EndToEndEncryptionIT extends OneServerTest {
+class EndToEndEncryptionIT extends OneNodeTest {
     private static final String RATE = "1000/1";
+    private static final String NO_RATE_LIMIT = "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n";
     private static final String INTEGRITY_WARNING =
             "[Spartan] WARNING: a message the server says is from alice could not be decrypted";
     private static final String MOVED_WARNING =
@@ -63,58 +65,65 @@ class EndToEndEncryptionIT extends OneServerTest {
 
     @Test
     void theServerNeverSeesOrStoresThePlaintext() throws Exception {
-        String secret = "zebra-7f3a secret café";
-        String reply = "okapi-91c2 réponse naïve";
-        try (ClientProcess alice = client("alice");
-                ClientProcess bob = client("bob")) {
-            Chats.open(alice, bob);
-            alice.type(secret);
-            bob.awaitLine("[alice] " + secret);
-            bob.type(reply);
-            alice.awaitLine("[bob] " + reply);
-            // Quitting flushes the outbox and the acks, so the server has settled.
-            assertThat(alice.quit()).isZero();
-            assertThat(bob.quit()).isZero();
-        }
-
-        // What the server relays and keeps: log in as bob (his own key directory) and fetch the chat.
-        ChatMessage fromAlice;
-        try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
-            fromAlice = bob.history(ChatIds.toUser("alice")).stream()
-                    .filter(m -> m.getSender().equals("alice"))
-                    .findFirst()
-                    .orElseThrow();
-            // One ciphertext, for bob: the sender is not a reader of its own message.
-            assertThat(fromAlice.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
-            // bob's client decrypted it once and its message key is gone: his own key directory cannot open it again.
-            assertThatThrownBy(() -> bob.open(fromAlice))
-                    .isInstanceOfSatisfying(
-                            Ratchet.RatchetException.class,
-                            e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
-        }
-        byte[] body =
-                fromAlice.getSealed().getCiphertextsOrThrow("bob").getBody().toByteArray();
-        assertThat(indexOf(body, secret.getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
-
-        // Every byte the server wrote: its store, its log, its config. None holds either plaintext, although the
-        // store demonstrably holds the ciphertext (so the scan looks at the right bytes).
-        List<Path> files = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(server.dataDir())) {
-            walk.filter(Files::isRegularFile).forEach(files::add);
-        }
-        files.add(server.logFile());
-        assertThat(files).anyMatch(f -> f.getFileName().toString().endsWith(".mv"));
-        boolean ciphertextStored = false;
-        for (Path f : files) {
-            byte[] bytes = Files.readAllBytes(f);
-            for (String plain : List.of(secret, reply, "zebra-7f3a", "okapi-91c2")) {
-                assertThat(indexOf(bytes, plain.getBytes(StandardCharsets.UTF_8)))
-                        .as("%s must not contain \"%s\"", f, plain)
-                        .isEqualTo(-1);
+        // A server process: what it writes to its log is scanned too.
+        try (ServerProcess server =
+                new ServerProcess(dir.resolve("process"), ServerProcess.defaultConfig(), "--rate-limit", RATE)) {
+            String secret = "zebra-7f3a secret café";
+            String reply = "okapi-91c2 réponse naïve";
+            try (ClientProcess alice = new ClientProcess("alice", keys(), server.port());
+                    ClientProcess bob = new ClientProcess("bob", keys(), server.port())) {
+                Chats.open(alice, bob);
+                alice.type(secret);
+                bob.awaitLine("[alice] " + secret);
+                bob.type(reply);
+                alice.awaitLine("[bob] " + reply);
+                // Quitting flushes the outbox and the acks, so the server has settled.
+                assertThat(alice.quit()).isZero();
+                assertThat(bob.quit()).isZero();
             }
-            ciphertextStored |= indexOf(bytes, body) >= 0;
+
+            // What the server relays and keeps: log in as bob (his own key directory) and fetch the chat.
+            ChatMessage fromAlice;
+            try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
+                fromAlice = bob.history(ChatIds.toUser("alice")).stream()
+                        .filter(m -> m.getSender().equals("alice"))
+                        .findFirst()
+                        .orElseThrow();
+                // One ciphertext, for bob: the sender is not a reader of its own message.
+                assertThat(fromAlice.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+                // bob's client decrypted it once and its message key is gone: his own key directory cannot open it
+                // again.
+                assertThatThrownBy(() -> bob.open(fromAlice))
+                        .isInstanceOfSatisfying(
+                                Ratchet.RatchetException.class,
+                                e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+            }
+            byte[] body =
+                    fromAlice.getSealed().getCiphertextsOrThrow("bob").getBody().toByteArray();
+            assertThat(indexOf(body, secret.getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+
+            // Every byte the server wrote: its store, its log, its config. None holds either plaintext, although the
+            // store demonstrably holds the ciphertext (so the scan looks at the right bytes).
+            List<Path> files = new ArrayList<>();
+            try (Stream<Path> walk = Files.walk(server.dataDir())) {
+                walk.filter(Files::isRegularFile).forEach(files::add);
+            }
+            files.add(server.logFile());
+            assertThat(files).anyMatch(f -> f.getFileName().toString().endsWith(".mv"));
+            boolean ciphertextStored = false;
+            for (Path f : files) {
+                byte[] bytes = Files.readAllBytes(f);
+                for (String plain : List.of(secret, reply, "zebra-7f3a", "okapi-91c2")) {
+                    assertThat(indexOf(bytes, plain.getBytes(StandardCharsets.UTF_8)))
+                            .as("%s must not contain \"%s\"", f, plain)
+                            .isEqualTo(-1);
+                }
+                ciphertextStored |= indexOf(bytes, body) >= 0;
+            }
+            assertThat(ciphertextStored)
+                    .as("the store holds alice's sealed body")
+                    .isTrue();
         }
-        assertThat(ciphertextStored).as("the store holds alice's sealed body").isTrue();
     }
 
     @Test
@@ -338,7 +347,7 @@ class EndToEndEncryptionIT extends OneServerTest {
     }
 
     @Test
-    void aChangedKeyHoldsMessagesUntilTrustedAndChangesTheSafetyNumber() throws IOException {
+    void aChangedKeyHoldsMessagesUntilTrustedAndChangesTheSafetyNumber() throws Exception {
         String before;
         try (ClientProcess alice = client("alice");
                 ClientProcess bob = client("bob")) {
@@ -366,9 +375,9 @@ class EndToEndEncryptionIT extends OneServerTest {
         // A new server (fresh store, same port), and bob with a new identity: to alice it looks exactly like a
         // server handing out someone else's key for bob.
         int port = server.port();
-        server.terminate();
+        server.close();
         server.shareCertificateWith(dir.resolve("server2")); // same server identity, fresh store
-        server = new ServerProcess(dir.resolve("server2"), ServerProcess.defaultConfig(), port, "--rate-limit", RATE);
+        server = new TlsNode(dir.resolve("server2"), ServerProcess.defaultConfig() + NO_RATE_LIMIT, port);
         Path newKeys = dir.resolve("keys2");
         try (ClientProcess bob = new ClientProcess("bob", newKeys, port);
                 ClientProcess alice = client("alice")) {

@@ -10,6 +10,7 @@ import dev.spartan.testing.Admin;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
+import dev.spartan.testing.TlsNode;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -27,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Nobody can squat a user: a first login from a non-local address needs the operator's one-time code, and the
  * operator can reset a user whose keys were taken. The operator's channel is a port on 127.0.0.1 with a token only
- * the data directory's owner can read.
+ * the data directory's owner can read. The node runs in the test's JVM, wired as {@code spartan server} wires it
+ * (client port, admin port, store); the clients and {@code spartan admin} are processes, as the users and the operator
+ * run them.
  */
 class EnrollmentIT {
     /** 127.0.0.1, where the test's clients come from, is not in the networks that may enroll without a code. */
@@ -39,7 +42,7 @@ class EnrollmentIT {
 
     @Test
     void aFirstLoginFromElsewhereNeedsACodeThatWorksOnceAndAResetHandsTheUserBack() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), REMOTE_CLIENTS)) {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), REMOTE_CLIENTS)) {
             Path keys = dir.resolve("keys");
             try (ClientProcess squatter = new ClientProcess("alice", dir.resolve("squatter"), server.port())) {
                 assertThat(squatter.awaitExit()).isEqualTo(1);
@@ -104,8 +107,7 @@ class EnrollmentIT {
 
     @Test
     void inviteModeNeedsACodeEvenFromLoopbackAndTheAdminPortNeedsTheToken() throws Exception {
-        try (ServerProcess server =
-                new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig() + "\nenrollment: invite\n")) {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig() + "\nenrollment: invite\n")) {
             try (ClientProcess bob = new ClientProcess("bob", dir.resolve("keys"), server.port())) {
                 assertThat(bob.awaitExit()).isEqualTo(1);
                 assertThat(bob.out().lines())

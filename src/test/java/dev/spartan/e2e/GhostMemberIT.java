@@ -8,6 +8,7 @@ import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.GhostProxy;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.tls.ServerCertificate;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ghost-member attack, with real processes: a node behind a TLS-terminating proxy that adds foo (a real, enrolled
+ * The ghost-member attack, with real client processes: a node (in the test's JVM, started as {@code spartan server
+ * --plaintext --proxy-cert} starts it) behind a TLS-terminating proxy that adds foo (a real, enrolled
  * user with real keys) to alice's groups wherever a group reaches her client. Her client refuses the change with a
  * warning, and no message she sends is encrypted for foo, while bob, whose proxy is honest, reads them.
  */
@@ -29,28 +31,24 @@ class GhostMemberIT {
     @TempDir
     Path dir;
 
-    private ServerProcess server;
+    private TlsNode server;
     private ServerCertificate proxyCertificate;
     private GhostProxy honest;
     private GhostProxy haunted;
 
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         proxyCertificate = ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
         Path pem = dir.resolve("proxy.crt");
         proxyCertificate.write(pem, dir.resolve("proxy.key"));
         int port = Ports.free();
         honest = new GhostProxy(proxyCertificate, port, Set.of(), "");
         haunted = new GhostProxy(proxyCertificate, port, Set.of("group1", "team"), "foo");
-        server = new ServerProcess(
+        server = TlsNode.behindProxy(
                 dir.resolve("server"),
-                ServerProcess.defaultConfig(),
+                ServerProcess.defaultConfig() + "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n",
                 port,
-                "--plaintext",
-                "--proxy-cert",
-                pem.toString(),
-                "--rate-limit",
-                "1000/1");
+                pem);
     }
 
     @AfterEach

@@ -22,7 +22,7 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.RawCalls;
-import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -36,8 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every limit on what one user can make the server hold or do, against one real server process with small limits:
- * each answers with its status and words, and none loses anything. Each test uses its own users.
+ * Every limit on what one user can make the server hold or do, against one node with small limits (in the test's
+ * JVM, wired as {@code spartan server} wires it): each answers with its status and words, and none loses anything.
+ * Each test uses its own users.
  */
 class LimitsIT {
     private static final String CONFIG = """
@@ -62,11 +63,11 @@ class LimitsIT {
     @TempDir
     static Path dir;
 
-    private static ServerProcess server;
+    private static TlsNode server;
 
     @BeforeAll
-    static void start() {
-        server = new ServerProcess(dir.resolve("server"), CONFIG);
+    static void start() throws Exception {
+        server = new TlsNode(dir.resolve("server"), CONFIG);
     }
 
     @AfterAll

@@ -13,6 +13,7 @@ import dev.spartan.proto.SendResult;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -34,8 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SendStream against real server processes over TLS: many messages in flight arrive once each and in order; the
- * rate limit refuses single messages on the stream, which stays open; a client that overruns its window is cut off.
+ * SendStream over TLS: many messages in flight arrive once each and in order (on a node in the test's JVM, wired as
+ * {@code spartan server} wires it); the rate limit refuses single messages on the stream, which stays open; a client
+ * that overruns its window is cut off (on a server process, whose log says so).
  */
 class SendStreamIT {
     private static final String CONFIG = """
@@ -50,13 +52,13 @@ class SendStreamIT {
     static Path dir;
 
     /** No practical rate limit, a window of 64. */
-    private static ServerProcess bulk;
+    private static TlsNode bulk;
     /** 3 messages per 2 s, a window of 8. */
     private static ServerProcess limited;
 
     @BeforeAll
-    static void start() {
-        bulk = new ServerProcess(dir.resolve("bulk"), CONFIG.formatted(64));
+    static void start() throws Exception {
+        bulk = new TlsNode(dir.resolve("bulk"), CONFIG.formatted(64));
         limited = new ServerProcess(dir.resolve("limited"), CONFIG.formatted(8), "--rate-limit", "3/2");
     }
 
@@ -68,8 +70,8 @@ class SendStreamIT {
 
     @Test
     void twoThousandMessagesInFlightArriveOnceEachInOrder() throws Exception {
-        try (WireSession alice = login(bulk, "alice");
-                WireSession bob = login(bulk, "bob")) {
+        try (WireSession alice = login("bulk", bulk.port(), "alice");
+                WireSession bob = login("bulk", bulk.port(), "bob")) {
             assertThat(alice.loginResponse().getSendWindow()).isEqualTo(64);
             Chats.open(alice, bob);
             List<String> received = receive(bob);
@@ -107,8 +109,8 @@ class SendStreamIT {
 
     @Test
     void theRateLimitRefusesSingleMessagesAndTheStreamStaysOpen() throws Exception {
-        try (WireSession carol = login(limited, "carol");
-                WireSession dave = login(limited, "dave")) {
+        try (WireSession carol = login("limited", limited.port(), "carol");
+                WireSession dave = login("limited", limited.port(), "dave")) {
             Chats.open(carol, dave);
             List<String> received = receive(dave);
             Sealed sealed = carol.message(ChatIds.toUser("dave"), "hi", "dave").getSealed();
@@ -285,11 +287,7 @@ class SendStreamIT {
         return ids;
     }
 
-    private static WireSession login(ServerProcess server, String user) {
-        return WireSession.login(
-                user,
-                dir.resolve("keys-" + server.dataDir().getParent().getFileName())
-                        .resolve(user),
-                server.port());
+    private static WireSession login(String node, int port, String user) {
+        return WireSession.login(user, dir.resolve("keys-" + node).resolve(user), port);
     }
 }

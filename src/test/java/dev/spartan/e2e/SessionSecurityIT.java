@@ -13,6 +13,7 @@ import dev.spartan.testing.Admin;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.TokenReplay;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A stolen token is worth little: replayed from another process it works only until the session ends, and a session
+ * A stolen token is worth little (on nodes in the test's JVM wired as {@code spartan server} wires them; the thief is
+ * always a process of its own): replayed from another process it works only until the session ends, and a session
  * ends at a logout, a newer login of the same user, or its expiry, taking its push stream with it at once.
  */
 class SessionSecurityIT {
@@ -76,7 +78,7 @@ class SessionSecurityIT {
 
     @Test
     void aTokenReplayedFromAnotherProcessIsRefusedAfterLogoutAndAfterANewLogin() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig())) {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig())) {
             Path aliceKeys = keys().resolve("alice");
             // Logout.
             String stolen;
@@ -117,8 +119,9 @@ class SessionSecurityIT {
 
     @Test
     void anExpiredTokenIsRefusedWhileTheClientLogsInAgainUnnoticed() throws Exception {
-        String config = ServerProcess.defaultConfig() + "\nsession_ttl_seconds: 12\n";
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), config, "--rate-limit", "1000/1")) {
+        String config = ServerProcess.defaultConfig()
+                + "\nsession_ttl_seconds: 12\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n";
+        try (TlsNode server = new TlsNode(dir.resolve("s"), config)) {
             String stolen;
             CompletableFuture<Status> stream;
             try (WireSession thief = WireSession.login("charlie", keys().resolve("charlie"), server.port())) {
@@ -158,13 +161,15 @@ class SessionSecurityIT {
         }
     }
 
+    private static String onRedis(dev.spartan.testing.RedisServerProcess redis) {
+        return ServerProcess.defaultConfig() + "\nredis: " + redis.uri() + "\n";
+    }
+
     @Test
     void streamsOfAUserEndOnEveryNodeWhenTheyLogInOnAnother() throws Exception {
         try (dev.spartan.testing.RedisServerProcess redis = new dev.spartan.testing.RedisServerProcess();
-                ServerProcess node1 =
-                        new ServerProcess(dir.resolve("n1"), ServerProcess.defaultConfig(), "--redis", redis.uri());
-                ServerProcess node2 =
-                        new ServerProcess(dir.resolve("n2"), ServerProcess.defaultConfig(), "--redis", redis.uri());
+                TlsNode node1 = new TlsNode(dir.resolve("n1"), onRedis(redis));
+                TlsNode node2 = new TlsNode(dir.resolve("n2"), onRedis(redis));
                 WireSession first = WireSession.login("alice", keys().resolve("alice"), node1.port())) {
             CompletableFuture<Status> stream = stream(first);
             String older = first.loginResponse().getSessionToken();

@@ -7,6 +7,7 @@ import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsChannels;
+import dev.spartan.testing.TlsNode;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -22,8 +23,8 @@ class SessionsIT {
     Path dir;
 
     @Test
-    void secondLoginReplacesTheFirst() {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+    void secondLoginReplacesTheFirst() throws Exception {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig()); // the clients are the point
                 ClientProcess first = new ClientProcess("alice", dir.resolve("keys"), server.port())) {
             first.out().awaitPrompt(ENTER_USER);
             try (ClientProcess second = new ClientProcess("alice", dir.resolve("keys"), server.port())) {

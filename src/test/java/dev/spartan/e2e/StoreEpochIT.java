@@ -12,6 +12,7 @@ import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.SpartanJar;
 import dev.spartan.testing.TlsChannels;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -75,21 +76,21 @@ class StoreEpochIT {
     }
 
     @Test
-    void aClientWhoseServerGotAFreshStoreStartsOverAndGetsTheNewEvents() {
+    void aClientWhoseServerGotAFreshStoreStartsOverAndGetsTheNewEvents() throws Exception {
+        // Nodes in the test's JVM, wired as spartan server wires them: the client process is the point here.
         int port = Ports.free();
-        String config = ServerProcess.defaultConfig();
-        try (ServerProcess first = new ServerProcess(dir.resolve("first"), config, port, "--rate-limit", "100/1");
+        String config = ServerProcess.defaultConfig() + "\nrate_limit:\n  max_calls: 100\n  window_seconds: 1\n";
+        try (TlsNode first = new TlsNode(dir.resolve("first"), config, port);
                 ClientProcess bob = new ClientProcess("bob", keys(), port)) {
             bob.out().awaitPrompt(ENTER_USER);
             chatWithBob(port, bob, "from the first store", true);
-            first.kill();
+            first.close();
             bob.awaitLine("[Spartan] Connection lost, reconnecting...");
 
             // The same port and TLS certificate (the client pinned it), an empty store: inbox numbering starts at 1
             // again.
             first.shareCertificateWith(dir.resolve("second"));
-            try (ServerProcess second =
-                    new ServerProcess(dir.resolve("second"), config, port, "--rate-limit", "100/1")) {
+            try (TlsNode second = new TlsNode(dir.resolve("second"), config, port)) {
                 bob.out().awaitLine(REPLACED, Duration.ofSeconds(40));
                 bob.awaitLine("[Spartan] Reconnected.");
                 chatWithBob(second.port(), bob, "from the second store", false);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.Tmux;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,8 +21,8 @@ class TerminalIT {
     Path dir;
 
     @Test
-    void incomingMessageDoesNotGarbleAHalfTypedLine() {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+    void incomingMessageDoesNotGarbleAHalfTypedLine() throws Exception {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig()); // in the test's JVM
                 ClientProcess bob = new ClientProcess("bob", dir.resolve("keys"), server.port());
                 Tmux tmux = new Tmux()) {
             Tmux.Pane alice = tmux.client("alice", dir.resolve("keys"), server.port(), 120, 20);

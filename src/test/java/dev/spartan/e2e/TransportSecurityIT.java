@@ -9,6 +9,7 @@ import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RecordingProxy;
 import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.TlsRelay;
 import dev.spartan.testing.WireSession;
 import dev.spartan.tls.Fingerprint;
@@ -20,7 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. */
+/**
+ * What an on-path attacker sees and can do: TLS by default, pinned certificates, logins bound to the connection. The
+ * nodes run in the test's JVM, wired as {@code spartan server} (and {@code --plaintext} for the control) wires its
+ * client port.
+ */
 class TransportSecurityIT {
     @TempDir
     Path dir;
@@ -54,8 +59,8 @@ class TransportSecurityIT {
     }
 
     @Test
-    void aCaptureOfTheWireHoldsNoTokenHeaderNameOrText() {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+    void aCaptureOfTheWireHoldsNoTokenHeaderNameOrText() throws Exception {
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig());
                 RecordingProxy capture = new RecordingProxy(server.port())) {
             Path keys = dir.resolve("keys");
             String token;
@@ -84,8 +89,7 @@ class TransportSecurityIT {
         }
 
         // The control: the same capture of a plaintext server does see the HTTP/2 preface and the user name.
-        try (ServerProcess plain =
-                        new ServerProcess(dir.resolve("plain"), ServerProcess.defaultConfig(), "--plaintext");
+        try (TlsNode plain = TlsNode.plaintext(dir.resolve("plain"), ServerProcess.defaultConfig());
                 RecordingProxy capture = new RecordingProxy(plain.port());
                 ClientProcess charlie =
                         new ClientProcess("charlie", dir.resolve("plain-keys"), capture.port(), "--plaintext")) {
@@ -98,7 +102,7 @@ class TransportSecurityIT {
     @Test
     void aChangedServerCertificateIsRefusedWithOneLineUntilRePinnedOrRotatedWithAStatement() throws Exception {
         Path keys = dir.resolve("keys");
-        ServerProcess first = new ServerProcess(dir.resolve("first"), ServerProcess.defaultConfig());
+        TlsNode first = new TlsNode(dir.resolve("first"), ServerProcess.defaultConfig());
         int port = first.port();
         String pinned = first.fingerprint();
         try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
@@ -111,7 +115,7 @@ class TransportSecurityIT {
         assertThat(Files.readString(knownServers)).isEqualTo("localhost:" + port + " " + pinned + "\n");
 
         // Another server on the same address: a new certificate, as an attacker in between would present.
-        try (ServerProcess other = new ServerProcess(dir.resolve("other"), ServerProcess.defaultConfig(), port)) {
+        try (TlsNode other = new TlsNode(dir.resolve("other"), ServerProcess.defaultConfig(), port)) {
             try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
                 assertThat(alice.awaitExit()).isEqualTo(1);
                 assertThat(alice.out().lines())
@@ -131,7 +135,7 @@ class TransportSecurityIT {
 
             // The operator rotates the certificate and restarts: alice re-pins by its statement, says so, and chats.
             String before = other.fingerprint();
-            other.terminate();
+            other.close();
             assertThat(new CommandLine(new Main())
                             .execute(
                                     "admin",
@@ -139,26 +143,28 @@ class TransportSecurityIT {
                                     "--data",
                                     other.dataDir().toString()))
                     .isZero();
-            other.start();
-            assertThat(other.fingerprint()).isNotEqualTo(before);
-            try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
-                alice.awaitLine("[Spartan] The server's operator rotated the TLS certificate of localhost:" + port
-                        + " (SHA-256 " + before + " -> " + other.fingerprint() + "); its rotation statement is"
-                        + " signed by the pinned certificate's key, so the new certificate is pinned now.");
-                try (ClientProcess bob = new ClientProcess("bob", keys, port)) { // bob shares the re-pinned file
-                    Chats.open(alice, bob);
-                    alice.type("after the rotation");
-                    bob.awaitLine("[alice] after the rotation");
+            try (TlsNode rotated = new TlsNode(dir.resolve("other"), ServerProcess.defaultConfig(), port)) {
+                assertThat(rotated.fingerprint()).isNotEqualTo(before);
+                try (ClientProcess alice = new ClientProcess("alice", keys, port)) {
+                    alice.awaitLine("[Spartan] The server's operator rotated the TLS certificate of localhost:"
+                            + port + " (SHA-256 " + before + " -> " + rotated.fingerprint() + "); its rotation"
+                            + " statement is signed by the pinned certificate's key, so the new certificate is pinned"
+                            + " now.");
+                    try (ClientProcess bob = new ClientProcess("bob", keys, port)) { // bob shares the re-pinned file
+                        Chats.open(alice, bob);
+                        alice.type("after the rotation");
+                        bob.awaitLine("[alice] after the rotation");
+                    }
                 }
+                assertThat(Files.readString(knownServers))
+                        .isEqualTo("localhost:" + port + " " + rotated.fingerprint() + "\n");
             }
-            assertThat(Files.readString(knownServers))
-                    .isEqualTo("localhost:" + port + " " + other.fingerprint() + "\n");
         }
     }
 
     @Test
     void aLoginRelayedThroughAnotherTlsEndpointIsRefused() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir.resolve("s"), ServerProcess.defaultConfig());
+        try (TlsNode server = new TlsNode(dir.resolve("s"), ServerProcess.defaultConfig());
                 TlsRelay relay = new TlsRelay(server.port());
                 ClientProcess alice = new ClientProcess("alice", dir.resolve("keys"), relay.port())) {
             assertThat(alice.awaitExit()).isEqualTo(1);

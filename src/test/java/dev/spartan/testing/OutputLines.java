@@ -1,7 +1,5 @@
 package dev.spartan.testing;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -10,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -54,6 +54,7 @@ public final class OutputLines {
                             partial.append(buf[i]);
                         }
                     }
+                    notifyAll(); // the waits below look again
                 }
             }
         } catch (IOException e) {
@@ -75,12 +76,31 @@ public final class OutputLines {
         return new AssertionError(b.toString(), cause);
     }
 
-    private void awaitOrExplain(String what, java.util.concurrent.Callable<Boolean> condition, Duration timeout) {
-        try {
-            await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw withEveryOutput(name + ": timed out after " + timeout.toSeconds() + "s waiting for " + what, e);
+    /**
+     * Waits until {@code condition} (of this output) holds: it is looked at again each time output arrives, not on a
+     * poll, so a test waiting on a quiet process costs no CPU.
+     */
+    private void awaitOrExplain(String what, BooleanSupplier condition, Duration timeout) {
+        if (!await(condition, timeout)) {
+            throw withEveryOutput(name + ": timed out after " + timeout.toSeconds() + "s waiting for " + what, null);
         }
+    }
+
+    private synchronized boolean await(BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(name + ": interrupted while waiting", e);
+            }
+        }
+        return true;
     }
 
     static String clean(String line) {
@@ -125,7 +145,7 @@ public final class OutputLines {
     }
 
     public int awaitLine(String expected, Duration timeout) {
-        awaitOrExplain("the line \"" + expected + "\"", () -> lines().contains(expected), timeout);
+        awaitOrExplain("the line \"" + expected + "\"", () -> lines.contains(expected), timeout);
         return lines().indexOf(expected);
     }
 
@@ -135,7 +155,7 @@ public final class OutputLines {
     }
 
     public void awaitRaw(String text, Duration timeout) {
-        awaitOrExplain("output \"" + text + "\"", () -> raw().contains(text), timeout);
+        awaitOrExplain("output \"" + text + "\"", () -> raw.indexOf(text) >= 0, timeout);
     }
 
     /** A line was typed into the process: a question asked before it is answered. */

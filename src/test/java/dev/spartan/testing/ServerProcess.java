@@ -97,11 +97,16 @@ public final class ServerProcess implements AutoCloseable {
      * keep the certificate of a node whose store was replaced.
      */
     public void shareCertificateWith(Path dir) {
+        copyCertificate(dataDir(), dir);
+    }
+
+    /** Copies the TLS certificate and key of the node with data directory {@code data} to the node that uses dir. */
+    static void copyCertificate(Path data, Path dir) {
         try {
             Path to = dir.resolve("data").resolve("tls");
             Files.createDirectories(to);
             for (String f : List.of("server.crt", "server.key")) {
-                Files.copy(dataDir().resolve("tls").resolve(f), to.resolve(f));
+                Files.copy(data.resolve("tls").resolve(f), to.resolve(f));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

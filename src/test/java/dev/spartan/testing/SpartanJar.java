@@ -1,5 +1,6 @@
 package dev.spartan.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -40,23 +41,61 @@ public final class SpartanJar {
     }
 
     public static ProcessBuilder command(String... args) {
-        Path archive = archive(args.length > 0 && args[0].equals("server") ? "server" : "client");
+        return java(sharing(args.length > 0 && args[0].equals("server") ? "server" : "client"), args);
+    }
+
+    /**
+     * A main class of the test classes in a JVM of its own, beside the jar's classes: the jar comes first on the
+     * class path, as it was when the client archive was trained, so that this JVM maps that archive too.
+     */
+    public static ProcessBuilder testMain(Class<?> main, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions(sharing("client")));
+        cmd.addAll(List.of(
+                "-cp",
+                path() + File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath(),
+                main.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
+    /**
+     * The flags of a test's server process, for servers that a command under test starts itself: {@code spartan
+     * bench} takes them in {@code SPARTAN_BENCH_SERVER_OPTS}.
+     */
+    public static String serverJvmOptions() {
+        return String.join(" ", jvmOptions(sharing("server")));
+    }
+
+    private static String sharing(String kind) {
+        Path archive = archive(kind);
         ensureTrained();
-        return java(Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-Xshare:auto", args);
+        return Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-Xshare:auto";
+    }
+
+    /**
+     * A test's child JVM lives for seconds: the C2 compiler, a parallel collector and a second compiler thread cost
+     * more CPU than they save (one C1 thread instead of two: a third less CPU for OneToOneChatIT and ChaosIT, measured;
+     * what a short-lived JVM never gets round to compiling it did not need compiled).
+     */
+    private static List<String> jvmOptions(String sharing) {
+        return List.of(
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:CICompilerCount=1",
+                sharing,
+                "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off");
     }
 
     private static ProcessBuilder java(String sharing, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                sharing,
-                "-Xlog:cds=off",
-                "-Xlog:cds+dynamic=off",
-                // libsignal's native library, which the build puts beside the jar (see pom.xml)
-                "-Djava.library.path=" + path().toAbsolutePath().getParent().resolve("native"),
-                "-jar",
-                path().toString()));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions(sharing));
+        // libsignal's native library, which the build puts beside the jar (see pom.xml)
+        cmd.add("-Djava.library.path=" + path().toAbsolutePath().getParent().resolve("native"));
+        cmd.addAll(List.of("-jar", path().toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd);
     }

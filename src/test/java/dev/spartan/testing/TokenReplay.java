@@ -8,8 +8,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,20 +33,12 @@ public final class TokenReplay {
         }
     }
 
-    /** Runs {@link #main} in a new JVM (test classes and the shaded jar) and returns what it printed. */
+    /** Runs {@link #main} in a new JVM (the shaded jar and the test classes) and returns what it printed. */
     public static String fromAnotherProcess(int port, Path knownServers, String token) {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                Path.of("target", "test-classes") + java.io.File.pathSeparator + SpartanJar.path(),
-                TokenReplay.class.getName(),
-                String.valueOf(port),
-                knownServers.toString(),
-                token));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process p = SpartanJar.testMain(TokenReplay.class, String.valueOf(port), knownServers.toString(), token)
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
