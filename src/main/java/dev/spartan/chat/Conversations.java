@@ -52,7 +52,6 @@ public final class Conversations {
     private final RecentMessages recent;
     private final InboxWatchers watchers;
     private final Clock clock;
-    private final HoldLimit holdLimit;
 
     public Conversations(
             SpartanConfig config,
@@ -67,8 +66,6 @@ public final class Conversations {
         this.recent = Objects.requireNonNull(recent, "recent");
         this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.holdLimit =
-                new HoldLimit(config.limits().heldMessages(), config.limits().heldBytes());
     }
 
     /** me asks peer for a 1:1 chat. If peer had already asked me, this accepts. */
@@ -174,6 +171,8 @@ public final class Conversations {
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
         ChatMessage message = stamp(me, request);
+        HoldLimit holdLimit = new HoldLimit(
+                directory.limits().heldMessages(), directory.limits().heldBytes()); // a SIGHUP may change it
         return store.saveAsync(new NewMessage(
                         pair, chatKey, message, List.of(peer), Guard.pair(pair, me), keptHistory(), holdLimit))
                 .thenApply(saved -> {
@@ -230,7 +229,7 @@ public final class Conversations {
     }
 
     private int keptHistory() {
-        return config.limits().historyKept();
+        return directory.limits().historyKept();
     }
 
     private SendAck acknowledge(String chatKey, ChatMessage message, SaveResult saved, List<String> recipients) {
@@ -287,7 +286,7 @@ public final class Conversations {
             throw Refusal.invalid("before_seq and limit must be below 2^63");
         }
         int want = (int)
-                Math.min(limit == 0 ? recent.keep() : limit, config.limits().historyPage());
+                Math.min(limit == 0 ? recent.keep() : limit, directory.limits().historyPage());
         List<ChatMessage> window;
         if (beforeSeq == 0 && want <= recent.keep()) {
             List<ChatMessage> cached = recent.get(chatKey);

@@ -1,5 +1,6 @@
 package dev.spartan.chat;
 
+import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.Group;
@@ -35,7 +36,12 @@ public final class Directory {
         this.keys = KeyDirectory.cached(store);
     }
 
-    /** Users and config groups from a reloaded config.yaml, for the calls from now on. */
+    /** The {@code limits:} in force: those of the config, or of the last SIGHUP that changed them. */
+    public Limits limits() {
+        return config.limits();
+    }
+
+    /** Users, config groups and limits from a reloaded config.yaml, for the calls from now on. */
     public void reload(SpartanConfig reloaded) {
         this.config = Objects.requireNonNull(reloaded, "reloaded");
     }

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.signal.libsignal.protocol.IdentityKey;
 
 /**
@@ -39,15 +40,21 @@ public final class GroupAdmin {
     private final Directory directory;
     private final MessageStore store;
     private final InboxWatchers watchers;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
     private final Clock clock;
 
-    public GroupAdmin(Directory directory, MessageStore store, InboxWatchers watchers, Limits limits, Clock clock) {
+    /** @param limits the limits in force at each call (a SIGHUP may change them: {@link Directory#limits}) */
+    public GroupAdmin(
+            Directory directory, MessageStore store, InboxWatchers watchers, Supplier<Limits> limits, Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
         this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public GroupAdmin(Directory directory, MessageStore store, InboxWatchers watchers, Limits limits, Clock clock) {
+        this(directory, store, watchers, () -> limits, clock);
     }
 
     /**
@@ -72,8 +79,8 @@ public final class GroupAdmin {
         if (all.size() < 2) {
             throw Refusal.invalid("a group needs at least one member besides you");
         }
-        if (all.size() > limits.membersPerGroup()) {
-            throw Refusal.invalid("a group has at most " + limits.membersPerGroup() + " members, you included");
+        if (all.size() > limits.get().membersPerGroup()) {
+            throw Refusal.invalid("a group has at most " + limits.get().membersPerGroup() + " members, you included");
         }
         Membership.State signed = check(me, name, null, statement);
         List<String> asked = all.stream().sorted(Membership::compare).toList();
@@ -85,13 +92,13 @@ public final class GroupAdmin {
         Map<String, Long> invited = new TreeMap<>();
         for (String m : all) {
             if (!m.equals(me) && store.pairState(PairState.pairKey(me, m)).status() != PairState.Status.ACCEPTED) {
-                invited.put(m, now + limits.groupInvitationHours() * 3_600_000L);
+                invited.put(m, now + limits.get().groupInvitationHours() * 3_600_000L);
             }
         }
         for (String m : all) {
             if (invited.containsKey(m)) {
                 requireInvitable(me, m, now);
-            } else if (directory.joinedGroupCount(m) >= limits.groupsPerUser()) {
+            } else if (directory.joinedGroupCount(m) >= limits.get().groupsPerUser()) {
                 throw full(m.equals(me) ? null : m);
             }
         }
@@ -118,7 +125,7 @@ public final class GroupAdmin {
                         + "' yet: you can invite someone you have no accepted chat with to one group at a time");
             }
         }
-        if (open.size() >= limits.groupInvitationsPerUser()) {
+        if (open.size() >= limits.get().groupInvitationsPerUser()) {
             throw Refusal.exhausted(invitee + " has " + open.size()
                     + " group invitations waiting for an answer, as many as one user can have: ask " + invitee
                     + " to answer them, or to accept a chat with you first");
@@ -142,7 +149,8 @@ public final class GroupAdmin {
 
     private Refusal full(String other) {
         return Refusal.exhausted((other == null ? "you are" : other + " is")
-                + " already in as many groups as one user can be in (" + limits.groupsPerUser() + ")"
+                + " already in as many groups as one user can be in ("
+                + limits.get().groupsPerUser() + ")"
                 + (other == null ? ": leave one first" : ""));
     }
 
@@ -175,7 +183,7 @@ public final class GroupAdmin {
                 throw Refusal.precondition("your invitation to " + name + " expired at " + Instant.ofEpochMilli(expires)
                         + ": decline it, and ask its members to invite you again");
             }
-            if (directory.joinedGroupCount(me) >= limits.groupsPerUser()) {
+            if (directory.joinedGroupCount(me) >= limits.get().groupsPerUser()) {
                 throw full(null);
             }
             Map<String, Long> invited = new TreeMap<>(group.invited());

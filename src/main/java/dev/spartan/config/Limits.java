@@ -34,6 +34,24 @@ public record Limits(
 
     public static final Limits DEFAULTS = new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10, 20, 72);
 
+    /**
+     * These limits with the two that rate limiters were built with at start ({@code history_calls_per_minute},
+     * {@code group_changes_per_minute}) taken from {@code running}: a SIGHUP cannot change those.
+     */
+    public Limits withRatesOf(Limits running) {
+        return new Limits(
+                heldMessages,
+                heldBytes,
+                historyKept,
+                historyPage,
+                running.historyCallsPerMinute,
+                groupsPerUser,
+                membersPerGroup,
+                running.groupChangesPerMinute,
+                groupInvitationsPerUser,
+                groupInvitationHours);
+    }
+
     public Limits withHistoryKept(int kept) {
         return new Limits(
                 heldMessages,

@@ -185,6 +185,27 @@ public record SpartanConfig(
                 retention);
     }
 
+    /** The same config with other {@code limits:} (SIGHUP). */
+    public SpartanConfig withLimits(Limits newLimits) {
+        return new SpartanConfig(
+                port,
+                recentMessagesPerChat,
+                rateLimitCount,
+                rateLimitWindow,
+                users,
+                groups,
+                redisUri,
+                rateLimitFailOpen,
+                maxMessageBytes,
+                cachedConversations,
+                rateLimitRedisUri,
+                operations,
+                security,
+                newLimits,
+                sendWindow,
+                retention);
+    }
+
     /** The Redis that holds the shared rate limit, if any. */
     public String sharedRateLimitRedis() {
         return redisUri != null ? redisUri : rateLimitRedisUri;

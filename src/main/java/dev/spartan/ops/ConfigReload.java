@@ -1,5 +1,6 @@
 package dev.spartan.ops;
 
+import dev.spartan.config.Limits;
 import dev.spartan.config.OperationsConfig;
 import dev.spartan.config.SpartanConfig;
 import java.lang.reflect.RecordComponent;
@@ -8,8 +9,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a SIGHUP changes: the config file read again and compared with the running one. Users and config groups and
- * {@code log_level} are applied; any other key that changed is named as needing a restart, and keeps its old value.
+ * What a SIGHUP changes: the config file read again and compared with the running one. Users and config groups,
+ * {@code log_level} and the {@code limits:} are applied, but for the two that rate limiters were built with at start
+ * ({@code limits.history_calls_per_minute}, {@code limits.group_changes_per_minute}); any other key that changed is
+ * named as needing a restart, and keeps its old value.
  */
 public final class ConfigReload {
     /** What changed, in words, and the running config with what could be applied. */
@@ -46,9 +49,22 @@ public final class ConfigReload {
         if (after != null && !after.equals(before)) {
             applied.add("log_level " + after);
         }
+        Limits limits = reloaded.limits().withRatesOf(running.limits());
+        for (RecordComponent c : Limits.class.getRecordComponents()) {
+            Object a = value(c, running.limits());
+            Object b = value(c, reloaded.limits());
+            if (!Objects.equals(a, b)) {
+                String key = "limits." + snake(c.getName());
+                if (Objects.equals(value(c, limits), b)) {
+                    applied.add(key + " " + b);
+                } else {
+                    restart.add(key);
+                }
+            }
+        }
         for (RecordComponent c : SpartanConfig.class.getRecordComponents()) {
             String name = c.getName();
-            if (name.equals("users") || name.equals("groups")) {
+            if (name.equals("users") || name.equals("groups") || name.equals("limits")) {
                 continue;
             }
             Object a = value(c, running);
@@ -62,13 +78,19 @@ public final class ConfigReload {
             }
         }
         SpartanConfig next = running.withUsersAndGroups(reloaded.users(), reloaded.groups())
+                .withLimits(limits)
                 .withOperations(running.operations().withLogLevel(after != null ? after : before));
         return new Outcome(applied, restart, next);
     }
 
-    private static Object value(RecordComponent c, SpartanConfig config) {
+    /** {@code groupsPerUser} -> {@code groups_per_user}, as config.yaml spells it. */
+    private static String snake(String camel) {
+        return camel.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Object value(RecordComponent c, Object record) {
         try {
-            return c.getAccessor().invoke(config);
+            return c.getAccessor().invoke(record);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }

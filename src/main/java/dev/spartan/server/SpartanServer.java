@@ -98,7 +98,7 @@ public final class SpartanServer implements AutoCloseable {
         MessageStore store = ops.observe(backend.store());
         directory = new Directory(config, store, clock);
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
-        GroupAdmin groups = new GroupAdmin(directory, store, hub, config.limits(), clock);
+        GroupAdmin groups = new GroupAdmin(directory, store, hub, directory::limits, clock);
         Presence presence = backend.presence(hub);
         chat = new ChatService(
                 directory,

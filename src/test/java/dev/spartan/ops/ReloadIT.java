@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGHUP reloads config.yaml: users, config groups and log_level take effect at once, other changed keys are named
- * as needing a restart, and a file that does not load changes nothing.
+ * as needing a restart (a rate limit among the limits too), and a file that does not load changes nothing.
  */
 class ReloadIT {
     @TempDir
@@ -37,15 +37,25 @@ class ReloadIT {
             Files.writeString(
                     config,
                     text.replace("users: [alice,", "users: [dave, alice,")
-                            + "\n group3: [alice, dave]\nlog_level: debug\nmax_message_bytes: 1000\n");
+                            + "\n group3: [alice, dave]\nlog_level: debug\nmax_message_bytes: 1000\n"
+                            + "limits:\n  groups_per_user: 1\n  group_changes_per_minute: 3\n");
             hangUp(server);
             await().atMost(Duration.ofSeconds(20)).until(() -> server.log().contains("reload of "));
             assertThat(server.log())
                     .contains("reload of " + config + ": applied user dave added; group group3 added [alice, dave];"
-                            + " log_level DEBUG")
-                    .contains("reload: changed in the file, but kept as they were until a restart: maxMessageBytes");
+                            + " log_level DEBUG; limits.groups_per_user 1")
+                    .contains("reload: changed in the file, but kept as they were until a restart:"
+                            + " limits.group_changes_per_minute, maxMessageBytes");
             try (WireSession dave = WireSession.login("dave", dir.resolve("keys/dave"), server.port())) {
                 assertThat(dave.loginResponse().getUsersList()).contains("dave");
+                dave.createGroup("first", "alice");
+                assertThatThrownBy(() -> dave.createGroup("second", "bob"))
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getDescription())
+                                        .isEqualTo(
+                                                "you are already in as many groups as one user can be in (1): leave one"
+                                                        + " first"));
             }
             assertThat(server.log()).as("the new level applies").contains(" DEBUG ");
 
