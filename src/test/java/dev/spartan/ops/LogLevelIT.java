@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.OutputLines;
 import dev.spartan.testing.Ports;
+import dev.spartan.testing.ServerRun;
 import dev.spartan.testing.SpartanJar;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,30 +61,20 @@ class LogLevelIT {
 
     @Test
     void aBadOptionValueIsOneLineAndExitTwo() throws Exception {
-        Run level = run("--log-level", "LOUD");
-        assertThat(level.err.lines().toList())
+        ServerRun level = run("--log-level", "LOUD");
+        assertThat(level.stderr().lines().toList())
                 .containsExactly("spartan server: Invalid value for option '--log-level': expected one of ERROR, WARN,"
                         + " INFO, DEBUG, TRACE, got 'LOUD' (see spartan server --help)");
-        assertThat(level.exit).isEqualTo(2);
-        Run size = run("--log-file", dir.resolve("x.log").toString(), "--log-max-size", "lots");
-        assertThat(size.err.lines().toList())
+        assertThat(level.exit()).isEqualTo(2);
+        ServerRun size = run("--log-file", dir.resolve("x.log").toString(), "--log-max-size", "lots");
+        assertThat(size.stderr().lines().toList())
                 .containsExactly(
                         "spartan server: --log-max-size lots is not a size: expected e.g. 100MB, 512KB or 1GB");
-        assertThat(size.exit).isEqualTo(2);
+        assertThat(size.exit()).isEqualTo(2);
     }
 
-    private record Run(int exit, String err) {}
-
-    private Run run(String... args) throws Exception {
-        List<String> all =
-                new ArrayList<>(List.of("server", "--data", dir.resolve("data").toString()));
-        all.addAll(List.of(args));
-        Process p = SpartanJar.command(all.toArray(String[]::new))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), err);
+    private ServerRun run(String... args) throws Exception {
+        return ServerRun.of(dir, args);
     }
 
     @Test

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.ServerProcess;
-import dev.spartan.testing.SpartanJar;
+import dev.spartan.testing.ServerRun;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,23 +17,11 @@ class StartupMistakesIT {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String stderr) {}
-
-    private Run server(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("server", "--drain-seconds", "0"));
-        all.addAll(List.of(args));
-        if (!all.contains("--data")) {
-            all.addAll(List.of("--data", dir.resolve("data").toString()));
-        }
-        Process p = SpartanJar.command(all.toArray(String[]::new))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), err);
+    private ServerRun server(String... args) throws Exception {
+        return ServerRun.of(dir, args);
     }
 
-    private static void assertOneLine(Run run, String expected) {
+    private static void assertOneLine(ServerRun run, String expected) {
         assertThat(run.stderr().lines().toList()).as(run.stderr()).containsExactly("spartan server: " + expected);
         assertThat(run.exit()).as(run.stderr()).isEqualTo(2);
     }
@@ -77,7 +61,7 @@ class StartupMistakesIT {
     @Test
     void bindToAnAddressThatIsNotThisMachines() throws Exception {
         int port = Ports.free();
-        Run run = server("--port", String.valueOf(port), "--bind", "192.0.2.1"); // TEST-NET-1: never local
+        ServerRun run = server("--port", String.valueOf(port), "--bind", "192.0.2.1"); // TEST-NET-1: never local
         assertThat(run.stderr().lines().toList())
                 .singleElement()
                 .asString()
@@ -122,7 +106,7 @@ class StartupMistakesIT {
     void yamlSyntaxErrorGivesLineAndColumn() throws Exception {
         Path file = dir.resolve("broken.yaml");
         Files.writeString(file, "port: 3000\nusers: [alice, bob\ngroups:\n  g: [alice]\n");
-        Run run = server("--config", file.toString());
+        ServerRun run = server("--config", file.toString());
         assertThat(run.stderr().lines().toList())
                 .singleElement()
                 .asString()
