@@ -54,13 +54,14 @@ public final class RedisClients {
 
     /**
      * Waits until Redis accepts a connection, retrying with backoff (0.1 s, doubling up to 2 s) for up to {@code
-     * wait}: Redis may be starting at the same time as the node.
+     * wait} after the first refusal (counted from there, so a slow first attempt never leaves no retry at all):
+     * Redis may be starting at the same time as the node.
      *
      * @throws RedisUnreachableException if it never does, with the URI (its password hidden) and the last reason
      */
     public static void awaitReachable(RedisClient client, String uri, Duration wait) {
         String shown = RedisAccess.redact(uri);
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = 0;
         long pause = 100;
         boolean told = false;
         while (true) {
@@ -72,7 +73,10 @@ public final class RedisClients {
                 return;
             } catch (RedisException e) { // refused, or Redis is still loading its data
                 refusal(e, shown);
-                if (System.nanoTime() + pause * 1_000_000 - deadline > 0) {
+                if (!told) {
+                    deadline = System.nanoTime() + wait.toNanos();
+                }
+                if ((told || wait.isZero()) && System.nanoTime() + pause * 1_000_000 - deadline > 0) {
                     throw new RedisUnreachableException(
                             "cannot reach Redis at " + shown + " (tried for " + seconds(wait) + " s): "
                                     + rootMessage(e),
