@@ -19,9 +19,20 @@ public final class ChatCommands {
         /** The one unanswered requester, or null when there are none or several. */
         String onlyRequester();
 
+        /** Whether {@code name} is a group this user was invited to and has not answered. */
+        boolean isInvitation(String name);
+
+        /** Accepts {@code requester}'s chat request and opens the chat. */
         void accept(String requester);
 
+        /** Declines {@code requester}'s chat request. */
         void decline(String requester);
+
+        /** Joins the group this user was invited to, and opens it. */
+        void join(String group);
+
+        /** Declines the invitation to {@code group}. */
+        void declineInvitation(String group);
 
         /** Asks {@code name} to chat, or opens the chat or group of that name. */
         void open(String name);
@@ -58,13 +69,31 @@ public final class ChatCommands {
     public void answer(String requester, String line) {
         String word = line.toLowerCase(Locale.ROOT);
         if (word.equals("yes")) {
-            front.accept(requester);
+            accept(requester);
         } else if (word.equals("no")) {
-            front.decline(requester);
-        } else if (client.invitation(requester).isPresent()) {
+            decline(requester);
+        } else if (front.isInvitation(requester)) {
             front.refuse("Enter 'yes' to join " + requester + " or 'no' (or /decline " + requester + " later).");
         } else {
             front.declineAndOpen(requester, line);
+        }
+    }
+
+    /** Says yes to the question {@code name} stands for: a chat request, or a group invitation. */
+    private void accept(String name) {
+        if (front.isInvitation(name)) {
+            front.join(name);
+        } else {
+            front.accept(name);
+        }
+    }
+
+    /** Says no to the question {@code name} stands for: a chat request, or a group invitation. */
+    private void decline(String name) {
+        if (front.isInvitation(name)) {
+            front.declineInvitation(name);
+        } else {
+            front.decline(name);
         }
     }
 
@@ -76,7 +105,7 @@ public final class ChatCommands {
                 if (arg.isEmpty()) {
                     front.refuse("Usage: /chat NAME");
                 } else if (front.isRequester(arg)) {
-                    front.accept(arg);
+                    accept(arg);
                 } else {
                     front.open(arg);
                 }
@@ -86,9 +115,9 @@ public final class ChatCommands {
                 if (who == null) {
                     front.refuse("Usage: " + words[0] + " NAME");
                 } else if (words[0].equals("/accept")) {
-                    front.accept(who);
+                    accept(who);
                 } else {
-                    front.decline(who);
+                    decline(who);
                 }
             }
             case "/group" -> {

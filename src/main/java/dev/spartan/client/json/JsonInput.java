@@ -116,17 +116,32 @@ final class JsonInput implements ChatCommands.Front {
     }
 
     @Override
+    public boolean isInvitation(String name) {
+        return client.invitation(name).isPresent();
+    }
+
+    @Override
+    public void join(String group) {
+        call(() -> {
+            boolean joined = client.answerGroup(group, true).isPresent();
+            forget(group);
+            if (joined) {
+                enter(ChatIds.toGroup(group));
+            }
+        });
+    }
+
+    @Override
+    public void declineInvitation(String group) {
+        call(() -> {
+            client.answerGroup(group, false);
+            forget(group);
+            notice("You declined to join " + group + ".");
+        });
+    }
+
+    @Override
     public void accept(String requester) {
-        if (client.invitation(requester).isPresent()) {
-            call(() -> {
-                boolean joined = client.answerGroup(requester, true).isPresent();
-                forget(requester);
-                if (joined) {
-                    enter(ChatIds.toGroup(requester));
-                }
-            });
-            return;
-        }
         call(() -> {
             client.answerChat(requester, true);
             forget(requester);
@@ -136,14 +151,6 @@ final class JsonInput implements ChatCommands.Front {
 
     @Override
     public void decline(String requester) {
-        if (client.invitation(requester).isPresent()) {
-            call(() -> {
-                client.answerGroup(requester, false);
-                forget(requester);
-                notice("You declined to join " + requester + ".");
-            });
-            return;
-        }
         call(() -> {
             client.answerChat(requester, false);
             forget(requester);

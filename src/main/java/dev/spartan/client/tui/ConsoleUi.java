@@ -272,7 +272,8 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
                         + " is requesting to chat with you. Enter 'yes' to accept or different user: ";
     }
 
-    private synchronized boolean isInvitation(String name) {
+    @Override
+    public synchronized boolean isInvitation(String name) {
         return invitations.containsKey(name) || client.invitation(name).isPresent();
     }
 
@@ -366,17 +367,27 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     }
 
     @Override
+    public void join(String group) {
+        call(() -> {
+            Optional<Group> joined = client.answerGroup(group, true);
+            answered(group);
+            if (joined.isPresent()) {
+                enterChat(ChatIds.toGroup(group));
+            }
+        });
+    }
+
+    @Override
+    public void declineInvitation(String group) {
+        call(() -> {
+            client.answerGroup(group, false);
+            answered(group);
+            notice("You declined to join " + group + ".", false);
+        });
+    }
+
+    @Override
     public void accept(String requester) {
-        if (isInvitation(requester)) {
-            call(() -> {
-                Optional<Group> joined = client.answerGroup(requester, true);
-                answered(requester);
-                if (joined.isPresent()) {
-                    enterChat(ChatIds.toGroup(requester));
-                }
-            });
-            return;
-        }
         opening(requester, () -> {
             client.answerChat(requester, true);
             synchronized (this) {
@@ -422,14 +433,6 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     @Override
     public void decline(String requester) {
-        if (isInvitation(requester)) {
-            call(() -> {
-                client.answerGroup(requester, false);
-                answered(requester);
-                notice("You declined to join " + requester + ".", false);
-            });
-            return;
-        }
         call(() -> {
             client.answerChat(requester, false);
             synchronized (this) {
