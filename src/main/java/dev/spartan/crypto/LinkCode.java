@@ -3,43 +3,56 @@ package dev.spartan.crypto;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Locale;
 import org.signal.libsignal.protocol.ecc.ECPublicKey;
 
 /**
- * The code a person types on a signed-in device to link a new one: the server's slot for the link and a hash of the
- * new device's key, so a server that relays another key than the one the new device made is caught (PROTOCOL.md,
- * "Linking").
+ * The code a person types on a signed-in device to link a new one (PROTOCOL.md, "Linking"). It carries the server's
+ * slot for the link; a hash of the new device's key, so a server that relays another key than the one the new device
+ * made is caught; and a secret the server never sees, which authenticates what the signed-in device sends back (see
+ * {@link LinkSeal}): without it, the server could hand the new device an identity and pins of its own making.
  *
- * <p>Bytes: {@code slot (5) || key hash (9) || check (1)}, where the key hash is the first 9 bytes of {@code
- * SHA-256("spartan/link/v1" || 0x00 || key)} and the check the first byte of {@code SHA-256(slot || key hash)}. Text:
- * the 15 bytes in Crockford's base32, 24 symbols in six groups of four ({@code 7Q4K-...}). The check tells a typo from
- * a swapped key, which the hash alone could not.
+ * <p>Bytes: {@code slot (4) || key hash (8) || secret (7) || check (1)}, where the key hash is the first 8 bytes of
+ * {@code SHA-256("spartan/link/v1" || 0x00 || key)}, key being libsignal's 33-byte serialization, and the check the
+ * first byte of {@code SHA-256(the 19 bytes before it)}. Text: the 20 bytes in Crockford's base32, 32 symbols in eight
+ * groups of four. The check tells a typo from a swapped key, which the hash alone could not.
  */
 public final class LinkCode {
-    public static final int SLOT_BYTES = 5;
-    static final int KEY_HASH_BYTES = 9;
+    public static final int SLOT_BYTES = 4;
+    static final int KEY_HASH_BYTES = 8;
+    static final int SECRET_BYTES = 7;
     static final String LABEL = "spartan/link/v1";
 
     private static final String ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    private static final int BYTES = SLOT_BYTES + KEY_HASH_BYTES + 1;
+    private static final int BYTES = SLOT_BYTES + KEY_HASH_BYTES + SECRET_BYTES + 1;
     private static final int SYMBOLS = BYTES * 8 / 5;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final byte[] slot;
-    private final byte[] keyHash;
+    private final byte[] payload; // slot || key hash || secret
 
-    private LinkCode(byte[] slot, byte[] keyHash) {
-        this.slot = slot;
-        this.keyHash = keyHash;
+    private LinkCode(byte[] payload) {
+        this.payload = payload;
     }
 
-    /** The code for a slot the server gave and the key the new device made. */
-    public static LinkCode of(byte[] slot, ECPublicKey deviceKey) {
-        if (slot.length != SLOT_BYTES) {
-            throw new IllegalArgumentException("a link slot has " + SLOT_BYTES + " bytes, not " + slot.length);
+    /** A new code with a fresh secret, for a slot the server gave and the key the new device made. */
+    public static LinkCode create(byte[] slot, ECPublicKey deviceKey) {
+        byte[] secret = new byte[SECRET_BYTES];
+        RANDOM.nextBytes(secret);
+        return of(slot, deviceKey, secret);
+    }
+
+    /** The code of given parts, for protocol vectors. */
+    static LinkCode of(byte[] slot, ECPublicKey deviceKey, byte[] secret) {
+        if (slot.length != SLOT_BYTES || secret.length != SECRET_BYTES) {
+            throw new IllegalArgumentException("a link slot has " + SLOT_BYTES + " bytes and a secret " + SECRET_BYTES);
         }
-        return new LinkCode(slot.clone(), keyHash(deviceKey));
+        byte[] payload = new byte[BYTES - 1];
+        System.arraycopy(slot, 0, payload, 0, SLOT_BYTES);
+        System.arraycopy(keyHash(deviceKey), 0, payload, SLOT_BYTES, KEY_HASH_BYTES);
+        System.arraycopy(secret, 0, payload, SLOT_BYTES + KEY_HASH_BYTES, SECRET_BYTES);
+        return new LinkCode(payload);
     }
 
     /**
@@ -58,30 +71,34 @@ public final class LinkCode {
                     + " letters and digits in groups of four, as the new device printed it");
         }
         byte[] bytes = decode(symbols);
-        byte[] slot = Arrays.copyOfRange(bytes, 0, SLOT_BYTES);
-        byte[] keyHash = Arrays.copyOfRange(bytes, SLOT_BYTES, SLOT_BYTES + KEY_HASH_BYTES);
-        if (bytes[BYTES - 1] != check(slot, keyHash)) {
+        byte[] payload = Arrays.copyOf(bytes, BYTES - 1);
+        if (bytes[BYTES - 1] != check(payload)) {
             throw new IllegalArgumentException("that link code has a typo: compare it with the new device's screen");
         }
-        return new LinkCode(slot, keyHash);
+        return new LinkCode(payload);
     }
 
+    /** What the server knows the link by. */
     public byte[] slot() {
-        return slot.clone();
+        return Arrays.copyOf(payload, SLOT_BYTES);
+    }
+
+    /** The part the server never sees. */
+    byte[] secret() {
+        return Arrays.copyOfRange(payload, SLOT_BYTES + KEY_HASH_BYTES, BYTES - 1);
     }
 
     /** Whether the key the server relayed is the one the new device made. */
     public boolean matches(ECPublicKey deviceKey) {
-        return MessageDigest.isEqual(keyHash, keyHash(deviceKey));
+        return MessageDigest.isEqual(
+                Arrays.copyOfRange(payload, SLOT_BYTES, SLOT_BYTES + KEY_HASH_BYTES), keyHash(deviceKey));
     }
 
     /** Six groups of four symbols joined by hyphens. */
     @Override
     public String toString() {
-        byte[] bytes = new byte[BYTES];
-        System.arraycopy(slot, 0, bytes, 0, SLOT_BYTES);
-        System.arraycopy(keyHash, 0, bytes, SLOT_BYTES, KEY_HASH_BYTES);
-        bytes[BYTES - 1] = check(slot, keyHash);
+        byte[] bytes = Arrays.copyOf(payload, BYTES);
+        bytes[BYTES - 1] = check(payload);
         String symbols = encode(bytes);
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < symbols.length(); i += 4) {
@@ -92,12 +109,12 @@ public final class LinkCode {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof LinkCode code && Arrays.equals(slot, code.slot) && Arrays.equals(keyHash, code.keyHash);
+        return other instanceof LinkCode code && MessageDigest.isEqual(payload, code.payload);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(slot) + Arrays.hashCode(keyHash);
+        return Arrays.hashCode(payload);
     }
 
     private static byte[] keyHash(ECPublicKey deviceKey) {
@@ -107,10 +124,8 @@ public final class LinkCode {
         return Arrays.copyOf(sha.digest(deviceKey.serialize()), KEY_HASH_BYTES);
     }
 
-    private static byte check(byte[] slot, byte[] keyHash) {
-        MessageDigest sha = sha256();
-        sha.update(slot);
-        return sha.digest(keyHash)[0];
+    private static byte check(byte[] payload) {
+        return sha256().digest(payload)[0];
     }
 
     private static String encode(byte[] bytes) {
@@ -125,7 +140,7 @@ public final class LinkCode {
                 out.append(ALPHABET.charAt((buffer >> bits) & 31));
             }
         }
-        return out.toString(); // 120 bits: no remainder
+        return out.toString(); // 160 bits: no remainder
     }
 
     private static byte[] decode(String symbols) {

@@ -15,7 +15,8 @@ import org.signal.libsignal.protocol.ecc.ECPublicKey;
 /** Vectors cross-checked against an independent RFC 9180 implementation (Python "cryptography"). */
 class LinkCodeTest {
     private static final HexFormat HEX = HexFormat.of();
-    private static final byte[] SLOT = HEX.parseHex("0102030405");
+    private static final byte[] SLOT = HEX.parseHex("01020304");
+    private static final byte[] SECRET = HEX.parseHex("0a0b0c0d0e0f10");
 
     private final ECPrivateKey devicePrivate = privateKey(filled(0x09));
     private final ECPublicKey deviceKey = devicePrivate.publicKey();
@@ -24,8 +25,8 @@ class LinkCodeTest {
     void theCodeOfAFixedSlotAndKeyIsFrozen() {
         assertThat(HEX.formatHex(deviceKey.serialize()))
                 .isEqualTo("0557db4b359f23ae5e146e4e2512056704722506348c150c14753d0c933d04d421");
-        LinkCode code = LinkCode.of(SLOT, deviceKey);
-        assertThat(code.toString()).isEqualTo(FROZEN_CODE).matches("([0-9A-HJKMNP-TV-Z]{4}-){5}[0-9A-HJKMNP-TV-Z]{4}");
+        LinkCode code = LinkCode.of(SLOT, deviceKey, SECRET);
+        assertThat(code.toString()).isEqualTo(FROZEN_CODE).matches("([0-9A-HJKMNP-TV-Z]{4}-){7}[0-9A-HJKMNP-TV-Z]{4}");
         assertThat(LinkCode.parse(FROZEN_CODE)).isEqualTo(code);
         assertThat(LinkCode.parse(FROZEN_CODE).slot()).isEqualTo(SLOT);
         assertThat(LinkCode.parse(FROZEN_CODE).matches(deviceKey)).isTrue();
@@ -33,7 +34,7 @@ class LinkCodeTest {
 
     @Test
     void aTypedCodeMayDifferInCaseSpacingAndLookAlikes() {
-        String code = LinkCode.of(SLOT, deviceKey).toString();
+        String code = LinkCode.create(SLOT, deviceKey).toString();
         String typed = code.toLowerCase(java.util.Locale.ROOT)
                 .replace("-", " ")
                 .replace('0', 'o')
@@ -43,14 +44,14 @@ class LinkCodeTest {
 
     @Test
     void aTypoIsToldApartFromAnotherKey() {
-        String code = LinkCode.of(SLOT, deviceKey).toString();
+        String code = LinkCode.create(SLOT, deviceKey).toString();
         char first = code.charAt(0);
         String typo = (first == 'A' ? 'B' : 'A') + code.substring(1);
         assertThatThrownBy(() -> LinkCode.parse(typo))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("that link code has a typo: compare it with the new device's screen");
         assertThatThrownBy(() -> LinkCode.parse(code.substring(5)))
-                .hasMessageStartingWith("that is not a link code: a code has 24 letters and digits");
+                .hasMessageStartingWith("that is not a link code: a code has 32 letters and digits");
         assertThatThrownBy(() -> LinkCode.parse(code.replace(code.charAt(2), 'U')))
                 .hasMessageStartingWith("that is not a link code");
 
@@ -59,34 +60,42 @@ class LinkCodeTest {
     }
 
     @Test
-    void aBundleOpensOnlyWithTheDeviceKeyForItsSlot() throws Exception {
+    void aBundleOpensOnlyWithTheDeviceKeyAndTheWholeCode() throws Exception {
+        LinkCode code = LinkCode.create(SLOT, deviceKey);
         byte[] bundle = "identity and pins".getBytes(StandardCharsets.UTF_8);
-        byte[] sealed = LinkSeal.seal(deviceKey, SLOT, bundle);
+        byte[] sealed = LinkSeal.seal(deviceKey, code, bundle);
         assertThat(sealed).hasSize(1 + 32 + bundle.length + 16);
         assertThat(sealed[0]).isEqualTo((byte) 1);
-        assertThat(LinkSeal.open(devicePrivate, SLOT, sealed)).isEqualTo(bundle);
+        assertThat(LinkSeal.open(devicePrivate, code, sealed)).isEqualTo(bundle);
 
-        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, HEX.parseHex("0102030406"), sealed))
+        // The server knows the slot and the key, not the secret: a bundle it seals itself does not open.
+        LinkCode serversGuess = LinkCode.create(SLOT, deviceKey);
+        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, code, LinkSeal.seal(deviceKey, serversGuess, bundle)))
                 .isInstanceOf(InvalidMessageException.class);
-        assertThatThrownBy(() -> LinkSeal.open(ECKeyPair.generate().getPrivateKey(), SLOT, sealed))
+        LinkCode otherSlot = LinkCode.of(HEX.parseHex("01020305"), deviceKey, code.secret());
+        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, otherSlot, sealed))
+                .isInstanceOf(InvalidMessageException.class);
+        assertThatThrownBy(() -> LinkSeal.open(ECKeyPair.generate().getPrivateKey(), code, sealed))
                 .isInstanceOf(InvalidMessageException.class);
         byte[] flipped = sealed.clone();
         flipped[flipped.length - 1] ^= 1;
-        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, SLOT, flipped))
+        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, code, flipped))
                 .isInstanceOf(InvalidMessageException.class);
-        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, SLOT, new byte[] {1, 2}))
+        assertThatThrownBy(() -> LinkSeal.open(devicePrivate, code, new byte[] {1, 2}))
                 .isInstanceOf(InvalidMessageException.class);
     }
 
     @Test
     void aFrozenBundleOpens() throws Exception {
-        assertThat(new String(LinkSeal.open(devicePrivate, SLOT, HEX.parseHex(FROZEN_BUNDLE)), StandardCharsets.UTF_8))
+        LinkCode code = LinkCode.parse(FROZEN_CODE);
+        assertThat(code.secret()).isEqualTo(SECRET);
+        assertThat(new String(LinkSeal.open(devicePrivate, code, HEX.parseHex(FROZEN_BUNDLE)), StandardCharsets.UTF_8))
                 .isEqualTo("spartan");
     }
 
-    static final String FROZEN_CODE = "0410-6105-2E93-75G9-PK6S-13FD";
+    static final String FROZEN_CODE = "0410-610K-J8SS-C2DM-SP80-M2RC-1M70-Y47G";
     static final String FROZEN_BUNDLE =
-            "01612dffe67643c25f169b7a68c5460ae7d412dd8036edf171c5d7bec0b67500161ad4ca22f768319f6db1e616c726611d99be97d732351a";
+            "015bdb99a12f52ad95cfffcc96559f0ef8b8dbd11d32c46b70f4c6550c1e75a1418b6bdaf23bd2cfb9924f514875f4d395bb72ec673a147d";
 
     private static ECPrivateKey privateKey(byte[] bytes) {
         try {
