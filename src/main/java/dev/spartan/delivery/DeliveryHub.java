@@ -21,6 +21,7 @@ public final class DeliveryHub implements InboxWatchers {
     private static final Logger log = LoggerFactory.getLogger(DeliveryHub.class);
     private final Map<String, StreamSession> sessions = new ConcurrentHashMap<>();
     private final Map<StreamSession, Object> loginOf = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> watches = new ConcurrentHashMap<>();
     private volatile RemoteNodes remote = RemoteNodes.NONE;
     private volatile BiConsumer<String, String> sessionsEndedElsewhere = (user, reason) -> {};
 
@@ -86,6 +87,19 @@ public final class DeliveryHub implements InboxWatchers {
     /** After a lost cross-node notification channel comes back, every stream looks at its inbox again. */
     public void signalAllHere() {
         sessions.values().forEach(StreamSession::signal);
+        watches.values().forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code onSignal} whenever {@code name} is signalled on this node, as a stream would look at its inbox: for
+     * waits that are not a user's stream (a new device waiting for its link to be answered, on whatever node).
+     */
+    public void watch(String name, Runnable onSignal) {
+        watches.put(name, onSignal);
+    }
+
+    public void unwatch(String name, Runnable onSignal) {
+        watches.remove(name, onSignal);
     }
 
     private static Status replaced(String user) {
@@ -126,6 +140,10 @@ public final class DeliveryHub implements InboxWatchers {
         StreamSession s = sessions.get(user);
         if (s != null) {
             s.signal();
+        }
+        Runnable watch = watches.get(user);
+        if (watch != null) {
+            watch.run();
         }
     }
 

@@ -4,12 +4,14 @@ import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.Caller;
 import dev.spartan.auth.Enrollment;
+import dev.spartan.auth.LoginGate;
 import dev.spartan.auth.SessionTokens;
 import dev.spartan.backend.Backend;
 import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
+import dev.spartan.chat.Linking;
 import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.RecentMessages;
 import dev.spartan.chat.Retention;
@@ -112,15 +114,22 @@ public final class SpartanServer implements AutoCloseable {
                 new PreKeys(directory, store),
                 config.sendWindow());
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
+        // One throttle for logins and links: a link is another way into an account.
+        LoginGate gate = dev.spartan.ratelimit.LoginThrottle.of(config.security(), clock);
         AuthService auth = new AuthService(
                 directory,
                 store,
                 tokens,
                 enrollment,
-                dev.spartan.ratelimit.LoginThrottle.of(config.security(), clock),
+                gate,
                 config.security().maxOpenChallenges(),
                 config.port(),
                 config.sendWindow(),
+                clock);
+        LinkService link = new LinkService(
+                new Linking(directory, store, hub, clock, Linking.DEVICES_PER_USER, config.maxMessageBytes() * 2),
+                hub,
+                gate,
                 clock);
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
@@ -141,6 +150,13 @@ public final class SpartanServer implements AutoCloseable {
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
                         ops.accessLog(),
                         new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
+                        Caller.interceptor(transport.plaintextBinding()))))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(
+                        link,
+                        StatusMapping.instance(),
+                        TransmitStatusRuntimeExceptionInterceptor.instance(),
+                        ops.accessLog(),
+                        new AuthInterceptor(tokens, LinkService.OPEN_METHODS),
                         Caller.interceptor(transport.plaintextBinding()))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);

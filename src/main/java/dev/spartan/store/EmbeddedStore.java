@@ -6,6 +6,7 @@ import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedPreKey;
+import dev.spartan.store.proto.StoredDevices;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredKeys;
@@ -819,6 +820,91 @@ public final class EmbeddedStore implements MessageStore {
     public OptionalLong lastLogin(String user) {
         Long at = guarded(() -> mv.<String, Long>openMap("logins").get(user));
         return at == null ? OptionalLong.empty() : OptionalLong.of(at);
+    }
+
+    // Devices and links: rare writes, in maps opened by name like the enrollment ones.
+
+    @Override
+    public List<Device> devices(String user) {
+        return guarded(() -> DeviceRecords.devices(
+                DeviceRecords.parseDevices(mv.<String, byte[]>openMap("devices").get(user))));
+    }
+
+    @Override
+    public Device addDevice(String user, String name, byte[] key, long createdMillis) {
+        return guarded(() -> {
+            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoredDevices after =
+                    DeviceRecords.withDevice(DeviceRecords.parseDevices(devices.get(user)), name, key, createdMillis);
+            devices.put(user, after.toByteArray());
+            commit.awaitDurable();
+            return DeviceRecords.last(after);
+        });
+    }
+
+    @Override
+    public boolean removeDevice(String user, int id) {
+        return guarded(() -> {
+            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoredDevices after = DeviceRecords.without(DeviceRecords.parseDevices(devices.get(user)), id);
+            if (after == null) {
+                return false;
+            }
+            devices.put(user, after.toByteArray());
+            commit.awaitDurable();
+            return true;
+        });
+    }
+
+    @Override
+    public void dropDevices(String user) {
+        guardedRun(() -> {
+            // The next id stays: a device linked after a reset never gets an id an old one had.
+            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoredDevices before = DeviceRecords.parseDevices(devices.get(user));
+            devices.put(user, before.toBuilder().clearDevices().build().toByteArray());
+            commit.awaitDurable();
+        });
+    }
+
+    @Override
+    public boolean putLinkIfAbsent(byte[] slot, PendingLink link, long nowMillis) {
+        return guarded(() -> {
+            MVMap<String, byte[]> links = mv.openMap("links");
+            synchronized (links) {
+                byte[] there = links.get(DeviceRecords.slotKey(slot));
+                if (there != null && DeviceRecords.link(there).expiresMillis() > nowMillis) {
+                    return false;
+                }
+                // Expired links go when new ones come, so the map holds no more than the links of the last minutes.
+                List<String> expired = new ArrayList<>();
+                links.forEach((k, v) -> {
+                    if (DeviceRecords.link(v).expiresMillis() <= nowMillis) {
+                        expired.add(k);
+                    }
+                });
+                expired.forEach(links::remove);
+                links.put(DeviceRecords.slotKey(slot), DeviceRecords.link(link));
+            }
+            commit.awaitDurable();
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<PendingLink> link(byte[] slot, long nowMillis) {
+        return guarded(
+                () -> Optional.ofNullable(mv.<String, byte[]>openMap("links").get(DeviceRecords.slotKey(slot)))
+                        .map(DeviceRecords::link)
+                        .filter(l -> l.expiresMillis() > nowMillis));
+    }
+
+    @Override
+    public void answerLink(byte[] slot, PendingLink answered) {
+        guardedRun(() -> {
+            mv.<String, byte[]>openMap("links").put(DeviceRecords.slotKey(slot), DeviceRecords.link(answered));
+            commit.awaitDurable();
+        });
     }
 
     @Override

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * {@code save} waits for such work on its lock key to finish. When either returns, what it wrote is durable: the
  * caller may acknowledge it. A store that cannot write throws {@link StoreUnavailableException}.
  */
-public interface MessageStore extends AutoCloseable {
+public interface MessageStore extends AutoCloseable, DeviceStore {
 
     /** The id made when this store was created: sequence numbers mean something only within one epoch. */
     String epoch();

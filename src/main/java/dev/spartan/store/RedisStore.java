@@ -8,6 +8,7 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedPreKey;
 import dev.spartan.redis.LuaScript;
 import dev.spartan.redis.RedisClients;
+import dev.spartan.store.proto.StoredDevices;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredKeys;
@@ -20,6 +21,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -663,6 +665,77 @@ public final class RedisStore implements MessageStore {
         return b == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public List<Device> devices(String user) {
+        return DeviceRecords.devices(DeviceRecords.parseDevices(read(() -> redis.get(devicesKey(user)))));
+    }
+
+    // Read, change, write: the callers run these inside atomically() under the user's devices lock.
+
+    @Override
+    public Device addDevice(String user, String name, byte[] key, long createdMillis) {
+        StoredDevices after = DeviceRecords.withDevice(
+                DeviceRecords.parseDevices(read(() -> redis.get(devicesKey(user)))), name, key, createdMillis);
+        write(r -> r.set(devicesKey(user), after.toByteArray()));
+        return DeviceRecords.last(after);
+    }
+
+    @Override
+    public boolean removeDevice(String user, int id) {
+        StoredDevices after =
+                DeviceRecords.without(DeviceRecords.parseDevices(read(() -> redis.get(devicesKey(user)))), id);
+        if (after == null) {
+            return false;
+        }
+        write(r -> r.set(devicesKey(user), after.toByteArray()));
+        return true;
+    }
+
+    @Override
+    public void dropDevices(String user) {
+        StoredDevices before = DeviceRecords.parseDevices(read(() -> redis.get(devicesKey(user))));
+        write(r -> r.set(
+                devicesKey(user), before.toBuilder().clearDevices().build().toByteArray()));
+    }
+
+    private static String devicesKey(String user) {
+        return P + "devices:" + user;
+    }
+
+    @Override
+    public boolean putLinkIfAbsent(byte[] slot, PendingLink link, long nowMillis) {
+        String key = linkKey(slot);
+        byte[] value = DeviceRecords.link(link);
+        SetArgs expiring = SetArgs.Builder.pxAt(link.expiresMillis());
+        if ("OK".equals(read(() -> redis.set(key, value, expiring.nx())))) {
+            return true;
+        }
+        // Redis keeps a link until its own clock passes the expiry; this node's clock decides whether it still counts.
+        if (link(slot, nowMillis).isPresent()) {
+            return false;
+        }
+        write(r -> r.set(key, value, SetArgs.Builder.pxAt(link.expiresMillis())));
+        return true;
+    }
+
+    @Override
+    public Optional<PendingLink> link(byte[] slot, long nowMillis) {
+        byte[] b = read(() -> redis.get(linkKey(slot)));
+        return Optional.ofNullable(b).map(DeviceRecords::link).filter(l -> l.expiresMillis() > nowMillis);
+    }
+
+    @Override
+    public void answerLink(byte[] slot, PendingLink answered) {
+        write(r -> r.set(
+                linkKey(slot),
+                DeviceRecords.link(answered),
+                SetArgs.Builder.keepttl().xx()));
+    }
+
+    private static String linkKey(byte[] slot) {
+        return P + "link:" + DeviceRecords.slotKey(slot);
     }
 
     @Override

@@ -676,4 +676,42 @@ abstract class MessageStoreContract {
         assertThat(store().oneTimePreKeyCount("bob")).isZero();
         assertThat(store().takeOneTimePreKey("bob")).isEmpty();
     }
+
+    @Test
+    void devicesGetIdsThatAreNeverGivenTwice() {
+        byte[] key = new byte[33];
+        assertThat(store().devices("alice")).isEmpty();
+        Device laptop = store().addDevice("alice", "laptop", key, 5);
+        assertThat(laptop).isEqualTo(new Device(2, "laptop", key, 5));
+        assertThat(store().addDevice("alice", "phone", key, 6).id()).isEqualTo(3);
+        assertThat(store().devices("alice")).extracting(Device::name).containsExactly("laptop", "phone");
+        assertThat(store().removeDevice("alice", 2)).isTrue();
+        assertThat(store().removeDevice("alice", 2)).isFalse();
+        assertThat(store().addDevice("alice", "tablet", key, 7).id()).isEqualTo(4);
+        store().dropDevices("alice");
+        assertThat(store().devices("alice")).isEmpty();
+        assertThat(store().addDevice("alice", "again", key, 8).id()).isEqualTo(5);
+        assertThat(store().devices("bob")).isEmpty();
+    }
+
+    @Test
+    void aLinkIsKeptUntilItExpiresAndAnsweredOnce() {
+        long now = System.currentTimeMillis(); // Redis expires links on its own clock too
+        byte[] slot = {1, 2, 3, 4};
+        PendingLink open = PendingLink.open("alice", new byte[] {5, 6}, "laptop", now + 60_000);
+        assertThat(store().putLinkIfAbsent(slot, open, now)).isTrue();
+        assertThat(store().putLinkIfAbsent(slot, PendingLink.open("bob", new byte[] {7}, "x", now + 60_000), now))
+                .isFalse();
+        assertThat(store().link(slot, now)).contains(open);
+        assertThat(store().link(new byte[] {1, 2, 3, 5}, now)).isEmpty();
+
+        PendingLink done = open.completed(2, new byte[] {9, 9});
+        store().answerLink(slot, done);
+        assertThat(store().link(slot, now)).contains(done);
+        // Past its expiry on the caller's clock, a link counts for nothing and its slot may be taken again.
+        assertThat(store().link(slot, now + 60_000)).isEmpty();
+        PendingLink next = PendingLink.open("bob", new byte[] {7}, "x", now + 120_000);
+        assertThat(store().putLinkIfAbsent(slot, next, now + 60_000)).isTrue();
+        assertThat(store().link(slot, now + 60_000)).contains(next);
+    }
 }
