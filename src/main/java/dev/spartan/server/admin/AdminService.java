@@ -92,6 +92,7 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         String user = known(request.getUser());
         Enrollment.Code code = enrollment.invite(user);
         store.dropKeys(user);
+        store.dropDevices(user); // a reset drops every device: the new identity links its own
         directory.keys().forget(user);
         tokens.revoke(user, SessionTokens.End.RESET);
         hub.endSessionsElsewhere(user, SessionTokens.End.RESET.name());
