@@ -126,6 +126,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + " this process, session files synced as a client does; print the cost per message.")
     Integer ratchet;
 
+    @Option(
+            names = "--client-cost",
+            arity = "0..1",
+            fallbackValue = "1000",
+            paramLabel = "N",
+            description = "Instead: two real clients in this process chat N 1:1 messages (default 1000; --size bytes)"
+                    + " through a node; print their CPU per delivered message beside libsignal's own encrypt +"
+                    + " decrypt in the same run.")
+    Integer clientCost;
+
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
@@ -169,6 +179,19 @@ public final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             new dev.spartan.bench.RatchetBench(System.out, Clock.systemUTC()).run(ratchet, size);
+            return 0;
+        }
+        if (clientCost != null) {
+            if (clientCost < 1 || size < 1) {
+                System.err.println("spartan bench: --client-cost takes a count of 1 or more, --size 1 or more");
+                return 2;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "machine: %d cores, Java %s%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"));
+            new dev.spartan.bench.ClientCostBench(System.out).run(clientCost, size);
             return 0;
         }
         if (slowReader != null) {
