@@ -126,6 +126,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + " this process, session files synced as a client does; print the cost per message.")
     Integer ratchet;
 
+    @Option(
+            names = "--client-cost",
+            arity = "0..1",
+            fallbackValue = "1000",
+            paramLabel = "N",
+            description = "Instead: two real clients in this process chat N 1:1 messages (default 1000; --size bytes)"
+                    + " through a node; print their CPU per delivered message beside libsignal's own encrypt +"
+                    + " decrypt in the same run.")
+    Integer clientCost;
+
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
@@ -153,12 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + " per user), --warmup 0 or more and --duration at least 1");
                 return 2;
             }
-            System.out.printf(
-                    Locale.ROOT,
-                    "machine: %d cores, Java %s, %s%n",
-                    Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"),
-                    openFilesLimit());
+            System.out.println("machine: " + machine() + ", " + openFilesLimit());
             new dev.spartan.bench.UsersBench(System.out)
                     .run(users, rate, size, Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             return 0;
@@ -171,15 +176,20 @@ public final class BenchCommand implements Callable<Integer> {
             new dev.spartan.bench.RatchetBench(System.out, Clock.systemUTC()).run(ratchet, size);
             return 0;
         }
+        if (clientCost != null) {
+            if (clientCost < 1 || size < 1) {
+                System.err.println("spartan bench: --client-cost takes a count of 1 or more, --size 1 or more");
+                return 2;
+            }
+            System.out.println("machine: " + machine());
+            new dev.spartan.bench.ClientCostBench(System.out).run(clientCost, size);
+            return 0;
+        }
         if (slowReader != null) {
             new MemoryBench(System.out).slowReader(slowReader);
             return 0;
         }
-        System.out.printf(
-                Locale.ROOT,
-                "machine: %d cores, Java %s%n",
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"));
+        System.out.println("machine: " + machine());
         String invalid = invalidLoad();
         if (invalid != null) {
             System.err.println("spartan bench: " + invalid);
@@ -258,6 +268,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The open-file limit (each connection takes one in the server and one here), as /proc says it. */
+    private static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
+    }
+
     private static String openFilesLimit() {
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {

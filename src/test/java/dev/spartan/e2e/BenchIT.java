@@ -129,15 +129,27 @@ class BenchIT {
         Run ratchet = bench("--ratchet", "0");
         assertThat(ratchet.exit()).isEqualTo(2);
         assertThat(ratchet.stderr()).isEqualTo("spartan bench: --ratchet takes a count of 1 or more, --size 1 or more");
+        Run cost = bench("--client-cost", "0");
+        assertThat(cost.exit()).isEqualTo(2);
+        assertThat(cost.stderr())
+                .isEqualTo("spartan bench: --client-cost takes a count of 1 or more, --size 1 or more");
     }
 
     @Test
-    void theRatchetsCostPerMessageIsPrinted() throws Exception {
+    void theRatchetsAndTheClientsCostsPerMessageArePrinted() throws Exception {
         Run run = bench("--ratchet", "200", "--size", "64");
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(run.lines())
                 .anyMatch(
                         l -> l.matches("ratchet: 200 messages of 64 bytes, alternating direction every 10, one thread:"
                                 + " \\d+ us per message .*; CPU \\d+ us per message, the rest waits for the disk"));
+
+        Run clients = bench("--client-cost", "20", "--size", "64");
+        assertThat(clients.exit()).as(clients.stderr()).isZero();
+        assertThat(clients.lines())
+                .contains("client cost: 20 1:1 messages of 64 bytes, alternating direction every 10, after 20 to warm"
+                        + " up; two clients in this process, the node in another")
+                .anyMatch(l -> l.matches("client CPU per delivered 1:1 message: \\d+ us, \\d+\\.\\dx libsignal's own"
+                        + " encrypt \\+ decrypt \\(\\d+ us\\) in this run"));
     }
 }
