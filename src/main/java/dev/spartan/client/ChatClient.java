@@ -12,6 +12,7 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
+import dev.spartan.proto.DeleteMessagesRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
@@ -24,6 +25,7 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.proto.TypingRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -73,6 +75,7 @@ public final class ChatClient implements AutoCloseable {
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
+    private final Actions actions;
     /** The directory this run created for a new identity, deleted again if the first login fails. */
     private final Path createdKeyDir;
     // The chat each recently sent message went to: a receipt counts only for messages sent to its sender.
@@ -148,6 +151,16 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        this.actions = new Actions(
+                options.user(),
+                log,
+                options.clock(),
+                background,
+                options.keysDir(),
+                listener,
+                (who, group) -> groups.get(group)
+                        .map(g -> g.getMembersList().contains(who))
+                        .orElse(false));
         this.envelopes = new Envelopes(options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice);
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
         this.connection =
@@ -171,6 +184,7 @@ public final class ChatClient implements AutoCloseable {
                 features.sendStream());
         this.outbox = new Outbox(transport, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
+        actions.sendWith(this::submit);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
             background.execute(() -> groups.adopt(login.getGroupsList(), false));
@@ -331,6 +345,8 @@ public final class ChatClient implements AutoCloseable {
                         event.getGroupChanged().getRemoved());
             case CAUGHT_UP -> listener.caughtUp();
             case EXPIRED -> expired(event.getExpired());
+            case TYPING ->
+                listener.typing(event.getTyping().getFrom(), event.getTyping().getChat());
             default -> {}
         }
         if (event.getSeq() > 0) {
@@ -380,7 +396,20 @@ public final class ChatClient implements AutoCloseable {
         opened.ifPresent(o -> gaps.arrived(o.message(), o.counter()));
     }
 
-    private void received(Incoming m) {
+    private void received(Incoming received) {
+        if (Contents.is(received.text())) {
+            // an action is applied; a reply or a timed text is logged and shown as text
+            actions.received(received).ifPresent(text -> {
+                log.add(text);
+                shownAsText(text);
+            });
+            return;
+        }
+        shownAsText(received);
+    }
+
+    private void shownAsText(Incoming m) {
+        actions.seen(m);
         boolean fromPeer = !m.isGroup() && !m.sender().equals(user());
         if (DeliveryReceipt.isControl(m.text())) {
             if (fromPeer) {
@@ -492,18 +521,67 @@ public final class ChatClient implements AutoCloseable {
         if (DeliveryReceipt.isControl(text)) {
             throw new IllegalArgumentException("a message cannot start with U+0000");
         }
+        return submit(to, actions.wrap(to, text), text);
+    }
+
+    /** Queues content (text, or an action as {@link Contents}); {@code logText} non-null logs it as a message. */
+    private String submit(ChatRef to, String content, String logText) {
         String id = UUID.randomUUID().toString();
         sentTo.put(id, to);
-        log.add(new Incoming(
-                id,
-                user(),
-                to,
-                to.hasGroup() ? to.getGroup() : to.getUser(),
-                text,
-                0,
-                options.clock().millis()));
-        outbox.submit(new Outbox.Pending(id, to, text, options.clock().millis()));
+        if (logText != null) {
+            Incoming own = new Incoming(
+                    id,
+                    user(),
+                    to,
+                    to.hasGroup() ? to.getGroup() : to.getUser(),
+                    logText,
+                    0,
+                    options.clock().millis());
+            log.add(own);
+            actions.sent(own);
+        }
+        outbox.submit(new Outbox.Pending(id, to, content, options.clock().millis()));
         return id;
+    }
+
+    /** Replies, edits, reactions, timers and what the reader sees of them (issue 26). */
+    public Actions actions() {
+        return actions;
+    }
+
+    /**
+     * {@code /delete N}: the readers' clients drop the message, and the server what it still holds of it. Returns
+     * the deleted message's id.
+     */
+    public String deleteForEveryone(ChatRef chat, int n) {
+        String id = actions.delete(chat, n);
+        connection
+                .stub()
+                .deleteMessages(DeleteMessagesRequest.newBuilder()
+                        .setChat(chat)
+                        .addMessageIds(id)
+                        .build());
+        return id;
+    }
+
+    /** Tells {@code peer} that their messages {@code ids} were read (only for users who opted in). */
+    public void markRead(String peer, List<String> ids) {
+        if (!ids.isEmpty()) {
+            actions.read(peer, ids);
+        }
+    }
+
+    /** A typing indicator for {@code chat} (opt-in; the server passes on at most one every 3 s). */
+    public void typing(ChatRef chat) {
+        if (connection.isUp()) {
+            try {
+                connection
+                        .stub()
+                        .typing(TypingRequest.newBuilder().setChat(chat).build());
+            } catch (StatusRuntimeException e) {
+                // an indicator lost is no loss
+            }
+        }
     }
 
     private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {

@@ -130,6 +130,7 @@ final class Look {
             case KEPT -> new AttributedString("··", fg(AttributedStyle.YELLOW));
             case STORED, HELD -> new AttributedString("✓ ", fg(AttributedStyle.GREEN));
             case DELIVERED -> new AttributedString("✓✓", bold(fg(AttributedStyle.GREEN)));
+            case READ -> new AttributedString("●●", bold(fg(AttributedStyle.BLUE)));
             case FAILED, EXPIRED -> new AttributedString("✗ ", fg(AttributedStyle.RED));
         };
     }
