@@ -65,7 +65,7 @@ public final class Actions {
      * @param chat   the conversation as the user names it: the peer for 1:1, the group for groups
      * @param group  whether {@code chat} is a group
      * @param target the message it is about, as it is now (its text after an edit); null for a timer
-     * @param detail the reactions after a reaction ("👍 2"), the timer in words, or empty
+     * @param detail the emoji of a reaction (empty: taken back), the timer's notice, or empty
      */
     public record Change(Kind kind, String actor, String chat, boolean group, Incoming target, String detail) {}
 
@@ -158,9 +158,35 @@ public final class Actions {
         }
     }
 
-    /** {@code /reply N text}: N 0 quotes the latest message from someone else. */
-    public String reply(ChatRef chat, int n, String text) {
-        Incoming target = pick(chat, n, false);
+    /**
+     * The message N of a chat (N 0: the latest that fits): one's own for an edit or a delete, someone else's for a
+     * reply or a reaction.
+     *
+     * @throws IllegalArgumentException in words, if there is none
+     */
+    public Incoming target(ChatRef chat, int n, boolean own) {
+        String k = key(chat);
+        Optional<String> id = n > 0
+                ? index.byNumber(k, n)
+                : index.latest(
+                        k,
+                        i -> live(i).filter(m -> m.sender().equals(me) == own).isPresent());
+        Incoming m = id.flatMap(this::live)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        n > 0
+                                ? "there is no message " + n + " in this chat (/history shows the numbers)"
+                                : own
+                                        ? "you have sent nothing here that can be changed"
+                                        : "nobody else has written here yet"));
+        if (own && !m.sender().equals(me)) {
+            throw new IllegalArgumentException(
+                    "message " + n + " is " + m.sender() + "'s: you can edit or delete only your own");
+        }
+        return m;
+    }
+
+    /** {@code /reply}: a text that quotes {@code target}; returns its id. */
+    public String reply(ChatRef chat, Incoming target, String text) {
         requireText(text);
         Plaintext.Builder p = Plaintext.newBuilder().setText(text).setReplyTo(target.messageId());
         int seconds = chatTimers.getOrDefault(key(chat), 0);
@@ -172,15 +198,14 @@ public final class Actions {
         return id;
     }
 
-    /** {@code /edit N text}: one's own message (N 0: the latest), within the time limit. */
-    public String edit(ChatRef chat, int n, String text) {
-        Incoming target = pick(chat, n, true);
+    /** {@code /edit}: new text for one's own message, within the time limit; returns the message as it is now. */
+    public Incoming edit(ChatRef chat, Incoming target, String text) {
         requireText(text);
         if (clock.millis() - target.sentAtMillis() > EDIT_LIMIT.toMillis()) {
-            throw new IllegalArgumentException("message " + number(target) + " is older than " + EDIT_LIMIT.toHours()
-                    + " hours: it can no longer be edited");
+            throw new IllegalArgumentException(
+                    "that message is older than " + EDIT_LIMIT.toHours() + " hours: it can no longer be edited");
         }
-        String id = submit(
+        submit(
                 chat,
                 Plaintext.newBuilder()
                         .setEdit(Edit.newBuilder()
@@ -188,16 +213,11 @@ public final class Actions {
                                 .setText(text))
                         .build(),
                 null);
-        applyEdit(target, text);
-        return id;
+        return applyEdit(target, text);
     }
 
-    /**
-     * {@code /delete N}: one's own message (N 0: the latest) is deleted for everyone; returns its id, for the server
-     * to drop what it holds of it.
-     */
-    public String delete(ChatRef chat, int n) {
-        Incoming target = pick(chat, n, true);
+    /** {@code /delete}: one's own message is deleted for everyone (the caller asks the server to drop it too). */
+    void delete(ChatRef chat, Incoming target) {
         submit(
                 chat,
                 Plaintext.newBuilder()
@@ -205,17 +225,15 @@ public final class Actions {
                         .build(),
                 null);
         applyDelete(target);
-        return target.messageId();
     }
 
-    /** {@code /react N EMOJI}: N 0 reacts to the latest message from someone else; one reaction per message. */
-    public String react(ChatRef chat, int n, String emoji) {
-        Incoming target = pick(chat, n, false);
+    /** {@code /react}: one reaction per person per message, replacing the last; returns the tally ("👍 2"). */
+    public String react(ChatRef chat, Incoming target, String emoji) {
         if (!validReaction(emoji) || emoji.isEmpty()) {
             throw new IllegalArgumentException(
                     "a reaction is an emoji or a word of at most " + MAX_REACTION + " characters");
         }
-        String id = submit(
+        submit(
                 chat,
                 Plaintext.newBuilder()
                         .setReaction(Reaction.newBuilder()
@@ -223,8 +241,7 @@ public final class Actions {
                                 .setEmoji(emoji))
                         .build(),
                 null);
-        react(target, me, emoji);
-        return id;
+        return react(target, me, emoji);
     }
 
     /** {@code /timer SECONDS}: sets the chat's disappearing timer for both sides (0: off). */
@@ -268,38 +285,9 @@ public final class Actions {
         }
     }
 
-    /**
-     * The message N of a chat (N 0: the latest that fits): one's own for an edit or a delete, someone else's for a
-     * reply or a reaction.
-     */
-    private Incoming pick(ChatRef chat, int n, boolean own) {
-        String k = key(chat);
-        Optional<String> id = n > 0
-                ? index.byNumber(k, n)
-                : index.latest(
-                        k,
-                        i -> live(i).filter(m -> m.sender().equals(me) == own).isPresent());
-        Incoming m = id.flatMap(this::live)
-                .orElseThrow(() -> new IllegalArgumentException(
-                        n > 0
-                                ? "there is no message " + n + " in this chat (/history shows the numbers)"
-                                : own
-                                        ? "you have sent nothing here that can be changed"
-                                        : "nobody else has written here yet"));
-        if (own && !m.sender().equals(me)) {
-            throw new IllegalArgumentException(
-                    "message " + n + " is " + m.sender() + "'s: you can edit or delete only your own");
-        }
-        return m;
-    }
-
     /** A message still in the log and not deleted. */
     private Optional<Incoming> live(String id) {
         return deleted.contains(id) ? Optional.empty() : log.find(id);
-    }
-
-    private String number(Incoming m) {
-        return index.number(m.messageId()).map(String::valueOf).orElse("");
     }
 
     // ---- incoming ----
@@ -408,14 +396,9 @@ public final class Actions {
             return;
         }
         inThisChat(action, r.getMessageId()).ifPresent(target -> {
-            String now = react(target, action.sender(), r.getEmoji());
+            react(target, action.sender(), r.getEmoji());
             listener.changed(new Change(
-                    Kind.REACTED,
-                    action.sender(),
-                    action.peerOrGroup(),
-                    action.isGroup(),
-                    target,
-                    r.getEmoji().isEmpty() ? now : r.getEmoji() + (now.isEmpty() ? "" : " · " + now)));
+                    Kind.REACTED, action.sender(), action.peerOrGroup(), action.isGroup(), target, r.getEmoji()));
         });
     }
 

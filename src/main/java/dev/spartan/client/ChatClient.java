@@ -76,6 +76,7 @@ public final class ChatClient implements AutoCloseable {
     private final Spool spool;
     private final ReceiptBatcher receipts;
     private final Actions actions;
+    private final Map<ChatRef, Long> typingSent = new java.util.concurrent.ConcurrentHashMap<>();
     /** The directory this run created for a new identity, deleted again if the first login fails. */
     private final Path createdKeyDir;
     // The chat each recently sent message went to: a receipt counts only for messages sent to its sender.
@@ -409,7 +410,6 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private void shownAsText(Incoming m) {
-        actions.seen(m);
         boolean fromPeer = !m.isGroup() && !m.sender().equals(user());
         if (DeliveryReceipt.isControl(m.text())) {
             if (fromPeer) {
@@ -418,6 +418,7 @@ public final class ChatClient implements AutoCloseable {
             return; // a control message of a kind this client does not know: not text, so not shown
         }
         shown.put(m.messageId(), Boolean.TRUE);
+        actions.seen(m);
         listener.message(m);
         if (fromPeer && features.deliveryReceipts()) {
             receipts.shown(m.sender(), m.messageId());
@@ -550,18 +551,17 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /**
-     * {@code /delete N}: the readers' clients drop the message, and the server what it still holds of it. Returns
-     * the deleted message's id.
+     * {@code /delete}: the readers' clients drop {@code target}, one's own message, and the server drops what it
+     * still holds of it.
      */
-    public String deleteForEveryone(ChatRef chat, int n) {
-        String id = actions.delete(chat, n);
+    public void deleteForEveryone(ChatRef chat, Incoming target) {
+        actions.delete(chat, target);
         connection
                 .stub()
                 .deleteMessages(DeleteMessagesRequest.newBuilder()
                         .setChat(chat)
-                        .addMessageIds(id)
+                        .addMessageIds(target.messageId())
                         .build());
-        return id;
     }
 
     /** Tells {@code peer} that their messages {@code ids} were read (only for users who opted in). */
@@ -571,17 +571,28 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
-    /** A typing indicator for {@code chat} (opt-in; the server passes on at most one every 3 s). */
+    /**
+     * A typing indicator for {@code chat} (opt-in), sent in the background at most once every 3 s per chat, which is
+     * also as often as the server passes one on. Cheap to call on every key.
+     */
     public void typing(ChatRef chat) {
-        if (connection.isUp()) {
-            try {
-                connection
-                        .stub()
-                        .typing(TypingRequest.newBuilder().setChat(chat).build());
-            } catch (StatusRuntimeException e) {
-                // an indicator lost is no loss
-            }
+        long now = options.clock().millis();
+        Long last = typingSent.get(chat);
+        if (last != null && now - last < 3_000) {
+            return;
         }
+        typingSent.put(chat, now);
+        background.execute(() -> {
+            if (connection.isUp()) {
+                try {
+                    connection
+                            .stub()
+                            .typing(TypingRequest.newBuilder().setChat(chat).build());
+                } catch (StatusRuntimeException e) {
+                    // an indicator lost is no loss
+                }
+            }
+        });
     }
 
     private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {
