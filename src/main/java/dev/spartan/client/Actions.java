@@ -71,7 +71,11 @@ public final class Actions {
 
     /** Puts content in the outbox; returns its message id. */
     interface Sender {
-        /** @param logText the text to keep in the message log, or null for an action that is not a message */
+        /**
+         * Queues content for {@code to}.
+         *
+         * @param logText the text to keep in the message log, or null for an action that is not a message
+         */
         String submit(ChatRef to, String content, String logText);
     }
 
@@ -392,7 +396,7 @@ public final class Actions {
             return;
         }
         if (action.isGroup() && !member.test(action.sender(), action.peerOrGroup())) {
-            warn(action, "reacted in " + action.peerOrGroup() + " without being a member");
+            warn(action, "reacted without being a member");
             return;
         }
         inThisChat(action, r.getMessageId()).ifPresent(target -> {
@@ -586,7 +590,7 @@ public final class Actions {
         }
         try {
             for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
-                String[] f = line.split("\t");
+                String[] f = line.split("\t", -1);
                 if (f.length == 2) {
                     try {
                         out.put(f[0], Long.parseLong(f[1]));

@@ -21,7 +21,7 @@ final class ActionLines {
     private final Supplier<ChatRef> current;
     private final Function<String, String> tally;
 
-    /** @param tally the reactions to a message by its id ("👍 2") */
+    /** Lines in {@code look}; {@code tally} gives the reactions to a message by its id ("👍 2"). */
     ActionLines(Look look, String me, Supplier<ChatRef> current, Function<String, String> tally) {
         this.look = Objects.requireNonNull(look, "look");
         this.me = Objects.requireNonNull(me, "me");

@@ -76,7 +76,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
     private final Screen screen;
     private final Look look;
     private final Settings settings;
-    private Completion completion;
+    private final Completion completion;
 
     /** Unanswered questions, oldest first: users who asked to chat, and groups this user was invited to. */
     private final Deque<String> requests = new ArrayDeque<>();
@@ -114,12 +114,12 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
         this.look = screen.isInteractive()
                 ? Look.terminal(noColor == null || noColor.isEmpty(), settings.timestamps(), settings.clock())
                 : Look.pipe(settings.clock());
-        screen.completeWith(
-                completion = new Completion(
-                        () -> users,
-                        () -> client == null ? List.of() : client.groupNames(),
-                        () -> List.copyOf(invitations.keySet()),
-                        () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING));
+        this.completion = new Completion(
+                () -> users,
+                () -> client == null ? List.of() : client.groupNames(),
+                () -> List.copyOf(invitations.keySet()),
+                () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING);
+        screen.completeWith(completion);
     }
 
     /** Turns on read receipts and typing indicators (issue 26); both are off by default. */
