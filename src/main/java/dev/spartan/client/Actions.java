@@ -89,6 +89,9 @@ public final class Actions {
     private final MessageIndex index = new MessageIndex();
     private final Set<String> edited = ConcurrentHashMap.newKeySet();
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** One's own messages the peer has read: a delivery receipt after it must not turn ●● back into ✓✓. */
+    private final Set<String> readByPeer = ConcurrentHashMap.newKeySet();
+
     private final Map<String, String> replyTo = new ConcurrentHashMap<>();
     /** Reactions per message: reactor -> emoji, in the order given. */
     private final Map<String, Map<String, String>> reactions = new ConcurrentHashMap<>();
@@ -449,8 +452,15 @@ public final class Actions {
         for (String id : read.getMessageIdsList()) {
             log.find(id)
                     .filter(m -> m.sender().equals(me) && key(m).equals(key(action)))
-                    .ifPresent(m -> listener.sendState(id, to, SendState.READ));
+                    .ifPresent(m -> {
+                        readByPeer.add(id);
+                        listener.sendState(id, to, SendState.READ);
+                    });
         }
+    }
+
+    boolean wasRead(String messageId) {
+        return readByPeer.contains(messageId);
     }
 
     private void timerSet(Incoming action, int seconds) {

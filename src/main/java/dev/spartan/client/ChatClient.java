@@ -428,7 +428,7 @@ public final class ChatClient implements AutoCloseable {
     private void delivered(String peer, List<String> ids) {
         ChatRef chat = ChatIds.toUser(peer);
         for (String id : ids) {
-            if (chat.equals(sentTo.get(id))) {
+            if (chat.equals(sentTo.get(id)) && !actions.wasRead(id)) {
                 listener.sendState(id, chat, SendState.DELIVERED);
             }
         }
