@@ -86,13 +86,7 @@ final class JsonInput implements ChatCommands.Front {
 
             @Override
             public void changed(Actions.Change change) {
-                out.emit(JsonEvent.action(
-                        change,
-                        change.target() == null
-                                ? ""
-                                : client.actions().tally(change.target().messageId()),
-                        client.actions().timerOf(to(change)),
-                        clock.millis()));
+                out.emit(action(client, change, clock.millis()));
             }
 
             @Override
@@ -107,8 +101,16 @@ final class JsonInput implements ChatCommands.Front {
         });
     }
 
-    static ChatRef to(Actions.Change c) {
-        return c.group() ? ChatIds.toGroup(c.chat()) : ChatIds.toUser(c.chat());
+    /** The event of a message action, with the message's reactions and the chat's timer as they are now. */
+    static JsonEvent action(ChatClient client, Actions.Change change, long ts) {
+        ChatRef chat = change.group() ? ChatIds.toGroup(change.chat()) : ChatIds.toUser(change.chat());
+        return JsonEvent.action(
+                change,
+                change.target() == null
+                        ? ""
+                        : client.actions().tally(change.target().messageId()),
+                client.actions().timerOf(chat),
+                ts);
     }
 
     void knowUsers(List<String> others) {

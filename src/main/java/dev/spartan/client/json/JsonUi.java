@@ -188,13 +188,7 @@ public final class JsonUi implements ClientListener {
 
     @Override
     public void changed(Actions.Change change) {
-        out.emit(JsonEvent.action(
-                change,
-                change.target() == null
-                        ? ""
-                        : core.actions().tally(change.target().messageId()),
-                core.actions().timerOf(JsonInput.to(change)),
-                now()));
+        out.emit(JsonInput.action(core, change, now()));
     }
 
     @Override
