@@ -5,6 +5,7 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.DeleteMessagesRequest;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.PairState;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -81,6 +82,9 @@ public final class MessageActions {
                     .forEach(readers::add);
         } else {
             chatKey(me, chat);
+            if (store.pairState(PairState.pairKey(me, chat.getUser())).status() != PairState.Status.ACCEPTED) {
+                throw Refusal.precondition("you have no chat with " + chat.getUser() + ": request one first");
+            }
             readers.add(chat.getUser());
         }
         long now = clock.millis();
