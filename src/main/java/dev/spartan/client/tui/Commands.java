@@ -136,7 +136,7 @@ final class Commands {
                 if (recent.isEmpty()) {
                     notice.accept("No recent messages.");
                 } else {
-                    transcript.showHistory(chat, recent);
+                    transcript.showHistory(chat, recent, true); // numbered: /edit 3 names one
                 }
             });
             return;
