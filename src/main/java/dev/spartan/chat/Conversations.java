@@ -52,6 +52,7 @@ public final class Conversations {
     private final RecentMessages recent;
     private final InboxWatchers watchers;
     private final Clock clock;
+    private volatile java.util.function.LongConsumer expiring = at -> {};
 
     public Conversations(
             SpartanConfig config,
@@ -346,16 +347,24 @@ public final class Conversations {
 
     /** The message as stored and delivered, but for its chat_seq, which the store assigns. */
     private ChatMessage stamp(String me, SendRequest request) {
-        return ChatMessage.newBuilder()
+        long now = clock.millis();
+        ChatMessage.Builder m = ChatMessage.newBuilder()
                 .setMessageId(request.getMessageId())
                 .setSender(me)
                 .setChat(request.getTo())
-                .setSentAtMillis(clock.millis())
-                .setSealed(request.getSealed())
-                .build();
+                .setSentAtMillis(now)
+                .setSealed(request.getSealed());
+        Disappearing.stamp(m, request.getExpireAfterSeconds(), expiring);
+        return m.build();
+    }
+
+    /** Where the time a disappearing message must be gone is told (the retention sweep schedules itself). */
+    public void onExpiring(java.util.function.LongConsumer expiring) {
+        this.expiring = Objects.requireNonNull(expiring, "expiring");
     }
 
     private void validate(SendRequest request) {
+        Disappearing.validate(request.getExpireAfterSeconds());
         if (!MESSAGE_ID.matcher(request.getMessageId()).matches()) {
             throw Refusal.invalid("message_id must be 1-64 characters of A-Z a-z 0-9 _ - (a UUID is fine)");
         }

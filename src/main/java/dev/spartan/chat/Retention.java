@@ -31,7 +31,9 @@ public final class Retention implements AutoCloseable {
     private final RecentMessages recent;
     private final RetentionConfig config;
     private final Clock clock;
-    private ScheduledExecutorService sweeper;
+    private volatile ScheduledExecutorService sweeper;
+    /** The seconds a sweep is scheduled for, for disappearing messages. */
+    private final java.util.Set<Long> timers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Retention(
             MessageStore store, InboxWatchers watchers, RecentMessages recent, RetentionConfig config, Clock clock) {
@@ -64,11 +66,44 @@ public final class Retention implements AutoCloseable {
         }
     }
 
-    /** Deletes what is older than the configured retention now; returns how many messages expired undelivered. */
+    /**
+     * Deletes what is older than the configured retention now, and every message whose disappearing timer has run
+     * out; returns how many messages expired undelivered.
+     */
     public int sweep() {
         long now = clock.millis();
         return apply(new Cutoffs(
-                before(now, config.undelivered()), before(now, config.heldRequests()), before(now, config.history())));
+                before(now, config.undelivered()),
+                before(now, config.heldRequests()),
+                before(now, config.history()),
+                now,
+                java.util.Set.of()));
+    }
+
+    /**
+     * A message that disappears at {@code atMillis} was stored: the sweep runs then (one sweep per second that has
+     * such messages, however many), so the server holds no copy after its timer.
+     */
+    public void expiresAt(long atMillis) {
+        ScheduledExecutorService s = sweeper;
+        long second = Math.floorDiv(atMillis, 1000) + 1;
+        if (s == null || !timers.add(second)) {
+            return;
+        }
+        long delay = Math.max(0, second * 1000 - clock.millis());
+        var unused = s.schedule(
+                () -> {
+                    timers.remove(second);
+                    sweepQuietly();
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** A sender deleted messages for everyone: what the store holds of them goes now (durable on return). */
+    public void delete(String sender, java.util.Collection<String> messageIds) {
+        store.sweep(Cutoffs.deleting(sender, messageIds));
+        recent.invalidateAll();
     }
 
     /** The operator's purge by age: every message sent more than {@code age} ago, whatever the retention. */

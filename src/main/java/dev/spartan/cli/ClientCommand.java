@@ -1,5 +1,6 @@
 package dev.spartan.cli;
 
+import dev.spartan.client.ActionOptions;
 import dev.spartan.client.ClientOptions;
 import dev.spartan.client.json.JsonUi;
 import dev.spartan.client.tui.ConsoleUi;
@@ -71,6 +72,17 @@ public final class ClientCommand implements Callable<Integer> {
     boolean noReceipts;
 
     @Option(
+            names = "--read-receipts",
+            description = "Send read receipts: a peer sees ●● on a 1:1 message once it was shown in your open chat.")
+    boolean readReceipts;
+
+    @Option(
+            names = "--typing",
+            description = "Send typing indicators while you type in a chat on a terminal (at most one every 3 s), and"
+                    + " show others'.")
+    boolean typing;
+
+    @Option(
             names = "--json",
             description = {
                 "For scripts and bots: stdin takes the same lines as a terminal (text, answers, /commands); stdout"
@@ -110,9 +122,13 @@ public final class ClientCommand implements Callable<Integer> {
         ClientOptions options =
                 new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups());
         if (json) {
-            return new JsonUi(!noReceipts, clock).run(options, shownPort);
+            return new JsonUi(!noReceipts, clock)
+                    .optIn(new ActionOptions(readReceipts, typing))
+                    .run(options, shownPort);
         }
-        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock)).run(options, shownPort);
+        return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock))
+                .optIn(new ActionOptions(readReceipts, typing))
+                .run(options, shownPort);
     }
 
     /** The groups of ./config.yaml, which anchor config groups' members; none if it is missing or unreadable. */

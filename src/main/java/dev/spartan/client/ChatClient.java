@@ -12,6 +12,7 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
+import dev.spartan.proto.DeleteMessagesRequest;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.Group;
@@ -24,6 +25,7 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.proto.TypingRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -73,6 +75,8 @@ public final class ChatClient implements AutoCloseable {
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
+    private final Actions actions;
+    private final Map<ChatRef, Long> typingSent = new java.util.concurrent.ConcurrentHashMap<>();
     /** The directory this run created for a new identity, deleted again if the first login fails. */
     private final Path createdKeyDir;
     // The chat each recently sent message went to: a receipt counts only for messages sent to its sender.
@@ -148,6 +152,16 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        this.actions = new Actions(
+                options.user(),
+                log,
+                options.clock(),
+                background,
+                options.keysDir(),
+                listener,
+                (who, group) -> groups.get(group)
+                        .map(g -> g.getMembersList().contains(who))
+                        .orElse(false));
         this.envelopes = new Envelopes(options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice);
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
         this.connection =
@@ -171,6 +185,7 @@ public final class ChatClient implements AutoCloseable {
                 features.sendStream());
         this.outbox = new Outbox(transport, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
+        actions.sendWith(this::submit);
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
             background.execute(() -> groups.adopt(login.getGroupsList(), false));
@@ -331,6 +346,8 @@ public final class ChatClient implements AutoCloseable {
                         event.getGroupChanged().getRemoved());
             case CAUGHT_UP -> listener.caughtUp();
             case EXPIRED -> expired(event.getExpired());
+            case TYPING ->
+                listener.typing(event.getTyping().getFrom(), event.getTyping().getChat());
             default -> {}
         }
         if (event.getSeq() > 0) {
@@ -380,7 +397,19 @@ public final class ChatClient implements AutoCloseable {
         opened.ifPresent(o -> gaps.arrived(o.message(), o.counter()));
     }
 
-    private void received(Incoming m) {
+    private void received(Incoming received) {
+        if (Contents.is(received.text())) {
+            // an action is applied; a reply or a timed text is logged and shown as text
+            actions.received(received).ifPresent(text -> {
+                log.add(text);
+                shownAsText(text);
+            });
+            return;
+        }
+        shownAsText(received);
+    }
+
+    private void shownAsText(Incoming m) {
         boolean fromPeer = !m.isGroup() && !m.sender().equals(user());
         if (DeliveryReceipt.isControl(m.text())) {
             if (fromPeer) {
@@ -389,6 +418,7 @@ public final class ChatClient implements AutoCloseable {
             return; // a control message of a kind this client does not know: not text, so not shown
         }
         shown.put(m.messageId(), Boolean.TRUE);
+        actions.seen(m);
         listener.message(m);
         if (fromPeer && features.deliveryReceipts()) {
             receipts.shown(m.sender(), m.messageId());
@@ -398,7 +428,7 @@ public final class ChatClient implements AutoCloseable {
     private void delivered(String peer, List<String> ids) {
         ChatRef chat = ChatIds.toUser(peer);
         for (String id : ids) {
-            if (chat.equals(sentTo.get(id))) {
+            if (chat.equals(sentTo.get(id)) && !actions.wasRead(id)) {
                 listener.sendState(id, chat, SendState.DELIVERED);
             }
         }
@@ -492,18 +522,77 @@ public final class ChatClient implements AutoCloseable {
         if (DeliveryReceipt.isControl(text)) {
             throw new IllegalArgumentException("a message cannot start with U+0000");
         }
+        return submit(to, actions.wrap(to, text), text);
+    }
+
+    /** Queues content (text, or an action as {@link Contents}); {@code logText} non-null logs it as a message. */
+    private String submit(ChatRef to, String content, String logText) {
         String id = UUID.randomUUID().toString();
         sentTo.put(id, to);
-        log.add(new Incoming(
-                id,
-                user(),
-                to,
-                to.hasGroup() ? to.getGroup() : to.getUser(),
-                text,
-                0,
-                options.clock().millis()));
-        outbox.submit(new Outbox.Pending(id, to, text, options.clock().millis()));
+        if (logText != null) {
+            Incoming own = new Incoming(
+                    id,
+                    user(),
+                    to,
+                    to.hasGroup() ? to.getGroup() : to.getUser(),
+                    logText,
+                    0,
+                    options.clock().millis());
+            log.add(own);
+            actions.sent(own);
+        }
+        outbox.submit(new Outbox.Pending(id, to, content, options.clock().millis()));
         return id;
+    }
+
+    /** Replies, edits, reactions, timers and what the reader sees of them (issue 26). */
+    public Actions actions() {
+        return actions;
+    }
+
+    /**
+     * {@code /delete}: the readers' clients drop {@code target}, one's own message, and the server drops what it
+     * still holds of it.
+     */
+    public void deleteForEveryone(ChatRef chat, Incoming target) {
+        actions.delete(chat, target);
+        connection
+                .stub()
+                .deleteMessages(DeleteMessagesRequest.newBuilder()
+                        .setChat(chat)
+                        .addMessageIds(target.messageId())
+                        .build());
+    }
+
+    /** Tells {@code peer} that their messages {@code ids} were read (only for users who opted in). */
+    public void markRead(String peer, List<String> ids) {
+        if (!ids.isEmpty()) {
+            actions.read(peer, ids);
+        }
+    }
+
+    /**
+     * A typing indicator for {@code chat} (opt-in), sent in the background at most once every 3 s per chat, which is
+     * also as often as the server passes one on. Cheap to call on every key.
+     */
+    public void typing(ChatRef chat) {
+        long now = options.clock().millis();
+        Long last = typingSent.get(chat);
+        if (last != null && now - last < 3_000) {
+            return;
+        }
+        typingSent.put(chat, now);
+        background.execute(() -> {
+            if (connection.isUp()) {
+                try {
+                    connection
+                            .stub()
+                            .typing(TypingRequest.newBuilder().setChat(chat).build());
+                } catch (StatusRuntimeException e) {
+                    // an indicator lost is no loss
+                }
+            }
+        });
     }
 
     private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {

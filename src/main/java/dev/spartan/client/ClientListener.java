@@ -36,6 +36,12 @@ public interface ClientListener {
     /** The backlog held for us at connect time has been delivered. */
     default void caughtUp() {}
 
+    /** An earlier message was replied to, edited, deleted, reacted to or disappeared, or a chat's timer set. */
+    default void changed(Actions.Change change) {}
+
+    /** {@code from} is typing in {@code chat} (the typist's name for 1:1, the group); an opt-in indicator. */
+    default void typing(String from, ChatRef chat) {}
+
     /** The session is over for good (replaced by another login, or the server refused us). */
     default void ended(String reason) {}
 }

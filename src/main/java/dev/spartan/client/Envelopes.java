@@ -103,8 +103,7 @@ final class Envelopes {
             }
             readers.add(peer);
         }
-        byte[] plain = Plaintext.newBuilder()
-                .setText(p.text())
+        byte[] plain = Contents.plaintext(p.text())
                 .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
                 .setChat(p.to())
@@ -130,6 +129,7 @@ final class Envelopes {
                 .setMessageId(p.messageId())
                 .setTo(p.to())
                 .setSealed(sealed)
+                .setExpireAfterSeconds(Contents.expireAfter(p.text()))
                 .build();
     }
 
@@ -223,7 +223,7 @@ final class Envelopes {
                         sender,
                         m.getChat(),
                         conversation,
-                        content.getText(),
+                        Contents.text(content),
                         m.getChatSeq(),
                         m.getSentAtMillis()),
                 content.getCounter()));

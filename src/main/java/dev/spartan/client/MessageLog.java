@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
@@ -32,7 +33,7 @@ final class MessageLog {
     private final Path file;
     private final Map<String, Deque<Incoming>> byChat = new HashMap<>();
     private final Map<String, Incoming> byId = new HashMap<>();
-    private final FileChannel out;
+    private FileChannel out; // reopened after a rewrite (the file is replaced)
 
     MessageLog(Path keysDir) throws IOException {
         this.file = keysDir.resolve(FILE);
@@ -64,6 +65,50 @@ final class MessageLog {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
         keep(m);
+    }
+
+    /**
+     * Replaces the text of a logged message (an edit) and rewrites the file, so the old text is gone from disk too.
+     * False if the message is not in the log.
+     */
+    synchronized boolean update(String messageId, String text) {
+        Incoming m = byId.get(messageId);
+        if (m == null) {
+            return false;
+        }
+        Incoming changed =
+                new Incoming(m.messageId(), m.sender(), m.chat(), m.peerOrGroup(), text, m.chatSeq(), m.sentAtMillis());
+        Deque<Incoming> q = byChat.get(key(m.isGroup(), m.peerOrGroup()));
+        List<Incoming> all = new ArrayList<>(q);
+        q.clear();
+        all.forEach(x -> q.addLast(x.messageId().equals(messageId) ? changed : x));
+        byId.put(messageId, changed);
+        rewrite();
+        return true;
+    }
+
+    /** Drops a message (deleted for everyone, or disappeared) and rewrites the file without it. */
+    synchronized boolean remove(String messageId) {
+        Incoming m = byId.remove(messageId);
+        if (m == null) {
+            return false;
+        }
+        byChat.get(key(m.isGroup(), m.peerOrGroup()))
+                .removeIf(x -> x.messageId().equals(messageId));
+        rewrite();
+        return true;
+    }
+
+    private void rewrite() {
+        StringBuilder all = new StringBuilder();
+        byChat.values().forEach(q -> q.forEach(x -> all.append(format(x))));
+        try {
+            out.close();
+            PrivateFiles.write(file, all.toString().getBytes(StandardCharsets.UTF_8));
+            out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     synchronized Optional<Incoming> find(String messageId) {

@@ -12,6 +12,8 @@ public enum SendState {
     HELD,
     /** The peer's client confirmed it received the message (an end-to-end encrypted delivery receipt). */
     DELIVERED,
+    /** The peer's client showed it in the open chat (an end-to-end encrypted read receipt, opt-in: --read-receipts). */
+    READ,
     /** Refused for good (too big, not a member): not sent, and not retried. */
     FAILED,
     /** Stored, then deleted by the server undelivered when it passed the server's retention (or was purged). */

@@ -155,6 +155,14 @@ public final class DeliveryHub implements InboxWatchers {
         }
     }
 
+    /** An event that is not stored (a typing indicator): sent to this user's stream on this node, if any. */
+    public void passOnHere(String user, Event event) {
+        StreamSession s = sessions.get(user);
+        if (s != null) {
+            s.passOn(event);
+        }
+    }
+
     public void setRemote(RemoteNodes remote) {
         this.remote = Objects.requireNonNull(remote, "remote");
     }

@@ -50,6 +50,10 @@ public final class StreamSession {
     private final Executor executor;
     private final Consumer<StreamSession> onEnd;
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Events that are not stored (typing indicators), waiting to be sent; a few at most. */
+    private final java.util.Queue<Event> passing = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private static final int MAX_PASSING = 32;
     private final AtomicBoolean pending = new AtomicBoolean();
     /** The inbox may hold events that were not offered: the drain must read the store. */
     private final AtomicBoolean mustRead = new AtomicBoolean();
@@ -118,6 +122,14 @@ public final class StreamSession {
         wake();
     }
 
+    /** An event that is not stored and has no sequence number: sent soon, or dropped if many wait already. */
+    public void passOn(Event event) {
+        if (passing.size() < MAX_PASSING) {
+            passing.add(event);
+            wake();
+        }
+    }
+
     private void wake() {
         pending.set(true);
         if (running.compareAndSet(false, true)) {
@@ -163,6 +175,9 @@ public final class StreamSession {
             observer.onNext(Event.newBuilder()
                     .setStarted(StreamStarted.newBuilder().setStoreEpoch(store.epoch()))
                     .build());
+        }
+        for (Event e; observer.isReady() && (e = passing.poll()) != null; ) {
+            observer.onNext(e);
         }
         boolean storeHadNothingNew = false;
         while (observer.isReady() && !ended.get()) {

@@ -6,17 +6,22 @@ import dev.spartan.chat.Conversations;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
+import dev.spartan.chat.MessageActions;
 import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.Refusal;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.delivery.StreamSession;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.AckResponse;
 import dev.spartan.proto.ChatAnswer;
+import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.ChatRequest;
 import dev.spartan.proto.ChatState;
 import dev.spartan.proto.CreateGroupRequest;
+import dev.spartan.proto.DeleteMessagesRequest;
+import dev.spartan.proto.DeleteMessagesResponse;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysRequest;
 import dev.spartan.proto.GetKeysResponse;
@@ -36,6 +41,9 @@ import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SendResult;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.proto.TypingEvent;
+import dev.spartan.proto.TypingRequest;
+import dev.spartan.proto.TypingResponse;
 import dev.spartan.proto.UploadPreKeysRequest;
 import dev.spartan.ratelimit.Charge;
 import dev.spartan.ratelimit.RateLimit;
@@ -63,6 +71,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final Executor deliveryExecutor;
     private final PreKeys preKeys;
     private final int sendWindow;
+    private final MessageActions actions;
     private final Set<SendStream> sendStreams = ConcurrentHashMap.newKeySet();
 
     public ChatService(
@@ -75,7 +84,8 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
             Presence presence,
             Executor deliveryExecutor,
             PreKeys preKeys,
-            int sendWindow) {
+            int sendWindow,
+            MessageActions actions) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.conversations = Objects.requireNonNull(conversations, "conversations");
         this.groups = Objects.requireNonNull(groups, "groups");
@@ -86,6 +96,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.deliveryExecutor = Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
         this.preKeys = Objects.requireNonNull(preKeys, "preKeys");
         this.sendWindow = sendWindow;
+        this.actions = Objects.requireNonNull(actions, "actions");
     }
 
     @Override
@@ -268,6 +279,34 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 () -> PreKeyCountResponse.newBuilder()
                         .setOneTimeCount(preKeys.count(Principal.current()))
                         .build());
+    }
+
+    /** Rate limited like History: each call sweeps the store. */
+    @Override
+    @RateLimit("history")
+    public void deleteMessages(DeleteMessagesRequest request, StreamObserver<DeleteMessagesResponse> response) {
+        reply(response, () -> {
+            actions.delete(Principal.current(), request);
+            return DeleteMessagesResponse.getDefaultInstance();
+        });
+    }
+
+    /** Passed on to readers online on this node, never stored (see {@link MessageActions#typingReaders}). */
+    @Override
+    public void typing(TypingRequest request, StreamObserver<TypingResponse> response) {
+        reply(response, () -> {
+            String me = Principal.current();
+            List<String> readers = actions.typingReaders(me, request.getChat());
+            for (String reader : readers) {
+                ChatRef seen = request.getChat().hasGroup() ? request.getChat() : ChatIds.toUser(me);
+                hub.passOnHere(
+                        reader,
+                        Event.newBuilder()
+                                .setTyping(TypingEvent.newBuilder().setFrom(me).setChat(seen))
+                                .build());
+            }
+            return TypingResponse.newBuilder().setPassedOn(!readers.isEmpty()).build();
+        });
     }
 
     /** Runs a unary call; what it throws is mapped to a status by {@link StatusMapping}. */

@@ -102,6 +102,8 @@ public final class SpartanServer implements AutoCloseable {
         Conversations conversations = new Conversations(config, directory, store, recent, hub, clock);
         GroupAdmin groups = new GroupAdmin(directory, store, hub, directory::limits, clock);
         Presence presence = backend.presence(hub);
+        retention = new Retention(store, hub, recent, config.retention(), clock);
+        conversations.onExpiring(retention::expiresAt);
         chat = new ChatService(
                 directory,
                 conversations,
@@ -112,7 +114,8 @@ public final class SpartanServer implements AutoCloseable {
                 presence,
                 delivery,
                 new PreKeys(directory, store),
-                config.sendWindow());
+                config.sendWindow(),
+                new dev.spartan.chat.MessageActions(conversations, directory, store, retention, clock));
         Enrollment enrollment = new Enrollment(config.security(), store, clock);
         // One throttle for logins and links: a link is another way into an account.
         LoginGate gate = dev.spartan.ratelimit.LoginThrottle.of(config.security(), clock);
@@ -133,7 +136,6 @@ public final class SpartanServer implements AutoCloseable {
                 clock);
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
-        retention = new Retention(store, hub, recent, config.retention(), clock);
         retention.start();
 
         List<ServerInterceptor> chain = new ArrayList<>();

@@ -921,35 +921,41 @@ public final class EmbeddedStore implements MessageStore {
     public List<Expired> sweep(Cutoffs cutoffs) {
         return guarded(() -> {
             Expired.Collector expired = new Expired.Collector();
-            if (cutoffs.undelivered() > 0) {
+            if (cutoffs.sweeps(cutoffs.undelivered())) {
                 for (String key : new ArrayList<>(inbox.keySet())) {
                     StoredMessage m = inboxMessage(inbox.get(key));
-                    if (m != null && Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered())) {
+                    if (m == null) {
+                        continue;
+                    }
+                    boolean chosen = chosen(cutoffs, m);
+                    if (chosen || Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered())) {
                         removeFromInbox(key)
+                                .filter(gone -> !chosen)
                                 .ifPresent(gone ->
                                         expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId()));
                     }
                 }
             }
-            if (cutoffs.held() > 0) {
+            if (cutoffs.sweeps(cutoffs.held())) {
                 for (String key : new ArrayList<>(held.keySet())) {
                     String pair = key.substring(0, key.lastIndexOf('\0'));
                     withStripe(pair, () -> {
                         byte[] b = held.get(key);
                         StoredMessage m = b == null ? null : Records.parse(StoredMessage::parseFrom, b);
-                        if (m != null && Cutoffs.expired(m.getSentAtMillis(), cutoffs.held())) {
+                        if (m != null && chosen(cutoffs, m)) {
+                            dropHeldEntry(pair, key, m);
+                        } else if (m != null && Cutoffs.expired(m.getSentAtMillis(), cutoffs.held())) {
                             dropHeldEntry(pair, key, m);
                             expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
                         }
                     });
                 }
             }
-            if (cutoffs.history() > 0) {
+            if (cutoffs.sweeps(cutoffs.history())) {
                 for (String key : new ArrayList<>(history.keySet())) {
                     byte[] b = history.get(key);
-                    if (b != null
-                            && Cutoffs.expired(
-                                    Records.parse(StoredMessage::parseFrom, b).getSentAtMillis(), cutoffs.history())) {
+                    StoredMessage m = b == null ? null : Records.parse(StoredMessage::parseFrom, b);
+                    if (m != null && (chosen(cutoffs, m) || Cutoffs.expired(m.getSentAtMillis(), cutoffs.history()))) {
                         dropFromHistory(key);
                     }
                 }
@@ -957,6 +963,10 @@ public final class EmbeddedStore implements MessageStore {
             commit.awaitDurable();
             return expired.result();
         });
+    }
+
+    private static boolean chosen(Cutoffs cutoffs, StoredMessage m) {
+        return cutoffs.chosen(m.getSender(), m.getMessageId(), m.getExpiresAtMillis());
     }
 
     /** The message an inbox entry is or refers to; null for other events. */

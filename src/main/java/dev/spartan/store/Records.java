@@ -122,6 +122,7 @@ final class Records {
                 .setSentAtMillis(m.getSentAtMillis())
                 .setSealed(stored(s))
                 .setChatKey(chatKey)
+                .setExpiresAtMillis(m.getExpiresAtMillis())
                 .setRecordVersion(Layout.RECORD_VERSION)
                 .build();
     }
@@ -182,6 +183,7 @@ final class Records {
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
+                .setExpiresAtMillis(m.getExpiresAtMillis())
                 .setSealed(wire(s))
                 .build();
     }

@@ -32,7 +32,7 @@ final class RedisRetention {
 
     List<Expired> sweep(Cutoffs cutoffs) {
         Expired.Collector expired = new Expired.Collector();
-        if (cutoffs.undelivered() > 0) {
+        if (cutoffs.sweeps(cutoffs.undelivered())) {
             scan(
                     P + "inbox:*",
                     inbox -> entries(inbox, e -> {
@@ -41,36 +41,46 @@ final class RedisRetention {
                             return;
                         }
                         StoredMessage m = Records.parse(StoredMessage::parseFrom, record);
-                        if (Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered())
-                                && redis.xdel(inbox, e.getId()) == 1) {
+                        boolean chosen = chosen(cutoffs, m);
+                        if ((chosen || Cutoffs.expired(m.getSentAtMillis(), cutoffs.undelivered()))
+                                && redis.xdel(inbox, e.getId()) == 1
+                                && !chosen) {
                             expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
                         }
                     }));
         }
-        if (cutoffs.held() > 0) {
+        if (cutoffs.sweeps(cutoffs.held())) {
             scan(P + "hold:*", hold -> {
                 String pair = hold.substring((P + "hold:").length());
                 for (ScoredValue<byte[]> v : redis.zrangeWithScores(hold, 0, -1)) {
                     StoredMessage m = Records.parse(StoredMessage::parseFrom, v.getValue());
-                    if (Cutoffs.expired(m.getSentAtMillis(), cutoffs.held()) && redis.zrem(hold, v.getValue()) == 1) {
+                    boolean chosen = chosen(cutoffs, m);
+                    if ((chosen || Cutoffs.expired(m.getSentAtMillis(), cutoffs.held()))
+                            && redis.zrem(hold, v.getValue()) == 1) {
                         redis.decrby(P + "heldbytes:" + pair, v.getValue().length);
                         redis.zrem(P + "chatlog:" + m.getChatKey(), v.getValue());
-                        expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
+                        if (!chosen) {
+                            expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
+                        }
                     }
                 }
             });
         }
-        if (cutoffs.history() > 0) {
+        if (cutoffs.sweeps(cutoffs.history())) {
             scan(P + "chatlog:*", log -> {
                 for (byte[] v : redis.zrange(log, 0, -1)) {
-                    if (Cutoffs.expired(
-                            Records.parse(StoredMessage::parseFrom, v).getSentAtMillis(), cutoffs.history())) {
+                    StoredMessage m = Records.parse(StoredMessage::parseFrom, v);
+                    if (chosen(cutoffs, m) || Cutoffs.expired(m.getSentAtMillis(), cutoffs.history())) {
                         redis.zrem(log, v);
                     }
                 }
             });
         }
         return expired.result();
+    }
+
+    private static boolean chosen(Cutoffs cutoffs, StoredMessage m) {
+        return cutoffs.chosen(m.getSender(), m.getMessageId(), m.getExpiresAtMillis());
     }
 
     void purge(String user) {

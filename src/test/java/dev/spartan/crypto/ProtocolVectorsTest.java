@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
+import dev.spartan.proto.Delete;
+import dev.spartan.proto.Edit;
 import dev.spartan.proto.Plaintext;
+import dev.spartan.proto.Reaction;
+import dev.spartan.proto.Read;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
+import dev.spartan.proto.Timer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -184,6 +189,78 @@ class ProtocolVectorsTest {
         Plaintext renamed = Plaintext.parseFrom(HEX.parseHex("0a026869" + "1001"));
         assertThat(renamed.getMessageId()).isEmpty();
         assertThat(renamed.hasChat()).isFalse();
+    }
+
+    /** The message actions' Plaintext fields 10-16 (PROTOCOL.md, "Message actions"), each vector as listed there. */
+    @Test
+    void actionBytes() {
+        ChatRef bob = ChatRef.newBuilder().setUser("bob").build();
+        String toBob = "2205" + "0a03626f62";
+        assertHex(
+                Plaintext.newBuilder()
+                        .setText("ok")
+                        .setCounter(2)
+                        .setMessageId("m3")
+                        .setChat(bob)
+                        .setReplyTo("m1")
+                        .build()
+                        .toByteArray(),
+                "0a026f6b" + "1002" + "1a026d33" + toBob + "52026d31");
+        assertHex(
+                Plaintext.newBuilder()
+                        .setText("hi")
+                        .setCounter(3)
+                        .setMessageId("m4")
+                        .setChat(bob)
+                        .setExpireAfterSeconds(3600)
+                        .build()
+                        .toByteArray(),
+                "0a026869" + "1003" + "1a026d34" + toBob + "58901c");
+        assertHex(
+                action(4, "m5", bob)
+                        .setEdit(Edit.newBuilder().setMessageId("m1").setText("hi!"))
+                        .build()
+                        .toByteArray(),
+                "1004" + "1a026d35" + toBob + "6209" + "0a026d31" + "1203686921");
+        assertHex(
+                action(5, "m6", bob)
+                        .setDelete(Delete.newBuilder().setMessageId("m1"))
+                        .build()
+                        .toByteArray(),
+                "1005" + "1a026d36" + toBob + "6a04" + "0a026d31");
+        assertHex(
+                action(6, "m7", ChatRef.newBuilder().setGroup("team").build())
+                        .setReaction(Reaction.newBuilder().setMessageId("m1").setEmoji("\uD83D\uDC4D"))
+                        .build()
+                        .toByteArray(),
+                "1006" + "1a026d37" + "2206" + "12047465616d" + "720a" + "0a026d31" + "1204f09f918d");
+        assertHex(
+                action(7, "m8", bob)
+                        .setRead(Read.newBuilder().addMessageIds("m1").addMessageIds("m2"))
+                        .build()
+                        .toByteArray(),
+                "1007" + "1a026d38" + toBob + "7a08" + "0a026d31" + "0a026d32");
+        assertHex(
+                action(8, "m9", bob)
+                        .setTimer(Timer.newBuilder().setSeconds(3600))
+                        .build()
+                        .toByteArray(),
+                "1008" + "1a026d39" + toBob + "820103" + "08901c");
+        assertHex(
+                SendRequest.newBuilder()
+                        .setMessageId("m4")
+                        .setTo(bob)
+                        .setExpireAfterSeconds(3600)
+                        .build()
+                        .toByteArray(),
+                "0a026d34" + "12050a03626f62" + "50901c");
+    }
+
+    private static Plaintext.Builder action(long counter, String messageId, ChatRef chat) {
+        return Plaintext.newBuilder()
+                .setCounter(counter)
+                .setMessageId(messageId)
+                .setChat(chat);
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {

@@ -49,16 +49,6 @@ class ChatTerminalIT extends OneNodeTest {
         pane.awaitText("[Spartan] " + peer.user() + " accepted your chat request.");
     }
 
-    private static String lastRow(Tmux.Pane pane) {
-        List<String> screen = pane.screen();
-        for (int i = screen.size() - 1; i >= 0; i--) {
-            if (!screen.get(i).isBlank()) {
-                return screen.get(i);
-            }
-        }
-        return "";
-    }
-
     @Test
     void aReplyGoesToTheChatOnTheRightPromptAndOtherChatsAreMarked() {
         try (ClientProcess bob = client("bob");
@@ -74,15 +64,15 @@ class ChatTerminalIT extends OneNodeTest {
             alice.awaitText("[Spartan] charlie accepted your chat request.");
             alice.awaitScreen(
                     "the right prompt 'to charlie'",
-                    s -> lastRow(alice).endsWith("to charlie"),
+                    s -> alice.lastRow().endsWith("to charlie"),
                     Duration.ofSeconds(20));
 
             bob.type("did you get my mail?");
             alice.awaitText("[bob → you] did you get my mail?");
             alice.awaitScreen(
                     "the right prompt 'to charlie · bob 1'",
-                    s -> lastRow(alice).startsWith("[alice] > ")
-                            && lastRow(alice).endsWith("to charlie · bob 1"),
+                    s -> alice.lastRow().startsWith("[alice] > ")
+                            && alice.lastRow().endsWith("to charlie · bob 1"),
                     Duration.ofSeconds(20));
 
             alice.enter("yes, I sent it");
@@ -101,7 +91,7 @@ class ChatTerminalIT extends OneNodeTest {
                     .as(alice.dump())
                     .anyMatch(l -> l.contains("[bob] did you get my mail?"));
             alice.awaitScreen(
-                    "the right prompt 'to bob'", s -> lastRow(alice).endsWith("to bob"), Duration.ofSeconds(20));
+                    "the right prompt 'to bob'", s -> alice.lastRow().endsWith("to bob"), Duration.ofSeconds(20));
         }
     }
 
@@ -114,7 +104,7 @@ class ChatTerminalIT extends OneNodeTest {
             alice.awaitText(ENTER_USER + "ev");
             charlie.type("alice");
             alice.awaitText("[Spartan] charlie is requesting to chat with you: /accept charlie or /decline charlie.");
-            assertThat(lastRow(alice)).as(alice.dump()).startsWith(ENTER_USER + "ev");
+            assertThat(alice.lastRow()).as(alice.dump()).startsWith(ENTER_USER + "ev");
 
             alice.type("e").press("Enter");
             alice.awaitText("[Spartan] You are now ready to chat with eve.");
@@ -143,13 +133,13 @@ class ChatTerminalIT extends OneNodeTest {
             foo.awaitLine("[Spartan] You declined to chat with alice.");
             alice.awaitText("[Spartan] foo declined to chat with you.");
             alice.awaitText("[Spartan] 1 message to foo is kept: /chat foo asks again, /discard drops it.");
-            assertThat(lastRow(alice)).as(alice.dump()).startsWith("[alice] > half a mess");
+            assertThat(alice.lastRow()).as(alice.dump()).startsWith("[alice] > half a mess");
 
             alice.type("age").press("Enter");
             alice.awaitText("[Spartan] Message to foo kept (foo declined): /chat foo asks again, /discard drops it.");
             alice.awaitScreen(
                     "the prompt back at choosing",
-                    s -> lastRow(alice).startsWith(ENTER_USER.strip()),
+                    s -> alice.lastRow().startsWith(ENTER_USER.strip()),
                     Duration.ofSeconds(20));
             assertThat(alice.dump()).doesNotContain("there is no user");
 

@@ -96,6 +96,42 @@ abstract class MessageStoreContract {
                 .containsExactly("new");
     }
 
+    /** Issue 26: a delete for everyone and a disappearing timer take every copy, and no sender is told. */
+    @Test
+    void aSweepDropsDeletedAndTimedOutMessagesEverywhereWithoutTellingTheirSenders() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        deliver(between("alice", "bob", "keep", T0));
+        deliver(between("alice", "bob", "gone", T0));
+        deliver(between("bob", "alice", "gone", T0)); // the same id from another sender stays
+        deliver(between("alice", "bob", "timed", T0).toBuilder()
+                .setExpiresAtMillis(T0 + 5_000)
+                .build());
+        String waiting = PairState.pairKey("carol", "dave");
+        store().setPairState(waiting, PairState.pendingFrom("carol"));
+        deliver(between("carol", "dave", "held", T0).toBuilder()
+                .setExpiresAtMillis(T0 + 5_000)
+                .build());
+
+        assertThat(store().sweep(Cutoffs.deleting("alice", List.of("gone")))).isEmpty();
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("keep", "timed");
+        assertThat(inboxMessages("alice")).extracting(ChatMessage::getMessageId).containsExactly("gone");
+        assertThat(store().history(DM, 0, 10))
+                .extracting(m -> m.getSender() + ":" + m.getMessageId())
+                .containsExactly("alice:keep", "bob:gone", "alice:timed");
+
+        assertThat(store().sweep(new Cutoffs(0, 0, 0, T0 + 4_999, java.util.Set.of())))
+                .isEmpty();
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).contains("timed");
+        assertThat(store().sweep(new Cutoffs(0, 0, 0, T0 + 5_000, java.util.Set.of())))
+                .isEmpty();
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("keep");
+        assertThat(store().history(DM, 0, 10))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactly("keep", "gone");
+        assertThat(store().held(waiting)).isEmpty();
+        assertThat(store().history("dm:" + waiting, 0, 10)).isEmpty();
+    }
+
     @Test
     void aPurgeLeavesNoRecordOfTheUserAndKeepsEveryoneElses() {
         store().pinKeys(

@@ -56,6 +56,7 @@ public final class TlsNode implements AutoCloseable {
     private final SpartanConfig config;
     private final String fingerprint;
     private final SpartanServer server;
+    private EmbeddedStore store;
 
     /** A node with the shipped config.yaml that lets {@code count} messages per user through in each {@code window}. */
     public TlsNode(Path dir, int count, Duration window) throws Exception {
@@ -125,7 +126,13 @@ public final class TlsNode implements AutoCloseable {
         if (config.redisUri() != null) {
             return Backends.forConfig(config, data, Clock.systemUTC(), false);
         }
-        return new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get());
+        store = EmbeddedStore.open(data);
+        return new EmbeddedBackend(store, () -> System.nanoTime() + passed.get());
+    }
+
+    /** The node's embedded store, to look at what it holds; null on Redis. */
+    public dev.spartan.store.MessageStore store() {
+        return store;
     }
 
     private static Path write(Path dir, String configBody) {

@@ -143,6 +143,17 @@ public final class Tmux implements AutoCloseable {
             }
         }
 
+        /** The last row that is not blank (the input line, on a client's terminal), or "". */
+        public String lastRow() {
+            List<String> s = screen();
+            for (int i = s.size() - 1; i >= 0; i--) {
+                if (!s.get(i).isBlank()) {
+                    return s.get(i);
+                }
+            }
+            return "";
+        }
+
         /** The last row that contains {@code text}, or -1. */
         public int rowWith(String text) {
             List<String> s = screen();

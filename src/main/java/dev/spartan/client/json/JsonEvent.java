@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.spartan.client.Actions;
 import dev.spartan.client.Incoming;
 import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
@@ -132,6 +133,51 @@ public final class JsonEvent {
     /** The session is over for good (another login, the operator); the process exits with code 2. */
     public static JsonEvent ended(String text, long ts) {
         return new JsonEvent("ended").put("text", text).ts(ts);
+    }
+
+    /**
+     * A message action (issue 26): "reply" (a message quoting {@code id} follows), "edited" ({@code text} is the new
+     * text), "deleted", "reaction" ({@code emoji}, empty when taken back, and the {@code reactions} now), "timer"
+     * ({@code seconds}, {@code text} the notice), "disappeared". {@code from} is who did it; {@code id} the message it
+     * is about.
+     */
+    public static JsonEvent action(Actions.Change c, String reactions, int seconds, long ts) {
+        String type = switch (c.kind()) {
+            case REPLY -> "reply";
+            case EDITED -> "edited";
+            case DELETED -> "deleted";
+            case REACTED -> "reaction";
+            case TIMER -> "timer";
+            case DISAPPEARED -> "disappeared";
+        };
+        JsonEvent e = new JsonEvent(type)
+                .chat(c.group() ? ChatIds.toGroup(c.chat()) : ChatIds.toUser(c.chat()), c.chat())
+                .put("from", c.actor());
+        if (c.kind() == Actions.Kind.EDITED) {
+            e.put("text", c.target().text());
+        } else if (c.kind() == Actions.Kind.TIMER) {
+            e.put("text", c.detail());
+        } else if (c.kind() == Actions.Kind.REPLY) {
+            e.put("text", c.target().text());
+        }
+        if (c.target() != null) {
+            e.put("id", c.target().messageId());
+        }
+        if (c.kind() == Actions.Kind.REACTED) {
+            e.put("emoji", c.detail()).put("reactions", reactions);
+        }
+        if (c.kind() == Actions.Kind.TIMER) {
+            e.json.addProperty("seconds", seconds);
+        }
+        return e.ts(ts);
+    }
+
+    /** Someone is typing in a chat (opt-in, --typing). */
+    public static JsonEvent typing(String from, ChatRef chat, long ts) {
+        return new JsonEvent("typing")
+                .chat(chat, nameOf(chat))
+                .put("from", from)
+                .ts(ts);
     }
 
     /** The event's type. */

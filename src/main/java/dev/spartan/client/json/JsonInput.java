@@ -1,8 +1,11 @@
 package dev.spartan.client.json;
 
+import dev.spartan.client.ActionCommands;
+import dev.spartan.client.Actions;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ChatCommands;
 import dev.spartan.client.Incoming;
+import dev.spartan.client.SendState;
 import dev.spartan.client.WordCommands;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
@@ -14,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What a line of stdin means in {@code --json} mode, as on a terminal: with a chat open, text is a message to it;
@@ -29,7 +33,8 @@ final class JsonInput implements ChatCommands.Front {
 
     static final String HELP = "Commands: /chat NAME, /group NAME, /accept NAME, /decline NAME, /users,"
             + " /history [N], /discard [NAME], /verify NAME, /trust NAME, /newgroup NAME USER1 [USER2 ...],"
-            + " /leave [NAME], /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
+            + " /leave [NAME], /reply [N] TEXT, /edit [N] TEXT, /delete [N], /react [N] EMOJI,"
+            + " /timer 5s|10m|1h|1d|off, /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
             + " open, the answer to a chat request (yes, no, or a name) or group invitation (yes or no), or the name of"
             + " a user or group to chat with.";
 
@@ -39,6 +44,7 @@ final class JsonInput implements ChatCommands.Front {
     private final Sender sender;
     private final WordCommands answers;
     private final ChatCommands chats;
+    private final ActionCommands actions;
     private volatile List<String> users = List.of();
 
     // Guarded by this: the requests not answered yet, oldest first, and the chat lines go to (null: none).
@@ -62,6 +68,49 @@ final class JsonInput implements ChatCommands.Front {
             }
         });
         this.chats = new ChatCommands(client, this);
+        this.actions = new ActionCommands(client, new ActionCommands.Front() {
+            @Override
+            public ChatRef current() {
+                return JsonInput.this.current();
+            }
+
+            @Override
+            public void typed(ChatRef to, String text, Supplier<String> send) {
+                try {
+                    String id = send.get();
+                    out.emit(JsonEvent.sent(to, client.user(), text, id, SendState.QUEUED, clock.millis()));
+                } catch (RuntimeException e) {
+                    out.emit(JsonEvent.error("Message not sent: " + e.getMessage(), null, clock.millis()));
+                }
+            }
+
+            @Override
+            public void changed(Actions.Change change) {
+                out.emit(action(client, change, clock.millis()));
+            }
+
+            @Override
+            public void notice(String text) {
+                JsonInput.this.notice(text);
+            }
+
+            @Override
+            public void error(String text, Status.Code code) {
+                out.emit(JsonEvent.error(text, code, clock.millis()));
+            }
+        });
+    }
+
+    /** The event of a message action, with the message's reactions and the chat's timer as they are now. */
+    static JsonEvent action(ChatClient client, Actions.Change change, long ts) {
+        ChatRef chat = change.group() ? ChatIds.toGroup(change.chat()) : ChatIds.toUser(change.chat());
+        return JsonEvent.action(
+                change,
+                change.target() == null
+                        ? ""
+                        : client.actions().tally(change.target().messageId()),
+                client.actions().timerOf(chat),
+                ts);
     }
 
     void knowUsers(List<String> others) {
@@ -90,7 +139,9 @@ final class JsonInput implements ChatCommands.Front {
             return;
         }
         if (line.startsWith("/")) {
-            command(line.split("\\s+"));
+            if (!actions.run(line)) {
+                command(line.split("\\s+"));
+            }
             return;
         }
         ChatRef to;

@@ -1,5 +1,7 @@
 package dev.spartan.client.json;
 
+import dev.spartan.client.ActionOptions;
+import dev.spartan.client.Actions;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
@@ -10,6 +12,7 @@ import dev.spartan.client.Outboxes;
 import dev.spartan.client.Refusals;
 import dev.spartan.client.SendState;
 import dev.spartan.client.TypedLines;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.LoginResponse;
@@ -39,6 +42,8 @@ public final class JsonUi implements ClientListener {
     private volatile TypedLines lines;
     private volatile JsonInput input;
     private volatile boolean ended;
+    private volatile ActionOptions optIns = ActionOptions.NONE;
+    private volatile ChatClient core;
 
     /** The thread sending a typed line right now, and the state its message entered the outbox with. */
     private volatile Thread submitter;
@@ -70,6 +75,7 @@ public final class JsonUi implements ClientListener {
         LoginResponse login;
         try {
             client = new ChatClient(options, this, new ClientFeatures(true, receipts));
+            core = client;
             input = new JsonInput(client, out, clock, this::sending);
             login = client.connect();
         } catch (StatusRuntimeException e) {
@@ -167,6 +173,29 @@ public final class JsonUi implements ClientListener {
     @Override
     public void message(Incoming message) {
         out.emit(JsonEvent.message(message, false));
+        if (optIns.readReceipts()
+                && !message.isGroup()
+                && ChatIds.toUser(message.sender()).equals(input.current())) {
+            core.markRead(message.sender(), List.of(message.messageId()));
+        }
+    }
+
+    /** Turns on read receipts and typing indicators (issue 26). */
+    public JsonUi optIn(ActionOptions options) {
+        this.optIns = options;
+        return this;
+    }
+
+    @Override
+    public void changed(Actions.Change change) {
+        out.emit(JsonInput.action(core, change, now()));
+    }
+
+    @Override
+    public void typing(String from, ChatRef chat) {
+        if (optIns.typing()) {
+            out.emit(JsonEvent.typing(from, chat, now()));
+        }
     }
 
     @Override

@@ -32,10 +32,17 @@ final class Commands {
             "  /trust NAME             accept NAME's new key after you compared safety numbers",
             "  /newgroup NAME U1 U2..  create a group with you and the users named",
             "  /leave [NAME]           leave a group (the current one by default)",
+            "  /reply [N] TEXT         reply quoting message N (/history numbers them; none: the latest from others)",
+            "  /edit [N] TEXT          new text for your message N (none: your latest), up to 24 hours after",
+            "  /delete [N]             delete your message N for everyone (none: your latest)",
+            "  /react [N] EMOJI        react to message N (none: the latest from others); again to replace it",
+            "  /timer 5s|10m|1h|1d|off messages in this chat disappear after that long, for both sides",
+            "  @name                   in a group, mentions a member (Tab completes it)",
             "  /help                   this list",
             "  /logout                 end this session on the server too, then leave",
             "  /quit                   leave (Ctrl-D too)",
-            "  Your messages: ·· queued, ✓ stored by the server, ✓✓ delivered to the peer (1:1 chats).");
+            "  Your messages: ·· queued, ✓ stored by the server, ✓✓ delivered to the peer (1:1 chats),",
+            "  ●● read by the peer (if they opted in with --read-receipts).");
 
     private final ChatClient client;
     private final Transcript transcript;
@@ -129,7 +136,7 @@ final class Commands {
                 if (recent.isEmpty()) {
                     notice.accept("No recent messages.");
                 } else {
-                    transcript.showHistory(chat, recent);
+                    transcript.showHistory(chat, recent, true); // numbered: /edit 3 names one
                 }
             });
             return;

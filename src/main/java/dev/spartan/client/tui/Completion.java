@@ -27,6 +27,11 @@ final class Completion implements Completer {
             "/trust",
             "/newgroup",
             "/leave",
+            "/reply",
+            "/edit",
+            "/delete",
+            "/react",
+            "/timer",
             "/help",
             "/logout",
             "/quit");
@@ -34,6 +39,7 @@ final class Completion implements Completer {
     private final Supplier<List<String>> groups;
     private final Supplier<List<String>> invitations;
     private final BooleanSupplier asksForName;
+    private volatile Supplier<List<String>> mentions = List::of;
 
     /** @param invitations the groups this user is invited to and has not answered: /accept and /decline take them */
     Completion(
@@ -47,10 +53,19 @@ final class Completion implements Completer {
         this.asksForName = asksForName;
     }
 
+    /** The names "@" completes to: the members of the group on the prompt. */
+    void mentionsFrom(Supplier<List<String>> members) {
+        this.mentions = members;
+    }
+
     @Override
     public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
         List<String> words = line.words();
         int index = line.wordIndex();
+        if (line.word().startsWith("@")) {
+            mentions.get().forEach(n -> candidates.add(new Candidate("@" + n))); // members of the group on the prompt
+            return;
+        }
         String first = words.isEmpty() ? "" : words.get(0);
         if (index == 0) {
             if (first.startsWith("/")) {

@@ -1,5 +1,8 @@
 package dev.spartan.client.tui;
 
+import dev.spartan.client.ActionCommands;
+import dev.spartan.client.ActionOptions;
+import dev.spartan.client.Actions;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ChatCommands;
 import dev.spartan.client.ClientFeatures;
@@ -43,7 +46,7 @@ import org.jline.utils.AttributedString;
  * read another thread may change it only while nothing is typed ({@link #switchIfIdle}), so a line is always handled
  * by the prompt it was typed at.
  */
-public final class ConsoleUi implements ClientListener, ChatCommands.Front {
+public final class ConsoleUi implements ClientListener, ChatCommands.Front, ActionCommands.Front {
     /** How the terminal client looks; the pipe always looks like the assignment. */
     public record Settings(boolean timestamps, boolean receipts, Clock clock) {
         public Settings {
@@ -73,6 +76,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     private final Screen screen;
     private final Look look;
     private final Settings settings;
+    private final Completion completion;
 
     /** Unanswered questions, oldest first: users who asked to chat, and groups this user was invited to. */
     private final Deque<String> requests = new ArrayDeque<>();
@@ -85,6 +89,10 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
     private Transcript transcript;
     private Commands commands;
     private ChatCommands chats;
+    private ActionCommands actionCommands;
+    private ActionLines actionLines;
+    private ActionOptions optIns = ActionOptions.NONE;
+    private final Typists typists = new Typists(this::refreshRightPrompt);
     private String me;
     private volatile List<String> users = List.of();
     private volatile Mode mode = Mode.CHOOSING;
@@ -106,11 +114,18 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         this.look = screen.isInteractive()
                 ? Look.terminal(noColor == null || noColor.isEmpty(), settings.timestamps(), settings.clock())
                 : Look.pipe(settings.clock());
-        screen.completeWith(new Completion(
+        this.completion = new Completion(
                 () -> users,
                 () -> client == null ? List.of() : client.groupNames(),
                 () -> List.copyOf(invitations.keySet()),
-                () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING));
+                () -> mode == Mode.CHOOSING || mode == Mode.ANSWERING);
+        screen.completeWith(completion);
+    }
+
+    /** Turns on read receipts and typing indicators (issue 26); both are off by default. */
+    public ConsoleUi optIn(ActionOptions options) {
+        this.optIns = Objects.requireNonNull(options, "options");
+        return this;
     }
 
     /** Runs the client until /quit or end of input; returns the process exit code. */
@@ -135,6 +150,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         commands =
                 new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
         chats = new ChatCommands(client, this);
+        hookActions();
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
                 true);
@@ -152,6 +168,30 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         }
         client.close(0);
         return code;
+    }
+
+    /** Message actions (issue 26): their commands, how they look, @ completion, typing indicators. */
+    private void hookActions() {
+        actionCommands = new ActionCommands(client, this);
+        actionLines =
+                new ActionLines(look, me, () -> current, id -> client.actions().tally(id));
+        transcript.viewWith(client.actions()::view);
+        completion.mentionsFrom(() -> {
+            ChatRef on = current;
+            return on == null || !on.hasGroup()
+                    ? List.of()
+                    : client.group(on.getGroup())
+                            .<List<String>>map(Group::getMembersList)
+                            .orElse(List.of());
+        });
+        if (optIns.typing()) {
+            screen.onKey(typed -> {
+                ChatRef on = current;
+                if (mode == Mode.CHATTING && on != null && !typed.startsWith("/")) {
+                    client.typing(on);
+                }
+            });
+        }
     }
 
     private int loop() {
@@ -283,7 +323,9 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         }
         ChatRef to = current;
         String name = to == null || mode != Mode.CHATTING ? null : Transcript.nameOf(to);
-        return look.rightPrompt(name, transcript.unreadElsewhere(name), Outboxes.total(client.unsent()));
+        List<String> others = new ArrayList<>(typists.now());
+        others.addAll(transcript.unreadElsewhere(name));
+        return look.rightPrompt(name, others, Outboxes.total(client.unsent()));
     }
 
     private void refreshRightPrompt() {
@@ -516,6 +558,10 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
         if (words[0].equals("/quit") || words[0].equals("/exit")) {
             return screen.isInteractive() && !quitOrAsk();
         }
+        if (actionCommands.run(line)) {
+            refreshRightPrompt();
+            return true;
+        }
         if (!chats.run(words)) {
             if (!commands.run(words)) {
                 notice("Unknown command " + words[0] + ". Type /help for the list.", false);
@@ -626,6 +672,9 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     private void display(Incoming message) {
         transcript.arrived(message);
+        if (optIns.readReceipts() && !message.isGroup() && isCurrent(message.peerOrGroup())) {
+            client.markRead(message.sender(), List.of(message.messageId())); // seen in the open chat
+        }
         refreshRightPrompt();
     }
 
@@ -742,6 +791,42 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front {
 
     @Override
     public void notice(String text) {
+        notice(text, false);
+    }
+
+    // ---- message actions (issue 26) ----
+
+    @Override
+    public void changed(Actions.Change change) {
+        show(actionLines.lines(change), false);
+        refreshRightPrompt();
+    }
+
+    @Override
+    public void typing(String from, ChatRef chat) {
+        if (!optIns.typing()) {
+            return;
+        }
+        String who = chat.hasGroup() ? from + " in " + chat.getGroup() : from;
+        if (screen.isInteractive()) {
+            typists.typing(who);
+        } else {
+            notice(who + " is typing.", false);
+        }
+    }
+
+    @Override
+    public void typed(ChatRef to, String text, Supplier<String> send) {
+        try {
+            transcript.typed(to, text, send);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            notice("Message not sent: " + e.getMessage(), false);
+        }
+        refreshRightPrompt();
+    }
+
+    @Override
+    public void error(String text, io.grpc.Status.Code code) {
         notice(text, false);
     }
 

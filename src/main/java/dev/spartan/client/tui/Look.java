@@ -112,12 +112,31 @@ final class Look {
         int indent = b.columnLength();
         List<String> body = SafeText.lines(m.text());
         List<AttributedString> lines = new ArrayList<>();
-        b.append(body.get(0));
+        java.util.regex.Pattern mention = terminal && m.isGroup() && !own ? Mentions.pattern(SafeText.line(me)) : null;
+        highlighted(b, body.get(0), mention);
         lines.add(b.toAttributedString());
         for (String more : body.subList(1, body.size())) {
-            lines.add(new AttributedString(" ".repeat(indent) + more));
+            AttributedStringBuilder next = new AttributedStringBuilder().append(" ".repeat(indent));
+            highlighted(next, more, mention);
+            lines.add(next.toAttributedString());
         }
         return new Shown(lines, markColumn);
+    }
+
+    /** Appends a line of a message, each {@code @name} of this user in it highlighted (a mention, issue 26). */
+    private void highlighted(AttributedStringBuilder b, String line, java.util.regex.Pattern mention) {
+        if (mention == null) {
+            b.append(line);
+            return;
+        }
+        java.util.regex.Matcher found = mention.matcher(line);
+        int at = 0;
+        while (found.find()) {
+            b.append(line.substring(at, found.start()));
+            b.styled(colours ? AttributedStyle.DEFAULT.inverse().bold() : AttributedStyle.DEFAULT, found.group());
+            at = found.end();
+        }
+        b.append(line.substring(at));
     }
 
     /** The delivery mark of one's own message: two cells, so that it can be rewritten in place. */
@@ -130,6 +149,7 @@ final class Look {
             case KEPT -> new AttributedString("··", fg(AttributedStyle.YELLOW));
             case STORED, HELD -> new AttributedString("✓ ", fg(AttributedStyle.GREEN));
             case DELIVERED -> new AttributedString("✓✓", bold(fg(AttributedStyle.GREEN)));
+            case READ -> new AttributedString("●●", bold(fg(AttributedStyle.BLUE)));
             case FAILED, EXPIRED -> new AttributedString("✗ ", fg(AttributedStyle.RED));
         };
     }

@@ -68,6 +68,9 @@ interface Screen extends AutoCloseable {
     /** Rewrites the delivery mark of an own message if its line is still where it was counted to be. */
     void mark(String messageId, AttributedString mark);
 
+    /** After each character typed on a terminal, {@code line} gets the line as it now is (for typing indicators). */
+    default void onKey(java.util.function.Consumer<String> line) {}
+
     /** Replaces the right prompt (a terminal only). */
     void rightPrompt(AttributedString right);
 

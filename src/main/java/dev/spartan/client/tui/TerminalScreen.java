@@ -130,6 +130,19 @@ final class TerminalScreen implements Screen {
     }
 
     @Override
+    public void onKey(java.util.function.Consumer<String> line) {
+        if (!interactive) {
+            return;
+        }
+        org.jline.reader.Widget insert = reader.getWidgets().get(LineReader.SELF_INSERT);
+        reader.getWidgets().put(LineReader.SELF_INSERT, () -> {
+            boolean done = insert.apply();
+            line.accept(reader.getBuffer().toString());
+            return done;
+        });
+    }
+
+    @Override
     public String readLine(Prompt prompt, AttributedString right) {
         return reader.readLine(
                 escape(prompt.text()),

@@ -30,6 +30,8 @@ final class Transcript {
     private final Consumer<List<AttributedString>> arrivals;
     private final SessionLog log = new SessionLog();
     private final Unread unread = new Unread();
+    private volatile java.util.function.BiFunction<Incoming, Boolean, java.util.Optional<Incoming>> view =
+            (m, numbered) -> java.util.Optional.of(m);
     /** Chats entered in this session: entering one again shows its recent messages from memory. */
     private final Set<String> visited = new HashSet<>();
     /** Held while an own message is printed or its mark changes, so a change never comes before its line. */
@@ -69,6 +71,9 @@ final class Transcript {
         boolean own = m.sender().equals(me);
         if (!own && !isCurrent.test(chat)) {
             unread.arrived(chat);
+            if (m.isGroup() && Mentions.names(m.text(), me)) {
+                unread.mentioned(chat);
+            }
         }
         synchronized (marks) {
             log.add(chat, m, own ? SendState.STORED : null);
@@ -105,19 +110,37 @@ final class Transcript {
         return visited.add(nameOf(chat));
     }
 
+    /**
+     * How history shows a message now (issue 26): its latest text, reactions, quote and, when asked, its short
+     * number; empty if it disappeared.
+     */
+    void viewWith(java.util.function.BiFunction<Incoming, Boolean, java.util.Optional<Incoming>> view) {
+        this.view = view;
+    }
+
+    /** Shows a message as it is now; {@code numbered} (only /history, on a terminal) puts its short number in. */
+    private void showNow(Incoming m, SendState state, boolean numbered) {
+        view.apply(m, numbered && screen.isInteractive()).ifPresent(now -> show(now, state));
+    }
+
     /** Back in a chat: its last messages from this session. */
     void showRecent(ChatRef chat) {
         notice("Recent messages " + describe(chat) + ":");
-        log.last(nameOf(chat), RECENT_ON_RETURN).forEach(e -> show(e.message, e.state));
+        log.last(nameOf(chat), RECENT_ON_RETURN).forEach(e -> showNow(e.message, e.state, false));
     }
 
     /** The server's recent messages of a chat, under the assignment's header. */
     void showHistory(ChatRef chat, List<Incoming> recent) {
+        showHistory(chat, recent, false);
+    }
+
+    /** {@link #showHistory(ChatRef, List)}; {@code numbered} for /history, whose numbers the action commands take. */
+    void showHistory(ChatRef chat, List<Incoming> recent, boolean numbered) {
         notice("Recent messages " + describe(chat) + ":");
         for (Incoming m : recent) {
             SendState state = m.sender().equals(me) ? SendState.STORED : null;
             log.add(nameOf(chat), m, state);
-            show(m, state);
+            showNow(m, state, numbered);
         }
     }
 
@@ -136,7 +159,7 @@ final class Transcript {
             return;
         }
         notice("Last " + shown.size() + (shown.size() == 1 ? " message " : " messages ") + describe(chat) + ":");
-        shown.forEach(e -> show(e.message, e.state));
+        shown.forEach(e -> showNow(e.message, e.state, true));
     }
 
     int unread(String chat) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.spartan.client.Actions;
 import dev.spartan.client.Incoming;
 import dev.spartan.client.SendState;
 import dev.spartan.contract.ChatIds;
@@ -26,6 +27,42 @@ class JsonEventTest {
                 .isEqualTo("{\"type\":\"message\",\"chat\":\"bob\",\"group\":false,\"from\":\"bob\","
                         + "\"text\":\"Hi Alice!\",\"id\":\"m-1\",\"ts\":1700000000123}");
         assertThat(parse(JsonEvent.message(m, true)).get("type").getAsString()).isEqualTo("history");
+    }
+
+    @Test
+    void messageActionsAreEventsOfTheirOwn() {
+        Incoming target = new Incoming("m-1", "alice", ChatIds.toGroup("group1"), "group1", "See you at 1", 4, 9L);
+        assertThat(JsonEvent.action(
+                                new Actions.Change(Actions.Kind.REACTED, "bob", "group1", true, target, "👍"),
+                                "👍 2",
+                                0,
+                                20L)
+                        .encode())
+                .isEqualTo("{\"type\":\"reaction\",\"chat\":\"group1\",\"group\":true,\"from\":\"bob\","
+                        + "\"id\":\"m-1\",\"emoji\":\"👍\",\"reactions\":\"👍 2\",\"ts\":20}");
+        assertThat(JsonEvent.action(
+                                new Actions.Change(Actions.Kind.EDITED, "alice", "group1", true, target, ""),
+                                "",
+                                0,
+                                21L)
+                        .encode())
+                .isEqualTo("{\"type\":\"edited\",\"chat\":\"group1\",\"group\":true,\"from\":\"alice\","
+                        + "\"text\":\"See you at 1\",\"id\":\"m-1\",\"ts\":21}");
+        JsonObject timer = parse(JsonEvent.action(
+                new Actions.Change(
+                        Actions.Kind.TIMER,
+                        "alice",
+                        "bob",
+                        false,
+                        null,
+                        "alice set messages to disappear after 1 hour."),
+                "",
+                3600,
+                22L));
+        assertThat(timer.get("type").getAsString()).isEqualTo("timer");
+        assertThat(timer.get("seconds").getAsInt()).isEqualTo(3600);
+        assertThat(timer.get("text").getAsString()).isEqualTo("alice set messages to disappear after 1 hour.");
+        assertThat(timer.has("id")).isFalse();
     }
 
     @Test

@@ -47,4 +47,30 @@ class CompletionTest {
         asksForName.set(true);
         assertThat(complete("ch")).containsExactly("bob", "charlie", "group1");
     }
+
+    @Test
+    void atCompletesTheMembersOfTheGroupOnThePrompt() {
+        assertThat(complete("see you @")).isEmpty(); // no group on the prompt
+        completion.mentionsFrom(() -> List.of("alice", "bob", "charlie"));
+        assertThat(complete("see you @")).containsExactly("@alice", "@bob", "@charlie");
+        assertThat(complete("@b")).containsExactly("@alice", "@bob", "@charlie"); // JLine filters by the prefix
+        assertThat(complete("see you b")).isEmpty();
+    }
+
+    @Test
+    void aMentionCountsApartInTheUnreadSummary() {
+        Unread unread = new Unread();
+        unread.arrived("group1");
+        unread.arrived("group1");
+        unread.mentioned("group1");
+        unread.arrived("group1");
+        unread.arrived("bob");
+        assertThat(unread.summary()).containsExactly("bob 1", "group1 3 @1");
+        unread.read("group1");
+        assertThat(unread.summary()).containsExactly("bob 1");
+        assertThat(Mentions.names("@bob release?", "bob")).isTrue();
+        assertThat(Mentions.names("ask @bobby", "bob")).isFalse();
+        assertThat(Mentions.names("mail bob@bob.org", "bob")).isFalse();
+        assertThat(Mentions.names("(@bob)", "bob")).isTrue();
+    }
 }
