@@ -42,9 +42,11 @@ public final class ClientCostBench {
     private static final int RUN = 10;
 
     private final PrintStream out;
+    private final Clock clock;
 
-    public ClientCostBench(PrintStream out) {
+    public ClientCostBench(PrintStream out, Clock clock) {
         this.out = Objects.requireNonNull(out, "out");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Warms up, then measures {@code messages} of {@code size} bytes each way and prints the two figures. */
@@ -87,19 +89,9 @@ public final class ClientCostBench {
         // The terminal client's defaults: what a person's client does per message.
         ClientFeatures features = new ClientFeatures(true, true);
         Endpoint.Spartan alice = Endpoint.spartanClient(
-                "alice",
-                List.of(server),
-                work.resolve("keys/alice"),
-                Clock.systemUTC(),
-                (r, t) -> aliceGot.release(),
-                features);
+                "alice", List.of(server), work.resolve("keys/alice"), clock, (r, t) -> aliceGot.release(), features);
         Endpoint.Spartan bob = Endpoint.spartanClient(
-                "bob",
-                List.of(server),
-                work.resolve("keys/bob"),
-                Clock.systemUTC(),
-                (r, t) -> bobGot.release(),
-                features);
+                "bob", List.of(server), work.resolve("keys/bob"), clock, (r, t) -> bobGot.release(), features);
         try {
             alice.client().requestChat("bob");
             bob.client().answerChat("alice", true);

@@ -182,7 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             System.out.println("machine: " + machine());
-            new dev.spartan.bench.ClientCostBench(System.out).run(clientCost, size);
+            new dev.spartan.bench.ClientCostBench(System.out, Clock.systemUTC()).run(clientCost, size);
             return 0;
         }
         if (slowReader != null) {
