@@ -5,8 +5,8 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.RemoteNodes;
 import dev.spartan.proto.Event;
 import dev.spartan.redis.RedisClients;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.spartan.redis.RedisConnections;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     private final String nodeId;
     private volatile boolean newerBusSeen;
-    private final StatefulRedisConnection<String, String> publisher;
+    private final RedisClusterAsyncCommands<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
     private final Set<String> grownInboxes = ConcurrentHashMap.newKeySet();
     private final Set<String> changedChats = ConcurrentHashMap.newKeySet();
@@ -65,10 +65,10 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         return t;
     });
 
-    public ClusterBus(RedisClient client, String nodeId, DeliveryHub hub, RecentMessages recent) {
+    public ClusterBus(RedisConnections redis, String nodeId, DeliveryHub hub, RecentMessages recent) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        this.publisher = client.connect();
-        this.subscriber = client.connectPubSub();
+        this.publisher = redis.stringsAsync();
+        this.subscriber = redis.connectPubSub();
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void subscribed(String channel, long count) {
@@ -149,12 +149,12 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     @Override
     public void attached(String user) {
-        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
+        var unused = publisher.publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
     }
 
     @Override
     public void sessionsEnded(String user, String reason) {
-        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.SESSIONS_ENDED, reason + " " + user));
+        var unused = publisher.publish(CHANNEL, line(BusLine.Kind.SESSIONS_ENDED, reason + " " + user));
     }
 
     private void historyChanged(String chatKey) {
@@ -194,7 +194,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         if (!lines.isEmpty()) {
             // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.
-            var unused = publisher.async().publish(CHANNEL, String.join("\n", lines));
+            var unused = publisher.publish(CHANNEL, String.join("\n", lines));
         }
     }
 
@@ -216,6 +216,5 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     public void close() {
         flusher.shutdownNow();
         subscriber.close();
-        publisher.close();
     }
 }

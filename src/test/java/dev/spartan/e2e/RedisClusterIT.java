@@ -1,0 +1,161 @@
+package dev.spartan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.contract.ChatIds;
+import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.Event;
+import dev.spartan.proto.ReceiveRequest;
+import dev.spartan.proto.SendRequest;
+import dev.spartan.testing.RedisClusterProcesses;
+import dev.spartan.testing.RedisServerProcess;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
+import dev.spartan.testing.WireSession;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two nodes in the test's JVM on a real Redis Cluster of 3 primaries and 3 replicas (six redis-server processes):
+ * 1:1, group and the shared rate limit work as on one Redis, and the kill -9 of the primary that holds a busy
+ * reader's inbox mid-burst loses no acknowledged message and doubles none.
+ */
+class RedisClusterIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoNodesOnAClusterChatLimitAndSurviveAPrimarysDeath() throws Exception {
+        try (RedisClusterProcesses redis = new RedisClusterProcesses(dir.resolve("redis"), 3)) {
+            String config = ServerProcess.defaultConfig() + "\nredis: " + redis.uri()
+                    + "\nrate_limit:\n  max_calls: 100000\n  window_seconds: 1\n"
+                    + "limits:\n  history_calls_per_minute: 5\n";
+            Path keys = dir.resolve("keys");
+            try (TlsNode node1 = new TlsNode(dir.resolve("n1"), config);
+                    TlsNode node2 = new TlsNode(dir.resolve("n2"), config);
+                    WireSession alice = WireSession.login("alice", keys.resolve("alice"), node1.port());
+                    WireSession bob = WireSession.login("bob", keys.resolve("bob"), node2.port());
+                    WireSession charlie = WireSession.login("charlie", keys.resolve("charlie"), node2.port())) {
+                // 1:1 across nodes (alice's conversation and bob's inbox are in slots of their own).
+                alice.chatWith(bob);
+                alice.sendTo("bob", "hello across the cluster");
+                assertThat(texts(bob.events(ReceiveRequest.getDefaultInstance(), 2), "bob"))
+                        .containsExactly("hello across the cluster");
+
+                // A group: one send, each reader's inbox written in that reader's slot.
+                alice.chatWith(charlie);
+                alice.createGroup("g1", "bob", "charlie");
+                bob.joinGroup("g1");
+                charlie.joinGroup("g1");
+                alice.send(alice.message(ChatIds.toGroup("g1"), "hello group", "bob", "charlie"));
+                assertThat(texts(charlie.events(ReceiveRequest.getDefaultInstance(), 2), "charlie"))
+                        .contains("hello group");
+
+                // The rate limit is one across nodes: 5 history calls a minute, whichever node takes them.
+                int admitted = 0;
+                for (TlsNode node : List.of(node1, node2)) {
+                    try (WireSession dave = WireSession.login("dave", keys.resolve("dave"), node.port())) {
+                        for (int i = 0; i < 4; i++) {
+                            try {
+                                dave.history(ChatIds.toUser("bob"));
+                                admitted++;
+                            } catch (StatusRuntimeException e) {
+                                if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+                                    admitted++; // past the limit, refused for another reason
+                                }
+                            }
+                        }
+                    }
+                }
+                assertThat(admitted).isEqualTo(5);
+
+                failoverMidBurst(redis, alice, bob);
+            }
+        }
+    }
+
+    /**
+     * alice sends bob a burst; after a third of it the primary holding bob's inbox is killed (SIGKILL). A send that
+     * fails is resent as it was (same message id) until it is acknowledged, as the client's outbox does. The killed
+     * process is restarted as a supervisor would: it rejoins as the replica of the promoted one, so that writes to
+     * that slot again have the replica {@code redis_replicas_to_ack} asks for.
+     */
+    private static void failoverMidBurst(RedisClusterProcesses redis, WireSession alice, WireSession bob) {
+        int burst = 150;
+        List<String> acknowledged = new ArrayList<>();
+        long unavailableNanos = 0;
+        RedisServerProcess victim = null;
+        for (int i = 0; i < burst; i++) {
+            String text = "burst " + i;
+            SendRequest request = alice.message(ChatIds.toUser("bob"), text, "bob");
+            long firstFailure = 0;
+            while (true) {
+                try {
+                    alice.send(request);
+                    break;
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    if (firstFailure == 0) {
+                        firstFailure = System.nanoTime();
+                    }
+                    if (victim != null && !victim.isRunning() && redis.allSlotsServed()) {
+                        victim.restart(); // back as the promoted primary's replica
+                    }
+                    assertThat(System.nanoTime() - firstFailure).isLessThan(30_000_000_000L);
+                }
+            }
+            if (firstFailure != 0) {
+                unavailableNanos += System.nanoTime() - firstFailure;
+            }
+            acknowledged.add(text);
+            if (i == burst / 3) {
+                victim = redis.primaryOf("sp:inbox:{u:bob}");
+                victim.stop(); // SIGKILL
+            }
+        }
+        if (!victim.isRunning()) {
+            victim.restart();
+        }
+        List<Event> events =
+                bob.events(ReceiveRequest.getDefaultInstance(), burst + 3); // + hello, group, StreamStarted
+        List<String> delivered = texts(events, "bob").stream()
+                .filter(t -> t.startsWith("burst "))
+                .toList();
+        Map<String, Integer> times = new HashMap<>();
+        delivered.forEach(t -> times.merge(t, 1, Integer::sum));
+        long lost = acknowledged.stream().filter(t -> !times.containsKey(t)).count();
+        long doubled = times.values().stream().filter(n -> n > 1).count();
+        System.out.printf(
+                "acknowledged %d, delivered %d, lost %d, doubled %d, unavailable %.1f s%n",
+                acknowledged.size(), delivered.size(), lost, doubled, unavailableNanos / 1e9);
+        assertThat(lost).isZero();
+        assertThat(doubled).isZero();
+        assertThat(delivered).containsExactlyElementsOf(acknowledged); // in order
+        long last = 0;
+        for (Event e : events) {
+            if (e.hasMessage() && e.getMessage().getSender().equals("alice")) {
+                assertThat(e.getMessage().getChatSeq()).isGreaterThan(last);
+                last = e.getMessage().getChatSeq();
+            }
+        }
+    }
+
+    private static List<String> texts(List<Event> events, String reader) {
+        List<String> out = new ArrayList<>();
+        for (Event e : events) {
+            if (e.hasMessage()) {
+                ChatMessage m = e.getMessage();
+                out.add(WireSession.opaqueText(m, reader));
+            }
+        }
+        return out;
+    }
+}
