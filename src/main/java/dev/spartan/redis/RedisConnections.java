@@ -2,7 +2,6 @@ package dev.spartan.redis;
 
 import dev.spartan.config.RedisAccess;
 import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -101,10 +100,7 @@ public final class RedisConnections implements AutoCloseable {
                         .enablePeriodicRefresh(TOPOLOGY_REFRESH)
                         .enableAllAdaptiveRefreshTriggers()
                         .adaptiveRefreshTriggersTimeout(Duration.ofMillis(200))
-                        .build())
-                // A command for a dead primary fails at once rather than waiting to be replayed later: the save
-                // is answered UNAVAILABLE and the client resends to the promoted replica.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+                        .build());
         if (access.caFile() != null) {
             options.sslOptions(SslOptions.builder()
                     .jdkSslProvider()

@@ -134,7 +134,9 @@ public final class RedisStore implements MessageStore {
         ReplicaAcks acks = new ReplicaAcks(replicasToAck, REPLICA_TIMEOUT);
         if (keys.tagged()) {
             this.saves = null;
-            this.clusterSaves = new ClusterSaves(target, SAVE, APPEND_ONCE, SAVE_TIMEOUT, acks, SENT_ID_SECONDS);
+            this.clusterSaves = new ClusterSaves(
+                    // short: a save stuck on a dead primary is answered UNAVAILABLE soon, and resent after failover
+                    target, SAVE, APPEND_ONCE, RedisClients.COMMAND_TIMEOUT, acks, SENT_ID_SECONDS);
         } else {
             this.saves = new RedisSaves(
                     SAVE, target.node(EPOCH_KEY), SAVE_TIMEOUT, EPOCH_KEY, epochBytes, this::replaced, acks);
