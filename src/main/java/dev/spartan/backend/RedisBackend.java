@@ -40,6 +40,7 @@ public final class RedisBackend implements Backend {
     });
     private final Clock clock;
     private ClusterBus bus;
+    private RedisPresence presence;
 
     /**
      * Connects (to one Redis, or to a Redis Cluster for a {@code redis-cluster://} URI), and settles which store this
@@ -101,12 +102,16 @@ public final class RedisBackend implements Backend {
 
     @Override
     public Presence presence(DeliveryHub hub) {
-        return new RedisPresence(redis.strings(), redis.stringsAsync(), hub, timer, clock);
+        presence = new RedisPresence(redis.strings(), redis.stringsAsync(), hub, timer, clock);
+        return presence;
     }
 
     @Override
     public void connect(DeliveryHub hub, RecentMessages recent) {
         bus = new ClusterBus(redis, nodeId, hub, recent);
+        if (presence != null) {
+            presence.tellWhereabouts(bus::here);
+        }
     }
 
     @Override

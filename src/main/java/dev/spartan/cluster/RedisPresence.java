@@ -42,8 +42,16 @@ public final class RedisPresence implements Presence {
         var unused = timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
     }
 
+    /** Also told of each user online here, as each renewal: on Redis Cluster, where the user's events go. */
+    private volatile java.util.function.Consumer<String> whereabouts = user -> {};
+
+    public void tellWhereabouts(java.util.function.Consumer<String> whereabouts) {
+        this.whereabouts = Objects.requireNonNull(whereabouts, "whereabouts");
+    }
+
     @Override
     public void online(String user) {
+        whereabouts.accept(user);
         double lapsesAt = clock.millis() + TTL_MILLIS;
         quietly(() -> async.zadd(KEY, lapsesAt, user));
     }

@@ -457,6 +457,11 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
+    public long latestChatSeq(String chatKey) {
+        return number(read(() -> redis.get(keys.ofConversation("chatseq", chatKey))));
+    }
+
+    @Override
     public void deleteHistory(String chatKey) {
         write(r -> r.del(historyKey(chatKey)));
     }

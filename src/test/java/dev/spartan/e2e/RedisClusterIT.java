@@ -10,18 +10,22 @@ import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
 import dev.spartan.testing.RedisClusterProcesses;
 import dev.spartan.testing.RedisServerProcess;
+import dev.spartan.testing.Scrape;
 import dev.spartan.testing.ServerProcess;
 import dev.spartan.testing.TlsNode;
 import dev.spartan.testing.WireSession;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,12 +42,14 @@ class RedisClusterIT {
     @Test
     void twoNodesOnAClusterChatLimitAndSurviveAPrimarysDeath() throws Exception {
         try (RedisClusterProcesses redis = new RedisClusterProcesses(dir.resolve("redis"), 3)) {
+            int metrics1 = freePort();
+            int metrics2 = freePort();
             String config = ServerProcess.defaultConfig() + "\nredis: " + redis.uri()
                     + "\nrate_limit:\n  max_calls: 100000\n  window_seconds: 1\n"
                     + "limits:\n  history_calls_per_minute: 5\n";
             Path keys = dir.resolve("keys");
-            try (TlsNode node1 = new TlsNode(dir.resolve("n1"), config);
-                    TlsNode node2 = new TlsNode(dir.resolve("n2"), config);
+            try (TlsNode node1 = new TlsNode(dir.resolve("n1"), config + "metrics_port: " + metrics1 + "\n");
+                    TlsNode node2 = new TlsNode(dir.resolve("n2"), config + "metrics_port: " + metrics2 + "\n");
                     WireSession alice = WireSession.login("alice", keys.resolve("alice"), node1.port());
                     WireSession bob = WireSession.login("bob", keys.resolve("bob"), node2.port());
                     WireSession charlie = WireSession.login("charlie", keys.resolve("charlie"), node2.port())) {
@@ -58,6 +64,8 @@ class RedisClusterIT {
                 alice.createGroup("g1", "bob", "charlie"); // both have accepted alice: members at once
                 alice.send(alice.message(ChatIds.toGroup("g1"), "hello group", "bob", "charlie"));
                 assertThat(texts(until(charlie, "hello group"), "charlie")).contains("hello group");
+
+                eventsGoOnlyToTheReadersNode(alice, bob, charlie, metrics1, metrics2);
 
                 // The rate limit is one across nodes: 5 history calls a minute, whichever node takes them.
                 int admitted = 0;
@@ -144,6 +152,66 @@ class RedisClusterIT {
                 assertThat(e.getMessage().getChatSeq()).isGreaterThan(last);
                 last = e.getMessage().getChatSeq();
             }
+        }
+    }
+
+    /**
+     * bob's stream is open on node2. alice (node1) writes to him: node2 hears of it on its own channel. charlie
+     * (node2) writes to the group of alice (no stream open) and bob: node1 hears nothing, where a broadcast bus
+     * would have told it of every message.
+     */
+    private static void eventsGoOnlyToTheReadersNode(
+            WireSession alice, WireSession bob, WireSession charlie, int metrics1, int metrics2) {
+        List<Event> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.grpc.Context.CancellableContext stream = io.grpc.Context.current().withCancellation();
+        stream.run(() -> bob.asyncStub().receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+            @Override
+            public void onNext(Event e) {
+                seen.add(e);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        }));
+        try {
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> seen.stream().anyMatch(e -> e.hasCaughtUp()));
+            double before1 = busReceived(metrics1);
+            double before2 = busReceived(metrics2);
+            int messages = 10;
+            for (int i = 0; i < messages; i++) {
+                alice.sendTo("bob", "live " + i);
+                charlie.send(charlie.message(ChatIds.toGroup("g1"), "group " + i, "alice", "bob"));
+            }
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> texts(seen, "bob")
+                            .containsAll(List.of("live " + (messages - 1), "group " + (messages - 1))));
+            double node1 = busReceived(metrics1) - before1;
+            double node2 = busReceived(metrics2) - before2;
+            System.out.printf(
+                    "bus messages received per delivered message: node1 %.2f, node2 %.2f (%d delivered to bob)%n",
+                    node1 / (2.0 * messages), node2 / (2.0 * messages), 2 * messages);
+            assertThat(node1).isZero(); // nothing for node1's users: alice has no stream
+            assertThat(node2).isBetween(1.0, (double) messages); // alice's sends to bob, coalesced or not
+        } finally {
+            stream.cancel(null);
+        }
+    }
+
+    private static double busReceived(int metricsPort) {
+        return Scrape.of(metricsPort)
+                .value("spartan_bus_messages_received_total")
+                .orElseThrow();
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 
