@@ -644,6 +644,15 @@ public final class RedisStore implements MessageStore {
     @Override
     public void ping() {
         checkEpoch(); // an answer from Redis, and one that still holds this store
+        if (keys.tagged()) {
+            // NOT_SERVING while a slot has no primary (a failover under way), SERVING again once it has one.
+            String info = call(() -> redis.clusterInfo());
+            if (!info.contains("cluster_state:ok")) {
+                throw new StoreUnavailableException(
+                        "Redis Cluster has a slot without a primary (cluster_state:fail): a failover is under way",
+                        null);
+            }
+        }
     }
 
     @Override

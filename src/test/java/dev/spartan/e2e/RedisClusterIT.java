@@ -86,6 +86,15 @@ class RedisClusterIT {
                 assertThat(admitted).isEqualTo(5);
 
                 failoverMidBurst(redis, alice, bob);
+                // Health follows the cluster: SERVING again on both nodes once every slot has its primary.
+                for (int port : List.of(metrics1, metrics2)) {
+                    Awaitility.await()
+                            .atMost(Duration.ofSeconds(10))
+                            .until(() -> Scrape.of(port)
+                                            .value("spartan_store_available")
+                                            .orElse(0)
+                                    == 1);
+                }
             }
         }
     }
@@ -97,7 +106,7 @@ class RedisClusterIT {
      * that slot again have the replica {@code redis_replicas_to_ack} asks for.
      */
     private static void failoverMidBurst(RedisClusterProcesses redis, WireSession alice, WireSession bob) {
-        int burst = 150;
+        int burst = 90;
         List<String> acknowledged = new ArrayList<>();
         long unavailableNanos = 0;
         RedisServerProcess victim = null;

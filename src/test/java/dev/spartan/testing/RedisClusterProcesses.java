@@ -17,7 +17,7 @@ import org.awaitility.Awaitility;
  * loopback ports (no persistence, node timeout 1 s), joined by {@code redis-cli --cluster create --cluster-replicas 1}.
  */
 public final class RedisClusterProcesses implements AutoCloseable {
-    public static final int NODE_TIMEOUT_MILLIS = 1000;
+    public static final int NODE_TIMEOUT_MILLIS = 500;
 
     private final List<RedisServerProcess> nodes = new ArrayList<>();
     private final Path dir;
