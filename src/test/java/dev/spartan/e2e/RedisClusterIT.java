@@ -48,8 +48,17 @@ class RedisClusterIT {
                     + "\nrate_limit:\n  max_calls: 100000\n  window_seconds: 1\n"
                     + "limits:\n  history_calls_per_minute: 5\n";
             Path keys = dir.resolve("keys");
+            // The two nodes start side by side: each waits mostly on its own connections to the cluster.
+            java.util.concurrent.CompletableFuture<TlsNode> second =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return new TlsNode(dir.resolve("n2"), config + "metrics_port: " + metrics2 + "\n");
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
             try (TlsNode node1 = new TlsNode(dir.resolve("n1"), config + "metrics_port: " + metrics1 + "\n");
-                    TlsNode node2 = new TlsNode(dir.resolve("n2"), config + "metrics_port: " + metrics2 + "\n");
+                    TlsNode node2 = second.join();
                     WireSession alice = WireSession.login("alice", keys.resolve("alice"), node1.port());
                     WireSession bob = WireSession.login("bob", keys.resolve("bob"), node2.port());
                     WireSession charlie = WireSession.login("charlie", keys.resolve("charlie"), node2.port())) {
@@ -106,7 +115,7 @@ class RedisClusterIT {
      * that slot again have the replica {@code redis_replicas_to_ack} asks for.
      */
     private static void failoverMidBurst(RedisClusterProcesses redis, WireSession alice, WireSession bob) {
-        int burst = 90;
+        int burst = 60;
         List<String> acknowledged = new ArrayList<>();
         long unavailableNanos = 0;
         RedisServerProcess victim = null;
