@@ -34,7 +34,7 @@ public final class RedisLayoutUpgrade {
 
     /**
      * On a cluster there is nothing of layout 1 to convert (layout 1 never ran on one): the layout is only checked
-     * and written. A single Redis's data moves to a cluster by backup and restore (README, Running on Redis Cluster).
+     * and written. A single Redis's keys are not copied onto a cluster (README, Known limits).
      */
     public static void run(RedisClusterCommands<String, byte[]> redis, RedisKeys keys) {
         byte[] layout = redis.get(LAYOUT_KEY);
