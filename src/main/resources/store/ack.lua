@@ -5,7 +5,8 @@
 -- KEYS[4] = hash of acknowledged chat seqs of the user, KEYS[5] = the store's epoch
 -- ARGV[1] = user, ARGV[2] = acked seq (decimal), ARGV[3] = the epoch this node serves
 -- Returns -2 if the store is not that epoch, -1 if the seq is above any given out (nothing changes), else 1.
-if redis.call('GET', KEYS[5]) ~= ARGV[3] then
+-- (an empty ARGV[3], on Redis Cluster, is not checked here: see RedisKeys)
+if ARGV[3] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[3] then
   return -2
 end
 local acked = tonumber(ARGV[2])

@@ -16,7 +16,8 @@
 -- {outcome, value}: BUSY (a locked compound change is running: retry), DUPLICATE + first chat seq, REFUSED +
 -- guarded value, HOLD_FULL, HELD + chat seq, DELIVERED + chat seq + the inbox seq each recipient's copy got.
 
-local epoch = redis.call('GET', KEYS[1])
+-- On Redis Cluster ARGV[1] is empty: no key is in every slot, so the node checks the epoch apart (RedisKeys).
+local epoch = ARGV[1] ~= '' and redis.call('GET', KEYS[1]) or ''
 if epoch ~= ARGV[1] then
   return {'EPOCH', epoch or ''}
 end

@@ -172,6 +172,45 @@ class DeployFilesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theClusterComposeFileRunsThreePrimariesThreeReplicasAndTwoNodesOnThem() throws Exception {
+        Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose-redis-cluster.yaml")));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        List<String> redisNodes = List.of("redis1", "redis2", "redis3", "redis4", "redis5", "redis6");
+        assertThat(services.keySet()).containsAll(redisNodes).contains("cluster-create", "node1", "node2");
+        for (String name : redisNodes) {
+            String command = String.join(" ", (List<String>) services.get(name).get("command"));
+            assertThat(command)
+                    .as(name)
+                    .contains(
+                            "requirepass",
+                            "masterauth", // a replica must authenticate to its primary
+                            "--appendonly yes",
+                            "--cluster-enabled yes",
+                            "--cluster-config-file /data/nodes.conf");
+            assertThat((List<String>) services.get(name).get("volumes"))
+                    .singleElement()
+                    .asString()
+                    .startsWith(name + "-data:");
+        }
+        String create =
+                String.join(" ", (List<String>) services.get("cluster-create").get("command"));
+        assertThat(create)
+                .contains("redis-cli --cluster create redis1:6379 redis2:6379 redis3:6379 redis4:6379 redis5:6379"
+                        + " redis6:6379 --cluster-replicas 1 --cluster-yes");
+        for (String node : List.of("node1", "node2")) {
+            List<String> args = new ArrayList<>(List.of("server"));
+            args.addAll((List<String>) services.get(node).get("command"));
+            String uri = args.get(args.indexOf("--redis") + 1);
+            assertThat(uri).isEqualTo("redis-cluster://redis1:6379,redis2:6379,redis3:6379");
+            assertThat(ConfigLoader.redisUriProblem(uri)).isNull();
+            assertAccepted(args);
+            assertThat((Map<String, Map<String, String>>) services.get(node).get("depends_on"))
+                    .containsEntry("cluster-create", Map.of("condition", "service_completed_successfully"));
+        }
+    }
+
+    @Test
     void theInviteStepForComposeInTheReadmeIsACommandTheJarAccepts() throws Exception {
         String prefix = "docker compose -f deploy/compose.yaml exec node1 ";
         String readme = Files.readString(Path.of("README.md"));

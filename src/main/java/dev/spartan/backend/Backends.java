@@ -8,9 +8,10 @@ import dev.spartan.ratelimit.RateLimitInterceptor;
 import dev.spartan.ratelimit.RateLimiter;
 import dev.spartan.ratelimit.RedisRateLimiter;
 import dev.spartan.redis.RedisClients;
+import dev.spartan.redis.RedisKeys;
 import dev.spartan.store.EmbeddedStore;
 import io.grpc.ServerInterceptor;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,7 +49,8 @@ public final class Backends {
      */
     public static ServerInterceptor rateLimiting(
             SpartanConfig config,
-            StatefulRedisConnection<String, String> redis,
+            RedisClusterAsyncCommands<String, String> redis,
+            RedisKeys keys,
             LongSupplier nanoTime,
             Object... services) {
         Duration minute = Duration.ofMinutes(1);
@@ -57,6 +59,7 @@ public final class Backends {
                 limiter(
                         config,
                         redis,
+                        keys,
                         nanoTime,
                         "rate:",
                         new RateLimitConfig(config.rateLimitCount(), config.rateLimitWindow())),
@@ -64,6 +67,7 @@ public final class Backends {
                 limiter(
                         config,
                         redis,
+                        keys,
                         nanoTime,
                         "rate:groups:",
                         new RateLimitConfig(config.limits().groupChangesPerMinute(), minute)),
@@ -71,6 +75,7 @@ public final class Backends {
                 limiter(
                         config,
                         redis,
+                        keys,
                         nanoTime,
                         "rate:history:",
                         new RateLimitConfig(config.limits().historyCallsPerMinute(), minute)),
@@ -78,6 +83,7 @@ public final class Backends {
                 limiter(
                         config,
                         redis,
+                        keys,
                         nanoTime,
                         "rate:prekeys:",
                         new RateLimitConfig(PREKEY_CALLS_PER_MINUTE, minute)));
@@ -86,7 +92,8 @@ public final class Backends {
 
     private static RateLimiter limiter(
             SpartanConfig config,
-            StatefulRedisConnection<String, String> redis,
+            RedisClusterAsyncCommands<String, String> redis,
+            RedisKeys keys,
             LongSupplier nanoTime,
             String prefix,
             RateLimitConfig limit) {
@@ -95,7 +102,8 @@ public final class Backends {
             return local;
         }
         return new FailoverRateLimiter(
-                new RedisRateLimiter(redis, RedisClients.KEY_PREFIX + prefix, limit),
+                new RedisRateLimiter(
+                        redis, keys, RedisClients.KEY_PREFIX + prefix, limit, RedisRateLimiter.DEFAULT_COMMAND_TIMEOUT),
                 local,
                 config.rateLimitFailOpen() ? FailoverRateLimiter.FailMode.OPEN : FailoverRateLimiter.FailMode.CLOSED);
     }

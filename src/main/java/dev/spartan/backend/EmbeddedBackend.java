@@ -42,7 +42,8 @@ public final class EmbeddedBackend implements Backend {
             RedisClients.awaitReachable(client, config.sharedRateLimitRedis(), access.startWait());
             redis = client.connect();
         }
-        return Backends.rateLimiting(config, redis, nanoTime, services);
+        return Backends.rateLimiting(
+                config, redis == null ? null : redis.async(), dev.spartan.redis.RedisKeys.SINGLE, nanoTime, services);
     }
 
     @Override

@@ -8,18 +8,15 @@ import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
 import dev.spartan.redis.RedisClients;
+import dev.spartan.redis.RedisConnections;
+import dev.spartan.redis.RedisTarget;
 import dev.spartan.store.MessageStore;
 import dev.spartan.store.RedisEpoch;
 import dev.spartan.store.RedisLayoutUpgrade;
 import dev.spartan.store.RedisStore;
 import dev.spartan.store.StoreOpenException;
 import io.grpc.ServerInterceptor;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -34,9 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
     private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
-    private final RedisClient client;
+    private final RedisConnections redis;
     private final RedisStore store;
-    private final StatefulRedisConnection<String, String> strings;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cluster-timer");
         t.setDaemon(true);
@@ -44,10 +40,12 @@ public final class RedisBackend implements Backend {
     });
     private final Clock clock;
     private ClusterBus bus;
+    private RedisPresence presence;
 
     /**
-     * Connects, and settles which store this node serves (see {@link RedisEpoch}): the node remembers it in
-     * {@code dataDir}. A Redis that lost the store this node served refuses the start unless {@code newStore}.
+     * Connects (to one Redis, or to a Redis Cluster for a {@code redis-cluster://} URI), and settles which store this
+     * node serves (see {@link RedisEpoch}): the node remembers it in {@code dataDir}. A Redis that lost the store
+     * this node served refuses the start unless {@code newStore}.
      *
      * @throws dev.spartan.redis.RedisUnreachableException when Redis does not answer within the start wait
      * @throws StoreOpenException one line for the operator, when Redis lost its data
@@ -56,30 +54,21 @@ public final class RedisBackend implements Backend {
         this.clock = Objects.requireNonNull(clock, "clock");
         RedisAccess access = config.operations().redis();
         String shown = RedisAccess.redact(config.redisUri()); // what messages may print
-        client = RedisClients.create(config.redisUri(), access);
-        StatefulRedisConnection<String, byte[]> bytes;
         try {
-            RedisClients.awaitReachable(client, config.redisUri(), access.startWait());
-            bytes = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+            redis = RedisConnections.open(config.redisUri(), access);
         } catch (RedisException e) {
-            client.shutdown();
             throw new StoreOpenException("cannot reach Redis at " + shown + ": " + RedisClients.rootMessage(e), e);
-        } catch (RuntimeException e) {
-            client.shutdown();
-            throw e;
         }
         try {
-            String epoch = RedisEpoch.settle(bytes.sync(), shown, dataDir, newStore);
-            RedisLayoutUpgrade.run(bytes.sync());
-            store = new RedisStore(bytes, epoch);
-            strings = client.connect();
+            RedisTarget target = redis.store();
+            String epoch = RedisEpoch.settle(target.sync(), shown, dataDir, newStore);
+            RedisLayoutUpgrade.run(target.sync(), target.keys());
+            store = new RedisStore(target, epoch, access.replicasToAck(target.cluster()));
         } catch (RedisException e) {
-            bytes.close();
-            client.shutdown();
+            redis.close();
             throw new StoreOpenException("cannot reach Redis at " + shown + ": " + RedisClients.rootMessage(e), e);
         } catch (RuntimeException e) {
-            bytes.close();
-            client.shutdown();
+            redis.close();
             throw e;
         }
         warnWithoutAof(shown);
@@ -88,7 +77,7 @@ public final class RedisBackend implements Backend {
     /** Without AOF, a Redis restart loses what the node acknowledged since the last snapshot: say so at start. */
     private void warnWithoutAof(String uri) {
         try {
-            Map<String, String> aof = strings.sync().configGet("appendonly");
+            Map<String, String> aof = redis.strings().configGet("appendonly");
             if ("no".equalsIgnoreCase(aof.get("appendonly"))) {
                 log.warn(
                         "Redis at {} runs without AOF (appendonly no): a Redis restart loses acknowledged messages,"
@@ -108,17 +97,21 @@ public final class RedisBackend implements Backend {
 
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
-        return Backends.rateLimiting(config, strings, System::nanoTime, services);
+        return Backends.rateLimiting(config, redis.stringsAsync(), redis.store().keys(), System::nanoTime, services);
     }
 
     @Override
     public Presence presence(DeliveryHub hub) {
-        return new RedisPresence(strings, hub, timer, clock);
+        presence = new RedisPresence(redis.strings(), redis.stringsAsync(), hub, timer, clock);
+        return presence;
     }
 
     @Override
     public void connect(DeliveryHub hub, RecentMessages recent) {
-        bus = new ClusterBus(client, nodeId, hub, recent);
+        bus = new ClusterBus(redis, nodeId, hub, recent);
+        if (presence != null) {
+            presence.tellWhereabouts(bus::here);
+        }
     }
 
     @Override
@@ -127,8 +120,6 @@ public final class RedisBackend implements Backend {
         if (bus != null) {
             bus.close();
         }
-        strings.close();
-        store.close();
-        client.shutdown();
+        redis.close();
     }
 }

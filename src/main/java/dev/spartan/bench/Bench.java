@@ -34,7 +34,12 @@ public final class Bench {
         /** The embedded node, its clients sending with SendMsg, one message at a time (the send path before SendStream). */
         EMBEDDED_UNARY,
         REDIS,
-        TWO_NODES
+        TWO_NODES,
+        /**
+         * Three nodes on a Redis Cluster of 3 primaries and 3 replicas: senders on the first, readers on the
+         * second; the third serves no one and, with events sent only where their readers are, should hear nothing.
+         */
+        REDIS_CLUSTER
     }
 
     /** What one run measures. */
@@ -67,6 +72,7 @@ public final class Bench {
             List<Long> serverPids = new ArrayList<>(); // every node, for the CPU figure
             List<Integer> metricsPorts = new ArrayList<>(); // every node's Prometheus endpoint
             long redisPid = -1;
+            BenchRedis redis = null;
             if (setup == Setup.BASELINE || setup == Setup.STREAM_BASELINE) {
                 int port = Processes.freePort();
                 serverPid = children.spartan("relay ready", "bench", "--relay-server", String.valueOf(port))
@@ -77,18 +83,25 @@ public final class Bench {
                 Path config = writeConfig();
                 String redisUri = null;
                 if (setup == Setup.REDIS || setup == Setup.TWO_NODES) {
-                    int redisPort = Processes.freePort();
-                    redisPid = children.redis(redisPort).pid();
-                    redisUri = "redis://127.0.0.1:" + redisPort;
+                    redis = BenchRedis.single(children);
+                } else if (setup == Setup.REDIS_CLUSTER) {
+                    redis = BenchRedis.cluster(children, work);
+                }
+                if (redis != null) {
+                    redisPid = redis.pids.get(0);
+                    redisUri = redis.uri;
                 }
                 int p1 = Processes.freePort();
                 serverPid = startNode(children, config, p1, redisUri, "n1", metricsPorts);
                 serverPids.add(serverPid);
                 senderServers = receiverServers = List.of("localhost:" + p1);
-                if (setup == Setup.TWO_NODES) {
+                if (setup == Setup.TWO_NODES || setup == Setup.REDIS_CLUSTER) {
                     int p2 = Processes.freePort();
                     serverPids.add(startNode(children, config, p2, redisUri, "n2", metricsPorts));
                     receiverServers = List.of("localhost:" + p2); // every message crosses nodes
+                }
+                if (setup == Setup.REDIS_CLUSTER) {
+                    serverPids.add(startNode(children, config, Processes.freePort(), redisUri, "n3", metricsPorts));
                 }
             }
             LoadDriver driver = new LoadDriver(options.bodyBytes());
@@ -101,12 +114,18 @@ public final class Bench {
                 double redisCpuBefore = redisPid < 0 ? 0 : ProcStats.cpuSeconds(redisPid);
                 long wallBefore = System.nanoTime();
                 ServerFigures[] atStart = {null};
-                Runnable mark = () -> atStart[0] = ServerFigures.scrape(metricsPorts);
+                long[] commandsAtStart = {-1};
+                BenchRedis measured = redis;
+                Runnable mark = () -> {
+                    atStart[0] = ServerFigures.scrape(metricsPorts);
+                    commandsAtStart[0] = measured == null ? -1 : measured.commands();
+                };
                 LoadDriver.Result max =
                         driver.run(routes, 0, options.window(), options.warmup(), options.duration(), mark);
                 double wall = (System.nanoTime() - wallBefore) / 1e9;
                 print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
                 printServerFigures(metricsPorts, atStart[0]);
+                printRedisFigures(metricsPorts, atStart[0], redis, commandsAtStart[0]);
                 out.printf(
                         Locale.ROOT,
                         "  meanwhile (cores): clients (this process) %.2f%s%s%n",
@@ -138,6 +157,29 @@ public final class Bench {
                 endpoints.forEach(Endpoint::close);
             }
         }
+    }
+
+    /** Redis commands and bus messages received (all nodes) per message the servers delivered in the span. */
+    private void printRedisFigures(
+            List<Integer> metricsPorts, ServerFigures atStart, BenchRedis redis, long commandsAtStart) {
+        if (redis == null || atStart == null) {
+            return;
+        }
+        ServerFigures now = ServerFigures.scrape(metricsPorts);
+        double delivered = now.delta(atStart, "spartan_messages_delivered_total");
+        double bus = now.delta(atStart, "spartan_bus_messages_received_total");
+        long commands = redis.commands();
+        if (delivered <= 0) {
+            return;
+        }
+        out.printf(
+                Locale.ROOT,
+                "  per delivered message: Redis commands %s, bus messages received %.2f (%d nodes)%n",
+                commands < 0 || commandsAtStart < 0
+                        ? "n/a"
+                        : String.format(Locale.ROOT, "%.2f", (commands - commandsAtStart) / delivered),
+                bus / delivered,
+                metricsPorts.size());
     }
 
     private static double cpuSeconds(List<Long> pids) {

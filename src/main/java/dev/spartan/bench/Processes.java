@@ -83,6 +83,32 @@ final class Processes implements AutoCloseable {
                 "Ready to accept connections");
     }
 
+    /** One node of a Redis Cluster (see {@link BenchRedis#cluster}). */
+    Process redisClusterNode(int port, int busPort, java.nio.file.Path dir) throws IOException {
+        return start(
+                new ProcessBuilder(
+                        "redis-server",
+                        "--port",
+                        String.valueOf(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        dir.toString(),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "1000",
+                        "--cluster-port",
+                        String.valueOf(busPort)),
+                "Ready to accept connections");
+    }
+
     private Process start(ProcessBuilder builder, String readyLine) throws IOException {
         Process p = builder.redirectErrorStream(true).start();
         children.add(p);

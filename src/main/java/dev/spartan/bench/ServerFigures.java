@@ -72,7 +72,7 @@ final class ServerFigures {
                 percentiles(start, "spartan_delivery_lag_seconds"));
     }
 
-    private double delta(ServerFigures start, String series) {
+    double delta(ServerFigures start, String series) {
         return samples.getOrDefault(series, 0.0) - start.samples.getOrDefault(series, 0.0);
     }
 

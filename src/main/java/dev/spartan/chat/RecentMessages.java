@@ -24,6 +24,7 @@ public final class RecentMessages {
     private final AtomicLongArray uncachedChanges = new AtomicLongArray(64);
 
     private volatile java.util.function.Consumer<String> changed = chatKey -> {};
+    private volatile java.util.function.Consumer<String> removedListener = chatKey -> {};
 
     public RecentMessages(MessageStore store, int keep, int conversations) {
         this.store = Objects.requireNonNull(store, "store");
@@ -34,7 +35,11 @@ public final class RecentMessages {
     public List<ChatMessage> get(String chatKey) {
         List<ChatMessage> cached = cache.get(chatKey);
         if (cached != null) {
-            return cached;
+            long latest = store.latestChatSeq(chatKey);
+            if (latest < 0 || latest <= newest(cached)) {
+                return cached;
+            }
+            invalidate(chatKey); // another node stored a message this copy lacks: read the store
         }
         int stripe = stripe(chatKey);
         long changesBefore = uncachedChanges.get(stripe);
@@ -63,6 +68,10 @@ public final class RecentMessages {
         changed.accept(chatKey);
     }
 
+    private static long newest(List<ChatMessage> messages) {
+        return messages.isEmpty() ? 0 : messages.get(messages.size() - 1).getChatSeq();
+    }
+
     private List<ChatMessage> withMessage(List<ChatMessage> old, ChatMessage message) {
         int at = old.size();
         while (at > 0 && old.get(at - 1).getChatSeq() >= message.getChatSeq()) {
@@ -83,6 +92,7 @@ public final class RecentMessages {
     public void removed(String chatKey) {
         invalidate(chatKey);
         changed.accept(chatKey);
+        removedListener.accept(chatKey);
     }
 
     /** How many recent messages each conversation keeps. */
@@ -93,6 +103,14 @@ public final class RecentMessages {
     /** Called after every {@link #added}; a cluster node uses it to tell the other nodes to drop their copy. */
     public void onChange(java.util.function.Consumer<String> listener) {
         this.changed = listener;
+    }
+
+    /**
+     * Called after {@link #removed} only: on Redis Cluster additions need no signal, since {@link #get} checks the
+     * store's newest chat_seq; a removal leaves no such trace.
+     */
+    public void onRemoval(java.util.function.Consumer<String> listener) {
+        this.removedListener = listener;
     }
 
     /** Drops a conversation from this node's cache, when another node changed it. */

@@ -33,6 +33,7 @@ public final class BenchCommand implements Callable<Integer> {
         SETUPS.put("embedded-unary", Bench.Setup.EMBEDDED_UNARY);
         SETUPS.put("redis", Bench.Setup.REDIS);
         SETUPS.put("two-nodes", Bench.Setup.TWO_NODES);
+        SETUPS.put("redis-cluster", Bench.Setup.REDIS_CLUSTER);
     }
     /** Room for the timestamp, run flag, route and sequence each message starts with. */
     private static final int MIN_SIZE = 64;
@@ -44,7 +45,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Setups to run, comma-separated: embedded, embedded-opaque (the same node, its users sending "
                     + "opaque bodies of the checked shape on a SendStream: the server without the clients' "
                     + "encryption), embedded-unary and embedded-opaque-unary (the same two, sending with "
-                    + "SendMsg one message at a time, as before SendStream), redis, two-nodes (default: "
+                    + "SendMsg one message at a time, as before SendStream), redis, two-nodes, redis-cluster "
+                    + "(three nodes on a Redis Cluster of 3 primaries and 3 replicas started for the run; default: "
                     + "embedded).")
     List<String> setups = List.of("embedded");
 

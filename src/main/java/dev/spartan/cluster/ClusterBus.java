@@ -5,8 +5,8 @@ import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.RemoteNodes;
 import dev.spartan.proto.Event;
 import dev.spartan.redis.RedisClients;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.spartan.redis.RedisConnections;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.ArrayList;
@@ -21,7 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +56,7 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     private final String nodeId;
     private volatile boolean newerBusSeen;
-    private final StatefulRedisConnection<String, String> publisher;
+    private final RedisClusterAsyncCommands<String, String> publisher;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
     private final Set<String> grownInboxes = ConcurrentHashMap.newKeySet();
     private final Set<String> changedChats = ConcurrentHashMap.newKeySet();
@@ -65,11 +68,37 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         return t;
     });
 
-    public ClusterBus(RedisClient client, String nodeId, DeliveryHub hub, RecentMessages recent) {
+    /** On Redis Cluster: the readers' nodes and their sharded channels; null on one Redis (every signal broadcast). */
+    private final NodeChannels channels;
+
+    private final LongAdder received = new LongAdder();
+    private volatile boolean shardSubscribed;
+    private final ScheduledExecutorService resubscriber;
+
+    public ClusterBus(RedisConnections redis, String nodeId, DeliveryHub hub, RecentMessages recent) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        this.publisher = client.connect();
-        this.subscriber = client.connectPubSub();
+        this.publisher = redis.stringsAsync();
+        this.subscriber = redis.connectPubSub();
+        this.channels = redis.cluster() ? new NodeChannels(redis.strings(), redis.stringsAsync()) : null;
         subscriber.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void ssubscribed(String channel, long count) {
+                if (!shardSubscribed) { // first time, or again after the shard was lost (failover, reconnect)
+                    shardSubscribed = true;
+                    hub.signalAllHere();
+                }
+            }
+
+            @Override
+            public void sunsubscribed(String channel, long count) {
+                shardSubscribed = false; // the slot moved: the timer subscribes again where it is now
+            }
+
+            @Override
+            public void smessage(String channel, String message) {
+                message(channel, message);
+            }
+
             @Override
             public void subscribed(String channel, long count) {
                 // Also after a reconnect, once Lettuce has subscribed again: whatever was published while we were
@@ -80,6 +109,9 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
             @Override
             public void message(String channel, String message) {
+                if (!message.contains(" " + nodeId + "/")) {
+                    received.increment(); // from another node (a node hears its own broadcasts too)
+                }
                 for (String line : message.split("\n", -1)) {
                     try {
                         receive(line, hub, recent);
@@ -92,8 +124,45 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         });
 
         subscriber.sync().subscribe(CHANNEL);
+        if (channels != null) {
+            subscriber.sync().ssubscribe(NodeChannels.channel(nodeId));
+            // A sharded subscription does not follow its slot to a promoted replica by itself: subscribe again
+            // every second (a no-op while it holds; after a loss, ssubscribed() has every stream here look).
+            resubscriber = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cluster-bus-resubscribe");
+                t.setDaemon(true);
+                return t;
+            });
+            var unused = resubscriber.scheduleWithFixedDelay(this::resubscribe, 1, 1, TimeUnit.SECONDS);
+        } else {
+            resubscriber = null;
+        }
         hub.setRemote(this);
-        recent.onChange(this::historyChanged);
+        if (channels != null) {
+            recent.onRemoval(this::historyChanged); // additions: the cache checks the newest chat_seq on read
+        } else {
+            recent.onChange(this::historyChanged);
+        }
+    }
+
+    private void resubscribe() {
+        try {
+            var unused = subscriber.async().ssubscribe(NodeChannels.channel(nodeId));
+        } catch (RuntimeException e) {
+            shardSubscribed = false; // not subscribed now: the next try that succeeds has every stream look
+        }
+    }
+
+    /** On Redis Cluster, the node's users' presence says where to send their events. */
+    public void here(String user) {
+        if (channels != null) {
+            channels.here(user, nodeId);
+        }
+    }
+
+    @Override
+    public long messagesReceived() {
+        return received.sum();
     }
 
     private void receive(String text, DeliveryHub hub, RecentMessages recent) {
@@ -149,12 +218,12 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     @Override
     public void attached(String user) {
-        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
+        var unused = publisher.publish(CHANNEL, line(BusLine.Kind.STREAM_OPENED, user));
     }
 
     @Override
     public void sessionsEnded(String user, String reason) {
-        var unused = publisher.async().publish(CHANNEL, line(BusLine.Kind.SESSIONS_ENDED, reason + " " + user));
+        var unused = publisher.publish(CHANNEL, line(BusLine.Kind.SESSIONS_ENDED, reason + " " + user));
     }
 
     private void historyChanged(String chatKey) {
@@ -171,6 +240,10 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     private void flush() {
         // Cleared before draining: a signal added after this line queues the next flush, so none is stranded.
         flushQueued.set(false);
+        if (channels != null) {
+            flushToNodes();
+            return;
+        }
         List<String> lines = new ArrayList<>(2);
         String users = drain(grownInboxes);
         if (!users.isEmpty()) {
@@ -194,8 +267,63 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         if (!lines.isEmpty()) {
             // Fire and forget: a lost signal is recovered by the resubscribe above, and waiting would slow every send.
-            var unused = publisher.async().publish(CHANNEL, String.join("\n", lines));
+            var unused = publisher.publish(CHANNEL, String.join("\n", lines));
         }
+    }
+
+    /**
+     * Redis Cluster: history changes to every node (any may cache the chat), inbox signals and stored events only to
+     * the nodes that hold a stream of the reader. Should the lookup fail, everything is broadcast, as on one Redis.
+     */
+    private void flushToNodes() {
+        String chats = drain(changedChats);
+        if (!chats.isEmpty()) {
+            var unused = publisher.publish(CHANNEL, line(BusLine.Kind.HISTORIES_CHANGED, chats));
+        }
+        Set<String> grown = new java.util.HashSet<>(List.of(drain(grownInboxes).split(",", -1)));
+        grown.remove("");
+        List<Map.Entry<String, Event>> events = new ArrayList<>();
+        long bytes = 0;
+        for (Map.Entry<String, Event> e; bytes < MAX_PUBLISH_BYTES && (e = storedEvents.poll()) != null; ) {
+            events.add(e);
+            bytes += e.getValue().getSerializedSize();
+        }
+        if (!storedEvents.isEmpty()) {
+            queueFlush();
+        }
+        Set<String> readers = new java.util.HashSet<>(grown);
+        events.forEach(e -> readers.add(e.getKey()));
+        if (readers.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> byNode;
+        try {
+            byNode = channels.nodesOf(readers);
+        } catch (RuntimeException e) {
+            log.debug("cannot look up the readers' nodes; broadcasting", e);
+            var unused = publisher.publish(CHANNEL, line(BusLine.Kind.INBOXES_GREW, String.join(",", readers)));
+            return;
+        }
+        byNode.forEach((node, users) -> {
+            if (node.equals(nodeId)) {
+                return; // this node's streams were told by the hub
+            }
+            Set<String> theirs = new java.util.HashSet<>(users);
+            List<String> lines = new ArrayList<>(2);
+            String grew =
+                    String.join(",", grown.stream().filter(theirs::contains).toList());
+            if (!grew.isEmpty()) {
+                lines.add(line(BusLine.Kind.INBOXES_GREW, grew));
+            }
+            List<Map.Entry<String, Event>> mine =
+                    events.stream().filter(e -> theirs.contains(e.getKey())).toList();
+            if (!mine.isEmpty()) {
+                lines.add(line(BusLine.Kind.EVENTS_STORED, StoredEvents.encode(mine)));
+            }
+            if (!lines.isEmpty()) {
+                channels.publish(node, String.join("\n", lines));
+            }
+        });
     }
 
     private static String drain(Set<String> pending) {
@@ -215,7 +343,9 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
     @Override
     public void close() {
         flusher.shutdownNow();
+        if (resubscriber != null) {
+            resubscriber.shutdownNow();
+        }
         subscriber.close();
-        publisher.close();
     }
 }

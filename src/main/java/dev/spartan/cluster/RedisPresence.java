@@ -6,7 +6,8 @@ import dev.spartan.redis.RedisClients;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -23,40 +24,50 @@ public final class RedisPresence implements Presence {
     private static final String KEY = RedisClients.KEY_PREFIX + "presence";
     private static final long TTL_MILLIS = 30_000;
 
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisClusterCommands<String, String> sync;
+    private final RedisClusterAsyncCommands<String, String> async;
     private final DeliveryHub hub;
     private final Clock clock;
 
     public RedisPresence(
-            StatefulRedisConnection<String, String> connection,
+            RedisClusterCommands<String, String> sync,
+            RedisClusterAsyncCommands<String, String> async,
             DeliveryHub hub,
             ScheduledExecutorService timer,
             Clock clock) {
-        this.connection = Objects.requireNonNull(connection, "connection");
+        this.sync = Objects.requireNonNull(sync, "sync");
+        this.async = Objects.requireNonNull(async, "async");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.clock = Objects.requireNonNull(clock, "clock");
         var unused = timer.scheduleWithFixedDelay(this::renew, TTL_MILLIS / 3, TTL_MILLIS / 3, TimeUnit.MILLISECONDS);
     }
 
+    /** Also told of each user online here, as each renewal: on Redis Cluster, where the user's events go. */
+    private volatile java.util.function.Consumer<String> whereabouts = user -> {};
+
+    public void tellWhereabouts(java.util.function.Consumer<String> whereabouts) {
+        this.whereabouts = Objects.requireNonNull(whereabouts, "whereabouts");
+    }
+
     @Override
     public void online(String user) {
+        whereabouts.accept(user);
         double lapsesAt = clock.millis() + TTL_MILLIS;
-        quietly(() -> connection.async().zadd(KEY, lapsesAt, user));
+        quietly(() -> async.zadd(KEY, lapsesAt, user));
     }
 
     @Override
     public void offline(String user) {
         if (!hub.onlineHere().contains(user)) {
-            quietly(() -> connection.async().zrem(KEY, user));
+            quietly(() -> async.zrem(KEY, user));
         }
     }
 
     @Override
     public Set<String> online() {
         try {
-            return new LinkedHashSet<>(connection
-                    .sync()
-                    .zrangebyscore(KEY, Range.create((double) clock.millis(), Double.POSITIVE_INFINITY)));
+            return new LinkedHashSet<>(
+                    sync.zrangebyscore(KEY, Range.create((double) clock.millis(), Double.POSITIVE_INFINITY)));
         } catch (RedisException e) {
             return hub.onlineHere(); // degraded: at least this node's users
         }

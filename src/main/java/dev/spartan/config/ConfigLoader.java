@@ -240,7 +240,9 @@ public final class ConfigLoader {
             throw new ConfigException(
                     source + ": key 'redis_start_wait_seconds': " + wait + " is out of range 0..86400");
         }
-        return new RedisAccess(password, caFile, Duration.ofMillis(Math.round(wait * 1000)));
+        Object replicas = keys.map().get("redis_replicas_to_ack");
+        int replicasToAck = replicas == null ? -1 : keys.intValue("redis_replicas_to_ack", 0, 0, 16);
+        return new RedisAccess(password, caFile, Duration.ofMillis(Math.round(wait * 1000)), replicasToAck);
     }
 
     private static SecurityConfig security(Keys keys) {
@@ -379,9 +381,12 @@ public final class ConfigLoader {
         }
         String scheme = uri.substring(0, colon);
         uri = RedisAccess.redact(uri); // from here on, only printed
+        if (scheme.equals("redis-cluster") || scheme.equals("rediss-cluster")) {
+            return dev.spartan.redis.ClusterUri.problem(uri);
+        }
         if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-            return "unsupported scheme '" + scheme + "' in " + uri + ": only redis:// and rediss:// (TLS) are"
-                    + " supported, e.g. redis://127.0.0.1:6379";
+            return "unsupported scheme '" + scheme + "' in " + uri + ": only redis://, rediss:// (TLS) and"
+                    + " redis-cluster://host:port,host:port (Redis Cluster) are supported, e.g. redis://127.0.0.1:6379";
         }
         try {
             java.net.URI parsed = new java.net.URI(uri);

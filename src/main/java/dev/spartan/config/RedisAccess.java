@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
  * @param caFile    {@code redis_ca_file}: PEM certificates that a {@code rediss://} server's chain must lead to;
  *                  null for the JVM's trust store
  * @param startWait {@code redis_start_wait_seconds}: how long a starting node retries a Redis that does not answer
+ * @param replicasToAck {@code redis_replicas_to_ack}: how many replicas must hold a batch of writes before the node
+ *                  acknowledges it (Redis WAIT); -1 when not set: 1 on Redis Cluster, 0 on one Redis
  */
-public record RedisAccess(String password, Path caFile, Duration startWait) {
+public record RedisAccess(String password, Path caFile, Duration startWait, int replicasToAck) {
     /** The environment variable that holds the Redis password. */
     public static final String PASSWORD_VARIABLE = "SPARTAN_REDIS_PASSWORD";
 
@@ -30,8 +32,17 @@ public record RedisAccess(String password, Path caFile, Duration startWait) {
         Objects.requireNonNull(startWait, "startWait");
     }
 
+    public RedisAccess(String password, Path caFile, Duration startWait) {
+        this(password, caFile, startWait, -1);
+    }
+
     public RedisAccess withPassword(String secret) {
-        return new RedisAccess(secret, caFile, startWait);
+        return new RedisAccess(secret, caFile, startWait, replicasToAck);
+    }
+
+    /** The replicas a write waits for: {@link #replicasToAck} if set, else 1 on a cluster and 0 on one Redis. */
+    public int replicasToAck(boolean cluster) {
+        return replicasToAck >= 0 ? replicasToAck : cluster ? 1 : 0;
     }
 
     /** The URI as it may be printed: a password in it replaced by {@code ***}. */

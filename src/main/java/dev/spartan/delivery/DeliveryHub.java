@@ -163,6 +163,11 @@ public final class DeliveryHub implements InboxWatchers {
         }
     }
 
+    /** Bus messages received from other nodes (0 for a single node). */
+    public long busMessagesReceived() {
+        return remote.messagesReceived();
+    }
+
     public void setRemote(RemoteNodes remote) {
         this.remote = Objects.requireNonNull(remote, "remote");
     }

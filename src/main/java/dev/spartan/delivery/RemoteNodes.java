@@ -28,4 +28,9 @@ public interface RemoteNodes {
 
     /** The user's sessions on other nodes end for {@code reason} (a new login here, the operator's reset). */
     default void sessionsEnded(String user, String reason) {}
+
+    /** Bus messages this node received from the other nodes (metric {@code spartan_bus_messages_received_total}). */
+    default long messagesReceived() {
+        return 0;
+    }
 }

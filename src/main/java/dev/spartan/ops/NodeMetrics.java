@@ -62,6 +62,10 @@ final class NodeMetrics implements AutoCloseable {
                     .description("1 while the shared (Redis) rate limiter is down and the fallback decides, else 0")
                     .register(registry);
         }
+        FunctionCounter.builder("spartan.bus.messages.received", hub, DeliveryHub::busMessagesReceived)
+                .description("Cluster bus messages this node received from other nodes (on Redis Cluster only those"
+                        + " for its own users, and broadcasts)")
+                .register(registry);
         FunctionCounter.builder("spartan.redis.command.errors", CommandErrors.class, c -> CommandErrors.count())
                 .description("Redis commands that failed: an error reply, or the connection dropped under them")
                 .register(registry);

@@ -1,10 +1,11 @@
 package dev.spartan.ratelimit;
 
 import dev.spartan.redis.LuaScript;
+import dev.spartan.redis.RedisKeys;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +25,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
     private static final LuaScript SCRIPT = new LuaScript("/ratelimit/sliding_window.lua");
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final RedisKeys keys;
     private final String keyPrefix;
     private final RateLimitConfig config;
     private final Duration commandTimeout;
@@ -45,14 +47,24 @@ public final class RedisRateLimiter implements RateLimiter {
             String keyPrefix,
             RateLimitConfig cfg,
             Duration commandTimeout) {
-        Objects.requireNonNull(conn, "conn");
+        this(Objects.requireNonNull(conn, "conn").async(), RedisKeys.SINGLE, keyPrefix, cfg, commandTimeout);
+    }
+
+    /** On one Redis or a cluster: on a cluster each user's set carries the user's hash tag ({@link RedisKeys}). */
+    public RedisRateLimiter(
+            RedisClusterAsyncCommands<String, String> redis,
+            RedisKeys keys,
+            String keyPrefix,
+            RateLimitConfig cfg,
+            Duration commandTimeout) {
+        this.redis = Objects.requireNonNull(redis, "redis");
+        this.keys = Objects.requireNonNull(keys, "keys");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
         this.config = Objects.requireNonNull(cfg, "cfg");
         this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive: " + commandTimeout);
         }
-        this.redis = conn.async();
         this.maxCallsArg = Integer.toString(cfg.maxCalls());
         this.windowMsArg = Long.toString(cfg.window().toMillis());
         try {
@@ -99,6 +111,6 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** The sorted-set key holding {@code user}'s admitted calls. */
     public String key(String user) {
-        return keyPrefix + user;
+        return keyPrefix + keys.user(user);
     }
 }

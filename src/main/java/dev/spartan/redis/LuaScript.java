@@ -4,8 +4,8 @@ import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.sync.RedisScriptingCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +34,8 @@ public final class LuaScript {
     }
 
     @SafeVarargs
-    public final <V> Object run(RedisCommands<String, V> redis, ScriptOutputType type, String[] keys, V... args) {
+    public final <V> Object run(
+            RedisScriptingCommands<String, V> redis, ScriptOutputType type, String[] keys, V... args) {
         String digest = sha;
         if (digest == null) {
             digest = sha = redis.scriptLoad(source);
@@ -42,8 +43,8 @@ public final class LuaScript {
         try {
             return redis.evalsha(digest, type, keys, args);
         } catch (RedisNoScriptException e) {
-            sha = redis.scriptLoad(source); // Redis restarted or SCRIPT FLUSH: load again, once
-            return redis.evalsha(sha, type, keys, args);
+            // Redis restarted, SCRIPT FLUSH, or (on a cluster) a node the script was never loaded into: the source.
+            return redis.eval(source, type, keys, args);
         }
     }
 
@@ -53,7 +54,11 @@ public final class LuaScript {
      */
     @SafeVarargs
     public final <V> CompletableFuture<Object> runAsync(
-            RedisAsyncCommands<String, V> redis, Duration timeout, ScriptOutputType type, String[] keys, V... args) {
+            RedisScriptingAsyncCommands<String, V> redis,
+            Duration timeout,
+            ScriptOutputType type,
+            String[] keys,
+            V... args) {
         String digest = sha;
         if (digest == null) {
             digest = sha = await(redis.scriptLoad(source), timeout);
@@ -72,17 +77,21 @@ public final class LuaScript {
     }
 
     /** Loads the script into this Redis now, so an unusable Redis shows at startup rather than on first use. */
-    public <V> void load(RedisAsyncCommands<String, V> redis, Duration timeout) {
+    public <V> void load(RedisScriptingAsyncCommands<String, V> redis, Duration timeout) {
         sha = await(redis.scriptLoad(source), timeout);
     }
 
     /**
-     * {@link #run(RedisCommands, ScriptOutputType, String[], Object[])} with each command waiting at most
+     * {@link #run(RedisScriptingCommands, ScriptOutputType, String[], Object[])} with each command waiting at most
      * {@code timeout}, whatever the connection's own timeout, so a slow Redis cannot stall the caller.
      */
     @SafeVarargs
     public final <V> Object run(
-            RedisAsyncCommands<String, V> redis, Duration timeout, ScriptOutputType type, String[] keys, V... args) {
+            RedisScriptingAsyncCommands<String, V> redis,
+            Duration timeout,
+            ScriptOutputType type,
+            String[] keys,
+            V... args) {
         String digest = sha;
         if (digest == null) {
             digest = sha = await(redis.scriptLoad(source), timeout);
@@ -90,8 +99,8 @@ public final class LuaScript {
         try {
             return await(redis.<Object>evalsha(digest, type, keys, args), timeout);
         } catch (RedisNoScriptException e) {
-            sha = await(redis.scriptLoad(source), timeout); // Redis restarted or SCRIPT FLUSH: load again, once
-            return await(redis.<Object>evalsha(sha, type, keys, args), timeout);
+            // Redis restarted, SCRIPT FLUSH, or (on a cluster) a node the script was never loaded into: the source.
+            return await(redis.<Object>eval(source, type, keys, args), timeout);
         }
     }
 

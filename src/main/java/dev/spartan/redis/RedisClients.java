@@ -60,13 +60,25 @@ public final class RedisClients {
      * @throws RedisUnreachableException if it never does, with the URI (its password hidden) and the last reason
      */
     public static void awaitReachable(RedisClient client, String uri, Duration wait) {
+        awaitReachable(
+                () -> {
+                    try (StatefulRedisConnection<String, String> probe = client.connect()) {
+                        probe.sync().ping();
+                    }
+                },
+                uri,
+                wait);
+    }
+
+    /** {@link #awaitReachable(RedisClient, String, Duration)} with any probe that throws until Redis answers. */
+    public static void awaitReachable(Runnable probe, String uri, Duration wait) {
         String shown = RedisAccess.redact(uri);
         long deadline = 0;
         long pause = 100;
         boolean told = false;
         while (true) {
-            try (StatefulRedisConnection<String, String> probe = client.connect()) {
-                probe.sync().ping();
+            try {
+                probe.run();
                 if (told) {
                     log.info("Redis at {} answers", shown);
                 }

@@ -83,6 +83,15 @@ public interface MessageStore extends AutoCloseable, DeviceStore {
      */
     List<ChatMessage> history(String chatKey, long beforeSeq, int limit);
 
+    /**
+     * The chat_seq the conversation's newest message got, if the store can tell it at the cost of one read; -1 if
+     * not. A node's history cache compares it with its copy, so a copy missing a message another node stored is
+     * never served (Redis).
+     */
+    default long latestChatSeq(String chatKey) {
+        return -1;
+    }
+
     /** Forgets a conversation's history, when nobody can read it any more. */
     void deleteHistory(String chatKey);
 

@@ -2,7 +2,7 @@ package dev.spartan.store;
 
 import io.lettuce.core.RedisException;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +31,8 @@ public final class RedisEpoch {
      *
      * @throws StoreOpenException with one line for the operator when Redis lost the store this node served
      */
-    public static String settle(RedisCommands<String, byte[]> redis, String where, Path dataDir, boolean newStore) {
+    public static String settle(
+            RedisClusterCommands<String, byte[]> redis, String where, Path dataDir, boolean newStore) {
         Path file = dataDir.resolve(FILE);
         String remembered = remembered(file);
         String found;

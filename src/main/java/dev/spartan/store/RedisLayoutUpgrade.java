@@ -1,6 +1,7 @@
 package dev.spartan.store;
 
 import dev.spartan.redis.RedisClients;
+import dev.spartan.redis.RedisKeys;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredMessage;
 import io.lettuce.core.KeyScanCursor;
@@ -8,7 +9,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +28,22 @@ public final class RedisLayoutUpgrade {
 
     private RedisLayoutUpgrade() {}
 
-    public static void run(RedisCommands<String, byte[]> redis) {
+    public static void run(RedisClusterCommands<String, byte[]> redis) {
+        run(redis, RedisKeys.SINGLE);
+    }
+
+    /**
+     * On a cluster there is nothing of layout 1 to convert (layout 1 never ran on one): the layout is only checked
+     * and written. A single Redis's keys are not copied onto a cluster (README, Known limits).
+     */
+    public static void run(RedisClusterCommands<String, byte[]> redis, RedisKeys keys) {
         byte[] layout = redis.get(LAYOUT_KEY);
         Layout.requireKnown(layout == null ? null : new String(layout, StandardCharsets.UTF_8), "the Redis store");
         if (isCurrent(redis)) {
+            return;
+        }
+        if (keys.tagged()) {
+            redis.set(LAYOUT_KEY, utf8(VERSION));
             return;
         }
         String lock = P + "lock:layout";
@@ -71,13 +84,14 @@ public final class RedisLayoutUpgrade {
         }
     }
 
-    private static boolean isCurrent(RedisCommands<String, byte[]> redis) {
+    private static boolean isCurrent(RedisClusterCommands<String, byte[]> redis) {
         byte[] layout = redis.get(LAYOUT_KEY);
         return layout != null && VERSION.equals(new String(layout, StandardCharsets.UTF_8));
     }
 
     /** The list's messages into a sorted set by chat seq, as the current layout stores them. */
-    private static void copy(RedisCommands<String, byte[]> redis, String list, String chatKey, String sortedSet) {
+    private static void copy(
+            RedisClusterCommands<String, byte[]> redis, String list, String chatKey, String sortedSet) {
         if (!"list".equals(redis.type(list))) {
             return;
         }
@@ -89,7 +103,7 @@ public final class RedisLayoutUpgrade {
         }
     }
 
-    private static List<String> keys(RedisCommands<String, byte[]> redis, String pattern) {
+    private static List<String> keys(RedisClusterCommands<String, byte[]> redis, String pattern) {
         List<String> out = new java.util.ArrayList<>();
         ScanCursor cursor = ScanCursor.INITIAL;
         do {

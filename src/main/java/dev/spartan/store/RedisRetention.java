@@ -1,5 +1,6 @@
 package dev.spartan.store;
 
+import dev.spartan.redis.RedisKeys;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
 import dev.spartan.store.proto.StoredMessage;
@@ -9,7 +10,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +25,13 @@ import java.util.function.Consumer;
 final class RedisRetention {
     private static final String P = dev.spartan.redis.RedisClients.KEY_PREFIX;
 
-    private final RedisCommands<String, byte[]> redis;
+    private final RedisClusterCommands<String, byte[]> redis;
+    private final RedisKeys keys;
 
-    RedisRetention(RedisCommands<String, byte[]> redis) {
+    /** On a cluster, each SCAN walks every primary (Lettuce's cluster-wide scan), and the keys carry hash tags. */
+    RedisRetention(RedisClusterCommands<String, byte[]> redis, RedisKeys keys) {
         this.redis = redis;
+        this.keys = keys;
     }
 
     List<Expired> sweep(Cutoffs cutoffs) {
@@ -51,14 +55,14 @@ final class RedisRetention {
         }
         if (cutoffs.sweeps(cutoffs.held())) {
             scan(P + "hold:*", hold -> {
-                String pair = hold.substring((P + "hold:").length());
+                String pair = RedisKeys.idIn("hold", hold);
                 for (ScoredValue<byte[]> v : redis.zrangeWithScores(hold, 0, -1)) {
                     StoredMessage m = Records.parse(StoredMessage::parseFrom, v.getValue());
                     boolean chosen = chosen(cutoffs, m);
                     if ((chosen || Cutoffs.expired(m.getSentAtMillis(), cutoffs.held()))
                             && redis.zrem(hold, v.getValue()) == 1) {
-                        redis.decrby(P + "heldbytes:" + pair, v.getValue().length);
-                        redis.zrem(P + "chatlog:" + m.getChatKey(), v.getValue());
+                        redis.decrby(keys.ofConversation("heldbytes", pair), v.getValue().length);
+                        redis.zrem(keys.ofConversation("chatlog", m.getChatKey()), v.getValue());
                         if (!chosen) {
                             expired.add(m.getSender(), Records.chatRef(m.getChat()), m.getMessageId());
                         }
@@ -86,21 +90,28 @@ final class RedisRetention {
     void purge(String user) {
         UserRecords mine = new UserRecords(user);
         for (String hash : List.of("keys", "signed-prekeys", "invites", "logins", "acked")) {
-            redis.hdel(P + hash, user);
+            redis.hdel(keys.userHash(hash, user), user);
         }
         for (String own : List.of("one-time-prekeys:", "inbox:", "inboxseq:", "chatacked:", "memberof:")) {
-            redis.del(P + own + user);
+            redis.del(keys.ofUser(own.substring(0, own.length() - 1), user));
         }
-        for (String pair : redis.hkeys(P + "pairs")) {
-            if (mine.inPair(pair)) {
-                redis.hdel(P + "pairs", pair);
+        Consumer<String> pairs = hash -> {
+            for (String pair : redis.hkeys(hash)) {
+                if (mine.inPair(pair)) {
+                    redis.hdel(hash, pair);
+                }
             }
+        };
+        if (keys.tagged()) {
+            scan(P + "pairs:*", pairs);
+        } else {
+            pairs.accept(P + "pairs");
         }
-        scan(P + "hold:*", key -> deleteIf(key, mine.inPair(key.substring((P + "hold:").length()))));
-        scan(P + "heldbytes:*", key -> deleteIf(key, mine.inPair(key.substring((P + "heldbytes:").length()))));
-        scan(P + "chatseq:*", key -> deleteIf(key, mine.inChat(key.substring((P + "chatseq:").length()))));
+        scan(P + "hold:*", key -> deleteIf(key, mine.inPair(RedisKeys.idIn("hold", key))));
+        scan(P + "heldbytes:*", key -> deleteIf(key, mine.inPair(RedisKeys.idIn("heldbytes", key))));
+        scan(P + "chatseq:*", key -> deleteIf(key, mine.inChat(RedisKeys.idIn("chatseq", key))));
         scan(P + "chatlog:*", log -> {
-            if (mine.inChat(log.substring((P + "chatlog:").length()))) {
+            if (mine.inChat(RedisKeys.idIn("chatlog", log))) {
                 redis.del(log);
                 return;
             }
@@ -130,13 +141,13 @@ final class RedisRetention {
                 }
             }
         });
-        scan(P + "sent:" + user + ":*", redis::del);
+        scan(P + "sent:" + (keys.tagged() ? "{c:*}" : "") + user + ":*", redis::del);
         for (Map.Entry<String, byte[]> g : redis.hgetall(P + "groups").entrySet()) {
             StoredGroup group = Records.parse(StoredGroup::parseFrom, g.getValue());
             if (group.getMembersList().contains(user) || mine.signedIn(group)) {
                 redis.hdel(P + "groups", g.getKey());
                 byte[] name = g.getKey().getBytes(StandardCharsets.UTF_8);
-                group.getMembersList().forEach(member -> redis.srem(P + "memberof:" + member, name));
+                group.getMembersList().forEach(member -> redis.srem(keys.ofUser("memberof", member), name));
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.spartan.store;
 
 import dev.spartan.redis.LuaScript;
+import dev.spartan.redis.ReplicaAcks;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -32,6 +33,7 @@ final class RedisSaves {
     private final String epochKey;
     private final byte[] epoch;
     private final Function<String, StoreUnavailableException> replaced;
+    private final ReplicaAcks acks;
 
     private final Object lock = new Object();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -46,13 +48,15 @@ final class RedisSaves {
             Duration timeout,
             String epochKey,
             byte[] epoch,
-            Function<String, StoreUnavailableException> replaced) {
+            Function<String, StoreUnavailableException> replaced,
+            ReplicaAcks acks) {
         this.script = script;
         this.redis = redis;
         this.timeout = timeout;
         this.epochKey = epochKey;
         this.epoch = epoch;
         this.replaced = replaced;
+        this.acks = acks;
     }
 
     /** One message's keys and arguments, as the save script reads them; the future gets its reply. */
@@ -171,9 +175,17 @@ final class RedisSaves {
             batch.forEach(p -> p.reply.completeExceptionally(e));
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).reply.complete((List<?>) replies.get(i));
-        }
+        // Acknowledged only once the replicas asked for hold the batch (redis_replicas_to_ack; none by default).
+        var unused = acks.after(redis).whenComplete((ok, lagging) -> {
+            if (lagging != null) {
+                StoreUnavailableException e = unavailable(lagging);
+                batch.forEach(p -> p.reply.completeExceptionally(e));
+                return;
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).reply.complete((List<?>) replies.get(i));
+            }
+        });
     }
 
     private StoreUnavailableException unavailable(Throwable failure) {

@@ -8,6 +8,10 @@ import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedPreKey;
 import dev.spartan.redis.LuaScript;
 import dev.spartan.redis.RedisClients;
+import dev.spartan.redis.RedisKeys;
+import dev.spartan.redis.RedisTarget;
+import dev.spartan.redis.ReplicaAcks;
+import dev.spartan.redis.SingleRedis;
 import dev.spartan.store.proto.StoredDevices;
 import dev.spartan.store.proto.StoredEvent;
 import dev.spartan.store.proto.StoredGroup;
@@ -24,8 +28,8 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -82,17 +86,26 @@ public final class RedisStore implements MessageStore {
 
     private static final LuaScript SAVE = new LuaScript("/store/save.lua");
     private static final LuaScript APPEND = new LuaScript("/store/inbox_append.lua");
+    private static final LuaScript APPEND_ONCE = new LuaScript("/store/inbox_append_once.lua");
     private static final LuaScript LOCK = new LuaScript("/store/lock.lua");
     private static final LuaScript UNLOCK = new LuaScript("/store/unlock.lua");
     private static final LuaScript ACK = new LuaScript("/store/ack.lua");
     private static final LuaScript ADD_PREKEYS = new LuaScript("/store/prekeys_add.lua");
 
-    private final StatefulRedisConnection<String, byte[]> connection;
-    private final RedisCommands<String, byte[]> redis;
-    private final RedisAsyncCommands<String, byte[]> async;
+    /** How long a write waits for its replicas ({@code redis_replicas_to_ack}) before it is refused as unavailable. */
+    static final java.time.Duration REPLICA_TIMEOUT = java.time.Duration.ofSeconds(2);
+
+    private final Runnable closer;
+    private final RedisClusterCommands<String, byte[]> redis;
+    private final RedisClusterAsyncCommands<String, byte[]> async;
+    private final RedisKeys keys;
     private final String epoch;
     private final byte[] epochBytes;
+    /** The epoch the scripts check: empty on a cluster, where the node checks it apart (see {@link RedisKeys}). */
+    private final byte[] scriptEpoch;
+
     private final RedisSaves saves;
+    private final ClusterSaves clusterSaves;
     /** Replies of writes sent inside the current thread's {@link #atomically}, still to be awaited. */
     @SuppressWarnings("ThreadLocalUsage") // per store: its writes are awaited on its own connection
     private final ThreadLocal<List<RedisFuture<?>>> pipelined = new ThreadLocal<>();
@@ -101,12 +114,36 @@ public final class RedisStore implements MessageStore {
 
     /** @param epoch the store epoch this node serves, as {@link RedisEpoch#settle} found it */
     public RedisStore(StatefulRedisConnection<String, byte[]> connection, String epoch) {
-        this.connection = Objects.requireNonNull(connection, "connection");
-        this.redis = connection.sync();
-        this.async = connection.async();
+        this(new SingleRedis(connection), epoch, 0, connection::close);
+    }
+
+    /**
+     * @param target        one Redis or a Redis Cluster (whose connections the caller closes)
+     * @param replicasToAck how many replicas must hold each batch of saves before it is acknowledged (WAIT)
+     */
+    public RedisStore(RedisTarget target, String epoch, int replicasToAck) {
+        this(target, epoch, replicasToAck, () -> {});
+    }
+
+    private RedisStore(RedisTarget target, String epoch, int replicasToAck, Runnable closer) {
+        this.closer = closer;
+        this.redis = target.sync();
+        this.async = target.async();
+        this.keys = target.keys();
         this.epoch = Objects.requireNonNull(epoch, "epoch");
         this.epochBytes = utf8(epoch);
-        this.saves = new RedisSaves(SAVE, async, SAVE_TIMEOUT, EPOCH_KEY, epochBytes, this::replaced);
+        this.scriptEpoch = keys.tagged() ? new byte[0] : epochBytes;
+        ReplicaAcks acks = new ReplicaAcks(replicasToAck, REPLICA_TIMEOUT);
+        if (keys.tagged()) {
+            this.saves = null;
+            this.clusterSaves = new ClusterSaves(
+                    // short: a save stuck on a dead primary is answered UNAVAILABLE soon, and resent after failover
+                    target, SAVE, APPEND_ONCE, RedisClients.COMMAND_TIMEOUT, acks, SENT_ID_SECONDS);
+        } else {
+            this.saves = new RedisSaves(
+                    SAVE, target.node(EPOCH_KEY), SAVE_TIMEOUT, EPOCH_KEY, epochBytes, this::replaced, acks);
+            this.clusterSaves = null;
+        }
     }
 
     @Override
@@ -138,14 +175,19 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public <T> T atomically(String lockKey, Supplier<T> work) {
-        String key = P + "lock:" + lockKey;
+        String key = keys.ofConversation("lock", lockKey);
         byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
         LockWait wait = new LockWait(lockKey);
         requireServing();
         byte[] expiry = utf8(Long.toString(LOCK_MILLIS));
         while (true) {
             long taken = (Long) call(() -> LOCK.run(
-                    redis, ScriptOutputType.INTEGER, new String[] {key, EPOCH_KEY}, token, epochBytes, expiry));
+                    redis,
+                    ScriptOutputType.INTEGER,
+                    new String[] {key, keys.epochBeside(key, EPOCH_KEY)},
+                    token,
+                    scriptEpoch,
+                    expiry));
             if (taken == 1) {
                 break;
             }
@@ -168,7 +210,7 @@ public final class RedisStore implements MessageStore {
     }
 
     /** Sends a write; inside {@link #atomically} its reply is awaited at the end, elsewhere at once. */
-    private void write(Function<RedisAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
+    private void write(Function<RedisClusterAsyncCommands<String, byte[]>, RedisFuture<?>> command) {
         requireServing();
         List<RedisFuture<?>> batch = pipelined.get();
         RedisFuture<?> reply = command.apply(async);
@@ -202,26 +244,27 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public Optional<PublicKeys> keys(String user) {
-        byte[] b = read(() -> redis.hget(P + "keys", user));
+        byte[] b = read(() -> redis.hget(keys.userHash("keys", user), user));
         return b == null ? Optional.empty() : Optional.of(Records.publicKeys(Records.parse(StoredKeys::parseFrom, b)));
     }
 
     @Override
     public PublicKeys pinKeys(String user, PublicKeys keys) {
         requireServing();
-        call(() -> redis.hsetnx(P + "keys", user, Records.storedKeys(keys).toByteArray()));
+        call(() -> redis.hsetnx(
+                this.keys.userHash("keys", user), user, Records.storedKeys(keys).toByteArray()));
         return keys(user).orElse(keys);
     }
 
     @Override
     public PairState pairState(String pairKey) {
-        byte[] b = read(() -> redis.hget(P + "pairs", pairKey));
+        byte[] b = read(() -> redis.hget(keys.conversationHash("pairs", pairKey), pairKey));
         return PairState.decode(b == null ? null : new String(b, StandardCharsets.UTF_8));
     }
 
     @Override
     public void setPairState(String pairKey, PairState state) {
-        write(r -> r.hset(P + "pairs", pairKey, utf8(state.encode())));
+        write(r -> r.hset(keys.conversationHash("pairs", pairKey), pairKey, utf8(state.encode())));
     }
 
     /**
@@ -235,16 +278,21 @@ public final class RedisStore implements MessageStore {
         requireServing();
         Guard guard = m.guard();
         List<String> keys = new ArrayList<>(7 + 2 * m.recipients().size());
-        keys.add(P + "lock:" + m.lockKey());
-        keys.add(P + "sent:" + m.sentKey());
-        keys.add(P + (guard.table() == Guard.Table.PAIRS ? "pairs" : "groupver"));
-        keys.add(P + "chatseq:" + m.chatKey());
+        keys.add(this.keys.ofConversation("lock", m.lockKey()));
+        keys.add(this.keys.inConversation("sent", m.lockKey(), m.sentKey()));
+        keys.add(
+                guard.table() == Guard.Table.PAIRS
+                        ? this.keys.conversationHash("pairs", guard.field())
+                        : this.keys.conversationHash("groupver", m.lockKey()));
+        keys.add(this.keys.ofConversation("chatseq", m.chatKey()));
         keys.add(historyKey(m.chatKey()));
-        keys.add(holdKey(guard.field()));
-        keys.add(heldBytesKey(guard.field()));
-        for (String user : m.recipients()) {
-            keys.add(P + "inboxseq:" + user);
-            keys.add(P + "inbox:" + user);
+        keys.add(this.keys.inConversation("hold", m.lockKey(), guard.field()));
+        keys.add(this.keys.inConversation("heldbytes", m.lockKey(), guard.field()));
+        if (clusterSaves == null) { // on a cluster each reader's inbox is written apart, in its own slot
+            for (String user : m.recipients()) {
+                keys.add(this.keys.ofUser("inboxseq", user));
+                keys.add(this.keys.ofUser("inbox", user));
+            }
         }
         String[] keyArray = keys.toArray(String[]::new);
         byte[][] args = {
@@ -258,8 +306,11 @@ public final class RedisStore implements MessageStore {
             utf8(m.chatKey()),
             utf8(Integer.toString(m.holdLimit().messages())),
             utf8(Long.toString(m.holdLimit().bytes())),
-            utf8(Integer.toString(m.recipients().size()))
+            utf8(Integer.toString(clusterSaves == null ? m.recipients().size() : 0))
         };
+        if (clusterSaves != null) {
+            return clusterSaves.save(m, keyArray, args, new LockWait(m.lockKey()));
+        }
         return runSave(keyArray, args, new LockWait(m.lockKey()));
     }
 
@@ -291,7 +342,7 @@ public final class RedisStore implements MessageStore {
     }
 
     /** Backs off with jitter while another node holds a conversation's lock, up to a deadline. */
-    private static final class LockWait {
+    static final class LockWait {
         private final String lockKey;
         private final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
         private long backoffMicros = 50;
@@ -320,16 +371,16 @@ public final class RedisStore implements MessageStore {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String historyKey(String chatKey) {
-        return P + "chatlog:" + chatKey;
+    private String historyKey(String chatKey) {
+        return keys.ofConversation("chatlog", chatKey);
     }
 
-    private static String holdKey(String pairKey) {
-        return P + "hold:" + pairKey;
+    private String holdKey(String pairKey) {
+        return keys.ofConversation("hold", pairKey);
     }
 
-    private static String heldBytesKey(String pairKey) {
-        return P + "heldbytes:" + pairKey;
+    private String heldBytesKey(String pairKey) {
+        return keys.ofConversation("heldbytes", pairKey);
     }
 
     /** The messages held for a pair, oldest first, their chat_seq set from their scores. */
@@ -352,14 +403,21 @@ public final class RedisStore implements MessageStore {
         List<Event> out = new ArrayList<>();
         for (StoredMessage m : holding(pairKey)) {
             StoredMessage unnumbered = m.toBuilder().clearChatSeq().build();
-            long seq = append(
-                    recipient,
-                    utf8("m"),
-                    unnumbered.toByteArray(),
-                    utf8("c"),
-                    utf8(Long.toString(m.getChatSeq())),
-                    utf8("k"),
-                    utf8(m.getChatKey()));
+            long seq = clusterSaves != null
+                    ? clusterSaves.appendOnce(
+                            recipient,
+                            m.getSender() + ":" + m.getMessageId(),
+                            unnumbered.toByteArray(),
+                            m.getChatSeq(),
+                            m.getChatKey())
+                    : append(
+                            recipient,
+                            utf8("m"),
+                            unnumbered.toByteArray(),
+                            utf8("c"),
+                            utf8(Long.toString(m.getChatSeq())),
+                            utf8("k"),
+                            utf8(m.getChatKey()));
             out.add(Event.newBuilder()
                     .setSeq(seq)
                     .setMessage(Records.chatMessage(m))
@@ -401,6 +459,11 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
+    public long latestChatSeq(String chatKey) {
+        return number(read(() -> redis.get(keys.ofConversation("chatseq", chatKey))));
+    }
+
+    @Override
     public void deleteHistory(String chatKey) {
         write(r -> r.del(historyKey(chatKey)));
     }
@@ -417,12 +480,16 @@ public final class RedisStore implements MessageStore {
     private long append(String user, byte[]... fields) {
         requireServing();
         byte[][] args = new byte[fields.length + 1][];
-        args[0] = epochBytes;
+        args[0] = scriptEpoch;
         System.arraycopy(fields, 0, args, 1, fields.length);
         long seq = (Long) call(() -> APPEND.run(
                 redis,
                 ScriptOutputType.INTEGER,
-                new String[] {P + "inboxseq:" + user, P + "inbox:" + user, EPOCH_KEY},
+                new String[] {
+                    keys.ofUser("inboxseq", user),
+                    keys.ofUser("inbox", user),
+                    keys.epochBeside(keys.ofUser("inbox", user), EPOCH_KEY)
+                },
                 args));
         if (seq < 0) {
             checkEpoch(); // throws, naming the epoch Redis holds now
@@ -436,8 +503,8 @@ public final class RedisStore implements MessageStore {
         if (afterSeq == Long.MAX_VALUE) {
             return List.of();
         }
-        List<StreamMessage<String, byte[]>> entries = read(
-                () -> redis.xrange(P + "inbox:" + user, Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
+        List<StreamMessage<String, byte[]>> entries = read(() ->
+                redis.xrange(keys.ofUser("inbox", user), Range.create((afterSeq + 1) + "-0", "+"), Limit.from(limit)));
         List<Event> out = new ArrayList<>(entries.size());
         for (StreamMessage<String, byte[]> e : entries) {
             long seq = Long.parseLong(e.getId().substring(0, e.getId().indexOf('-')));
@@ -461,7 +528,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public long lastSeq(String user) {
-        return number(read(() -> redis.get(P + "inboxseq:" + user)));
+        return number(read(() -> redis.get(keys.ofUser("inboxseq", user))));
     }
 
     @Override
@@ -474,11 +541,15 @@ public final class RedisStore implements MessageStore {
                 redis,
                 ScriptOutputType.INTEGER,
                 new String[] {
-                    P + "inbox:" + user, P + "acked", P + "inboxseq:" + user, P + "chatacked:" + user, EPOCH_KEY
+                    keys.ofUser("inbox", user),
+                    keys.userHash("acked", user),
+                    keys.ofUser("inboxseq", user),
+                    keys.ofUser("chatacked", user),
+                    keys.epochBeside(keys.ofUser("inbox", user), EPOCH_KEY)
                 },
                 utf8(user),
                 utf8(Long.toString(seq)),
-                epochBytes));
+                scriptEpoch));
         if (result == -2) {
             throw replaced("");
         }
@@ -487,12 +558,12 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public long lastAcked(String user) {
-        return number(read(() -> redis.hget(P + "acked", user)));
+        return number(read(() -> redis.hget(keys.userHash("acked", user), user)));
     }
 
     @Override
     public long acknowledgedChatSeq(String user, String chatKey) {
-        return number(read(() -> redis.hget(P + "chatacked:" + user, chatKey)));
+        return number(read(() -> redis.hget(keys.ofUser("chatacked", user), chatKey)));
     }
 
     @Override
@@ -507,7 +578,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public List<RuntimeGroup> groupsOf(String user) {
-        Set<byte[]> names = read(() -> redis.smembers(P + "memberof:" + user));
+        Set<byte[]> names = read(() -> redis.smembers(keys.ofUser("memberof", user)));
         if (names.isEmpty()) {
             return List.of();
         }
@@ -531,7 +602,7 @@ public final class RedisStore implements MessageStore {
         long generation = before.map(StoredGroup::getGeneration).orElseGet(() -> groupVersion(name) + 1);
         StoredGroup after = Records.storedGroup(name, members, generation, chain, invited);
         write(r -> r.hset(P + "groups", name, after.toByteArray()));
-        write(r -> r.hincrby(P + "groupver", name, 1));
+        write(r -> r.hincrby(keys.conversationHash("groupver", "group:" + name), name, 1));
         indexMembers(name, before.<List<String>>map(StoredGroup::getMembersList).orElse(List.of()), members);
         return Records.runtimeGroup(after);
     }
@@ -540,7 +611,7 @@ public final class RedisStore implements MessageStore {
     public void deleteGroup(String name) {
         Optional<StoredGroup> before = storedGroup(name);
         write(r -> r.hdel(P + "groups", name));
-        write(r -> r.hincrby(P + "groupver", name, 1));
+        write(r -> r.hincrby(keys.conversationHash("groupver", "group:" + name), name, 1));
         indexMembers(name, before.<List<String>>map(StoredGroup::getMembersList).orElse(List.of()), List.of());
     }
 
@@ -548,26 +619,26 @@ public final class RedisStore implements MessageStore {
         Set<String> gone = new HashSet<>(before);
         after.forEach(gone::remove);
         byte[] name = utf8(group);
-        gone.forEach(user -> write(r -> r.srem(P + "memberof:" + user, name)));
-        after.forEach(user -> write(r -> r.sadd(P + "memberof:" + user, name)));
+        gone.forEach(user -> write(r -> r.srem(keys.ofUser("memberof", user), name)));
+        after.forEach(user -> write(r -> r.sadd(keys.ofUser("memberof", user), name)));
     }
 
     @Override
     public long groupVersion(String name) {
-        return number(read(() -> redis.hget(P + "groupver", name)));
+        return number(read(() -> redis.hget(keys.conversationHash("groupver", "group:" + name), name)));
     }
 
     @Override
     public List<Expired> sweep(Cutoffs cutoffs) {
         checkEpoch();
-        return read(() -> new RedisRetention(redis).sweep(cutoffs));
+        return read(() -> new RedisRetention(redis, keys).sweep(cutoffs));
     }
 
     @Override
     public void purge(String user) {
         checkEpoch();
         read(() -> {
-            new RedisRetention(redis).purge(user);
+            new RedisRetention(redis, keys).purge(user);
             return null;
         });
     }
@@ -575,24 +646,33 @@ public final class RedisStore implements MessageStore {
     @Override
     public void ping() {
         checkEpoch(); // an answer from Redis, and one that still holds this store
+        if (keys.tagged()) {
+            // NOT_SERVING while a slot has no primary (a failover under way), SERVING again once it has one.
+            String info = call(() -> redis.clusterInfo());
+            if (!info.contains("cluster_state:ok")) {
+                throw new StoreUnavailableException(
+                        "Redis Cluster has a slot without a primary (cluster_state:fail): a failover is under way",
+                        null);
+            }
+        }
     }
 
     @Override
     public void dropKeys(String user) {
-        write(r -> r.hdel(P + "keys", user));
-        write(r -> r.hdel(P + "signed-prekeys", user));
+        write(r -> r.hdel(keys.userHash("keys", user), user));
+        write(r -> r.hdel(keys.userHash("signed-prekeys", user), user));
         write(r -> r.del(oneTimeKey(user)));
     }
 
     @Override
     public void putSignedPreKeys(String user, int registrationId, SignedPreKey signed, SignedPreKey kyber) {
         byte[] record = Records.storedPreKeys(registrationId, signed, kyber).toByteArray();
-        write(r -> r.hset(P + "signed-prekeys", user, record));
+        write(r -> r.hset(keys.userHash("signed-prekeys", user), user, record));
     }
 
     @Override
     public Optional<PreKeyBundle> signedPreKeys(String user) {
-        byte[] b = read(() -> redis.hget(P + "signed-prekeys", user));
+        byte[] b = read(() -> redis.hget(keys.userHash("signed-prekeys", user), user));
         return b == null
                 ? Optional.empty()
                 : Optional.of(Records.preKeyBundle(user, Records.parse(StoredPreKeys::parseFrom, b)));
@@ -624,24 +704,24 @@ public final class RedisStore implements MessageStore {
         return (int) (long) read(() -> redis.llen(oneTimeKey(user)));
     }
 
-    private static String oneTimeKey(String user) {
-        return P + "one-time-prekeys:" + user;
+    private String oneTimeKey(String user) {
+        return keys.ofUser("one-time-prekeys", user);
     }
 
     @Override
     public void putInvite(String user, Invite invite) {
-        write(r -> r.hset(P + "invites", user, invite.encode()));
+        write(r -> r.hset(keys.userHash("invites", user), user, invite.encode()));
     }
 
     @Override
     public Optional<Invite> invite(String user) {
-        byte[] b = read(() -> redis.hget(P + "invites", user));
+        byte[] b = read(() -> redis.hget(keys.userHash("invites", user), user));
         return b == null ? Optional.empty() : Optional.of(Invite.decode(b));
     }
 
     @Override
     public void deleteInvite(String user) {
-        write(r -> r.hdel(P + "invites", user));
+        write(r -> r.hdel(keys.userHash("invites", user), user));
     }
 
     @Override
@@ -656,12 +736,13 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public void recordLogin(String user, long atMillis) {
-        write(r -> r.hset(P + "logins", user, Long.toString(atMillis).getBytes(StandardCharsets.US_ASCII)));
+        write(r -> r.hset(
+                keys.userHash("logins", user), user, Long.toString(atMillis).getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Override
     public OptionalLong lastLogin(String user) {
-        byte[] b = read(() -> redis.hget(P + "logins", user));
+        byte[] b = read(() -> redis.hget(keys.userHash("logins", user), user));
         return b == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(Long.parseLong(new String(b, StandardCharsets.US_ASCII)));
@@ -700,8 +781,8 @@ public final class RedisStore implements MessageStore {
                 devicesKey(user), before.toBuilder().clearDevices().build().toByteArray()));
     }
 
-    private static String devicesKey(String user) {
-        return P + "devices:" + user;
+    private String devicesKey(String user) {
+        return keys.ofUser("devices", user);
     }
 
     @Override
@@ -740,7 +821,7 @@ public final class RedisStore implements MessageStore {
 
     @Override
     public void close() {
-        connection.close();
+        closer.run();
     }
 
     private static long number(byte[] b) {

@@ -231,8 +231,9 @@ class ConfigLoaderTest {
     void anUnsupportedRedisSchemeIsNamed() throws IOException {
         Path f = write(BASE + "redis: http://:pw@cache:6380\n");
         assertThatThrownBy(() -> ConfigLoader.load(f))
-                .hasMessage(f + ": key 'redis': unsupported scheme 'http' in http://:***@cache:6380: only redis:// and"
-                        + " rediss:// (TLS) are supported, e.g. redis://127.0.0.1:6379");
+                .hasMessage(f + ": key 'redis': unsupported scheme 'http' in http://:***@cache:6380: only redis://,"
+                        + " rediss:// (TLS) and redis-cluster://host:port,host:port (Redis Cluster) are supported,"
+                        + " e.g. redis://127.0.0.1:6379");
     }
 
     @Test

@@ -40,4 +40,31 @@ class RedisAccessTest {
         assertThatThrownBy(() -> ConfigLoader.load(file))
                 .hasMessage(file + ": key 'redis_password_file': cannot read /nonexistent/pw (NoSuchFileException)");
     }
+
+    @Test
+    void replicasToAckDefaultsByModeAndIsReadWithinItsRange() throws Exception {
+        Path file = Files.writeString(
+                dir.resolve("replicas.yaml"),
+                Files.readString(Path.of("config.yaml")) + "\nredis: redis-cluster://10.0.0.1:7000,10.0.0.2:7000\n");
+        RedisAccess unset = ConfigLoader.load(file).operations().redis();
+        assertThat(unset.replicasToAck(true)).isEqualTo(1); // Redis Cluster
+        assertThat(unset.replicasToAck(false)).isZero(); // one Redis: as before
+
+        Files.writeString(file, Files.readString(file) + "redis_replicas_to_ack: 2\n");
+        assertThat(ConfigLoader.load(file).operations().redis().replicasToAck(true))
+                .isEqualTo(2);
+
+        Files.writeString(file, Files.readString(Path.of("config.yaml")) + "\nredis_replicas_to_ack: 17\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file))
+                .hasMessage(file + ": key 'redis_replicas_to_ack': 17 is out of range 0..16");
+    }
+
+    @Test
+    void aClusterUriWithoutPortsIsRefusedWithAnExample() throws Exception {
+        assertThat(ConfigLoader.redisUriProblem("redis-cluster://10.0.0.1:7000,10.0.0.2:7000"))
+                .isNull();
+        assertThat(ConfigLoader.redisUriProblem("redis-cluster://:pw@10.0.0.1"))
+                .isEqualTo("expected host:port seed nodes separated by commas in redis-cluster://:***@10.0.0.1,"
+                        + " e.g. redis-cluster://10.0.0.1:7000,10.0.0.2:7000");
+    }
 }
