@@ -282,6 +282,13 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         Set<String> grown = new java.util.HashSet<>(List.of(drain(grownInboxes).split(",", -1)));
         grown.remove("");
+        // A name with '#' is not a user's stream but a wait that no presence entry locates (a new device waiting
+        // for its link to be answered): rare, so every node is told.
+        List<String> waits = grown.stream().filter(n -> n.indexOf('#') >= 0).toList();
+        if (!waits.isEmpty()) {
+            waits.forEach(grown::remove);
+            var unused = publisher.publish(CHANNEL, line(BusLine.Kind.INBOXES_GREW, String.join(",", waits)));
+        }
         List<Map.Entry<String, Event>> events = new ArrayList<>();
         long bytes = 0;
         for (Map.Entry<String, Event> e; bytes < MAX_PUBLISH_BYTES && (e = storedEvents.poll()) != null; ) {

@@ -39,8 +39,9 @@ public final class LinkService extends LinkGrpc.LinkImplBase {
     public static final Set<String> OPEN_METHODS =
             Set.of(LinkGrpc.getOpenLinkMethod().getFullMethodName());
 
+    /** Runs the waits' looks at the store and their expiries. */
     private static final ScheduledExecutorService EXPIRY = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "link-expiry");
+        Thread t = new Thread(r, "link-waits");
         t.setDaemon(true);
         return t;
     });
@@ -104,7 +105,7 @@ public final class LinkService extends LinkGrpc.LinkImplBase {
         private final ServerCallStreamObserver<LinkEvent> stream;
         private final String name;
         private final AtomicBoolean ended = new AtomicBoolean();
-        private final Runnable look = this::look;
+        private final Runnable signalled = this::signalled;
         private volatile ScheduledFuture<?> expiry;
 
         Wait(Linking.Opened opened, String user, ServerCallStreamObserver<LinkEvent> stream) {
@@ -121,10 +122,15 @@ public final class LinkService extends LinkGrpc.LinkImplBase {
                             .setSlot(ByteString.copyFrom(opened.slot()))
                             .setExpiresAtMillis(opened.expiresMillis()))
                     .build());
-            hub.watch(name, look);
+            hub.watch(name, signalled);
             long left = Math.max(0, opened.expiresMillis() - clock.millis());
             expiry = EXPIRY.schedule(this::expire, left, TimeUnit.MILLISECONDS);
             look(); // an answer may have come before the watch
+        }
+
+        /** Signals come on threads that must not block (the bus's Redis listener): the store is read on ours. */
+        private void signalled() {
+            EXPIRY.execute(this::look);
         }
 
         private void look() {
@@ -168,7 +174,7 @@ public final class LinkService extends LinkGrpc.LinkImplBase {
             if (!ended.compareAndSet(false, true)) {
                 return;
             }
-            hub.unwatch(name, look);
+            hub.unwatch(name, signalled);
             ScheduledFuture<?> pending = expiry;
             if (pending != null) {
                 pending.cancel(false);

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatMessage;
+import dev.spartan.proto.CompleteLinkRequest;
 import dev.spartan.proto.Event;
+import dev.spartan.proto.LinkEvent;
+import dev.spartan.proto.LinkGrpc;
+import dev.spartan.proto.OpenLinkRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
@@ -28,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.signal.libsignal.protocol.ecc.ECKeyPair;
 
 /**
  * Two nodes in the test's JVM on a real Redis Cluster of 3 primaries and 3 replicas (six redis-server processes):
@@ -75,6 +80,7 @@ class RedisClusterIT {
                 assertThat(texts(until(charlie, "hello group"), "charlie")).contains("hello group");
 
                 eventsGoOnlyToTheReadersNode(alice, bob, charlie, metrics1, metrics2);
+                aLinkAnsweredOnAnotherNodeReachesTheNewDevice(alice.channel(), bob);
 
                 // The rate limit is one across nodes: 5 history calls a minute, whichever node takes them.
                 int admitted = 0;
@@ -106,6 +112,48 @@ class RedisClusterIT {
                 }
             }
         }
+    }
+
+    /**
+     * A new device of bob's waits on node1 (it has no presence entry to route by); bob answers on node2: the answer
+     * still reaches the waiting stream.
+     */
+    private static void aLinkAnsweredOnAnotherNodeReachesTheNewDevice(io.grpc.Channel node1, WireSession bob)
+            throws Exception {
+        java.util.concurrent.BlockingQueue<LinkEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        LinkGrpc.newStub(node1)
+                .openLink(
+                        OpenLinkRequest.newBuilder()
+                                .setUser("bob")
+                                .setDeviceKey(com.google.protobuf.ByteString.copyFrom(
+                                        ECKeyPair.generate().getPublicKey().serialize()))
+                                .setDeviceName("laptop")
+                                .build(),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(LinkEvent value) {
+                                events.add(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {}
+
+                            @Override
+                            public void onCompleted() {}
+                        });
+        LinkEvent opened = events.poll(20, TimeUnit.SECONDS);
+        assertThat(opened).isNotNull();
+        int id = LinkGrpc.newBlockingStub(bob.authorizedChannel())
+                .completeLink(CompleteLinkRequest.newBuilder()
+                        .setSlot(opened.getOpened().getSlot())
+                        .setSealedBundle(com.google.protobuf.ByteString.copyFrom(new byte[] {1}))
+                        .build())
+                .getDeviceId();
+        LinkEvent completed = events.poll(20, TimeUnit.SECONDS);
+        assertThat(completed)
+                .as("the answer from node2 reached the wait on node1")
+                .isNotNull();
+        assertThat(completed.getCompleted().getDeviceId()).isEqualTo(id);
     }
 
     /**
