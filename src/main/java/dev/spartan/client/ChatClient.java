@@ -127,17 +127,15 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        GroupBook groupBook;
         try {
             this.ratchet = Ratchet.open(options.keysDir(), signal, keys);
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir());
+            groupBook = new GroupBook(
+                    options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
             this.groups = new Groups(
-                    new GroupBook(
-                            options.user(),
-                            options.keysDir(),
-                            options.configGroups(),
-                            this::identityKeyOf,
-                            listener::notice),
+                    groupBook,
                     new Invitations(options.user(), options.clock()),
                     options.user(),
                     identity.signalIdentity(),
@@ -148,7 +146,15 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot load sessions or groups from " + options.keysDir() + ": " + e.getMessage(), e);
         }
-        this.envelopes = new Envelopes(options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice);
+        GroupViewCheck views = new GroupViewCheck(
+                options.user(),
+                groups::verified,
+                groupBook,
+                listener::notice,
+                this::submitControl,
+                () -> options.clock().millis());
+        this.envelopes = new Envelopes(
+                options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice, views::admit);
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
@@ -402,6 +408,11 @@ public final class ChatClient implements AutoCloseable {
                 listener.sendState(id, chat, SendState.DELIVERED);
             }
         }
+    }
+
+    /** A control message of this client's (a group view report): queued as a receipt is. */
+    private void submitControl(Outbox.Pending message) {
+        outbox.submitReceipt(message);
     }
 
     private void sendReceipt(String peer, List<String> ids) {

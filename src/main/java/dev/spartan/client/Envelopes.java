@@ -33,6 +33,8 @@ final class Envelopes {
     private final Counters counters;
     private final Function<String, Optional<PreKeyBundle>> bundles;
     private final Consumer<String> notice;
+    // Whether a decrypted group message may be shown, given the group view it carries (see GroupViewCheck).
+    private final java.util.function.BiPredicate<ChatMessage, Plaintext> groupViews;
 
     Envelopes(
             String user,
@@ -41,6 +43,18 @@ final class Envelopes {
             Counters counters,
             Function<String, Optional<PreKeyBundle>> bundles,
             Consumer<String> notice) {
+        this(user, ratchet, keys, counters, bundles, notice, (m, content) -> true);
+    }
+
+    Envelopes(
+            String user,
+            Ratchet ratchet,
+            KeyBook keys,
+            Counters counters,
+            Function<String, Optional<PreKeyBundle>> bundles,
+            Consumer<String> notice,
+            java.util.function.BiPredicate<ChatMessage, Plaintext> groupViews) {
+        this.groupViews = Objects.requireNonNull(groupViews, "groupViews");
         this.user = Objects.requireNonNull(user, "user");
         this.ratchet = Objects.requireNonNull(ratchet, "ratchet");
         this.keys = Objects.requireNonNull(keys, "keys");
@@ -103,13 +117,15 @@ final class Envelopes {
             }
             readers.add(peer);
         }
-        byte[] plain = Plaintext.newBuilder()
+        Plaintext.Builder content = Plaintext.newBuilder()
                 .setText(p.text())
                 .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
-                .setChat(p.to())
-                .build()
-                .toByteArray();
+                .setChat(p.to());
+        if (p.to().hasGroup()) {
+            content.setGroupView(GroupViewCheck.of(group)); // the members it is encrypted for, as this client knows
+        }
+        byte[] plain = content.build().toByteArray();
         for (String reader : readers) {
             try {
                 Ratchet.Sealed s = encrypt(reader, plain);
@@ -214,6 +230,9 @@ final class Envelopes {
                 || !content.getChat().equals(m.getChat())) {
             notice.accept("WARNING: a message from " + sender
                     + " was moved to another conversation or id by the server and was dropped.");
+            return Optional.empty();
+        }
+        if (m.getChat().hasGroup() && !groupViews.test(m, content)) {
             return Optional.empty();
         }
         String conversation = m.getChat().hasGroup() ? m.getChat().getGroup() : sender;

@@ -1,0 +1,168 @@
+package dev.spartan.e2e;
+
+import static dev.spartan.testing.Chats.ENTER_USER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spartan.contract.Membership;
+import dev.spartan.proto.Group;
+import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.GhostProxy;
+import dev.spartan.testing.Ports;
+import dev.spartan.testing.ServerProcess;
+import dev.spartan.testing.TlsNode;
+import dev.spartan.tls.ServerCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server that lies, caught by real clients: a node (in the test's JVM, as {@code spartan server --plaintext
+ * --proxy-cert} starts it) behind a TLS front end of the operator's own ({@link GhostProxy}, its own certificate)
+ * that rewrites what it relays, differently for each user. The clients compare the group each message was encrypted
+ * for with their own (PROTOCOL.md, "Group views").
+ */
+class LyingServerIT {
+    @TempDir
+    static Path dir;
+
+    private static TlsNode node;
+    private static GhostProxy relay;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ServerCertificate certificate =
+                ServerCertificate.selfSigned(Set.of("localhost", "127.0.0.1"), Clock.systemUTC());
+        Path pem = dir.resolve("relay.crt");
+        certificate.write(pem, dir.resolve("relay.key"));
+        int port = Ports.free();
+        relay = new GhostProxy(certificate, port, Set.of(), "");
+        node = TlsNode.behindProxy(
+                dir.resolve("server"),
+                ServerProcess.defaultConfig().replaceFirst("(?m)^users: \\[(.*)]", "users: [$1,mallory]")
+                        + "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n",
+                port,
+                pem);
+    }
+
+    @AfterAll
+    static void stop() {
+        relay.close();
+        node.close();
+    }
+
+    /**
+     * Scenario 1: charlie runs where no config.yaml lies, and the server adds mallory to group1 for him alone. His
+     * client says the member list is unverified; at the first message each way both sides are warned, and alice's
+     * client tells charlie's inside the encryption.
+     */
+    @Test
+    void aMemberAddedForOneReaderIsSeenAtTheFirstMessageEachWay() throws Exception {
+        Path keys = dir.resolve("keys"); // one identity per user on the one node
+        Path elsewhere = Files.createDirectories(dir.resolve("charlies-machine"));
+        relay.rewriteFor(
+                "charlie",
+                g -> g.getName().equals("group1") && !g.getMembersList().contains("mallory")
+                        ? g.toBuilder().addMembers("mallory").build()
+                        : g);
+        try (ClientProcess alice = new ClientProcess("alice", keys, relay.port());
+                ClientProcess charlie = ClientProcess.in(elsewhere, "charlie", keys, relay.port())) {
+            charlie.awaitLine("[Spartan] [group1] The members of group1 (alice,bob,charlie,eve,mallory) are as the"
+                    + " server shows them, not verified yet: there is no config.yaml here. Each member's client says"
+                    + " in its messages whom it encrypts for, and you are warned if that differs.");
+            alice.out().awaitRaw(ENTER_USER);
+            charlie.out().awaitRaw(ENTER_USER);
+            alice.type("group1");
+            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+            charlie.type("group1");
+            charlie.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve,mallory).");
+
+            charlie.type("the plan for friday");
+            alice.awaitLine("[Spartan] WARNING: charlie's client sent this group1 message to different members than"
+                    + " you know (+mallory)");
+            alice.awaitLine("[group1] [charlie] the plan for friday");
+            charlie.awaitLine("[Spartan] WARNING: alice's client says your group1 message went to different members"
+                    + " than it knows (+mallory).");
+
+            alice.type("who else reads this?");
+            charlie.awaitLine("[Spartan] WARNING: alice's client sent this group1 message to different members than"
+                    + " you know (-mallory)");
+            charlie.awaitLine("[group1] [alice] who else reads this?");
+            assertThat(charlie.out().lines()).noneMatch(l -> l.contains("config.yaml, and"));
+            assertThat(alice.quit()).isZero();
+            assertThat(charlie.quit()).isZero();
+        }
+    }
+
+    /**
+     * Scenario 4: eve left proj, and the server hides her LEAVE from alice. alice's next message is encrypted for eve
+     * too; eve's client does not show it and says why, and bob's client sees alice encrypted for a member who left.
+     */
+    @Test
+    void aWithheldLeaveIsSeenByTheMemberWhoLeft() {
+        Path keys = dir.resolve("keys");
+        try (ClientProcess alice = new ClientProcess("alice", keys, relay.port());
+                ClientProcess bob = new ClientProcess("bob", keys, relay.port());
+                ClientProcess eve = new ClientProcess("eve", keys, relay.port())) {
+            alice.out().awaitRaw(ENTER_USER);
+            bob.out().awaitRaw(ENTER_USER);
+            eve.out().awaitRaw(ENTER_USER);
+            alice.type("/newgroup proj bob eve");
+            alice.awaitLine("[Spartan] Created proj (alice,bob,eve).");
+            bob.out().awaitRaw("[Spartan] alice added you to 'proj' with eve. Enter 'yes' to join or 'no': ");
+            bob.type("yes");
+            eve.out().awaitRaw("[Spartan] alice added you to 'proj' with bob. Enter 'yes' to join or 'no': ");
+            eve.type("yes");
+            alice.awaitLine("[Spartan] [proj] bob joined.");
+            alice.awaitLine("[Spartan] [proj] eve joined.");
+
+            // From now on alice is shown proj as it was created: eve's LEAVE is withheld from her, and her copy of
+            // alice's messages goes around the node to eve, who is no longer a reader there.
+            relay.rewriteFor("alice", LyingServerIT::asCreated);
+            relay.divert("alice", "proj", "eve");
+            eve.type("/leave proj");
+            eve.awaitLine("[Spartan] You left proj.");
+            bob.awaitLine("[Spartan] [proj] eve left.");
+
+            alice.type("/group proj");
+            alice.awaitLine("[Spartan] You are now ready to chat in proj (alice,bob,eve).");
+            alice.type("the budget is final");
+            eve.awaitLine("[Spartan] WARNING: alice's client sent you a message in proj, which you left: it has not"
+                    + " seen your leave (the server has not passed it on). The message was not shown.");
+            bob.awaitLine("[Spartan] WARNING: alice's client sent this proj message to different members than you"
+                    + " know (+eve)");
+            bob.awaitLine("[proj] [alice] the budget is final");
+            alice.awaitLine("[Spartan] WARNING: bob's client says your proj message went to different members than"
+                    + " it knows (+eve).");
+            assertThat(alice.quit()).isZero();
+            assertThat(bob.quit()).isZero();
+            assertThat(eve.quit()).isZero();
+            assertThat(eve.out().lines()).noneMatch(l -> l.contains("the budget is final"));
+            assertThat(relay.sent().stream()
+                            .filter(r -> r.getTo().getGroup().equals("proj")
+                                    && r.getSealed().getCiphertextsMap().containsKey("eve")))
+                    .isNotEmpty(); // the lie worked: alice's client did encrypt for eve
+        }
+    }
+
+    /** proj as its CREATE statement made it: every later statement withheld. */
+    private static Group asCreated(Group g) {
+        if (!g.getName().equals("proj") || g.getChainCount() < 2) {
+            return g;
+        }
+        try {
+            return g.toBuilder()
+                    .clearChain()
+                    .addChain(g.getChain(0))
+                    .clearMembers()
+                    .addAllMembers(Membership.parse(g.getChain(0)).getMembersList())
+                    .build();
+        } catch (Membership.Refused e) {
+            return g;
+        }
+    }
+}
