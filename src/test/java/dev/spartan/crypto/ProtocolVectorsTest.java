@@ -4,8 +4,10 @@ import static dev.spartan.crypto.IdentityTest.filled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.contract.GroupViews;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
+import dev.spartan.proto.GroupView;
 import dev.spartan.proto.Plaintext;
 import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -184,6 +187,37 @@ class ProtocolVectorsTest {
         Plaintext renamed = Plaintext.parseFrom(HEX.parseHex("0a026869" + "1001"));
         assertThat(renamed.getMessageId()).isEmpty();
         assertThat(renamed.hasChat()).isFalse();
+    }
+
+    /** PROTOCOL.md, "Group views": the member-set hash's input and digest, and a group message's Plaintext. */
+    @Test
+    void groupView() throws Exception {
+        String input = "7370617274616e2f67726f75702d766965772f763100" // "spartan/group-view/v1" 0x00
+                + "00000004" + "70726f6a" // the group
+                + "0000000000000001" // version
+                + "00000003" // three members, sorted
+                + "00000005616c696365" + "00000003626f62" + "00000003657665";
+        String digest = "def054138c7729679755281618eac89f3096231aab9fe2719a90bf6ee61f19f2";
+        assertHex(MessageDigest.getInstance("SHA-256").digest(HEX.parseHex(input)), digest);
+        GroupView view = GroupViews.of("proj", 1, List.of("eve", "bob", "alice"));
+        assertHex(view.getMembersHash().toByteArray(), digest);
+        assertHex(
+                GroupViews.of("group1", 0, List.of("alice", "bob", "charlie", "eve"))
+                        .getMembersHash()
+                        .toByteArray(),
+                "08f9983662d471416bc714818b668e4a78e08aac54f020e83a276a2d66d32088");
+        Plaintext inGroup = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(1)
+                .setMessageId("m1")
+                .setChat(ChatRef.newBuilder().setGroup("proj"))
+                .setGroupView(view)
+                .build();
+        assertHex(
+                inGroup.toByteArray(),
+                "0a026869" + "1001" + "1a026d31" + "2206" + "120470726f6a" // as in envelopeBytes
+                        + "f20135" // field 30, 53 bytes
+                        + "0801" + "1205616c696365" + "1203626f62" + "1203657665" + "1a20" + digest);
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {
