@@ -33,8 +33,29 @@ final class Envelopes {
     private final Counters counters;
     private final Function<String, Optional<PreKeyBundle>> bundles;
     private final Consumer<String> notice;
-    // Whether a decrypted group message may be shown, given the group view it carries (see GroupViewCheck).
-    private final java.util.function.BiPredicate<ChatMessage, Plaintext> groupViews;
+    private final ContentChecks checks;
+
+    /**
+     * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
+     * and the key log head (see {@link GroupViewCheck}, {@link KeyLogBook}).
+     */
+    interface ContentChecks {
+        ContentChecks NONE = new ContentChecks() {
+            @Override
+            public void stamp(Plaintext.Builder content, Group group) {}
+
+            @Override
+            public boolean admit(ChatMessage m, Plaintext content) {
+                return true;
+            }
+        };
+
+        /** Adds to an outgoing plaintext; {@code group} is the verified group of a group message, else null. */
+        void stamp(Plaintext.Builder content, Group group);
+
+        /** False if a decrypted message must not be shown (the user was told why). */
+        boolean admit(ChatMessage m, Plaintext content);
+    }
 
     Envelopes(
             String user,
@@ -43,7 +64,7 @@ final class Envelopes {
             Counters counters,
             Function<String, Optional<PreKeyBundle>> bundles,
             Consumer<String> notice) {
-        this(user, ratchet, keys, counters, bundles, notice, (m, content) -> true);
+        this(user, ratchet, keys, counters, bundles, notice, ContentChecks.NONE);
     }
 
     Envelopes(
@@ -53,8 +74,8 @@ final class Envelopes {
             Counters counters,
             Function<String, Optional<PreKeyBundle>> bundles,
             Consumer<String> notice,
-            java.util.function.BiPredicate<ChatMessage, Plaintext> groupViews) {
-        this.groupViews = Objects.requireNonNull(groupViews, "groupViews");
+            ContentChecks checks) {
+        this.checks = Objects.requireNonNull(checks, "checks");
         this.user = Objects.requireNonNull(user, "user");
         this.ratchet = Objects.requireNonNull(ratchet, "ratchet");
         this.keys = Objects.requireNonNull(keys, "keys");
@@ -122,9 +143,7 @@ final class Envelopes {
                 .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
                 .setChat(p.to());
-        if (p.to().hasGroup()) {
-            content.setGroupView(GroupViewCheck.of(group)); // the members it is encrypted for, as this client knows
-        }
+        checks.stamp(content, p.to().hasGroup() ? group : null);
         byte[] plain = content.build().toByteArray();
         for (String reader : readers) {
             try {
@@ -232,7 +251,7 @@ final class Envelopes {
                     + " was moved to another conversation or id by the server and was dropped.");
             return Optional.empty();
         }
-        if (m.getChat().hasGroup() && !groupViews.test(m, content)) {
+        if (!checks.admit(m, content)) {
             return Optional.empty();
         }
         String conversation = m.getChat().hasGroup() ? m.getChat().getGroup() : sender;

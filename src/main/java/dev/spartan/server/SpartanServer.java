@@ -127,7 +127,9 @@ public final class SpartanServer implements AutoCloseable {
         retention = new Retention(store, hub, recent, config.retention(), clock);
         retention.start();
 
+        KeyLogProofs keyLog = new KeyLogProofs(new dev.spartan.chat.KeyLog(store, clock));
         List<ServerInterceptor> chain = new ArrayList<>();
+        chain.add(keyLog); // every key handed out gets its proof from the key log
         chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
         chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // ...which this sends
         ServerInterceptor rateLimiting = backend.rateLimiting(config, chat);
@@ -142,6 +144,12 @@ public final class SpartanServer implements AutoCloseable {
                         ops.accessLog(),
                         new AuthInterceptor(tokens, AuthService.OPEN_METHODS),
                         Caller.interceptor(transport.plaintextBinding()))))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(
+                        keyLog,
+                        StatusMapping.instance(),
+                        TransmitStatusRuntimeExceptionInterceptor.instance(),
+                        ops.accessLog(),
+                        new AuthInterceptor(tokens))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);

@@ -676,4 +676,18 @@ abstract class MessageStoreContract {
         assertThat(store().oneTimePreKeyCount("bob")).isZero();
         assertThat(store().takeOneTimePreKey("bob")).isEmpty();
     }
+
+    @Test
+    void theKeyLogIsAppendOnlyInOrderAndItsKeyIsSetOnce() {
+        assertThat(store().keyLogEntries(0)).isEmpty();
+        store().appendKeyLogEntry(new byte[] {1});
+        store().appendKeyLogEntry(new byte[] {2, 2});
+        store().appendKeyLogEntry(new byte[] {3});
+        assertThat(store().keyLogEntries(0)).containsExactly(new byte[] {1}, new byte[] {2, 2}, new byte[] {3});
+        assertThat(store().keyLogEntries(2)).containsExactly(new byte[] {3});
+        assertThat(store().keyLogEntries(3)).isEmpty();
+        byte[] first = store().keyLogKey(new byte[] {7, 7});
+        assertThat(first).containsExactly(7, 7);
+        assertThat(store().keyLogKey(new byte[] {8})).as("never replaced").containsExactly(7, 7);
+    }
 }
