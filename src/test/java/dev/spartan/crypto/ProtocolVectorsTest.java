@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.spartan.contract.GroupViews;
+import dev.spartan.contract.KeyLogs;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.GroupView;
@@ -218,6 +219,20 @@ class ProtocolVectorsTest {
                 "0a026869" + "1001" + "1a026d31" + "2206" + "120470726f6a" // as in envelopeBytes
                         + "f20135" // field 30, 53 bytes
                         + "0801" + "1205616c696365" + "1203626f62" + "1203657665" + "1a20" + digest);
+    }
+
+    /** PROTOCOL.md, "Key transparency": an entry's bytes and its leaf hash (the tree's own vectors: MerkleTreeTest). */
+    @Test
+    void keyLogEntry() {
+        byte[] entry =
+                KeyLogs.entry("alice", 1, alice.signalIdentity().getPublicKey().serialize());
+        assertHex(
+                entry,
+                "00000005" + "616c696365" + "00000001" + "00000021"
+                        + "0550a61409b1ddd0325e9b16b700e719e9772c07000b1bd7786e907c653d20495d");
+        assertHex(MerkleTree.leafHash(entry), "0c82a78abb34657834bd10851591fcb19dd0a09b32037134bc7a551ae15ac892");
+        assertThat(KeyLogs.parse(entry))
+                .hasValueSatisfying(e -> assertThat(e.user()).isEqualTo("alice"));
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.contract.Membership;
 import dev.spartan.proto.Group;
+import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
+import dev.spartan.testing.ForgedKeys;
 import dev.spartan.testing.GhostProxy;
 import dev.spartan.testing.Ports;
 import dev.spartan.testing.ServerProcess;
@@ -17,7 +19,10 @@ import java.time.Clock;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that rewrites what it relays, differently for each user. The clients compare the group each message was encrypted
  * for with their own (PROTOCOL.md, "Group views").
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the forged key log last: alice's client keeps its head
 class LyingServerIT {
     @TempDir
     static Path dir;
@@ -61,6 +67,7 @@ class LyingServerIT {
      * client tells charlie's inside the encryption.
      */
     @Test
+    @Order(1)
     void aMemberAddedForOneReaderIsSeenAtTheFirstMessageEachWay() throws Exception {
         Path keys = dir.resolve("keys"); // one identity per user on the one node
         Path elsewhere = Files.createDirectories(dir.resolve("charlies-machine"));
@@ -103,6 +110,7 @@ class LyingServerIT {
      * too; eve's client does not show it and says why, and bob's client sees alice encrypted for a member who left.
      */
     @Test
+    @Order(2)
     void aWithheldLeaveIsSeenByTheMemberWhoLeft() {
         Path keys = dir.resolve("keys");
         try (ClientProcess alice = new ClientProcess("alice", keys, relay.port());
@@ -146,6 +154,44 @@ class LyingServerIT {
                             .filter(r -> r.getTo().getGroup().equals("proj")
                                     && r.getSealed().getCiphertextsMap().containsKey("eve")))
                     .isNotEmpty(); // the lie worked: alice's client did encrypt for eve
+        }
+    }
+
+    /**
+     * Scenario 3: the server hands alice a key it made for foo, at her first contact with foo, with a key log of its
+     * own (its real log plus that key, signed with its log key) that it shows alice alone. Every proof checks out for
+     * her; bob, shown the real log, catches it at her next message to him.
+     */
+    @Test
+    @Order(3)
+    void aKeyMadeByTheServerAtAFirstContactIsCaughtAtTheNextMessageToAnotherContact() {
+        Path keys = dir.resolve("keys");
+        try (ClientProcess foo = new ClientProcess("foo", keys, relay.port());
+                ClientProcess bob = new ClientProcess("bob", keys, relay.port());
+                ForgedKeys forged = new ForgedKeys(node.store(), dir.resolve("forged-log"), "foo")) {
+            foo.out().awaitRaw(ENTER_USER);
+            bob.out().awaitRaw(ENTER_USER);
+            relay.forge("alice", forged);
+            try (ClientProcess alice = new ClientProcess("alice", keys, relay.port())) {
+                alice.out().awaitRaw(ENTER_USER);
+                alice.type("foo");
+                alice.awaitLine("[Spartan] You are now ready to chat with foo.");
+                foo.out().awaitRaw(Chats.requestPrompt("alice"));
+                foo.type("yes");
+                alice.awaitLine("[Spartan] foo accepted your chat request.");
+                alice.type("for your eyes only");
+                foo.awaitLine("[Spartan] WARNING: a message the server says is from alice could not be decrypted"
+                        + " (tampered, corrupted, replayed or not from them) and was dropped.");
+                alice.type("/group group1");
+                alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+                alice.type("meeting at noon");
+                bob.awaitLine("[Spartan] WARNING: the server shows alice's client another key log than yours: keys it"
+                        + " handed out to one of you are hidden from the other.");
+                assertThat(alice.quit()).isZero();
+            } finally {
+                relay.forge("alice", null);
+            }
+            assertThat(foo.out().lines()).noneMatch(l -> l.contains("for your eyes only"));
         }
     }
 

@@ -58,6 +58,13 @@ public final class GhostProxy implements AutoCloseable {
     private final Map<String, ServerCall<byte[], byte[]>> streams = new ConcurrentHashMap<>();
     // "sender\ngroup" -> the reader whose copy goes around the node
     private final Map<String, String> diversions = new ConcurrentHashMap<>();
+    private final Map<String, Forgery> forgeries = new ConcurrentHashMap<>();
+
+    /** Makes up an answer: from the method, the request and the node's true answer (serialized messages). */
+    @FunctionalInterface
+    public interface Forgery {
+        byte[] answer(String method, byte[] request, byte[] truth) throws InvalidProtocolBufferException;
+    }
 
     /** @param certificate what the proxy presents to clients; the node must be started with it as --proxy-cert */
     public GhostProxy(ServerCertificate certificate, int upstreamPort, Set<String> groups, String ghost) {
@@ -109,6 +116,15 @@ public final class GhostProxy implements AutoCloseable {
         diversions.put(sender + "\n" + group, reader);
     }
 
+    /** From now on, every answer to {@code user}'s calls is what {@code f} makes of it (before the group rewrites). */
+    public void forge(String user, Forgery f) {
+        if (f == null) {
+            forgeries.remove(user);
+        } else {
+            forgeries.put(user, f);
+        }
+    }
+
     /** Every SendRequest the client sent through this proxy (SendMsg and SendStream), in order. */
     public List<SendRequest> sent() {
         return List.copyOf(sent);
@@ -119,6 +135,7 @@ public final class GhostProxy implements AutoCloseable {
         return (serverCall, headers) -> {
             String token = String.valueOf(headers.get(AUTHORIZATION)).replaceFirst("^Bearer ", "");
             String[] loginUser = {userOfToken.getOrDefault(token, "")};
+            byte[][] request = {new byte[0]}; // the last request of the call, for a forgery
             if (name.endsWith("/ReceiveMsg") && !loginUser[0].isEmpty()) {
                 streams.put(loginUser[0], serverCall);
             }
@@ -132,7 +149,7 @@ public final class GhostProxy implements AutoCloseable {
 
                         @Override
                         public void onMessage(byte[] message) {
-                            byte[] answer = answer(name, loginUser[0], message);
+                            byte[] answer = answer(name, loginUser[0], forged(name, loginUser[0], request[0], message));
                             synchronized (serverCall) {
                                 serverCall.sendMessage(answer);
                             }
@@ -150,6 +167,7 @@ public final class GhostProxy implements AutoCloseable {
             return new ServerCall.Listener<>() {
                 @Override
                 public void onMessage(byte[] message) {
+                    request[0] = message;
                     byte[] forward = message;
                     if (name.endsWith("/SendMsg") || name.endsWith("/SendStream")) {
                         try {
@@ -181,6 +199,18 @@ public final class GhostProxy implements AutoCloseable {
                 }
             };
         };
+    }
+
+    private byte[] forged(String method, String user, byte[] request, byte[] truth) {
+        Forgery f = forgeries.get(user);
+        if (f == null) {
+            return truth;
+        }
+        try {
+            return f.answer(method, request, truth);
+        } catch (InvalidProtocolBufferException e) {
+            return truth;
+        }
     }
 
     /** The request as the node gets it: a diverted reader's copy goes straight to the reader's stream instead. */
