@@ -40,31 +40,11 @@ final class Envelopes {
      * and the key log head (see {@link GroupViewCheck}, {@link KeyLogBook}).
      */
     interface ContentChecks {
-        ContentChecks NONE = new ContentChecks() {
-            @Override
-            public void stamp(Plaintext.Builder content, Group group) {}
-
-            @Override
-            public boolean admit(ChatMessage m, Plaintext content) {
-                return true;
-            }
-        };
-
         /** Adds to an outgoing plaintext; {@code group} is the verified group of a group message, else null. */
         void stamp(Plaintext.Builder content, Group group);
 
         /** False if a decrypted message must not be shown (the user was told why). */
         boolean admit(ChatMessage m, Plaintext content);
-    }
-
-    Envelopes(
-            String user,
-            Ratchet ratchet,
-            KeyBook keys,
-            Counters counters,
-            Function<String, Optional<PreKeyBundle>> bundles,
-            Consumer<String> notice) {
-        this(user, ratchet, keys, counters, bundles, notice, ContentChecks.NONE);
     }
 
     Envelopes(

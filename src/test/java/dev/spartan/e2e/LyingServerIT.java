@@ -16,6 +16,7 @@ import dev.spartan.tls.ServerCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +39,12 @@ class LyingServerIT {
 
     private static TlsNode node;
     private static GhostProxy relay;
+    // One client per user for the whole class, as people who stay logged in while the server lies to them.
+    private static ClientProcess alice;
+    private static ClientProcess bob;
+    private static ClientProcess charlie;
+    private static ClientProcess eve;
+    private static ClientProcess foo;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,10 +60,31 @@ class LyingServerIT {
                         + "\nrate_limit:\n  max_calls: 1000\n  window_seconds: 1\n",
                 port,
                 pem);
+        // Scenario 1's lie is told from charlie's first login on: mallory is in group1, for him alone.
+        relay.rewriteFor(
+                "charlie",
+                g -> g.getName().equals("group1") && !g.getMembersList().contains("mallory")
+                        ? g.toBuilder().addMembers("mallory").build()
+                        : g);
+        Path keys = dir.resolve("keys");
+        alice = new ClientProcess("alice", keys, relay.port());
+        bob = new ClientProcess("bob", keys, relay.port());
+        Path elsewhere = Files.createDirectories(dir.resolve("charlies-machine")); // no config.yaml there
+        charlie = ClientProcess.in(elsewhere, "charlie", keys, relay.port());
+        eve = new ClientProcess("eve", keys, relay.port());
+        foo = new ClientProcess("foo", keys, relay.port());
+        for (ClientProcess c : List.of(alice, bob, charlie, eve, foo)) {
+            c.out().awaitRaw(ENTER_USER);
+        }
     }
 
     @AfterAll
     static void stop() {
+        for (ClientProcess c : List.of(alice, bob, charlie, eve, foo)) {
+            if (c != null) {
+                c.close();
+            }
+        }
         relay.close();
         node.close();
     }
@@ -68,41 +96,27 @@ class LyingServerIT {
      */
     @Test
     @Order(1)
-    void aMemberAddedForOneReaderIsSeenAtTheFirstMessageEachWay() throws Exception {
-        Path keys = dir.resolve("keys"); // one identity per user on the one node
-        Path elsewhere = Files.createDirectories(dir.resolve("charlies-machine"));
-        relay.rewriteFor(
-                "charlie",
-                g -> g.getName().equals("group1") && !g.getMembersList().contains("mallory")
-                        ? g.toBuilder().addMembers("mallory").build()
-                        : g);
-        try (ClientProcess alice = new ClientProcess("alice", keys, relay.port());
-                ClientProcess charlie = ClientProcess.in(elsewhere, "charlie", keys, relay.port())) {
-            charlie.awaitLine("[Spartan] [group1] The members of group1 (alice,bob,charlie,eve,mallory) are as the"
-                    + " server shows them, not verified yet: there is no config.yaml here. Each member's client says"
-                    + " in its messages whom it encrypts for, and you are warned if that differs.");
-            alice.out().awaitRaw(ENTER_USER);
-            charlie.out().awaitRaw(ENTER_USER);
-            alice.type("group1");
-            alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
-            charlie.type("group1");
-            charlie.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve,mallory).");
+    void aMemberAddedForOneReaderIsSeenAtTheFirstMessageEachWay() {
+        charlie.awaitLine("[Spartan] [group1] The members of group1 (alice,bob,charlie,eve,mallory) are as the"
+                + " server shows them, not verified yet: there is no config.yaml here. Each member's client says"
+                + " in its messages whom it encrypts for, and you are warned if that differs.");
+        alice.type("group1");
+        alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
+        charlie.type("group1");
+        charlie.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve,mallory).");
 
-            charlie.type("the plan for friday");
-            alice.awaitLine("[Spartan] WARNING: charlie's client sent this group1 message to different members than"
-                    + " you know (+mallory)");
-            alice.awaitLine("[group1] [charlie] the plan for friday");
-            charlie.awaitLine("[Spartan] WARNING: alice's client says your group1 message went to different members"
-                    + " than it knows (+mallory).");
+        charlie.type("the plan for friday");
+        alice.awaitLine("[Spartan] WARNING: charlie's client sent this group1 message to different members than"
+                + " you know (+mallory)");
+        alice.awaitLine("[group1] [charlie] the plan for friday");
+        charlie.awaitLine("[Spartan] WARNING: alice's client says your group1 message went to different members"
+                + " than it knows (+mallory).");
 
-            alice.type("who else reads this?");
-            charlie.awaitLine("[Spartan] WARNING: alice's client sent this group1 message to different members than"
-                    + " you know (-mallory)");
-            charlie.awaitLine("[group1] [alice] who else reads this?");
-            assertThat(charlie.out().lines()).noneMatch(l -> l.contains("config.yaml, and"));
-            assertThat(alice.quit()).isZero();
-            assertThat(charlie.quit()).isZero();
-        }
+        alice.type("who else reads this?");
+        charlie.awaitLine("[Spartan] WARNING: alice's client sent this group1 message to different members than"
+                + " you know (-mallory)");
+        charlie.awaitLine("[group1] [alice] who else reads this?");
+        assertThat(charlie.out().lines()).noneMatch(l -> l.contains("config.yaml, and"));
     }
 
     /**
@@ -112,86 +126,73 @@ class LyingServerIT {
     @Test
     @Order(2)
     void aWithheldLeaveIsSeenByTheMemberWhoLeft() {
-        Path keys = dir.resolve("keys");
-        try (ClientProcess alice = new ClientProcess("alice", keys, relay.port());
-                ClientProcess bob = new ClientProcess("bob", keys, relay.port());
-                ClientProcess eve = new ClientProcess("eve", keys, relay.port())) {
-            alice.out().awaitRaw(ENTER_USER);
-            bob.out().awaitRaw(ENTER_USER);
-            eve.out().awaitRaw(ENTER_USER);
-            alice.type("/newgroup proj bob eve");
-            alice.awaitLine("[Spartan] Created proj (alice,bob,eve).");
-            bob.out().awaitRaw("[Spartan] alice added you to 'proj' with eve. Enter 'yes' to join or 'no': ");
-            bob.type("yes");
-            eve.out().awaitRaw("[Spartan] alice added you to 'proj' with bob. Enter 'yes' to join or 'no': ");
-            eve.type("yes");
-            alice.awaitLine("[Spartan] [proj] bob joined.");
-            alice.awaitLine("[Spartan] [proj] eve joined.");
+        alice.type("/newgroup proj bob eve");
+        alice.awaitLine("[Spartan] Created proj (alice,bob,eve).");
+        bob.out().awaitRaw("[Spartan] alice added you to 'proj' with eve. Enter 'yes' to join or 'no': ");
+        bob.type("yes");
+        eve.out().awaitRaw("[Spartan] alice added you to 'proj' with bob. Enter 'yes' to join or 'no': ");
+        eve.type("yes");
+        alice.awaitLine("[Spartan] [proj] bob joined.");
+        alice.awaitLine("[Spartan] [proj] eve joined.");
 
-            // From now on alice is shown proj as it was created: eve's LEAVE is withheld from her, and her copy of
-            // alice's messages goes around the node to eve, who is no longer a reader there.
-            relay.rewriteFor("alice", LyingServerIT::asCreated);
-            relay.divert("alice", "proj", "eve");
-            eve.type("/leave proj");
-            eve.awaitLine("[Spartan] You left proj.");
-            bob.awaitLine("[Spartan] [proj] eve left.");
+        // From now on alice is shown proj as it was created: eve's LEAVE is withheld from her, and her copy of
+        // alice's messages goes around the node to eve, who is no longer a reader there.
+        relay.rewriteFor("alice", LyingServerIT::asCreated);
+        relay.divert("alice", "proj", "eve");
+        eve.type("/leave proj");
+        eve.awaitLine("[Spartan] You left proj.");
+        bob.awaitLine("[Spartan] [proj] eve left.");
 
-            alice.type("/group proj");
-            alice.awaitLine("[Spartan] You are now ready to chat in proj (alice,bob,eve).");
-            alice.type("the budget is final");
-            eve.awaitLine("[Spartan] WARNING: alice's client sent you a message in proj, which you left: it has not"
-                    + " seen your leave (the server has not passed it on). The message was not shown.");
-            bob.awaitLine("[Spartan] WARNING: alice's client sent this proj message to different members than you"
-                    + " know (+eve)");
-            bob.awaitLine("[proj] [alice] the budget is final");
-            alice.awaitLine("[Spartan] WARNING: bob's client says your proj message went to different members than"
-                    + " it knows (+eve).");
-            assertThat(alice.quit()).isZero();
-            assertThat(bob.quit()).isZero();
-            assertThat(eve.quit()).isZero();
-            assertThat(eve.out().lines()).noneMatch(l -> l.contains("the budget is final"));
-            assertThat(relay.sent().stream()
-                            .filter(r -> r.getTo().getGroup().equals("proj")
-                                    && r.getSealed().getCiphertextsMap().containsKey("eve")))
-                    .isNotEmpty(); // the lie worked: alice's client did encrypt for eve
-        }
+        alice.type("/group proj");
+        alice.awaitLine("[Spartan] You are now ready to chat in proj (alice,bob,eve).");
+        alice.type("the budget is final");
+        eve.awaitLine("[Spartan] WARNING: alice's client sent you a message in proj, which you left: it has not"
+                + " seen your leave (the server has not passed it on). The message was not shown.");
+        bob.awaitLine("[Spartan] WARNING: alice's client sent this proj message to different members than you"
+                + " know (+eve)");
+        bob.awaitLine("[proj] [alice] the budget is final");
+        alice.awaitLine("[Spartan] WARNING: bob's client says your proj message went to different members than"
+                + " it knows (+eve).");
+        assertThat(eve.out().lines()).noneMatch(l -> l.contains("the budget is final"));
+        assertThat(relay.sent().stream()
+                        .filter(r -> r.getTo().getGroup().equals("proj")
+                                && r.getSealed().getCiphertextsMap().containsKey("eve")))
+                .isNotEmpty(); // the lie worked: alice's client did encrypt for eve
     }
 
     /**
-     * Scenario 3: the server hands alice a key it made for foo, at her first contact with foo, with a key log of its
-     * own (its real log plus that key, signed with its log key) that it shows alice alone. Every proof checks out for
-     * her; bob, shown the real log, catches it at her next message to him.
+     * Scenarios 2 and 3: the server hands alice a key it made for foo, at her first contact with foo, with a key log
+     * of its own (its real log plus that key, signed with its log key) that it shows alice alone. Every proof checks
+     * out for her; bob, shown the real log, catches it at her next message to him. When the server then shows foo
+     * that log too (so as not to be caught by gossip), foo's client finds the key at its next login.
      */
     @Test
     @Order(3)
-    void aKeyMadeByTheServerAtAFirstContactIsCaughtAtTheNextMessageToAnotherContact() {
+    void aKeyMadeByTheServerIsCaughtByTheNextContactOrAtTheOwnersNextLogin() {
         Path keys = dir.resolve("keys");
-        try (ClientProcess foo = new ClientProcess("foo", keys, relay.port());
-                ClientProcess bob = new ClientProcess("bob", keys, relay.port());
-                ForgedKeys forged = new ForgedKeys(node.store(), dir.resolve("forged-log"), "foo")) {
-            foo.out().awaitRaw(ENTER_USER);
-            bob.out().awaitRaw(ENTER_USER);
+        try (ForgedKeys forged = new ForgedKeys(node.store(), dir.resolve("forged-log"), "foo")) {
             relay.forge("alice", forged);
-            try (ClientProcess alice = new ClientProcess("alice", keys, relay.port())) {
-                alice.out().awaitRaw(ENTER_USER);
-                alice.type("foo");
-                alice.awaitLine("[Spartan] You are now ready to chat with foo.");
-                foo.out().awaitRaw(Chats.requestPrompt("alice"));
-                foo.type("yes");
-                alice.awaitLine("[Spartan] foo accepted your chat request.");
-                alice.type("for your eyes only");
-                foo.awaitLine("[Spartan] WARNING: a message the server says is from alice could not be decrypted"
-                        + " (tampered, corrupted, replayed or not from them) and was dropped.");
-                alice.type("/group group1");
-                alice.awaitLine("[Spartan] You are now ready to chat in group1 (alice,bob,charlie,eve).");
-                alice.type("meeting at noon");
-                bob.awaitLine("[Spartan] WARNING: the server shows alice's client another key log than yours: keys it"
-                        + " handed out to one of you are hidden from the other.");
-                assertThat(alice.quit()).isZero();
-            } finally {
-                relay.forge("alice", null);
-            }
+            alice.type("/chat foo");
+            alice.awaitLine("[Spartan] You are now ready to chat with foo.");
+            foo.out().awaitRaw(Chats.requestPrompt("alice"));
+            foo.type("yes");
+            alice.awaitLine("[Spartan] foo accepted your chat request.");
+            alice.type("for your eyes only");
+            foo.out().awaitRaw("[Spartan] WARNING: a message the server says is from alice "); // foo cannot read it
+            alice.type("/group group1");
+            alice.type("meeting at noon");
+            bob.awaitLine("[Spartan] WARNING: the server shows alice's client another key log than yours: keys it"
+                    + " handed out to one of you are hidden from the other.");
             assertThat(foo.out().lines()).noneMatch(l -> l.contains("for your eyes only"));
+
+            assertThat(foo.quit()).isZero();
+            relay.forge("foo", forged);
+            try (ClientProcess again = new ClientProcess("foo", keys, relay.port())) {
+                again.awaitLine("[Spartan] WARNING: the server published a key for you that is not yours");
+            }
+        } finally {
+            relay.forge("alice", null);
+            relay.forge("foo", null);
         }
     }
 

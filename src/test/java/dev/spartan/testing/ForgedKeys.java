@@ -3,9 +3,12 @@ package dev.spartan.testing;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spartan.chat.KeyLog;
+import dev.spartan.proto.ChatState;
+import dev.spartan.proto.Event;
 import dev.spartan.proto.GetKeysResponse;
 import dev.spartan.proto.KeyLogRequest;
 import dev.spartan.proto.PreKeyBundle;
+import dev.spartan.proto.PublicKeys;
 import dev.spartan.proto.SignedPreKey;
 import dev.spartan.store.EmbeddedStore;
 import dev.spartan.store.MessageStore;
@@ -46,11 +49,37 @@ public final class ForgedKeys implements GhostProxy.Forgery, AutoCloseable {
                     bundle(PreKeyBundle.parseFrom(truth)).toByteArray();
                 case "spartan.v1.KeyTransparency/KeyLog" ->
                     fork.answer(KeyLogRequest.parseFrom(request)).toByteArray();
+                case "spartan.v1.Spartan/RequestChat", "spartan.v1.Spartan/AnswerChat" -> {
+                    ChatState c = ChatState.parseFrom(truth);
+                    yield c.getPeer().equals(victim) && c.hasPeerKeys()
+                            ? c.toBuilder()
+                                    .setPeerKeys(swapped(c.getPeerKeys()))
+                                    .build()
+                                    .toByteArray()
+                            : truth;
+                }
+                case "spartan.v1.Spartan/ReceiveMsg" -> {
+                    Event e = Event.parseFrom(truth);
+                    yield e.hasChatAccepted() && e.getChatAccepted().getBy().equals(victim)
+                            ? e.toBuilder()
+                                    .setChatAccepted(e.getChatAccepted().toBuilder()
+                                            .setKeys(swapped(e.getChatAccepted().getKeys())))
+                                    .build()
+                                    .toByteArray()
+                            : truth;
+                }
                 default -> truth;
             };
         } catch (RuntimeException e) {
             return truth; // a question the fork cannot answer: the truth, which will not check out either
         }
+    }
+
+    /** The victim's keys wherever they show (a chat's state, its acceptance): the liar's lie is the same everywhere. */
+    private PublicKeys swapped(PublicKeys keys) {
+        return keys.toBuilder()
+                .setIdentityKey(ByteString.copyFrom(impostor.getPublicKey().serialize()))
+                .build();
     }
 
     private GetKeysResponse keys(GetKeysResponse r) {
