@@ -39,6 +39,11 @@ public final class ForgedKeys implements GhostProxy.Forgery, AutoCloseable {
         this.fork = new KeyLog(store, Clock.systemUTC());
     }
 
+    /** Logs a key of the impostor's in {@code user}'s name in the forked log, as for a user who never enrolled. */
+    public void publish(String user) {
+        fork.include(user, impostor.getPublicKey().serialize());
+    }
+
     @Override
     public byte[] answer(String method, byte[] request, byte[] truth) throws InvalidProtocolBufferException {
         try {
