@@ -84,7 +84,9 @@ public final class KeyLog {
     }
 
     private SignedTreeHead head(int size) {
-        return KeyLogs.sign(signing, publicKey, size, MerkleTree.root(leaves, 0, size), clock.millis());
+        return KeyLogs.sign(signing, publicKey, size, MerkleTree.root(leaves, 0, size), clock.millis()).toBuilder()
+                .setStoreEpoch(store.epoch())
+                .build();
     }
 
     private void catchUp() {

@@ -40,6 +40,7 @@ final class KeyLogBook {
     private final Consumer<String> notice;
     private byte[] logKey; // guarded by this
     private SignedTreeHead newest; // guarded by this
+    private String epoch = ""; // the store the pinned log belongs to; guarded by this
     // Each difference is told once.
     private final Set<String> told = new HashSet<>();
 
@@ -55,6 +56,7 @@ final class KeyLogBook {
                 logKey = Base64.getDecoder().decode(lines.get(0).strip());
                 newest = SignedTreeHead.parseFrom(
                         Base64.getDecoder().decode(lines.get(1).strip()));
+                epoch = newest.getStoreEpoch();
             } catch (RuntimeException | InvalidProtocolBufferException e) {
                 throw new IOException("corrupt " + file + ": expected the log key and a head, base64", e);
             }
@@ -143,8 +145,20 @@ final class KeyLogBook {
     }
 
     private boolean signed(SignedTreeHead head) {
+        if (logKey != null
+                && !epoch.isEmpty()
+                && !head.getStoreEpoch().isEmpty()
+                && !head.getStoreEpoch().equals(epoch)) {
+            // A replaced store (restored, emptied) starts a new log, or an older one: pinned anew, and the user is
+            // told, as of the store itself.
+            notice.accept("The server's store was replaced, and its key log starts over: this client pins its new"
+                    + " log key.");
+            logKey = null;
+            newest = null;
+        }
         if (logKey == null) {
             logKey = head.getLogKey().toByteArray(); // pinned at first sight, saved with the first head
+            epoch = head.getStoreEpoch();
         }
         return KeyLogs.verify(head, logKey);
     }

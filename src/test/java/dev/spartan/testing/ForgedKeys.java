@@ -36,7 +36,19 @@ public final class ForgedKeys implements GhostProxy.Forgery, AutoCloseable {
         this.store = EmbeddedStore.open(dir);
         store.keyLogKey(node.keyLogKey(new byte[0])); // the node made its key at start
         node.keyLogEntries(0).forEach(store::appendKeyLogEntry);
-        this.fork = new KeyLog(store, Clock.systemUTC());
+        // Its heads name the node's store, as the node's own do: nothing but the tree tells them apart.
+        MessageStore asTheNode = (MessageStore) java.lang.reflect.Proxy.newProxyInstance(
+                MessageStore.class.getClassLoader(), new Class<?>[] {MessageStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("epoch")) {
+                        return node.epoch();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        this.fork = new KeyLog(asTheNode, Clock.systemUTC());
     }
 
     /** Logs a key of the impostor's in {@code user}'s name in the forked log, as for a user who never enrolled. */
