@@ -29,8 +29,8 @@ import org.signal.libsignal.protocol.ecc.ECPublicKey;
 public final class KeyLog {
     private final MessageStore store;
     private final Clock clock;
-    private final ECPrivateKey signing;
-    private final ECPublicKey publicKey;
+    private ECPrivateKey signing; // read from the store at first need: a node may start before its store serves
+    private ECPublicKey publicKey;
     private final List<byte[]> entries = new ArrayList<>();
     private final List<byte[]> leaves = new ArrayList<>();
     private final Map<String, Integer> firstIndex = new HashMap<>();
@@ -38,13 +38,6 @@ public final class KeyLog {
     public KeyLog(MessageStore store, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
-        try {
-            this.signing = new ECPrivateKey(
-                    store.keyLogKey(ECKeyPair.generate().getPrivateKey().serialize()));
-        } catch (InvalidKeyException e) {
-            throw new IllegalStateException("the store's key log key is not a Curve25519 private key", e);
-        }
-        this.publicKey = signing.publicKey();
     }
 
     /** The proof that (user, device 1, identityKey) is in the log, appending it first if it is not. */
@@ -84,6 +77,15 @@ public final class KeyLog {
     }
 
     private SignedTreeHead head(int size) {
+        if (signing == null) {
+            try {
+                signing = new ECPrivateKey(
+                        store.keyLogKey(ECKeyPair.generate().getPrivateKey().serialize()));
+            } catch (InvalidKeyException e) {
+                throw new IllegalStateException("the store's key log key is not a Curve25519 private key", e);
+            }
+            publicKey = signing.publicKey();
+        }
         return KeyLogs.sign(signing, publicKey, size, MerkleTree.root(leaves, 0, size), clock.millis()).toBuilder()
                 .setStoreEpoch(store.epoch())
                 .build();
