@@ -67,6 +67,7 @@ public final class ChatClient implements AutoCloseable {
 
     private boolean preKeysUploaded; // guarded by upkeep
     private final Envelopes envelopes;
+    private final KeyLogBook keyLog;
     private final Ratchet ratchet;
     private final MessageLog log;
     private final Gaps gaps;
@@ -131,17 +132,15 @@ public final class ChatClient implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot read pinned keys in " + options.keysDir() + ": " + e.getMessage(), e);
         }
+        GroupBook groupBook;
         try {
             this.ratchet = Ratchet.open(options.keysDir(), signal, keys);
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir());
+            groupBook = new GroupBook(
+                    options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
             this.groups = new Groups(
-                    new GroupBook(
-                            options.user(),
-                            options.keysDir(),
-                            options.configGroups(),
-                            this::identityKeyOf,
-                            listener::notice),
+                    groupBook,
                     new Invitations(options.user(), options.clock()),
                     options.user(),
                     identity.signalIdentity(),
@@ -162,7 +161,26 @@ public final class ChatClient implements AutoCloseable {
                 (who, group) -> groups.get(group)
                         .map(g -> g.getMembersList().contains(who))
                         .orElse(false));
-        this.envelopes = new Envelopes(options.user(), ratchet, keys, counters, this::fetchBundle, listener::notice);
+        GroupViewCheck views = new GroupViewCheck(
+                options.user(),
+                groups::verified,
+                groupBook,
+                listener::notice,
+                this::submitControl,
+                () -> options.clock().millis());
+        try {
+            this.keyLog = new KeyLogBook(options.user(), options.keysDir(), this::keyLogCall, listener::notice);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        this.envelopes = new Envelopes(
+                options.user(),
+                ratchet,
+                keys,
+                counters,
+                this::fetchBundle,
+                listener::notice,
+                new LyingServerChecks(views, keyLog, background));
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
@@ -189,6 +207,7 @@ public final class ChatClient implements AutoCloseable {
         outbox.pauseUntilConnected();
         connection.onReconnected(() -> {
             background.execute(() -> groups.adopt(login.getGroupsList(), false));
+            background.execute(this::checkOwnKeyLogEntries);
             outbox.resume();
             background.execute(this::keepPreKeys);
         });
@@ -215,6 +234,7 @@ public final class ChatClient implements AutoCloseable {
             throw e;
         }
         groups.adopt(login.getGroupsList(), false);
+        background.execute(this::checkOwnKeyLogEntries);
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
@@ -325,7 +345,7 @@ public final class ChatClient implements AutoCloseable {
             case CHAT_REQUESTED ->
                 listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
-                keys.learned(
+                keys.shown(
                         event.getChatAccepted().getBy(), event.getChatAccepted().getKeys());
                 listener.chatAccepted(event.getChatAccepted().getBy());
                 outbox.accepted(event.getChatAccepted().getBy());
@@ -434,6 +454,11 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
+    /** A control message of this client's (a group view report): queued as a receipt is. */
+    private void submitControl(Outbox.Pending message) {
+        outbox.submitReceipt(message);
+    }
+
     private void sendReceipt(String peer, List<String> ids) {
         outbox.submitReceipt(new Outbox.Pending(
                 UUID.randomUUID().toString(),
@@ -442,12 +467,27 @@ public final class ChatClient implements AutoCloseable {
                 options.clock().millis()));
     }
 
+    /** Every login: is there a key in the server's key log in this user's name that is not this user's? */
+    private void checkOwnKeyLogEntries() {
+        keyLog.checkOwnEntries(identity.signalIdentity().getPublicKey().serialize());
+    }
+
+    private dev.spartan.proto.KeyLogResponse keyLogCall(dev.spartan.proto.KeyLogRequest request) {
+        return dev.spartan.proto.KeyTransparencyGrpc.newBlockingStub(
+                        connection.stub().getChannel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .keyLog(request);
+    }
+
+    /** A peer's keys from the server, only with the proof that the key log holds them (else the user is warned). */
     private Optional<PublicKeys> fetchKeys(String user) {
         try {
-            return Optional.of(connection
+            dev.spartan.proto.GetKeysResponse r = connection
                     .stub()
-                    .getKeys(GetKeysRequest.newBuilder().setUser(user).build())
-                    .getKeys());
+                    .getKeys(GetKeysRequest.newBuilder().setUser(user).build());
+            return keyLog.proven(user, r.getKeys().getIdentityKey().toByteArray(), r.getInclusion())
+                    ? Optional.of(r.getKeys())
+                    : Optional.empty();
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return Optional.empty();
@@ -458,10 +498,13 @@ public final class ChatClient implements AutoCloseable {
 
     private Optional<PreKeyBundle> fetchBundle(String user) {
         try {
-            return Optional.of(connection
+            PreKeyBundle b = connection
                     .stub()
                     .fetchPreKeyBundle(
-                            PreKeyBundleRequest.newBuilder().setUser(user).build()));
+                            PreKeyBundleRequest.newBuilder().setUser(user).build());
+            return keyLog.proven(user, b.getIdentityKey().toByteArray(), b.getInclusion())
+                    ? Optional.of(b)
+                    : Optional.empty();
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return Optional.empty();
@@ -503,7 +546,7 @@ public final class ChatClient implements AutoCloseable {
 
     private void learnPeer(ChatState state) {
         if (state.hasPeerKeys()) {
-            keys.learned(state.getPeer(), state.getPeerKeys());
+            keys.shown(state.getPeer(), state.getPeerKeys());
             outbox.resume();
         }
     }

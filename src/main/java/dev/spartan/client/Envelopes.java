@@ -33,6 +33,19 @@ final class Envelopes {
     private final Counters counters;
     private final Function<String, Optional<PreKeyBundle>> bundles;
     private final Consumer<String> notice;
+    private final ContentChecks checks;
+
+    /**
+     * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
+     * and the key log head (see {@link GroupViewCheck}, {@link KeyLogBook}).
+     */
+    interface ContentChecks {
+        /** Adds to an outgoing plaintext; {@code group} is the verified group of a group message, else null. */
+        void stamp(Plaintext.Builder content, Group group);
+
+        /** False if a decrypted message must not be shown (the user was told why). */
+        boolean admit(ChatMessage m, Plaintext content);
+    }
 
     Envelopes(
             String user,
@@ -40,7 +53,9 @@ final class Envelopes {
             KeyBook keys,
             Counters counters,
             Function<String, Optional<PreKeyBundle>> bundles,
-            Consumer<String> notice) {
+            Consumer<String> notice,
+            ContentChecks checks) {
+        this.checks = Objects.requireNonNull(checks, "checks");
         this.user = Objects.requireNonNull(user, "user");
         this.ratchet = Objects.requireNonNull(ratchet, "ratchet");
         this.keys = Objects.requireNonNull(keys, "keys");
@@ -103,12 +118,12 @@ final class Envelopes {
             }
             readers.add(peer);
         }
-        byte[] plain = Contents.plaintext(p.text())
+        Plaintext.Builder content = Contents.plaintext(p.text())
                 .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
-                .setChat(p.to())
-                .build()
-                .toByteArray();
+                .setChat(p.to());
+        checks.stamp(content, p.to().hasGroup() ? group : null);
+        byte[] plain = content.build().toByteArray();
         for (String reader : readers) {
             try {
                 Ratchet.Sealed s = encrypt(reader, plain);
@@ -214,6 +229,9 @@ final class Envelopes {
                 || !content.getChat().equals(m.getChat())) {
             notice.accept("WARNING: a message from " + sender
                     + " was moved to another conversation or id by the server and was dropped.");
+            return Optional.empty();
+        }
+        if (!checks.admit(m, content)) {
             return Optional.empty();
         }
         String conversation = m.getChat().hasGroup() ? m.getChat().getGroup() : sender;

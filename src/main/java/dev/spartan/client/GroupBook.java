@@ -36,6 +36,10 @@ import org.signal.libsignal.protocol.IdentityKey;
  */
 final class GroupBook {
     static final String FILE_NAME = "known_groups";
+    /** The groups this user left, one name a line: a message for one of them shows its sender missed the leave. */
+    static final String LEFT_FILE = "left_groups";
+    /** In known_groups, the hash field of a config group whose members only the server has shown so far. */
+    private static final String UNVERIFIED = "?";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
@@ -45,6 +49,9 @@ final class GroupBook {
     private final Function<String, Optional<IdentityKey>> keys;
     private final Consumer<String> notice;
     private final Map<String, Membership.State> pins;
+    // Config groups pinned from the server's first answer and not yet confirmed by another member's message.
+    private final java.util.Set<String> unverified = new java.util.TreeSet<>();
+    private final java.util.Set<String> left = new java.util.TreeSet<>();
     // The last warning given for each group: a server that keeps sending the same forgery is reported once.
     private final Map<String, String> warned = new HashMap<>();
 
@@ -65,7 +72,14 @@ final class GroupBook {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.notice = Objects.requireNonNull(notice, "notice");
         Path file = dir.resolve(FILE_NAME);
-        this.pins = Files.exists(file) ? load(file) : new TreeMap<>();
+        this.pins = Files.exists(file) ? load(file, unverified) : new TreeMap<>();
+        Path leftFile = dir.resolve(LEFT_FILE);
+        if (Files.exists(leftFile)) {
+            Files.readAllLines(leftFile, StandardCharsets.UTF_8).stream()
+                    .map(String::strip)
+                    .filter(NAME.asPredicate())
+                    .forEach(left::add);
+        }
     }
 
     /**
@@ -84,7 +98,31 @@ final class GroupBook {
         Optional<Membership.State> state = served.getFromConfig()
                 ? fixed(served, pin, new HashSet<>(users))
                 : signed(served, pin, new HashSet<>(users), false);
-        return state.filter(s -> s.members().contains(user)).map(s -> group(s, served));
+        Optional<Membership.State> mine = state.filter(s -> s.members().contains(user));
+        if (mine.isPresent() && left.remove(name)) {
+            saveLeft(); // a group of that name this user is in again
+        }
+        return mine.map(s -> group(s, served));
+    }
+
+    /** True if this user left the group (and has not been in a group of that name since). */
+    synchronized boolean hasLeft(String name) {
+        return left.contains(name);
+    }
+
+    /**
+     * True if the group's members are what the server alone showed (a config group without a config.yaml), not yet
+     * confirmed by another member's message.
+     */
+    synchronized boolean unverified(String name) {
+        return unverified.contains(name);
+    }
+
+    /** Another member's client encrypted for exactly the members this client pinned: the pin is confirmed. */
+    synchronized void confirmed(String name) {
+        if (unverified.remove(name)) {
+            save(new TreeMap<>(pins));
+        }
     }
 
     /** True if the group's signed chain shows that this user left it (or it has no chain to show anything). */
@@ -111,7 +149,11 @@ final class GroupBook {
         if (pins.containsKey(name)) {
             Map<String, Membership.State> next = new TreeMap<>(pins);
             next.remove(name);
+            unverified.remove(name);
             save(next);
+        }
+        if (left.add(name)) {
+            saveLeft();
         }
         warned.remove(name);
     }
@@ -136,11 +178,19 @@ final class GroupBook {
                 }
             }
             anchor = served.getMembersList();
+            // Nothing here to check the server's first answer against: the members' own messages will.
+            unverified.add(name);
+            notice.accept("[" + name + "] The members of " + name + " (" + String.join(",", anchor)
+                    + ") are as the server shows them, not verified yet: there is no config.yaml here. Each member's"
+                    + " client says in its messages whom it encrypts for, and you are warned if that differs.");
         } else if (!new HashSet<>(anchor).equals(new HashSet<>(served.getMembersList()))) {
+            String origin = configGroups.containsKey(name)
+                    ? " comes from config.yaml"
+                    : " is a fixed group of the server's configuration";
             warn(
                     name,
-                    name + " comes from config.yaml, and its members are " + String.join(",", anchor) + " (" + source
-                            + "), not " + String.join(",", served.getMembersList()));
+                    name + origin + ", and its members are " + String.join(",", anchor) + " (" + source + "), not "
+                            + String.join(",", served.getMembersList()));
         }
         Membership.State state = new Membership.State(name, 0, ByteString.EMPTY, anchor);
         if (!state.equals(pin)) {
@@ -156,7 +206,10 @@ final class GroupBook {
         java.util.function.BiConsumer<String, String> warn = quiet ? (g, why) -> {} : this::warn;
         List<SignedStatement> chain = served.getChainList();
         if (pin != null && pin.version() == 0) {
-            warn.accept(name, name + " comes from config.yaml, and now is said to be made at run time");
+            warn.accept(
+                    name,
+                    name + (configGroups.containsKey(name) ? " comes from config.yaml" : " is a fixed group")
+                            + ", and now is said to be made at run time");
             return Optional.of(pin);
         }
         Membership.State state = null;
@@ -287,9 +340,11 @@ final class GroupBook {
                         .append(s.version())
                         .append(' ')
                         .append(
-                                s.hash().isEmpty()
-                                        ? "-"
-                                        : b64.encodeToString(s.hash().toByteArray()))
+                                unverified.contains(s.group())
+                                        ? UNVERIFIED
+                                        : s.hash().isEmpty()
+                                                ? "-"
+                                                : b64.encodeToString(s.hash().toByteArray()))
                         .append(' ')
                         .append(s.members().isEmpty() ? "-" : String.join(",", s.members()))
                         .append('\n'));
@@ -303,7 +358,21 @@ final class GroupBook {
         pins.putAll(next);
     }
 
-    private static Map<String, Membership.State> load(Path file) throws IOException {
+    private void saveLeft() {
+        try {
+            PrivateFiles.createDir(dir);
+            PrivateFiles.write(
+                    dir.resolve(LEFT_FILE),
+                    left.stream()
+                            .map(n -> n + "\n")
+                            .collect(java.util.stream.Collectors.joining())
+                            .getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save " + dir.resolve(LEFT_FILE), e);
+        }
+    }
+
+    private static Map<String, Membership.State> load(Path file, java.util.Set<String> unverified) throws IOException {
         Map<String, Membership.State> out = new TreeMap<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {
@@ -316,12 +385,15 @@ final class GroupBook {
                 if (f.length != 4 || !NAME.matcher(f[0]).matches() || Long.parseLong(f[1]) < 0) {
                     throw new IllegalArgumentException("expected: name version hash members");
                 }
+                if (f[2].equals(UNVERIFIED)) {
+                    unverified.add(f[0]);
+                }
                 out.put(
                         f[0],
                         new Membership.State(
                                 f[0],
                                 Long.parseLong(f[1]),
-                                f[2].equals("-")
+                                f[2].equals("-") || f[2].equals(UNVERIFIED)
                                         ? ByteString.EMPTY
                                         : ByteString.copyFrom(
                                                 Base64.getDecoder().decode(f[2])),

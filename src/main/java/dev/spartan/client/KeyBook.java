@@ -58,6 +58,18 @@ final class KeyBook implements Ratchet.Trust {
         }
     }
 
+    /**
+     * Keys the server showed in an event (a chat accepted, a chat's state), which carry no key log proof: they can
+     * show a change of a pinned key, but a first key is pinned only as fetched with its proof.
+     */
+    void shown(String user, PublicKeys keys) {
+        if (pins.pinned(user).isPresent()) {
+            learned(user, keys);
+        } else {
+            refresh(user);
+        }
+    }
+
     /** The pinned key of a peer, fetching it on first need. Empty if the peer has no keys or its key changed. */
     Optional<IdentityKey> trusted(String user) {
         return changed.containsKey(user) ? Optional.empty() : pinned(user);

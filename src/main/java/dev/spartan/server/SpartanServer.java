@@ -138,7 +138,9 @@ public final class SpartanServer implements AutoCloseable {
         Sessions.connect(tokens, hub, directory);
         retention.start();
 
+        KeyLogProofs keyLog = new KeyLogProofs(new dev.spartan.chat.KeyLog(store, clock));
         List<ServerInterceptor> chain = new ArrayList<>();
+        chain.add(keyLog); // every key handed out gets its proof from the key log
         chain.add(StatusMapping.instance()); // innermost: domain exceptions become statuses...
         chain.add(TransmitStatusRuntimeExceptionInterceptor.instance()); // ...which this sends
         ServerInterceptor rateLimiting = backend.rateLimiting(config, chat);
@@ -160,6 +162,12 @@ public final class SpartanServer implements AutoCloseable {
                         ops.accessLog(),
                         new AuthInterceptor(tokens, LinkService.OPEN_METHODS),
                         Caller.interceptor(transport.plaintextBinding()))))
+                .addService(MalformedRequests.strict(ServerInterceptors.intercept(
+                        keyLog,
+                        StatusMapping.instance(),
+                        TransmitStatusRuntimeExceptionInterceptor.instance(),
+                        ops.accessLog(),
+                        new AuthInterceptor(tokens))))
                 .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);

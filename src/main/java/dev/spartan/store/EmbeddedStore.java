@@ -709,6 +709,41 @@ public final class EmbeddedStore implements MessageStore {
     // Maps of the enrollment methods, opened by name (MVStore returns the open map) to keep them out of the hot path.
 
     @Override
+    public void appendKeyLogEntry(byte[] entry) {
+        guardedRun(() -> {
+            MVMap<Long, byte[]> log = mv.openMap("key-log");
+            synchronized (log) {
+                log.put((long) log.size(), Records.storedKeyLogEntry(entry).toByteArray());
+            }
+            commit.awaitDurable();
+        });
+    }
+
+    @Override
+    public List<byte[]> keyLogEntries(long from) {
+        return guarded(() -> {
+            MVMap<Long, byte[]> log = mv.openMap("key-log");
+            List<byte[]> out = new ArrayList<>();
+            for (long i = from; i < log.size(); i++) {
+                out.add(Records.keyLogEntry(log.get(i)));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public byte[] keyLogKey(byte[] candidate) {
+        return guarded(() -> {
+            String b64 = java.util.Base64.getEncoder().encodeToString(candidate);
+            String held = meta.putIfAbsent("key-log-key", b64);
+            if (held == null) {
+                commit.awaitDurable();
+            }
+            return java.util.Base64.getDecoder().decode(held == null ? b64 : held);
+        });
+    }
+
+    @Override
     public void dropKeys(String user) {
         guardedRun(() -> {
             keys.remove(user);

@@ -169,6 +169,20 @@ public interface MessageStore extends AutoCloseable, DeviceStore {
      */
     void dropKeys(String user);
 
+    // ---- key transparency (PROTOCOL.md, "Key transparency"): an append-only list, never changed or trimmed ----
+
+    /** Appends one entry (its bytes as hashed into the log) at the end of the key log. Durable on return. */
+    void appendKeyLogEntry(byte[] entry);
+
+    /** The key log's entries from index {@code from} on, oldest first. */
+    List<byte[]> keyLogEntries(long from);
+
+    /**
+     * The key log's private signing key: the one stored, or {@code candidate} if none was (stored then). Every node of
+     * a shared store signs with the same key.
+     */
+    byte[] keyLogKey(byte[] candidate);
+
     // ---- Signal prekeys: what other users need to start a session with a user who may be offline ----
 
     /** Replaces the user's registration id, signed prekey and Kyber prekey. Durable on return. */

@@ -53,6 +53,18 @@ final class Records {
                 .build();
     }
 
+    static dev.spartan.store.proto.StoredKeyLogEntry storedKeyLogEntry(byte[] entry) {
+        return dev.spartan.store.proto.StoredKeyLogEntry.newBuilder()
+                .setEntry(com.google.protobuf.ByteString.copyFrom(entry))
+                .build();
+    }
+
+    static byte[] keyLogEntry(byte[] stored) {
+        return parse(dev.spartan.store.proto.StoredKeyLogEntry::parseFrom, stored)
+                .getEntry()
+                .toByteArray();
+    }
+
     static PublicKeys publicKeys(StoredKeys k) {
         return PublicKeys.newBuilder()
                 .setSigningKey(k.getSigningKey())

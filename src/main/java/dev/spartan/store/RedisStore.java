@@ -658,6 +658,25 @@ public final class RedisStore implements MessageStore {
     }
 
     @Override
+    public void appendKeyLogEntry(byte[] entry) {
+        byte[] record = Records.storedKeyLogEntry(entry).toByteArray();
+        write(r -> r.rpush(P + "key-log", record));
+    }
+
+    @Override
+    public List<byte[]> keyLogEntries(long from) {
+        List<byte[]> records = read(() -> redis.lrange(P + "key-log", from, -1));
+        return records.stream().map(Records::keyLogEntry).toList();
+    }
+
+    @Override
+    public byte[] keyLogKey(byte[] candidate) {
+        requireServing();
+        call(() -> redis.setnx(P + "key-log-key", candidate));
+        return read(() -> redis.get(P + "key-log-key"));
+    }
+
+    @Override
     public void dropKeys(String user) {
         write(r -> r.hdel(keys.userHash("keys", user), user));
         write(r -> r.hdel(keys.userHash("signed-prekeys", user), user));

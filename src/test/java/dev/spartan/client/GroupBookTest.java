@@ -229,13 +229,25 @@ class GroupBookTest {
                 .setFromConfig(true)
                 .build();
         assertThat(first.verify(honest, USERS)).isPresent();
-        assertThat(notices).isEmpty();
+        assertThat(notices)
+                .containsExactly("[group1] The members of group1 (alice,bob,charlie,eve) are as the server shows them,"
+                        + " not verified yet: there is no config.yaml here. Each member's client says in its messages"
+                        + " whom it encrypts for, and you are warned if that differs.");
+        assertThat(first.unverified("group1")).isTrue();
+        notices.clear();
         GroupBook later = book(Map.of());
+        assertThat(later.unverified("group1")).as("kept across a restart").isTrue();
         Group ghost = honest.toBuilder().addMembers("mallory").build();
         assertThat(later.verify(ghost, USERS))
                 .hasValueSatisfying(
                         g -> assertThat(g.getMembersList()).containsExactly("alice", "bob", "charlie", "eve"));
-        assertThat(notices).singleElement().asString().contains("the member list this client pinned");
+        // never a config.yaml this client does not have
+        assertThat(notices)
+                .containsExactly(WARNING + "group1 that is not signed by a member: ignored (group1 is a fixed group of"
+                        + " the server's configuration, and its members are alice,bob,charlie,eve (the member list"
+                        + " this client pinned when it first saw it), not alice,bob,charlie,eve,mallory).");
+        later.confirmed("group1");
+        assertThat(book(Map.of()).unverified("group1")).isFalse();
         // nor can the server turn it into a run-time group it signs itself
         Group runtime = Group.newBuilder()
                 .setName("group1")
@@ -288,5 +300,16 @@ class GroupBookTest {
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         Files.writeString(file, "team -1 - alice,bob\n");
         assertThatThrownBy(() -> book(Map.of())).isInstanceOf(IOException.class).hasMessageContaining("line 1");
+    }
+
+    @Test
+    void aGroupThisUserLeftIsRememberedUntilItIsInOneOfThatNameAgain() throws Exception {
+        assertThat(book.verify(team(false), USERS)).isPresent();
+        book.forget("team");
+        assertThat(book(Map.of()).hasLeft("team")).as("kept across a restart").isTrue();
+        GroupBook later = book(Map.of());
+        assertThat(later.verify(team(false), USERS)).isPresent();
+        assertThat(later.hasLeft("team")).isFalse();
+        assertThat(book(Map.of()).hasLeft("team")).isFalse();
     }
 }

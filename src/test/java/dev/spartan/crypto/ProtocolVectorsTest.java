@@ -4,10 +4,13 @@ import static dev.spartan.crypto.IdentityTest.filled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.contract.GroupViews;
+import dev.spartan.contract.KeyLogs;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Delete;
 import dev.spartan.proto.Edit;
+import dev.spartan.proto.GroupView;
 import dev.spartan.proto.Plaintext;
 import dev.spartan.proto.Reaction;
 import dev.spartan.proto.Read;
@@ -18,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -261,6 +265,51 @@ class ProtocolVectorsTest {
                 .setCounter(counter)
                 .setMessageId(messageId)
                 .setChat(chat);
+    }
+
+    /** PROTOCOL.md, "Group views": the member-set hash's input and digest, and a group message's Plaintext. */
+    @Test
+    void groupView() throws Exception {
+        String input = "7370617274616e2f67726f75702d766965772f763100" // "spartan/group-view/v1" 0x00
+                + "00000004" + "70726f6a" // the group
+                + "0000000000000001" // version
+                + "00000003" // three members, sorted
+                + "00000005616c696365" + "00000003626f62" + "00000003657665";
+        String digest = "def054138c7729679755281618eac89f3096231aab9fe2719a90bf6ee61f19f2";
+        assertHex(MessageDigest.getInstance("SHA-256").digest(HEX.parseHex(input)), digest);
+        GroupView view = GroupViews.of("proj", 1, List.of("eve", "bob", "alice"));
+        assertHex(view.getMembersHash().toByteArray(), digest);
+        assertHex(
+                GroupViews.of("group1", 0, List.of("alice", "bob", "charlie", "eve"))
+                        .getMembersHash()
+                        .toByteArray(),
+                "08f9983662d471416bc714818b668e4a78e08aac54f020e83a276a2d66d32088");
+        Plaintext inGroup = Plaintext.newBuilder()
+                .setText("hi")
+                .setCounter(1)
+                .setMessageId("m1")
+                .setChat(ChatRef.newBuilder().setGroup("proj"))
+                .setGroupView(view)
+                .build();
+        assertHex(
+                inGroup.toByteArray(),
+                "0a026869" + "1001" + "1a026d31" + "2206" + "120470726f6a" // as in envelopeBytes
+                        + "f20135" // field 30, 53 bytes
+                        + "0801" + "1205616c696365" + "1203626f62" + "1203657665" + "1a20" + digest);
+    }
+
+    /** PROTOCOL.md, "Key transparency": an entry's bytes and its leaf hash (the tree's own vectors: MerkleTreeTest). */
+    @Test
+    void keyLogEntry() {
+        byte[] entry =
+                KeyLogs.entry("alice", 1, alice.signalIdentity().getPublicKey().serialize());
+        assertHex(
+                entry,
+                "00000005" + "616c696365" + "00000001" + "00000021"
+                        + "0550a61409b1ddd0325e9b16b700e719e9772c07000b1bd7786e907c653d20495d");
+        assertHex(MerkleTree.leafHash(entry), "0c82a78abb34657834bd10851591fcb19dd0a09b32037134bc7a551ae15ac892");
+        assertThat(KeyLogs.parse(entry))
+                .hasValueSatisfying(e -> assertThat(e.user()).isEqualTo("alice"));
     }
 
     private static void assertHex(byte[] actual, String expectedHex) {

@@ -750,4 +750,18 @@ abstract class MessageStoreContract {
         assertThat(store().putLinkIfAbsent(slot, next, now + 60_000)).isTrue();
         assertThat(store().link(slot, now + 60_000)).contains(next);
     }
+
+    @Test
+    void theKeyLogIsAppendOnlyInOrderAndItsKeyIsSetOnce() {
+        assertThat(store().keyLogEntries(0)).isEmpty();
+        store().appendKeyLogEntry(new byte[] {1});
+        store().appendKeyLogEntry(new byte[] {2, 2});
+        store().appendKeyLogEntry(new byte[] {3});
+        assertThat(store().keyLogEntries(0)).containsExactly(new byte[] {1}, new byte[] {2, 2}, new byte[] {3});
+        assertThat(store().keyLogEntries(2)).containsExactly(new byte[] {3});
+        assertThat(store().keyLogEntries(3)).isEmpty();
+        byte[] first = store().keyLogKey(new byte[] {7, 7});
+        assertThat(first).containsExactly(7, 7);
+        assertThat(store().keyLogKey(new byte[] {8})).as("never replaced").containsExactly(7, 7);
+    }
 }

@@ -21,17 +21,23 @@ public final class ClientProcess implements AutoCloseable {
     private final String user;
 
     public ClientProcess(String user, Path keysRoot, int port, String... extraArgs) {
-        this(user, keysRoot, port, true, extraArgs);
+        this(user, keysRoot, port, true, null, extraArgs);
+    }
+
+    /** A client run in {@code workDir}: where no config.yaml lies, as on a user's own machine. */
+    public static ClientProcess in(Path workDir, String user, Path keysRoot, int port, String... extraArgs) {
+        return new ClientProcess(user, keysRoot, port, true, workDir, extraArgs);
     }
 
     /**
      * A client whose stdout is read alone (what a script reading it gets), its stderr apart in {@link #err}.
      */
     public static ClientProcess stdoutApart(String user, Path keysRoot, int port, String... extraArgs) {
-        return new ClientProcess(user, keysRoot, port, false, extraArgs);
+        return new ClientProcess(user, keysRoot, port, false, null, extraArgs);
     }
 
-    private ClientProcess(String user, Path keysRoot, int port, boolean mergeStderr, String... extraArgs) {
+    private ClientProcess(
+            String user, Path keysRoot, int port, boolean mergeStderr, Path workDir, String... extraArgs) {
         this.user = user;
         List<String> args = new ArrayList<>(List.of(
                 "client",
@@ -39,10 +45,11 @@ public final class ClientProcess implements AutoCloseable {
                 "--port",
                 String.valueOf(port),
                 "--keys",
-                keysRoot.resolve(user).toString()));
+                keysRoot.resolve(user).toAbsolutePath().toString()));
         args.addAll(List.of(extraArgs));
         try {
             process = SpartanJar.command(args.toArray(String[]::new))
+                    .directory(workDir == null ? null : workDir.toFile())
                     .redirectErrorStream(mergeStderr)
                     .start();
         } catch (IOException e) {

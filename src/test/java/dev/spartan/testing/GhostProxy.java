@@ -1,10 +1,13 @@
 package dev.spartan.testing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Event;
 import dev.spartan.proto.Group;
 import dev.spartan.proto.ListUsersResponse;
+import dev.spartan.proto.LoginRequest;
 import dev.spartan.proto.LoginResponse;
+import dev.spartan.proto.Sealed;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.tls.ServerCertificate;
 import io.grpc.CallOptions;
@@ -23,19 +26,26 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * A malicious TLS-terminating proxy in front of a {@code --plaintext --proxy-cert} node: it forwards every call, and
- * on the way back adds {@code ghost} to the member list of the groups it names, wherever a group reaches the client
- * (the login, ListUsers, CreateGroup and group change events). It keeps every message the client sends, so a test
- * can see whom they were encrypted for. With no groups named it is an honest proxy until {@link #rewrite} says
- * otherwise.
+ * A malicious TLS-terminating proxy in front of a {@code --plaintext --proxy-cert} node, the lying server of the
+ * tests: it forwards every call, and on the way back adds {@code ghost} to the member list of the groups it names,
+ * wherever a group reaches the client (the login, ListUsers, CreateGroup and group change events). It keeps every
+ * message the client sends, so a test can see whom they were encrypted for. With no groups named it is an honest
+ * proxy until {@link #rewrite} says otherwise. It knows each call's user (from the session token its login
+ * answered), so a test can lie to one user only ({@link #rewriteFor}) and carry one reader's copy of a message past
+ * the node straight into that reader's stream ({@link #divert}).
  */
 public final class GhostProxy implements AutoCloseable {
+
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel upstream;
     private final Server server;
@@ -43,6 +53,18 @@ public final class GhostProxy implements AutoCloseable {
     private final String ghost;
     private final List<SendRequest> sent = new CopyOnWriteArrayList<>();
     private volatile UnaryOperator<Group> rewrite;
+    private final Map<String, UnaryOperator<Group>> rewriteFor = new ConcurrentHashMap<>();
+    private final Map<String, String> userOfToken = new ConcurrentHashMap<>();
+    private final Map<String, ServerCall<byte[], byte[]>> streams = new ConcurrentHashMap<>();
+    // "sender\ngroup" -> the reader whose copy goes around the node
+    private final Map<String, String> diversions = new ConcurrentHashMap<>();
+    private final Map<String, Forgery> forgeries = new ConcurrentHashMap<>();
+
+    /** Makes up an answer: from the method, the request and the node's true answer (serialized messages). */
+    @FunctionalInterface
+    public interface Forgery {
+        byte[] answer(String method, byte[] request, byte[] truth) throws InvalidProtocolBufferException;
+    }
 
     /** @param certificate what the proxy presents to clients; the node must be started with it as --proxy-cert */
     public GhostProxy(ServerCertificate certificate, int upstreamPort, Set<String> groups, String ghost) {
@@ -80,6 +102,29 @@ public final class GhostProxy implements AutoCloseable {
         this.rewrite = f;
     }
 
+    /** From now on, changes every group on its way to {@code user}'s client with {@code f} (before any other). */
+    public void rewriteFor(String user, UnaryOperator<Group> f) {
+        rewriteFor.put(user, f);
+    }
+
+    /**
+     * From now on, takes {@code reader}'s copy out of {@code sender}'s messages to {@code group} (the node would
+     * refuse a reader it does not count) and hands it to {@code reader}'s client on its open stream, as the node
+     * would a message: a server that hid {@code reader}'s leave from {@code sender}.
+     */
+    public void divert(String sender, String group, String reader) {
+        diversions.put(sender + "\n" + group, reader);
+    }
+
+    /** From now on, every answer to {@code user}'s calls is what {@code f} makes of it (before the group rewrites). */
+    public void forge(String user, Forgery f) {
+        if (f == null) {
+            forgeries.remove(user);
+        } else {
+            forgeries.put(user, f);
+        }
+    }
+
     /** Every SendRequest the client sent through this proxy (SendMsg and SendStream), in order. */
     public List<SendRequest> sent() {
         return List.copyOf(sent);
@@ -88,6 +133,12 @@ public final class GhostProxy implements AutoCloseable {
     private ServerCallHandler<byte[], byte[]> relay(MethodDescriptor<byte[], byte[]> method) {
         String name = method.getFullMethodName();
         return (serverCall, headers) -> {
+            String token = String.valueOf(headers.get(AUTHORIZATION)).replaceFirst("^Bearer ", "");
+            String[] loginUser = {userOfToken.getOrDefault(token, "")};
+            byte[][] request = {new byte[0]}; // the last request of the call, for a forgery
+            if (name.endsWith("/ReceiveMsg") && !loginUser[0].isEmpty()) {
+                streams.put(loginUser[0], serverCall);
+            }
             ClientCall<byte[], byte[]> clientCall = upstream.newCall(method, CallOptions.DEFAULT);
             clientCall.start(
                     new ClientCall.Listener<>() {
@@ -98,7 +149,10 @@ public final class GhostProxy implements AutoCloseable {
 
                         @Override
                         public void onMessage(byte[] message) {
-                            serverCall.sendMessage(answer(name, message));
+                            byte[] answer = answer(name, loginUser[0], forged(name, loginUser[0], request[0], message));
+                            synchronized (serverCall) {
+                                serverCall.sendMessage(answer);
+                            }
                             clientCall.request(1);
                         }
 
@@ -113,14 +167,24 @@ public final class GhostProxy implements AutoCloseable {
             return new ServerCall.Listener<>() {
                 @Override
                 public void onMessage(byte[] message) {
+                    request[0] = message;
+                    byte[] forward = message;
                     if (name.endsWith("/SendMsg") || name.endsWith("/SendStream")) {
                         try {
-                            sent.add(SendRequest.parseFrom(message));
+                            SendRequest r = SendRequest.parseFrom(message);
+                            sent.add(r);
+                            forward = divert(loginUser[0], r).toByteArray();
                         } catch (InvalidProtocolBufferException e) {
                             // not a send the client could have made: passed on as it is
                         }
+                    } else if (name.equals("spartan.v1.Auth/Login")) {
+                        try {
+                            loginUser[0] = LoginRequest.parseFrom(message).getUser();
+                        } catch (InvalidProtocolBufferException e) {
+                            // passed on as it is
+                        }
                     }
-                    clientCall.sendMessage(message);
+                    clientCall.sendMessage(forward);
                     serverCall.request(1);
                 }
 
@@ -137,11 +201,56 @@ public final class GhostProxy implements AutoCloseable {
         };
     }
 
-    private byte[] answer(String method, byte[] message) {
-        UnaryOperator<Group> haunt = rewrite;
+    private byte[] forged(String method, String user, byte[] request, byte[] truth) {
+        Forgery f = forgeries.get(user);
+        if (f == null) {
+            return truth;
+        }
+        try {
+            return f.answer(method, request, truth);
+        } catch (InvalidProtocolBufferException e) {
+            return truth;
+        }
+    }
+
+    /** The request as the node gets it: a diverted reader's copy goes straight to the reader's stream instead. */
+    private SendRequest divert(String sender, SendRequest r) {
+        String reader = diversions.get(sender + "\n" + r.getTo().getGroup());
+        if (reader == null || !r.getSealed().getCiphertextsMap().containsKey(reader)) {
+            return r;
+        }
+        ServerCall<byte[], byte[]> stream = streams.get(reader);
+        if (stream != null) {
+            Event e = Event.newBuilder()
+                    .setMessage(ChatMessage.newBuilder()
+                            .setMessageId(r.getMessageId())
+                            .setSender(sender)
+                            .setChat(r.getTo())
+                            .setSentAtMillis(System.currentTimeMillis())
+                            .setSealed(Sealed.newBuilder()
+                                    .putCiphertexts(
+                                            reader,
+                                            r.getSealed().getCiphertextsMap().get(reader))))
+                    .build(); // seq 0: outside the reader's numbered events, which the node keeps
+            synchronized (stream) {
+                stream.sendMessage(e.toByteArray());
+            }
+        }
+        SendRequest.Builder b = r.toBuilder();
+        b.getSealedBuilder().removeCiphertexts(reader);
+        return b.build();
+    }
+
+    private byte[] answer(String method, String user, byte[] message) {
+        UnaryOperator<Group> global = rewrite;
+        UnaryOperator<Group> own = rewriteFor.getOrDefault(user, UnaryOperator.identity());
+        UnaryOperator<Group> haunt = g -> global.apply(own.apply(g));
         try {
             if (method.equals("spartan.v1.Auth/Login")) {
                 LoginResponse r = LoginResponse.parseFrom(message);
+                if (!user.isEmpty()) {
+                    userOfToken.put(r.getSessionToken(), user); // the login call's user, from its request
+                }
                 LoginResponse.Builder b = r.toBuilder().clearGroups();
                 r.getGroupsList().forEach(g -> b.addGroups(haunt.apply(g)));
                 return b.build().toByteArray();

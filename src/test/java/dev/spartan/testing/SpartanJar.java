@@ -95,7 +95,7 @@ public final class SpartanJar {
         cmd.addAll(jvmOptions(sharing));
         // libsignal's native library, which the build puts beside the jar (see pom.xml)
         cmd.add("-Djava.library.path=" + path().toAbsolutePath().getParent().resolve("native"));
-        cmd.addAll(List.of("-jar", path().toString()));
+        cmd.addAll(List.of("-jar", path().toAbsolutePath().toString())); // any working directory
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd);
     }

@@ -56,7 +56,7 @@ public final class TlsNode implements AutoCloseable {
     private final SpartanConfig config;
     private final String fingerprint;
     private final SpartanServer server;
-    private EmbeddedStore store;
+    private final Backend backend;
 
     /** A node with the shipped config.yaml that lets {@code count} messages per user through in each {@code window}. */
     public TlsNode(Path dir, int count, Duration window) throws Exception {
@@ -110,9 +110,10 @@ public final class TlsNode implements AutoCloseable {
         fingerprint = transport.certificate() == null
                 ? null
                 : transport.certificate().fingerprint().toString();
+        backend = backend(config, data);
         server = new SpartanServer(
                         config.withOperations(config.operations().withDrain(Duration.ZERO)),
-                        backend(config, data),
+                        backend,
                         ClientPort.harden(
                                 Operations.serverBuilder(config.operations(), config.port(), transport.credentials()),
                                 config.security()),
@@ -126,13 +127,7 @@ public final class TlsNode implements AutoCloseable {
         if (config.redisUri() != null) {
             return Backends.forConfig(config, data, Clock.systemUTC(), false);
         }
-        store = EmbeddedStore.open(data);
-        return new EmbeddedBackend(store, () -> System.nanoTime() + passed.get());
-    }
-
-    /** The node's embedded store, to look at what it holds; null on Redis. */
-    public dev.spartan.store.MessageStore store() {
-        return store;
+        return new EmbeddedBackend(EmbeddedStore.open(data), () -> System.nanoTime() + passed.get());
     }
 
     private static Path write(Path dir, String configBody) {
@@ -151,6 +146,11 @@ public final class TlsNode implements AutoCloseable {
     /** Its TLS certificate's SHA-256 fingerprint, as {@code spartan server} prints it at start; null without TLS. */
     public String fingerprint() {
         return fingerprint;
+    }
+
+    /** The node's store, as its operator can read it (what it holds, the key log's entries and key). */
+    public dev.spartan.store.MessageStore store() {
+        return backend.store();
     }
 
     /** Where the node keeps its store, certificate and admin access file ({@code spartan admin --data}). */
