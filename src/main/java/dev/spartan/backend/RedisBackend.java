@@ -112,6 +112,11 @@ public final class RedisBackend implements Backend {
     }
 
     @Override
+    public StatefulRedisConnection<String, String> redisStrings() {
+        return strings;
+    }
+
+    @Override
     public Presence presence(DeliveryHub hub) {
         return new RedisPresence(strings, hub, timer, clock);
     }

@@ -1,0 +1,260 @@
+package dev.spartan.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.spartan.client.BlobTransfer;
+import dev.spartan.contract.ChatIds;
+import dev.spartan.crypto.AttachmentCipher;
+import dev.spartan.proto.AttachmentOffsetResponse;
+import dev.spartan.proto.AttachmentsGrpc;
+import dev.spartan.proto.ChatRef;
+import dev.spartan.proto.UploadRequest;
+import dev.spartan.proto.UploadStart;
+import dev.spartan.testing.TlsNode;
+import dev.spartan.testing.WireSession;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** UploadAttachment, AttachmentOffset and DownloadAttachment on an in-JVM TLS node with its embedded store. */
+class AttachmentsTest {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @TempDir
+    Path dir;
+
+    private TlsNode node;
+    private WireSession alice;
+    private WireSession bob;
+    private WireSession eve;
+
+    @BeforeEach
+    void start() throws Exception {
+        String config = Files.readString(Path.of("config.yaml"))
+                + "\nmax_attachment_bytes: 3000000\nattachments:\n  quota_bytes_per_user: 4000000\n";
+        node = new TlsNode(dir.resolve("node"), config);
+        alice = WireSession.login("alice", dir.resolve("keys/alice"), node.port());
+        bob = WireSession.login("bob", dir.resolve("keys/bob"), node.port());
+        eve = WireSession.login("eve", dir.resolve("keys/eve"), node.port());
+        alice.chatWith(bob);
+    }
+
+    @AfterEach
+    void stop() {
+        alice.close();
+        bob.close();
+        eve.close();
+        node.close();
+    }
+
+    @Test
+    void anUploadCutAtFortyPercentResumesWithoutSendingTheFirstPartAgainAndTheReaderGetsEveryByte() throws Exception {
+        Path blob = blob(2_000_000);
+        String id = newId();
+        BlobTransfer up = new BlobTransfer(alice.authorizedChannel());
+        long size = Files.size(blob);
+        long stored = partialUpload(alice, id, ChatIds.toUser("bob"), blob, size * 4 / 10);
+
+        List<Long> progress = new java.util.ArrayList<>();
+        assertThat(up.upload(id, ChatIds.toUser("bob"), blob, progress::add)).isEqualTo(size);
+        assertThat(progress.get(0))
+                .as("the second call starts where the server stopped")
+                .isEqualTo(stored);
+        assertThat(up.offset(id).getComplete()).isTrue();
+
+        Path got = dir.resolve("got");
+        new BlobTransfer(bob.authorizedChannel()).download(id, got, n -> {});
+        assertThat(Files.mismatch(blob, got)).isEqualTo(-1);
+        // bob was the only reader: the blob is gone
+        assertThat(stored()).isEmpty();
+        assertThat(status(() -> new BlobTransfer(bob.authorizedChannel()).download(id, dir.resolve("again"), n -> {})))
+                .isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
+    void aDownloadResumesFromWhatTheReaderHolds() throws Exception {
+        Path blob = blob(300_000);
+        String id = newId();
+        new BlobTransfer(alice.authorizedChannel()).upload(id, ChatIds.toUser("bob"), blob, n -> {});
+        Path partial = dir.resolve("partial");
+        Files.write(partial, java.util.Arrays.copyOf(Files.readAllBytes(blob), 100_000));
+        AtomicLong first = new AtomicLong(-1);
+        new BlobTransfer(bob.authorizedChannel()).download(id, partial, n -> first.compareAndSet(-1, n));
+        assertThat(first.get()).isEqualTo(100_000);
+        assertThat(Files.mismatch(blob, partial)).isEqualTo(-1);
+    }
+
+    @Test
+    void onlyTheChatsReadersMayDownloadAndOthersLearnNothing() throws Exception {
+        String id = newId();
+        new BlobTransfer(alice.authorizedChannel()).upload(id, ChatIds.toUser("bob"), blob(1000), n -> {});
+        assertThat(status(() -> new BlobTransfer(eve.authorizedChannel()).download(id, dir.resolve("e"), n -> {})))
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(status(
+                        () -> new BlobTransfer(eve.authorizedChannel()).download(newId(), dir.resolve("e2"), n -> {})))
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(status(() -> new BlobTransfer(eve.authorizedChannel())
+                        .upload(id, ChatIds.toUser("bob"), blob(1000), n -> {})))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        // no chat with eve, and not a member of group2
+        assertThat(status(() -> new BlobTransfer(alice.authorizedChannel())
+                        .upload(newId(), ChatIds.toUser("eve"), blob(10), n -> {})))
+                .isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(status(() -> new BlobTransfer(alice.authorizedChannel())
+                        .upload(newId(), ChatIds.toGroup("group2"), blob(10), n -> {})))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void groupReadersEachDownloadAndTheBlobGoesAfterTheLast() throws Exception {
+        WireSession charlie = WireSession.login("charlie", dir.resolve("keys/charlie"), node.port());
+        try {
+            String id = newId();
+            Path blob = blob(70_000);
+            new BlobTransfer(alice.authorizedChannel()).upload(id, ChatIds.toGroup("group1"), blob, n -> {});
+            for (WireSession reader : List.of(bob, charlie, eve)) {
+                Path got = dir.resolve("got-" + reader.user());
+                new BlobTransfer(reader.authorizedChannel()).download(id, got, n -> {});
+                assertThat(Files.mismatch(blob, got)).as(reader.user()).isEqualTo(-1);
+            }
+            assertThat(new BlobTransfer(alice.authorizedChannel()).offset(id).getOffset())
+                    .isZero();
+        } finally {
+            charlie.close();
+        }
+    }
+
+    @Test
+    void limitsAnswerWithStatusesThatSayWhy() throws Exception {
+        StatusRuntimeException tooBig = catchStatus(() -> new BlobTransfer(alice.authorizedChannel())
+                .upload(newId(), ChatIds.toUser("bob"), blob(3_000_000), n -> {}));
+        assertThat(tooBig.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(tooBig.getStatus().getDescription()).contains("max_attachment_bytes");
+
+        new BlobTransfer(alice.authorizedChannel()).upload(newId(), ChatIds.toUser("bob"), blob(2_500_000), n -> {});
+        StatusRuntimeException quota = catchStatus(() -> new BlobTransfer(alice.authorizedChannel())
+                .upload(newId(), ChatIds.toUser("bob"), blob(2_000_000), n -> {}));
+        assertThat(quota.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(quota.getStatus().getDescription()).contains("quota_bytes_per_user");
+
+        StatusRuntimeException badId = catchStatus(() -> new BlobTransfer(alice.authorizedChannel()).offset("../x"));
+        assertThat(badId.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void blobsAndUnfinishedUploadsExpire() throws Exception {
+        String done = newId();
+        new BlobTransfer(alice.authorizedChannel()).upload(done, ChatIds.toUser("bob"), blob(1000), n -> {});
+        String unfinished = newId();
+        Path big = blob(500_000);
+        partialUpload(alice, unfinished, ChatIds.toUser("bob"), big, 100_000);
+        node.passWallTime(Duration.ofHours(25));
+        assertThat(node.sweepAttachments()).isEqualTo(1); // the unfinished upload
+        assertThat(stored()).noneMatch(p -> p.getFileName().toString().startsWith(unfinished));
+        node.passWallTime(Duration.ofDays(30));
+        assertThat(node.sweepAttachments()).isEqualTo(1);
+        assertThat(stored()).isEmpty();
+    }
+
+    /**
+     * Sends the start and the first {@code bytes} of {@code blob}, waits until the server holds them, and breaks the
+     * call off as a lost connection would.
+     */
+    static long partialUpload(WireSession who, String id, ChatRef chat, Path blob, long bytes) throws Exception {
+        Context.CancellableContext call = Context.current().withCancellation();
+        BlobTransfer transfer = new BlobTransfer(who.authorizedChannel());
+        call.run(() -> {
+            StreamObserver<UploadRequest> out = AttachmentsGrpc.newStub(who.authorizedChannel())
+                    .uploadAttachment(new StreamObserver<>() {
+                        @Override
+                        public void onNext(AttachmentOffsetResponse value) {}
+
+                        @Override
+                        public void onError(Throwable t) {}
+
+                        @Override
+                        public void onCompleted() {}
+                    });
+            try {
+                out.onNext(UploadRequest.newBuilder()
+                        .setStart(UploadStart.newBuilder()
+                                .setBlobId(id)
+                                .setSize(Files.size(blob))
+                                .setChat(chat))
+                        .build());
+                byte[] all = Files.readAllBytes(blob);
+                for (int at = 0; at < bytes; at += 32 * 1024) {
+                    out.onNext(UploadRequest.newBuilder()
+                            .setData(ByteString.copyFrom(all, at, (int) Math.min(32 * 1024, bytes - at)))
+                            .build());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> transfer.offset(id).getOffset() == bytes);
+        call.cancel(null);
+        return bytes;
+    }
+
+    /** The files in the node's attachments directory. */
+    private List<Path> stored() throws java.io.IOException {
+        try (var files = Files.list(node.dataDir().resolve("attachments"))) {
+            return files.toList();
+        }
+    }
+
+    private static String newId() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** A file of {@code size} random bytes, encrypted: the blob a client would upload. */
+    private Path blob(int size) throws Exception {
+        byte[] plain = new byte[size];
+        RANDOM.nextBytes(plain);
+        Path out = Files.createTempFile(dir, "blob", ".bin");
+        try (OutputStream o = Files.newOutputStream(out)) {
+            AttachmentCipher.encrypt(
+                    AttachmentCipher.FileKey.random(RANDOM), new java.io.ByteArrayInputStream(plain), size, o);
+        }
+        return out;
+    }
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    private static StatusRuntimeException catchStatus(Call call) {
+        try {
+            call.run();
+        } catch (StatusRuntimeException e) {
+            return e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected a refusal");
+    }
+
+    private static Status.Code status(Call call) {
+        return catchStatus(call).getStatus().getCode();
+    }
+}
