@@ -103,9 +103,9 @@ final class Envelopes {
             }
             readers.add(peer);
         }
-        byte[] plain = Plaintext.newBuilder()
-                .setText(p.text())
-                .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
+        Plaintext.Builder content = Plaintext.newBuilder();
+        FileMessages.decode(p.text()).ifPresentOrElse(content::setAttachment, () -> content.setText(p.text()));
+        byte[] plain = content.setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
                 .setChat(p.to())
                 .build()
@@ -223,7 +223,7 @@ final class Envelopes {
                         sender,
                         m.getChat(),
                         conversation,
-                        content.getText(),
+                        content.hasAttachment() ? FileMessages.encode(content.getAttachment()) : content.getText(),
                         m.getChatSeq(),
                         m.getSentAtMillis()),
                 content.getCounter()));

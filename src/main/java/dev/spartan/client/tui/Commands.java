@@ -47,6 +47,8 @@ final class Commands {
     /** The commands answered in words alone; on a terminal every answer is a line. */
     private final WordCommands answers;
 
+    private final dev.spartan.client.FileCommands files;
+
     Commands(
             ChatClient client,
             Transcript transcript,
@@ -63,6 +65,7 @@ final class Commands {
         this.me = Objects.requireNonNull(me, "me");
         this.current = Objects.requireNonNull(current, "current");
         this.notice = Objects.requireNonNull(notice, "notice");
+        this.files = new dev.spartan.client.FileCommands(client.attachments());
         this.answers = new WordCommands(client, users, new WordCommands.Replies() {
             @Override
             public void notice(String text) {
@@ -85,7 +88,7 @@ final class Commands {
             case "/history" -> history(arg);
             case "/clear" -> screen.clear();
             default -> {
-                return answers.run(words);
+                return files.run(words, current.get(), notice) || answers.run(words);
             }
         }
         return true;
