@@ -158,7 +158,11 @@ public final class AttachmentService extends AttachmentsGrpc.AttachmentsImplBase
                         done[0] = true;
                         close(in);
                         if (offset[0] < size) {
-                            throw new IOException("the blob ends at " + offset[0] + " of " + size + " bytes");
+                            call.onError(io.grpc.Status.DATA_LOSS
+                                    .withDescription("the server's copy of this file is cut short (" + offset[0]
+                                            + " of " + size + " bytes): tell the operator")
+                                    .asRuntimeException());
+                            return;
                         }
                         // Counted before the end is sent, so a reader who saw the end finds the count made.
                         attachments.downloaded(me, request.getBlobId());

@@ -199,7 +199,9 @@ public final class ChatClient implements AutoCloseable {
         if (file.isEmpty() || m.sender().equals(user())) {
             return m;
         }
-        String line = attachments.received(m.sender(), m.chat(), file.get());
+        // the conversation as this reader sees it: the group, or the sender (a 1:1 message names its reader)
+        ChatRef chat = m.isGroup() ? m.chat() : ChatIds.toUser(m.sender());
+        String line = attachments.received(m.sender(), chat, file.get());
         Incoming shown =
                 new Incoming(m.messageId(), m.sender(), m.chat(), m.peerOrGroup(), line, m.chatSeq(), m.sentAtMillis());
         log.add(shown);
