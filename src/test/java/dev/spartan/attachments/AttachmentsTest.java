@@ -86,6 +86,70 @@ class AttachmentsTest {
                 .isEqualTo(Status.Code.NOT_FOUND);
     }
 
+    /**
+     * The size of the large upload (the issue asks for 1 GB; see README, Tests, for what that costs here):
+     * {@code -Dspartan.files.large=1073741824} runs it at 1 GiB.
+     */
+    static final long LARGE = Long.getLong("spartan.files.large", 64L << 20);
+
+    @Test
+    void aLargeUploadCutAtFortyPercentResumesWithoutResendingAndTheHeapStaysBounded() throws Exception {
+        Path blob = dir.resolve("large.bin");
+        try (OutputStream o = Files.newOutputStream(blob)) {
+            byte[] block = new byte[1 << 20];
+            java.util.SplittableRandom fast = new java.util.SplittableRandom();
+            for (long w = 0; w < LARGE; w += block.length) {
+                fast.nextBytes(block); // the server stores any bytes; no need for a real blob's
+                o.write(block, 0, (int) Math.min(block.length, LARGE - w));
+            }
+        }
+        String config = Files.readString(Path.of("config.yaml"))
+                + "\nmax_attachment_bytes: " + LARGE + "\nattachments:\n  quota_bytes_per_user: " + LARGE
+                + "\n  upload_bytes_per_second: " + (4 * LARGE) + "\n";
+        try (TlsNode big = new TlsNode(dir.resolve("big"), config)) {
+            WireSession a = WireSession.login("alice", dir.resolve("keys/alice"), big.port());
+            WireSession b = WireSession.login("bob", dir.resolve("keys/bob"), big.port());
+            a.chatWith(b);
+            String id = newId();
+            long before = retainedHeap();
+            long[] peak = {before};
+            long cut = LARGE * 4 / 10 / (32 * 1024) * (32 * 1024);
+            partialUpload(a, id, ChatIds.toUser("bob"), blob, cut);
+            List<Long> first = new java.util.ArrayList<>();
+            long start = System.nanoTime();
+            new BlobTransfer(a.authorizedChannel()).upload(id, ChatIds.toUser("bob"), blob, n -> {
+                if (first.isEmpty()) {
+                    first.add(n);
+                }
+                if (n % (16L << 20) < 32 * 1024) {
+                    peak[0] = Math.max(peak[0], retainedHeap());
+                }
+            });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertThat(first.get(0))
+                    .as("resumed at the cut, nothing before it sent again")
+                    .isEqualTo(cut);
+            assertThat(Files.size(big.dataDir().resolve("attachments").resolve(id + ".blob")))
+                    .isEqualTo(LARGE);
+            long grew = peak[0] - before;
+            System.out.printf(
+                    "large upload: %d MiB, resumed at %d MiB, rest in %.1f s; heap retained after GC grew by %d KiB"
+                            + " at most (bound 32 MiB)%n",
+                    LARGE >> 20, cut >> 20, seconds, grew >> 10);
+            assertThat(grew).as("retained heap growth").isLessThan(32L << 20);
+            a.close();
+            b.close();
+        }
+    }
+
+    /** The heap that survived the last collections: what the test JVM (node and clients) really holds. */
+    private static long retainedHeap() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean()
+                .getHeapMemoryUsage()
+                .getUsed();
+    }
+
     @Test
     void aDownloadResumesFromWhatTheReaderHolds() throws Exception {
         Path blob = blob(300_000);
