@@ -129,6 +129,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
+    @Option(
+            names = "--files",
+            description = "Instead: upload and download one file of --file-mb MiB through a server, and the same bytes"
+                    + " over a bare gRPC stream; print MB/s.")
+    boolean files;
+
+    @Option(
+            names = "--file-mb",
+            description = "The file's size for --files, in MiB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "64")
+    int fileMb;
+
     @Option(names = "--relay-server", hidden = true, description = "Internal: run the baseline relay on this port.")
     Integer relayPort;
 
@@ -169,6 +181,14 @@ public final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             new dev.spartan.bench.RatchetBench(System.out, Clock.systemUTC()).run(ratchet, size);
+            return 0;
+        }
+        if (files) {
+            if (fileMb < 1) {
+                System.err.println("spartan bench: --file-mb takes 1 or more");
+                return 2;
+            }
+            new dev.spartan.bench.FilesBench(System.out).run((long) fileMb << 20);
             return 0;
         }
         if (slowReader != null) {
