@@ -62,6 +62,8 @@ public final class Attachments implements AutoCloseable {
     });
     private final Map<ChatRef, List<Entry>> files = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** What became of each received file in this run (saving, saved as ..., not saved: ...), by blob id. */
+    private final Map<String, String> states = new ConcurrentHashMap<>();
 
     /**
      * @param progressLines whether to print a line at each quarter of a transfer (a terminal); with false, one line
@@ -282,7 +284,14 @@ public final class Attachments implements AutoCloseable {
     public List<Entry> files(ChatRef chat) {
         List<Entry> list = files.getOrDefault(chat, List.of());
         synchronized (list) {
-            return List.copyOf(list);
+            return list.stream()
+                    .map(e -> new Entry(
+                            e.number(),
+                            e.sender(),
+                            e.chat(),
+                            e.pointer(),
+                            states.getOrDefault(e.pointer().getBlobId(), e.state())))
+                    .toList();
         }
     }
 
@@ -304,6 +313,7 @@ public final class Attachments implements AutoCloseable {
     private void startSave(Entry e, Path dir) {
         String blobId = e.pointer().getBlobId();
         if (running.add(blobId)) {
+            states.put(blobId, "saving to " + dir);
             workers.execute(() -> download(e, dir, 0));
         }
     }
@@ -331,6 +341,7 @@ public final class Attachments implements AutoCloseable {
             Path saved = check(p, partial, plain, dir);
             Files.deleteIfExists(in.resolve(blobId + ".save"));
             running.remove(blobId);
+            states.put(blobId, "saved as " + saved);
             host.notice("Saved " + shown + " as " + saved + ".");
         } catch (StatusRuntimeException ex) {
             if (retryable(ex.getStatus().getCode())) {
@@ -352,6 +363,7 @@ public final class Attachments implements AutoCloseable {
 
     private void endSave(String blobId, Path partial, Path plain, String why) {
         running.remove(blobId);
+        states.put(blobId, "not saved (see above)");
         try {
             Files.deleteIfExists(partial);
             Files.deleteIfExists(plain);

@@ -122,6 +122,9 @@ class FilesIT extends OneNodeTest {
                             "bob printed no \"" + refused + "\": " + bob.out().lines(), e);
                 }
             }
+            bob.type("/files");
+            bob.awaitLine("[Spartan] 1. one.txt (200 KB) from alice: not saved (see above)");
+            bob.awaitLine("[Spartan] 3. three.txt (200 KB) from alice: not saved (see above)");
             try (Stream<Path> left = Files.list(target)) {
                 assertThat(left).as("nothing under any name, no leftovers").isEmpty();
             }
