@@ -40,7 +40,12 @@ class ClusterAttachmentsTest {
                 alice.chatWith(bob);
                 int size = S3BlobStore.PART_BYTES + 300_000; // two parts: a full one and the rest
                 Path blob = blob(size);
-                String id = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+                String id = HexFormat.of()
+                        .formatHex(
+                                AttachmentCipher.FileKey.random(new SecureRandom())
+                                        .key(),
+                                0,
+                                16);
                 // node one sends a full part to S3 and spools 32 KiB more; the call breaks off
                 long sent = S3BlobStore.PART_BYTES + 32 * 1024;
                 AttachmentsTest.partialUpload(alice, id, ChatIds.toUser("bob"), blob, sent, S3BlobStore.PART_BYTES);
@@ -66,7 +71,7 @@ class ClusterAttachmentsTest {
 
     private Path blob(int size) throws Exception {
         byte[] plain = new byte[size];
-        new SecureRandom().nextBytes(plain);
+        new java.util.SplittableRandom().nextBytes(plain); // content does not matter, only that it is not constant
         Path out = Files.createTempFile(dir, "blob", ".bin");
         try (OutputStream o = Files.newOutputStream(out)) {
             AttachmentCipher.encrypt(
