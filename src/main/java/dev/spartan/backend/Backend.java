@@ -16,6 +16,11 @@ public interface Backend extends AutoCloseable {
 
     Presence presence(DeliveryHub hub);
 
+    /** The cluster's Redis for records other parts keep there (attachments), or null on an embedded node. */
+    default io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> redisStrings() {
+        return null;
+    }
+
     /** Connects cross-node notifications, if any. */
     default void connect(DeliveryHub hub, RecentMessages recent) {}
 

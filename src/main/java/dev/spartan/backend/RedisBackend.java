@@ -17,6 +17,7 @@ import dev.spartan.store.RedisStore;
 import dev.spartan.store.StoreOpenException;
 import io.grpc.ServerInterceptor;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -98,6 +99,11 @@ public final class RedisBackend implements Backend {
     @Override
     public ServerInterceptor rateLimiting(SpartanConfig config, Object... services) {
         return Backends.rateLimiting(config, redis.stringsAsync(), redis.store().keys(), System::nanoTime, services);
+    }
+
+    @Override
+    public RedisClusterCommands<String, String> redisStrings() {
+        return redis.strings();
     }
 
     @Override

@@ -141,6 +141,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
+    @Option(
+            names = "--files",
+            description = "Instead: upload and download one file of --file-mb MiB through a server, and the same bytes"
+                    + " over a bare gRPC stream; print MB/s.")
+    boolean files;
+
+    @Option(
+            names = "--file-mb",
+            description = "The file's size for --files, in MiB (default: ${DEFAULT-VALUE}).",
+            defaultValue = "64")
+    int fileMb;
+
     @Option(names = "--relay-server", hidden = true, description = "Internal: run the baseline relay on this port.")
     Integer relayPort;
 
@@ -185,6 +197,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.println("machine: " + machine());
             new dev.spartan.bench.ClientCostBench(System.out, Clock.systemUTC()).run(clientCost, size);
+            return 0;
+        }
+        if (files) {
+            if (fileMb < 1) {
+                System.err.println("spartan bench: --file-mb takes 1 or more");
+                return 2;
+            }
+            new dev.spartan.bench.FilesBench(System.out).run((long) fileMb << 20);
             return 0;
         }
         if (slowReader != null) {

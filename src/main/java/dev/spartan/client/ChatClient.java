@@ -61,6 +61,7 @@ public final class ChatClient implements AutoCloseable {
     private final PreKeyUpkeep preKeys;
     private final ScheduledExecutorService background;
     private final Outbox outbox;
+    private final Attachments attachments;
     private final Connection connection;
     /** Serializes prekey uploads: the periodic upkeep and the first upload before a chat is opened. */
     private final Object upkeep = new Object();
@@ -212,6 +213,61 @@ public final class ChatClient implements AutoCloseable {
             background.execute(this::keepPreKeys);
         });
         connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
+        this.attachments = new Attachments(options.keysDir(), new FileHost(), onTerminal());
+    }
+
+    /** Files sent and received in chats (/send, /save, /files). */
+    public Attachments attachments() {
+        return attachments;
+    }
+
+    /** Progress lines only on a terminal: a pipe gets one line per file, when it is done (JDK 17: null off one). */
+    @SuppressWarnings("SystemConsoleNull")
+    private static boolean onTerminal() {
+        return System.console() != null;
+    }
+
+    /** A file message as the line it is shown as (and kept in the log as); any other message as it is. */
+    private Incoming shownFile(Incoming m) {
+        var file = FileMessages.decode(m.text());
+        if (file.isEmpty() || m.sender().equals(user())) {
+            return m;
+        }
+        // the conversation as this reader sees it: the group, or the sender (a 1:1 message names its reader)
+        ChatRef chat = m.isGroup() ? m.chat() : ChatIds.toUser(m.sender());
+        String line = attachments.received(m.sender(), chat, file.get());
+        Incoming shown =
+                new Incoming(m.messageId(), m.sender(), m.chat(), m.peerOrGroup(), line, m.chatSeq(), m.sentAtMillis());
+        log.add(shown);
+        return shown;
+    }
+
+    /** What {@link Attachments} needs of this client. */
+    private final class FileHost implements Attachments.Host {
+        @Override
+        public io.grpc.Channel channel() {
+            return connection.channel();
+        }
+
+        @Override
+        public void sendFile(ChatRef to, String messageId, dev.spartan.proto.AttachmentPointer pointer, String shown) {
+            sentTo.put(messageId, to);
+            log.add(new Incoming(
+                    messageId,
+                    user(),
+                    to,
+                    to.hasGroup() ? to.getGroup() : to.getUser(),
+                    shown,
+                    0,
+                    options.clock().millis()));
+            outbox.submit(new Outbox.Pending(
+                    messageId, to, FileMessages.encode(pointer), options.clock().millis()));
+        }
+
+        @Override
+        public void notice(String text) {
+            listener.notice(text);
+        }
     }
 
     public String user() {
@@ -239,6 +295,7 @@ public final class ChatClient implements AutoCloseable {
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
         announce(left);
         outbox.resume();
+        attachments.resume();
         return login;
     }
 
@@ -417,7 +474,8 @@ public final class ChatClient implements AutoCloseable {
         opened.ifPresent(o -> gaps.arrived(o.message(), o.counter()));
     }
 
-    private void received(Incoming received) {
+    private void received(Incoming arrived) {
+        Incoming received = shownFile(arrived);
         if (Contents.is(received.text())) {
             // an action is applied; a reply or a timed text is logged and shown as text
             actions.received(received).ifPresent(text -> {
@@ -866,6 +924,7 @@ public final class ChatClient implements AutoCloseable {
         if (millis > 0) {
             awaitSent(millis);
         }
+        attachments.close(); // a transfer still running goes on at the next start
         try {
             background.submit(this::flushAck).get(2, TimeUnit.SECONDS);
         } catch (Exception e) {

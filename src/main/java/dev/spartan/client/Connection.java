@@ -185,6 +185,11 @@ final class Connection {
         return SpartanGrpc.newBlockingStub(c).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
+    /** The session's channel (its calls carry the token), or null while there is none. */
+    Channel channel() {
+        return channel;
+    }
+
     /** A stub for streams, without a deadline of its own. */
     SpartanGrpc.SpartanStub asyncStub() {
         ManagedChannel c = channel;

@@ -118,8 +118,11 @@ final class Envelopes {
             }
             readers.add(peer);
         }
-        Plaintext.Builder content = Contents.plaintext(p.text())
-                .setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
+        // A file's pointer, an action or a reply travel inside the text of an outbox entry, as they were queued.
+        Plaintext.Builder content = FileMessages.decode(p.text())
+                .map(file -> Plaintext.newBuilder().setAttachment(file))
+                .orElseGet(() -> Contents.plaintext(p.text()));
+        content.setCounter(counters.outgoingUnsynced(p.messageId(), conversation))
                 .setMessageId(p.messageId())
                 .setChat(p.to());
         checks.stamp(content, p.to().hasGroup() ? group : null);
@@ -241,7 +244,7 @@ final class Envelopes {
                         sender,
                         m.getChat(),
                         conversation,
-                        Contents.text(content),
+                        content.hasAttachment() ? FileMessages.encode(content.getAttachment()) : Contents.text(content),
                         m.getChatSeq(),
                         m.getSentAtMillis()),
                 content.getCounter()));

@@ -141,7 +141,70 @@ public final class ConfigLoader {
                 security(keys),
                 limits,
                 keys.intValue("send_window", SpartanConfig.DEFAULT_SEND_WINDOW, 1, SpartanConfig.MAX_SEND_WINDOW),
-                retention(source, map.get("retention")));
+                retention(source, map.get("retention")),
+                attachments(source, keys, map.get("attachments")));
+    }
+
+    private static final List<String> ATTACHMENT_KEYS = List.of(
+            "quota_bytes_per_user",
+            "upload_bytes_per_second",
+            "lifetime_days",
+            "incomplete_hours",
+            "endpoint",
+            "bucket",
+            "region");
+
+    /** {@code max_attachment_bytes} and the {@code attachments} mapping. */
+    private static AttachmentsConfig attachments(String source, Keys top, Object value) {
+        AttachmentsConfig d = AttachmentsConfig.DEFAULTS;
+        long max = bytes(top, "max_attachment_bytes", d.maxBytes());
+        if (value == null) {
+            return d.withMaxBytes(max);
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ConfigException(source + ": key 'attachments': expected a mapping, like lifetime_days: 30");
+        }
+        for (Object key : map.keySet()) {
+            if (!ATTACHMENT_KEYS.contains(String.valueOf(key))) {
+                throw new ConfigException(source + ": key 'attachments." + key + "': unknown; known keys: "
+                        + String.join(", ", ATTACHMENT_KEYS));
+            }
+        }
+        Keys k = new Keys(source, map, "attachments.");
+        double days = k.number("lifetime_days", 30);
+        double hours = k.number("incomplete_hours", 24);
+        if (days <= 0 || days > 36_500 || hours <= 0 || hours > 24 * 365) {
+            throw new ConfigException(source + ": key 'attachments.lifetime_days' or 'incomplete_hours': out of range"
+                    + " (above 0, at most 36500 days and 8760 hours)");
+        }
+        AttachmentsConfig.S3 s3 = null;
+        Object endpoint = map.get("endpoint");
+        Object bucket = map.get("bucket");
+        if (endpoint != null || bucket != null) {
+            if (endpoint == null || bucket == null) {
+                throw new ConfigException(source + ": key 'attachments': endpoint and bucket go together (the"
+                        + " S3-compatible store of a Redis cluster's blobs)");
+            }
+            Object region = map.get("region");
+            s3 = new AttachmentsConfig.S3(
+                    String.valueOf(endpoint), String.valueOf(bucket), region == null ? "us-east-1" : region.toString());
+        }
+        return new AttachmentsConfig(
+                max,
+                bytes(k, "quota_bytes_per_user", d.quotaBytesPerUser()),
+                bytes(k, "upload_bytes_per_second", d.uploadBytesPerSecond()),
+                Duration.ofMillis(Math.round(days * 86_400_000)),
+                Duration.ofMillis(Math.round(hours * 3_600_000)),
+                s3);
+    }
+
+    private static long bytes(Keys k, String key, long fallback) {
+        double v = k.number(key, (double) fallback);
+        if (v < 1 || v > (double) (1L << 50) || v != Math.rint(v)) {
+            throw new ConfigException(
+                    k.source() + ": key '" + k.prefix() + key + "': expected a whole number of bytes from 1 to 2^50");
+        }
+        return (long) v;
     }
 
     private static final List<String> RETENTION_KEYS =

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param limits                  {@code limits}: what one user may make the server hold or do
  * @param sendWindow              {@code send_window}: most unanswered messages on one SendStream, default 256
  * @param retention               {@code retention}: how long undelivered, held and history messages are kept
+ * @param attachments             {@code max_attachment_bytes} and {@code attachments}: files' limits and blob store
  */
 public record SpartanConfig(
         int port,
@@ -42,7 +43,8 @@ public record SpartanConfig(
         SecurityConfig security,
         Limits limits,
         int sendWindow,
-        RetentionConfig retention) {
+        RetentionConfig retention,
+        AttachmentsConfig attachments) {
 
     /** {@code send_window} when config.yaml does not set it. */
     public static final int DEFAULT_SEND_WINDOW = 256;
@@ -54,6 +56,7 @@ public record SpartanConfig(
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(attachments, "attachments");
         Objects.requireNonNull(rateLimitWindow, "rateLimitWindow");
         Objects.requireNonNull(operations, "operations");
         users = List.copyOf(users);
@@ -81,7 +84,8 @@ public record SpartanConfig(
                 security,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     public SpartanConfig withRedis(String uri) {
@@ -101,7 +105,8 @@ public record SpartanConfig(
                 security,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
@@ -121,7 +126,8 @@ public record SpartanConfig(
                 security,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
@@ -141,7 +147,8 @@ public record SpartanConfig(
                 security,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     public SpartanConfig withSecurity(SecurityConfig newSecurity) {
@@ -161,7 +168,8 @@ public record SpartanConfig(
                 newSecurity,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     /** The users and config groups of a reloaded file (SIGHUP), everything else as it is. */
@@ -182,7 +190,8 @@ public record SpartanConfig(
                 security,
                 limits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     /** The same config with other {@code limits:} (SIGHUP). */
@@ -203,7 +212,8 @@ public record SpartanConfig(
                 security,
                 newLimits,
                 sendWindow,
-                retention);
+                retention,
+                attachments);
     }
 
     /** The Redis that holds the shared rate limit, if any. */

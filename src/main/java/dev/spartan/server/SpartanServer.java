@@ -1,5 +1,6 @@
 package dev.spartan.server;
 
+import dev.spartan.attachments.AttachmentsNode;
 import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.AuthService;
 import dev.spartan.auth.Caller;
@@ -63,6 +64,9 @@ public final class SpartanServer implements AutoCloseable {
     private ChatService chat;
 
     private Retention retention;
+    /** Files' blobs and records; null when this node cannot keep any (see {@link AttachmentsNode#open}). */
+    private AttachmentsNode attachments;
+
     private Directory directory;
 
     private Server server;
@@ -147,6 +151,11 @@ public final class SpartanServer implements AutoCloseable {
         chain.add(rateLimiting);
         chain.add(ops.accessLog()); // knows the caller, sees every status
         chain.add(new AuthInterceptor(tokens)); // outermost: everything inside knows the caller
+        attachments =
+                AttachmentsNode.open(config, transport.adminDir(), backend.redisStrings(), directory, store, clock);
+        if (attachments != null) {
+            builder.addService(MalformedRequests.strict(ServerInterceptors.intercept(attachments.service(), chain)));
+        }
         builder.addService(MalformedRequests.strict(ServerInterceptors.intercept(chat, chain)))
                 .addService(MalformedRequests.strict(ServerInterceptors.intercept(
                         auth,
@@ -211,6 +220,11 @@ public final class SpartanServer implements AutoCloseable {
         return retention;
     }
 
+    /** The node's attachments, or null when it has none. */
+    public AttachmentsNode attachments() {
+        return attachments;
+    }
+
     public DeliveryHub hub() {
         return hub;
     }
@@ -253,6 +267,9 @@ public final class SpartanServer implements AutoCloseable {
         delivery.shutdown();
         tokens.close();
         retention.close();
+        if (attachments != null) {
+            attachments.close();
+        }
         backend.close();
         ops.close();
         log.info("Spartan server on port {} stopped", port);

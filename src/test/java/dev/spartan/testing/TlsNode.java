@@ -168,6 +168,11 @@ public final class TlsNode implements AutoCloseable {
         return server.retention().sweep();
     }
 
+    /** Runs the node's attachments sweep now; returns how many blobs it deleted. */
+    public int sweepAttachments() {
+        return server.attachments().attachments().sweep();
+    }
+
     /** Moves the rate limits' clock on, as if {@code time} had passed for them. */
     public void passTime(Duration time) {
         passed.addAndGet(time.toNanos());

@@ -38,6 +38,9 @@ final class Commands {
             "  /react [N] EMOJI        react to message N (none: the latest from others); again to replace it",
             "  /timer 5s|10m|1h|1d|off messages in this chat disappear after that long, for both sides",
             "  @name                   in a group, mentions a member (Tab completes it)",
+            "  /send PATH              send a file to this chat, end-to-end encrypted (Tab completes the path)",
+            "  /save N [DIR]           save this chat's file N (default ~/Downloads/spartan/), never over a file",
+            "  /files                  this chat's files and their number",
             "  /help                   this list",
             "  /logout                 end this session on the server too, then leave",
             "  /quit                   leave (Ctrl-D too)",
@@ -53,6 +56,8 @@ final class Commands {
     private final Consumer<String> notice;
     /** The commands answered in words alone; on a terminal every answer is a line. */
     private final WordCommands answers;
+
+    private final dev.spartan.client.FileCommands files;
 
     Commands(
             ChatClient client,
@@ -70,6 +75,7 @@ final class Commands {
         this.me = Objects.requireNonNull(me, "me");
         this.current = Objects.requireNonNull(current, "current");
         this.notice = Objects.requireNonNull(notice, "notice");
+        this.files = new dev.spartan.client.FileCommands(client.attachments());
         this.answers = new WordCommands(client, users, new WordCommands.Replies() {
             @Override
             public void notice(String text) {
@@ -92,7 +98,7 @@ final class Commands {
             case "/history" -> history(arg);
             case "/clear" -> screen.clear();
             default -> {
-                return answers.run(words);
+                return files.run(words, current.get(), notice) || answers.run(words);
             }
         }
         return true;

@@ -32,6 +32,9 @@ final class Completion implements Completer {
             "/delete",
             "/react",
             "/timer",
+            "/send",
+            "/save",
+            "/files",
             "/help",
             "/logout",
             "/quit");
@@ -104,7 +107,35 @@ final class Completion implements Completer {
                     add(candidates, users.get());
                 }
             }
+            case "/send" -> files(line.word(), candidates, false);
+            case "/save" -> {
+                if (index == 2) {
+                    files(line.word(), candidates, true);
+                }
+            }
             default -> {}
+        }
+    }
+
+    /** The entries of the folder {@code typed} names, whose names start as its last part does. */
+    static void files(String typed, List<Candidate> candidates, boolean foldersOnly) {
+        String home = System.getProperty("user.home");
+        String path = typed.startsWith("~/") ? home + typed.substring(1) : typed;
+        int slash = path.lastIndexOf('/');
+        java.nio.file.Path dir = java.nio.file.Path.of(slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash));
+        String shownDir = typed.substring(0, typed.lastIndexOf('/') + 1);
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> entries = java.nio.file.Files.newDirectoryStream(dir)) {
+            for (java.nio.file.Path p : entries) {
+                boolean folder = java.nio.file.Files.isDirectory(p);
+                if (foldersOnly && !folder) {
+                    continue;
+                }
+                String name = p.getFileName() + (folder ? "/" : "");
+                // a folder is not complete: Tab goes on into it
+                candidates.add(new Candidate(shownDir + name, name, null, null, null, null, !folder));
+            }
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            // nothing to offer for a folder that cannot be read
         }
     }
 

@@ -42,6 +42,15 @@ class CompletionTest {
     }
 
     @Test
+    void sendCompletesFileNamesAndSaveFolders(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("report.pdf"), "x");
+        java.nio.file.Files.createDirectory(dir.resolve("logs"));
+        assertThat(complete("/send " + dir + "/")).containsExactlyInAnyOrder(dir + "/report.pdf", dir + "/logs/");
+        assertThat(complete("/save 1 " + dir + "/")).containsExactly(dir + "/logs/");
+    }
+
+    @Test
     void namesAloneOnlyWhereTheClientAsksForAUser() {
         assertThat(complete("ch")).isEmpty(); // message text is not completed
         asksForName.set(true);
