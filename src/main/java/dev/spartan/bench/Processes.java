@@ -69,44 +69,38 @@ final class Processes implements AutoCloseable {
     }
 
     Process redis(int port) throws IOException {
-        return start(
-                new ProcessBuilder(
-                        "redis-server",
-                        "--port",
-                        String.valueOf(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no"),
-                "Ready to accept connections");
+        return start(new ProcessBuilder(redisServer(port)), "Ready to accept connections");
     }
 
     /** One node of a Redis Cluster (see {@link BenchRedis#cluster}). */
     Process redisClusterNode(int port, int busPort, java.nio.file.Path dir) throws IOException {
-        return start(
-                new ProcessBuilder(
-                        "redis-server",
-                        "--port",
-                        String.valueOf(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        dir.toString(),
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        "nodes.conf",
-                        "--cluster-node-timeout",
-                        "1000",
-                        "--cluster-port",
-                        String.valueOf(busPort)),
-                "Ready to accept connections");
+        List<String> cmd = redisServer(port);
+        cmd.addAll(List.of(
+                "--dir",
+                dir.toString(),
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "1000",
+                "--cluster-port",
+                String.valueOf(busPort)));
+        return start(new ProcessBuilder(cmd), "Ready to accept connections");
+    }
+
+    /** A redis-server on loopback that keeps nothing on disk: the bench's data is thrown away. */
+    private static List<String> redisServer(int port) {
+        return new ArrayList<>(List.of(
+                "redis-server",
+                "--port",
+                String.valueOf(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no"));
     }
 
     private Process start(ProcessBuilder builder, String readyLine) throws IOException {

@@ -445,7 +445,7 @@ public final class ConfigLoader {
         String scheme = uri.substring(0, colon);
         uri = RedisAccess.redact(uri); // from here on, only printed
         if (scheme.equals("redis-cluster") || scheme.equals("rediss-cluster")) {
-            return dev.spartan.redis.ClusterUri.problem(uri);
+            return ClusterSeeds.problem(uri);
         }
         if (!scheme.equals("redis") && !scheme.equals("rediss")) {
             return "unsupported scheme '" + scheme + "' in " + uri + ": only redis://, rediss:// (TLS) and"

@@ -1,6 +1,6 @@
 package dev.spartan.redis;
 
-import dev.spartan.config.RedisAccess;
+import dev.spartan.config.ClusterSeeds;
 import io.lettuce.core.RedisURI;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,51 +13,18 @@ public final class ClusterUri {
     private ClusterUri() {}
 
     public static boolean isCluster(String uri) {
-        return uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://");
-    }
-
-    /** Why this is not a usable cluster URI (printed: pass it redacted), or null. */
-    public static String problem(String uri) {
-        try {
-            seeds(uri);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
+        return ClusterSeeds.isCluster(uri);
     }
 
     /** One {@link RedisURI} per seed node, each with the user and password of the URI. */
     public static List<RedisURI> seeds(String uri) {
-        boolean tls = uri.startsWith("rediss-cluster://");
-        String rest = uri.substring(uri.indexOf("://") + 3);
-        String userInfo = null;
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            userInfo = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-        }
-        int slash = rest.indexOf('/');
-        if (slash >= 0) {
-            rest = rest.substring(0, slash);
-        }
+        String userInfo = ClusterSeeds.userInfo(uri);
         List<RedisURI> out = new ArrayList<>();
-        for (String hostPort : rest.split(",", -1)) {
-            int colon = hostPort.lastIndexOf(':');
-            if (hostPort.isBlank() || colon <= 0 || colon == hostPort.length() - 1) {
-                throw new IllegalArgumentException("expected host:port seed nodes separated by commas in "
-                        + RedisAccess.redact(uri) + ", e.g. redis-cluster://10.0.0.1:7000,10.0.0.2:7000");
-            }
-            int port;
-            try {
-                port = Integer.parseInt(hostPort.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
-                        "not a port: '" + hostPort.substring(colon + 1) + "' in " + RedisAccess.redact(uri));
-            }
+        for (ClusterSeeds.Seed s : ClusterSeeds.seeds(uri)) {
             RedisURI seed = RedisURI.builder()
-                    .withHost(hostPort.substring(0, colon))
-                    .withPort(port)
-                    .withSsl(tls)
+                    .withHost(s.host())
+                    .withPort(s.port())
+                    .withSsl(ClusterSeeds.tls(uri))
                     .build();
             if (userInfo != null && !userInfo.isEmpty()) {
                 int c = userInfo.indexOf(':');
