@@ -14,19 +14,21 @@ import org.signal.libsignal.protocol.ecc.ECPublicKey;
  * made is caught; and a secret the server never sees, which authenticates what the signed-in device sends back (see
  * {@link LinkSeal}): without it, the server could hand the new device an identity and pins of its own making.
  *
- * <p>Bytes: {@code slot (4) || key hash (8) || secret (7) || check (1)}, where the key hash is the first 8 bytes of
+ * <p>Bytes: {@code slot (4) || key hash (8) || secret (6) || check (2)}, where the key hash is the first 8 bytes of
  * {@code SHA-256("spartan/link/v1" || 0x00 || key)}, key being libsignal's 33-byte serialization, and the check the
- * first byte of {@code SHA-256(the 19 bytes before it)}. Text: the 20 bytes in Crockford's base32, 32 symbols in eight
- * groups of four. The check tells a typo from a swapped key, which the hash alone could not.
+ * first 2 bytes of {@code SHA-256(the 18 bytes before it)}. Text: the 20 bytes in Crockford's base32, 32 symbols in
+ * eight groups of four. The check tells a typo (all but 1 in 65,536) from a swapped key, which the hash alone could
+ * not.
  */
 public final class LinkCode {
     public static final int SLOT_BYTES = 4;
     static final int KEY_HASH_BYTES = 8;
-    static final int SECRET_BYTES = 7;
+    static final int SECRET_BYTES = 6;
+    private static final int CHECK_BYTES = 2;
     static final String LABEL = "spartan/link/v1";
 
     private static final String ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    private static final int BYTES = SLOT_BYTES + KEY_HASH_BYTES + SECRET_BYTES + 1;
+    private static final int BYTES = SLOT_BYTES + KEY_HASH_BYTES + SECRET_BYTES + CHECK_BYTES;
     private static final int SYMBOLS = BYTES * 8 / 5;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -48,7 +50,7 @@ public final class LinkCode {
         if (slot.length != SLOT_BYTES || secret.length != SECRET_BYTES) {
             throw new IllegalArgumentException("a link slot has " + SLOT_BYTES + " bytes and a secret " + SECRET_BYTES);
         }
-        byte[] payload = new byte[BYTES - 1];
+        byte[] payload = new byte[BYTES - CHECK_BYTES];
         System.arraycopy(slot, 0, payload, 0, SLOT_BYTES);
         System.arraycopy(keyHash(deviceKey), 0, payload, SLOT_BYTES, KEY_HASH_BYTES);
         System.arraycopy(secret, 0, payload, SLOT_BYTES + KEY_HASH_BYTES, SECRET_BYTES);
@@ -71,8 +73,8 @@ public final class LinkCode {
                     + " letters and digits in groups of four, as the new device printed it");
         }
         byte[] bytes = decode(symbols);
-        byte[] payload = Arrays.copyOf(bytes, BYTES - 1);
-        if (bytes[BYTES - 1] != check(payload)) {
+        byte[] payload = Arrays.copyOf(bytes, BYTES - CHECK_BYTES);
+        if (!Arrays.equals(Arrays.copyOfRange(bytes, BYTES - CHECK_BYTES, BYTES), check(payload))) {
             throw new IllegalArgumentException("that link code has a typo: compare it with the new device's screen");
         }
         return new LinkCode(payload);
@@ -85,7 +87,7 @@ public final class LinkCode {
 
     /** The part the server never sees. */
     byte[] secret() {
-        return Arrays.copyOfRange(payload, SLOT_BYTES + KEY_HASH_BYTES, BYTES - 1);
+        return Arrays.copyOfRange(payload, SLOT_BYTES + KEY_HASH_BYTES, BYTES - CHECK_BYTES);
     }
 
     /** Whether the key the server relayed is the one the new device made. */
@@ -98,7 +100,7 @@ public final class LinkCode {
     @Override
     public String toString() {
         byte[] bytes = Arrays.copyOf(payload, BYTES);
-        bytes[BYTES - 1] = check(payload);
+        System.arraycopy(check(payload), 0, bytes, payload.length, CHECK_BYTES);
         String symbols = encode(bytes);
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < symbols.length(); i += 4) {
@@ -124,8 +126,8 @@ public final class LinkCode {
         return Arrays.copyOf(sha.digest(deviceKey.serialize()), KEY_HASH_BYTES);
     }
 
-    private static byte check(byte[] payload) {
-        return sha256().digest(payload)[0];
+    private static byte[] check(byte[] payload) {
+        return Arrays.copyOf(sha256().digest(payload), CHECK_BYTES);
     }
 
     private static String encode(byte[] bytes) {
