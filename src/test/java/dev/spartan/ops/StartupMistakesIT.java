@@ -85,13 +85,15 @@ class StartupMistakesIT {
     void unsupportedRedisScheme() throws Exception {
         assertOneLine(
                 server("--redis", "http://127.0.0.1:6379"),
-                "--redis: unsupported scheme 'http' in http://127.0.0.1:6379: only redis:// and rediss:// (TLS) are"
-                        + " supported, e.g. redis://127.0.0.1:6379");
+                "--redis: unsupported scheme 'http' in http://127.0.0.1:6379: only redis://, rediss:// (TLS) and"
+                        + " redis-cluster://host:port,host:port (Redis Cluster) are supported, e.g."
+                        + " redis://127.0.0.1:6379");
         Path file = config("redis: mongodb://db:27017\n");
         assertOneLine(
                 server("--config", file.toString()),
-                file + ": key 'redis': unsupported scheme 'mongodb' in mongodb://db:27017: only redis:// and"
-                        + " rediss:// (TLS) are supported, e.g. redis://127.0.0.1:6379");
+                file + ": key 'redis': unsupported scheme 'mongodb' in mongodb://db:27017: only redis://, rediss://"
+                        + " (TLS) and redis-cluster://host:port,host:port (Redis Cluster) are supported, e.g."
+                        + " redis://127.0.0.1:6379");
     }
 
     @Test
