@@ -156,15 +156,25 @@ public final class RedisConnections implements AutoCloseable {
         return pubSub.get();
     }
 
+    /**
+     * Closes within a bounded time: a connection to a node that just died can leave Lettuce's blocking close waiting
+     * for ever, and a node that is stopping must stop.
+     */
     @Override
     public void close() {
         for (AutoCloseable c : connections) {
             try {
-                c.close();
+                if (c instanceof io.lettuce.core.api.AsyncCloseable async) {
+                    async.closeAsync().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                } else {
+                    c.close();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 // closing anyway
             }
         }
-        client.shutdown();
+        client.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
