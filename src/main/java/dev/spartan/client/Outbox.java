@@ -736,6 +736,22 @@ final class Outbox {
     }
 
     /** True if the message stays queued and a retry is arranged. */
+    /**
+     * gRPC reports a connection that closed under a call as UNKNOWN "channel closed" (a ClosedChannelException, when
+     * the node was killed): the message may or may not have been stored, and the server drops a resend by its id.
+     */
+    static boolean connectionClosed(StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNKNOWN) {
+            return false;
+        }
+        for (Throwable t = e.getStatus().getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+        }
+        return "channel closed".equals(e.getStatus().getDescription());
+    }
+
     private boolean retryLater(StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         Optional<Duration> retryAfter = RetryDelay.of(e);
@@ -759,7 +775,8 @@ final class Outbox {
         if (code == Status.Code.UNAVAILABLE
                 || code == Status.Code.DEADLINE_EXCEEDED
                 || code == Status.Code.CANCELLED
-                || code == Status.Code.UNAUTHENTICATED) {
+                || code == Status.Code.UNAUTHENTICATED
+                || connectionClosed(e)) {
             synchronized (this) {
                 waitingForConnection = true;
             }

@@ -473,4 +473,24 @@ class OutboxTest {
         awaitTrue(() -> ids.size() == 3);
         assertThat(ids).containsExactly("old1", "old2", "new"); // the held one is the server's already
     }
+
+    @Test
+    void aConnectionThatClosedUnderASendIsRetriedNotRefused() {
+        // What gRPC's Netty transport reports when the node dies under a call (ChaosIT once lost a message to it).
+        io.grpc.StatusRuntimeException closed = io.grpc.Status.UNKNOWN
+                .withDescription("channel closed")
+                .withCause(new java.nio.channels.ClosedChannelException())
+                .asRuntimeException();
+        assertThat(Outbox.connectionClosed(closed)).isTrue();
+        assertThat(Outbox.connectionClosed(
+                        io.grpc.Status.UNKNOWN.withDescription("channel closed").asRuntimeException()))
+                .isTrue();
+        assertThat(Outbox.connectionClosed(
+                        io.grpc.Status.UNKNOWN.withDescription("a bug").asRuntimeException()))
+                .isFalse();
+        assertThat(Outbox.connectionClosed(io.grpc.Status.INVALID_ARGUMENT
+                        .withCause(new java.nio.channels.ClosedChannelException())
+                        .asRuntimeException()))
+                .isFalse();
+    }
 }
