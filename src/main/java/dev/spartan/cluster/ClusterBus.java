@@ -54,8 +54,6 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
 
     private static final int MAX_EVENT_BYTES = 16 * 1024;
 
-    private static final long CLOSE_SECONDS = 2;
-
     private final String nodeId;
     private volatile boolean newerBusSeen;
     private final RedisClusterAsyncCommands<String, String> publisher;
@@ -355,14 +353,10 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         if (resubscriber != null) {
             resubscriber.shutdownNow();
         }
-        // Bounded: a cluster connection whose node just died can leave Lettuce's close waiting for ever, and a node
-        // that is stopping must stop.
-        try {
-            subscriber.closeAsync().get(CLOSE_SECONDS, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            log.warn("the bus subscription did not close within {} s; the node stops without it", CLOSE_SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!RedisClients.closeWithin(subscriber)) {
+            log.warn(
+                    "the bus subscription did not close within {} s; the node stops without it",
+                    RedisClients.CLOSE_WAIT.toSeconds());
         }
     }
 }

@@ -12,10 +12,6 @@ import java.util.List;
 public final class ClusterUri {
     private ClusterUri() {}
 
-    public static boolean isCluster(String uri) {
-        return ClusterSeeds.isCluster(uri);
-    }
-
     /** One {@link RedisURI} per seed node, each with the user and password of the URI. */
     public static List<RedisURI> seeds(String uri) {
         String userInfo = ClusterSeeds.userInfo(uri);

@@ -23,6 +23,26 @@ public final class RedisClients {
     /** How long a command may wait for its reply before it fails. */
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
+    /** How long a stopping node waits for one connection to close. */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * Closes a connection, waiting at most {@link #CLOSE_WAIT}: a cluster connection to a node that just died can
+     * leave Lettuce's blocking close waiting for ever, and a node that is stopping must stop. False if it did not
+     * close in time (or failed to).
+     */
+    public static boolean closeWithin(io.lettuce.core.api.AsyncCloseable connection) {
+        try {
+            connection.closeAsync().get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
     public static RedisClient create(String uri) {
         return create(uri, RedisAccess.DEFAULTS);
     }

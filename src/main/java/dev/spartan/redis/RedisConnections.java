@@ -55,7 +55,7 @@ public final class RedisConnections implements AutoCloseable {
      * @throws RedisUnreachableException if it never does
      */
     public static RedisConnections open(String uri, RedisAccess access) {
-        return ClusterUri.isCluster(uri) ? cluster(uri, access) : single(uri, access);
+        return dev.spartan.config.ClusterSeeds.isCluster(uri) ? cluster(uri, access) : single(uri, access);
     }
 
     private static RedisConnections single(String uri, RedisAccess access) {
@@ -156,25 +156,20 @@ public final class RedisConnections implements AutoCloseable {
         return pubSub.get();
     }
 
-    /**
-     * Closes within a bounded time: a connection to a node that just died can leave Lettuce's blocking close waiting
-     * for ever, and a node that is stopping must stop.
-     */
+    /** Closes within a bounded time ({@link RedisClients#closeWithin}). */
     @Override
     public void close() {
         for (AutoCloseable c : connections) {
             try {
                 if (c instanceof io.lettuce.core.api.AsyncCloseable async) {
-                    async.closeAsync().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                    RedisClients.closeWithin(async);
                 } else {
                     c.close();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } catch (Exception e) {
                 // closing anyway
             }
         }
-        client.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        client.shutdown(0, RedisClients.CLOSE_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     }
 }
