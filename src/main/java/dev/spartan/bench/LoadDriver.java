@@ -170,10 +170,12 @@ final class LoadDriver {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
+                    // The servers' scrape comes first: on a starved machine it can take longer than the span,
+                    // and a span that had started under it would leave the scrape's later lines after its end.
+                    atMeasureStart.run();
                     long now = System.nanoTime();
                     measureStart = now;
                     end = now + measure.toNanos();
-                    atMeasureStart.run();
                 },
                 "measure-start");
         marker.setDaemon(true);
