@@ -72,6 +72,7 @@ class ReconnectTest {
         config = ConfigLoader.load(Path.of("config.yaml"))
                 .withPort(Ports.free())
                 .withRateLimit(1000, Duration.ofSeconds(1));
+        config = config.withOperations(config.operations().withDrain(Duration.ZERO)); // nothing to move away
         startServer();
     }
 
