@@ -6,10 +6,12 @@ import dev.spartan.config.ConfigLoader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,7 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
             split = ",",
             paramLabel = "N",
             description = "Instead: open N idle streaming clients (several N, comma-separated, are opened in turn: "
-                    + "2500,5000,10000) and print server heap per client at each.")
+                    + "2500,5000,10000) and print server heap per client at each. Each connection is an open file"
+                    + " here and in the server: refused above the open-file limit (ulimit -Hn) less 1000.")
     List<Integer> idle;
 
     @Option(
@@ -165,6 +168,20 @@ public final class BenchCommand implements Callable<Integer> {
         if (idle != null) {
             if (idle.stream().anyMatch(n -> n < 1) || idleConnections < 0) {
                 System.err.println("spartan bench: --idle takes counts of 1 or more, --idle-connections 0 or more");
+                return 2;
+            }
+            int connections = idleConnections > 0 ? idleConnections : Collections.max(idle);
+            OptionalLong hard = hardOpenFilesLimit();
+            if (hard.isPresent() && connections > hard.getAsLong() - OPEN_FILES_RESERVE) {
+                System.err.printf(
+                        Locale.ROOT,
+                        "spartan bench: --idle %d needs %d connections, an open file each in this process and in the"
+                                + " server's, and the open-file limit here is %d (ulimit -Hn): at most %d here, or"
+                                + " share connections with --idle-connections%n",
+                        Collections.max(idle),
+                        connections,
+                        hard.getAsLong(),
+                        hard.getAsLong() - OPEN_FILES_RESERVE);
                 return 2;
             }
             System.out.println("machine: " + openFilesLimit());
@@ -292,6 +309,27 @@ public final class BenchCommand implements Callable<Integer> {
     /** The open-file limit (each connection takes one in the server and one here), as /proc says it. */
     private static String machine() {
         return Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
+    }
+
+    /** Open files a JVM needs besides its connections: jars, the epoll set, pipes, logs (about 300 here). */
+    private static final int OPEN_FILES_RESERVE = 1000;
+
+    /** The hard open-file limit, which each JVM raises its own soft limit to (HotSpot's MaxFDLimit). */
+    private static OptionalLong hardOpenFilesLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] fields =
+                            line.substring("Max open files".length()).trim().split("\\s+", -1);
+                    return fields.length < 2 || fields[1].equals("unlimited")
+                            ? OptionalLong.empty()
+                            : OptionalLong.of(Long.parseLong(fields[1]));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or a line of another shape: no check
+        }
+        return OptionalLong.empty();
     }
 
     private static String openFilesLimit() {

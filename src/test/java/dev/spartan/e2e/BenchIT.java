@@ -128,6 +128,13 @@ class BenchIT {
         assertThat(cost.exit()).isEqualTo(2);
         assertThat(cost.stderr())
                 .isEqualTo("spartan bench: --client-cost takes a count of 1 or more, --size 1 or more");
+        // Linux never allows 5 million open files to a process (fs.nr_open is at most 2^20 by default).
+        Run idle = bench("--idle", "5000000");
+        assertThat(idle.exit()).isEqualTo(2);
+        assertThat(idle.stderr())
+                .matches("spartan bench: --idle 5000000 needs 5000000 connections, an open file each in this process"
+                        + " and in the server's, and the open-file limit here is \\d+ \\(ulimit -Hn\\): at most \\d+"
+                        + " here, or share connections with --idle-connections");
     }
 
     @Test
