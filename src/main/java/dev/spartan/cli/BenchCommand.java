@@ -141,6 +141,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + " decrypt in the same run.")
     Integer clientCost;
 
+    @Option(
+            names = "--group-size",
+            paramLabel = "N",
+            description = "Instead: a sender in this process sends 100 messages (--size bytes; with --client-cost, its"
+                    + " N) to a group of N members and as many in a 1:1 chat through a node; print its CPU and the"
+                    + " server's bytes stored per group message as multiples of a 1:1 message's.")
+    Integer groupSize;
+
     @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
     Integer slowReader;
 
@@ -207,13 +215,24 @@ public final class BenchCommand implements Callable<Integer> {
             new dev.spartan.bench.RatchetBench(System.out, Clock.systemUTC()).run(ratchet, size);
             return 0;
         }
-        if (clientCost != null) {
-            if (clientCost < 1 || size < 1) {
+        if (clientCost != null || groupSize != null) {
+            if ((clientCost != null && clientCost < 1) || size < 1) {
                 System.err.println("spartan bench: --client-cost takes a count of 1 or more, --size 1 or more");
                 return 2;
             }
+            if (groupSize != null && (groupSize < 2 || groupSize > MAX_GROUP)) {
+                System.err.println(
+                        "spartan bench: --group-size takes 2 to " + MAX_GROUP + " members, the sender" + " included");
+                return 2;
+            }
             System.out.println("machine: " + machine());
-            new dev.spartan.bench.ClientCostBench(System.out, Clock.systemUTC()).run(clientCost, size);
+            if (clientCost != null) {
+                new dev.spartan.bench.ClientCostBench(System.out, Clock.systemUTC()).run(clientCost, size);
+            }
+            if (groupSize != null) {
+                new dev.spartan.bench.GroupCostBench(System.out, Clock.systemUTC())
+                        .run(groupSize, clientCost != null ? clientCost : 100, size);
+            }
             return 0;
         }
         if (files) {
@@ -310,6 +329,9 @@ public final class BenchCommand implements Callable<Integer> {
     private static String machine() {
         return Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
     }
+
+    /** The largest group a config may allow (limits.members_per_group is at most 500). */
+    private static final int MAX_GROUP = 500;
 
     /** Open files a JVM needs besides its connections: jars, the epoll set, pipes, logs (about 300 here). */
     private static final int OPEN_FILES_RESERVE = 1000;

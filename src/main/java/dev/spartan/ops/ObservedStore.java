@@ -2,8 +2,10 @@ package dev.spartan.ops;
 
 import dev.spartan.chat.Refusal;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.NewMessage;
 import dev.spartan.store.StoreUnavailableException;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.lang.reflect.InvocationHandler;
@@ -36,12 +38,18 @@ final class ObservedStore implements InvocationHandler {
     private final MeterRegistry registry;
     private final Map<Method, Timer> timers = new ConcurrentHashMap<>();
     private final Map<Method, Counter> errors = new ConcurrentHashMap<>();
+    private final DistributionSummary storedBytes;
     private final AtomicLong unlogged = new AtomicLong();
     private volatile long nextLine = System.nanoTime();
 
     private ObservedStore(MessageStore store, MeterRegistry registry) {
         this.store = store;
         this.registry = registry;
+        storedBytes = DistributionSummary.builder("spartan.messages.stored.bytes")
+                .description("Bytes of each message a send stores (its sealed ciphertexts and metadata), once, though"
+                        + " a store may keep it in more than one place")
+                .baseUnit("bytes")
+                .register(registry);
         // The send's commit has its error counter from the start, at 0, so that rate() and the alert on it see the
         // first error as an increase.
         for (Method m : MessageStore.class.getMethods()) {
@@ -64,6 +72,9 @@ final class ObservedStore implements InvocationHandler {
             return invokeQuietly(method, args); // equals, hashCode, toString, close: not store traffic
         }
         Timer timer = timers.computeIfAbsent(method, this::timer);
+        if (args != null && args.length == 1 && args[0] instanceof NewMessage message) {
+            storedBytes.record(message.message().getSerializedSize());
+        }
         long start = System.nanoTime();
         boolean later = false;
         try {

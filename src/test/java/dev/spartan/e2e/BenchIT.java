@@ -146,12 +146,15 @@ class BenchIT {
                         l -> l.matches("ratchet: 200 messages of 64 bytes, alternating direction every 10, one thread:"
                                 + " \\d+ us per message .*; CPU \\d+ us per message, the rest waits for the disk"));
 
-        Run clients = bench("--client-cost", "20", "--size", "64");
+        // The two options in one invocation, as issue 25's targets are printed.
+        Run clients = bench("--client-cost", "20", "--group-size", "3", "--size", "64");
         assertThat(clients.exit()).as(clients.stderr()).isZero();
         assertThat(clients.lines())
                 .contains("client cost: 20 1:1 messages of 64 bytes, alternating direction every 10, after 20 to warm"
                         + " up; two clients in this process, the node in another")
                 .anyMatch(l -> l.matches("client CPU per delivered 1:1 message: \\d+ us, \\d+\\.\\dx libsignal's own"
-                        + " encrypt \\+ decrypt \\(\\d+ us\\) in this run"));
+                        + " encrypt \\+ decrypt \\(\\d+ us\\) in this run"))
+                .anyMatch(l -> l.matches("group of 3: sender CPU per message \\d+\\.\\dx a 1:1 message; server bytes"
+                        + " stored per message \\d+\\.\\dx a 1:1 message"));
     }
 }
