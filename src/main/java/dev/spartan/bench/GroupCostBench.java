@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a group message costs its sender and the server, against a 1:1 message of the same size in the same run. The
  * sender is a real client in this process with the terminal's defaults; the other members are real clients too, in
- * this process only until each has answered once (so that every pairwise session is established both ways, as in a
- * conversation), then they leave. While the sender sends, this process runs nothing else, so its CPU is the sender's.
+ * this process only until each has answered the sender once (so that every pairwise session is established both
+ * ways, as in a conversation), then they leave. While the sender sends, this process runs nothing else, so its CPU is the sender's.
  * The server's bytes per message come from its own {@code spartan_messages_stored_bytes}.
  */
 public final class GroupCostBench {
@@ -109,22 +109,24 @@ public final class GroupCostBench {
     }
 
     /**
-     * Each member joins, and answers the sender's opening in the group (m1 also in a 1:1 chat), so that the sender
-     * has read a message of each on every session; then every member leaves this process.
+     * Each member joins and answers the sender's opening in a 1:1 chat (the pairwise session a group message is
+     * encrypted on), so that the sender has read a message on every session and sends plain ratchet messages, not
+     * prekey messages; then every member leaves this process. Answers in the group would cost each member a
+     * message to every other: N squared.
      */
     private void meetEveryMember(Sender sender, String server, Path work, List<String> names) throws Exception {
         List<Endpoint.Spartan> others = new ArrayList<>();
         try {
             for (String name : names.subList(1, names.size())) {
-                others.add(Endpoint.spartanClient(
-                        name, List.of(server), work.resolve("keys/" + name), clock, (r, t) -> {}, ClientFeatures.NONE));
+                Endpoint.Spartan member = Endpoint.spartanClient(
+                        name, List.of(server), work.resolve("keys/" + name), clock, (r, t) -> {}, ClientFeatures.NONE);
+                others.add(member);
+                sender.client.requestChat(name);
+                member.client().answerChat("s", true);
+                sender.client.send(ChatIds.toUser(name), Endpoint.OPENING);
             }
-            sender.client.users(); // the members' keys are there now
-            sender.client.requestChat("m1");
-            others.get(0).client().answerChat("s", true);
-            sender.client.send(ChatIds.toUser("m1"), Endpoint.OPENING);
-            sender.client.send(ChatIds.toGroup(GROUP), Endpoint.OPENING);
-            sender.awaitAnswers(names.size()); // one in the 1:1 chat, one from each member in the group
+            sender.awaitAnswers(others.size());
+            sender.client.users(); // the group's members all have keys now
         } finally {
             others.forEach(o -> o.endpoint().close());
         }
