@@ -71,6 +71,14 @@ final class NodeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /** {@code spartan_attachments_upload_bytes_total}: data bytes upload calls stored. */
+    void watchAttachmentUploads(java.util.function.LongSupplier bytes) {
+        FunctionCounter.builder("spartan.attachments.upload.bytes", bytes, b -> b.getAsLong())
+                .description("Attachment data bytes upload calls stored; a resumed upload adds only the bytes the"
+                        + " node did not hold yet")
+                .register(registry);
+    }
+
     /** {@code disk_free_bytes} and {@code disk_total_bytes} of the file system that holds {@code dir}. */
     void watchDisk(java.nio.file.Path dir) {
         new io.micrometer.core.instrument.binder.system.DiskSpaceMetrics(dir.toFile()).bindTo(registry);
