@@ -50,6 +50,9 @@ public final class Attachments implements AutoCloseable {
     /** A file of a chat, as /files lists it. */
     public record Entry(int number, String sender, ChatRef chat, AttachmentPointer pointer, String state) {}
 
+    /** How long the end of piped input waits for a transfer that moves no byte before it quits all the same. */
+    public static final long STALL_MILLIS = 30_000;
+
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Path out;
     private final Path in;
@@ -65,6 +68,8 @@ public final class Attachments implements AutoCloseable {
     });
     private final Map<ChatRef, List<Entry>> files = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** When a transfer last moved a byte (nanoTime): the end of piped input waits while they move. */
+    private volatile long lastMoved = System.nanoTime();
     /** What became of each received file in this run (saving, saved as ..., not saved: ...), by blob id. */
     private final Map<String, String> states = new ConcurrentHashMap<>();
 
@@ -180,12 +185,13 @@ public final class Attachments implements AutoCloseable {
                     first[0] = false;
                     begun(now, file, n, total);
                 }
+                moved();
                 percent.at(n);
             });
             host.sendFile(job.getChat(), job.getMessageId(), p, "sent " + shown);
             Files.deleteIfExists(out.resolve(blobId + ".job"));
             Files.deleteIfExists(blob);
-            running.remove(blobId);
+            finished(blobId);
             events.sent(job.getChat(), job.getMessageId(), p);
             if (!events.showsTransfers()) {
                 host.notice("Sent " + shown + " to " + label(job.getChat()) + ".");
@@ -232,7 +238,7 @@ public final class Attachments implements AutoCloseable {
 
     private void giveUp(Plaintext job, String why) {
         String blobId = job.getAttachment().getBlobId();
-        running.remove(blobId);
+        finished(blobId);
         events.failed(job.getMessageId(), why);
         try {
             Files.deleteIfExists(out.resolve(blobId + ".job"));
@@ -368,11 +374,12 @@ public final class Attachments implements AutoCloseable {
                     first[0] = false;
                     events.saving(e, dir, Percent.of(n, blobSize));
                 }
+                moved();
                 percent.at(n);
             });
             Path saved = check(p, partial, plain, dir);
             Files.deleteIfExists(in.resolve(blobId + ".save"));
-            running.remove(blobId);
+            finished(blobId);
             states.put(blobId, "saved as " + saved);
             events.saved(e, saved);
             host.notice("Saved " + shown + " as " + saved + ".");
@@ -395,7 +402,7 @@ public final class Attachments implements AutoCloseable {
     }
 
     private void endSave(String blobId, Path partial, Path plain, String why) {
-        running.remove(blobId);
+        finished(blobId);
         events.failed(blobId, why);
         states.put(blobId, "not saved (see above)");
         try {
@@ -475,6 +482,41 @@ public final class Attachments implements AutoCloseable {
     /** Whether a transfer is still running (a pipe waits for them before it quits). */
     public boolean busy() {
         return !running.isEmpty();
+    }
+
+    /**
+     * At the end of piped input: waits while transfers run and move, so that a script's /send and /save finish
+     * before the client quits; gives up once none moved for {@code stallMillis} (the next start goes on with them).
+     *
+     * @return whether none is left
+     */
+    public boolean awaitIdle(long stallMillis) {
+        synchronized (running) {
+            while (busy()) {
+                long still = stallMillis - (System.nanoTime() - lastMoved) / 1_000_000;
+                if (still <= 0) {
+                    return false;
+                }
+                try {
+                    running.wait(Math.min(still, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void finished(String blobId) {
+        synchronized (running) {
+            running.remove(blobId);
+            running.notifyAll();
+        }
+    }
+
+    private void moved() {
+        lastMoved = System.nanoTime();
     }
 
     @Override
