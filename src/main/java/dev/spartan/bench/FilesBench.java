@@ -39,7 +39,7 @@ public final class FilesBench {
     /** The server's heap bound: a quarter of a GiB, so that a node that held a large file in memory could not. */
     static final String SERVER_HEAP = "-Xmx256m";
 
-    private static final long HEAP_SAMPLE_MILLIS = 100;
+    private static final long HEAP_SAMPLE_MILLIS = 250;
     private final PrintStream out;
     private final Path work;
 
@@ -72,15 +72,17 @@ public final class FilesBench {
         try (Processes children = new Processes().maxHeap(SERVER_HEAP)) {
             int port = Processes.freePort();
             int metricsPort = Processes.freePort();
-            children.server(config, port, work.resolve("files-data"), "--metrics-port", String.valueOf(metricsPort));
+            long pid = children.server(
+                            config, port, work.resolve("files-data"), "--metrics-port", String.valueOf(metricsPort))
+                    .pid();
             ManagedChannel ch = plaintext(port);
             try {
-                String upToken = token(ch, "up");
-                Channel up = ClientInterceptors.intercept(ch, Login.bearer(upToken));
-                Channel down = ClientInterceptors.intercept(ch, Login.bearer(token(ch, "down")));
+                Identity uploader = Identity.generate();
+                Channel up = ClientInterceptors.intercept(ch, Login.bearer(token(ch, "up", uploader)));
+                Channel down = ClientInterceptors.intercept(ch, Login.bearer(token(ch, "down", Identity.generate())));
                 new RawUserPair(up, down).openChat();
                 if (cutAt > 0) {
-                    measureCut(bytes, cutAt, blob, port, upToken, down, metricsPort);
+                    measureCut(bytes, cutAt, blob, port, uploader, down, new SpartanProcess(pid, metricsPort));
                 } else {
                     measure("spartan", bytes, blob, up, down);
                 }
@@ -115,45 +117,51 @@ public final class FilesBench {
      * the connection drop, as when a client is killed), then resumed on a new connection from the offset the server
      * holds; the server's heap sampled from its metrics throughout.
      */
-    private void measureCut(long bytes, double cutAt, Path blob, int port, String token, Channel down, int metricsPort)
+    private void measureCut(
+            long bytes, double cutAt, Path blob, int port, Identity uploader, Channel down, SpartanProcess server)
             throws Exception {
         String id = newId();
         long cut = (long) (cutAt * bytes);
         long[] sentBeforeCut = {0};
         long[] resumedAt = {-1};
-        HeapWatch heap = new HeapWatch(metricsPort);
+        double liveBefore = ProcStats.liveHeapMb(server.pid());
+        HeapWatch heap = new HeapWatch(server.metricsPort());
         heap.start();
         long t0 = System.nanoTime();
         ManagedChannel first = plaintext(port);
         try {
-            new BlobTransfer(ClientInterceptors.intercept(first, Login.bearer(token)))
-                    .upload(id, ChatIds.toUser("down"), blob, n -> {
-                        sentBeforeCut[0] = n;
-                        if (n >= cut) {
-                            first.shutdownNow();
-                        }
-                    });
+            new BlobTransfer(loggedIn(first, uploader)).upload(id, ChatIds.toUser("down"), blob, n -> {
+                sentBeforeCut[0] = n;
+                if (n >= cut) {
+                    first.shutdownNow();
+                }
+            });
             throw new IllegalStateException("the upload ended before its cut at " + cut + " bytes");
         } catch (io.grpc.StatusRuntimeException e) {
             // the cut: the connection is gone under the call
         } finally {
             first.shutdownNow();
         }
+        long cutAtNanos = System.nanoTime();
+        double liveAtCut = ProcStats.liveHeapMb(server.pid()); // what the server kept of the first part
+        long resumedAtNanos = System.nanoTime();
         ManagedChannel second = plaintext(port);
         try {
-            new BlobTransfer(ClientInterceptors.intercept(second, Login.bearer(token)))
-                    .upload(id, ChatIds.toUser("down"), blob, n -> {
-                        if (resumedAt[0] < 0) {
-                            resumedAt[0] = n;
-                        }
-                    });
+            new BlobTransfer(loggedIn(second, uploader)).upload(id, ChatIds.toUser("down"), blob, n -> {
+                if (resumedAt[0] < 0) {
+                    resumedAt[0] = n;
+                }
+            });
         } finally {
             second.shutdownNow();
         }
         long t1 = System.nanoTime();
         heap.stop();
-        double stored = ServerFigures.scrape(List.of(metricsPort)).sum("spartan_attachments_upload_bytes_total");
-        printRates("spartan", bytes, t0, t1, download("spartan", id, down));
+        double liveAfter = ProcStats.liveHeapMb(server.pid());
+        double stored =
+                ServerFigures.scrape(List.of(server.metricsPort())).sum("spartan_attachments_upload_bytes_total");
+        // the upload's time without the heap measurement at the cut (it runs jcmd, and a full GC in the server)
+        printRates("spartan", bytes, t0 + (resumedAtNanos - cutAtNanos), t1, download("spartan", id, down));
         out.printf(
                 Locale.ROOT,
                 "files     cut at %.0f%%: the client had sent %.1f MiB, the server held %.1f MiB and the upload resumed"
@@ -171,12 +179,14 @@ public final class FilesBench {
         out.printf(
                 Locale.ROOT,
                 "files     server heap during the upload: at most %.1f MiB in use (garbage included; %d samples, one"
-                        + " every %d ms), under its fixed bound %s; old generation after a collection at most %.1f MiB%n",
+                        + " every %d ms), under its fixed bound %s; live after a full GC: %.1f MiB before the upload, %.1f MiB at the cut, %.1f MiB after%n",
                 heap.peakInUse / 1048576.0,
                 heap.samples.get(),
                 HEAP_SAMPLE_MILLIS,
                 SERVER_HEAP,
-                heap.peakLive / 1048576.0);
+                liveBefore,
+                liveAtCut,
+                liveAfter);
     }
 
     /** Downloads blob {@code id}; returns when it started, in nanoTime. */
@@ -201,8 +211,13 @@ public final class FilesBench {
                 bytes / 1e6 / ((t2 - t1) / 1e9));
     }
 
-    private static String token(ManagedChannel ch, String user) {
-        return Login.perform(ch, user, Identity.generate()).getSessionToken();
+    private static String token(ManagedChannel ch, String user, Identity identity) {
+        return Login.perform(ch, user, identity).getSessionToken();
+    }
+
+    /** A session token works on the connection its login was made on: a new connection logs in again. */
+    private static Channel loggedIn(ManagedChannel ch, Identity uploader) {
+        return ClientInterceptors.intercept(ch, Login.bearer(token(ch, "up", uploader)));
     }
 
     private static ManagedChannel plaintext(int port) {
@@ -215,6 +230,9 @@ public final class FilesBench {
         return HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
     }
 
+    /** The Spartan server process: its pid (for jcmd) and its metrics port. */
+    private record SpartanProcess(long pid, int metricsPort) {}
+
     /** The server's heap from its metrics, every {@link #HEAP_SAMPLE_MILLIS} until stopped: the peaks. */
     private static final class HeapWatch {
         private final int metricsPort;
@@ -225,7 +243,6 @@ public final class FilesBench {
                     return t;
                 });
         private volatile double peakInUse;
-        private volatile double peakLive;
         private final java.util.concurrent.atomic.AtomicInteger samples =
                 new java.util.concurrent.atomic.AtomicInteger();
 
@@ -245,7 +262,6 @@ public final class FilesBench {
             }
             samples.incrementAndGet();
             peakInUse = Math.max(peakInUse, now.sum("jvm_memory_used_bytes{area=\"heap\""));
-            peakLive = Math.max(peakLive, now.sum("jvm_gc_live_data_size_bytes"));
         }
 
         void stop() throws InterruptedException {

@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 final class NodeMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile java.util.function.LongSupplier attachmentUploads = () -> 0;
 
     NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -73,7 +74,8 @@ final class NodeMetrics implements AutoCloseable {
 
     /** {@code spartan_attachments_upload_bytes_total}: data bytes upload calls stored. */
     void watchAttachmentUploads(java.util.function.LongSupplier bytes) {
-        FunctionCounter.builder("spartan.attachments.upload.bytes", bytes, b -> b.getAsLong())
+        attachmentUploads = bytes; // held here: Micrometer keeps only a weak reference to a meter's state
+        FunctionCounter.builder("spartan.attachments.upload.bytes", this, m -> m.attachmentUploads.getAsLong())
                 .description("Attachment data bytes upload calls stored; a resumed upload adds only the bytes the"
                         + " node did not hold yet")
                 .register(registry);
