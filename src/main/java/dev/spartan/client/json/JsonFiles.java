@@ -20,6 +20,8 @@ final class JsonFiles implements FileEvents {
     private final String me;
     /** What each transfer in progress is about, by its key (an upload's message id, a download's blob id). */
     private final Map<String, JsonEvent.FileFacts> running = new ConcurrentHashMap<>();
+    /** The last tenth each transfer's progress event reported: at most one event per tenth. */
+    private final Map<String, Integer> tenths = new ConcurrentHashMap<>();
 
     JsonFiles(JsonOut out, Clock clock, String me) {
         this.out = out;
@@ -38,6 +40,7 @@ final class JsonFiles implements FileEvents {
     @Override
     public void sent(ChatRef chat, String messageId, AttachmentPointer file) {
         JsonEvent.FileFacts f = running.remove(messageId);
+        tenths.remove(messageId);
         if (f != null) {
             out.emit(JsonEvent.file(f, "sent").with("path", null, clock.millis()));
         }
@@ -58,12 +61,14 @@ final class JsonFiles implements FileEvents {
     @Override
     public void saved(Attachments.Entry file, Path path) {
         running.remove(file.pointer().getBlobId());
+        tenths.remove(file.pointer().getBlobId());
         out.emit(JsonEvent.file(facts(file), "saved").with("path", path.toString(), clock.millis()));
     }
 
     @Override
     public void failed(String key, String why) {
         JsonEvent.FileFacts f = running.remove(key);
+        tenths.remove(key);
         if (f != null) {
             out.emit(JsonEvent.file(f, "failed").with("reason", why, clock.millis()));
         }
@@ -72,7 +77,12 @@ final class JsonFiles implements FileEvents {
     @Override
     public void progress(String key, int percent) {
         JsonEvent.FileFacts f = running.get(key);
-        if (f != null && percent % 10 == 0 && percent > 0 && percent < 100) {
+        if (f == null || percent >= 100) {
+            return;
+        }
+        int tenth = percent / 10;
+        if (tenth > tenths.getOrDefault(key, 0)) {
+            tenths.put(key, tenth);
             out.emit(JsonEvent.progress(f.blobId() != null ? "blob" : "id", key, percent, clock.millis()));
         }
     }
