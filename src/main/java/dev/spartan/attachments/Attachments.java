@@ -34,6 +34,8 @@ public final class Attachments {
     private final Map<String, Upload> open = new ConcurrentHashMap<>();
 
     private final Object quotaLock = new Object();
+    /** Data bytes upload calls stored, over all blobs: a resumed upload adds only what it did not hold yet. */
+    private final java.util.concurrent.atomic.LongAdder uploadedBytes = new java.util.concurrent.atomic.LongAdder();
 
     public Attachments(
             AttachmentsConfig config, AttachmentIndex index, BlobStore blobs, ChatReaders readers, Clock clock) {
@@ -46,6 +48,11 @@ public final class Attachments {
 
     public AttachmentsConfig config() {
         return config;
+    }
+
+    /** Data bytes upload calls stored since the node started ({@code spartan_attachments_upload_bytes_total}). */
+    public long uploadedBytes() {
+        return uploadedBytes.sum();
     }
 
     static String requireId(String blobId) {
@@ -121,6 +128,7 @@ public final class Attachments {
             try {
                 writer.write(data);
                 offset += data.size();
+                uploadedBytes.add(data.size());
                 if (offset == record.getSize()) {
                     StoredAttachment done = writer.complete().toBuilder()
                             .setExpiresAtMillis(

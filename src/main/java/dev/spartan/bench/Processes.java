@@ -14,6 +14,14 @@ import java.util.concurrent.TimeUnit;
 /** Child processes of the bench: server nodes, the relay, redis-server. All die with the bench. */
 final class Processes implements AutoCloseable {
     private final List<Process> children = new ArrayList<>();
+    /** The heap bound of the Spartan processes started from now on. */
+    private String maxHeap = "-Xmx1g";
+
+    /** Starts the next Spartan processes with this heap bound ({@code -Xmx256m}): a bound a bench can show. */
+    Processes maxHeap(String option) {
+        this.maxHeap = option;
+        return this;
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -36,7 +44,7 @@ final class Processes implements AutoCloseable {
     /** Starts {@code java -jar spartan.jar args...} and waits for the line that says it is ready. */
     Process spartan(String readyLine, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), maxHeap));
         String extra = System.getenv("SPARTAN_BENCH_SERVER_OPTS"); // e.g. -XX:StartFlightRecording=... to profile
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));

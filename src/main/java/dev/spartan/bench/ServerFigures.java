@@ -72,6 +72,18 @@ final class ServerFigures {
                 percentiles(start, "spartan_delivery_lag_seconds"));
     }
 
+    /** The sum of every series whose key starts with {@code prefix} (a metric with some of its labels). */
+    double sum(String prefix) {
+        return samples.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
+    }
+
+    boolean isEmpty() {
+        return samples.isEmpty();
+    }
+
     double delta(ServerFigures start, String series) {
         return samples.getOrDefault(series, 0.0) - start.samples.getOrDefault(series, 0.0);
     }

@@ -154,15 +154,29 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--files",
-            description = "Instead: upload and download one file of --file-mb MiB through a server, and the same bytes"
+            description = "Instead: upload and download one file of --file-size through a server, and the same bytes"
                     + " over a bare gRPC stream; print MB/s.")
     boolean files;
 
     @Option(
-            names = "--file-mb",
-            description = "The file's size for --files, in MiB (default: ${DEFAULT-VALUE}).",
-            defaultValue = "64")
-    int fileMb;
+            names = "--file-size",
+            paramLabel = "SIZE",
+            description = "The file's size for --files: bytes, or with k, m or g for KiB, MiB, GiB, e.g. 1g"
+                    + " (default: ${DEFAULT-VALUE}).",
+            defaultValue = "64m")
+    String fileSize;
+
+    @Option(names = "--file-mb", hidden = true, description = "The file's size for --files in MiB (--file-size).")
+    Integer fileMb;
+
+    @Option(
+            names = "--cut-at",
+            paramLabel = "SHARE",
+            description = "With --files: cut the upload's connection at this share of the file (e.g. 0.4), as a killed"
+                    + " client's drops, and resume it on a new one; print the bytes sent again and the server's heap"
+                    + " (default: no cut).",
+            defaultValue = "0")
+    double cutAt;
 
     @Option(names = "--relay-server", hidden = true, description = "Internal: run the baseline relay on this port.")
     Integer relayPort;
@@ -236,11 +250,16 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (files) {
-            if (fileMb < 1) {
-                System.err.println("spartan bench: --file-mb takes 1 or more");
+            long bytes = fileMb != null ? (long) fileMb << 20 : parseSize(fileSize);
+            if (bytes < 1) {
+                System.err.println("spartan bench: --file-size takes a size of 1 byte or more, e.g. 65536, 64m or 1g");
                 return 2;
             }
-            new dev.spartan.bench.FilesBench(System.out).run((long) fileMb << 20);
+            if (cutAt < 0 || cutAt >= 1) {
+                System.err.println("spartan bench: --cut-at takes a share above 0 and below 1, e.g. 0.4");
+                return 2;
+            }
+            new dev.spartan.bench.FilesBench(System.out).run(bytes, cutAt);
             return 0;
         }
         if (slowReader != null) {
@@ -352,6 +371,22 @@ public final class BenchCommand implements Callable<Integer> {
             // not Linux, or a line of another shape: no check
         }
         return OptionalLong.empty();
+    }
+
+    /** "1g", "64m", "512k" or a count of bytes; -1 if it is none of them. */
+    static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kmg]?)")
+                .matcher(text.trim().toLowerCase(java.util.Locale.ROOT));
+        if (!m.matches()) {
+            return -1;
+        }
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     private static String openFilesLimit() {

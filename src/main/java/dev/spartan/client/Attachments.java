@@ -50,11 +50,17 @@ public final class Attachments implements AutoCloseable {
     /** A file of a chat, as /files lists it. */
     public record Entry(int number, String sender, ChatRef chat, AttachmentPointer pointer, String state) {}
 
+    /** How long the end of piped input waits for a transfer that moves no byte before it quits all the same. */
+    public static final long STALL_MILLIS = 30_000;
+
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Path out;
     private final Path in;
     private final Host host;
-    private final boolean progressLines;
+    private volatile FileEvents events = FileEvents.NONE;
+    /** Uploads whose line this run has shown already (a retry of one goes on under the same line). */
+    private final Set<String> shown = ConcurrentHashMap.newKeySet();
+
     private final ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "spartan-files");
         t.setDaemon(true);
@@ -62,18 +68,15 @@ public final class Attachments implements AutoCloseable {
     });
     private final Map<ChatRef, List<Entry>> files = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** When a transfer last moved a byte (nanoTime): the end of piped input waits while they move. */
+    private volatile long lastMoved = System.nanoTime();
     /** What became of each received file in this run (saving, saved as ..., not saved: ...), by blob id. */
     private final Map<String, String> states = new ConcurrentHashMap<>();
 
-    /**
-     * @param progressLines whether to print a line at each quarter of a transfer (a terminal); with false, one line
-     *     when each is done (a pipe)
-     */
-    public Attachments(Path keysDir, Host host, boolean progressLines) {
+    public Attachments(Path keysDir, Host host) {
         this.out = keysDir.resolve("files").resolve("out");
         this.in = keysDir.resolve("files").resolve("in");
         this.host = host;
-        this.progressLines = progressLines;
         try {
             Files.createDirectories(out);
             Files.createDirectories(in);
@@ -83,15 +86,21 @@ public final class Attachments implements AutoCloseable {
         }
     }
 
+    /** Who hears of transfers besides the notices (a terminal's progress lines, --json's events); before connect. */
+    public void watch(FileEvents events) {
+        this.events = events;
+    }
+
     // ------------------------------------------------------------------------------------------------ sending
+
+    /** A /send that started: the id its message will have, and the line to show on a pipe. */
+    public record Sending(String messageId, AttachmentPointer file, String line) {}
 
     /**
      * Starts sending {@code file} to {@code chat}: on disk as a job when this returns, then encrypted, uploaded and
      * sent in the background.
-     *
-     * @return the line to show now
      */
-    public String send(ChatRef chat, Path file) throws IOException {
+    public Sending send(ChatRef chat, Path file) throws IOException {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IOException("cannot read " + file + ": not a readable file");
         }
@@ -116,8 +125,11 @@ public final class Attachments implements AutoCloseable {
                 .setText(file.toAbsolutePath().toString())
                 .build();
         writeAtomically(out.resolve(blobId + ".job"), job.toByteArray());
+        shown.add(job.getMessageId());
+        events.sending(chat, job.getMessageId(), pointer, 0);
         start(job);
-        return name + " (" + FileNames.size(size) + ") to " + label(chat) + ": sending.";
+        return new Sending(
+                job.getMessageId(), pointer, name + " (" + FileNames.size(size) + ") to " + label(chat) + ": sending.");
     }
 
     /** Goes on with every job a previous run left: uploads, and messages not yet in the outbox. */
@@ -164,20 +176,26 @@ public final class Attachments implements AutoCloseable {
                 throw Status.UNAVAILABLE.withDescription("not connected").asRuntimeException();
             }
             long total = Files.size(blob);
-            int[] quarter = {-1};
-            String prefix = "[" + label(job.getChat()) + "] " + shown + " ";
+            Plaintext now = job;
+            AttachmentPointer file = p;
+            Percent percent = new Percent(total, n -> events.progress(now.getMessageId(), n));
+            boolean[] first = {true};
             new BlobTransfer(channel).upload(blobId, job.getChat(), blob, n -> {
-                int q = (int) (n * 4 / Math.max(1, total));
-                if (progressLines && q != quarter[0] && q < 4) {
-                    quarter[0] = q;
-                    host.notice(prefix + (q * 25) + "%");
+                if (first[0]) {
+                    first[0] = false;
+                    begun(now, file, n, total);
                 }
+                moved();
+                percent.at(n);
             });
             host.sendFile(job.getChat(), job.getMessageId(), p, "sent " + shown);
             Files.deleteIfExists(out.resolve(blobId + ".job"));
             Files.deleteIfExists(blob);
-            running.remove(blobId);
-            host.notice("Sent " + shown + " to " + label(job.getChat()) + ".");
+            finished(blobId);
+            events.sent(job.getChat(), job.getMessageId(), p);
+            if (!events.showsTransfers()) {
+                host.notice("Sent " + shown + " to " + label(job.getChat()) + ".");
+            }
         } catch (StatusRuntimeException e) {
             if (retryable(e.getStatus().getCode())) {
                 Plaintext again = job;
@@ -185,9 +203,9 @@ public final class Attachments implements AutoCloseable {
                         workers.schedule(() -> upload(again, attempt + 1), Math.min(10, 1 + attempt), TimeUnit.SECONDS);
                 return;
             }
-            giveUp(blobId, shown + " not sent: " + Refusals.describe(e));
+            giveUp(job, shown + " not sent: " + Refusals.describe(e));
         } catch (IOException | RuntimeException e) {
-            giveUp(blobId, shown + " not sent: " + e.getMessage());
+            giveUp(job, shown + " not sent: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -202,8 +220,26 @@ public final class Attachments implements AutoCloseable {
                 || code == Status.Code.INTERNAL;
     }
 
-    private void giveUp(String blobId, String why) {
-        running.remove(blobId);
+    /**
+     * The server answered where the upload stands: the first time in this run, its line is shown; an upload the
+     * server holds part of says where it goes on from (the bytes before are not sent again).
+     */
+    private void begun(Plaintext job, AttachmentPointer file, long held, long total) {
+        int percent = Percent.of(held, total);
+        if (shown.add(job.getMessageId())) {
+            events.sending(job.getChat(), job.getMessageId(), file, percent);
+        }
+        if (held > 0 && held < total) {
+            host.notice("Resuming " + file.getName() + " (" + FileNames.size(file.getSize()) + ") to "
+                    + label(job.getChat()) + " at " + percent + "%: the server holds " + held + " of " + total
+                    + " bytes.");
+        }
+    }
+
+    private void giveUp(Plaintext job, String why) {
+        String blobId = job.getAttachment().getBlobId();
+        finished(blobId);
+        events.failed(job.getMessageId(), why);
         try {
             Files.deleteIfExists(out.resolve(blobId + ".job"));
             Files.deleteIfExists(out.resolve(blobId + ".blob"));
@@ -237,6 +273,7 @@ public final class Attachments implements AutoCloseable {
                 .setName(FileNames.sanitise(pointer.getName()))
                 .build();
         Entry e = add(sender, chat, safe, "not saved");
+        events.received(e);
         try (OutputStream o =
                 Files.newOutputStream(in.resolve("received"), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             Plaintext.newBuilder()
@@ -330,18 +367,21 @@ public final class Attachments implements AutoCloseable {
                 throw Status.UNAVAILABLE.withDescription("not connected").asRuntimeException();
             }
             long blobSize = AttachmentCipher.ciphertextBytes(p.getSize());
-            int[] quarter = {-1};
+            Percent percent = new Percent(blobSize, n -> events.progress(blobId, n));
+            boolean[] first = {attempt == 0};
             new BlobTransfer(channel).download(blobId, partial, n -> {
-                int q = (int) (n * 4 / Math.max(1, blobSize));
-                if (progressLines && q != quarter[0] && q < 4) {
-                    quarter[0] = q;
-                    host.notice("[" + e.sender() + "] " + p.getName() + " " + (q * 25) + "%");
+                if (first[0]) {
+                    first[0] = false;
+                    events.saving(e, dir, Percent.of(n, blobSize));
                 }
+                moved();
+                percent.at(n);
             });
             Path saved = check(p, partial, plain, dir);
             Files.deleteIfExists(in.resolve(blobId + ".save"));
-            running.remove(blobId);
+            finished(blobId);
             states.put(blobId, "saved as " + saved);
+            events.saved(e, saved);
             host.notice("Saved " + shown + " as " + saved + ".");
         } catch (StatusRuntimeException ex) {
             if (retryable(ex.getStatus().getCode())) {
@@ -362,7 +402,8 @@ public final class Attachments implements AutoCloseable {
     }
 
     private void endSave(String blobId, Path partial, Path plain, String why) {
-        running.remove(blobId);
+        finished(blobId);
+        events.failed(blobId, why);
         states.put(blobId, "not saved (see above)");
         try {
             Files.deleteIfExists(partial);
@@ -433,9 +474,49 @@ public final class Attachments implements AutoCloseable {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Whether the front end shows each transfer as a line of its own (then /send and /save print none). */
+    public boolean showsTransfers() {
+        return events.showsTransfers();
+    }
+
     /** Whether a transfer is still running (a pipe waits for them before it quits). */
     public boolean busy() {
         return !running.isEmpty();
+    }
+
+    /**
+     * At the end of piped input: waits while transfers run and move, so that a script's /send and /save finish
+     * before the client quits; gives up once none moved for {@code stallMillis} (the next start goes on with them).
+     *
+     * @return whether none is left
+     */
+    public boolean awaitIdle(long stallMillis) {
+        synchronized (running) {
+            while (busy()) {
+                long still = stallMillis - (System.nanoTime() - lastMoved) / 1_000_000;
+                if (still <= 0) {
+                    return false;
+                }
+                try {
+                    running.wait(Math.min(still, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void finished(String blobId) {
+        synchronized (running) {
+            running.remove(blobId);
+            running.notifyAll();
+        }
+    }
+
+    private void moved() {
+        lastMoved = System.nanoTime();
     }
 
     @Override

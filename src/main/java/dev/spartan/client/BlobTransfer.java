@@ -60,6 +60,27 @@ public final class BlobTransfer {
     public long upload(String blobId, ChatRef chat, Path blob, LongConsumer progress)
             throws IOException, InterruptedException {
         AttachmentOffsetResponse at = offset(blobId);
+        for (int tries = 1; ; tries++) {
+            try {
+                return uploadFrom(at, chat, blob, progress);
+            } catch (StatusRuntimeException e) {
+                // A call that broke just before may have stored its last messages after the server said where it
+                // stood: the server then names another offset. Ask again and go on from there.
+                if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || tries >= 3) {
+                    throw e;
+                }
+                AttachmentOffsetResponse now = offset(blobId);
+                if (now.getOffset() == at.getOffset()) {
+                    throw e;
+                }
+                at = now;
+            }
+        }
+    }
+
+    private long uploadFrom(AttachmentOffsetResponse at, ChatRef chat, Path blob, LongConsumer progress)
+            throws IOException, InterruptedException {
+        String blobId = at.getBlobId();
         long size = Files.size(blob);
         progress.accept(at.getOffset());
         if (at.getComplete()) {

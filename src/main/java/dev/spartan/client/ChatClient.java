@@ -213,18 +213,12 @@ public final class ChatClient implements AutoCloseable {
             background.execute(this::keepPreKeys);
         });
         connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
-        this.attachments = new Attachments(options.keysDir(), new FileHost(), onTerminal());
+        this.attachments = new Attachments(options.keysDir(), new FileHost());
     }
 
     /** Files sent and received in chats (/send, /save, /files). */
     public Attachments attachments() {
         return attachments;
-    }
-
-    /** Progress lines only on a terminal: a pipe gets one line per file, when it is done (JDK 17: null off one). */
-    @SuppressWarnings("SystemConsoleNull")
-    private static boolean onTerminal() {
-        return System.console() != null;
     }
 
     /** A file message as the line it is shown as (and kept in the log as); any other message as it is. */

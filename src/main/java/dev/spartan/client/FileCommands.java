@@ -32,8 +32,11 @@ public final class FileCommands {
                     if (words.length < 2) {
                         reply.accept("Usage: /send PATH");
                     } else {
-                        reply.accept(attachments.send(
-                                chat, expand(String.join(" ", List.of(words).subList(1, words.length)))));
+                        Attachments.Sending sending = attachments.send(
+                                chat, expand(String.join(" ", List.of(words).subList(1, words.length))));
+                        if (!attachments.showsTransfers()) {
+                            reply.accept(sending.line());
+                        }
                     }
                 }
                 case "/save" -> save(words, chat, reply);
@@ -54,7 +57,10 @@ public final class FileCommands {
             return;
         }
         Path dir = words.length > 2 ? expand(words[2]) : DEFAULT_DIR;
-        reply.accept(attachments.save(chat, n, dir));
+        String line = attachments.save(chat, n, dir);
+        if (!attachments.showsTransfers()) {
+            reply.accept(line);
+        }
     }
 
     private void files(ChatRef chat, Consumer<String> reply) {

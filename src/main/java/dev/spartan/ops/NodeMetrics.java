@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 final class NodeMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile java.util.function.LongSupplier attachmentUploads = () -> 0;
 
     NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -68,6 +69,15 @@ final class NodeMetrics implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("spartan.redis.command.errors", CommandErrors.class, c -> CommandErrors.count())
                 .description("Redis commands that failed: an error reply, or the connection dropped under them")
+                .register(registry);
+    }
+
+    /** {@code spartan_attachments_upload_bytes_total}: data bytes upload calls stored. */
+    void watchAttachmentUploads(java.util.function.LongSupplier bytes) {
+        attachmentUploads = bytes; // held here: Micrometer keeps only a weak reference to a meter's state
+        FunctionCounter.builder("spartan.attachments.upload.bytes", this, m -> m.attachmentUploads.getAsLong())
+                .description("Attachment data bytes upload calls stored; a resumed upload adds only the bytes the"
+                        + " node did not hold yet")
                 .register(registry);
     }
 

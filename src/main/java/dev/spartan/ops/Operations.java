@@ -118,6 +118,13 @@ public final class Operations implements AutoCloseable {
         }
     }
 
+    /** Exports the attachment bytes upload calls stored, if metrics are on. */
+    public void watchAttachmentUploads(java.util.function.LongSupplier bytes) {
+        if (metrics != null) {
+            metrics.watchAttachmentUploads(bytes);
+        }
+    }
+
     /** Exports the free and total bytes of the data directory's file system, if metrics are on. */
     public void watchDisk(java.nio.file.Path dataDir) {
         if (metrics != null && dataDir != null) {

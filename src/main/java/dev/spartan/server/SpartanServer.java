@@ -187,6 +187,9 @@ public final class SpartanServer implements AutoCloseable {
         }
         ops.started(backend.store(), hub, tokens, rateLimiting);
         ops.watchDisk(transport.adminDir()); // the data directory, for the disk alert
+        if (attachments != null) {
+            ops.watchAttachmentUploads(attachments.attachments()::uploadedBytes);
+        }
         if (transport.adminDir() != null) {
             admin = AdminServer.start(
                     transport.adminDir(),

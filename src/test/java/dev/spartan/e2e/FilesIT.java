@@ -4,10 +4,12 @@ import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.client.FileNames;
+import dev.spartan.crypto.AttachmentCipher;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.OutputLines;
+import dev.spartan.testing.TlsNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +20,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -129,6 +133,99 @@ class FilesIT extends OneNodeTest {
                 assertThat(left).as("nothing under any name, no leftovers").isEmpty();
             }
         }
+    }
+
+    @Test
+    void anUploadKilledOrQuitMidwayResumesFromTheServersOffsetAndTheFileArrivesOnceByteIdentical() throws Exception {
+        // A node that paces uploads at 1 MiB/s, so that a 3 MiB file is still on its way when the client stops.
+        server.close();
+        server = new TlsNode(
+                dir.resolve("paced"),
+                Files.readString(Path.of("config.yaml"))
+                        + "rate_limit:\n  max_calls: 1000\n  window_seconds: 1\n"
+                        + "attachments:\n  upload_bytes_per_second: 1048576\n");
+        int size = 3 * 1024 * 1024;
+        long blob = AttachmentCipher.ciphertextBytes(size);
+        Path killed = withMarker(dir.resolve("killed.bin"), size, "killed");
+        Path quit = withMarker(dir.resolve("quit.bin"), size, "quit");
+        String shown = " (" + FileNames.size(size) + ")";
+        try (ClientProcess bob = client("bob")) {
+            try (ClientProcess alice = client("alice")) {
+                Chats.open(alice, bob);
+                alice.type("/send " + killed);
+                long atKill = awaitUploadPast(blob * 4 / 10);
+                alice.kill(); // SIGKILL: no shutdown hook, nothing flushed
+                assertThat(alice.awaitExit()).isNotZero();
+                try (ClientProcess again = client("alice")) {
+                    long resumedAt = awaitResumed(again, "killed.bin");
+                    assertThat(resumedAt).as("resumed where the server stood").isBetween(atKill, blob - 1);
+                    again.awaitLine("[Spartan] Sent killed.bin" + shown + " to bob.");
+
+                    again.type("bob");
+                    again.awaitLine("[Spartan] You are now ready to chat with bob.");
+                    again.type("/send " + quit);
+                    awaitUploadPast(blob * 4 / 10);
+                    again.type("/quit");
+                    assertThat(again.awaitExit()).as("the client quit").isNotEqualTo(-1);
+                }
+            }
+            try (ClientProcess third = client("alice")) {
+                awaitResumed(third, "quit.bin");
+                third.awaitLine("[Spartan] Sent quit.bin" + shown + " to bob.");
+                bob.awaitLine("[alice] sent quit.bin" + shown + ": /save 2");
+            }
+            assertThat(bob.out().count("[alice] sent killed.bin" + shown + ": /save 1"))
+                    .as("the killed upload's message arrived once")
+                    .isEqualTo(1);
+            assertThat(bob.out().lines()).filteredOn(l -> l.contains("/save 3")).isEmpty();
+            assertThat(server.attachmentBytesUploaded())
+                    .as("every byte of both blobs stored once: the resumed uploads sent nothing again")
+                    .isEqualTo(2 * blob);
+            bob.type("/save 1 " + dir.resolve("got"));
+            bob.type("/save 2 " + dir.resolve("got"));
+            bob.awaitLine(
+                    "[Spartan] Saved killed.bin" + shown + " from alice as " + dir.resolve("got/killed.bin") + ".");
+            bob.awaitLine("[Spartan] Saved quit.bin" + shown + " from alice as " + dir.resolve("got/quit.bin") + ".");
+            assertThat(Files.mismatch(killed, dir.resolve("got/killed.bin"))).isEqualTo(-1);
+            assertThat(Files.mismatch(quit, dir.resolve("got/quit.bin"))).isEqualTo(-1);
+        }
+    }
+
+    /** Waits until the node holds more than {@code bytes} of an unfinished upload; returns how many it holds. */
+    private long awaitUploadPast(long bytes) {
+        return Awaitility.await()
+                .atMost(OutputLines.PATIENCE)
+                .pollInterval(java.time.Duration.ofMillis(10))
+                .until(this::unfinishedUploadBytes, n -> n > bytes);
+    }
+
+    private long unfinishedUploadBytes() throws IOException {
+        try (Stream<Path> all = Files.list(server.dataDir().resolve("attachments"))) {
+            long most = 0;
+            for (Path p : all.filter(p -> p.toString().endsWith(".part")).toList()) {
+                most = Math.max(most, Files.size(p));
+            }
+            return most;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        }
+    }
+
+    /** Waits for the client's line that it resumes {@code name}'s upload; returns the bytes the server held. */
+    private static long awaitResumed(ClientProcess client, String name) {
+        Pattern resumed = Pattern.compile("\\[Spartan] Resuming " + Pattern.quote(name)
+                + " \\(.*\\) to bob at \\d+%: the server holds (\\d+) of \\d+ bytes\\.");
+        String line = Awaitility.await()
+                .atMost(OutputLines.PATIENCE)
+                .until(
+                        () -> client.out().lines().stream()
+                                .filter(l -> resumed.matcher(l).matches())
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
+        Matcher m = resumed.matcher(line);
+        assertThat(m.matches()).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     /** A file of {@code size} random bytes with {@code marker} written at its start, middle and end. */

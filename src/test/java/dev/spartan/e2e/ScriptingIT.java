@@ -13,6 +13,8 @@ import dev.spartan.testing.OutputLines;
 import dev.spartan.testing.SpartanJar;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +76,7 @@ class ScriptingIT extends OneNodeTest {
     }
 
     @Test
-    void jsonModeCarriesAWholeChatAsOneEventPerLine() {
+    void jsonModeCarriesAWholeChatAsOneEventPerLine() throws IOException {
         try (ClientProcess alice = scripted("alice", "--json");
                 ClientProcess bob = scripted("bob", "--json")) {
             JsonObject connected = awaitEvent(alice, e -> type(e, "connected"));
@@ -130,6 +132,29 @@ class ScriptingIT extends OneNodeTest {
                     text(awaitEvent(bob, e -> type(e, "sent") && text(e, "text").equals("Hi Alice!")), "id");
             awaitEvent(bob, e -> receipt(e, hiId, "delivered"));
 
+            // Files (README, JSON mode): /send, its file events and receipts by id; the reader's, /files and /save.
+            Path notes = Files.writeString(dir.resolve("notes.txt"), "build 512 passed\n".repeat(5000));
+            alice.type("/send " + notes);
+            JsonObject sending = awaitEvent(alice, e -> file(e, "sending"));
+            String fileId = text(sending, "id");
+            assertThat(text(sending, "text")).isEqualTo("notes.txt");
+            assertThat(sending.get("size").getAsLong()).isEqualTo(Files.size(notes));
+            awaitEvent(alice, e -> file(e, "sent") && text(e, "id").equals(fileId));
+            awaitEvent(alice, e -> receipt(e, fileId, "delivered"));
+            JsonObject received = awaitEvent(bob, e -> file(e, "received"));
+            assertThat(text(received, "from")).isEqualTo("alice");
+            assertThat(received.get("number").getAsInt()).isEqualTo(1);
+            bob.type("/files");
+            JsonObject listed = awaitEvent(bob, e -> type(e, "files"));
+            assertThat(listed.getAsJsonArray("files")).hasSize(1);
+            assertThat(text(listed.getAsJsonArray("files").get(0).getAsJsonObject(), "state"))
+                    .isEqualTo("not saved");
+            bob.type("/save 1 " + dir.resolve("saved"));
+            JsonObject saved = awaitEvent(bob, e -> file(e, "saved"));
+            assertThat(Files.mismatch(notes, Path.of(text(saved, "path")))).isEqualTo(-1);
+            bob.type("/save 9");
+            awaitEvent(bob, e -> type(e, "error") && text(e, "text").contains("there is no file 9"));
+
             alice.type("/decline");
             awaitEvent(
                     alice,
@@ -166,6 +191,10 @@ class ScriptingIT extends OneNodeTest {
 
     private static boolean type(JsonObject e, String type) {
         return text(e, "type").equals(type);
+    }
+
+    private static boolean file(JsonObject e, String state) {
+        return type(e, "file") && text(e, "state").equals(state);
     }
 
     private static boolean receipt(JsonObject e, String id, String state) {

@@ -173,6 +173,11 @@ public final class TlsNode implements AutoCloseable {
         return server.attachments().attachments().sweep();
     }
 
+    /** Attachment data bytes upload calls stored (a resumed upload adds only what the node did not hold). */
+    public long attachmentBytesUploaded() {
+        return server.attachments().attachments().uploadedBytes();
+    }
+
     /** Moves the rate limits' clock on, as if {@code time} had passed for them. */
     public void passTime(Duration time) {
         passed.addAndGet(time.toNanos());

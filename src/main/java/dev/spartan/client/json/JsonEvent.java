@@ -172,6 +172,80 @@ public final class JsonEvent {
         return e.ts(ts);
     }
 
+    /**
+     * A file transfer moved on ({@code file} events; README, JSON mode): {@code state} is "sending" (an upload began
+     * or resumed, at {@code percent}), "sent" (uploaded; its message is in the outbox and {@code receipt} events for
+     * its {@code id} follow), "received" (a file message arrived: {@code number} is what /save takes), "saving",
+     * "saved" ({@code path}) or "failed" ({@code reason}). {@code from} is the file's sender; {@code id} the message
+     * id of an upload, {@code blob} the blob id of a download.
+     */
+    public static JsonEvent file(FileFacts f, String state) {
+        JsonEvent e = new JsonEvent("file").chat(f.chat(), nameOf(f.chat())).put("from", f.from());
+        e.put("text", f.name());
+        if (f.messageId() != null) {
+            e.put("id", f.messageId());
+        }
+        e.put("state", state);
+        if (f.number() > 0) {
+            e.json.addProperty("number", f.number());
+        }
+        e.json.addProperty("size", f.size());
+        e.put("media_type", f.mediaType());
+        if (f.blobId() != null) {
+            e.put("blob", f.blobId());
+        }
+        return e;
+    }
+
+    /** The file a {@code file} event is about. */
+    public record FileFacts(
+            ChatRef chat,
+            String from,
+            String name,
+            String messageId,
+            int number,
+            long size,
+            String mediaType,
+            String blobId) {}
+
+    /** Adds {@code percent} to a {@code file} event, or makes a {@code progress} event of {@code key}. */
+    public JsonEvent percent(int percent) {
+        json.addProperty("percent", percent);
+        return this;
+    }
+
+    /** Adds a string key (a {@code file} event's {@code path} or {@code reason}), then {@code ts}: the last key. */
+    public JsonEvent with(String key, String value, long ts) {
+        if (value != null) {
+            put(key, value);
+        }
+        return ts(ts);
+    }
+
+    /** A transfer's progress, every tenth: {@code id} (an upload's message id) or {@code blob} (a download's). */
+    public static JsonEvent progress(String idKey, String key, int percent, long ts) {
+        return new JsonEvent("progress").put(idKey, key).percent(percent).ts(ts);
+    }
+
+    /** The answer to /files: the files received in the open chat, each with its number and state. */
+    public static JsonEvent files(ChatRef chat, List<FileFacts> files, List<String> states, long ts) {
+        JsonEvent e = new JsonEvent("files").chat(chat, nameOf(chat));
+        JsonArray a = new JsonArray();
+        for (int i = 0; i < files.size(); i++) {
+            FileFacts f = files.get(i);
+            JsonObject o = new JsonObject();
+            o.addProperty("number", f.number());
+            o.addProperty("from", f.from());
+            o.addProperty("text", f.name());
+            o.addProperty("size", f.size());
+            o.addProperty("media_type", f.mediaType());
+            o.addProperty("state", states.get(i));
+            a.add(o);
+        }
+        e.json.add("files", a);
+        return e.ts(ts);
+    }
+
     /** Someone is typing in a chat (opt-in, --typing). */
     public static JsonEvent typing(String from, ChatRef chat, long ts) {
         return new JsonEvent("typing")

@@ -34,7 +34,7 @@ final class JsonInput implements ChatCommands.Front {
     static final String HELP = "Commands: /chat NAME, /group NAME, /accept NAME, /decline NAME, /users,"
             + " /history [N], /discard [NAME], /verify NAME, /trust NAME, /newgroup NAME USER1 [USER2 ...],"
             + " /leave [NAME], /reply [N] TEXT, /edit [N] TEXT, /delete [N], /react [N] EMOJI,"
-            + " /timer 5s|10m|1h|1d|off, /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
+            + " /timer 5s|10m|1h|1d|off, /send PATH, /save N [DIR], /files, /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
             + " open, the answer to a chat request (yes, no, or a name) or group invitation (yes or no), or the name of"
             + " a user or group to chat with.";
 
@@ -45,6 +45,8 @@ final class JsonInput implements ChatCommands.Front {
     private final WordCommands answers;
     private final ChatCommands chats;
     private final ActionCommands actions;
+    private final JsonFiles files;
+    private final dev.spartan.client.FileCommands fileCommands;
     private volatile List<String> users = List.of();
 
     // Guarded by this: the requests not answered yet, oldest first, and the chat lines go to (null: none).
@@ -68,6 +70,8 @@ final class JsonInput implements ChatCommands.Front {
             }
         });
         this.chats = new ChatCommands(client, this);
+        this.files = new JsonFiles(out, clock, client.user());
+        this.fileCommands = new dev.spartan.client.FileCommands(client.attachments());
         this.actions = new ActionCommands(client, new ActionCommands.Front() {
             @Override
             public ChatRef current() {
@@ -256,6 +260,8 @@ final class JsonInput implements ChatCommands.Front {
             case "/history" -> history(arg);
             case "/help" -> notice(HELP);
             case "/clear" -> {} // nothing on a screen to clear
+            case "/files" -> listFiles();
+            case "/send", "/save" -> fileCommands.run(words, current(), this::error); // its events say the rest
             default -> {
                 if (!chats.run(words) && !answers.run(words)) {
                     error("Unknown command " + words[0] + ". Type /help for the list.");
@@ -291,6 +297,20 @@ final class JsonInput implements ChatCommands.Front {
             }
             notice("You left " + name + ".");
         });
+    }
+
+    /** The file events' source, for the client to report transfers to (before it connects: it resumes them). */
+    JsonFiles files() {
+        return files;
+    }
+
+    private void listFiles() {
+        ChatRef chat = current();
+        if (chat == null) {
+            error("Open a chat first.");
+            return;
+        }
+        out.emit(files.list(chat, client.attachments().files(chat)));
     }
 
     private void users() {

@@ -77,6 +77,7 @@ public final class JsonUi implements ClientListener {
             client = new ChatClient(options, this, new ClientFeatures(true, receipts));
             core = client;
             input = new JsonInput(client, out, clock, this::sending);
+            client.attachments().watch(input.files()); // before connect: it resumes transfers
             login = client.connect();
         } catch (StatusRuntimeException e) {
             out.emitNow(JsonEvent.error(
@@ -116,6 +117,7 @@ public final class JsonUi implements ClientListener {
                 return 2;
             }
             if (next.isEmpty()) {
+                client.attachments().awaitIdle(dev.spartan.client.Attachments.STALL_MILLIS); // a bot's /send, /save
                 return endOfInput(client);
             }
             String line = next.get().strip();

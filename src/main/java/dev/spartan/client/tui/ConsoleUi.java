@@ -3,6 +3,7 @@ package dev.spartan.client.tui;
 import dev.spartan.client.ActionCommands;
 import dev.spartan.client.ActionOptions;
 import dev.spartan.client.Actions;
+import dev.spartan.client.Attachments;
 import dev.spartan.client.ChatClient;
 import dev.spartan.client.ChatCommands;
 import dev.spartan.client.ClientFeatures;
@@ -138,6 +139,9 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
         try {
             client = new ChatClient(
                     options, this, new ClientFeatures(true, screen.isInteractive() && settings.receipts()));
+            if (screen.isInteractive()) {
+                client.attachments().watch(new FileLines(transcript)); // before connect: it resumes transfers
+            }
             login = client.connect();
         } catch (StatusRuntimeException e) {
             notice(Refusals.connectFailure(e, options.servers()), true);
@@ -225,6 +229,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
                         return 2; // the session was closed under the read
                     }
                     if (!screen.isInteractive()) {
+                        client.attachments().awaitIdle(Attachments.STALL_MILLIS); // a script's /send, /save
                         return endOfInput();
                     }
                     if (mode == Mode.QUITTING || quitOrAsk()) {

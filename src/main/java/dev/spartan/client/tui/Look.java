@@ -10,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStringBuilder;
 import org.jline.utils.AttributedStyle;
@@ -137,6 +138,14 @@ final class Look {
             at = found.end();
         }
         b.append(line.substring(at));
+    }
+
+    /** The cells of a progress figure ({@code "  7%"}, {@code "100%"}). */
+    static final int PERCENT_CELLS = 4;
+
+    /** A transfer's progress figure: always {@link #PERCENT_CELLS} cells, so that it can be rewritten in place. */
+    String percent(int percent) {
+        return String.format(Locale.ROOT, "%3d%%", Math.max(0, Math.min(100, percent)));
     }
 
     /** The delivery mark of one's own message: two cells, so that it can be rewritten in place. */

@@ -181,7 +181,11 @@ final class TerminalScreen implements Screen {
     /** Remembers where the mark of an own message is, so that {@link #mark} can rewrite it. */
     @Override
     public void track(String messageId, long row, int column) {
-        if (interactive && row >= 0 && column >= 0) {
+        // A mark or progress figure (up to 4 cells) must end on the line's first row: a wrapped line's may not.
+        if (interactive
+                && row >= 0
+                && column >= 0
+                && column + 4 <= terminal.getSize().getColumns()) {
             reader.locked(() -> marks.put(
                     messageId, new Mark(row, column, terminal.getSize().getColumns())));
         }

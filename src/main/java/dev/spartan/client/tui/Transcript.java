@@ -36,6 +36,8 @@ final class Transcript {
     private final Set<String> visited = new HashSet<>();
     /** Held while an own message is printed or its mark changes, so a change never comes before its line. */
     private final Object marks = new Object();
+    /** What a progress figure is tracked under, after the key of its transfer. */
+    private static final String PROGRESS = "#progress";
 
     /**
      * @param current   the chat of the prompt (null if none), to mark lines from other chats
@@ -94,6 +96,42 @@ final class Transcript {
                 List<SessionLog.Entry> last = log.last(nameOf(to), 1);
                 show(own, last.isEmpty() ? SendState.QUEUED : last.get(0).state);
             }
+        }
+    }
+
+    /**
+     * A file being sent: its line, with the delivery mark of its message, ends in a progress figure that
+     * {@link #progress} rewrites in place while the line is on the screen.
+     */
+    void sendingFile(ChatRef to, String messageId, String text, int percent) {
+        synchronized (marks) {
+            log.add(nameOf(to), new Incoming(messageId, me, to, nameOf(to), text, 0, look.millis()), SendState.QUEUED);
+            Incoming line =
+                    new Incoming(messageId, me, to, nameOf(to), text + " " + look.percent(percent), 0, look.millis());
+            Look.Shown shown = look.message(line, me, current.get(), SendState.QUEUED);
+            long row = screen.print(shown.lines());
+            screen.track(messageId, row, shown.markColumn());
+            trackProgress(messageId, row, shown.lines());
+        }
+    }
+
+    /** A notice whose end is a progress figure (a download's), rewritten in place by {@link #progress}. */
+    void noticeWithProgress(String key, String text, int percent) {
+        synchronized (marks) {
+            List<AttributedString> lines = List.of(look.notice(text + " " + look.percent(percent)));
+            trackProgress(key, screen.print(lines), lines);
+        }
+    }
+
+    private void trackProgress(String key, long row, List<AttributedString> lines) {
+        if (lines.size() == 1) {
+            screen.track(key + PROGRESS, row, lines.get(0).columnLength() - Look.PERCENT_CELLS);
+        }
+    }
+
+    void progress(String key, int percent) {
+        synchronized (marks) {
+            screen.mark(key + PROGRESS, new AttributedString(look.percent(percent)));
         }
     }
 

@@ -30,6 +30,36 @@ class JsonEventTest {
     }
 
     @Test
+    void aFileEventHasItsStateSizeAndTheKeyOfItsTransfer() {
+        JsonEvent.FileFacts upload = new JsonEvent.FileFacts(
+                ChatIds.toUser("bob"), "alice", "report.pdf", "m-9", 0, 1200, "application/pdf", null);
+        assertThat(JsonEvent.file(upload, "sending")
+                        .percent(40)
+                        .with("path", null, 5L)
+                        .encode())
+                .isEqualTo("{\"type\":\"file\",\"chat\":\"bob\",\"group\":false,\"from\":\"alice\","
+                        + "\"text\":\"report.pdf\",\"id\":\"m-9\",\"state\":\"sending\",\"size\":1200,"
+                        + "\"media_type\":\"application/pdf\",\"percent\":40,\"ts\":5}");
+        JsonEvent.FileFacts download =
+                new JsonEvent.FileFacts(ChatIds.toGroup("group1"), "bob", "log.txt", null, 3, 10, "text/plain", "ab12");
+        assertThat(JsonEvent.file(download, "saved")
+                        .with("path", "/tmp/log.txt", 6L)
+                        .encode())
+                .isEqualTo("{\"type\":\"file\",\"chat\":\"group1\",\"group\":true,\"from\":\"bob\","
+                        + "\"text\":\"log.txt\",\"state\":\"saved\",\"number\":3,\"size\":10,"
+                        + "\"media_type\":\"text/plain\",\"blob\":\"ab12\",\"path\":\"/tmp/log.txt\",\"ts\":6}");
+        assertThat(JsonEvent.progress("blob", "ab12", 30, 7L).encode())
+                .isEqualTo("{\"type\":\"progress\",\"blob\":\"ab12\",\"percent\":30,\"ts\":7}");
+        JsonObject files = parse(JsonEvent.files(ChatIds.toUser("bob"), List.of(download), List.of("not saved"), 8L));
+        assertThat(files.getAsJsonArray("files")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("state")
+                        .getAsString())
+                .isEqualTo("not saved");
+    }
+
+    @Test
     void messageActionsAreEventsOfTheirOwn() {
         Incoming target = new Incoming("m-1", "alice", ChatIds.toGroup("group1"), "group1", "See you at 1", 4, 9L);
         assertThat(JsonEvent.action(
