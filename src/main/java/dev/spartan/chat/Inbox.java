@@ -42,7 +42,7 @@ public final class Inbox {
                     + "); the server's store is " + store.epoch() + ": open the stream again from after_seq 0");
         }
         if (seq < 0) {
-            throw Refusal.invalid("seq " + Long.toUnsignedString(seq) + " is not an event of yours: the last one"
+            throw Refusal.invalid("seq " + Long.toUnsignedString(seq) + " is not an event of yours yet: the last one"
                     + " is " + store.lastSeq(me));
         }
         if (!store.ack(me, seq)) {

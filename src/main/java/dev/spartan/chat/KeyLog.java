@@ -63,9 +63,13 @@ public final class KeyLog {
         catchUp();
         long size = leaves.size();
         long to = request.getToSize() == 0 ? size : request.getToSize();
-        if (to > size || request.getFromSize() > to) {
+        if (to > size) {
             throw Refusal.invalid(
                     "the key log has " + size + " entries: no proof from " + request.getFromSize() + " to " + to);
+        }
+        if (request.getFromSize() > to) {
+            throw Refusal.invalid("from_size " + request.getFromSize() + " is above to_size " + to
+                    + ": a consistency proof goes from a smaller tree to a larger one");
         }
         KeyLogResponse.Builder out = KeyLogResponse.newBuilder()
                 .setHead(head((int) to))

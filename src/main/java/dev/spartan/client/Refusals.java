@@ -23,6 +23,11 @@ public final class Refusals {
         if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
             return "Cannot reach Spartan Server at " + String.join(",", servers) + ". Is it running?";
         }
+        if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            // gRPC's own text here is a dump of its connection state, not words for a person
+            return "Spartan Server at " + String.join(",", servers) + " did not answer the login in time (it or this"
+                    + " machine is overloaded, or the network is slow); try again.";
+        }
         return "Login refused: " + e.getStatus().getDescription();
     }
 }

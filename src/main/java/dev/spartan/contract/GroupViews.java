@@ -72,6 +72,9 @@ public final class GroupViews {
                 out.add("-" + m);
             }
         }
+        if (out.isEmpty() && theirs.getVersion() == mine.getVersion()) {
+            return "a view whose hash is not that of its own members and version"; // forged or corrupted
+        }
         if (out.isEmpty()) {
             return "version " + theirs.getVersion() + ", yours " + mine.getVersion();
         }

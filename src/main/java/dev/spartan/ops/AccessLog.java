@@ -66,7 +66,8 @@ public final class AccessLog implements ServerInterceptor {
             @Override
             public void sendMessage(R message) {
                 if (message instanceof SendResult result && RpcMetrics.rateLimited(result)) {
-                    rateLimited(
+                    limited(
+                            "rate limit hit by",
                             user,
                             call.getMethodDescriptor().getBareMethodName(),
                             Status.RESOURCE_EXHAUSTED.withDescription(
@@ -82,7 +83,12 @@ public final class AccessLog implements ServerInterceptor {
                         log.info("stream closed for {} from {}: {}", user, peer, describe(status));
                     }
                     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-                        rateLimited(user, call.getMethodDescriptor().getBareMethodName(), status);
+                        // Only the rate limit says when to come back; a size or quota limit is another line.
+                        limited(
+                                RpcMetrics.saysWhenToRetry(status, trailers) ? "rate limit hit by" : "limit reached by",
+                                user,
+                                call.getMethodDescriptor().getBareMethodName(),
+                                status);
                     }
                 }
                 super.close(status, trailers);
@@ -132,7 +138,7 @@ public final class AccessLog implements ServerInterceptor {
         };
     }
 
-    private void rateLimited(String user, String method, Status status) {
+    private void limited(String what, String user, String method, Status status) {
         long now = System.nanoTime();
         Long last = lastRateLimitLine.get(user);
         if (last != null && now - last < quietNanos) {
@@ -140,7 +146,8 @@ public final class AccessLog implements ServerInterceptor {
         }
         lastRateLimitLine.put(user, now);
         log.warn(
-                "rate limit hit by {} on {}: {} (further refusals of {} are not logged for {} s)",
+                "{} {} on {}: {} (further refusals of {} are not logged for {} s)",
+                what,
                 user,
                 method,
                 Printable.of(status.getDescription()),

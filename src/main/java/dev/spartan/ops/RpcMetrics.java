@@ -80,7 +80,7 @@ public final class RpcMetrics implements ServerInterceptor {
     }
 
     /** A rate-limit refusal carries a RetryInfo; a refusal for a size or count limit does not. */
-    private static boolean saysWhenToRetry(Status status, Metadata trailers) {
+    static boolean saysWhenToRetry(Status status, Metadata trailers) {
         com.google.rpc.Status details = StatusProto.fromStatusAndTrailers(status, trailers);
         return details.getDetailsList().stream().anyMatch(any -> any.is(RetryInfo.class));
     }

@@ -44,5 +44,10 @@ class GroupViewsTest {
         assertThat(GroupViews.difference(mine, theirs)).isEqualTo("+bob,-mallory");
         assertThat(GroupViews.difference(GroupViews.of("t", 3, List.of("a")), GroupViews.of("t", 2, List.of("a"))))
                 .isEqualTo("version 3, yours 2");
+        GroupView forged = mine.toBuilder()
+                .setMembersHash(theirs.getMembersHash())
+                .build(); // the reader's own list and version, another hash
+        assertThat(GroupViews.difference(forged, mine))
+                .isEqualTo("a view whose hash is not that of its own members and version");
     }
 }
