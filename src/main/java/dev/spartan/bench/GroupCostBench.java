@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a group message costs its sender and the server, against a 1:1 message of the same size in the same run. The
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class GroupCostBench {
     static final String GROUP = "big";
     private static final int WARMUP = 20;
+    private static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private final PrintStream out;
     private final Clock clock;
@@ -63,6 +66,9 @@ public final class GroupCostBench {
                     work.resolve("group.yaml"),
                     String.join(",", names),
                     " " + GROUP + ": [" + String.join(",", names) + "]\n");
+            // Fanned out over pairwise sessions, a group message carries a ciphertext per member (about 1 KiB each
+            // with its group view and key-log head): a group of 100 is over the default max_message_bytes.
+            Files.writeString(config, "max_message_bytes: " + MAX_MESSAGE_BYTES + "\n", StandardOpenOption.APPEND);
             processes.server(config, port, work.resolve("data"), "--metrics-port", String.valueOf(metricsPort));
             String server = "localhost:" + port;
             Sender sender = new Sender(server, work.resolve("keys/s"));
@@ -79,11 +85,12 @@ public final class GroupCostBench {
                         Locale.ROOT,
                         "group cost: %d messages of %d bytes to a group of %d and as many in a 1:1 chat, after %d of"
                                 + " each to warm up; the sender in this process, the node in another, the members"
-                                + " away after answering once%n",
+                                + " away after answering once; max_message_bytes %d%n",
                         messages,
                         bytes,
                         groupSize,
-                        WARMUP);
+                        WARMUP,
+                        MAX_MESSAGE_BYTES);
                 out.printf(
                         Locale.ROOT,
                         "group of %d: sender CPU per message %.1fx a 1:1 message; server bytes stored per message"
@@ -144,6 +151,9 @@ public final class GroupCostBench {
         ServerFigures after = ServerFigures.scrape(List.of(metricsPort));
         double count = after.delta(before, "spartan_messages_stored_bytes_count");
         double sum = after.delta(before, "spartan_messages_stored_bytes_sum");
+        if (!before.answered() || !after.answered()) {
+            System.err.println("group cost: the node's metrics endpoint did not answer a scrape");
+        }
         return new Span(cpuMicros, count > 0 ? sum / count : Double.NaN);
     }
 
@@ -153,6 +163,7 @@ public final class GroupCostBench {
         private final Semaphore answers = new Semaphore(0);
         private final Semaphore stored = new Semaphore(0);
         private final Set<String> counted = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger failed = new AtomicInteger();
 
         Sender(String server, Path keys) {
             ClientOptions options = new ClientOptions("s", List.of(server), keys, ClientTls.plaintext(), "", clock);
@@ -168,6 +179,9 @@ public final class GroupCostBench {
 
                         @Override
                         public void sendState(String messageId, ChatRef to, SendState state) {
+                            if (state == SendState.FAILED) {
+                                failed.incrementAndGet();
+                            }
                             if (state != SendState.QUEUED && state != SendState.KEPT && counted.add(messageId)) {
                                 stored.release();
                             }
@@ -196,6 +210,9 @@ public final class GroupCostBench {
             }
             if (!stored.tryAcquire(count, 5, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the server did not store " + count + " messages within 5 minutes");
+            }
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " messages were refused (see the client's lines)");
             }
         }
     }

@@ -52,6 +52,11 @@ final class ServerFigures {
         return new ServerFigures(sum);
     }
 
+    /** False if a node did not answer the scrape (the figures are then empty). */
+    boolean answered() {
+        return !samples.isEmpty();
+    }
+
     /** One line comparing with the bench's own figures: counts, rates and the servers' latency percentiles. */
     String since(ServerFigures start, double seconds) {
         if (samples.isEmpty() || start.samples.isEmpty()) {
