@@ -55,6 +55,7 @@ public final class Bench {
 
     private final Options options;
     private final PrintStream out;
+    private final RelayComparison comparison = new RelayComparison();
     private final Path work;
 
     public Bench(Options options, PrintStream out) throws IOException {
@@ -124,6 +125,7 @@ public final class Bench {
                         driver.run(routes, 0, options.window(), options.warmup(), options.duration(), mark);
                 double wall = (System.nanoTime() - wallBefore) / 1e9;
                 print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
+                comparison.max(setup, max.deliveredPerSecond(), (cpuSeconds(serverPids) - cpuBefore) / wall);
                 printServerFigures(metricsPorts, atStart[0]);
                 printRedisFigures(metricsPorts, atStart[0], redis, commandsAtStart[0]);
                 out.printf(
@@ -144,6 +146,7 @@ public final class Bench {
                     LoadDriver.Result paced =
                             driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration(), mark);
                     double pacedWall = (System.nanoTime() - pacedWallBefore) / 1e9;
+                    comparison.paced(setup, share, paced, (cpuSeconds(serverPids) - pacedCpuBefore) / pacedWall);
                     print(
                             setup,
                             String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate, share * 100),
@@ -157,6 +160,11 @@ public final class Bench {
                 endpoints.forEach(Endpoint::close);
             }
         }
+    }
+
+    /** Prints each setup measured so far against the stream relay of the same run (see {@link RelayComparison}). */
+    public void printRelayComparison() {
+        comparison.print(out);
     }
 
     /** Redis commands and bus messages received (all nodes) per message the servers delivered in the span. */

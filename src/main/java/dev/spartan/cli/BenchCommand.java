@@ -341,6 +341,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             });
         }
+        bench.printRelayComparison();
         return 0;
     }
 
