@@ -129,6 +129,7 @@ final class Records {
         return StoredMessage.newBuilder()
                 .setMessageId(m.getMessageId())
                 .setSender(m.getSender())
+                .setSenderDevice(m.getSenderDevice() > 1 ? m.getSenderDevice() : 0)
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
@@ -192,6 +193,7 @@ final class Records {
         return ChatMessage.newBuilder()
                 .setMessageId(m.getMessageId())
                 .setSender(m.getSender())
+                .setSenderDevice(m.getSenderDevice())
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
@@ -262,6 +264,11 @@ final class Records {
                 b.setExpired(StoredMessagesExpired.newBuilder()
                         .setChat(storedChat(e.getExpired().getChat()))
                         .addAllMessageIds(e.getExpired().getMessageIdsList()));
+            case DEVICES_CHANGED ->
+                b.setDevicesChanged(dev.spartan.store.proto.StoredDevicesChanged.newBuilder()
+                        .setUser(e.getDevicesChanged().getUser())
+                        .addAllDeviceIds(e.getDevicesChanged().getDeviceIdsList())
+                        .setLinked(e.getDevicesChanged().getLinked()));
             default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
         }
         return b.build();
@@ -301,6 +308,11 @@ final class Records {
                 b.setExpired(MessagesExpired.newBuilder()
                         .setChat(chatRef(e.getExpired().getChat()))
                         .addAllMessageIds(e.getExpired().getMessageIdsList()));
+            case DEVICES_CHANGED ->
+                b.setDevicesChanged(dev.spartan.proto.DevicesChanged.newBuilder()
+                        .setUser(e.getDevicesChanged().getUser())
+                        .addAllDeviceIds(e.getDevicesChanged().getDeviceIdsList())
+                        .setLinked(e.getDevicesChanged().getLinked()));
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
             case MESSAGE_REF ->
                 throw new IllegalArgumentException("a reference is resolved by the store that wrote it, before this");
