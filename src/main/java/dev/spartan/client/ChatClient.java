@@ -324,6 +324,9 @@ public final class ChatClient implements AutoCloseable {
             throw e;
         }
         groups.adopt(login.getGroupsList(), false);
+        if (device.id() > 1) {
+            preKeysFirst(); // a linked device reads nothing until its prekeys are up: before it says it is connected
+        }
         background.execute(this::checkOwnKeyLogEntries);
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);

@@ -144,13 +144,21 @@ final class Envelopes {
         checks.stamp(content, p.to().hasGroup() ? group : null);
         byte[] plain = content.build().toByteArray();
         java.util.Set<String> failed = new java.util.HashSet<>();
+        java.util.Map<String, PreKeyBundle> fetched = new java.util.HashMap<>();
         for (String reader : addresses) {
             String who = Addresses.userOf(reader);
             if (failed.contains(who)) {
                 continue;
             }
+            if (Addresses.deviceOf(reader) > 1 && !ratchet.hasSession(reader)) {
+                Optional<PreKeyBundle> bundle = bundles.apply(reader);
+                if (bundle.isEmpty()) {
+                    continue; // linked, prekeys not up yet: not a reader until they are (the server agrees)
+                }
+                fetched.put(reader, bundle.get());
+            }
             try {
-                Ratchet.Sealed s = encrypt(reader, plain);
+                Ratchet.Sealed s = encrypt(reader, plain, fetched.get(reader));
                 sealed.putCiphertexts(
                         reader,
                         Ciphertext.newBuilder()
@@ -188,9 +196,10 @@ final class Envelopes {
     }
 
     /** Encrypts over the session with {@code peer}, starting one from their prekey bundle if there is none. */
-    private Ratchet.Sealed encrypt(String peer, byte[] plain) throws Ratchet.RatchetException {
+    private Ratchet.Sealed encrypt(String peer, byte[] plain, PreKeyBundle fetched) throws Ratchet.RatchetException {
         if (!ratchet.hasSession(peer)) {
-            PreKeyBundle bundle = bundles.apply(peer)
+            PreKeyBundle bundle = Optional.ofNullable(fetched)
+                    .or(() -> bundles.apply(peer))
                     .orElseThrow(() -> new Ratchet.RatchetException(
                             Ratchet.Fault.INVALID_KEY, peer + " has no prekeys on the server yet", null));
             try {
