@@ -47,7 +47,7 @@ public final class Login {
     }
 
     /** The proof of a login: a signature over the challenge bytes of PROTOCOL.md. */
-    interface Prover {
+    public interface Prover {
         byte[] prove(byte[] nonce, byte[] binding);
     }
 
@@ -55,7 +55,8 @@ public final class Login {
      * As {@link #perform(Channel, String, Identity, String)} for any device: {@code address} is the user or user#N,
      * and {@code prover} signs with that device's key (PROTOCOL.md, "Devices").
      */
-    static LoginResponse perform(Channel channel, String address, Identity identity, String inviteCode, Prover prover) {
+    public static LoginResponse perform(
+            Channel channel, String address, Identity identity, String inviteCode, Prover prover) {
         String user = address;
         AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel);
         BindingCapture binding = new BindingCapture();
