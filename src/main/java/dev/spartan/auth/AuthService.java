@@ -136,15 +136,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)
                     + "): use the original key directory");
         }
-        store.recordLogin(user, clock.millis());
-        response.onNext(LoginResponse.newBuilder()
-                .setSessionToken(tokens.issue(user, caller.addressText(), caller.connection()))
-                .addAllUsers(directory.users())
-                .addAllGroups(directory.groupsOf(user))
-                .setPort(port)
-                .setSendWindow(sendWindow)
-                .build());
-        response.onCompleted();
+        signedIn(user, caller, response);
     }
 
     /**
@@ -181,11 +173,16 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + " device presents the account's keys, as its link gave them");
         }
         throttle.proved(caller, user);
+        signedIn(address, caller, response);
+    }
+
+    /** A login that passed every check: a session for the device at {@code address}, and what the client needs. */
+    private void signedIn(String address, Caller caller, StreamObserver<LoginResponse> response) {
         store.recordLogin(address, clock.millis());
         response.onNext(LoginResponse.newBuilder()
                 .setSessionToken(tokens.issue(address, caller.addressText(), caller.connection()))
                 .addAllUsers(directory.users())
-                .addAllGroups(directory.groupsOf(user))
+                .addAllGroups(directory.groupsOf(Addresses.userOf(address)))
                 .setPort(port)
                 .setSendWindow(sendWindow)
                 .build());

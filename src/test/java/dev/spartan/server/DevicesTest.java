@@ -119,6 +119,17 @@ class DevicesTest {
                 .build();
     }
 
+    private static void chat(InProcessNode.User requester, InProcessNode.User accepter) {
+        requester
+                .stub()
+                .requestChat(ChatRequest.newBuilder().setPeer(accepter.name).build());
+        accepter.stub()
+                .answerChat(ChatAnswer.newBuilder()
+                        .setPeer(requester.name)
+                        .setAccept(true)
+                        .build());
+    }
+
     private static MismatchedDevices mismatch(StatusRuntimeException e) throws Exception {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         return StatusProto.fromThrowable(e).getDetails(0).unpack(MismatchedDevices.class);
@@ -128,10 +139,7 @@ class DevicesTest {
     void everyDeviceGetsItsCopyAndAStaleSetIsRefusedWithTheCurrentOne() throws Exception {
         InProcessNode.User alice = node.login("alice");
         InProcessNode.User bob = node.login("bob");
-        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-        bob.stub()
-                .answerChat(
-                        ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
+        chat(alice, bob);
         SpartanGrpc.SpartanBlockingStub laptop = linkAndLogIn(alice, ECKeyPair.generate());
 
         // bob still knows alice's device 1 only: refused, with what is missing
@@ -208,10 +216,7 @@ class DevicesTest {
     void anUnlinkedDeviceIsShutOutAndNoLongerAReader() throws Exception {
         InProcessNode.User alice = node.login("alice");
         InProcessNode.User bob = node.login("bob");
-        alice.stub().requestChat(ChatRequest.newBuilder().setPeer("bob").build());
-        bob.stub()
-                .answerChat(
-                        ChatAnswer.newBuilder().setPeer("alice").setAccept(true).build());
+        chat(alice, bob);
         ECKeyPair key = ECKeyPair.generate();
         linkAndLogIn(alice, key);
         assertThat(linkStub(alice.login.getSessionToken())
