@@ -136,7 +136,10 @@ public final class Linking {
             throw Refusal.notFound(user + " has no device " + id + " (see /devices)");
         }
         String address = Addresses.of(user, id);
-        store.purge(address); // its inbox, prekeys and login record: nothing is kept for a device that is gone
+        // Nothing is kept for a device that is gone: its prekeys, and its inbox (acknowledged up to its end, which
+        // forgets it: a cluster-safe step, where a purge would scan the whole store).
+        store.dropKeys(address);
+        store.ack(address, store.lastSeq(address));
         devicesChanged(user, false, address);
         return address;
     }
