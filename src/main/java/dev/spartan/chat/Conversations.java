@@ -310,6 +310,9 @@ public final class Conversations {
             window = store.history(chatKey, beforeSeq, want);
         }
         long seen = store.acknowledgedChatSeq(reader, chatKey);
+        // A linked device lists, without any ciphertext, what came before it and device 1 read: its text is in the
+        // log its link brought (PROTOCOL.md, "Devices").
+        long seenBefore = reader.equals(me) ? 0 : store.acknowledgedChatSeq(me, chatKey);
         List<ChatMessage> out = new ArrayList<>();
         long bytes = 0;
         long oldest = 0;
@@ -326,6 +329,8 @@ public final class Conversations {
             if (mine) {
                 out.add(m);
             } else if (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(reader)) {
+                out.add(ReaderCopy.of(m, reader));
+            } else if (m.getChatSeq() <= seenBefore && !m.getSealed().containsCiphertexts(reader)) {
                 out.add(ReaderCopy.of(m, reader));
             }
         }

@@ -68,6 +68,8 @@ class DevicesIT extends OneNodeTest {
             Chats.open(alice, bob);
             alice.type("before the link");
             bob.awaitLine("[alice] before the link");
+            bob.type("bob before the link");
+            alice.awaitLine("[bob] bob before the link");
             bob.type("/verify alice");
             String before = matched(bob.out(), SAFETY);
 
@@ -92,6 +94,7 @@ class DevicesIT extends OneNodeTest {
                 // the laptop's history has what the first device had before the link
                 laptop.type("/history");
                 laptop.awaitLine("[alice] before the link");
+                laptop.awaitLine("[bob] bob before the link");
 
                 // group1 with a two-device member, both ways
                 alice.type("/group group1");
