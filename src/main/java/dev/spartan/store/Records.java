@@ -34,6 +34,7 @@ import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
 import dev.spartan.store.proto.StoredSignedPreKey;
 import dev.spartan.store.proto.StoredStatement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -120,6 +121,21 @@ final class Records {
                 .setId(k.getId())
                 .setPublicKey(k.getPublicKey())
                 .build();
+    }
+
+    /**
+     * Whose inboxes a held message goes to when its chat is accepted: every device address it carries a ciphertext
+     * for (the reader's devices and the sender's other devices, PROTOCOL.md "Devices"), {@code recipient} first; just
+     * {@code recipient} for one that carries none.
+     */
+    static List<String> heldReaders(StoredMessage m, String recipient) {
+        List<String> readers = new ArrayList<>();
+        readers.add(recipient);
+        m.getSealed().getCiphertextsMap().keySet().stream()
+                .filter(a -> !a.equals(recipient))
+                .sorted()
+                .forEach(readers::add);
+        return readers;
     }
 
     /** The stored form of a message of conversation {@code chatKey}, its chat_seq as given. */

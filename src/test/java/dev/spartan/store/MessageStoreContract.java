@@ -804,4 +804,28 @@ abstract class MessageStoreContract {
                 .extracting(ChatMessage::getMessageId)
                 .containsExactly("both");
     }
+    /** A message held before the chat was accepted goes, once accepted, to every device it was encrypted for. */
+    @Test
+    void aHeldMessageIsReleasedToEveryDeviceItWasEncryptedFor() {
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        Ciphertext c = Ciphertext.newBuilder()
+                .setType(2)
+                .setBody(ByteString.copyFromUtf8("x"))
+                .build();
+        ChatMessage m = between("alice", "bob", "held", T0).toBuilder()
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts("bob", c)
+                        .putCiphertexts("bob#2", c)
+                        .putCiphertexts("alice#3", c))
+                .build();
+        assertThat(deliver(m).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+        assertThat(store().releaseHeld(PAIR, "bob"))
+                .extracting(e -> e.getMessage().getMessageId())
+                .containsExactly("held");
+        for (String device : List.of("bob", "bob#2", "alice#3")) {
+            assertThat(inboxMessages(device))
+                    .extracting(ChatMessage::getMessageId)
+                    .containsExactly("held");
+        }
+    }
 }
