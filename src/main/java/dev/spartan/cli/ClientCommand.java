@@ -134,7 +134,9 @@ public final class ClientCommand implements Callable<Integer> {
         Clock clock = Clock.system(ZoneId.systemDefault()); // the client's one clock: local time, for its lines
         ClientOptions options =
                 new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups());
-        if (link && !new Linker(options, line -> System.out.println("[Spartan] " + line)).link(nameOfDevice())) {
+        // With --json, stdout carries JSON only: the link's lines go to stderr.
+        java.io.PrintStream linkLines = json ? System.err : System.out;
+        if (link && !new Linker(options, line -> linkLines.println("[Spartan] " + line)).link(nameOfDevice())) {
             return 1;
         }
         if (json) {
