@@ -1,5 +1,6 @@
 package dev.spartan.auth;
 
+import dev.spartan.contract.Addresses;
 import dev.spartan.contract.Headers;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -63,7 +64,10 @@ public final class AuthInterceptor implements ServerInterceptor {
         String token = header.substring(Headers.BEARER.length());
         return Contexts.interceptCall(
                 Context.current()
-                        .withValue(Principal.USER, session.get().user())
+                        // a session is a device's; the rules speak of its user (PROTOCOL.md, "Devices")
+                        .withValue(
+                                Principal.USER, Addresses.userOf(session.get().user()))
+                        .withValue(Principal.ADDRESS, session.get().user())
                         .withValue(Principal.SESSION, session.get())
                         .withValue(Principal.LIVE, () -> tokens.session(token).isPresent()),
                 call,

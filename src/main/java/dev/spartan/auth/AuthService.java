@@ -1,8 +1,10 @@
 package dev.spartan.auth;
 
 import com.google.protobuf.ByteString;
+import dev.spartan.chat.DeviceAddresses;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.Refusal;
+import dev.spartan.contract.Addresses;
 import dev.spartan.crypto.LoginProof;
 import dev.spartan.crypto.PublicIdentity;
 import dev.spartan.crypto.SignalKeys;
@@ -14,6 +16,7 @@ import dev.spartan.proto.LoginResponse;
 import dev.spartan.proto.LogoutRequest;
 import dev.spartan.proto.LogoutResponse;
 import dev.spartan.proto.PublicKeys;
+import dev.spartan.store.Device;
 import dev.spartan.store.MessageStore;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -46,6 +49,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
     private final int port;
     private final int sendWindow;
     private final Clock clock;
+    private final DeviceAddresses devices;
 
     public AuthService(
             Directory directory,
@@ -66,12 +70,13 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         this.port = port;
         this.sendWindow = sendWindow;
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.devices = new DeviceAddresses(store);
     }
 
     @Override
     public void challenge(ChallengeRequest request, StreamObserver<ChallengeResponse> response) {
         requireKnown(request.getUser());
-        throttle.admit(Caller.current(), request.getUser());
+        throttle.admit(Caller.current(), Addresses.userOf(request.getUser()));
         response.onNext(ChallengeResponse.newBuilder()
                 .setNonce(ByteString.copyFrom(challenges.issue(request.getUser())))
                 .build());
@@ -80,8 +85,13 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
 
     @Override
     public void login(LoginRequest request, StreamObserver<LoginResponse> response) {
-        String user = request.getUser();
-        requireKnown(user);
+        String address = request.getUser();
+        requireKnown(address);
+        if (Addresses.deviceOf(address) > 1) {
+            linkedLogin(request, response);
+            return;
+        }
+        String user = address;
         if (!challenges.take(user, request.getNonce().toByteArray())) {
             throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
         }
@@ -126,11 +136,53 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)
                     + "): use the original key directory");
         }
-        store.recordLogin(user, clock.millis());
+        signedIn(user, caller, response);
+    }
+
+    /**
+     * A linked device's login (PROTOCOL.md, "Devices"): the proof is by the device's own key over its address, and
+     * the keys it presents must be the account's as pinned; nothing is enrolled or pinned here.
+     */
+    private void linkedLogin(LoginRequest request, StreamObserver<LoginResponse> response) {
+        String address = request.getUser();
+        String user = Addresses.userOf(address);
+        Caller caller = Caller.current();
+        if (!challenges.take(address, request.getNonce().toByteArray())) {
+            throw Refusal.unauthenticated("the login challenge is unknown, used or expired: ask for a new one");
+        }
+        Device device = devices.linked(address)
+                .orElseThrow(() -> Refusal.unauthenticated("device " + Addresses.deviceOf(address) + " of " + user
+                        + " is not linked (it was unlinked, or never linked): link this device again with"
+                        + " ./spartan client " + user + " --link"));
+        if (!LoginProof.verify(
+                device.key(),
+                address,
+                request.getNonce().toByteArray(),
+                caller.binding(),
+                request.getSignature().toByteArray())) {
+            log.warn(
+                    "refused login of {} from {}: bad device signature or channel binding",
+                    address,
+                    caller.addressText());
+            throw Refusal.unauthenticated("the signature over the login challenge is not valid for the key of device "
+                    + device.id() + " of " + user + " on this connection");
+        }
+        PublicKeys pinned = directory.keys().keysOf(user);
+        if (pinned == null || !pinned.equals(request.getKeys())) {
+            throw Refusal.unauthenticated("the keys presented are not the ones " + user + " registered: a linked"
+                    + " device presents the account's keys, as its link gave them");
+        }
+        throttle.proved(caller, user);
+        signedIn(address, caller, response);
+    }
+
+    /** A login that passed every check: a session for the device at {@code address}, and what the client needs. */
+    private void signedIn(String address, Caller caller, StreamObserver<LoginResponse> response) {
+        store.recordLogin(address, clock.millis());
         response.onNext(LoginResponse.newBuilder()
-                .setSessionToken(tokens.issue(user, caller.addressText(), caller.connection()))
+                .setSessionToken(tokens.issue(address, caller.addressText(), caller.connection()))
                 .addAllUsers(directory.users())
-                .addAllGroups(directory.groupsOf(user))
+                .addAllGroups(directory.groupsOf(Addresses.userOf(address)))
                 .setPort(port)
                 .setSendWindow(sendWindow)
                 .build());
@@ -157,15 +209,19 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
 
     @Override
     public void logout(LogoutRequest request, StreamObserver<LogoutResponse> response) {
-        tokens.revoke(Principal.current(), SessionTokens.End.LOGGED_OUT);
+        tokens.revoke(Principal.address(), SessionTokens.End.LOGGED_OUT);
         response.onNext(LogoutResponse.getDefaultInstance());
         response.onCompleted();
     }
 
-    private void requireKnown(String user) {
-        if (user.isEmpty()) {
+    private void requireKnown(String address) {
+        if (address.isEmpty()) {
             throw Refusal.invalid("a user name is required");
         }
+        if (Addresses.deviceOf(address) < 1) {
+            throw Refusal.invalid("'" + address + "' is neither a user nor a device address (user#N, N from 2)");
+        }
+        String user = Addresses.userOf(address);
         if (!directory.isUser(user)) {
             throw Refusal.notFound("'" + user + "' is not a user of this server (see users in config.yaml)");
         }

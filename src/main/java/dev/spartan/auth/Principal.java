@@ -7,6 +7,9 @@ import java.util.function.BooleanSupplier;
 public final class Principal {
     public static final Context.Key<String> USER = Context.key("spartan-user");
 
+    /** The caller's device address (PROTOCOL.md, "Devices"): the user for device 1, "user#N" for device N. */
+    public static final Context.Key<String> ADDRESS = Context.key("spartan-address");
+
     /** Whether the session of the current call is still valid (it may end while a long call runs). */
     public static final Context.Key<BooleanSupplier> LIVE = Context.key("spartan-session-live");
 
@@ -24,6 +27,12 @@ public final class Principal {
     /** The caller, or {@code null} outside an authenticated call. */
     public static String current() {
         return USER.get();
+    }
+
+    /** The caller's device address, or {@code null} outside an authenticated call. */
+    public static String address() {
+        String address = ADDRESS.get();
+        return address != null ? address : USER.get();
     }
 
     /** False once the session that authenticated the current call has ended (logout, newer login, expiry). */

@@ -28,7 +28,9 @@ public final class SessionTokens implements AutoCloseable {
         LOGGED_OUT,
         EXPIRED,
         /** The operator reset the user's keys. */
-        RESET
+        RESET,
+        /** The device was unlinked from its account (PROTOCOL.md, "Devices"). */
+        UNLINKED
     }
 
     /** What a token stands for. */

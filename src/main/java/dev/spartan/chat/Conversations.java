@@ -2,6 +2,7 @@ package dev.spartan.chat;
 
 import dev.spartan.config.Limits;
 import dev.spartan.config.SpartanConfig;
+import dev.spartan.contract.Addresses;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.proto.ChatAccepted;
 import dev.spartan.proto.ChatDeclined;
@@ -52,6 +53,7 @@ public final class Conversations {
     private final RecentMessages recent;
     private final InboxWatchers watchers;
     private final Clock clock;
+    private final DeviceAddresses devices;
     private volatile java.util.function.LongConsumer expiring = at -> {};
 
     public Conversations(
@@ -67,6 +69,7 @@ public final class Conversations {
         this.recent = Objects.requireNonNull(recent, "recent");
         this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.devices = new DeviceAddresses(store);
     }
 
     /** me asks peer for a 1:1 chat. If peer had already asked me, this accepts. */
@@ -84,7 +87,8 @@ public final class Conversations {
             }
             if (now.status() == PairState.Status.NONE) {
                 store.setPairState(pair, PairState.pendingFrom(me));
-                store.appendEvent(
+                devices.appendToAll(
+                        store,
                         peer,
                         Event.newBuilder()
                                 .setChatRequested(ChatRequested.newBuilder().setFrom(me))
@@ -93,7 +97,7 @@ public final class Conversations {
             return ChatState.Status.PENDING;
         });
         if (result == ChatState.Status.PENDING) {
-            watchers.inboxesGrew(List.of(peer));
+            watchers.inboxesGrew(devices.of(peer));
         }
         return state(peer, result);
     }
@@ -119,7 +123,8 @@ public final class Conversations {
                 store.setPairState(pair, PairState.NONE);
                 List<ChatMessage> gone = store.dropHeld(pair);
                 dropped[0] = !gone.isEmpty();
-                store.appendEvent(
+                devices.appendToAll(
+                        store,
                         peer,
                         Event.newBuilder()
                                 .setChatDeclined(ChatDeclined.newBuilder()
@@ -131,7 +136,8 @@ public final class Conversations {
                 return ChatState.Status.DECLINED;
             }
             store.setPairState(pair, PairState.ACCEPTED);
-            store.appendEvent(
+            devices.appendToAll(
+                    store,
                     peer,
                     Event.newBuilder()
                             .setChatAccepted(ChatAccepted.newBuilder().setBy(me).setKeys(myKeys))
@@ -142,14 +148,14 @@ public final class Conversations {
         if (dropped[0]) {
             recent.removed(ChatIds.direct(me, peer));
         }
-        watchers.inboxesGrew(List.of(peer, me));
+        watchers.inboxesGrew(devices.ofAll(List.of(peer, me)));
         return state(peer, result);
     }
 
     /** Sends one message and returns once it is durable (or throws the {@link Refusal} that keeps it out). */
-    public SendAck send(String me, SendRequest request) {
+    public SendAck send(String sender, SendRequest request) {
         try {
-            return sendAsync(me, request).join();
+            return sendAsync(sender, request).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
@@ -159,23 +165,27 @@ public final class Conversations {
      * Sends one message: its writes are made before this returns, so calls made one after another are stored in
      * that order; the answer completes once they are durable (or fails with the {@link Refusal} that keeps the
      * message out). A request that breaks a rule may also throw at once.
+     *
+     * @param sender the sending device's address (PROTOCOL.md, "Devices"): its user is the sender
      */
-    public CompletableFuture<SendAck> sendAsync(String me, SendRequest request) {
+    public CompletableFuture<SendAck> sendAsync(String sender, SendRequest request) {
         validate(request);
-        return request.getTo().hasGroup() ? sendToGroup(me, request, 0) : sendDirect(me, request);
+        return request.getTo().hasGroup() ? sendToGroup(sender, request, 0) : sendDirect(sender, request);
     }
 
-    private CompletableFuture<SendAck> sendDirect(String me, SendRequest request) {
+    private CompletableFuture<SendAck> sendDirect(String sender, SendRequest request) {
+        String me = Addresses.userOf(sender);
         String peer = request.getTo().getUser();
         requirePeer(me, peer);
-        requireReaders(request, Set.of(peer), peer);
+        requireReaders(request, me, peer);
+        List<String> recipients = exactDevices(request, sender, Set.of(peer));
         String pair = PairState.pairKey(me, peer);
         String chatKey = ChatIds.direct(me, peer);
-        ChatMessage message = stamp(me, request);
+        ChatMessage message = stamp(sender, request);
         HoldLimit holdLimit = new HoldLimit(
                 directory.limits().heldMessages(), directory.limits().heldBytes()); // a SIGHUP may change it
         return store.saveAsync(new NewMessage(
-                        pair, chatKey, message, List.of(peer), Guard.pair(pair, me), keptHistory(), holdLimit))
+                        pair, chatKey, message, recipients, Guard.pair(pair, me), keptHistory(), holdLimit))
                 .thenApply(saved -> {
                     if (saved.outcome() == SaveResult.Outcome.HOLD_FULL) {
                         throw Refusal.exhausted(peer + " has not accepted your chat request yet, and "
@@ -189,7 +199,7 @@ public final class Conversations {
                                         ? peer + " asked to chat with you: accept first"
                                         : "you have no chat with " + peer + ": request one first");
                     }
-                    return acknowledge(chatKey, message, saved, List.of(peer));
+                    return acknowledge(chatKey, message, saved, recipients);
                 });
     }
 
@@ -198,24 +208,27 @@ public final class Conversations {
      * membership change in between refuses it, and the next round sees the change. A refused save wrote nothing,
      * so the store answers it at once and the next round runs before any later send.
      */
-    private CompletableFuture<SendAck> sendToGroup(String me, SendRequest request, int round) {
+    private CompletableFuture<SendAck> sendToGroup(String sender, SendRequest request, int round) {
         if (round >= GROUP_CHANGE_RETRIES) {
             throw Refusal.conflict("the members of " + request.getTo().getGroup() + " keep changing: send again");
         }
+        String me = Addresses.userOf(sender);
         String name = request.getTo().getGroup();
-        ChatMessage message = stamp(me, request);
+        ChatMessage message = stamp(sender, request);
         long version = store.groupVersion(name);
         Directory.GroupChat chat = requireMember(me, name);
         Set<String> readers = readers(chat.group());
         readers.remove(me);
-        if (!readers.equals(addressed(request))) {
+        if (!readers.equals(addressedUsers(request, me))) {
             throw Refusal.retryAs(
                     Refusal.Kind.PRECONDITION,
                     "the members of " + name + " changed: encrypt for "
                             + (readers.isEmpty() ? "no one (no other member has joined)" : String.join(",", readers))
                             + " and send again");
         }
-        List<String> recipients = List.copyOf(readers);
+        Set<String> readable = new java.util.HashSet<>(readers);
+        request.getSealed().getUnreadableList().forEach(readable::remove);
+        List<String> recipients = exactDevices(request, sender, readable);
         return store.saveAsync(new NewMessage(
                         ChatIds.group(name),
                         chat.chatKey(),
@@ -225,7 +238,7 @@ public final class Conversations {
                         keptHistory(),
                         HoldLimit.NONE))
                 .thenCompose(saved -> saved.outcome() == SaveResult.Outcome.REFUSED
-                        ? sendToGroup(me, request, round + 1)
+                        ? sendToGroup(sender, request, round + 1)
                         : CompletableFuture.completedFuture(acknowledge(chat.chatKey(), message, saved, recipients)));
     }
 
@@ -271,7 +284,8 @@ public final class Conversations {
      * caller (unacknowledged in the inbox, or held before an accept) arrive there instead, never twice. The cost is
      * the page's, whatever the caller's inbox holds.
      */
-    public HistoryPage history(String me, ChatRef chat, long beforeSeq, long limit) {
+    public HistoryPage history(String reader, ChatRef chat, long beforeSeq, long limit) {
+        String me = Addresses.userOf(reader);
         String chatKey;
         if (chat.hasGroup()) {
             chatKey = requireMember(me, chat.getGroup()).chatKey();
@@ -295,7 +309,10 @@ public final class Conversations {
         } else {
             window = store.history(chatKey, beforeSeq, want);
         }
-        long seen = store.acknowledgedChatSeq(me, chatKey);
+        long seen = store.acknowledgedChatSeq(reader, chatKey);
+        // A linked device lists, without any ciphertext, what came before it and device 1 read: its text is in the
+        // log its link brought (PROTOCOL.md, "Devices").
+        long seenBefore = reader.equals(me) ? 0 : store.acknowledgedChatSeq(me, chatKey);
         List<ChatMessage> out = new ArrayList<>();
         long bytes = 0;
         long oldest = 0;
@@ -311,8 +328,10 @@ public final class Conversations {
             boolean mine = m.getSender().equals(me);
             if (mine) {
                 out.add(m);
-            } else if (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(me)) {
-                out.add(ReaderCopy.of(m, me));
+            } else if (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(reader)) {
+                out.add(ReaderCopy.of(m, reader));
+            } else if (m.getChatSeq() <= seenBefore && !m.getSealed().containsCiphertexts(reader)) {
+                out.add(ReaderCopy.of(m, reader));
             }
         }
         Collections.reverse(out);
@@ -346,11 +365,12 @@ public final class Conversations {
     }
 
     /** The message as stored and delivered, but for its chat_seq, which the store assigns. */
-    private ChatMessage stamp(String me, SendRequest request) {
+    private ChatMessage stamp(String sender, SendRequest request) {
         long now = clock.millis();
         ChatMessage.Builder m = ChatMessage.newBuilder()
                 .setMessageId(request.getMessageId())
-                .setSender(me)
+                .setSender(Addresses.userOf(sender))
+                .setSenderDevice(Addresses.deviceOf(sender) > 1 ? Addresses.deviceOf(sender) : 0) // 0: device 1
                 .setChat(request.getTo())
                 .setSentAtMillis(now)
                 .setSealed(request.getSealed());
@@ -389,19 +409,57 @@ public final class Conversations {
         }
     }
 
-    private static void requireReaders(SendRequest request, Set<String> expected, String who) {
-        if (!addressed(request).equals(expected) || request.getSealed().getUnreadableCount() > 0) {
-            throw Refusal.invalid("a 1:1 message must carry one ciphertext, for " + who + " (not for the sender)");
+    /** A 1:1 message is for the peer's devices and the sender's other devices only, and names nobody unreadable. */
+    private static void requireReaders(SendRequest request, String me, String peer) {
+        boolean others = request.getSealed().getCiphertextsMap().keySet().stream()
+                .map(Addresses::userOf)
+                .anyMatch(u -> !u.equals(peer) && !u.equals(me));
+        if (others || request.getSealed().getUnreadableCount() > 0) {
+            throw Refusal.invalid("a 1:1 message must carry one ciphertext for each device of " + peer
+                    + " (and of your other devices), for nobody else");
         }
+    }
+
+    /**
+     * Checks that the message carries a ciphertext for exactly every device of {@code readers} and every other device
+     * of the sender (its sent transcript), and returns those addresses; a stale set is refused with the current one
+     * (PROTOCOL.md, "Devices"), which the client encrypts for and sends again under the same message id.
+     */
+    private List<String> exactDevices(SendRequest request, String sender, Set<String> readers) {
+        Set<String> expected = devices.readersOf(readers);
+        expected.addAll(devices.readersOf(List.of(Addresses.userOf(sender))));
+        expected.remove(sender);
+        Set<String> given = request.getSealed().getCiphertextsMap().keySet();
+        if (given.contains(sender)) {
+            throw Refusal.invalid("the message carries a ciphertext for the device that sends it: a ciphertext is"
+                    + " for a reader, not for the sender");
+        }
+        if (!given.equals(expected)) {
+            List<String> missing =
+                    expected.stream().filter(a -> !given.contains(a)).sorted().toList();
+            List<String> extra =
+                    given.stream().filter(a -> !expected.contains(a)).sorted().toList();
+            throw Refusal.mismatchedDevices(
+                    dev.spartan.proto.MismatchedDevices.newBuilder()
+                            .addAllMissing(missing)
+                            .addAllExtra(extra)
+                            .build(),
+                    "the devices of this message are not the readers' devices now: encrypt for "
+                            + (missing.isEmpty() ? "no more" : String.join(",", missing))
+                            + (extra.isEmpty() ? "" : ", not for " + String.join(",", extra))
+                            + ", and send again with the same message_id");
+        }
+        return List.copyOf(expected);
     }
 
     /**
      * Everyone the sender accounted for: a ciphertext each, or named unreadable. One name in both, or twice, is not
      * an account of anyone, so it leaves the set short and the message is refused.
      */
-    private static Set<String> addressed(SendRequest request) {
-        Set<String> names =
-                new java.util.HashSet<>(request.getSealed().getCiphertextsMap().keySet());
+    private static Set<String> addressedUsers(SendRequest request, String me) {
+        Set<String> names = new java.util.HashSet<>();
+        request.getSealed().getCiphertextsMap().keySet().forEach(a -> names.add(Addresses.userOf(a)));
+        names.remove(me); // the sender's own other devices: its sent transcript, checked by exactDevices
         for (String u : request.getSealed().getUnreadableList()) {
             if (!names.add(u)) {
                 return Set.of();

@@ -42,12 +42,14 @@ public final class GroupAdmin {
     private final InboxWatchers watchers;
     private final Supplier<Limits> limits;
     private final Clock clock;
+    private final DeviceAddresses devices;
 
     /** @param limits the limits in force at each call (a SIGHUP may change them: {@link Directory#limits}) */
     public GroupAdmin(
             Directory directory, MessageStore store, InboxWatchers watchers, Supplier<Limits> limits, Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
+        this.devices = new DeviceAddresses(store);
         this.watchers = Objects.requireNonNull(watchers, "watchers");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -108,11 +110,11 @@ public final class GroupAdmin {
             }
             RuntimeGroup g = store.putGroup(name, signed.members(), List.of(stored(statement)), invited);
             for (String m : all) {
-                store.appendEvent(m, changed(Directory.wire(g), false));
+                devices.appendToAll(store, m, changed(Directory.wire(g), false));
             }
             return g;
         });
-        watchers.inboxesGrew(List.copyOf(all));
+        watchers.inboxesGrew(List.copyOf(devices.ofAll(all)));
         return Directory.wire(created);
     }
 
@@ -190,8 +192,7 @@ public final class GroupAdmin {
             invited.remove(me);
             Group next = Directory.wire(store.putGroup(name, group.members(), group.chain(), invited));
             for (String m : group.members()) {
-                store.appendEvent(m, changed(next, false));
-                told.add(m);
+                told.addAll(devices.appendToAll(store, m, changed(next, false)));
             }
             return next;
         });
@@ -239,11 +240,9 @@ public final class GroupAdmin {
                 store.putGroup(name, rest, chain, invited);
             }
             for (String m : rest) {
-                store.appendEvent(m, changed(next, nobodyJoined));
-                told.add(m);
+                told.addAll(devices.appendToAll(store, m, changed(next, nobodyJoined)));
             }
-            store.appendEvent(me, changed(next, true));
-            told.add(me);
+            told.addAll(devices.appendToAll(store, me, changed(next, true)));
             return next;
         });
         watchers.inboxesGrew(told);

@@ -1,8 +1,10 @@
 package dev.spartan.chat;
 
+import dev.spartan.contract.Addresses;
 import dev.spartan.crypto.SignalKeys;
 import dev.spartan.store.Device;
 import dev.spartan.store.MessageStore;
+import dev.spartan.store.PairState;
 import dev.spartan.store.PendingLink;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,9 +26,6 @@ import java.util.Optional;
 public final class Linking {
     /** How long a link code may be answered. */
     public static final Duration LIFETIME = Duration.ofMinutes(10);
-
-    /** The most devices an account may have, the first included, until limits.devices_per_user is read. */
-    public static final int DEVICES_PER_USER = 5;
 
     public static final int SLOT_BYTES = 4;
     public static final int MAX_NAME_LENGTH = 32;
@@ -116,7 +115,66 @@ public final class Linking {
             return device;
         });
         watchers.inboxesGrew(List.of(waitName(slot)));
+        devicesChanged(caller, true, Addresses.of(caller, made.id()));
         return made;
+    }
+
+    /**
+     * Unlinks device {@code id} of the caller's account: forgets it, then drops its inbox and prekeys. Device 1 is the
+     * account itself and cannot be unlinked. The caller ends the device's sessions (on every node).
+     *
+     * @param caller the calling device's address
+     * @return the address of the device unlinked
+     */
+    public String unlink(String caller, int id) {
+        String user = Addresses.userOf(caller);
+        if (id == 1) {
+            throw Refusal.denied("device 1 is the account itself and cannot be unlinked (only the operator's"
+                    + " 'admin reset " + user + "' replaces it, with a new identity)");
+        }
+        if (id < 1 || !store.removeDevice(user, id)) {
+            throw Refusal.notFound(user + " has no device " + id + " (see /devices)");
+        }
+        String address = Addresses.of(user, id);
+        // Nothing is kept for a device that is gone: its prekeys, and its inbox (acknowledged up to its end, which
+        // forgets it: a cluster-safe step, where a purge would scan the whole store).
+        store.dropKeys(address);
+        store.ack(address, store.lastSeq(address));
+        devicesChanged(user, false, address);
+        return address;
+    }
+
+    /**
+     * Tells the account's devices and everyone who shares a chat or a group with it that its device list changed:
+     * a link is never silent, and senders encrypt for the devices as they are now.
+     */
+    private void devicesChanged(String user, boolean linked, String changed) {
+        DeviceAddresses addresses = new DeviceAddresses(store);
+        dev.spartan.proto.DevicesChanged.Builder change =
+                dev.spartan.proto.DevicesChanged.newBuilder().setUser(user).setLinked(linked);
+        change.addDeviceIds(1);
+        store.devices(user).forEach(d -> change.addDeviceIds(d.id()));
+        dev.spartan.proto.Event event =
+                dev.spartan.proto.Event.newBuilder().setDevicesChanged(change).build();
+        java.util.Set<String> people = new java.util.LinkedHashSet<>();
+        people.add(user);
+        for (String other : directory.users()) {
+            if (!other.equals(user)
+                    && store.pairState(PairState.pairKey(user, other)).status() != PairState.Status.NONE) {
+                people.add(other);
+            }
+        }
+        directory.groupsOf(user).forEach(g -> people.addAll(g.getMembersList()));
+        List<String> told = new java.util.ArrayList<>();
+        for (String person : people) {
+            for (String address : addresses.of(person)) {
+                if (!address.equals(changed)) { // the new device knows; an unlinked one hears nothing more
+                    store.appendEvent(address, event);
+                    told.add(address);
+                }
+            }
+        }
+        watchers.inboxesGrew(told);
     }
 
     /** Declines the link: the new device's stream ends, and nothing is made. */
@@ -140,6 +198,11 @@ public final class Linking {
 
     public List<Device> devices(String user) {
         return store.devices(user);
+    }
+
+    /** When the device at {@code address} last logged in; 0 if never. */
+    public long lastSeen(String address) {
+        return store.lastLogin(address).orElse(0);
     }
 
     private PendingLink waiting(String caller, byte[] slot) {

@@ -1,5 +1,6 @@
 package dev.spartan.chat;
 
+import dev.spartan.contract.Addresses;
 import dev.spartan.crypto.SignalKeys;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
@@ -28,15 +29,17 @@ public final class PreKeys {
 
     private final Directory directory;
     private final MessageStore store;
+    private final DeviceAddresses devices;
 
     public PreKeys(Directory directory, MessageStore store) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.store = Objects.requireNonNull(store, "store");
+        this.devices = new DeviceAddresses(store);
     }
 
     /** Checks every key of the upload, then stores it; returns the caller's one-time stock after. */
     public int upload(String me, UploadPreKeysRequest request) {
-        IdentityKey identity = identityOf(me)
+        IdentityKey identity = identityOf(Addresses.userOf(me)) // a device's prekeys are signed by the account's key
                 .orElseThrow(() -> Refusal.precondition("'" + me + "' logged in with keys that have no Signal identity"
                         + " key: upgrade the client (PROTOCOL.md, \"Key directory format\")"));
         int registrationId = request.getRegistrationId();
@@ -77,21 +80,35 @@ public final class PreKeys {
         return held;
     }
 
-    /** A bundle to start a session with {@code user}; uses up one of their one-time prekeys if any are left. */
-    public PreKeyBundle bundle(String me, String user) {
+    /**
+     * A bundle to start a session with the device at {@code address} (a user for device 1, "user#N" for device N);
+     * uses up one of its one-time prekeys if any are left. The identity key is the account's.
+     *
+     * @param me the caller's device address: any device but itself may ask, its own other devices included
+     */
+    public PreKeyBundle bundle(String me, String address) {
+        String user = Addresses.userOf(address);
+        int device = Addresses.deviceOf(address);
         if (!directory.isUser(user)) {
             throw Refusal.notFound("there is no user '" + user + "'");
         }
-        if (user.equals(me)) {
+        if (device < 1) {
+            throw Refusal.invalid("'" + address + "' is not a device address: user, or user#N with N from 2");
+        }
+        if (address.equals(me)) {
             throw Refusal.invalid("a session with yourself is not needed");
         }
-        PublicKeys pinned = directory.keys().keysOf(user);
-        PreKeyBundle signed = store.signedPreKeys(user).orElse(null);
-        if (pinned == null || pinned.getIdentityKey().isEmpty() || signed == null) {
-            throw Refusal.notFound(user + " has not enrolled with this server yet, so has no prekeys");
+        if (device > 1 && devices.linked(address).isEmpty()) {
+            throw Refusal.notFound(user + " has no device " + device + " (it was unlinked, or never linked)");
         }
-        PreKeyBundle.Builder bundle = signed.toBuilder().setIdentityKey(pinned.getIdentityKey());
-        store.takeOneTimePreKey(user).ifPresent(bundle::setOneTimePreKey);
+        PublicKeys pinned = directory.keys().keysOf(user);
+        PreKeyBundle signed = store.signedPreKeys(address).orElse(null);
+        if (pinned == null || pinned.getIdentityKey().isEmpty() || signed == null) {
+            throw Refusal.notFound(address + " has not enrolled with this server yet, so has no prekeys");
+        }
+        PreKeyBundle.Builder bundle =
+                signed.toBuilder().setUser(address).setDeviceId(device).setIdentityKey(pinned.getIdentityKey());
+        store.takeOneTimePreKey(address).ifPresent(bundle::setOneTimePreKey);
         return bundle.build();
     }
 

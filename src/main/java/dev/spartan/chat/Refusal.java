@@ -1,6 +1,8 @@
 package dev.spartan.chat;
 
+import dev.spartan.proto.MismatchedDevices;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A rule said no. The words are for the person at the client, so they say what to do next; the gRPC edge maps the
@@ -29,15 +31,30 @@ public final class Refusal extends RuntimeException {
 
     private final Kind kind;
     private final boolean counted;
+    private final transient MismatchedDevices mismatched;
 
     public Refusal(Kind kind, String words) {
-        this(kind, words, true);
+        this(kind, words, true, null);
     }
 
-    private Refusal(Kind kind, String words, boolean counted) {
+    private Refusal(Kind kind, String words, boolean counted, MismatchedDevices mismatched) {
         super(Objects.requireNonNull(words, "words"), null, false, false);
         this.kind = Objects.requireNonNull(kind, "kind");
         this.counted = counted;
+        this.mismatched = mismatched;
+    }
+
+    /**
+     * A send whose device set is stale (PROTOCOL.md, "Devices"): the client encrypts for the devices as they are now
+     * and sends again. Not counted, like any refusal that asks for the call again in another form.
+     */
+    public static Refusal mismatchedDevices(MismatchedDevices mismatched, String words) {
+        return new Refusal(Kind.PRECONDITION, words, false, Objects.requireNonNull(mismatched, "mismatched"));
+    }
+
+    /** The current device set a stale send is refused with, if this is such a refusal. */
+    public Optional<MismatchedDevices> mismatched() {
+        return Optional.ofNullable(mismatched);
     }
 
     public Kind kind() {
@@ -54,7 +71,7 @@ public final class Refusal extends RuntimeException {
 
     /** A refusal that asks the client to do the call again in another form; not counted against its limits. */
     public static Refusal retryAs(Kind kind, String words) {
-        return new Refusal(kind, words, false);
+        return new Refusal(kind, words, false, null);
     }
 
     public static Refusal invalid(String words) {

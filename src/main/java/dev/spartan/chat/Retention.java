@@ -114,6 +114,12 @@ public final class Retention implements AutoCloseable {
 
     /** The operator's purge of one user: nothing of theirs is left in the store. */
     public void purge(String user) {
+        for (String address : new DeviceAddresses(store).of(user)) {
+            if (!address.equals(user)) {
+                store.purge(address); // a linked device's inbox and prekeys
+            }
+        }
+        store.dropDevices(user);
         store.purge(user);
         recent.invalidateAll();
         log.warn("operator purged every record of {} from the store", user);
@@ -127,15 +133,16 @@ public final class Retention implements AutoCloseable {
         List<Expired> expired = store.sweep(cutoffs);
         Set<String> told = new LinkedHashSet<>();
         int count = 0;
+        DeviceAddresses devices = new DeviceAddresses(store);
         for (Expired e : expired) {
-            store.appendEvent(
+            told.addAll(devices.appendToAll(
+                    store,
                     e.sender(),
                     Event.newBuilder()
                             .setExpired(MessagesExpired.newBuilder()
                                     .setChat(e.chat())
                                     .addAllMessageIds(e.messageIds()))
-                            .build());
-            told.add(e.sender());
+                            .build()));
             count += e.messageIds().size();
         }
         watchers.inboxesGrew(told);

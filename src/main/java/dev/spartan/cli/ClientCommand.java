@@ -2,6 +2,7 @@ package dev.spartan.cli;
 
 import dev.spartan.client.ActionOptions;
 import dev.spartan.client.ClientOptions;
+import dev.spartan.client.Linker;
 import dev.spartan.client.json.JsonUi;
 import dev.spartan.client.tui.ConsoleUi;
 import dev.spartan.config.ConfigLoader;
@@ -63,6 +64,18 @@ public final class ClientCommand implements Callable<Integer> {
                     + " --plaintext on a network you trust entirely.")
     boolean plaintext;
 
+    @Option(
+            names = "--link",
+            description = "Make this a new device of NAME, who is signed in elsewhere: prints a one-time code to type"
+                    + " there (/link CODE), waits for the answer, then chats as NAME. Needs an empty key directory.")
+    boolean link;
+
+    @Option(
+            names = "--device-name",
+            paramLabel = "NAME",
+            description = "With --link: what /devices calls this device (default: this machine's host name).")
+    String deviceName;
+
     @Option(names = "--no-timestamps", description = "On a terminal, do not show the time of each line.")
     boolean noTimestamps;
 
@@ -121,6 +134,11 @@ public final class ClientCommand implements Callable<Integer> {
         Clock clock = Clock.system(ZoneId.systemDefault()); // the client's one clock: local time, for its lines
         ClientOptions options =
                 new ClientOptions(user, targets, keyDir, tls, invite != null ? invite : "", clock, configGroups());
+        // With --json, stdout carries JSON only: the link's lines go to stderr.
+        java.io.PrintStream linkLines = json ? System.err : System.out;
+        if (link && !new Linker(options, line -> linkLines.println("[Spartan] " + line)).link(nameOfDevice())) {
+            return 1;
+        }
         if (json) {
             return new JsonUi(!noReceipts, clock)
                     .optIn(new ActionOptions(readReceipts, typing))
@@ -129,6 +147,20 @@ public final class ClientCommand implements Callable<Integer> {
         return new ConsoleUi(new ConsoleUi.Settings(!noTimestamps, !noReceipts, clock))
                 .optIn(new ActionOptions(readReceipts, typing))
                 .run(options, shownPort);
+    }
+
+    /** What /devices calls a device linked now: --device-name, else the host name (at most 32 characters). */
+    private String nameOfDevice() {
+        String name = deviceName;
+        if (name == null) {
+            try {
+                name = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                name = "device";
+            }
+        }
+        name = name.strip();
+        return name.length() > 32 ? name.substring(0, 32) : name.isEmpty() ? "device" : name;
     }
 
     /** The groups of ./config.yaml, which anchor config groups' members; none if it is missing or unreadable. */

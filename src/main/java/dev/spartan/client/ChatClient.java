@@ -57,6 +57,8 @@ public final class ChatClient implements AutoCloseable {
     private final ClientOptions options;
     private final ClientListener listener;
     private final Identity identity;
+    private final DeviceKey device;
+    private final DeviceLists deviceLists;
     private final KeyBook keys;
     private final PreKeyUpkeep preKeys;
     private final ScheduledExecutorService background;
@@ -112,6 +114,7 @@ public final class ChatClient implements AutoCloseable {
         this.createdKeyDir = firstMissing(options.keysDir());
         try {
             this.identity = Identity.loadOrCreate(options.keysDir());
+            this.device = DeviceKey.load(options.user(), options.keysDir());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot load keys from " + options.keysDir() + ": " + e.getMessage(), e);
         }
@@ -135,7 +138,7 @@ public final class ChatClient implements AutoCloseable {
         }
         GroupBook groupBook;
         try {
-            this.ratchet = Ratchet.open(options.keysDir(), signal, keys);
+            this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity);
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir());
             groupBook = new GroupBook(
@@ -174,8 +177,10 @@ public final class ChatClient implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+        this.deviceLists = new DeviceLists(ratchet::forget);
         this.envelopes = new Envelopes(
-                options.user(),
+                device.address(),
+                deviceLists,
                 ratchet,
                 keys,
                 counters,
@@ -183,6 +188,9 @@ public final class ChatClient implements AutoCloseable {
                 listener::notice,
                 new LyingServerChecks(views, keyLog, background));
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
+        if (device.id() > 1) {
+            gaps.startAtFirstSeen(); // a linked device joins its chats at whatever number they are at
+        }
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
@@ -202,6 +210,7 @@ public final class ChatClient implements AutoCloseable {
                 this::transmit,
                 this::refreshGroups,
                 features.sendStream());
+        transport.onMismatchedDevices(deviceLists::apply);
         this.outbox = new Outbox(transport, background, spool, new OutboxEvents(), connection::lost);
         this.receipts = new ReceiptBatcher(background, this::sendReceipt);
         actions.sendWith(this::submit);
@@ -268,6 +277,31 @@ public final class ChatClient implements AutoCloseable {
         return options.user();
     }
 
+    /** This device's address: the user for device 1, user#N for linked device N (PROTOCOL.md, "Devices"). */
+    public String address() {
+        return device.address();
+    }
+
+    /** This device's id: 1 for the first, 2 and up for linked ones. */
+    public int deviceId() {
+        return device.id();
+    }
+
+    /** /link, /devices and /unlink of this signed-in device. */
+    public Devices devices() {
+        return new Devices(this::authedChannel, options.keysDir(), identity, user(), device.id());
+    }
+
+    private io.grpc.Channel authedChannel() {
+        return connection.stub().getChannel();
+    }
+
+    /** The identity a Signal session with {@code address} must show: the account's own for its other devices. */
+    private Optional<IdentityKey> acceptedIdentity(String address) {
+        String who = dev.spartan.contract.Addresses.userOf(address);
+        return who.equals(user()) ? Optional.of(identity.signalIdentity().getPublicKey()) : keys.accepted(who);
+    }
+
     /**
      * Logs in and opens the push stream, then sends what an earlier run left in the outbox. Throws the server's
      * status if it refuses us; a key directory made for this attempt is then removed again.
@@ -284,6 +318,9 @@ public final class ChatClient implements AutoCloseable {
             throw e;
         }
         groups.adopt(login.getGroupsList(), false);
+        if (device.id() > 1) {
+            preKeysFirst(); // a linked device reads nothing until its prekeys are up: before it says it is connected
+        }
         background.execute(this::checkOwnKeyLogEntries);
         var unused = background.scheduleWithFixedDelay(this::flushAck, 200, 200, TimeUnit.MILLISECONDS);
         var unusedUpkeep = background.scheduleWithFixedDelay(this::keepPreKeys, 0, 10, TimeUnit.MINUTES);
@@ -378,7 +415,12 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private LoginResponse login(ManagedChannel channel) {
-        LoginResponse response = Login.perform(channel, user(), identity, options.invite());
+        LoginResponse response = Login.perform(
+                channel,
+                device.address(),
+                identity,
+                options.invite(),
+                (nonce, binding) -> device.proveLogin(identity, nonce, binding));
         this.login = response; // its groups are checked once the connection can fetch keys (adoptGroups)
         return response;
     }
@@ -419,11 +461,24 @@ public final class ChatClient implements AutoCloseable {
             case EXPIRED -> expired(event.getExpired());
             case TYPING ->
                 listener.typing(event.getTyping().getFrom(), event.getTyping().getChat());
+            case DEVICES_CHANGED -> devicesChanged(event.getDevicesChanged());
             default -> {}
         }
         if (event.getSeq() > 0) {
             lastSeq = event.getSeq();
         }
+    }
+
+    /** A device list changed: encrypt for it from now on, and say so once (a link must never be silent). */
+    private void devicesChanged(dev.spartan.proto.DevicesChanged change) {
+        deviceLists.changed(change);
+        if (change.getLinked()) {
+            listener.notice(
+                    change.getUser().equals(user())
+                            ? "A new device was linked to your account (see /devices; /unlink N if it was not you)."
+                            : change.getUser() + " linked a new device.");
+        }
+        outbox.resume();
     }
 
     /** The server deleted messages of ours undelivered: each one's state, then one line for the user. */
@@ -465,7 +520,7 @@ public final class ChatClient implements AutoCloseable {
         if (seq > 0) {
             lastSeq = seq;
         }
-        opened.ifPresent(o -> gaps.arrived(o.message(), o.counter()));
+        opened.ifPresent(o -> gaps.arrived(o.message(), o.counter(), o.from()));
     }
 
     private void received(Incoming arrived) {
@@ -548,13 +603,17 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
-    private Optional<PreKeyBundle> fetchBundle(String user) {
+    /** The bundle of one device, by its address; its identity key must be in the key log under its user. */
+    private Optional<PreKeyBundle> fetchBundle(String address) {
         try {
             PreKeyBundle b = connection
                     .stub()
                     .fetchPreKeyBundle(
-                            PreKeyBundleRequest.newBuilder().setUser(user).build());
-            return keyLog.proven(user, b.getIdentityKey().toByteArray(), b.getInclusion())
+                            PreKeyBundleRequest.newBuilder().setUser(address).build());
+            return keyLog.proven(
+                            dev.spartan.contract.Addresses.userOf(address),
+                            b.getIdentityKey().toByteArray(),
+                            b.getInclusion())
                     ? Optional.of(b)
                     : Optional.empty();
         } catch (StatusRuntimeException e) {
@@ -692,11 +751,15 @@ public final class ChatClient implements AutoCloseable {
 
     private SendAck transmit(Outbox.Pending p) throws Outbox.NotReady {
         try {
-            return connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup())));
+            return MismatchedDevicesRetry.send(
+                    () -> connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup()))),
+                    deviceLists::apply);
         } catch (StatusRuntimeException e) {
             if (p.to().hasGroup() && e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
                 refreshGroups(); // membership changed under us: encrypt for the members as they are now
-                return connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup())));
+                return MismatchedDevicesRetry.send(
+                        () -> connection.stub().sendMsg(envelopes.seal(p, groups.verified(p.to().getGroup()))),
+                        deviceLists::apply);
             }
             throw e;
         }
@@ -867,7 +930,7 @@ public final class ChatClient implements AutoCloseable {
         boolean changed = keys.trust(peer);
         if (changed) {
             // A session with the old identity: the next message starts one with the new, and counts from 1 again.
-            ratchet.forget(peer);
+            deviceLists.of(peer).forEach(ratchet::forget);
             counters.forget(peer);
             outbox.resume();
         }

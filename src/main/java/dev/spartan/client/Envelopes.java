@@ -2,6 +2,7 @@ package dev.spartan.client;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.spartan.contract.Addresses;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.Ciphertext;
@@ -24,10 +25,16 @@ import java.util.function.Function;
  * session with each (started from their prekey bundle), and what to tell the user when a message does not check out.
  */
 final class Envelopes {
-    /** A decrypted message and its sender's counter in the conversation. */
-    record Opened(Incoming message, long counter) {}
+    /**
+     * A decrypted message and its sender's counter in the conversation.
+     *
+     * @param from the sending device's address: each device numbers its own messages
+     */
+    record Opened(Incoming message, long counter, String from) {}
 
     private final String user;
+    private final String address;
+    private final DeviceLists devices;
     private final Ratchet ratchet;
     private final KeyBook keys;
     private final Counters counters;
@@ -48,7 +55,8 @@ final class Envelopes {
     }
 
     Envelopes(
-            String user,
+            String address,
+            DeviceLists devices,
             Ratchet ratchet,
             KeyBook keys,
             Counters counters,
@@ -56,7 +64,9 @@ final class Envelopes {
             Consumer<String> notice,
             ContentChecks checks) {
         this.checks = Objects.requireNonNull(checks, "checks");
-        this.user = Objects.requireNonNull(user, "user");
+        this.address = Objects.requireNonNull(address, "address");
+        this.user = Addresses.userOf(address);
+        this.devices = Objects.requireNonNull(devices, "devices");
         this.ratchet = Objects.requireNonNull(ratchet, "ratchet");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.counters = Objects.requireNonNull(counters, "counters");
@@ -118,6 +128,12 @@ final class Envelopes {
             }
             readers.add(peer);
         }
+        // Every device of every reader, and this account's other devices: the sent transcript (PROTOCOL.md, Devices).
+        List<String> addresses = new ArrayList<>();
+        for (String reader : readers) {
+            addresses.addAll(devices.of(reader));
+        }
+        devices.of(user).stream().filter(a -> !a.equals(address)).forEach(addresses::add);
         // A file's pointer, an action or a reply travel inside the text of an outbox entry, as they were queued.
         Plaintext.Builder content = FileMessages.decode(p.text())
                 .map(file -> Plaintext.newBuilder().setAttachment(file))
@@ -127,9 +143,22 @@ final class Envelopes {
                 .setChat(p.to());
         checks.stamp(content, p.to().hasGroup() ? group : null);
         byte[] plain = content.build().toByteArray();
-        for (String reader : readers) {
+        java.util.Set<String> failed = new java.util.HashSet<>();
+        java.util.Map<String, PreKeyBundle> fetched = new java.util.HashMap<>();
+        for (String reader : addresses) {
+            String who = Addresses.userOf(reader);
+            if (failed.contains(who)) {
+                continue;
+            }
+            if (Addresses.deviceOf(reader) > 1 && !ratchet.hasSession(reader)) {
+                Optional<PreKeyBundle> bundle = bundles.apply(reader);
+                if (bundle.isEmpty()) {
+                    continue; // linked, prekeys not up yet: not a reader until they are (the server agrees)
+                }
+                fetched.put(reader, bundle.get());
+            }
             try {
-                Ratchet.Sealed s = encrypt(reader, plain);
+                Ratchet.Sealed s = encrypt(reader, plain, fetched.get(reader));
                 sealed.putCiphertexts(
                         reader,
                         Ciphertext.newBuilder()
@@ -137,10 +166,14 @@ final class Envelopes {
                                 .setBody(ByteString.copyFrom(s.body()))
                                 .build());
             } catch (Ratchet.RatchetException e) {
-                if (!p.to().hasGroup()) {
-                    throw new Outbox.NotReady("Messages to " + reader + " are on hold: " + e.getMessage() + ".");
+                if (!p.to().hasGroup() || who.equals(user)) {
+                    throw new Outbox.NotReady("Messages to " + who + " are on hold: " + e.getMessage() + ".");
                 }
-                unreadable(sealed, group, reader, e.getMessage());
+                failed.add(who);
+                unreadable(sealed, group, who, e.getMessage());
+                addresses.stream()
+                        .filter(a -> Addresses.userOf(a).equals(who))
+                        .forEach(sealed::removeCiphertexts); // a member reads on all devices or on none
             }
         }
         return SendRequest.newBuilder()
@@ -163,9 +196,10 @@ final class Envelopes {
     }
 
     /** Encrypts over the session with {@code peer}, starting one from their prekey bundle if there is none. */
-    private Ratchet.Sealed encrypt(String peer, byte[] plain) throws Ratchet.RatchetException {
+    private Ratchet.Sealed encrypt(String peer, byte[] plain, PreKeyBundle fetched) throws Ratchet.RatchetException {
         if (!ratchet.hasSession(peer)) {
-            PreKeyBundle bundle = bundles.apply(peer)
+            PreKeyBundle bundle = Optional.ofNullable(fetched)
+                    .or(() -> bundles.apply(peer))
                     .orElseThrow(() -> new Ratchet.RatchetException(
                             Ratchet.Fault.INVALID_KEY, peer + " has no prekeys on the server yet", null));
             try {
@@ -176,9 +210,10 @@ final class Envelopes {
                 }
                 // The bundle's identity is not the pinned one: ask for the peer's keys, so the user is told the key
                 // changed and how to check it, as for any key change.
-                keys.refresh(peer);
+                String who = Addresses.userOf(peer);
+                keys.refresh(who);
                 throw new Ratchet.RatchetException(
-                        Ratchet.Fault.UNTRUSTED, peer + "'s key changed (see /verify " + peer + ")", e);
+                        Ratchet.Fault.UNTRUSTED, who + "'s key changed (see /verify " + who + ")", e);
             }
         }
         return ratchet.encryptUnsynced(peer, plain);
@@ -190,9 +225,10 @@ final class Envelopes {
      */
     Optional<Opened> open(ChatMessage m) {
         String sender = m.getSender();
-        Ciphertext mine = m.getSealed().getCiphertextsMap().get(user);
-        if (sender.equals(user)) {
-            return Optional.empty(); // the sender is never a reader of its own message
+        String from = Addresses.of(sender, Math.max(1, m.getSenderDevice()));
+        Ciphertext mine = m.getSealed().getCiphertextsMap().get(address);
+        if (from.equals(address)) {
+            return Optional.empty(); // the sending device is never a reader of its own message
         }
         if (mine == null) {
             if (m.getSealed().getUnreadableList().contains(user)) {
@@ -203,7 +239,7 @@ final class Envelopes {
         }
         byte[] plain;
         try {
-            plain = ratchet.decrypt(sender, mine.getType(), mine.getBody().toByteArray());
+            plain = ratchet.decrypt(from, mine.getType(), mine.getBody().toByteArray());
         } catch (Ratchet.RatchetException e) {
             switch (e.fault()) {
                 case DUPLICATE -> {} // its key is gone: a replay or a repeat, not shown twice
@@ -237,7 +273,10 @@ final class Envelopes {
         if (!checks.admit(m, content)) {
             return Optional.empty();
         }
-        String conversation = m.getChat().hasGroup() ? m.getChat().getGroup() : sender;
+        // A sent transcript (from another device of this account) belongs to the chat with its reader.
+        String conversation = m.getChat().hasGroup()
+                ? m.getChat().getGroup()
+                : sender.equals(user) ? m.getChat().getUser() : sender;
         return Optional.of(new Opened(
                 new Incoming(
                         m.getMessageId(),
@@ -247,6 +286,7 @@ final class Envelopes {
                         content.hasAttachment() ? FileMessages.encode(content.getAttachment()) : Contents.text(content),
                         m.getChatSeq(),
                         m.getSentAtMillis()),
-                content.getCounter()));
+                content.getCounter(),
+                from));
     }
 }

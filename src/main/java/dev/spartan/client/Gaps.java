@@ -23,6 +23,7 @@ final class Gaps {
     private final Consumer<String> notice;
     private final Map<String, TreeMap<Long, Incoming>> waiting = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
+    private boolean startAtFirstSeen;
 
     Gaps(Counters counters, ScheduledExecutorService timer, Consumer<Incoming> show, Consumer<String> notice) {
         this.counters = counters;
@@ -33,13 +34,29 @@ final class Gaps {
 
     /** A decrypted message with its sender's counter. */
     synchronized void arrived(Incoming m, long counter) {
-        String sender = m.sender();
+        arrived(m, counter, m.sender());
+    }
+
+    /**
+     * A linked device joins its account's chats at whatever number they are at (PROTOCOL.md, "Devices"): the first
+     * message it sees from each sender sets the start, as in a group.
+     */
+    synchronized void startAtFirstSeen() {
+        startAtFirstSeen = true;
+    }
+
+    /**
+     * A decrypted message with its counter, from the sending device {@code from} (the sender, or sender#N): each
+     * device numbers its own messages.
+     */
+    synchronized void arrived(Incoming m, long counter, String from) {
+        String sender = from;
         String conversation = (m.isGroup() ? "#" : "@") + m.peerOrGroup();
         long expected = counters.expected(sender, conversation);
         if (expected == 0) {
             // A 1:1 chat is numbered from its first message (after a key change both sides count from 1 again); a
             // group member may have joined at any number, so there the first message seen sets the start.
-            expected = m.isGroup() ? counter : 1;
+            expected = m.isGroup() || startAtFirstSeen ? counter : 1;
         }
         String key = sender + "\t" + conversation;
         TreeMap<Long, Incoming> held = waiting.computeIfAbsent(key, k -> new TreeMap<>());
@@ -72,7 +89,8 @@ final class Gaps {
             long first = held.firstKey();
             long missing = first - expected;
             if (missing > 0) {
-                notice.accept(missing + (missing == 1 ? " message" : " messages") + " from " + sender
+                notice.accept(missing + (missing == 1 ? " message" : " messages") + " from "
+                        + dev.spartan.contract.Addresses.userOf(sender)
                         + (conversation.startsWith("#") ? " in " + conversation.substring(1) : "")
                         + (missing == 1 ? " is" : " are") + " missing");
             }

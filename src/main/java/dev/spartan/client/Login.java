@@ -38,6 +38,26 @@ public final class Login {
      * to the certificate of the connection the challenge came over, as this client saw it.
      */
     public static LoginResponse perform(Channel channel, String user, Identity identity, String inviteCode) {
+        return perform(
+                channel,
+                user,
+                identity,
+                inviteCode,
+                (nonce, binding) -> LoginProof.sign(identity, user, nonce, binding));
+    }
+
+    /** The proof of a login: a signature over the challenge bytes of PROTOCOL.md. */
+    public interface Prover {
+        byte[] prove(byte[] nonce, byte[] binding);
+    }
+
+    /**
+     * As {@link #perform(Channel, String, Identity, String)} for any device: {@code address} is the user or user#N,
+     * and {@code prover} signs with that device's key (PROTOCOL.md, "Devices").
+     */
+    public static LoginResponse perform(
+            Channel channel, String address, Identity identity, String inviteCode, Prover prover) {
+        String user = address;
         AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel);
         BindingCapture binding = new BindingCapture();
         // Each call gets its own deadline: the first one also pays for the TCP and TLS handshakes.
@@ -50,7 +70,7 @@ public final class Login {
                 .login(LoginRequest.newBuilder()
                         .setUser(user)
                         .setNonce(ByteString.copyFrom(nonce))
-                        .setSignature(ByteString.copyFrom(LoginProof.sign(identity, user, nonce, binding.seen())))
+                        .setSignature(ByteString.copyFrom(prover.prove(nonce, binding.seen())))
                         .setKeys(keys(identity))
                         .setInviteCode(inviteCode)
                         .build());

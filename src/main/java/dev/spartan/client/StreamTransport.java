@@ -2,6 +2,7 @@ package dev.spartan.client;
 
 import com.google.protobuf.Any;
 import com.google.rpc.RetryInfo;
+import dev.spartan.proto.MismatchedDevices;
 import dev.spartan.proto.Refused;
 import dev.spartan.proto.SendAck;
 import dev.spartan.proto.SendRequest;
@@ -57,6 +58,16 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
     private final Set<String> resealed = ConcurrentHashMap.newKeySet();
 
     private volatile boolean unaryOnly;
+    /** Sends resealed for a stale device set, by message id, and how often. */
+    private final java.util.Map<String, Integer> devicesResealed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private volatile java.util.function.Consumer<MismatchedDevices> mismatched = m -> {};
+
+    /** Where a refusal for a stale device set is told, before the message is sealed again. */
+    void onMismatchedDevices(java.util.function.Consumer<MismatchedDevices> learn) {
+        this.mismatched = Objects.requireNonNull(learn, "learn");
+    }
+
     /** The open stream, or null; guarded by this. */
     private Stream stream;
     /** Sealed, waiting for {@link #flush} to sync their state and write them; guarded by this. */
@@ -245,9 +256,17 @@ final class StreamTransport implements Outbox.Transport, Outbox.Pipeline {
     private Outbox.Answer answer(Outbox.Pending message, SendResult result) {
         if (result.hasAck()) {
             resealed.remove(message.messageId());
+            devicesResealed.remove(message.messageId());
             return Outbox.Answer.stored(result.getAck());
         }
         StatusRuntimeException refusal = refusal(result.getRefused());
+        if (result.getRefused().hasMismatchedDevices()
+                && devicesResealed.merge(message.messageId(), 1, Integer::sum) <= MismatchedDevicesRetry.ROUNDS) {
+            // a stale device set: encrypt for the devices as they are now, same message id (PROTOCOL.md, Devices)
+            MismatchedDevices current = result.getRefused().getMismatchedDevices();
+            return Outbox.Answer.failed(
+                    new Outbox.SendAgain(Outbox.describe(refusal), () -> mismatched.accept(current)));
+        }
         if (message.to().hasGroup()
                 && refusal.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
                 && resealed.add(message.messageId())) {

@@ -282,9 +282,11 @@ public final class ClusterBus implements RemoteNodes, AutoCloseable {
         }
         Set<String> grown = new java.util.HashSet<>(List.of(drain(grownInboxes).split(",", -1)));
         grown.remove("");
-        // A name with '#' is not a user's stream but a wait that no presence entry locates (a new device waiting
-        // for its link to be answered): rare, so every node is told.
-        List<String> waits = grown.stream().filter(n -> n.indexOf('#') >= 0).toList();
+        // A name with '#' that is not a device address ("alice#2", routed as any stream) is a wait that no presence
+        // entry locates (a new device waiting for its link to be answered): rare, so every node is told.
+        List<String> waits = grown.stream()
+                .filter(n -> dev.spartan.contract.Addresses.deviceOf(n) < 1)
+                .toList();
         if (!waits.isEmpty()) {
             waits.forEach(grown::remove);
             var unused = publisher.publish(CHANNEL, line(BusLine.Kind.INBOXES_GREW, String.join(",", waits)));

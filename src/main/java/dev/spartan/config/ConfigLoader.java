@@ -41,7 +41,8 @@ public final class ConfigLoader {
             "members_per_group",
             "group_changes_per_minute",
             "group_invitations_per_user",
-            "group_invitation_hours");
+            "group_invitation_hours",
+            "devices_per_user");
 
     private ConfigLoader() {}
 
@@ -408,7 +409,8 @@ public final class ConfigLoader {
                 k.intValue("members_per_group", d.membersPerGroup(), 2, 500),
                 k.intValue("group_changes_per_minute", d.groupChangesPerMinute(), 1, 1_000_000),
                 k.intValue("group_invitations_per_user", d.groupInvitationsPerUser(), 1, 500),
-                k.intValue("group_invitation_hours", d.groupInvitationHours(), 1, 24 * 365));
+                k.intValue("group_invitation_hours", d.groupInvitationHours(), 1, 24 * 365),
+                k.intValue("devices_per_user", d.devicesPerUser(), 1, 100));
         int groups = limits.groupsPerUser() + limits.groupInvitationsPerUser();
         if ((long) groups * limits.membersPerGroup() > MAX_GROUP_SEATS) {
             throw new ConfigException(source + ": keys 'limits.groups_per_user', 'limits.group_invitations_per_user'"

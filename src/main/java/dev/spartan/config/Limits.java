@@ -16,6 +16,7 @@ package dev.spartan.config;
  * @param groupInvitationsPerUser {@code limits.group_invitations_per_user}: group invitations a user may have waiting
  *                               for an answer (from different inviters: one each at a time)
  * @param groupInvitationHours   {@code limits.group_invitation_hours}: how long a group invitation can be accepted
+ * @param devicesPerUser         {@code limits.devices_per_user}: devices an account may have, the first included
  */
 public record Limits(
         int heldMessages,
@@ -27,7 +28,37 @@ public record Limits(
         int membersPerGroup,
         int groupChangesPerMinute,
         int groupInvitationsPerUser,
-        int groupInvitationHours) {
+        int groupInvitationHours,
+        int devicesPerUser) {
+
+    /** Devices per account unless limits.devices_per_user says otherwise. */
+    public static final int DEVICES_PER_USER = 5;
+
+    /** The limits with the default number of devices per account. */
+    public Limits(
+            int heldMessages,
+            int heldBytes,
+            int historyKept,
+            int historyPage,
+            int historyCallsPerMinute,
+            int groupsPerUser,
+            int membersPerGroup,
+            int groupChangesPerMinute,
+            int groupInvitationsPerUser,
+            int groupInvitationHours) {
+        this(
+                heldMessages,
+                heldBytes,
+                historyKept,
+                historyPage,
+                historyCallsPerMinute,
+                groupsPerUser,
+                membersPerGroup,
+                groupChangesPerMinute,
+                groupInvitationsPerUser,
+                groupInvitationHours,
+                DEVICES_PER_USER);
+    }
 
     /** The bytes of one History answer, whatever its count: far below gRPC's 4 MiB default message size. */
     public static final int HISTORY_PAGE_BYTES = 1024 * 1024;
@@ -49,7 +80,8 @@ public record Limits(
                 membersPerGroup,
                 running.groupChangesPerMinute,
                 groupInvitationsPerUser,
-                groupInvitationHours);
+                groupInvitationHours,
+                devicesPerUser);
     }
 
     public Limits withHistoryKept(int kept) {
@@ -63,6 +95,7 @@ public record Limits(
                 membersPerGroup,
                 groupChangesPerMinute,
                 groupInvitationsPerUser,
-                groupInvitationHours);
+                groupInvitationHours,
+                devicesPerUser);
     }
 }

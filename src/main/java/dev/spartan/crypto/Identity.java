@@ -124,6 +124,41 @@ public final class Identity {
         return id;
     }
 
+    /**
+     * Writes a linked device's identity into the empty directory {@code dir}: the account's keys, as its link bundle
+     * carried them, with a registration id of the device's own (PROTOCOL.md, "Linking").
+     *
+     * @param identityKeyPair libsignal {@code IdentityKeyPair.serialize()} of the account
+     * @param signingPkcs8    the account's signing.key file, byte for byte
+     * @param agreementPkcs8  the account's agreement.key file, byte for byte
+     */
+    public static Identity install(Path dir, byte[] identityKeyPair, byte[] signingPkcs8, byte[] agreementPkcs8)
+            throws IOException {
+        IdentityKeyPair pair;
+        try {
+            pair = new IdentityKeyPair(identityKeyPair);
+            KeyCodec.ed25519SeedFromPkcs8(signingPkcs8);
+            KeyCodec.x25519ScalarFromPkcs8(agreementPkcs8);
+        } catch (InvalidKeyException | RuntimeException e) {
+            throw new IOException("the link bundle's keys are malformed: " + e.getMessage(), e);
+        }
+        PrivateFiles.createDir(dir);
+        writeSignal(dir.resolve(SIGNAL_IDENTITY_FILE), pair, KeyHelper.generateRegistrationId(false));
+        PrivateFiles.write(dir.resolve(AGREEMENT_KEY_FILE), agreementPkcs8);
+        PrivateFiles.write(dir.resolve(SIGNING_KEY_FILE), signingPkcs8); // last: it marks a complete identity
+        Identity id = loadOrCreate(dir);
+        Files.write(dir.resolve(SIGNING_PUB_FILE), id.publicIdentity.signingKey());
+        Files.write(dir.resolve(AGREEMENT_PUB_FILE), id.publicIdentity.agreementKey());
+        return id;
+    }
+
+    /** The account's static key files (signing.key, agreement.key), byte for byte, for a link bundle. */
+    public static byte[][] staticKeyFiles(Path dir) throws IOException {
+        return new byte[][] {
+            Files.readAllBytes(dir.resolve(SIGNING_KEY_FILE)), Files.readAllBytes(dir.resolve(AGREEMENT_KEY_FILE))
+        };
+    }
+
     public PublicIdentity publicIdentity() {
         return publicIdentity;
     }

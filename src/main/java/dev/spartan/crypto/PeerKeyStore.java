@@ -19,7 +19,7 @@ import org.signal.libsignal.protocol.IdentityKey;
  * pin is reported, never silently accepted: the server could be substituting its own keys.
  */
 public final class PeerKeyStore {
-    static final String FILE_NAME = "known_identities";
+    public static final String FILE_NAME = "known_identities";
 
     public enum Verdict {
         NEW,

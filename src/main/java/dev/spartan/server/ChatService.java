@@ -3,12 +3,14 @@ package dev.spartan.server;
 import dev.spartan.auth.AuthInterceptor;
 import dev.spartan.auth.Principal;
 import dev.spartan.chat.Conversations;
+import dev.spartan.chat.DeviceAddresses;
 import dev.spartan.chat.Directory;
 import dev.spartan.chat.GroupAdmin;
 import dev.spartan.chat.Inbox;
 import dev.spartan.chat.MessageActions;
 import dev.spartan.chat.PreKeys;
 import dev.spartan.chat.Refusal;
+import dev.spartan.contract.Addresses;
 import dev.spartan.contract.ChatIds;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.delivery.Presence;
@@ -73,6 +75,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     private final int sendWindow;
     private final MessageActions actions;
     private final Set<SendStream> sendStreams = ConcurrentHashMap.newKeySet();
+    private final DeviceAddresses devices;
 
     public ChatService(
             Directory directory,
@@ -97,11 +100,12 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         this.preKeys = Objects.requireNonNull(preKeys, "preKeys");
         this.sendWindow = sendWindow;
         this.actions = Objects.requireNonNull(actions, "actions");
+        this.devices = new DeviceAddresses(store);
     }
 
     @Override
     public void receiveMsg(ReceiveRequest request, StreamObserver<Event> observer) {
-        String me = Principal.current();
+        String me = Principal.address(); // each device has its own inbox and stream
         if (!Principal.sessionLive()) {
             observer.onError(Status.UNAUTHENTICATED
                     .withDescription(AuthInterceptor.ENDED)
@@ -135,7 +139,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     public void sendMsg(SendRequest request, StreamObserver<SendAck> response) {
         reply(response, () -> {
             try {
-                SendAck ack = conversations.send(Principal.current(), request);
+                SendAck ack = conversations.send(Principal.address(), request);
                 if (ack.getDuplicate()) {
                     Charge.refundCurrent();
                 }
@@ -157,7 +161,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @RateLimit("messages")
     public StreamObserver<SendRequest> sendStream(StreamObserver<SendResult> response) {
         return SendStream.open(
-                Principal.current(),
+                Principal.address(),
                 (ServerCallStreamObserver<SendResult>) response,
                 sendWindow,
                 conversations::sendAsync,
@@ -175,7 +179,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @Override
     public void ack(AckRequest request, StreamObserver<AckResponse> response) {
         reply(response, () -> {
-            inbox.ack(Principal.current(), request.getSeq(), request.getStoreEpoch());
+            inbox.ack(Principal.address(), request.getSeq(), request.getStoreEpoch());
             return AckResponse.getDefaultInstance();
         });
     }
@@ -186,7 +190,10 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
                 response,
                 () -> ListUsersResponse.newBuilder()
                         .addAllUsers(directory.users())
-                        .addAllOnline(presence.online())
+                        .addAllOnline(presence.online().stream()
+                                .map(Addresses::userOf)
+                                .distinct()
+                                .toList())
                         .addAllGroups(directory.groupsOf(Principal.current()))
                         .build());
     }
@@ -221,7 +228,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     public void history(HistoryRequest request, StreamObserver<HistoryResponse> response) {
         reply(response, () -> {
             Conversations.HistoryPage page = conversations.history(
-                    Principal.current(),
+                    Principal.address(),
                     request.getChat(),
                     request.getBeforeSeq(),
                     Integer.toUnsignedLong(request.getLimit()));
@@ -261,7 +268,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         reply(
                 response,
                 () -> PreKeyCountResponse.newBuilder()
-                        .setOneTimeCount(preKeys.upload(Principal.current(), request))
+                        .setOneTimeCount(preKeys.upload(Principal.address(), request))
                         .build());
     }
 
@@ -269,7 +276,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
     @Override
     @RateLimit("prekeys")
     public void fetchPreKeyBundle(PreKeyBundleRequest request, StreamObserver<PreKeyBundle> response) {
-        reply(response, () -> preKeys.bundle(Principal.current(), request.getUser()));
+        reply(response, () -> preKeys.bundle(Principal.address(), request.getUser()));
     }
 
     @Override
@@ -277,7 +284,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         reply(
                 response,
                 () -> PreKeyCountResponse.newBuilder()
-                        .setOneTimeCount(preKeys.count(Principal.current()))
+                        .setOneTimeCount(preKeys.count(Principal.address()))
                         .build());
     }
 
@@ -297,7 +304,7 @@ public final class ChatService extends SpartanGrpc.SpartanImplBase {
         reply(response, () -> {
             String me = Principal.current();
             List<String> readers = actions.typingReaders(me, request.getChat());
-            for (String reader : readers) {
+            for (String reader : devices.ofAll(readers)) {
                 ChatRef seen = request.getChat().hasGroup() ? request.getChat() : ChatIds.toUser(me);
                 hub.passOnHere(
                         reader,

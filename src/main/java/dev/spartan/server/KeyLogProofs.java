@@ -55,7 +55,9 @@ final class KeyLogProofs extends KeyTransparencyGrpc.KeyTransparencyImplBase imp
         }
         if (message instanceof PreKeyBundle b) {
             return b.toBuilder()
-                    .setInclusion(log.include(b.getUser(), b.getIdentityKey().toByteArray()))
+                    .setInclusion(log.include(
+                            dev.spartan.contract.Addresses.userOf(b.getUser()),
+                            b.getIdentityKey().toByteArray()))
                     .build();
         }
         return message;

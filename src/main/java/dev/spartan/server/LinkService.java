@@ -5,17 +5,23 @@ import dev.spartan.auth.Caller;
 import dev.spartan.auth.LoginGate;
 import dev.spartan.auth.Principal;
 import dev.spartan.chat.Linking;
+import dev.spartan.contract.Addresses;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.proto.CompleteLinkRequest;
 import dev.spartan.proto.CompleteLinkResponse;
 import dev.spartan.proto.DeclineLinkResponse;
+import dev.spartan.proto.DeviceInfo;
 import dev.spartan.proto.GetLinkRequest;
 import dev.spartan.proto.LinkCompleted;
 import dev.spartan.proto.LinkEvent;
 import dev.spartan.proto.LinkGrpc;
 import dev.spartan.proto.LinkOpened;
+import dev.spartan.proto.ListDevicesRequest;
+import dev.spartan.proto.ListDevicesResponse;
 import dev.spartan.proto.OpenLinkRequest;
 import dev.spartan.proto.PendingLink;
+import dev.spartan.proto.UnlinkDeviceRequest;
+import dev.spartan.proto.UnlinkDeviceResponse;
 import dev.spartan.store.Device;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -50,12 +56,56 @@ public final class LinkService extends LinkGrpc.LinkImplBase {
     private final DeliveryHub hub;
     private final LoginGate gate;
     private final Clock clock;
+    private final DeviceSessions sessions;
 
     public LinkService(Linking linking, DeliveryHub hub, LoginGate gate, Clock clock) {
+        this(linking, hub, gate, clock, (address) -> {});
+    }
+
+    /**
+     * @param sessions ends an unlinked device's sessions and streams on every node
+     */
+    public LinkService(Linking linking, DeliveryHub hub, LoginGate gate, Clock clock, DeviceSessions sessions) {
         this.linking = Objects.requireNonNull(linking, "linking");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.gate = Objects.requireNonNull(gate, "gate");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.sessions = Objects.requireNonNull(sessions, "sessions");
+    }
+
+    /** Ends the sessions of an unlinked device: here at once, and on every other node through the cluster bus. */
+    public interface DeviceSessions {
+        void unlinked(String address);
+    }
+
+    @Override
+    public void listDevices(ListDevicesRequest request, StreamObserver<ListDevicesResponse> observer) {
+        String user = Principal.current();
+        ListDevicesResponse.Builder out = ListDevicesResponse.newBuilder();
+        out.addDevices(DeviceInfo.newBuilder()
+                .setId(1)
+                .setAddress(user)
+                .setName("primary")
+                .setLastSeenMillis(linking.lastSeen(user)));
+        for (Device d : linking.devices(user)) {
+            String address = Addresses.of(user, d.id());
+            out.addDevices(DeviceInfo.newBuilder()
+                    .setId(d.id())
+                    .setAddress(address)
+                    .setName(d.name())
+                    .setCreatedAtMillis(d.createdMillis())
+                    .setLastSeenMillis(linking.lastSeen(address)));
+        }
+        observer.onNext(out.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void unlinkDevice(UnlinkDeviceRequest request, StreamObserver<UnlinkDeviceResponse> observer) {
+        String address = linking.unlink(Principal.address(), request.getDeviceId());
+        sessions.unlinked(address);
+        observer.onNext(UnlinkDeviceResponse.getDefaultInstance());
+        observer.onCompleted();
     }
 
     @Override

@@ -208,7 +208,13 @@ final class SendStream implements StreamObserver<SendRequest> {
     private static Refused refused(Throwable failure) {
         Optional<Status> known = StatusMapping.statusOf(failure);
         if (known.isPresent()) {
-            return refused(known.get(), Optional.empty());
+            Refused refused = refused(known.get(), Optional.empty());
+            if (failure instanceof Refusal r && r.mismatched().isPresent()) {
+                return refused.toBuilder()
+                        .setMismatchedDevices(r.mismatched().get())
+                        .build();
+            }
+            return refused;
         }
         log.warn("SendStream: a send failed unexpectedly", failure);
         return refused(Status.INTERNAL.withDescription("the server failed to store this message"), Optional.empty());

@@ -34,11 +34,21 @@ final class Sessions {
         hub.onSessionsEndedElsewhere((user, reason) -> {
             SessionTokens.End end = reason.equals(SessionTokens.End.RESET.name())
                     ? SessionTokens.End.RESET
-                    : SessionTokens.End.REPLACED;
+                    : reason.equals(SessionTokens.End.UNLINKED.name())
+                            ? SessionTokens.End.UNLINKED
+                            : SessionTokens.End.REPLACED;
             if (end == SessionTokens.End.RESET) {
                 directory.keys().forget(user);
             }
             tokens.revoke(user, end);
         });
+    }
+
+    /** An unlinked device's session and stream end here and, through the bus, on every other node. */
+    static void unlinked(SessionTokens tokens, DeliveryHub hub, String address) {
+        tokens.revoke(address, SessionTokens.End.UNLINKED);
+        hub.endHere(address, StatusMapping.ofSessionEnd(address, SessionTokens.End.UNLINKED));
+        hub.endSessionsElsewhere(address, SessionTokens.End.UNLINKED.name());
+        log.info("device {} was unlinked; its sessions are closed", address);
     }
 }

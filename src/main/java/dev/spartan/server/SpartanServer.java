@@ -134,10 +134,12 @@ public final class SpartanServer implements AutoCloseable {
                 config.sendWindow(),
                 clock);
         LinkService link = new LinkService(
-                new Linking(directory, store, hub, clock, Linking.DEVICES_PER_USER, config.maxMessageBytes() * 2),
+                new Linking(
+                        directory, store, hub, clock, config.limits().devicesPerUser(), config.maxMessageBytes() * 2),
                 hub,
                 gate,
-                clock);
+                clock,
+                address -> Sessions.unlinked(tokens, hub, address));
         backend.connect(hub, recent);
         Sessions.connect(tokens, hub, directory);
         retention.start();

@@ -59,6 +59,9 @@ public final class StatusMapping implements ServerInterceptor {
                 Status.FAILED_PRECONDITION.withDescription(
                         "the operator reset the keys of " + user + "; this session is closed");
             case EXPIRED -> Status.UNAUTHENTICATED.withDescription("session expired: log in again");
+            case UNLINKED ->
+                Status.FAILED_PRECONDITION.withDescription(
+                        "this device (" + user + ") was unlinked from its account; this session is closed");
         };
     }
 
@@ -76,6 +79,15 @@ public final class StatusMapping implements ServerInterceptor {
     }
 
     private static RuntimeException mapped(RuntimeException e) {
+        if (e instanceof Refusal r && r.mismatched().isPresent()) {
+            // the current device set travels as the status detail (PROTOCOL.md, "Devices")
+            Status status = statusOf(e).orElseThrow();
+            return io.grpc.protobuf.StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                    .setCode(status.getCode().value())
+                    .setMessage(status.getDescription())
+                    .addDetails(com.google.protobuf.Any.pack(r.mismatched().get()))
+                    .build());
+        }
         return statusOf(e).<RuntimeException>map(Status::asRuntimeException).orElse(e);
     }
 

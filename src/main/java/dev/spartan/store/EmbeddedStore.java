@@ -478,13 +478,13 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             List<Event> out = new ArrayList<>();
             for (StoredMessage m : takeHeld(pairKey)) {
-                long seq = append(
-                        recipient,
-                        StoredEvent.newBuilder()
-                                .setRecordVersion(Layout.RECORD_VERSION)
-                                .setMessage(m)
-                                .build()
-                                .toByteArray());
+                byte[] event = StoredEvent.newBuilder()
+                        .setRecordVersion(Layout.RECORD_VERSION)
+                        .setMessage(m)
+                        .build()
+                        .toByteArray();
+                long seq = append(recipient, event);
+                Records.heldReaders(m, recipient).stream().skip(1).forEach(device -> append(device, event));
                 out.add(Event.newBuilder()
                         .setSeq(seq)
                         .setMessage(Records.chatMessage(m))

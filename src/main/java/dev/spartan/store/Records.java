@@ -34,6 +34,7 @@ import dev.spartan.store.proto.StoredPreKeys;
 import dev.spartan.store.proto.StoredSealed;
 import dev.spartan.store.proto.StoredSignedPreKey;
 import dev.spartan.store.proto.StoredStatement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -122,6 +123,21 @@ final class Records {
                 .build();
     }
 
+    /**
+     * Whose inboxes a held message goes to when its chat is accepted: every device address it carries a ciphertext
+     * for (the reader's devices and the sender's other devices, PROTOCOL.md "Devices"), {@code recipient} first; just
+     * {@code recipient} for one that carries none.
+     */
+    static List<String> heldReaders(StoredMessage m, String recipient) {
+        List<String> readers = new ArrayList<>();
+        readers.add(recipient);
+        m.getSealed().getCiphertextsMap().keySet().stream()
+                .filter(a -> !a.equals(recipient))
+                .sorted()
+                .forEach(readers::add);
+        return readers;
+    }
+
     /** The stored form of a message of conversation {@code chatKey}, its chat_seq as given. */
     static StoredMessage storedMessage(ChatMessage m, String chatKey) {
         StoredChat.Builder chat = storedChat(m.getChat());
@@ -129,6 +145,7 @@ final class Records {
         return StoredMessage.newBuilder()
                 .setMessageId(m.getMessageId())
                 .setSender(m.getSender())
+                .setSenderDevice(m.getSenderDevice() > 1 ? m.getSenderDevice() : 0)
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
@@ -192,6 +209,7 @@ final class Records {
         return ChatMessage.newBuilder()
                 .setMessageId(m.getMessageId())
                 .setSender(m.getSender())
+                .setSenderDevice(m.getSenderDevice())
                 .setChat(chat)
                 .setChatSeq(m.getChatSeq())
                 .setSentAtMillis(m.getSentAtMillis())
@@ -262,6 +280,11 @@ final class Records {
                 b.setExpired(StoredMessagesExpired.newBuilder()
                         .setChat(storedChat(e.getExpired().getChat()))
                         .addAllMessageIds(e.getExpired().getMessageIdsList()));
+            case DEVICES_CHANGED ->
+                b.setDevicesChanged(dev.spartan.store.proto.StoredDevicesChanged.newBuilder()
+                        .setUser(e.getDevicesChanged().getUser())
+                        .addAllDeviceIds(e.getDevicesChanged().getDeviceIdsList())
+                        .setLinked(e.getDevicesChanged().getLinked()));
             default -> throw new IllegalArgumentException("an inbox does not store " + e.getKindCase() + " events");
         }
         return b.build();
@@ -301,6 +324,11 @@ final class Records {
                 b.setExpired(MessagesExpired.newBuilder()
                         .setChat(chatRef(e.getExpired().getChat()))
                         .addAllMessageIds(e.getExpired().getMessageIdsList()));
+            case DEVICES_CHANGED ->
+                b.setDevicesChanged(dev.spartan.proto.DevicesChanged.newBuilder()
+                        .setUser(e.getDevicesChanged().getUser())
+                        .addAllDeviceIds(e.getDevicesChanged().getDeviceIdsList())
+                        .setLinked(e.getDevicesChanged().getLinked()));
             case KIND_NOT_SET -> {} // written by a newer version: shown as an event without content
             case MESSAGE_REF ->
                 throw new IllegalArgumentException("a reference is resolved by the store that wrote it, before this");

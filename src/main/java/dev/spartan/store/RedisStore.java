@@ -403,21 +403,25 @@ public final class RedisStore implements MessageStore {
         List<Event> out = new ArrayList<>();
         for (StoredMessage m : holding(pairKey)) {
             StoredMessage unnumbered = m.toBuilder().clearChatSeq().build();
-            long seq = clusterSaves != null
-                    ? clusterSaves.appendOnce(
-                            recipient,
-                            m.getSender() + ":" + m.getMessageId(),
-                            unnumbered.toByteArray(),
-                            m.getChatSeq(),
-                            m.getChatKey())
-                    : append(
-                            recipient,
-                            utf8("m"),
-                            unnumbered.toByteArray(),
-                            utf8("c"),
-                            utf8(Long.toString(m.getChatSeq())),
-                            utf8("k"),
-                            utf8(m.getChatKey()));
+            long seq = 0;
+            for (String reader : Records.heldReaders(m, recipient)) { // the recipient first: its seq is returned
+                long appended = clusterSaves != null
+                        ? clusterSaves.appendOnce(
+                                reader,
+                                m.getSender() + ":" + m.getMessageId(),
+                                unnumbered.toByteArray(),
+                                m.getChatSeq(),
+                                m.getChatKey())
+                        : append(
+                                reader,
+                                utf8("m"),
+                                unnumbered.toByteArray(),
+                                utf8("c"),
+                                utf8(Long.toString(m.getChatSeq())),
+                                utf8("k"),
+                                utf8(m.getChatKey()));
+                seq = seq == 0 ? appended : seq;
+            }
             out.add(Event.newBuilder()
                     .setSeq(seq)
                     .setMessage(Records.chatMessage(m))

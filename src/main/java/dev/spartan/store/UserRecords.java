@@ -64,6 +64,7 @@ final class UserRecords {
                 e.getGroupChanged().getGroup().getMembersList().contains(user)
                         || signedIn(e.getGroupChanged().getGroup());
             case EXPIRED -> e.getExpired().getChat().getUser().equals(user);
+            case DEVICES_CHANGED -> e.getDevicesChanged().getUser().equals(user);
             case KIND_NOT_SET -> false;
         };
     }

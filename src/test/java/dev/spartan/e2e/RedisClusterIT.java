@@ -116,17 +116,19 @@ class RedisClusterIT {
 
     /**
      * A new device of bob's waits on node1 (it has no presence entry to route by); bob answers on node2: the answer
-     * still reaches the waiting stream.
+     * still reaches the waiting stream. The device then logs in on node1 as bob#2; bob unlinks it on node2, and its
+     * stream on node1 ends within a second.
      */
     private static void aLinkAnsweredOnAnotherNodeReachesTheNewDevice(io.grpc.Channel node1, WireSession bob)
             throws Exception {
         java.util.concurrent.BlockingQueue<LinkEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        ECKeyPair deviceKey = ECKeyPair.generate();
         LinkGrpc.newStub(node1)
                 .openLink(
                         OpenLinkRequest.newBuilder()
                                 .setUser("bob")
                                 .setDeviceKey(com.google.protobuf.ByteString.copyFrom(
-                                        ECKeyPair.generate().getPublicKey().serialize()))
+                                        deviceKey.getPublicKey().serialize()))
                                 .setDeviceName("laptop")
                                 .build(),
                         new StreamObserver<>() {
@@ -154,6 +156,46 @@ class RedisClusterIT {
                 .as("the answer from node2 reached the wait on node1")
                 .isNotNull();
         assertThat(completed.getCompleted().getDeviceId()).isEqualTo(id);
+
+        String address = "bob#" + id;
+        String token = dev.spartan.client.Login.perform(
+                        node1,
+                        address,
+                        bob.identity(),
+                        "",
+                        (nonce, binding) -> deviceKey
+                                .getPrivateKey()
+                                .calculateSignature(
+                                        dev.spartan.crypto.LoginProof.challengeBytes(address, nonce, binding)))
+                .getSessionToken();
+        java.util.concurrent.CompletableFuture<Status> ended = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        SpartanGrpc.newStub(node1)
+                .withInterceptors(dev.spartan.client.Login.bearer(token))
+                .receiveMsg(ReceiveRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Event value) {
+                        started.countDown();
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        ended.complete(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        ended.complete(Status.OK);
+                    }
+                });
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        LinkGrpc.newBlockingStub(bob.authorizedChannel())
+                .unlinkDevice(dev.spartan.proto.UnlinkDeviceRequest.newBuilder()
+                        .setDeviceId(id)
+                        .build());
+        Status end = ended.get(1, TimeUnit.SECONDS); // unlinked on node2, dead on node1 within a second
+        assertThat(end.getDescription())
+                .isEqualTo("this device (" + address + ") was unlinked from its account;" + " this session is closed");
     }
 
     /**

@@ -764,4 +764,68 @@ abstract class MessageStoreContract {
         assertThat(first).containsExactly(7, 7);
         assertThat(store().keyLogKey(new byte[] {8})).as("never replaced").containsExactly(7, 7);
     }
+    /**
+     * Devices (PROTOCOL.md, "Devices"): a message goes to the inbox of each device address it is for, with its sending
+     * device, and a device's purge (its unlink) drops its inbox and prekeys and nothing of the account's other devices.
+     */
+    @Test
+    void aMessageReachesEveryDeviceAddressAndADevicesPurgeTakesOnlyItsOwn() {
+        store().setPairState(PAIR, PairState.ACCEPTED);
+        Device laptop = store().addDevice("bob", "laptop", new byte[] {5}, T0);
+        String address = "bob#" + laptop.id();
+        store().putSignedPreKeys(
+                        address,
+                        7,
+                        dev.spartan.proto.SignedPreKey.newBuilder().setId(1).build(),
+                        dev.spartan.proto.SignedPreKey.newBuilder().setId(2).build());
+        ChatMessage m = between("alice", "bob", "both", T0).toBuilder()
+                .setSenderDevice(3)
+                .setSealed(between("alice", "bob", "both", T0).getSealed().toBuilder()
+                        .putCiphertexts(
+                                address,
+                                Ciphertext.newBuilder()
+                                        .setType(2)
+                                        .setBody(ByteString.copyFromUtf8("y"))
+                                        .build()))
+                .build();
+        store().save(new NewMessage(
+                PAIR, DM, m, List.of("bob", address), Guard.pair(PAIR, "alice"), 100, HoldLimit.NONE));
+        assertThat(inboxMessages("bob"))
+                .extracting(ChatMessage::getSenderDevice)
+                .containsExactly(3);
+        assertThat(inboxMessages(address)).extracting(ChatMessage::getMessageId).containsExactly("both");
+
+        assertThat(store().removeDevice("bob", laptop.id())).isTrue();
+        store().purge(address);
+        assertThat(store().eventsAfter(address, 0, 10)).isEmpty();
+        assertThat(store().signedPreKeys(address)).isEmpty();
+        assertThat(inboxMessages("bob")).extracting(ChatMessage::getMessageId).containsExactly("both");
+        assertThat(store().history(DM, 0, 10))
+                .extracting(ChatMessage::getMessageId)
+                .containsExactly("both");
+    }
+    /** A message held before the chat was accepted goes, once accepted, to every device it was encrypted for. */
+    @Test
+    void aHeldMessageIsReleasedToEveryDeviceItWasEncryptedFor() {
+        store().setPairState(PAIR, PairState.pendingFrom("alice"));
+        Ciphertext c = Ciphertext.newBuilder()
+                .setType(2)
+                .setBody(ByteString.copyFromUtf8("x"))
+                .build();
+        ChatMessage m = between("alice", "bob", "held", T0).toBuilder()
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts("bob", c)
+                        .putCiphertexts("bob#2", c)
+                        .putCiphertexts("alice#3", c))
+                .build();
+        assertThat(deliver(m).outcome()).isEqualTo(SaveResult.Outcome.HELD);
+        assertThat(store().releaseHeld(PAIR, "bob"))
+                .extracting(e -> e.getMessage().getMessageId())
+                .containsExactly("held");
+        for (String device : List.of("bob", "bob#2", "alice#3")) {
+            assertThat(inboxMessages(device))
+                    .extracting(ChatMessage::getMessageId)
+                    .containsExactly("held");
+        }
+    }
 }

@@ -41,6 +41,8 @@ final class Commands {
             "  /send PATH              send a file to this chat, end-to-end encrypted (Tab completes the path)",
             "  /save N [DIR]           save this chat's file N (default ~/Downloads/spartan/), never over a file",
             "  /files                  this chat's files and their number",
+            "  /link CODE              link a new device to your account (the code it printed with --link)",
+            "  /devices                your account's devices; /unlink N removes device N (not device 1)",
             "  /help                   this list",
             "  /logout                 end this session on the server too, then leave",
             "  /quit                   leave (Ctrl-D too)",

@@ -90,6 +90,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
     private Transcript transcript;
     private Commands commands;
     private ChatCommands chats;
+    private DeviceCommands devices;
     private ActionCommands actionCommands;
     private ActionLines actionLines;
     private ActionOptions optIns = ActionOptions.NONE;
@@ -154,6 +155,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
         commands =
                 new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
         chats = new ChatCommands(client, this);
+        devices = new DeviceCommands(client, t -> notice(t, false));
         hookActions();
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",
@@ -376,6 +378,10 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
                 return true;
             }
         }
+        if (devices.asking() && !line.startsWith("/") && !line.isEmpty()) {
+            devices.answer(line); // the yes or no to /link
+            return true;
+        }
         if (line.startsWith("/")) {
             return command(line);
         }
@@ -562,6 +568,9 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
         String[] words = line.split("\\s+");
         if (words[0].equals("/quit") || words[0].equals("/exit")) {
             return screen.isInteractive() && !quitOrAsk();
+        }
+        if (devices.run(words)) {
+            return true;
         }
         if (actionCommands.run(line)) {
             refreshRightPrompt();

@@ -92,6 +92,12 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
         String user = known(request.getUser());
         Enrollment.Code code = enrollment.invite(user);
         store.dropKeys(user);
+        for (dev.spartan.store.Device d : store.devices(user)) {
+            String address = dev.spartan.contract.Addresses.of(user, d.id());
+            store.dropKeys(address); // the device's prekeys
+            tokens.revoke(address, SessionTokens.End.RESET);
+            hub.endSessionsElsewhere(address, SessionTokens.End.RESET.name());
+        }
         store.dropDevices(user); // a reset drops every device: the new identity links its own
         directory.keys().forget(user);
         tokens.revoke(user, SessionTokens.End.RESET);
