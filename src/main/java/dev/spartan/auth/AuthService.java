@@ -132,8 +132,13 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
                     + ") and log in again with the code it prints (--invite CODE)");
         }
         if (!pinned.equals(keys)) {
+            // The fingerprint covers the signing and agreement keys; a login that differs only in its identity key
+            // would show two equal fingerprints, so it says which key differs.
+            String registered = fingerprint(pinned);
+            String presented = fingerprint(keys);
             throw Refusal.unauthenticated("the keys of '" + user + "' do not match the ones registered at first login"
-                    + " (registered fingerprint " + fingerprint(pinned) + ", presented " + fingerprint(keys)
+                    + " (registered fingerprint " + registered + ", presented " + presented
+                    + (registered.equals(presented) ? " with another identity_key" : "")
                     + "): use the original key directory");
         }
         signedIn(user, caller, response);

@@ -210,6 +210,21 @@ class AuthServiceTest {
     }
 
     @Test
+    void aLoginThatDiffersOnlyInItsIdentityKeySaysSoBesideTwoEqualFingerprints() {
+        login(signed(alice, "alice", challenge("alice"), WireSession.wire(alice)));
+        Identity other = Identity.generate();
+        PublicKeys otherIdentity = WireSession.wire(alice).toBuilder()
+                .setIdentityKey(WireSession.wire(other).getIdentityKey())
+                .build();
+        assertRefused(
+                () -> login(signed(other, "alice", challenge("alice"), otherIdentity)),
+                Refusal.Kind.UNAUTHENTICATED,
+                "the keys of 'alice' do not match the ones registered at first login (registered fingerprint ");
+        assertThatThrownBy(() -> login(signed(other, "alice", challenge("alice"), otherIdentity)))
+                .hasMessageContaining(" with another identity_key): use the original key directory");
+    }
+
+    @Test
     void keysOfTheWrongSizeAreInvalid() {
         PublicKeys shortKeys = WireSession.wire(alice).toBuilder()
                 .setAgreementKey(ByteString.copyFrom(new byte[31]))
