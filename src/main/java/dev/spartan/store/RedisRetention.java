@@ -7,7 +7,6 @@ import dev.spartan.store.proto.StoredMessage;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -142,6 +141,13 @@ final class RedisRetention {
             }
         });
         scan(P + "sent:" + (keys.tagged() ? "{c:*}" : "") + user + ":*", redis::del);
+        if (keys.tagged()) {
+            // Cluster names carry the conversation and the reader: the sent ids of the user's 1:1 conversations
+            // (the peer's too), and the markers of inbox appends to or from the user (they expire anyway).
+            scan(P + "sent:{c:*", key -> deleteIf(key, mine.inPair(tagOf(key))));
+            scan(P + "got:" + keys.user(user) + "*", redis::del);
+            scan(P + "got:{u:*}" + user + ":*", redis::del);
+        }
         for (Map.Entry<String, byte[]> g : redis.hgetall(P + "groups").entrySet()) {
             StoredGroup group = Records.parse(StoredGroup::parseFrom, g.getValue());
             if (group.getMembersList().contains(user) || mine.signedIn(group)) {
@@ -150,6 +156,13 @@ final class RedisRetention {
                 group.getMembersList().forEach(member -> redis.srem(keys.ofUser("memberof", member), name));
             }
         }
+    }
+
+    /** What a cluster key's hash tag holds: "alice|bob" of "sp:sent:{c:alice|bob}bob:m1". */
+    private static String tagOf(String key) {
+        int open = key.indexOf('{');
+        int close = key.indexOf('}', open + 1);
+        return open < 0 || close < 0 ? "" : key.substring(key.indexOf(':', open) + 1, close);
     }
 
     private void deleteIf(String key, boolean condition) {
@@ -166,7 +179,8 @@ final class RedisRetention {
             if (cursor.isFinished()) {
                 return;
             }
-            cursor = redis.scan(ScanCursor.of(cursor.getCursor()), args);
+            // The cursor itself, not a new one from its number: on a Redis Cluster it also names the node it is on.
+            cursor = redis.scan(cursor, args);
         }
     }
 

@@ -101,37 +101,38 @@ class RedisStoreTest extends MessageStoreContract {
     @Override
     String dump() {
         try (var connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
-            var r = connection.sync();
-            StringBuilder out = new StringBuilder();
-            for (String key : r.keys("*")) {
-                out.append(key).append(" = ");
-                switch (r.type(key)) {
-                    case "string" -> out.append(text(r.get(key)));
-                    case "hash" ->
-                        r.hgetall(key)
-                                .forEach((f, v) -> out.append(f)
-                                        .append(':')
-                                        .append(text(v))
-                                        .append(' '));
-                    case "set" ->
-                        r.smembers(key).forEach(v -> out.append(text(v)).append(' '));
-                    case "zset" ->
-                        r.zrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
-                    case "list" ->
-                        r.lrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
-                    case "stream" ->
-                        r.xrange(key, io.lettuce.core.Range.create("-", "+"))
-                                .forEach(e -> e.getBody()
-                                        .forEach((f, v) -> out.append(f)
-                                                .append(':')
-                                                .append(text(v))
-                                                .append(' ')));
-                    default -> out.append("(").append(r.type(key)).append(")");
-                }
-                out.append('\n');
-            }
-            return out.toString();
+            return dump(connection.sync());
         }
+    }
+
+    /** Every key of {@code r} (one Redis, or every node of a cluster) with its whole value, as text. */
+    static String dump(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, byte[]> r) {
+        StringBuilder out = new StringBuilder();
+        for (String key : new java.util.TreeSet<>(r.keys("*"))) {
+            out.append(key).append(" = ");
+            switch (r.type(key)) {
+                case "string" -> out.append(text(r.get(key)));
+                case "hash" ->
+                    r.hgetall(key)
+                            .forEach((f, v) ->
+                                    out.append(f).append(':').append(text(v)).append(' '));
+                case "set" -> r.smembers(key).forEach(v -> out.append(text(v)).append(' '));
+                case "zset" ->
+                    r.zrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
+                case "list" ->
+                    r.lrange(key, 0, -1).forEach(v -> out.append(text(v)).append(' '));
+                case "stream" ->
+                    r.xrange(key, io.lettuce.core.Range.create("-", "+"))
+                            .forEach(e -> e.getBody()
+                                    .forEach((f, v) -> out.append(f)
+                                            .append(':')
+                                            .append(text(v))
+                                            .append(' ')));
+                default -> out.append("(").append(r.type(key)).append(")");
+            }
+            out.append('\n');
+        }
+        return out.toString();
     }
 
     private static String text(byte[] b) {
