@@ -56,7 +56,7 @@ public final class EmbeddedBackend implements Backend {
         store.close();
         if (client != null) {
             redis.close();
-            client.shutdown();
+            dev.spartan.redis.RedisClients.shutdownWithin(client);
         }
     }
 }

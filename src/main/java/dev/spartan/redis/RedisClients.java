@@ -43,6 +43,24 @@ public final class RedisClients {
         }
     }
 
+    /**
+     * Shuts {@code client} down, giving up after twice {@link #CLOSE_WAIT}: Lettuce's own {@code shutdown} waits
+     * without a bound for every connection to close, and one to a cluster node that died never did (a node's close
+     * hung in CI). Its threads are daemons, so one left behind does not keep the process alive.
+     */
+    public static boolean shutdownWithin(io.lettuce.core.AbstractRedisClient client) {
+        try {
+            client.shutdownAsync(0, CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .get(2 * CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
     public static RedisClient create(String uri) {
         return create(uri, RedisAccess.DEFAULTS);
     }

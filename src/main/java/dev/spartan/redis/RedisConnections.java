@@ -74,7 +74,7 @@ public final class RedisConnections implements AutoCloseable {
                     bytes,
                     strings);
         } catch (RuntimeException e) {
-            client.shutdown();
+            RedisClients.shutdownWithin(client);
             throw e;
         }
     }
@@ -130,7 +130,7 @@ public final class RedisConnections implements AutoCloseable {
                     bytes,
                     strings);
         } catch (RuntimeException e) {
-            client.shutdown();
+            RedisClients.shutdownWithin(client);
             throw e;
         }
     }
@@ -170,6 +170,6 @@ public final class RedisConnections implements AutoCloseable {
                 // closing anyway
             }
         }
-        client.shutdown(0, RedisClients.CLOSE_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        RedisClients.shutdownWithin(client);
     }
 }
