@@ -32,15 +32,7 @@ public final class RedisClients {
      * close in time (or failed to).
      */
     public static boolean closeWithin(io.lettuce.core.api.AsyncCloseable connection) {
-        try {
-            connection.closeAsync().get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return false;
-        }
+        return within(connection.closeAsync(), CLOSE_WAIT);
     }
 
     /**
@@ -49,9 +41,15 @@ public final class RedisClients {
      * hung in CI). Its threads are daemons, so one left behind does not keep the process alive.
      */
     public static boolean shutdownWithin(io.lettuce.core.AbstractRedisClient client) {
+        return within(
+                client.shutdownAsync(0, CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
+                CLOSE_WAIT.multipliedBy(2));
+    }
+
+    /** True if {@code done} completed normally within {@code wait}. */
+    private static boolean within(java.util.concurrent.Future<?> done, java.time.Duration wait) {
         try {
-            client.shutdownAsync(0, CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .get(2 * CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            done.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
