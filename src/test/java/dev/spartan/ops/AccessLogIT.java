@@ -84,12 +84,13 @@ class AccessLogIT {
                     List<Status.Code> codes = new ArrayList<>();
                     for (int i = 0; i < 6; i++) {
                         try {
-                            eve.send(eve.message(ChatIds.toUser("foo"), "hammer"));
+                            eve.send(eve.message(ChatIds.toUser("foo"), "hammer", "foo"));
                         } catch (StatusRuntimeException e) {
                             codes.add(e.getStatus().getCode());
                         }
                     }
                     assertThat(codes)
+                            .as("the refusals of six sends")
                             .filteredOn(c -> c == Status.Code.RESOURCE_EXHAUSTED)
                             .hasSize(4);
                     openStream(eve);
