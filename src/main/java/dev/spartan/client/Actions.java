@@ -161,7 +161,7 @@ public final class Actions {
         seen(own);
         int seconds = chatTimers.getOrDefault(key(own), 0);
         if (seconds > 0) {
-            disappear(own.messageId(), own.sentAtMillis() + seconds * 1000L);
+            disappear(own, own.sentAtMillis() + seconds * 1000L);
         }
     }
 
@@ -338,7 +338,7 @@ public final class Actions {
                     listener.changed(new Change(Kind.REPLY, raw.sender(), raw.peerOrGroup(), raw.isGroup(), q, "")));
         }
         if (p.getExpireAfterSeconds() > 0) {
-            disappear(m.messageId(), raw.sentAtMillis() + p.getExpireAfterSeconds() * 1000L);
+            disappear(m, raw.sentAtMillis() + p.getExpireAfterSeconds() * 1000L);
         }
         return m;
     }
@@ -544,19 +544,23 @@ public final class Actions {
     }
 
     /** The message goes from the log (and the screen's history) at {@code atMillis}. */
-    private void disappear(String messageId, long atMillis) {
-        expiries.put(messageId, atMillis);
+    private void disappear(Incoming m, long atMillis) {
+        expiries.put(m.messageId(), atMillis);
         save(DISAPPEARING, expiries);
-        schedule(messageId, atMillis);
+        schedule(m.messageId(), atMillis, Optional.of(m));
     }
 
-    private void schedule(String messageId, long atMillis) {
-        var unused =
-                timers.schedule(() -> expire(messageId), Math.max(0, atMillis - clock.millis()), TimeUnit.MILLISECONDS);
+    private void schedule(String messageId, long atMillis, Optional<Incoming> known) {
+        var unused = timers.schedule(
+                () -> expire(messageId, known), Math.max(0, atMillis - clock.millis()), TimeUnit.MILLISECONDS);
     }
 
-    private void expire(String messageId) {
-        Optional<Incoming> gone = log.find(messageId);
+    /**
+     * Drops the message from the log, and tells the front end. A message that arrived already due may not be in the
+     * log yet: the log then refuses it when it comes ({@link MessageLog#add}), and the change names it all the same.
+     */
+    private void expire(String messageId, Optional<Incoming> known) {
+        Optional<Incoming> gone = log.find(messageId).or(() -> known);
         log.remove(messageId);
         forgetExpiry(messageId);
         expiries.put(messageId, 0L); // stays hidden from history for this session
@@ -574,7 +578,7 @@ public final class Actions {
         read(TIMERS).forEach((k, v) -> chatTimers.put(k, (int) (long) v));
         read(DISAPPEARING).forEach((id, at) -> {
             expiries.put(id, at);
-            schedule(id, at);
+            schedule(id, at, Optional.empty());
         });
     }
 

@@ -528,8 +528,9 @@ public final class ChatClient implements AutoCloseable {
         if (Contents.is(received.text())) {
             // an action is applied; a reply or a timed text is logged and shown as text
             actions.received(received).ifPresent(text -> {
-                log.add(text);
-                shownAsText(text);
+                if (log.add(text)) { // false: its timer already ran (it arrived due), so it is not shown
+                    shownAsText(text);
+                }
             });
             return;
         }

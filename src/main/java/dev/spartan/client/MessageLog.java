@@ -33,6 +33,7 @@ final class MessageLog {
     private final Path file;
     private final Map<String, Deque<Incoming>> byChat = new HashMap<>();
     private final Map<String, Incoming> byId = new HashMap<>();
+    private final java.util.Set<String> gone = new java.util.HashSet<>(); // removed in this run
     private FileChannel out; // reopened after a rewrite (the file is replaced)
 
     MessageLog(Path keysDir) throws IOException {
@@ -54,10 +55,16 @@ final class MessageLog {
         this.out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
-    /** Appends one message: a single write, so a crash leaves the line whole or torn at the end, never mixed. */
-    synchronized void add(Incoming m) {
+    /**
+     * Appends one message: a single write, so a crash leaves the line whole or torn at the end, never mixed. False
+     * if the message was removed before (deleted, or its timer ran before it was added): it does not come back.
+     */
+    synchronized boolean add(Incoming m) {
+        if (gone.contains(m.messageId())) {
+            return false;
+        }
         if (byId.containsKey(m.messageId())) {
-            return;
+            return true;
         }
         try {
             out.write(ByteBuffer.wrap(format(m).getBytes(StandardCharsets.UTF_8)));
@@ -65,6 +72,7 @@ final class MessageLog {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
         keep(m);
+        return true;
     }
 
     /**
@@ -89,6 +97,7 @@ final class MessageLog {
 
     /** Drops a message (deleted for everyone, or disappeared) and rewrites the file without it. */
     synchronized boolean remove(String messageId) {
+        gone.add(messageId); // also when not here yet: an expiry can run before its message is added
         Incoming m = byId.remove(messageId);
         if (m == null) {
             return false;

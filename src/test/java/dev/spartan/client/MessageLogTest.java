@@ -41,6 +41,17 @@ class MessageLogTest {
     }
 
     @Test
+    void aMessageRemovedBeforeItWasAddedDoesNotComeBack() throws Exception {
+        MessageLog log = new MessageLog(dir);
+        assertThat(log.remove("m9")).isFalse(); // its timer ran first
+        assertThat(log.add(new Incoming("m9", "bob", ChatIds.toUser("alice"), "bob", "late", 0, 1)))
+                .isFalse();
+        assertThat(log.find("m9")).isEmpty();
+        assertThat(log.add(new Incoming("m10", "bob", ChatIds.toUser("alice"), "bob", "kept", 0, 1)))
+                .isTrue();
+    }
+
+    @Test
     void onlyTheLastMessagesOfEachConversationAreKept() throws Exception {
         MessageLog log = new MessageLog(dir);
         for (int i = 0; i < MessageLog.KEEP + 10; i++) {

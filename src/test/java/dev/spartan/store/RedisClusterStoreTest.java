@@ -1,9 +1,13 @@
 package dev.spartan.store;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.spartan.config.RedisAccess;
 import dev.spartan.redis.RedisConnections;
 import dev.spartan.testing.RedisClusterProcesses;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,13 +31,27 @@ class RedisClusterStoreTest extends MessageStoreContract {
 
     @BeforeAll
     static void start() {
-        cluster = new RedisClusterProcesses(clusterDir, 3);
+        // Under a loaded CI machine a node timeout of 500 ms failed over primaries in the middle of saves.
+        cluster = new RedisClusterProcesses(clusterDir, 3, RedisClusterProcesses.STEADY_NODE_TIMEOUT_MILLIS);
         redis = RedisConnections.open(cluster.uri(), RedisAccess.DEFAULTS);
+        // A cluster just made answers some slots late at first: wait until a write reaches every primary through the
+        // per-node connections the store's saves use.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            for (int i = 0; i < 30; i++) {
+                String key = "sp:warm:{" + i + "}";
+                redis.store().node(key).set(key, new byte[] {1}).get(1, TimeUnit.SECONDS);
+            }
+            return true;
+        });
     }
 
     @BeforeEach
     void empty() {
-        redis.store().sync().flushall();
+        // Right after the cluster is made, the client's view of which node is a primary may lag a refresh behind.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            redis.store().sync().flushall();
+            return true;
+        });
         store = new RedisStore(
                 redis.store(), RedisEpoch.settle(redis.store().sync(), cluster.uri(), dataDir, false), 0);
     }

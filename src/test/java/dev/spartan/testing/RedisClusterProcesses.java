@@ -17,12 +17,21 @@ import org.awaitility.Awaitility;
  * loopback ports (no persistence, node timeout 1 s), joined by {@code redis-cli --cluster create --cluster-replicas 1}.
  */
 public final class RedisClusterProcesses implements AutoCloseable {
+    /** A failover test's node timeout: a primary killed is replaced within about a second. */
     public static final int NODE_TIMEOUT_MILLIS = 500;
+
+    /** A node timeout no busy test machine reaches: for tests that must never see a failover. */
+    public static final int STEADY_NODE_TIMEOUT_MILLIS = 15_000;
 
     private final List<RedisServerProcess> nodes = new ArrayList<>();
     private final Path dir;
 
     public RedisClusterProcesses(Path dir, int primaries) {
+        this(dir, primaries, NODE_TIMEOUT_MILLIS);
+    }
+
+    /** {@code primaries} primaries with a replica each, which take a node for dead after {@code nodeTimeoutMillis}. */
+    public RedisClusterProcesses(Path dir, int primaries, int nodeTimeoutMillis) {
         this.dir = dir;
         try {
             for (int i = 0; i < 2 * primaries; i++) {
@@ -37,7 +46,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
                                 "--repl-diskless-sync-delay",
                                 "0", // a restarted node syncs at once, not after 5 s
                                 "--cluster-node-timeout",
-                                Integer.toString(NODE_TIMEOUT_MILLIS),
+                                Integer.toString(nodeTimeoutMillis),
                                 "--cluster-port",
                                 Integer.toString(freePort()))));
             }
