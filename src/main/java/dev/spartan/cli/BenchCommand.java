@@ -358,20 +358,29 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The hard open-file limit, which each JVM raises its own soft limit to (HotSpot's MaxFDLimit). */
     private static OptionalLong hardOpenFilesLimit() {
+        List<String> fields = openFilesFields();
+        try {
+            return fields.size() < 2 || fields.get(1).equals("unlimited")
+                    ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(fields.get(1)));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty(); // a line of another shape: no check
+        }
+    }
+
+    /** The soft and hard limit of the "Max open files" line of /proc/self/limits; empty where there is none. */
+    private static List<String> openFilesFields() {
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
                 if (line.startsWith("Max open files")) {
-                    String[] fields =
-                            line.substring("Max open files".length()).trim().split("\\s+", -1);
-                    return fields.length < 2 || fields[1].equals("unlimited")
-                            ? OptionalLong.empty()
-                            : OptionalLong.of(Long.parseLong(fields[1]));
+                    return List.of(
+                            line.substring("Max open files".length()).trim().split("\\s+", -1));
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
-            // not Linux, or a line of another shape: no check
+        } catch (java.io.IOException e) {
+            // not Linux
         }
-        return OptionalLong.empty();
+        return List.of();
     }
 
     /** "1g", "64m", "512k" or a count of bytes; -1 if it is none of them. */
@@ -391,18 +400,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static String openFilesLimit() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    String soft = line.substring("Max open files".length()).trim();
-                    int space = soft.indexOf(' ');
-                    return "open files per process (ulimit -n): " + (space < 0 ? soft : soft.substring(0, space));
-                }
-            }
-        } catch (java.io.IOException e) {
-            // not Linux: say nothing about it
-        }
-        return "open files per process: unknown";
+        List<String> fields = openFilesFields();
+        return fields.isEmpty()
+                ? "open files per process: unknown"
+                : "open files per process (ulimit -n): " + fields.get(0);
     }
 
     /** What is wrong with the load options, in words, or null. */

@@ -91,6 +91,13 @@ public final class RedisKeys {
         return id;
     }
 
+    /** What a cluster key's hash tag names: {@code alice|bob} of {@code sp:sent:{c:alice|bob}bob:m1}; "" if none. */
+    public static String tagIn(String key) {
+        int open = key.indexOf('{');
+        int close = key.indexOf('}', open + 1);
+        return open < 0 || close < 0 ? "" : key.substring(key.indexOf(':', open) + 1, close);
+    }
+
     /** The conversation a lock key, pair, chat key or group chat key belongs to. */
     static String tag(String id) {
         if (id.startsWith("dm:")) {

@@ -144,7 +144,7 @@ final class RedisRetention {
         if (keys.tagged()) {
             // Cluster names carry the conversation and the reader: the sent ids of the user's 1:1 conversations
             // (the peer's too), and the markers of inbox appends to or from the user (they expire anyway).
-            scan(P + "sent:{c:*", key -> deleteIf(key, mine.inPair(tagOf(key))));
+            scan(P + "sent:{c:*", key -> deleteIf(key, mine.inPair(RedisKeys.tagIn(key))));
             scan(P + "got:" + keys.user(user) + "*", redis::del);
             scan(P + "got:{u:*}" + user + ":*", redis::del);
         }
@@ -156,13 +156,6 @@ final class RedisRetention {
                 group.getMembersList().forEach(member -> redis.srem(keys.ofUser("memberof", member), name));
             }
         }
-    }
-
-    /** What a cluster key's hash tag holds: "alice|bob" of "sp:sent:{c:alice|bob}bob:m1". */
-    private static String tagOf(String key) {
-        int open = key.indexOf('{');
-        int close = key.indexOf('}', open + 1);
-        return open < 0 || close < 0 ? "" : key.substring(key.indexOf(':', open) + 1, close);
     }
 
     private void deleteIf(String key, boolean condition) {
