@@ -97,9 +97,10 @@ public final class MemoryBench {
      * Sends {@code messages} to a reader that reads one event and then stops, while a bystander pair chats at
      * 100 msg/s. Prints the server's heap growth, the bystanders' latency before and during the flood (and during the
      * same flood to a reader that reads, for comparison), and then lets
-     * the reader read on and counts what it gets: every message must still be there.
+     * the reader read on and counts what it gets: every message must still be there. The bystanders first chat
+     * {@code warmupSeconds} uncounted (the JIT), then {@code quietSeconds} for the figures before the flood.
      */
-    public void slowReader(int messages) throws Exception {
+    public void slowReader(int messages, int warmupSeconds, int quietSeconds) throws Exception {
         Path config = BenchConfig.write(work.resolve("slow.yaml"), "sender,slow,reader,calm,watcher", "");
         try (Processes children = new Processes()) {
             int port = Processes.freePort();
@@ -136,9 +137,9 @@ public final class MemoryBench {
                                 public void onCompleted() {}
                             });
             try (Bystander bystander = new Bystander(ch, "calm", "watcher", 100)) {
-                measuringWindow(10); // warm-up (JIT), not counted
+                measuringWindow(warmupSeconds); // warm-up (JIT), not counted
                 bystander.sinceLastCall();
-                measuringWindow(5);
+                measuringWindow(quietSeconds);
                 Histogram quiet = bystander.sinceLastCall();
                 double before = ProcStats.liveHeapMb(pid);
                 long start = System.nanoTime();

@@ -14,7 +14,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "bench",
@@ -74,6 +77,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--size", description = "Message size in bytes (default: ${DEFAULT-VALUE}).", defaultValue = "150")
     int size;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(
             names = "--warmup",
@@ -149,7 +155,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + " server's bytes stored per group message as multiples of a 1:1 message's.")
     Integer groupSize;
 
-    @Option(names = "--slow-reader", description = "Instead: send N messages to a reader that never reads; print heap.")
+    @Option(
+            names = "--slow-reader",
+            description = "Instead: send N messages to a reader that never reads; print heap. The bystanders'"
+                    + " warm-up and quiet window are --warmup and --duration seconds when given (else 10 and 5).")
     Integer slowReader;
 
     @Option(
@@ -263,7 +272,12 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (slowReader != null) {
-            new MemoryBench(System.out).slowReader(slowReader);
+            ParseResult given = spec.commandLine().getParseResult();
+            new MemoryBench(System.out)
+                    .slowReader(
+                            slowReader,
+                            given.hasMatchedOption("--warmup") ? warmup : 10,
+                            given.hasMatchedOption("--duration") ? duration : 5);
             return 0;
         }
         System.out.println("machine: " + machine());

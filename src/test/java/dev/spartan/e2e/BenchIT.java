@@ -102,7 +102,7 @@ class BenchIT {
 
     @Test
     void aReaderThatStopsLosesNothingAndIdleClientsAreCounted() throws Exception {
-        Run slow = bench("--slow-reader", "1000");
+        Run slow = bench("--slow-reader", "1000", "--warmup", "1", "--duration", "1");
         assertThat(slow.exit()).as(slow.stderr()).isZero();
         assertThat(slow.lines())
                 .anyMatch(l -> l.startsWith("slow reader: 1000 messages sent"))
