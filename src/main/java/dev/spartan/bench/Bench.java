@@ -34,6 +34,8 @@ public final class Bench {
         /** The embedded node, its clients sending with SendMsg, one message at a time (the send path before SendStream). */
         EMBEDDED_UNARY,
         REDIS,
+        /** As {@link #EMBEDDED_OPAQUE}, the node on one Redis: the Redis store's cost without the clients'. */
+        REDIS_OPAQUE,
         TWO_NODES,
         /**
          * Three nodes on a Redis Cluster of 3 primaries and 3 replicas: senders on the first, readers on the
@@ -83,7 +85,7 @@ public final class Bench {
             } else {
                 Path config = writeConfig();
                 String redisUri = null;
-                if (setup == Setup.REDIS || setup == Setup.TWO_NODES) {
+                if (setup == Setup.REDIS || setup == Setup.REDIS_OPAQUE || setup == Setup.TWO_NODES) {
                     redis = BenchRedis.single(children);
                 } else if (setup == Setup.REDIS_CLUSTER) {
                     redis = BenchRedis.cluster(children, work);
@@ -300,12 +302,13 @@ public final class Bench {
         ManagedChannel channel =
                 ManagedChannelBuilder.forTarget(servers.get(0)).usePlaintext().build();
         RawUser user = RawUser.login(channel, name);
-        endpoints.add(Endpoint.opaque(user, channel, Bench::readers, driver.sink(), setup == Setup.EMBEDDED_OPAQUE));
+        endpoints.add(
+                Endpoint.opaque(user, channel, Bench::readers, driver.sink(), setup != Setup.EMBEDDED_OPAQUE_UNARY));
         return user;
     }
 
     private static boolean opaque(Setup setup) {
-        return setup == Setup.EMBEDDED_OPAQUE || setup == Setup.EMBEDDED_OPAQUE_UNARY;
+        return setup == Setup.EMBEDDED_OPAQUE || setup == Setup.EMBEDDED_OPAQUE_UNARY || setup == Setup.REDIS_OPAQUE;
     }
 
     /** Who reads a message of the bench to {@code chat}: the peer, or the three other members of a group of 4. */

@@ -37,6 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
         SETUPS.put("embedded-opaque-unary", Bench.Setup.EMBEDDED_OPAQUE_UNARY);
         SETUPS.put("embedded-unary", Bench.Setup.EMBEDDED_UNARY);
         SETUPS.put("redis", Bench.Setup.REDIS);
+        SETUPS.put("redis-opaque", Bench.Setup.REDIS_OPAQUE);
         SETUPS.put("two-nodes", Bench.Setup.TWO_NODES);
         SETUPS.put("redis-cluster", Bench.Setup.REDIS_CLUSTER);
     }
@@ -50,7 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Setups to run, comma-separated: embedded, embedded-opaque (the same node, its users sending "
                     + "opaque bodies of the checked shape on a SendStream: the server without the clients' "
                     + "encryption), embedded-unary and embedded-opaque-unary (the same two, sending with "
-                    + "SendMsg one message at a time, as before SendStream), redis, two-nodes, redis-cluster "
+                    + "SendMsg one message at a time, as before SendStream), redis, redis-opaque (the node on one Redis, "
+                    + "its users sending opaque bodies as embedded-opaque), two-nodes, redis-cluster "
                     + "(three nodes on a Redis Cluster of 3 primaries and 3 replicas started for the run; default: "
                     + "embedded).")
     List<String> setups = List.of("embedded");
