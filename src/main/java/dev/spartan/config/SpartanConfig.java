@@ -68,152 +68,104 @@ public record SpartanConfig(
     }
 
     public SpartanConfig withPort(int newPort) {
-        return new SpartanConfig(
-                newPort,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                users,
-                groups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                security,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> c.port = newPort);
     }
 
     public SpartanConfig withRedis(String uri) {
-        return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                users,
-                groups,
-                uri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                security,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> c.redisUri = uri);
     }
 
     public SpartanConfig withRateLimit(int count, Duration window) {
-        return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                count,
-                window,
-                users,
-                groups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                security,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> {
+            c.rateLimitCount = count;
+            c.rateLimitWindow = window;
+        });
     }
 
     public SpartanConfig withOperations(OperationsConfig newOperations) {
-        return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                users,
-                groups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                newOperations,
-                security,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> c.operations = newOperations);
     }
 
     public SpartanConfig withSecurity(SecurityConfig newSecurity) {
-        return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                users,
-                groups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                newSecurity,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> c.security = newSecurity);
     }
 
     /** The users and config groups of a reloaded file (SIGHUP), everything else as it is. */
     public SpartanConfig withUsersAndGroups(List<String> newUsers, Map<String, List<String>> newGroups) {
-        return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                newUsers,
-                newGroups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                security,
-                limits,
-                sendWindow,
-                retention,
-                attachments);
+        return copy(c -> {
+            c.users = newUsers;
+            c.groups = newGroups;
+        });
     }
 
     /** The same config with other {@code limits:} (SIGHUP). */
     public SpartanConfig withLimits(Limits newLimits) {
+        return copy(c -> c.limits = newLimits);
+    }
+
+    /** This config with {@code change} made to a copy of its values: one place that names every component. */
+    private SpartanConfig copy(java.util.function.Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
         return new SpartanConfig(
-                port,
-                recentMessagesPerChat,
-                rateLimitCount,
-                rateLimitWindow,
-                users,
-                groups,
-                redisUri,
-                rateLimitFailOpen,
-                maxMessageBytes,
-                cachedConversations,
-                rateLimitRedisUri,
-                operations,
-                security,
-                newLimits,
-                sendWindow,
-                retention,
-                attachments);
+                c.port,
+                c.recentMessagesPerChat,
+                c.rateLimitCount,
+                c.rateLimitWindow,
+                c.users,
+                c.groups,
+                c.redisUri,
+                c.rateLimitFailOpen,
+                c.maxMessageBytes,
+                c.cachedConversations,
+                c.rateLimitRedisUri,
+                c.operations,
+                c.security,
+                c.limits,
+                c.sendWindow,
+                c.retention,
+                c.attachments);
+    }
+
+    /** The components of a config being changed (a record has no setters). */
+    private static final class Copy {
+        int port;
+        int recentMessagesPerChat;
+        int rateLimitCount;
+        Duration rateLimitWindow;
+        List<String> users;
+        Map<String, List<String>> groups;
+        String redisUri;
+        boolean rateLimitFailOpen;
+        int maxMessageBytes;
+        int cachedConversations;
+        String rateLimitRedisUri;
+        OperationsConfig operations;
+        SecurityConfig security;
+        Limits limits;
+        int sendWindow;
+        RetentionConfig retention;
+        AttachmentsConfig attachments;
+
+        Copy(SpartanConfig from) {
+            port = from.port;
+            recentMessagesPerChat = from.recentMessagesPerChat;
+            rateLimitCount = from.rateLimitCount;
+            rateLimitWindow = from.rateLimitWindow;
+            users = from.users;
+            groups = from.groups;
+            redisUri = from.redisUri;
+            rateLimitFailOpen = from.rateLimitFailOpen;
+            maxMessageBytes = from.maxMessageBytes;
+            cachedConversations = from.cachedConversations;
+            rateLimitRedisUri = from.rateLimitRedisUri;
+            operations = from.operations;
+            security = from.security;
+            limits = from.limits;
+            sendWindow = from.sendWindow;
+            retention = from.retention;
+            attachments = from.attachments;
+        }
     }
 
     /** The Redis that holds the shared rate limit, if any. */
