@@ -34,36 +34,11 @@ public record Limits(
     /** Devices per account unless limits.devices_per_user says otherwise. */
     public static final int DEVICES_PER_USER = 5;
 
-    /** The limits with the default number of devices per account. */
-    public Limits(
-            int heldMessages,
-            int heldBytes,
-            int historyKept,
-            int historyPage,
-            int historyCallsPerMinute,
-            int groupsPerUser,
-            int membersPerGroup,
-            int groupChangesPerMinute,
-            int groupInvitationsPerUser,
-            int groupInvitationHours) {
-        this(
-                heldMessages,
-                heldBytes,
-                historyKept,
-                historyPage,
-                historyCallsPerMinute,
-                groupsPerUser,
-                membersPerGroup,
-                groupChangesPerMinute,
-                groupInvitationsPerUser,
-                groupInvitationHours,
-                DEVICES_PER_USER);
-    }
-
     /** The bytes of one History answer, whatever its count: far below gRPC's 4 MiB default message size. */
     public static final int HISTORY_PAGE_BYTES = 1024 * 1024;
 
-    public static final Limits DEFAULTS = new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10, 20, 72);
+    public static final Limits DEFAULTS =
+            new Limits(100, 1024 * 1024, 100, 50, 60, 50, 50, 10, 20, 72, DEVICES_PER_USER);
 
     /**
      * These limits with the two that rate limiters were built with at start ({@code history_calls_per_minute},

@@ -452,7 +452,7 @@ class ConversationsTest {
 
     @Test
     void groupsAreCappedInSizeAndPerUser() {
-        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10, 20, 72);
+        Limits small = new Limits(100, 1 << 20, 100, 50, 60, 1, 3, 10, 20, 72, Limits.DEVICES_PER_USER);
         for (String u : List.of("alice", "charlie")) {
             store.pinKeys(u, signers.withIdentity(u, keys(u.length())));
         }

@@ -310,7 +310,8 @@ class GroupAdminTest {
                 d.membersPerGroup(),
                 d.groupChangesPerMinute(),
                 invitationsPerUser,
-                d.groupInvitationHours());
+                d.groupInvitationHours(),
+                d.devicesPerUser());
     }
 
     private static List<String> invited(Group g) {

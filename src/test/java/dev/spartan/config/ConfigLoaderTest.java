@@ -295,7 +295,7 @@ class ConfigLoaderTest {
                         + "  groups_per_user: 5\n  members_per_group: 8\n  group_changes_per_minute: 2\n"
                         + "  group_invitations_per_user: 3\n  group_invitation_hours: 1\n"))
                 .limits();
-        assertThat(set).isEqualTo(new Limits(7, 4096, 20, 10, 30, 5, 8, 2, 3, 1));
+        assertThat(set).isEqualTo(new Limits(7, 4096, 20, 10, 30, 5, 8, 2, 3, 1, Limits.DEVICES_PER_USER));
     }
 
     @Test
