@@ -155,6 +155,23 @@ class ScriptingIT extends OneNodeTest {
             bob.type("/save 9");
             awaitEvent(bob, e -> type(e, "error") && text(e, "text").contains("there is no file 9"));
 
+            // Devices (README, JSON mode): the list as notices, refusals as error events.
+            alice.type("/devices");
+            awaitEvent(alice, e -> type(e, "notice") && text(e, "text").equals("Devices of alice:"));
+            awaitEvent(
+                    alice,
+                    e -> type(e, "notice") && text(e, "text").matches("  1  primary  last seen .*  \\(this device\\)"));
+            alice.type("/unlink 1");
+            awaitEvent(
+                    alice,
+                    e -> type(e, "error")
+                            && text(e, "text").startsWith("Device 1 was not unlinked: device 1 is the account itself"));
+            alice.type("/link 0000-0000-0000-0000-0000-0000-0000-0000");
+            awaitEvent(
+                    alice,
+                    e -> type(e, "error")
+                            && text(e, "text").startsWith("Nothing was linked: that link code has a typo"));
+
             alice.type("/decline");
             awaitEvent(
                     alice,

@@ -34,7 +34,7 @@ final class JsonInput implements ChatCommands.Front {
     static final String HELP = "Commands: /chat NAME, /group NAME, /accept NAME, /decline NAME, /users,"
             + " /history [N], /discard [NAME], /verify NAME, /trust NAME, /newgroup NAME USER1 [USER2 ...],"
             + " /leave [NAME], /reply [N] TEXT, /edit [N] TEXT, /delete [N], /react [N] EMOJI,"
-            + " /timer 5s|10m|1h|1d|off, /send PATH, /save N [DIR], /files, /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
+            + " /timer 5s|10m|1h|1d|off, /send PATH, /save N [DIR], /files, /link CODE, /devices, /unlink N, /help, /logout, /quit. Any other line is a message to the chat open, or, with none"
             + " open, the answer to a chat request (yes, no, or a name) or group invitation (yes or no), or the name of"
             + " a user or group to chat with.";
 
@@ -47,6 +47,7 @@ final class JsonInput implements ChatCommands.Front {
     private final ActionCommands actions;
     private final JsonFiles files;
     private final dev.spartan.client.FileCommands fileCommands;
+    private final dev.spartan.client.DeviceCommands devices;
     private volatile List<String> users = List.of();
 
     // Guarded by this: the requests not answered yet, oldest first, and the chat lines go to (null: none).
@@ -72,6 +73,7 @@ final class JsonInput implements ChatCommands.Front {
         this.chats = new ChatCommands(client, this);
         this.files = new JsonFiles(out, clock, client.user());
         this.fileCommands = new dev.spartan.client.FileCommands(client.attachments());
+        this.devices = new dev.spartan.client.DeviceCommands(client, this::notice, this::error);
         this.actions = new ActionCommands(client, new ActionCommands.Front() {
             @Override
             public ChatRef current() {
@@ -140,6 +142,10 @@ final class JsonInput implements ChatCommands.Front {
 
     void handle(String line) {
         if (line.isEmpty()) {
+            return;
+        }
+        if (devices.asking() && !line.startsWith("/")) {
+            devices.answer(line); // the link's question takes the next line that is not a command
             return;
         }
         if (line.startsWith("/")) {
@@ -263,7 +269,7 @@ final class JsonInput implements ChatCommands.Front {
             case "/files" -> listFiles();
             case "/send", "/save" -> fileCommands.run(words, current(), this::error); // its events say the rest
             default -> {
-                if (!chats.run(words) && !answers.run(words)) {
+                if (!devices.run(words) && !chats.run(words) && !answers.run(words)) {
                     error("Unknown command " + words[0] + ". Type /help for the list.");
                 }
             }

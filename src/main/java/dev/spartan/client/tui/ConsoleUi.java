@@ -9,6 +9,7 @@ import dev.spartan.client.ChatCommands;
 import dev.spartan.client.ClientFeatures;
 import dev.spartan.client.ClientListener;
 import dev.spartan.client.ClientOptions;
+import dev.spartan.client.DeviceCommands;
 import dev.spartan.client.Incoming;
 import dev.spartan.client.Invitations;
 import dev.spartan.client.Outboxes;
@@ -155,7 +156,7 @@ public final class ConsoleUi implements ClientListener, ChatCommands.Front, Acti
         commands =
                 new Commands(client, transcript, screen, look, me, () -> users, () -> current, t -> notice(t, false));
         chats = new ChatCommands(client, this);
-        devices = new DeviceCommands(client, t -> notice(t, false));
+        devices = new DeviceCommands(client, t -> notice(t, false), t -> notice(t, false));
         hookActions();
         notice(
                 "Connected to Spartan Server at port " + (login.getPort() > 0 ? login.getPort() : displayPort) + ".",

@@ -1,7 +1,5 @@
-package dev.spartan.client.tui;
+package dev.spartan.client;
 
-import dev.spartan.client.ChatClient;
-import dev.spartan.client.Devices;
 import dev.spartan.proto.DeviceInfo;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
@@ -11,23 +9,26 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * /link CODE, /devices and /unlink N on a signed-in device (PROTOCOL.md, "Linking", "Devices"). A link asks its
- * question, and the next line that is not a command answers it.
+ * /link CODE, /devices and /unlink N on a signed-in device (PROTOCOL.md, "Linking", "Devices"), for both front ends.
+ * A link asks its question, and the next line that is not a command answers it. What went as asked is a notice; a
+ * refusal goes to {@code refused} (the terminal shows both alike, --json makes the refusal an error event).
  */
-final class DeviceCommands {
+public final class DeviceCommands {
     private static final DateTimeFormatter SEEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
     private final ChatClient client;
     private final Consumer<String> notice;
+    private final Consumer<String> refused;
     private volatile Devices.Pending asking;
 
-    DeviceCommands(ChatClient client, Consumer<String> notice) {
+    public DeviceCommands(ChatClient client, Consumer<String> notice, Consumer<String> refused) {
         this.client = Objects.requireNonNull(client, "client");
         this.notice = Objects.requireNonNull(notice, "notice");
+        this.refused = Objects.requireNonNull(refused, "refused");
     }
 
     /** Runs {@code words[0]} if it is one of these commands; false if it is not. */
-    boolean run(String[] words) {
+    public boolean run(String[] words) {
         switch (words[0]) {
             case "/link" -> link(words);
             case "/devices" -> list();
@@ -40,12 +41,12 @@ final class DeviceCommands {
     }
 
     /** True while a link waits for its yes or no. */
-    boolean asking() {
+    public boolean asking() {
         return asking != null;
     }
 
     /** The answer to the link question: yes links, anything else declines. */
-    void answer(String line) {
+    public void answer(String line) {
         Devices.Pending pending = asking;
         asking = null;
         if (pending == null) {
@@ -61,13 +62,13 @@ final class DeviceCommands {
                 notice.accept("Declined: nothing was linked.");
             }
         } catch (StatusRuntimeException e) {
-            notice.accept("Nothing was linked: " + e.getStatus().getDescription() + ".");
+            refused.accept("Nothing was linked: " + e.getStatus().getDescription() + ".");
         }
     }
 
     private void link(String[] words) {
         if (words.length < 2) {
-            notice.accept("Type /link CODE with the code the new device printed (./spartan client " + client.user()
+            refused.accept("Type /link CODE with the code the new device printed (./spartan client " + client.user()
                     + " --link).");
             return;
         }
@@ -77,9 +78,9 @@ final class DeviceCommands {
             asking = devices.check(typed);
             notice.accept(devices.question());
         } catch (Devices.LinkRefused e) {
-            notice.accept(e.getMessage());
+            refused.accept(e.getMessage());
         } catch (StatusRuntimeException e) {
-            notice.accept("Nothing was linked: " + e.getStatus().getDescription() + ".");
+            refused.accept("Nothing was linked: " + e.getStatus().getDescription() + ".");
         }
     }
 
@@ -95,7 +96,7 @@ final class DeviceCommands {
                         + (d.getId() == client.deviceId() ? "  (this device)" : ""));
             }
         } catch (StatusRuntimeException e) {
-            notice.accept("Could not list the devices: " + e.getStatus().getDescription() + ".");
+            refused.accept("Could not list the devices: " + e.getStatus().getDescription() + ".");
         }
     }
 
@@ -104,7 +105,7 @@ final class DeviceCommands {
         try {
             id = Integer.parseInt(words.length > 1 ? words[1] : "");
         } catch (NumberFormatException e) {
-            notice.accept("Type /unlink N with a device number from /devices.");
+            refused.accept("Type /unlink N with a device number from /devices.");
             return;
         }
         try {
@@ -112,7 +113,8 @@ final class DeviceCommands {
             notice.accept("Device " + id + " is unlinked: its sessions are closed and nothing more is encrypted for"
                     + " it.");
         } catch (StatusRuntimeException e) {
-            notice.accept("Device " + id + " was not unlinked: " + e.getStatus().getDescription() + ".");
+            refused.accept(
+                    "Device " + id + " was not unlinked: " + e.getStatus().getDescription() + ".");
         }
     }
 }
