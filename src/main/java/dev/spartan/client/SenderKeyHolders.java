@@ -38,7 +38,7 @@ final class SenderKeyHolders {
                 continue; // not a line this version wrote: the group rotates at its next message
             }
             Set<String> holders = new LinkedHashSet<>();
-            for (String h : f[3].split(",")) {
+            for (String h : f[3].split(",", -1)) {
                 if (!h.isEmpty()) {
                     holders.add(h);
                 }
