@@ -54,7 +54,7 @@ public final class SenderKeyMessages {
                     + maxMessageBytes + " bytes");
         }
         for (Map.Entry<String, Ciphertext> c : sealed.getCiphertextsMap().entrySet()) {
-            int carrier = c.getValue().getSerializedSize();
+            int carrier = c.getValue().getBody().size();
             if (carrier > CARRIER_MAX_BYTES) {
                 throw Refusal.invalid("the key carrier for " + c.getKey() + " is " + carrier + " bytes; a carrier"
                         + " (the pairwise ciphertext of a sender-key message) is at most " + CARRIER_MAX_BYTES
