@@ -46,8 +46,9 @@ final class SenderKeyCarriers {
 
     /**
      * Completes {@code sealed}, whose carriers are in: names the holders (less members that failed, who read on no
-     * device) and encrypts the message once. A message without carriers carries only the version and hash of its
-     * group view; readers compare the hash with the last member list this sender gave them (Group views).
+     * device) and encrypts the message once. A message without carriers (but a group view report) carries only the
+     * version and hash of its group view; readers compare the hash with the last member list this sender gave them
+     * (Group views).
      */
     static void seal(
             Sealed.Builder sealed,
@@ -58,7 +59,8 @@ final class SenderKeyCarriers {
         plan.holders().stream()
                 .filter(a -> !failed.contains(Addresses.userOf(a)))
                 .forEach(sealed::addKeyHolders);
-        if (sealed.getCiphertextsCount() == 0 && content.hasGroupView()) {
+        boolean report = GroupViewCheck.reportAbout(content.getText()).isPresent(); // names the difference
+        if (sealed.getCiphertextsCount() == 0 && content.hasGroupView() && !report) {
             content.getGroupViewBuilder().clearMembers();
         }
         sealed.setSenderKey(

@@ -202,8 +202,8 @@ class ProtocolVectorsTest {
                 .build();
         assertHex(
                 senderKey.toByteArray(),
-                "2210" + "0a05626f622332" + "1207" + "0803" + "1203010203" + "a20603" + "0a0b0c" + "aa0603"
-                        + "626f62" + "aa0603" + "657665");
+                "2210" + "0a05626f622332" + "1207" + "0803" + "1203010203" + "a20603" + "0a0b0c" + "aa0603" + "626f62"
+                        + "aa0603" + "657665");
         Plaintext carrier = Plaintext.newBuilder()
                 .setMessageId("m3")
                 .setChat(ChatRef.newBuilder().setGroup("team"))
