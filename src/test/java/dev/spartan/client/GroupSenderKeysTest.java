@@ -122,6 +122,12 @@ class GroupSenderKeysTest {
         ChatMessage first = alice.send("m1", "one", members, List.of(bob, carol));
         assertThat(first.getSealed().getCiphertextsMap()).containsOnlyKeys("bob", "carol");
         assertThat(first.getSealed().getKeyHoldersList()).isEmpty();
+        // A carrier in a new session (a PreKeySignalMessage with Kyber) fits the server's bound (PROTOCOL.md, Sizes).
+        assertThat(first.getSealed().getCiphertextsMap().values())
+                .allSatisfy(c -> assertThat(c.getType()).isEqualTo(3))
+                .allSatisfy(c -> assertThat(c.getBody().size())
+                        .isBetween(1500, dev.spartan.chat.SenderKeyMessages.CARRIER_MAX_BYTES - 150)); // 1,856 here
+                + first.getSealed().getSenderKey().size());
         assertThat(bob.open(first).getText()).isEqualTo("one");
         assertThat(carol.open(first).getGroupView().getMembersList()).containsExactlyElementsOf(members);
         alice.sealer.stored("m1");
