@@ -245,7 +245,8 @@ final class Envelopes {
         if (from.equals(address)) {
             return Optional.empty(); // the sending device is never a reader of its own message
         }
-        ByteString senderKey = m.getSealed().getSenderKey();
+        // Sender keys are for groups only (PROTOCOL.md): on a 1:1 message the field is not ours to act on.
+        ByteString senderKey = m.getChat().hasGroup() ? m.getSealed().getSenderKey() : ByteString.EMPTY;
         if (m.getSealed().getUnreadableList().contains(user)) {
             notice.accept("WARNING: " + sender + " could not encrypt a message in "
                     + m.getChat().getGroup() + " for you (their client cannot use or does not trust your keys).");
