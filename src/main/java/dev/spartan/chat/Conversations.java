@@ -328,9 +328,9 @@ public final class Conversations {
             boolean mine = m.getSender().equals(me);
             if (mine) {
                 out.add(m);
-            } else if (m.getChatSeq() <= seen && m.getSealed().containsCiphertexts(reader)) {
+            } else if (m.getChatSeq() <= seen && SenderKeyMessages.readBy(m, reader)) {
                 out.add(ReaderCopy.of(m, reader));
-            } else if (m.getChatSeq() <= seenBefore && !m.getSealed().containsCiphertexts(reader)) {
+            } else if (m.getChatSeq() <= seenBefore && !SenderKeyMessages.readBy(m, reader)) {
                 out.add(ReaderCopy.of(m, reader));
             }
         }
@@ -373,7 +373,7 @@ public final class Conversations {
                 .setSenderDevice(Addresses.deviceOf(sender) > 1 ? Addresses.deviceOf(sender) : 0) // 0: device 1
                 .setChat(request.getTo())
                 .setSentAtMillis(now)
-                .setSealed(request.getSealed());
+                .setSealed(SenderKeyMessages.stored(request.getSealed()));
         Disappearing.stamp(m, request.getExpireAfterSeconds(), expiring);
         return m.build();
     }
@@ -402,11 +402,7 @@ public final class Conversations {
                 throw Refusal.invalid("the ciphertext for " + c.getKey() + " is empty");
             }
         }
-        int size = request.getSealed().getSerializedSize(); // every reader's ciphertext: all of it is stored
-        if (size > config.maxMessageBytes()) {
-            throw Refusal.invalid(
-                    "the message is " + size + " bytes encrypted; the limit is " + config.maxMessageBytes() + " bytes");
-        }
+        SenderKeyMessages.validate(request, config.maxMessageBytes());
     }
 
     /** A 1:1 message is for the peer's devices and the sender's other devices only, and names nobody unreadable. */
@@ -429,7 +425,7 @@ public final class Conversations {
         Set<String> expected = devices.readersOf(readers);
         expected.addAll(devices.readersOf(List.of(Addresses.userOf(sender))));
         expected.remove(sender);
-        Set<String> given = request.getSealed().getCiphertextsMap().keySet();
+        Set<String> given = SenderKeyMessages.addressed(request.getSealed()); // ciphertexts and key holders
         if (given.contains(sender)) {
             throw Refusal.invalid("the message carries a ciphertext for the device that sends it: a ciphertext is"
                     + " for a reader, not for the sender");
@@ -458,7 +454,7 @@ public final class Conversations {
      */
     private static Set<String> addressedUsers(SendRequest request, String me) {
         Set<String> names = new java.util.HashSet<>();
-        request.getSealed().getCiphertextsMap().keySet().forEach(a -> names.add(Addresses.userOf(a)));
+        SenderKeyMessages.addressed(request.getSealed()).forEach(a -> names.add(Addresses.userOf(a)));
         names.remove(me); // the sender's own other devices: its sent transcript, checked by exactDevices
         for (String u : request.getSealed().getUnreadableList()) {
             if (!names.add(u)) {

@@ -5,6 +5,7 @@ import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SafetyNumber;
+import dev.spartan.crypto.SenderKeys;
 import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
@@ -70,6 +71,7 @@ public final class ChatClient implements AutoCloseable {
 
     private boolean preKeysUploaded; // guarded by upkeep
     private final Envelopes envelopes;
+    private final GroupSealer groupSealer;
     private final KeyLogBook keyLog;
     private final Ratchet ratchet;
     private final MessageLog log;
@@ -139,6 +141,7 @@ public final class ChatClient implements AutoCloseable {
         GroupBook groupBook;
         try {
             this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity);
+            this.groupSealer = new GroupSealer(device.address(), SenderKeys.open(options.keysDir()));
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir());
             groupBook = new GroupBook(
@@ -186,7 +189,8 @@ public final class ChatClient implements AutoCloseable {
                 counters,
                 this::fetchBundle,
                 listener::notice,
-                new LyingServerChecks(views, keyLog, background));
+                new LyingServerChecks(views, keyLog, background),
+                groupSealer);
         this.gaps = new Gaps(counters, background, this::received, listener::notice);
         if (device.id() > 1) {
             gaps.startAtFirstSeen(); // a linked device joins its chats at whatever number they are at
@@ -1004,6 +1008,11 @@ public final class ChatClient implements AutoCloseable {
     private final class OutboxEvents implements Outbox.Listener {
         @Override
         public void state(Outbox.Pending message, SendState state) {
+            switch (state) { // a key carrier counts once the server stored it (GroupSealer)
+                case STORED, HELD -> groupSealer.stored(message.messageId());
+                case FAILED -> groupSealer.failed(message.messageId());
+                default -> {}
+            }
             listener.sendState(message.messageId(), message.to(), state);
         }
 

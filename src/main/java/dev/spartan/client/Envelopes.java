@@ -41,6 +41,7 @@ final class Envelopes {
     private final Function<String, Optional<PreKeyBundle>> bundles;
     private final Consumer<String> notice;
     private final ContentChecks checks;
+    private final GroupSealer groupSealer;
 
     /**
      * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
@@ -62,7 +63,9 @@ final class Envelopes {
             Counters counters,
             Function<String, Optional<PreKeyBundle>> bundles,
             Consumer<String> notice,
-            ContentChecks checks) {
+            ContentChecks checks,
+            GroupSealer groupSealer) {
+        this.groupSealer = Objects.requireNonNull(groupSealer, "groupSealer");
         this.checks = Objects.requireNonNull(checks, "checks");
         this.address = Objects.requireNonNull(address, "address");
         this.user = Addresses.userOf(address);
@@ -142,10 +145,17 @@ final class Envelopes {
                 .setMessageId(p.messageId())
                 .setChat(p.to());
         checks.stamp(content, p.to().hasGroup() ? group : null);
-        byte[] plain = content.build().toByteArray();
+        // A group message is encrypted once under this device's sender key; only the readers that do not hold the
+        // key yet get something pairwise: a key carrier (PROTOCOL.md, "The envelope", sender-key path).
+        GroupSealer.Plan plan = p.to().hasGroup()
+                ? groupSealer.plan(p.messageId(), group.getName(), SenderKeyCarriers.view(content, readers), addresses)
+                : null;
+        byte[] plain = plan == null
+                ? content.build().toByteArray()
+                : SenderKeyCarriers.carrier(p.messageId(), p.to(), plan.distribution());
         java.util.Set<String> failed = new java.util.HashSet<>();
         java.util.Map<String, PreKeyBundle> fetched = new java.util.HashMap<>();
-        for (String reader : addresses) {
+        for (String reader : plan == null ? addresses : plan.needers()) {
             String who = Addresses.userOf(reader);
             if (failed.contains(who)) {
                 continue;
@@ -176,6 +186,10 @@ final class Envelopes {
                         .forEach(sealed::removeCiphertexts); // a member reads on all devices or on none
             }
         }
+        if (plan != null) {
+            SenderKeyCarriers.seal(sealed, content, plan, failed, groupSealer);
+            groupSealer.gave(p.messageId(), plan, sealed.getCiphertextsMap().keySet());
+        }
         return SendRequest.newBuilder()
                 .setMessageId(p.messageId())
                 .setTo(p.to())
@@ -188,6 +202,7 @@ final class Envelopes {
     void sync() {
         counters.sync();
         ratchet.sync();
+        groupSealer.sync();
     }
 
     private void unreadable(Sealed.Builder sealed, Group group, String member, String why) {
@@ -230,16 +245,30 @@ final class Envelopes {
         if (from.equals(address)) {
             return Optional.empty(); // the sending device is never a reader of its own message
         }
-        if (mine == null) {
-            if (m.getSealed().getUnreadableList().contains(user)) {
-                notice.accept("WARNING: " + sender + " could not encrypt a message in "
-                        + m.getChat().getGroup() + " for you (their client cannot use or does not trust your keys).");
-            }
+        // Sender keys are for groups only (PROTOCOL.md): on a 1:1 message the field is not ours to act on.
+        ByteString senderKey = m.getChat().hasGroup() ? m.getSealed().getSenderKey() : ByteString.EMPTY;
+        if (m.getSealed().getUnreadableList().contains(user)) {
+            notice.accept("WARNING: " + sender + " could not encrypt a message in "
+                    + m.getChat().getGroup() + " for you (their client cannot use or does not trust your keys).");
+            return Optional.empty();
+        }
+        if (mine == null && senderKey.isEmpty()) {
             return Optional.empty();
         }
         byte[] plain;
         try {
-            plain = ratchet.decrypt(from, mine.getType(), mine.getBody().toByteArray());
+            plain = mine == null
+                    ? null
+                    : ratchet.decrypt(from, mine.getType(), mine.getBody().toByteArray());
+            if (!senderKey.isEmpty()) {
+                // The carrier, if any, gives this device the sender's current key; then the one ciphertext opens.
+                if (plain != null && !SenderKeyCarriers.take(m, plain, from, groupSealer.keys())) {
+                    notice.accept("WARNING: a message from " + sender
+                            + " was moved to another conversation or id by the server and was dropped.");
+                    return Optional.empty();
+                }
+                plain = groupSealer.keys().decrypt(from, senderKey.toByteArray());
+            }
         } catch (Ratchet.RatchetException e) {
             switch (e.fault()) {
                 case DUPLICATE -> {} // its key is gone: a replay or a repeat, not shown twice

@@ -32,6 +32,9 @@ final class GroupViewCheck {
     private final LongSupplier clock;
     // Each difference is told (and reported) once per sender and group, not at every message.
     private final Set<String> told = new HashSet<>();
+    // Per sender device and group, the last full member list it sent: a sender-key message without carriers
+    // carries only the version and hash of its view (PROTOCOL.md, "Group views").
+    private final java.util.Map<String, java.util.List<String>> lastLists = new java.util.HashMap<>();
 
     /**
      * @param joined the verified group a message to a name is encrypted for, null if this user is not in it
@@ -76,16 +79,17 @@ final class GroupViewCheck {
         if (!content.hasGroupView()) {
             return true; // a client from before group views: nothing to compare
         }
-        GroupView theirs = content.getGroupView();
+        GroupView theirs = completed(m, content.getGroupView());
         GroupView view = of(mine);
-        boolean same =
-                GroupViews.wellFormed(group, theirs) && theirs.getMembersHash().equals(view.getMembersHash());
+        boolean same = theirs.getMembersCount() == 0
+                ? theirs.getMembersHash().equals(view.getMembersHash())
+                : GroupViews.wellFormed(group, theirs)
+                        && theirs.getMembersHash().equals(view.getMembersHash());
         Optional<String> about = reportAbout(content.getText());
         if (about.isPresent()) {
             if (!same && about.get().equals(user) && once(group, sender, "report")) {
                 notice.accept("WARNING: " + sender + "'s client says your " + group
-                        + " message went to different members than it knows (" + GroupViews.difference(view, theirs)
-                        + ").");
+                        + " message went to different members than it knows" + difference(view, theirs) + ".");
             }
             return true;
         }
@@ -97,10 +101,10 @@ final class GroupViewCheck {
             }
             return true;
         }
-        String difference = GroupViews.difference(theirs, view);
+        String difference = difference(theirs, view);
         if (once(group, sender, difference)) {
             notice.accept("WARNING: " + sender + "'s client sent this " + group
-                    + " message to different members than you know (" + difference + ")");
+                    + " message to different members than you know" + difference);
             send.accept(new Outbox.Pending(
                     UUID.randomUUID().toString(),
                     ChatIds.toGroup(group),
@@ -108,6 +112,34 @@ final class GroupViewCheck {
                     clock.getAsLong()));
         }
         return true;
+    }
+
+    /**
+     * {@code view} with the member list its sender last gave this reader when it carries only its hash and that list
+     * has this hash; otherwise as it came (a full list is remembered).
+     */
+    private GroupView completed(ChatMessage m, GroupView view) {
+        String group = m.getChat().getGroup();
+        String key = m.getSender() + "#" + m.getSenderDevice() + "\n" + group;
+        if (view.getMembersCount() > 0) {
+            lastLists.put(key, java.util.List.copyOf(view.getMembersList()));
+            return view;
+        }
+        java.util.List<String> last = lastLists.get(key);
+        if (last != null && GroupViews.hash(group, view.getVersion(), last).equals(view.getMembersHash())) {
+            return view.toBuilder().addAllMembers(last).build();
+        }
+        return view;
+    }
+
+    /** " (+x,-y)" between two views; for a view known only by its hash, its version if that differs, or nothing. */
+    private static String difference(GroupView theirs, GroupView mine) {
+        if (theirs.getMembersCount() == 0 || mine.getMembersCount() == 0) {
+            return theirs.getVersion() != mine.getVersion()
+                    ? " (version " + theirs.getVersion() + ", yours " + mine.getVersion() + ")"
+                    : "";
+        }
+        return " (" + GroupViews.difference(theirs, mine) + ")";
     }
 
     private boolean once(String group, String sender, String what) {

@@ -179,7 +179,10 @@ public final class SpartanServer implements AutoCloseable {
                         TransmitStatusRuntimeExceptionInterceptor.instance(),
                         ops.accessLog(),
                         new AuthInterceptor(tokens))))
-                .maxInboundMessageSize(config.maxMessageBytes() * 2 + 64 * 1024);
+                .maxInboundMessageSize(dev.spartan.chat.SenderKeyMessages.inboundBytes(
+                        config.maxMessageBytes(),
+                        largestGroup(config),
+                        config.limits().devicesPerUser()));
         ops.services().forEach(builder::addService);
         ops.callInterceptors().forEach(builder::intercept);
         try {
@@ -278,5 +281,14 @@ public final class SpartanServer implements AutoCloseable {
         backend.close();
         ops.close();
         log.info("Spartan server on port {} stopped", port);
+    }
+
+    /** The most members a group can have: a run-time group's limit, or the largest config group. */
+    private static int largestGroup(SpartanConfig config) {
+        int largest = config.limits().membersPerGroup();
+        for (List<String> members : config.groups().values()) {
+            largest = Math.max(largest, members.size());
+        }
+        return largest;
     }
 }

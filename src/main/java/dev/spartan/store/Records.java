@@ -175,7 +175,9 @@ final class Records {
     }
 
     private static StoredSealed.Builder stored(Sealed s) {
-        StoredSealed.Builder b = StoredSealed.newBuilder().addAllUnreadable(s.getUnreadableList());
+        StoredSealed.Builder b = StoredSealed.newBuilder()
+                .addAllUnreadable(s.getUnreadableList())
+                .setSenderKey(s.getSenderKey()); // key_holders are checked, never stored
         s.getCiphertextsMap()
                 .forEach((reader, c) -> b.putCiphertexts(
                         reader,
@@ -187,7 +189,8 @@ final class Records {
     }
 
     private static Sealed.Builder wire(StoredSealed s) {
-        Sealed.Builder b = Sealed.newBuilder().addAllUnreadable(s.getUnreadableList());
+        Sealed.Builder b =
+                Sealed.newBuilder().addAllUnreadable(s.getUnreadableList()).setSenderKey(s.getSenderKey());
         s.getCiphertextsMap()
                 .forEach((reader, c) -> b.putCiphertexts(
                         reader,

@@ -351,6 +351,89 @@ class ConversationsTest {
                                 .isFalse());
     }
 
+    /** A sender-key group message: one ciphertext for all, a carrier for {@code carried}, the others named holders. */
+    private static SendRequest senderKeyRequest(String id, List<String> carried, List<String> holders, int carrier) {
+        Sealed.Builder sealed = Sealed.newBuilder()
+                .setSenderKey(ByteString.copyFromUtf8("one ciphertext for every reader"))
+                .addAllKeyHolders(holders);
+        carried.forEach(r -> sealed.putCiphertexts(
+                r,
+                Ciphertext.newBuilder()
+                        .setType(3)
+                        .setBody(ByteString.copyFrom(new byte[carrier]))
+                        .build()));
+        return SendRequest.newBuilder()
+                .setMessageId(id)
+                .setTo(ChatIds.toGroup("group1"))
+                .setSealed(sealed)
+                .build();
+    }
+
+    /**
+     * PROTOCOL.md, "Groups": a sender-key message names each reader device once across its carriers and key holders;
+     * the server stores the one ciphertext and the carriers, never the holders, and each reader gets the ciphertext
+     * and its own carrier only.
+     */
+    @Test
+    void aSenderKeyMessageIsCheckedOverCarriersAndHoldersAndStoredOnce() {
+        for (String u : List.of("alice", "bob", "charlie", "eve")) {
+            store.pinKeys(u, keys(u.length()));
+        }
+        SendAck ack =
+                conversations.send("alice", senderKeyRequest("sk-1", List.of("bob"), List.of("charlie", "eve"), 2048));
+        assertThat(ack.getChatSeq()).isEqualTo(1);
+        ChatMessage stored = inbox("bob").get(0).getMessage();
+        assertThat(stored.getSealed().getKeyHoldersList())
+                .as("checked, never stored")
+                .isEmpty();
+        assertThat(stored.getSealed().getSenderKey().toStringUtf8()).isEqualTo("one ciphertext for every reader");
+        assertThat(ReaderCopy.of(stored, "bob").getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+        for (String holder : List.of("charlie", "eve")) {
+            ChatMessage copy = ReaderCopy.of(inbox(holder).get(0).getMessage(), holder);
+            assertThat(copy.getSealed().getCiphertextsMap()).as(holder).isEmpty();
+            assertThat(copy.getSealed().getSenderKey())
+                    .isEqualTo(stored.getSealed().getSenderKey());
+        }
+        assertThat(history("alice", ChatIds.toGroup("group1")))
+                .singleElement()
+                .satisfies(m -> assertThat(m.getSealed().getKeyHoldersList()).isEmpty());
+
+        assertRefused(
+                () -> conversations.send("alice", senderKeyRequest("sk-2", List.of("bob"), List.of("charlie"), 10)),
+                Refusal.Kind.PRECONDITION,
+                "the members of group1 changed: encrypt for bob,charlie,eve");
+        assertRefused(
+                () -> conversations.send(
+                        "alice", senderKeyRequest("sk-3", List.of("bob"), List.of("bob", "charlie", "eve"), 10)),
+                Refusal.Kind.INVALID,
+                "names bob twice");
+        assertRefused(
+                () -> conversations.send(
+                        "alice", senderKeyRequest("sk-4", List.of("bob"), List.of("charlie", "eve"), 2049)),
+                Refusal.Kind.INVALID,
+                "the key carrier for bob is 2049 bytes; a carrier (the pairwise ciphertext of a sender-key message)"
+                        + " is at most 2048 bytes");
+        SendRequest oneToOne = senderKeyRequest("sk-5", List.of("bob"), List.of(), 10).toBuilder()
+                .setTo(ChatIds.toUser("bob"))
+                .build();
+        assertRefused(() -> conversations.send("alice", oneToOne), Refusal.Kind.INVALID, "sender keys are for group");
+        SendRequest holdersOnly = request("sk-6", ChatIds.toGroup("group1"), "x", "bob").toBuilder()
+                .setSealed(Sealed.newBuilder()
+                        .putCiphertexts("bob", ciphertext("x"))
+                        .addKeyHolders("charlie")
+                        .addKeyHolders("eve"))
+                .build();
+        assertRefused(() -> conversations.send("alice", holdersOnly), Refusal.Kind.INVALID, "key_holders is set");
+        SendRequest tooBig = senderKeyRequest("sk-7", List.of(), List.of("bob", "charlie", "eve"), 0).toBuilder()
+                .setSealed(Sealed.newBuilder()
+                        .setSenderKey(ByteString.copyFrom(new byte[config.maxMessageBytes() + 1]))
+                        .addAllKeyHolders(List.of("bob", "charlie", "eve")))
+                .build();
+        assertRefused(
+                () -> conversations.send("alice", tooBig), Refusal.Kind.INVALID, "(its sender_key); the limit is");
+        assertThat(inbox("bob")).hasSize(1);
+    }
+
     /**
      * A client can only seal for members whose keys the server has (those who have logged in at least once): a
      * group with a member who never logged in must still be usable, and that member gets nothing it cannot read.

@@ -188,6 +188,29 @@ class ProtocolVectorsTest {
                 .build();
         assertHex(send.toByteArray(), "0a026d31" + "12050a03626f62" + "1a15" + HEX.formatHex(sealed.toByteArray()));
 
+        // Sender keys (PROTOCOL.md, "The envelope", sender-key path): the one ciphertext, the holders, a carrier.
+        Sealed senderKey = Sealed.newBuilder()
+                .putCiphertexts(
+                        "bob#2",
+                        Ciphertext.newBuilder()
+                                .setType(3)
+                                .setBody(ByteString.fromHex("010203"))
+                                .build())
+                .setSenderKey(ByteString.fromHex("0a0b0c"))
+                .addKeyHolders("bob")
+                .addKeyHolders("eve")
+                .build();
+        assertHex(
+                senderKey.toByteArray(),
+                "2210" + "0a05626f622332" + "1207" + "0803" + "1203010203" + "a20603" + "0a0b0c" + "aa0603" + "626f62"
+                        + "aa0603" + "657665");
+        Plaintext carrier = Plaintext.newBuilder()
+                .setMessageId("m3")
+                .setChat(ChatRef.newBuilder().setGroup("team"))
+                .setSenderKeyDistribution(ByteString.fromHex("330102"))
+                .build();
+        assertHex(carrier.toByteArray(), "1a026d33" + "2206" + "12047465616d" + "a20603" + "330102");
+
         // What a library that renamed message_id and chat (and so never set them) sends: it parses without a word,
         // and the reader finds an empty message_id and no chat, which it must drop as a moved message.
         Plaintext renamed = Plaintext.parseFrom(HEX.parseHex("0a026869" + "1001"));

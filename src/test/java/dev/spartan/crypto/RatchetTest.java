@@ -4,22 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
-import dev.spartan.proto.SignedPreKey;
+import dev.spartan.testing.SignalDevice;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.message.CiphertextMessage;
-import org.signal.libsignal.protocol.state.PreKeyRecord;
 
 /** Two users' ratchets over their own key directories, as two clients hold them. */
 class RatchetTest {
@@ -28,62 +24,18 @@ class RatchetTest {
 
     private final Map<String, IdentityKey> pins = new HashMap<>();
 
-    private final class User {
-        final Path keys;
-        final SignalStore store;
-        final Ratchet ratchet;
-
-        User(String name, Path keys) throws Exception {
-            this.keys = keys;
-            Identity id = Identity.loadOrCreate(keys);
-            this.store = SignalStore.open(keys, id, Clock.systemUTC());
-            this.ratchet = Ratchet.open(keys, store, peer -> Optional.ofNullable(pins.get(peer)));
-            pins.putIfAbsent(name, id.signalIdentity().getPublicKey());
-        }
-
-        PreKeyBundle bundle() throws Exception {
-            PreKeyRecord oneTime = store.generateOneTimePreKeys(1).get(0);
-            return PreKeyBundle.newBuilder()
-                    .setRegistrationId(store.registrationId())
-                    .setDeviceId(1)
-                    .setIdentityKey(ByteString.copyFrom(
-                            store.identityKeyPair().getPublicKey().serialize()))
-                    .setSignedPreKey(SignedPreKey.newBuilder()
-                            .setId(store.currentSignedPreKey().getId())
-                            .setPublicKey(ByteString.copyFrom(store.currentSignedPreKey()
-                                    .getKeyPair()
-                                    .getPublicKey()
-                                    .serialize()))
-                            .setSignature(ByteString.copyFrom(
-                                    store.currentSignedPreKey().getSignature())))
-                    .setKyberPreKey(SignedPreKey.newBuilder()
-                            .setId(store.currentKyberPreKey().getId())
-                            .setPublicKey(ByteString.copyFrom(store.currentKyberPreKey()
-                                    .getKeyPair()
-                                    .getPublicKey()
-                                    .serialize()))
-                            .setSignature(ByteString.copyFrom(
-                                    store.currentKyberPreKey().getSignature())))
-                    .setOneTimePreKey(OneTimePreKey.newBuilder()
-                            .setId(oneTime.getId())
-                            .setPublicKey(ByteString.copyFrom(
-                                    oneTime.getKeyPair().getPublicKey().serialize())))
-                    .build();
-        }
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String open(User reader, String from, Ratchet.Sealed s) throws Ratchet.RatchetException {
+    private static String open(SignalDevice reader, String from, Ratchet.Sealed s) throws Ratchet.RatchetException {
         return new String(reader.ratchet.decrypt(from, s.type(), s.body()), StandardCharsets.UTF_8);
     }
 
     @Test
     void aSessionStartsFromABundleAndEachMessageOpensOnceEvenAfterARestart() throws Exception {
-        User alice = new User("alice", dir.resolve("alice"));
-        User bob = new User("bob", dir.resolve("bob"));
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
         alice.ratchet.start("bob", bob.bundle());
         Ratchet.Sealed first = alice.ratchet.encrypt("bob", utf8("one"));
         Ratchet.Sealed second = alice.ratchet.encrypt("bob", utf8("two"));
@@ -96,7 +48,7 @@ class RatchetTest {
         assertThat(open(alice, "bob", reply)).isEqualTo("back");
 
         // bob's client restarts: his sessions come back from the key directory, and a replay still does not open.
-        User bobAgain = new User("bob", dir.resolve("bob"));
+        SignalDevice bobAgain = new SignalDevice("bob", dir.resolve("bob"), pins);
         assertThat(bobAgain.ratchet.hasSession("alice")).isTrue();
         assertThatThrownBy(() -> open(bobAgain, "alice", second))
                 .isInstanceOfSatisfying(
@@ -108,8 +60,8 @@ class RatchetTest {
 
     @Test
     void anUnsyncedStepReachesTheDiskOnlyWithSync() throws Exception {
-        User alice = new User("alice", dir.resolve("alice"));
-        User bob = new User("bob", dir.resolve("bob"));
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
         alice.ratchet.start("bob", bob.bundle());
         Path session;
         try (Stream<Path> files = Files.list(alice.keys.resolve(SessionFiles.DIR))) {
@@ -126,15 +78,15 @@ class RatchetTest {
         assertThat(open(bob, "alice", one)).isEqualTo("one");
         assertThat(open(bob, "alice", two)).isEqualTo("two");
         // alice restarts after the sync: her next message uses a key after both, so bob opens it.
-        User aliceAgain = new User("alice", dir.resolve("alice"));
+        SignalDevice aliceAgain = new SignalDevice("alice", dir.resolve("alice"), pins);
         assertThat(open(bob, "alice", aliceAgain.ratchet.encrypt("bob", utf8("three"))))
                 .isEqualTo("three");
     }
 
     @Test
     void aCopiedKeyDirectoryCannotOpenMessagesReadBeforeTheCopy() throws Exception {
-        User alice = new User("alice", dir.resolve("alice"));
-        User bob = new User("bob", dir.resolve("bob"));
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
         alice.ratchet.start("bob", bob.bundle());
         // An on-path attacker records every ciphertext; bob reads them as they come.
         Ratchet.Sealed[] captured = new Ratchet.Sealed[4];
@@ -142,14 +94,14 @@ class RatchetTest {
             captured[i] = i % 2 == 0
                     ? alice.ratchet.encrypt("bob", utf8("from alice " + i))
                     : bob.ratchet.encrypt("alice", utf8("from bob " + i));
-            User reader = i % 2 == 0 ? bob : alice;
+            SignalDevice reader = i % 2 == 0 ? bob : alice;
             assertThat(open(reader, i % 2 == 0 ? "alice" : "bob", captured[i])).endsWith(" " + i);
         }
 
         // Later the attacker copies bob's whole key directory (identity, prekeys, sessions).
         Path stolen = dir.resolve("stolen");
         copy(bob.keys, stolen);
-        User thief = new User("bob", stolen);
+        SignalDevice thief = new SignalDevice("bob", stolen, pins);
         for (int i = 0; i < captured.length; i += 2) {
             Ratchet.Sealed c = captured[i];
             assertThatThrownBy(() -> open(thief, "alice", c))
@@ -160,9 +112,9 @@ class RatchetTest {
 
     @Test
     void anUntrustedOrUnusableBundleIsRefusedForThatPeerOnly() throws Exception {
-        User alice = new User("alice", dir.resolve("alice"));
-        User bob = new User("bob", dir.resolve("bob"));
-        User carol = new User("carol", dir.resolve("carol"));
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
+        SignalDevice carol = new SignalDevice("carol", dir.resolve("carol"), pins);
         PreKeyBundle good = bob.bundle();
 
         // A low-order signed prekey (all zeros) is refused before libsignal agrees on anything.
@@ -193,7 +145,7 @@ class RatchetTest {
 
     @Test
     void theKyberPrekeyServesEverySenderAndARotationKeepsTheOneBeforeUnderANewId() throws Exception {
-        User alice = new User("alice", dir.resolve("alice"));
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
         // The bundle a server gives when alice's one-time stock is empty: signed and Kyber prekey only.
         PreKeyBundle lastResort =
                 alice.bundle().toBuilder().clearOneTimePreKey().build();
@@ -203,7 +155,7 @@ class RatchetTest {
 
         // Two senders from the same Kyber prekey: the first one's use does not take it away from the second.
         for (String sender : java.util.List.of("bob", "charlie")) {
-            User u = new User(sender, dir.resolve(sender));
+            SignalDevice u = new SignalDevice(sender, dir.resolve(sender), pins);
             u.ratchet.start("alice", lastResort);
             assertThat(open(alice, sender, u.ratchet.encrypt("alice", utf8("from " + sender))))
                     .isEqualTo("from " + sender);
@@ -215,7 +167,7 @@ class RatchetTest {
         alice.store.rotateSignedPreKeys();
         assertThat(alice.store.currentKyberPreKey().getId()).isEqualTo(2);
         assertThat(alice.store.currentSignedPreKey().getId()).isEqualTo(2);
-        User dave = new User("dave", dir.resolve("dave"));
+        SignalDevice dave = new SignalDevice("dave", dir.resolve("dave"), pins);
         dave.ratchet.start("alice", fetchedBefore);
         assertThat(open(alice, "dave", dave.ratchet.encrypt("alice", utf8("late"))))
                 .isEqualTo("late");
@@ -228,7 +180,7 @@ class RatchetTest {
                 .build();
         alice.store.rotateSignedPreKeys();
         assertThat(alice.store.containsKyberPreKey(firstId)).isFalse();
-        User erin = new User("erin", dir.resolve("erin"));
+        SignalDevice erin = new SignalDevice("erin", dir.resolve("erin"), pins);
         erin.ratchet.start("alice", stale);
         Ratchet.Sealed lost = erin.ratchet.encrypt("alice", utf8("lost"));
         assertThatThrownBy(() -> open(alice, "erin", lost))

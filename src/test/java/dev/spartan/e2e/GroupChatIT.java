@@ -153,16 +153,17 @@ class GroupChatIT extends OneNodeTest {
             // The backlog is shown as ordinary lines once she is connected, not before the banner.
             assertThat(connected).isLessThan(one);
         }
-        // Each member is sent only its own ciphertext of the message that was sealed for all three.
+        // Each member is sent the one sender-key ciphertext and at most its own key carrier, nobody else's.
         try (WireSession bob = WireSession.login("bob", keys().resolve("bob"), server.port())) {
             List<ChatMessage> got = bob.events(ReceiveRequest.getDefaultInstance(), 4).stream()
                     .filter(Event::hasMessage) // after StreamStarted
                     .map(Event::getMessage)
                     .toList();
-            assertThat(got)
-                    .hasSize(3)
-                    .allSatisfy(
-                            m -> assertThat(m.getSealed().getCiphertextsMap()).containsOnlyKeys("bob"));
+            assertThat(got).hasSize(3).allSatisfy(m -> {
+                assertThat(m.getSealed().getSenderKey()).isNotEmpty();
+                assertThat(m.getSealed().getCiphertextsMap().keySet()).isSubsetOf("bob");
+            });
+            assertThat(got.get(0).getSealed().getCiphertextsMap()).containsOnlyKeys("bob"); // the key, once
         }
     }
 
@@ -231,6 +232,8 @@ class GroupChatIT extends OneNodeTest {
             bob.awaitLine("[Spartan] Group team: alice,bob.");
             alice.type("after charlie left");
             bob.awaitLine("[team] [alice] after charlie left");
+            alice.type("and again");
+            bob.awaitLine("[team] [alice] and again");
             assertThat(charlie.out().lines()).noneMatch(l -> l.contains("after charlie left"));
 
             // Config groups are fixed.
@@ -247,12 +250,19 @@ class GroupChatIT extends OneNodeTest {
                     .filter(m -> m.getSender().equals("alice"))
                     .toList();
         }
-        assertThat(sent).hasSize(2);
+        assertThat(sent).hasSize(3);
         ChatMessage before = sent.get(0);
         ChatMessage after = sent.get(1);
-        // One ciphertext per member but the sender: charlie while a member, not after he left.
+        // Sender keys: alice's first message carries her key to bob and charlie; after charlie left the key is
+        // rotated, so the next one carries a new key to bob alone (who held the old one), and the one after that
+        // is the one ciphertext with no carrier at all.
+        assertThat(sent)
+                .allSatisfy(m -> assertThat(m.getSealed().getSenderKey()).isNotEmpty());
+        assertThat(sent)
+                .allSatisfy(m -> assertThat(m.getSealed().getKeyHoldersList()).isEmpty()); // never stored
         assertThat(before.getSealed().getCiphertextsMap()).containsOnlyKeys("bob", "charlie");
         assertThat(after.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+        assertThat(sent.get(2).getSealed().getCiphertextsMap()).isEmpty();
         try (WireSession charlie = WireSession.login("charlie", keys().resolve("charlie"), server.port())) {
             // What charlie read once is gone from his keys, and bob's copy of the later message is not for him.
             assertThatThrownBy(() -> charlie.open(before))
@@ -267,6 +277,16 @@ class GroupChatIT extends OneNodeTest {
                     .isInstanceOfSatisfying(
                             Ratchet.RatchetException.class,
                             e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+            // Given the later messages' one ciphertext as it is, charlie's old sender key does not open them.
+            for (ChatMessage later : sent.subList(1, 3)) {
+                ChatMessage bare = later.toBuilder()
+                        .setSealed(later.getSealed().toBuilder().clearCiphertexts())
+                        .build();
+                assertThatThrownBy(() -> charlie.open(bare))
+                        .isInstanceOfSatisfying(
+                                Ratchet.RatchetException.class,
+                                e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.spartan.contract.ChatIds;
 import dev.spartan.contract.Membership;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.Ratchet;
+import dev.spartan.crypto.SenderKeys;
 import dev.spartan.crypto.SignalStore;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
@@ -66,6 +67,8 @@ public final class WireSession implements AutoCloseable {
     private final Map<String, Long> counters = new ConcurrentHashMap<>();
     private Ratchet ratchet;
     private SignalStore signal;
+    private Path ratchetDir;
+    private SenderKeys senderKeys;
 
     private WireSession(String user, Identity identity, ManagedChannel channel, LoginResponse login, Path keyDir) {
         this.user = user;
@@ -206,6 +209,7 @@ public final class WireSession implements AutoCloseable {
         if (ratchet == null) {
             try {
                 Path dir = keyDir != null ? keyDir : Files.createTempDirectory("wire-" + user);
+                ratchetDir = dir;
                 signal = SignalStore.open(dir, identity, Clock.systemUTC());
                 ratchet = Ratchet.open(
                         dir,
@@ -442,13 +446,42 @@ public final class WireSession implements AutoCloseable {
 
     /** Opens a relayed message as this user, exactly as a client would decrypt it (its key is then used up). */
     public Plaintext open(ChatMessage m) throws Ratchet.RatchetException {
-        Ciphertext c = m.getSealed().getCiphertextsOrThrow(user);
+        Sealed sealed = m.getSealed();
         try {
+            if (sealed.getSenderKey().isEmpty()) {
+                Ciphertext c = sealed.getCiphertextsOrThrow(user);
+                return Plaintext.parseFrom(ratchet()
+                        .decrypt(m.getSender(), c.getType(), c.getBody().toByteArray()));
+            }
+            // Sender keys (PROTOCOL.md, "The envelope"): the carrier, if any, then the one ciphertext.
+            Ciphertext carrier = sealed.getCiphertextsMap().get(user);
+            if (carrier != null) {
+                Plaintext key = Plaintext.parseFrom(ratchet()
+                        .decrypt(
+                                m.getSender(),
+                                carrier.getType(),
+                                carrier.getBody().toByteArray()));
+                senderKeys()
+                        .process(m.getSender(), key.getSenderKeyDistribution().toByteArray());
+            }
             return Plaintext.parseFrom(
-                    ratchet().decrypt(m.getSender(), c.getType(), c.getBody().toByteArray()));
+                    senderKeys().decrypt(m.getSender(), sealed.getSenderKey().toByteArray()));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The sender keys beside {@link #ratchet}'s sessions. */
+    private synchronized SenderKeys senderKeys() {
+        ratchet();
+        if (senderKeys == null) {
+            try {
+                senderKeys = SenderKeys.open(ratchetDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return senderKeys;
     }
 
     /** The text of a relayed message, opened as {@link #open} does. */

@@ -1,0 +1,200 @@
+package dev.spartan.crypto;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.signal.libsignal.protocol.DuplicateMessageException;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.InvalidMessageException;
+import org.signal.libsignal.protocol.InvalidVersionException;
+import org.signal.libsignal.protocol.LegacyMessageException;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.groups.GroupCipher;
+import org.signal.libsignal.protocol.groups.GroupSessionBuilder;
+import org.signal.libsignal.protocol.groups.state.SenderKeyRecord;
+import org.signal.libsignal.protocol.groups.state.SenderKeyStore;
+import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
+
+/**
+ * libsignal sender keys (PROTOCOL.md, "The envelope", sender-key path) in the key directory: one owner-only file per
+ * (device address, distribution id) under {@code sender_keys/}, the sender's own and those its peers distributed. As
+ * for sessions, a chain step lost in a crash after its ciphertext left would reuse a message key, so the own key's
+ * state is synced by {@link #sync} before the caller lets a ciphertext go, and a reader's is synced at once.
+ */
+public final class SenderKeys {
+    static final String DIR = "sender_keys";
+
+    private final Path dir;
+    private final Map<String, byte[]> records = new HashMap<>();
+    private final Set<String> unsynced = new HashSet<>();
+    private boolean deferring;
+    private final SenderKeyStore store = new FileStore();
+
+    private SenderKeys(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The sender keys kept in {@code keyDir} (the directory is made on first use). */
+    public static SenderKeys open(Path keyDir) throws IOException {
+        SenderKeys keys =
+                new SenderKeys(Objects.requireNonNull(keyDir, "keyDir").resolve(DIR));
+        PrivateFiles.createDir(keys.dir);
+        try (var files = Files.list(keys.dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".key")).toList()) {
+                String name = f.getFileName().toString();
+                keys.records.put(name.substring(0, name.length() - ".key".length()), Files.readAllBytes(f));
+            }
+        }
+        return keys;
+    }
+
+    /** The directory other key-directory state about sender keys may live in. */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * The distribution message of this device's key under {@code distributionId}, made now if there is none; it
+     * carries the chain at its current step, so a reader given it cannot open anything encrypted before. Its state
+     * waits for {@link #sync}.
+     */
+    public synchronized byte[] distribution(String own, UUID distributionId) {
+        deferring = true;
+        try {
+            return new GroupSessionBuilder(store)
+                    .create(address(own), distributionId)
+                    .serialize();
+        } finally {
+            deferring = false;
+        }
+    }
+
+    /** Encrypts under this device's key {@code distributionId} (made by {@link #distribution}); synced by {@link #sync}. */
+    public synchronized byte[] encryptUnsynced(String own, UUID distributionId, byte[] plaintext) {
+        deferring = true;
+        try {
+            return new GroupCipher(store, address(own))
+                    .encrypt(distributionId, plaintext)
+                    .serialize();
+        } catch (NoSessionException e) {
+            throw new IllegalStateException("no sender key " + distributionId + " of " + own, e);
+        } finally {
+            deferring = false;
+        }
+    }
+
+    /** True if this device has its key {@code distributionId} (a crash may have lost one never synced). */
+    public synchronized boolean has(String own, UUID distributionId) {
+        return records.containsKey(name(address(own), distributionId));
+    }
+
+    /** Writes every key state changed since the last sync. */
+    public synchronized void sync() {
+        for (String name : unsynced) {
+            save(name, records.get(name));
+        }
+        unsynced.clear();
+    }
+
+    /** Deletes this device's key {@code distributionId}: it was rotated away and is never used again. */
+    public synchronized void drop(String own, UUID distributionId) {
+        String name = name(address(own), distributionId);
+        records.remove(name);
+        unsynced.remove(name);
+        try {
+            Files.deleteIfExists(file(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the sender key " + distributionId, e);
+        }
+    }
+
+    /** Takes in the key {@code sender} distributed (a key carrier's content); synced at once. */
+    public synchronized void process(String sender, byte[] distribution) throws Ratchet.RatchetException {
+        try {
+            new GroupSessionBuilder(store).process(address(sender), new SenderKeyDistributionMessage(distribution));
+        } catch (InvalidMessageException
+                | InvalidVersionException
+                | LegacyMessageException
+                | InvalidKeyException
+                | RuntimeException e) {
+            throw new Ratchet.RatchetException(
+                    Ratchet.Fault.UNDECRYPTABLE, "unusable sender key: " + e.getMessage(), e);
+        }
+        sync();
+    }
+
+    /**
+     * Decrypts a SenderKeyMessage from {@code sender}; synced at once. A step already taken is {@link
+     * Ratchet.Fault#DUPLICATE} (a replay); no key, or a message that does not check out, {@code UNDECRYPTABLE}.
+     */
+    public synchronized byte[] decrypt(String sender, byte[] body) throws Ratchet.RatchetException {
+        try {
+            return new GroupCipher(store, address(sender)).decrypt(body);
+        } catch (DuplicateMessageException e) {
+            throw new Ratchet.RatchetException(Ratchet.Fault.DUPLICATE, "already decrypted", e);
+        } catch (NoSessionException | InvalidMessageException | LegacyMessageException | RuntimeException e) {
+            throw new Ratchet.RatchetException(Ratchet.Fault.UNDECRYPTABLE, "cannot decrypt: " + e.getMessage(), e);
+        } finally {
+            sync();
+        }
+    }
+
+    private static SignalProtocolAddress address(String device) {
+        return new SignalProtocolAddress(device, Ratchet.DEVICE);
+    }
+
+    /** File names are the hex of the UTF-8 address and the id, so no name can reach outside the directory. */
+    private static String name(SignalProtocolAddress a, UUID distributionId) {
+        return HexFormat.of().formatHex(a.getName().getBytes(StandardCharsets.UTF_8)) + "." + distributionId;
+    }
+
+    private Path file(String name) {
+        return dir.resolve(name + ".key");
+    }
+
+    private void save(String name, byte[] record) {
+        try {
+            PrivateFiles.write(file(name), record);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the sender key " + name, e);
+        }
+    }
+
+    /** libsignal's view of the files; changes wait for {@link #sync} while {@link #deferring}. */
+    private final class FileStore implements SenderKeyStore {
+        @Override
+        public void storeSenderKey(SignalProtocolAddress sender, UUID distributionId, SenderKeyRecord record) {
+            String name = name(sender, distributionId);
+            records.put(name, record.serialize());
+            if (deferring) {
+                unsynced.add(name);
+            } else {
+                save(name, records.get(name));
+                unsynced.remove(name);
+            }
+        }
+
+        @Override
+        public SenderKeyRecord loadSenderKey(SignalProtocolAddress sender, UUID distributionId) {
+            byte[] b = records.get(name(sender, distributionId));
+            if (b == null) {
+                return null;
+            }
+            try {
+                return new SenderKeyRecord(b);
+            } catch (InvalidMessageException e) {
+                throw new IllegalStateException("corrupt sender key file " + name(sender, distributionId), e);
+            }
+        }
+    }
+}
