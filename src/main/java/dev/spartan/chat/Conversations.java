@@ -33,6 +33,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The rules of conversation: who may talk to whom, in what order things happen, and what gets held or delivered.
@@ -440,9 +442,12 @@ public final class Conversations {
                             .addAllMissing(missing)
                             .addAllExtra(extra)
                             .build(),
-                    "the devices of this message are not the readers' devices now: encrypt for "
-                            + (missing.isEmpty() ? "no more" : String.join(",", missing))
-                            + (extra.isEmpty() ? "" : ", not for " + String.join(",", extra))
+                    "the devices of this message are not the readers' devices now: "
+                            + Stream.of(
+                                            missing.isEmpty() ? "" : "encrypt for " + String.join(",", missing),
+                                            extra.isEmpty() ? "" : "leave out " + String.join(",", extra))
+                                    .filter(part -> !part.isEmpty())
+                                    .collect(Collectors.joining(" and "))
                             + ", and send again with the same message_id");
         }
         return List.copyOf(expected);
