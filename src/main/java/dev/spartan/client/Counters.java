@@ -40,6 +40,8 @@ final class Counters {
     private final StringBuilder newIds = new StringBuilder();
 
     private int newIdLines;
+    /** The counters file is behind what {@link #next} holds (an {@link #expectUnsynced} since the last write). */
+    private boolean dirty;
     /** Lines in sent_numbers; past a few times {@link #KEPT_IDS} it is rewritten with the kept ones only. */
     private int idLines;
 
@@ -116,12 +118,18 @@ final class Counters {
         return n;
     }
 
-    /** Writes what {@link #outgoingUnsynced} gave out since the last sync: one append, and the small counters file. */
+    /**
+     * Writes what {@link #outgoingUnsynced} gave out and {@link #expectUnsynced} moved since the last sync: the small
+     * counters file once, and one append.
+     */
     synchronized void sync() {
-        if (newIdLines == 0) {
+        if (newIdLines == 0 && !dirty) {
             return;
         }
         save();
+        if (newIdLines == 0) {
+            return;
+        }
         try {
             Files.write(
                     idsFile,
@@ -146,8 +154,14 @@ final class Counters {
     }
 
     synchronized void expect(String sender, String conversation, long n) {
-        next.put("in\t" + sender + "\t" + conversation, n);
-        save();
+        expectUnsynced(sender, conversation, n);
+        sync();
+    }
+
+    /** As {@link #expect}, but written only by the next {@link #sync}, which must come before what it counted is shown. */
+    synchronized void expectUnsynced(String sender, String conversation, long n) {
+        Long was = next.put("in\t" + sender + "\t" + conversation, n);
+        dirty |= was == null || was != n;
     }
 
     /** Forgets every number to and from {@code peer}: their identity changed, so counting starts again. */
@@ -160,6 +174,7 @@ final class Counters {
         StringBuilder out = new StringBuilder();
         next.forEach((k, v) -> out.append(k).append('\t').append(v).append('\n'));
         write(file, out);
+        dirty = false;
     }
 
     /** Rewrites sent_numbers with the kept ids only. */

@@ -184,7 +184,7 @@ final class Envelopes {
                 .build();
     }
 
-    /** Writes what {@link #sealUnsynced} left in memory. */
+    /** Writes what {@link #sealUnsynced} and {@link #open} left in memory. */
     void sync() {
         counters.sync();
         ratchet.sync();
@@ -221,7 +221,8 @@ final class Envelopes {
 
     /**
      * Decrypts one message from the push stream; empty if it is a replay (dropped without a word) or does not
-     * decrypt or check out (the user is warned).
+     * decrypt or check out (the user is warned). The session's new state waits in memory for {@link #sync}, which
+     * must come before the message is shown or acknowledged.
      */
     Optional<Opened> open(ChatMessage m) {
         String sender = m.getSender();
@@ -239,7 +240,7 @@ final class Envelopes {
         }
         byte[] plain;
         try {
-            plain = ratchet.decrypt(from, mine.getType(), mine.getBody().toByteArray());
+            plain = ratchet.decryptUnsynced(from, mine.getType(), mine.getBody().toByteArray());
         } catch (Ratchet.RatchetException e) {
             switch (e.fault()) {
                 case DUPLICATE -> {} // its key is gone: a replay or a repeat, not shown twice

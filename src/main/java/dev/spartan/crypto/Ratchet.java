@@ -163,6 +163,25 @@ public final class Ratchet {
         sessions.sync();
     }
 
+    /**
+     * As {@link #decrypt}, but the session's new state is synced only by the next {@link #sync}, which the caller must
+     * call before the message is shown or acknowledged: a batch of messages read together then costs one sync per
+     * session, and a crash before the sync leaves the old state, which opens the message again when it is redelivered.
+     * A first message (PREKEY_TYPE) is synced at once: libsignal deletes its one-time prekey (synced by the prekey
+     * store) right after, and a session lost in a crash after that could never open the message again.
+     */
+    public synchronized byte[] decryptUnsynced(String peer, int type, byte[] body) throws RatchetException {
+        if (type == CiphertextMessage.PREKEY_TYPE) {
+            return decrypt(peer, type, body);
+        }
+        sessions.deferring = true;
+        try {
+            return decrypt(peer, type, body);
+        } finally {
+            sessions.deferring = false;
+        }
+    }
+
     /** Decrypts a message from {@code peer}; a first message (PREKEY_TYPE) starts the session on this side. */
     public synchronized byte[] decrypt(String peer, int type, byte[] body) throws RatchetException {
         try {
