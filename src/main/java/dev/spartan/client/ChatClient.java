@@ -530,6 +530,7 @@ public final class ChatClient implements AutoCloseable {
             if (receiveStopped || (seq > 0 && (seq <= lastSeq || seq <= batchSeq))) {
                 return; // seen before a reconnect
             }
+            envelopes.receiveBatchBegun();
             Optional<Envelopes.Opened> opened = envelopes.open(event.getMessage());
             opened.ifPresent(o -> {
                 if (!DeliveryReceipt.isControl(o.message().text())) {
@@ -548,9 +549,14 @@ public final class ChatClient implements AutoCloseable {
         @Override
         public void commit() {
             if (receiveStopped || (batchSeq == 0 && toShow.isEmpty())) {
+                envelopes.receiveBatchEnded();
                 return;
             }
-            envelopes.sync();
+            try {
+                envelopes.sync();
+            } finally {
+                envelopes.receiveBatchEnded();
+            }
             List<Incoming> ready = List.copyOf(toShow);
             toShow.clear();
             if (batchSeq > 0) {
@@ -569,6 +575,7 @@ public final class ChatClient implements AutoCloseable {
 
         @Override
         public void failed(RuntimeException e) {
+            envelopes.receiveBatchEnded();
             receiveStopped = true;
             toShow.clear();
             batchSeq = 0;

@@ -41,6 +41,11 @@ final class Envelopes {
     private final Function<String, Optional<PreKeyBundle>> bundles;
     private final Consumer<String> notice;
     private final ContentChecks checks;
+    /**
+     * Held by a receive batch from its first decryption to its sync: a session or counter is shared by both
+     * directions, so a send's sync meanwhile would make the batch's state durable before its messages are shown.
+     */
+    private final java.util.concurrent.locks.ReentrantLock receiveBatch = new java.util.concurrent.locks.ReentrantLock();
 
     /**
      * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
@@ -184,10 +189,29 @@ final class Envelopes {
                 .build();
     }
 
-    /** Writes what {@link #sealUnsynced} and {@link #open} left in memory. */
+    /** Writes what {@link #sealUnsynced} and {@link #open} left in memory (after a receive batch's sync). */
     void sync() {
-        counters.sync();
-        ratchet.sync();
+        receiveBatch.lock();
+        try {
+            counters.sync();
+            ratchet.sync();
+        } finally {
+            receiveBatch.unlock();
+        }
+    }
+
+    /** A receive batch begins on this thread: no other thread's sync until {@link #receiveBatchEnded}. */
+    void receiveBatchBegun() {
+        if (!receiveBatch.isHeldByCurrentThread()) {
+            receiveBatch.lock();
+        }
+    }
+
+    /** The receive batch was synced (or failed): others may sync again. */
+    void receiveBatchEnded() {
+        while (receiveBatch.isHeldByCurrentThread()) {
+            receiveBatch.unlock();
+        }
     }
 
     private void unreadable(Sealed.Builder sealed, Group group, String member, String why) {

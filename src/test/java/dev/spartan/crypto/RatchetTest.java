@@ -132,6 +132,34 @@ class RatchetTest {
     }
 
     @Test
+    void aBatchDecryptedUnsyncedOpensAgainAfterACrashBeforeTheSyncAndNeverAfterIt() throws Exception {
+        User alice = new User("alice", dir.resolve("alice"));
+        User bob = new User("bob", dir.resolve("bob"));
+        alice.ratchet.start("bob", bob.bundle());
+        Ratchet.Sealed first = alice.ratchet.encrypt("bob", utf8("one"));
+        // a first message is synced at once even unsynced: its one-time prekey is gone from disk after it
+        assertThat(new String(bob.ratchet.decryptUnsynced("alice", first.type(), first.body()), StandardCharsets.UTF_8))
+                .isEqualTo("one");
+        assertThat(new User("bob", dir.resolve("bob")).ratchet.hasSession("alice")).isTrue();
+        Ratchet.Sealed two = alice.ratchet.encrypt("bob", utf8("two"));
+        Ratchet.Sealed three = alice.ratchet.encrypt("bob", utf8("three"));
+        bob.ratchet.decryptUnsynced("alice", two.type(), two.body());
+        bob.ratchet.decryptUnsynced("alice", three.type(), three.body());
+
+        // bob is killed before the batch's sync: the restarted client opens both again (nothing lost)
+        User crashed = new User("bob", dir.resolve("bob"));
+        assertThat(open(crashed, "alice", two)).isEqualTo("two");
+
+        bob.ratchet.sync();
+        // after the sync, a restart finds both keys used (nothing doubled)
+        User restarted = new User("bob", dir.resolve("bob"));
+        assertThatThrownBy(() -> open(restarted, "alice", three))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+    }
+
+    @Test
     void aCopiedKeyDirectoryCannotOpenMessagesReadBeforeTheCopy() throws Exception {
         User alice = new User("alice", dir.resolve("alice"));
         User bob = new User("bob", dir.resolve("bob"));
