@@ -6,6 +6,7 @@ import dev.spartan.crypto.PeerKeyStore;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.crypto.SignalStore;
+import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
@@ -149,9 +150,11 @@ public final class ChatClient implements AutoCloseable {
         }
         GroupBook groupBook;
         try {
-            this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity);
+            // one journal for the sessions and the counters: a batch's state costs one sync
+            StateJournal journal = StateJournal.open(options.keysDir());
+            this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity, journal);
             this.log = new MessageLog(options.keysDir());
-            this.counters = new Counters(options.keysDir());
+            this.counters = new Counters(options.keysDir(), journal);
             groupBook = new GroupBook(
                     options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
             this.groups = new Groups(

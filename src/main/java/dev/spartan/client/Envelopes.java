@@ -45,7 +45,8 @@ final class Envelopes {
      * Held by a receive batch from its first decryption to its sync: a session or counter is shared by both
      * directions, so a send's sync meanwhile would make the batch's state durable before its messages are shown.
      */
-    private final java.util.concurrent.locks.ReentrantLock receiveBatch = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.ReentrantLock receiveBatch =
+            new java.util.concurrent.locks.ReentrantLock();
 
     /**
      * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
@@ -193,6 +194,7 @@ final class Envelopes {
     void sync() {
         receiveBatch.lock();
         try {
+            ratchet.stage(); // the sessions and the counters go in one journal frame, one sync
             counters.sync();
             ratchet.sync();
         } finally {

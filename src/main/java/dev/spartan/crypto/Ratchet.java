@@ -82,9 +82,14 @@ public final class Ratchet {
 
     /** The sessions kept in {@code keyDir} (made on first use), beside the prekeys of {@code prekeys}. */
     public static Ratchet open(Path keyDir, SignalStore prekeys, Trust trust) throws IOException {
+        return open(keyDir, prekeys, trust, StateJournal.open(keyDir));
+    }
+
+    /** As {@link #open(Path, SignalStore, Trust)}, the sessions changing through {@code journal} (shared). */
+    public static Ratchet open(Path keyDir, SignalStore prekeys, Trust trust, StateJournal journal) throws IOException {
         return new Ratchet(
                 Objects.requireNonNull(prekeys, "prekeys"),
-                new SessionFiles(Objects.requireNonNull(keyDir, "keyDir")),
+                new SessionFiles(Objects.requireNonNull(keyDir, "keyDir"), Objects.requireNonNull(journal, "journal")),
                 Objects.requireNonNull(trust, "trust"));
     }
 
@@ -158,9 +163,14 @@ public final class Ratchet {
         }
     }
 
-    /** Syncs every session state that {@link #encryptUnsynced} left in memory. */
+    /** Syncs every session state that {@link #encryptUnsynced} and {@link #decryptUnsynced} left in memory. */
     public synchronized void sync() {
         sessions.sync();
+    }
+
+    /** Puts those states into the journal's next frame, so that one sync of the journal serves them and more. */
+    public synchronized void stage() {
+        sessions.stage();
     }
 
     /**

@@ -111,18 +111,14 @@ class RatchetTest {
         User alice = new User("alice", dir.resolve("alice"));
         User bob = new User("bob", dir.resolve("bob"));
         alice.ratchet.start("bob", bob.bundle());
-        Path session;
-        try (Stream<Path> files = Files.list(alice.keys.resolve(SessionFiles.DIR))) {
-            session = files.findFirst().orElseThrow();
-        }
-        byte[] started = Files.readAllBytes(session);
+        byte[] started = sessionOnDisk(alice.keys);
 
         Ratchet.Sealed one = alice.ratchet.encryptUnsynced("bob", utf8("one"));
         Ratchet.Sealed two = alice.ratchet.encryptUnsynced("bob", utf8("two"));
-        assertThat(Files.readAllBytes(session)).as("before sync").isEqualTo(started);
+        assertThat(sessionOnDisk(alice.keys)).as("before sync").isEqualTo(started);
 
         alice.ratchet.sync();
-        assertThat(Files.readAllBytes(session)).as("after sync").isNotEqualTo(started);
+        assertThat(sessionOnDisk(alice.keys)).as("after sync").isNotEqualTo(started);
         assertThat(open(bob, "alice", one)).isEqualTo("one");
         assertThat(open(bob, "alice", two)).isEqualTo("two");
         // alice restarts after the sync: her next message uses a key after both, so bob opens it.
@@ -140,7 +136,10 @@ class RatchetTest {
         // a first message is synced at once even unsynced: its one-time prekey is gone from disk after it
         assertThat(new String(bob.ratchet.decryptUnsynced("alice", first.type(), first.body()), StandardCharsets.UTF_8))
                 .isEqualTo("one");
-        assertThat(new User("bob", dir.resolve("bob")).ratchet.hasSession("alice")).isTrue();
+        assertThat(new User("bob", dir.resolve("bob")).ratchet.hasSession("alice"))
+                .isTrue();
+        Ratchet.Sealed back = bob.ratchet.encrypt("alice", utf8("back")); // alice's next ones are ratchet messages
+        assertThat(open(alice, "bob", back)).isEqualTo("back");
         Ratchet.Sealed two = alice.ratchet.encrypt("bob", utf8("two"));
         Ratchet.Sealed three = alice.ratchet.encrypt("bob", utf8("three"));
         bob.ratchet.decryptUnsynced("alice", two.type(), two.body());
@@ -263,6 +262,14 @@ class RatchetTest {
                 .isInstanceOfSatisfying(
                         Ratchet.RatchetException.class,
                         e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+    }
+
+    /** The one session file as a restarted client finds it (the journal applied). */
+    private static byte[] sessionOnDisk(Path keys) throws Exception {
+        StateJournal.open(keys);
+        try (Stream<Path> files = Files.list(keys.resolve(SessionFiles.DIR))) {
+            return Files.readAllBytes(files.findFirst().orElseThrow());
+        }
     }
 
     private static void copy(Path from, Path to) throws Exception {
