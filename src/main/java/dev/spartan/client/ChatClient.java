@@ -534,13 +534,22 @@ public final class ChatClient implements AutoCloseable {
                 return; // seen before a reconnect
             }
             envelopes.receiveBatchBegun();
-            Optional<Envelopes.Opened> opened = envelopes.open(event.getMessage());
-            opened.ifPresent(o -> {
-                if (!DeliveryReceipt.isControl(o.message().text())) {
-                    log.add(o.message());
-                }
-                toShow.addAll(gaps.counted(o.message(), o.counter(), o.from()));
-            });
+            try {
+                Optional<Envelopes.Opened> opened = envelopes.open(event.getMessage());
+                opened.ifPresent(o -> {
+                    if (!DeliveryReceipt.isControl(o.message().text())) {
+                        log.add(o.message());
+                    }
+                    toShow.addAll(gaps.counted(o.message(), o.counter(), o.from()));
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e; // the state cannot be kept: the batch fails whole
+            } catch (RuntimeException e) {
+                // one message's fault (a check that could not run): it alone is dropped, as a replay would be
+                listener.notice("A message the server says is from "
+                        + event.getMessage().getSender() + " could not be handled (" + e.getMessage()
+                        + ") and was dropped.");
+            }
             batchSeq = Math.max(batchSeq, seq);
         }
 
@@ -566,7 +575,14 @@ public final class ChatClient implements AutoCloseable {
                 lastSeq = batchSeq;
             }
             batchSeq = 0;
-            ready.forEach(ChatClient.this::received);
+            for (Incoming m : ready) {
+                try {
+                    received(m);
+                } catch (RuntimeException e) {
+                    // shown state is durable already: the next messages must not wait for this one
+                    listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
+                }
+            }
         }
 
         @Override
