@@ -7,6 +7,7 @@ import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SafetyNumber;
 import dev.spartan.crypto.SenderKeys;
 import dev.spartan.crypto.SignalStore;
+import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.AckRequest;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
@@ -78,6 +79,17 @@ public final class ChatClient implements AutoCloseable {
     private final Gaps gaps;
     private final Counters counters;
     private final Groups groups;
+    /** The one thread that handles the push stream's events (ReceiveBatches) and the gaps' waits. */
+    private final ScheduledExecutorService receiving;
+
+    private final ReceiveBatches inbound;
+    /** Messages decrypted and counted in the current batch, shown once its state is synced. */
+    private final List<Incoming> toShow = new ArrayList<>();
+    /** The highest sequence number in the current batch; 0 when none (only the receiving thread uses it). */
+    private long batchSeq;
+    /** A batch could not be made durable: nothing more is shown or acknowledged until the client starts again. */
+    private volatile boolean receiveStopped;
+
     private final ClientFeatures features;
     private final Spool spool;
     private final ReceiptBatcher receipts;
@@ -140,10 +152,12 @@ public final class ChatClient implements AutoCloseable {
         }
         GroupBook groupBook;
         try {
-            this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity);
-            this.groupSealer = new GroupSealer(device.address(), SenderKeys.open(options.keysDir()));
+            // one journal for the sessions, the counters and the sender keys: a batch's state costs one sync
+            StateJournal journal = StateJournal.open(options.keysDir());
+            this.ratchet = Ratchet.open(options.keysDir(), signal, this::acceptedIdentity, journal);
+            this.groupSealer = new GroupSealer(device.address(), SenderKeys.open(options.keysDir(), journal));
             this.log = new MessageLog(options.keysDir());
-            this.counters = new Counters(options.keysDir());
+            this.counters = new Counters(options.keysDir(), journal);
             groupBook = new GroupBook(
                     options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
             this.groups = new Groups(
@@ -191,12 +205,18 @@ public final class ChatClient implements AutoCloseable {
                 listener::notice,
                 new LyingServerChecks(views, keyLog, background),
                 groupSealer);
-        this.gaps = new Gaps(counters, background, this::received, listener::notice);
+        this.receiving = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spartan-receive-" + options.user());
+            t.setDaemon(true);
+            return t;
+        });
+        this.inbound = new ReceiveBatches(receiving, new Inbound());
+        this.gaps = new Gaps(counters, receiving, this::received, listener::notice);
         if (device.id() > 1) {
             gaps.startAtFirstSeen(); // a linked device joins its chats at whatever number they are at
         }
         this.connection =
-                new Connection(options.servers(), options.tls(), background, this::login, this::handle, listener);
+                new Connection(options.servers(), options.tls(), background, this::login, inbound::offer, listener);
         this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
         StreamTransport transport = new StreamTransport(
                 connection,
@@ -438,7 +458,6 @@ public final class ChatClient implements AutoCloseable {
             return; // seen before a reconnect
         }
         switch (event.getKindCase()) {
-            case MESSAGE -> open(event.getMessage(), event.getSeq());
             case CHAT_REQUESTED ->
                 listener.chatRequested(event.getChatRequested().getFrom());
             case CHAT_ACCEPTED -> {
@@ -509,22 +528,83 @@ public final class ChatClient implements AutoCloseable {
         storeEpoch = epoch;
     }
 
-    /**
-     * Decrypts, keeps in the log (the only copy this device will have), then shows in counter order. It counts as
-     * handled (to be acknowledged) before it is shown: a /history typed as soon as it appears must find the server
-     * holding it as read, and it is in the log by then.
-     */
-    private void open(ChatMessage m, long seq) {
-        Optional<Envelopes.Opened> opened = envelopes.open(m);
-        opened.ifPresent(o -> {
-            if (!DeliveryReceipt.isControl(o.message().text())) {
-                log.add(o.message());
+    /** The push stream's events as {@link ReceiveBatches} hands them over, on the receiving thread. */
+    private final class Inbound implements ReceiveBatches.Handler {
+        /** Decrypts and keeps in the log (the only copy this device will have); counts it, shows nothing yet. */
+        @Override
+        public void message(Event event) {
+            long seq = event.getSeq();
+            if (receiveStopped || (seq > 0 && (seq <= lastSeq || seq <= batchSeq))) {
+                return; // seen before a reconnect
             }
-        });
-        if (seq > 0) {
-            lastSeq = seq;
+            envelopes.receiveBatchBegun();
+            try {
+                Optional<Envelopes.Opened> opened = envelopes.open(event.getMessage());
+                opened.ifPresent(o -> {
+                    if (!DeliveryReceipt.isControl(o.message().text())) {
+                        log.add(o.message());
+                    }
+                    toShow.addAll(gaps.counted(o.message(), o.counter(), o.from()));
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e; // the state cannot be kept: the batch fails whole
+            } catch (RuntimeException e) {
+                // one message's fault (a check that could not run): it alone is dropped, as a replay would be
+                listener.notice("A message the server says is from "
+                        + event.getMessage().getSender() + " could not be handled (" + e.getMessage()
+                        + ") and was dropped.");
+            }
+            batchSeq = Math.max(batchSeq, seq);
         }
-        opened.ifPresent(o -> gaps.arrived(o.message(), o.counter(), o.from()));
+
+        /**
+         * Syncs every session and the counters the batch moved, once each, then shows its messages in counter order.
+         * They count as handled (to be acknowledged) before they are shown: a /history typed as soon as one appears
+         * must find the server holding it as read, and it is in the log by then.
+         */
+        @Override
+        public void commit() {
+            if (receiveStopped || (batchSeq == 0 && toShow.isEmpty())) {
+                envelopes.receiveBatchEnded();
+                return;
+            }
+            try {
+                envelopes.sync();
+            } finally {
+                envelopes.receiveBatchEnded();
+            }
+            List<Incoming> ready = List.copyOf(toShow);
+            toShow.clear();
+            if (batchSeq > 0) {
+                lastSeq = batchSeq;
+            }
+            batchSeq = 0;
+            for (Incoming m : ready) {
+                try {
+                    received(m);
+                } catch (RuntimeException e) {
+                    // shown state is durable already: the next messages must not wait for this one
+                    listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void other(Event event) {
+            if (!receiveStopped) {
+                handle(event);
+            }
+        }
+
+        @Override
+        public void failed(RuntimeException e) {
+            envelopes.receiveBatchEnded();
+            receiveStopped = true;
+            toShow.clear();
+            batchSeq = 0;
+            listener.notice("Could not save the state of received messages (" + e.getMessage() + "); they were not"
+                    + " shown, and nothing more is read until the client is started again (the server keeps them).");
+        }
     }
 
     private void received(Incoming arrived) {
@@ -1001,6 +1081,8 @@ public final class ChatClient implements AutoCloseable {
             }
         }
         connection.close();
+        inbound.close();
+        receiving.shutdownNow();
         background.shutdownNow();
         return revoked;
     }

@@ -1,6 +1,7 @@
 package dev.spartan.client;
 
 import dev.spartan.crypto.PrivateFiles;
+import dev.spartan.crypto.StateJournal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Per-conversation message counters, in {@code KEYS/counters} (owner-only, replaced atomically): the next number
+ * Per-conversation message counters, in {@code KEYS/counters} (owner-only, changed through the {@link StateJournal}
+ * it shares with the sessions, so that one sync serves both): the next number
  * this user sends in each conversation and the next one expected from each sender in each; and in {@code
  * KEYS/sent_numbers}, appended to, the numbers the last {@value #KEPT_IDS} outgoing messages got. All survive a
  * restart: a number used twice would make a reader drop a real message as a replay, a forgotten one would hide a gap,
@@ -27,6 +29,7 @@ final class Counters {
 
     private final Path file;
     private final Path idsFile;
+    private final StateJournal journal;
     // "out\t<conversation>" and "in\t<sender>\t<conversation>" -> next number
     private final Map<String, Long> next = new TreeMap<>();
     // The number each recent message id got, so a retry (same id, sealed again) carries the same number.
@@ -40,10 +43,17 @@ final class Counters {
     private final StringBuilder newIds = new StringBuilder();
 
     private int newIdLines;
+    /** The counters file is behind what {@link #next} holds (an {@link #expectUnsynced} since the last write). */
+    private boolean dirty;
     /** Lines in sent_numbers; past a few times {@link #KEPT_IDS} it is rewritten with the kept ones only. */
     private int idLines;
 
     Counters(Path keysDir) throws IOException {
+        this(keysDir, StateJournal.open(keysDir));
+    }
+
+    Counters(Path keysDir, StateJournal journal) throws IOException {
+        this.journal = journal;
         this.file = keysDir.resolve(FILE);
         this.idsFile = keysDir.resolve(IDS_FILE);
         boolean oldIds = false;
@@ -87,7 +97,7 @@ final class Counters {
             compactIds();
         }
         if (oldIds) {
-            save();
+            write(file, lines()); // once, at start: the file itself
         }
     }
 
@@ -110,18 +120,28 @@ final class Counters {
         String key = "out\t" + conversation;
         long n = next.getOrDefault(key, 1L);
         next.put(key, n + 1);
+        dirty = true;
         assigned.put(messageId, n);
         newIds.append(messageId).append('\t').append(n).append('\n');
         newIdLines++;
         return n;
     }
 
-    /** Writes what {@link #outgoingUnsynced} gave out since the last sync: one append, and the small counters file. */
+    /**
+     * Writes what {@link #outgoingUnsynced} gave out and {@link #expectUnsynced} moved since the last sync: the small
+     * counters file once, and one append.
+     */
     synchronized void sync() {
+        if (newIdLines == 0 && !dirty) {
+            return;
+        }
+        if (dirty) {
+            save();
+        }
+        journal.sync();
         if (newIdLines == 0) {
             return;
         }
-        save();
         try {
             Files.write(
                     idsFile,
@@ -146,20 +166,33 @@ final class Counters {
     }
 
     synchronized void expect(String sender, String conversation, long n) {
-        next.put("in\t" + sender + "\t" + conversation, n);
-        save();
+        expectUnsynced(sender, conversation, n);
+        sync();
+    }
+
+    /** As {@link #expect}, but written only by the next {@link #sync}, which must come before what it counted is shown. */
+    synchronized void expectUnsynced(String sender, String conversation, long n) {
+        Long was = next.put("in\t" + sender + "\t" + conversation, n);
+        dirty |= was == null || was != n;
     }
 
     /** Forgets every number to and from {@code peer}: their identity changed, so counting starts again. */
     synchronized void forget(String peer) {
         next.keySet().removeIf(k -> k.equals("out\t@" + peer) || k.startsWith("in\t" + peer + "\t"));
         save();
+        journal.sync();
     }
 
+    /** Puts the counters into the journal's next frame; durable with its sync. */
     private void save() {
+        journal.replace(FILE, lines().toString().getBytes(StandardCharsets.UTF_8));
+        dirty = false;
+    }
+
+    private StringBuilder lines() {
         StringBuilder out = new StringBuilder();
         next.forEach((k, v) -> out.append(k).append('\t').append(v).append('\n'));
-        write(file, out);
+        return out;
     }
 
     /** Rewrites sent_numbers with the kept ids only. */

@@ -42,6 +42,12 @@ final class Envelopes {
     private final Consumer<String> notice;
     private final ContentChecks checks;
     private final GroupSealer groupSealer;
+    /**
+     * Held by a receive batch from its first decryption to its sync: a session or counter is shared by both
+     * directions, so a send's sync meanwhile would make the batch's state durable before its messages are shown.
+     */
+    private final java.util.concurrent.locks.ReentrantLock receiveBatch =
+            new java.util.concurrent.locks.ReentrantLock();
 
     /**
      * What a client adds to each plaintext it seals and checks in each it opens, beyond the text: the group view
@@ -198,11 +204,33 @@ final class Envelopes {
                 .build();
     }
 
-    /** Writes what {@link #sealUnsynced} left in memory. */
+    /** Writes what {@link #sealUnsynced} and {@link #open} left in memory (after a receive batch's sync). */
     void sync() {
-        counters.sync();
-        ratchet.sync();
-        groupSealer.sync();
+        receiveBatch.lock();
+        try {
+            // the sessions, the sender keys and the counters go in one journal frame, one sync
+            ratchet.stage();
+            groupSealer.stage();
+            counters.sync();
+            ratchet.sync();
+            groupSealer.sync();
+        } finally {
+            receiveBatch.unlock();
+        }
+    }
+
+    /** A receive batch begins on this thread: no other thread's sync until {@link #receiveBatchEnded}. */
+    void receiveBatchBegun() {
+        if (!receiveBatch.isHeldByCurrentThread()) {
+            receiveBatch.lock();
+        }
+    }
+
+    /** The receive batch was synced (or failed): others may sync again. */
+    void receiveBatchEnded() {
+        while (receiveBatch.isHeldByCurrentThread()) {
+            receiveBatch.unlock();
+        }
     }
 
     private void unreadable(Sealed.Builder sealed, Group group, String member, String why) {
@@ -236,7 +264,8 @@ final class Envelopes {
 
     /**
      * Decrypts one message from the push stream; empty if it is a replay (dropped without a word) or does not
-     * decrypt or check out (the user is warned).
+     * decrypt or check out (the user is warned). The session's new state waits in memory for {@link #sync}, which
+     * must come before the message is shown or acknowledged.
      */
     Optional<Opened> open(ChatMessage m) {
         String sender = m.getSender();
@@ -259,7 +288,8 @@ final class Envelopes {
         try {
             plain = mine == null
                     ? null
-                    : ratchet.decrypt(from, mine.getType(), mine.getBody().toByteArray());
+                    : ratchet.decryptUnsynced(
+                            from, mine.getType(), mine.getBody().toByteArray());
             if (!senderKey.isEmpty()) {
                 // The carrier, if any, gives this device the sender's current key; then the one ciphertext opens.
                 if (plain != null && !SenderKeyCarriers.take(m, plain, from, groupSealer.keys())) {

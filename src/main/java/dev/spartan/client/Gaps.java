@@ -1,6 +1,8 @@
 package dev.spartan.client;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -12,7 +14,9 @@ import java.util.function.Consumer;
 /**
  * Puts each sender's messages of a conversation in counter order. A message ahead of the next expected one waits up
  * to {@link #WAIT_MILLIS} for the ones before it; a number still missing then is reported, and what waited is
- * shown. A number already shown (a replay) is dropped without a word.
+ * shown. A number already shown (a replay) is dropped without a word. Counting and showing are apart: the next
+ * expected numbers are synced ({@link Counters#sync}) before anything they let through is shown, so a crash never
+ * leaves a message shown whose number the restarted client would expect again.
  */
 final class Gaps {
     static final long WAIT_MILLIS = 3_000;
@@ -32,9 +36,16 @@ final class Gaps {
         this.notice = notice;
     }
 
-    /** A decrypted message with its sender's counter. */
+    /** A decrypted message with its sender's counter: counted, synced, and shown with what it lets through. */
     synchronized void arrived(Incoming m, long counter) {
         arrived(m, counter, m.sender());
+    }
+
+    /** As {@link #arrived(Incoming, long)}, from the sending device {@code from}. */
+    synchronized void arrived(Incoming m, long counter, String from) {
+        List<Incoming> ready = counted(m, counter, from);
+        counters.sync();
+        ready.forEach(show);
     }
 
     /**
@@ -46,10 +57,11 @@ final class Gaps {
     }
 
     /**
-     * A decrypted message with its counter, from the sending device {@code from} (the sender, or sender#N): each
-     * device numbers its own messages.
+     * Counts a decrypted message with its counter, from the sending device {@code from} (the sender, or sender#N):
+     * each device numbers its own messages. Returns what may be shown now, in order, once the caller has synced the
+     * counters; the waiting for missing numbers starts here.
      */
-    synchronized void arrived(Incoming m, long counter, String from) {
+    synchronized List<Incoming> counted(Incoming m, long counter, String from) {
         String sender = from;
         String conversation = (m.isGroup() ? "#" : "@") + m.peerOrGroup();
         long expected = counters.expected(sender, conversation);
@@ -61,11 +73,12 @@ final class Gaps {
         String key = sender + "\t" + conversation;
         TreeMap<Long, Incoming> held = waiting.computeIfAbsent(key, k -> new TreeMap<>());
         if (counter < expected || held.containsKey(counter)) {
-            return; // shown before: a replay
+            return List.of(); // shown before: a replay
         }
         held.put(counter, m);
-        expected = release(held, expected);
-        counters.expect(sender, conversation, expected);
+        List<Incoming> ready = new ArrayList<>();
+        expected = release(held, expected, ready);
+        counters.expectUnsynced(sender, conversation, expected);
         ScheduledFuture<?> t = timers.remove(key);
         if (t != null) {
             t.cancel(false);
@@ -76,6 +89,7 @@ final class Gaps {
         } else {
             waiting.remove(key);
         }
+        return ready;
     }
 
     private synchronized void giveUp(String key, String sender, String conversation) {
@@ -85,24 +99,34 @@ final class Gaps {
             return;
         }
         long expected = counters.expected(sender, conversation);
+        List<Object> said = new ArrayList<>(); // notices and messages, in the order they are told
         while (!held.isEmpty()) {
             long first = held.firstKey();
             long missing = first - expected;
             if (missing > 0) {
-                notice.accept(missing + (missing == 1 ? " message" : " messages") + " from "
+                said.add(missing + (missing == 1 ? " message" : " messages") + " from "
                         + dev.spartan.contract.Addresses.userOf(sender)
                         + (conversation.startsWith("#") ? " in " + conversation.substring(1) : "")
                         + (missing == 1 ? " is" : " are") + " missing");
             }
-            expected = release(held, first);
+            List<Incoming> ready = new ArrayList<>();
+            expected = release(held, first, ready);
+            said.addAll(ready);
         }
         counters.expect(sender, conversation, expected);
+        for (Object o : said) {
+            if (o instanceof Incoming m) {
+                show.accept(m);
+            } else {
+                notice.accept((String) o);
+            }
+        }
     }
 
-    /** Shows the messages from {@code expected} on while they are consecutive; returns the next expected. */
-    private long release(NavigableMap<Long, Incoming> held, long expected) {
+    /** Moves the messages from {@code expected} on to {@code ready} while they are consecutive; returns the next. */
+    private static long release(NavigableMap<Long, Incoming> held, long expected, List<Incoming> ready) {
         while (!held.isEmpty() && held.firstKey() == expected) {
-            show.accept(held.pollFirstEntry().getValue());
+            ready.add(held.pollFirstEntry().getValue());
             expected++;
         }
         return expected;

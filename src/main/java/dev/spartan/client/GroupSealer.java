@@ -132,4 +132,9 @@ final class GroupSealer {
         keys.sync();
         state.sync();
     }
+
+    /** Puts the key states changed since the last sync into the journal's next frame, for a sync that follows. */
+    void stage() {
+        keys.stage();
+    }
 }

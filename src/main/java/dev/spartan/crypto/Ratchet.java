@@ -82,9 +82,14 @@ public final class Ratchet {
 
     /** The sessions kept in {@code keyDir} (made on first use), beside the prekeys of {@code prekeys}. */
     public static Ratchet open(Path keyDir, SignalStore prekeys, Trust trust) throws IOException {
+        return open(keyDir, prekeys, trust, StateJournal.open(keyDir));
+    }
+
+    /** As {@link #open(Path, SignalStore, Trust)}, the sessions changing through {@code journal} (shared). */
+    public static Ratchet open(Path keyDir, SignalStore prekeys, Trust trust, StateJournal journal) throws IOException {
         return new Ratchet(
                 Objects.requireNonNull(prekeys, "prekeys"),
-                new SessionFiles(Objects.requireNonNull(keyDir, "keyDir")),
+                new SessionFiles(Objects.requireNonNull(keyDir, "keyDir"), Objects.requireNonNull(journal, "journal")),
                 Objects.requireNonNull(trust, "trust"));
     }
 
@@ -158,9 +163,33 @@ public final class Ratchet {
         }
     }
 
-    /** Syncs every session state that {@link #encryptUnsynced} left in memory. */
+    /** Syncs every session state that {@link #encryptUnsynced} and {@link #decryptUnsynced} left in memory. */
     public synchronized void sync() {
         sessions.sync();
+    }
+
+    /** Puts those states into the journal's next frame, so that one sync of the journal serves them and more. */
+    public synchronized void stage() {
+        sessions.stage();
+    }
+
+    /**
+     * As {@link #decrypt}, but the session's new state is synced only by the next {@link #sync}, which the caller must
+     * call before the message is shown or acknowledged: a batch of messages read together then costs one sync per
+     * session, and a crash before the sync leaves the old state, which opens the message again when it is redelivered.
+     * A first message (PREKEY_TYPE) is synced at once: libsignal deletes its one-time prekey (synced by the prekey
+     * store) right after, and a session lost in a crash after that could never open the message again.
+     */
+    public synchronized byte[] decryptUnsynced(String peer, int type, byte[] body) throws RatchetException {
+        if (type == CiphertextMessage.PREKEY_TYPE) {
+            return decrypt(peer, type, body);
+        }
+        sessions.deferring = true;
+        try {
+            return decrypt(peer, type, body);
+        } finally {
+            sessions.deferring = false;
+        }
     }
 
     /** Decrypts a message from {@code peer}; a first message (PREKEY_TYPE) starts the session on this side. */

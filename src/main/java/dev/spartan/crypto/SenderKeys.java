@@ -1,7 +1,6 @@
 package dev.spartan.crypto;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,27 +26,33 @@ import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
 
 /**
  * libsignal sender keys (PROTOCOL.md, "The envelope", sender-key path) in the key directory: one owner-only file per
- * (device address, distribution id) under {@code sender_keys/}, the sender's own and those its peers distributed. As
- * for sessions, a chain step lost in a crash after its ciphertext left would reuse a message key, so the own key's
- * state is synced by {@link #sync} before the caller lets a ciphertext go, and a reader's is synced at once.
+ * (device address, distribution id) under {@code sender_keys/}, the sender's own and those its peers distributed,
+ * changed through the {@link StateJournal} with the sessions and counters. As for sessions, a chain step lost in a
+ * crash after its ciphertext left would reuse a message key, so the own key's state is durable before the caller
+ * lets a ciphertext go; and a reader's key state becomes durable in the same journal frame as the counters of the
+ * messages it opened, before they are shown ({@link #stage}), so a crash in between neither loses nor repeats one.
  */
 public final class SenderKeys {
     static final String DIR = "sender_keys";
 
     private final Path dir;
+    private final StateJournal journal;
     private final Map<String, byte[]> records = new HashMap<>();
     private final Set<String> unsynced = new HashSet<>();
-    private boolean deferring;
     private final SenderKeyStore store = new FileStore();
 
-    private SenderKeys(Path dir) {
+    private SenderKeys(Path dir, StateJournal journal) {
         this.dir = dir;
+        this.journal = journal;
     }
 
-    /** The sender keys kept in {@code keyDir} (the directory is made on first use). */
-    public static SenderKeys open(Path keyDir) throws IOException {
-        SenderKeys keys =
-                new SenderKeys(Objects.requireNonNull(keyDir, "keyDir").resolve(DIR));
+    /**
+     * The sender keys kept in {@code keyDir} (the directory is made on first use), changed through {@code journal},
+     * which was opened first (so the files hold what it had).
+     */
+    public static SenderKeys open(Path keyDir, StateJournal journal) throws IOException {
+        SenderKeys keys = new SenderKeys(
+                Objects.requireNonNull(keyDir, "keyDir").resolve(DIR), Objects.requireNonNull(journal, "journal"));
         PrivateFiles.createDir(keys.dir);
         try (var files = Files.list(keys.dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".key")).toList()) {
@@ -69,27 +74,19 @@ public final class SenderKeys {
      * waits for {@link #sync}.
      */
     public synchronized byte[] distribution(String own, UUID distributionId) {
-        deferring = true;
-        try {
-            return new GroupSessionBuilder(store)
-                    .create(address(own), distributionId)
-                    .serialize();
-        } finally {
-            deferring = false;
-        }
+        return new GroupSessionBuilder(store)
+                .create(address(own), distributionId)
+                .serialize();
     }
 
     /** Encrypts under this device's key {@code distributionId} (made by {@link #distribution}); synced by {@link #sync}. */
     public synchronized byte[] encryptUnsynced(String own, UUID distributionId, byte[] plaintext) {
-        deferring = true;
         try {
             return new GroupCipher(store, address(own))
                     .encrypt(distributionId, plaintext)
                     .serialize();
         } catch (NoSessionException e) {
             throw new IllegalStateException("no sender key " + distributionId + " of " + own, e);
-        } finally {
-            deferring = false;
         }
     }
 
@@ -98,10 +95,16 @@ public final class SenderKeys {
         return records.containsKey(name(address(own), distributionId));
     }
 
-    /** Writes every key state changed since the last sync. */
+    /** Makes every key state changed since the last sync durable (with whatever else the journal holds). */
     public synchronized void sync() {
+        stage();
+        journal.sync();
+    }
+
+    /** Puts every key state changed since the last sync into the journal's next frame, for a sync that follows. */
+    public synchronized void stage() {
         for (String name : unsynced) {
-            save(name, records.get(name));
+            journal.replace(entry(name), records.get(name));
         }
         unsynced.clear();
     }
@@ -111,14 +114,10 @@ public final class SenderKeys {
         String name = name(address(own), distributionId);
         records.remove(name);
         unsynced.remove(name);
-        try {
-            Files.deleteIfExists(file(name));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the sender key " + distributionId, e);
-        }
+        journal.delete(entry(name)); // gone with the next sync; until then an unused key stays on disk
     }
 
-    /** Takes in the key {@code sender} distributed (a key carrier's content); synced at once. */
+    /** Takes in the key {@code sender} distributed (a key carrier's content); durable with the next sync. */
     public synchronized void process(String sender, byte[] distribution) throws Ratchet.RatchetException {
         try {
             new GroupSessionBuilder(store).process(address(sender), new SenderKeyDistributionMessage(distribution));
@@ -130,11 +129,11 @@ public final class SenderKeys {
             throw new Ratchet.RatchetException(
                     Ratchet.Fault.UNDECRYPTABLE, "unusable sender key: " + e.getMessage(), e);
         }
-        sync();
     }
 
     /**
-     * Decrypts a SenderKeyMessage from {@code sender}; synced at once. A step already taken is {@link
+     * Decrypts a SenderKeyMessage from {@code sender}; its new state is durable with the next {@link #sync} or
+     * {@link #stage} and journal sync, which must come before the message is shown. A step already taken is {@link
      * Ratchet.Fault#DUPLICATE} (a replay); no key, or a message that does not check out, {@code UNDECRYPTABLE}.
      */
     public synchronized byte[] decrypt(String sender, byte[] body) throws Ratchet.RatchetException {
@@ -144,8 +143,6 @@ public final class SenderKeys {
             throw new Ratchet.RatchetException(Ratchet.Fault.DUPLICATE, "already decrypted", e);
         } catch (NoSessionException | InvalidMessageException | LegacyMessageException | RuntimeException e) {
             throw new Ratchet.RatchetException(Ratchet.Fault.UNDECRYPTABLE, "cannot decrypt: " + e.getMessage(), e);
-        } finally {
-            sync();
         }
     }
 
@@ -158,30 +155,18 @@ public final class SenderKeys {
         return HexFormat.of().formatHex(a.getName().getBytes(StandardCharsets.UTF_8)) + "." + distributionId;
     }
 
-    private Path file(String name) {
-        return dir.resolve(name + ".key");
+    /** The key's file in the journal: relative to the key directory. */
+    private static String entry(String name) {
+        return DIR + "/" + name + ".key";
     }
 
-    private void save(String name, byte[] record) {
-        try {
-            PrivateFiles.write(file(name), record);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the sender key " + name, e);
-        }
-    }
-
-    /** libsignal's view of the files; changes wait for {@link #sync} while {@link #deferring}. */
+    /** libsignal's view of the files; every change waits for {@link #sync} or {@link #stage}. */
     private final class FileStore implements SenderKeyStore {
         @Override
         public void storeSenderKey(SignalProtocolAddress sender, UUID distributionId, SenderKeyRecord record) {
             String name = name(sender, distributionId);
             records.put(name, record.serialize());
-            if (deferring) {
-                unsynced.add(name);
-            } else {
-                save(name, records.get(name));
-                unsynced.remove(name);
-            }
+            unsynced.add(name);
         }
 
         @Override

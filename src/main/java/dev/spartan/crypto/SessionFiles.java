@@ -1,7 +1,6 @@
 package dev.spartan.crypto;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,22 +18,25 @@ import org.signal.libsignal.protocol.state.SessionRecord;
 import org.signal.libsignal.protocol.state.SessionStore;
 
 /**
- * Double Ratchet sessions in the key directory, one owner-only file per peer under {@code sessions/}, replaced
- * atomically and synced on every change: a ratchet step that is lost in a crash would reuse a message key. While
- * {@link #deferring} is set, changes stay in memory until {@link #sync}, so that a batch of messages costs one sync
- * per session instead of one per message; the caller must sync before any ciphertext made meanwhile leaves.
+ * Double Ratchet sessions in the key directory, one owner-only file per peer under {@code sessions/}, changed through
+ * the {@link StateJournal} and synced on every change: a ratchet step that is lost in a crash would reuse a message
+ * key. While {@link #deferring} is set, changes stay in memory until {@link #sync}, so that a batch of messages costs
+ * one sync instead of one per message; the caller must sync before any ciphertext made meanwhile leaves, and before a
+ * message decrypted meanwhile is shown.
  */
 final class SessionFiles implements SessionStore {
     static final String DIR = "sessions";
 
     private final Path dir;
+    private final StateJournal journal;
     private final Map<String, byte[]> records = new ConcurrentHashMap<>();
     private final Set<String> unsynced = new HashSet<>();
     /** Set and cleared by the ratchet around an encryption whose state may wait for {@link #sync}. */
     boolean deferring;
 
-    SessionFiles(Path keyDir) throws IOException {
+    SessionFiles(Path keyDir, StateJournal journal) throws IOException {
         this.dir = keyDir.resolve(DIR);
+        this.journal = journal;
         PrivateFiles.createDir(dir);
         try (var files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".session")).toList()) {
@@ -91,25 +93,29 @@ final class SessionFiles implements SessionStore {
             unsynced.add(name);
             return;
         }
-        save(name, b);
+        journal.replace(entry(name), b);
+        journal.sync();
         records.put(name, b);
         unsynced.remove(name);
     }
 
-    /** Writes every session changed while deferring; each file holds its latest state. */
+    /** Writes every session changed while deferring, in one journal frame; each holds its latest state. */
     synchronized void sync() {
+        stage();
+        journal.sync();
+    }
+
+    /** Puts every session changed while deferring into the journal's next frame, for a sync that follows. */
+    synchronized void stage() {
         for (String name : unsynced) {
-            save(name, records.get(name));
+            journal.replace(entry(name), records.get(name));
         }
         unsynced.clear();
     }
 
-    private void save(String name, byte[] record) {
-        try {
-            PrivateFiles.write(file(name), record);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the session with " + name, e);
-        }
+    /** The session file's name in the journal: relative to the key directory. */
+    private String entry(String name) {
+        return DIR + "/" + file(name).getFileName();
     }
 
     @Override
@@ -120,11 +126,8 @@ final class SessionFiles implements SessionStore {
 
     @Override
     public synchronized void deleteSession(SignalProtocolAddress address) {
-        try {
-            Files.deleteIfExists(file(address.getName()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the session with " + address.getName(), e);
-        }
+        journal.delete(entry(address.getName()));
+        journal.sync();
         records.remove(address.getName());
         unsynced.remove(address.getName());
     }

@@ -73,6 +73,21 @@ class GapsTest {
     }
 
     @Test
+    void countingShowsNothingAndWritesNothingUntilTheCallerSyncs() throws Exception {
+        Counters counters = new Counters(dir);
+        Gaps gaps = new Gaps(counters, timer, m -> shown.add(m.text()), notices::add);
+        List<Incoming> ready = new java.util.ArrayList<>(gaps.counted(fromAlice("one"), 1, "alice"));
+        ready.addAll(gaps.counted(fromAlice("three"), 3, "alice"));
+        ready.addAll(gaps.counted(fromAlice("two"), 2, "alice"));
+        assertThat(ready).extracting(Incoming::text).containsExactly("one", "two", "three");
+        assertThat(shown).isEmpty();
+        // a crash now: the restarted client still expects 1, so the redelivered messages are shown then
+        assertThat(new Counters(dir).expected("alice", "@alice")).isZero();
+        counters.sync();
+        assertThat(new Counters(dir).expected("alice", "@alice")).isEqualTo(4);
+    }
+
+    @Test
     void theNextExpectedNumberSurvivesARestart() throws Exception {
         gaps().arrived(fromAlice("one"), 1);
         Gaps again = gaps();

@@ -46,7 +46,7 @@ class GroupSenderKeysTest {
         Device(String address) throws Exception {
             this.address = address;
             this.signal = new SignalDevice(address, dir.resolve(address), pins);
-            this.keys = SenderKeys.open(signal.keys);
+            this.keys = SenderKeys.open(signal.keys, signal.journal);
             this.sealer = new GroupSealer(address, keys);
         }
 
@@ -103,8 +103,10 @@ class GroupSenderKeysTest {
                 assertThat(SenderKeyCarriers.take(m, carrier, m.getSender(), keys))
                         .isTrue();
             }
-            return Plaintext.parseFrom(
-                    keys.decrypt(m.getSender(), m.getSealed().getSenderKey().toByteArray()));
+            byte[] plain =
+                    keys.decrypt(m.getSender(), m.getSealed().getSenderKey().toByteArray());
+            keys.sync(); // as a receive batch does before it shows the message
+            return Plaintext.parseFrom(plain);
         }
     }
 

@@ -63,24 +63,51 @@ class RatchetTest {
         SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
         SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
         alice.ratchet.start("bob", bob.bundle());
-        Path session;
-        try (Stream<Path> files = Files.list(alice.keys.resolve(SessionFiles.DIR))) {
-            session = files.findFirst().orElseThrow();
-        }
-        byte[] started = Files.readAllBytes(session);
+        byte[] started = sessionOnDisk(alice.keys);
 
         Ratchet.Sealed one = alice.ratchet.encryptUnsynced("bob", utf8("one"));
         Ratchet.Sealed two = alice.ratchet.encryptUnsynced("bob", utf8("two"));
-        assertThat(Files.readAllBytes(session)).as("before sync").isEqualTo(started);
+        assertThat(sessionOnDisk(alice.keys)).as("before sync").isEqualTo(started);
 
         alice.ratchet.sync();
-        assertThat(Files.readAllBytes(session)).as("after sync").isNotEqualTo(started);
+        assertThat(sessionOnDisk(alice.keys)).as("after sync").isNotEqualTo(started);
         assertThat(open(bob, "alice", one)).isEqualTo("one");
         assertThat(open(bob, "alice", two)).isEqualTo("two");
         // alice restarts after the sync: her next message uses a key after both, so bob opens it.
         SignalDevice aliceAgain = new SignalDevice("alice", dir.resolve("alice"), pins);
         assertThat(open(bob, "alice", aliceAgain.ratchet.encrypt("bob", utf8("three"))))
                 .isEqualTo("three");
+    }
+
+    @Test
+    void aBatchDecryptedUnsyncedOpensAgainAfterACrashBeforeTheSyncAndNeverAfterIt() throws Exception {
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
+        alice.ratchet.start("bob", bob.bundle());
+        Ratchet.Sealed first = alice.ratchet.encrypt("bob", utf8("one"));
+        // a first message is synced at once even unsynced: its one-time prekey is gone from disk after it
+        assertThat(new String(bob.ratchet.decryptUnsynced("alice", first.type(), first.body()), StandardCharsets.UTF_8))
+                .isEqualTo("one");
+        assertThat(new SignalDevice("bob", dir.resolve("bob"), pins).ratchet.hasSession("alice"))
+                .isTrue();
+        Ratchet.Sealed back = bob.ratchet.encrypt("alice", utf8("back")); // alice's next ones are ratchet messages
+        assertThat(open(alice, "bob", back)).isEqualTo("back");
+        Ratchet.Sealed two = alice.ratchet.encrypt("bob", utf8("two"));
+        Ratchet.Sealed three = alice.ratchet.encrypt("bob", utf8("three"));
+        bob.ratchet.decryptUnsynced("alice", two.type(), two.body());
+        bob.ratchet.decryptUnsynced("alice", three.type(), three.body());
+
+        // bob is killed before the batch's sync: the restarted client opens both again (nothing lost)
+        SignalDevice crashed = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertThat(open(crashed, "alice", two)).isEqualTo("two");
+
+        bob.ratchet.sync();
+        // after the sync, a restart finds both keys used (nothing doubled)
+        SignalDevice restarted = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertThatThrownBy(() -> open(restarted, "alice", three))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
     }
 
     @Test
@@ -187,6 +214,14 @@ class RatchetTest {
                 .isInstanceOfSatisfying(
                         Ratchet.RatchetException.class,
                         e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+    }
+
+    /** The one session file as a restarted client finds it (the journal applied). */
+    private static byte[] sessionOnDisk(Path keys) throws Exception {
+        StateJournal.open(keys);
+        try (Stream<Path> files = Files.list(keys.resolve(SessionFiles.DIR))) {
+            return Files.readAllBytes(files.findFirst().orElseThrow());
+        }
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SignalStore;
+import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.OneTimePreKey;
 import dev.spartan.proto.PreKeyBundle;
 import dev.spartan.proto.SignedPreKey;
@@ -22,12 +23,15 @@ public final class SignalDevice {
     public final Path keys;
     public final SignalStore store;
     public final Ratchet ratchet;
+    /** The journal the sessions (and any sender keys of this device) change through. */
+    public final StateJournal journal;
 
     public SignalDevice(String name, Path keys, Map<String, IdentityKey> pins) throws Exception {
         this.keys = keys;
         Identity id = Identity.loadOrCreate(keys);
         this.store = SignalStore.open(keys, id, Clock.systemUTC());
-        this.ratchet = Ratchet.open(keys, store, peer -> Optional.ofNullable(pins.get(peer)));
+        this.journal = StateJournal.open(keys);
+        this.ratchet = Ratchet.open(keys, store, peer -> Optional.ofNullable(pins.get(peer)), journal);
         pins.putIfAbsent(name, id.signalIdentity().getPublicKey());
     }
 

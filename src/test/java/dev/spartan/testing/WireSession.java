@@ -9,6 +9,7 @@ import dev.spartan.crypto.Identity;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SenderKeys;
 import dev.spartan.crypto.SignalStore;
+import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.ChatAnswer;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
@@ -68,6 +69,7 @@ public final class WireSession implements AutoCloseable {
     private Ratchet ratchet;
     private SignalStore signal;
     private Path ratchetDir;
+    private StateJournal journal;
     private SenderKeys senderKeys;
 
     private WireSession(String user, Identity identity, ManagedChannel channel, LoginResponse login, Path keyDir) {
@@ -211,6 +213,7 @@ public final class WireSession implements AutoCloseable {
                 Path dir = keyDir != null ? keyDir : Files.createTempDirectory("wire-" + user);
                 ratchetDir = dir;
                 signal = SignalStore.open(dir, identity, Clock.systemUTC());
+                journal = StateJournal.open(dir);
                 ratchet = Ratchet.open(
                         dir,
                         signal,
@@ -218,7 +221,8 @@ public final class WireSession implements AutoCloseable {
                                                 peer, p -> identityKeyOf(p).orElse(null))
                                         == null
                                 ? Optional.empty()
-                                : Optional.of(trusted.get(peer)));
+                                : Optional.of(trusted.get(peer)),
+                        journal);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -476,7 +480,7 @@ public final class WireSession implements AutoCloseable {
         ratchet();
         if (senderKeys == null) {
             try {
-                senderKeys = SenderKeys.open(ratchetDir);
+                senderKeys = SenderKeys.open(ratchetDir, journal);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -1,0 +1,154 @@
+package dev.spartan.crypto;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * The client's synced state files (the sessions and {@code counters}) change through one append-only file,
+ * {@code KEYS/state.journal}: what a batch changed is appended as one frame (length, CRC-32, then the new content of
+ * each file or its deletion) and made durable with one fdatasync, instead of one atomic rewrite (temp file, sync,
+ * rename: several times the CPU) per file. The files themselves are brought up to date from the journal when it
+ * passes {@link #COMPACT_BYTES} and whenever a client opens the directory, then the journal is emptied. A frame torn
+ * by a crash fails its length or CRC and is ignored whole, with everything after it: its batch was never shown,
+ * acknowledged or sent.
+ */
+public final class StateJournal {
+    public static final String FILE = "state.journal";
+    static final long COMPACT_BYTES = 1 << 20;
+    private static final byte REPLACE = 'R';
+    private static final byte DELETE = 'D';
+
+    private final Path keyDir;
+    private final Path file;
+    private final FileChannel out;
+    /** Records of the frame being built, not written yet. */
+    private final ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    /** Each file's content since the last compaction (null: deleted), by its path relative to the key directory. */
+    private final Map<String, byte[]> latest = new LinkedHashMap<>();
+
+    private StateJournal(Path keyDir) throws IOException {
+        this.keyDir = keyDir;
+        this.file = keyDir.resolve(FILE);
+        if (Files.exists(file)) {
+            replay(Files.readAllBytes(file));
+        } else {
+            PrivateFiles.write(file, new byte[0]);
+        }
+        this.out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        compact(); // what an earlier run left in the journal reaches the files before anyone reads them
+    }
+
+    /** The journal of {@code keyDir}; what an earlier run left in it is applied to the files first. */
+    public static StateJournal open(Path keyDir) throws IOException {
+        PrivateFiles.createDir(keyDir);
+        return new StateJournal(keyDir);
+    }
+
+    /** {@code name} (relative to the key directory) is to hold {@code content} once the next {@link #sync} returns. */
+    public synchronized void replace(String name, byte[] content) {
+        record(REPLACE, name, content);
+        latest.put(name, content);
+    }
+
+    /** {@code name} is to be gone once the next {@link #sync} returns. */
+    public synchronized void delete(String name) {
+        record(DELETE, name, new byte[0]);
+        latest.put(name, null);
+    }
+
+    /** Writes the changes since the last sync as one frame and syncs it; then compacts if the journal is long. */
+    public synchronized void sync() {
+        if (frame.size() == 0) {
+            return;
+        }
+        byte[] payload = frame.toByteArray();
+        frame.reset();
+        CRC32 crc = new CRC32();
+        crc.update(payload);
+        ByteBuffer b = ByteBuffer.allocate(8 + payload.length);
+        b.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+        try {
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            out.force(false);
+            if (out.size() > COMPACT_BYTES) {
+                compact();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void record(byte kind, String name, byte[] content) {
+        try {
+            DataOutputStream d = new DataOutputStream(frame);
+            d.writeByte(kind);
+            d.writeUTF(name);
+            d.writeInt(content.length);
+            d.write(content);
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+        }
+    }
+
+    /** Applies every whole frame, in order, to {@link #latest}; stops at the first torn or damaged one. */
+    private void replay(byte[] all) {
+        ByteBuffer b = ByteBuffer.wrap(all);
+        while (b.remaining() >= 8) {
+            int length = b.getInt();
+            int expected = b.getInt();
+            if (length < 0 || length > b.remaining()) {
+                return;
+            }
+            byte[] payload = new byte[length];
+            b.get(payload);
+            CRC32 crc = new CRC32();
+            crc.update(payload);
+            if ((int) crc.getValue() != expected) {
+                return;
+            }
+            try (DataInputStream d = new DataInputStream(new ByteArrayInputStream(payload))) {
+                while (d.available() > 0) {
+                    byte kind = d.readByte();
+                    String name = d.readUTF();
+                    byte[] content = d.readNBytes(d.readInt());
+                    latest.put(name, kind == DELETE ? null : content);
+                }
+            } catch (IOException e) {
+                return; // cannot happen under a matching CRC; treated as torn
+            }
+        }
+    }
+
+    /** Writes each changed file atomically (synced), then empties the journal. */
+    private void compact() throws IOException {
+        for (Map.Entry<String, byte[]> e : latest.entrySet()) {
+            Path target = keyDir.resolve(e.getKey()).normalize();
+            if (!target.startsWith(keyDir.normalize())) {
+                continue; // names are the client's own; this only guards a damaged journal
+            }
+            if (e.getValue() == null) {
+                Files.deleteIfExists(target);
+            } else {
+                PrivateFiles.createDir(target.getParent());
+                PrivateFiles.write(target, e.getValue());
+            }
+        }
+        latest.clear();
+        out.truncate(0);
+        out.force(true);
+    }
+}
