@@ -1147,6 +1147,11 @@ public final class EmbeddedStore implements MessageStore {
         });
     }
 
+    /** Whether every change is committed (none waits for the next commit); for tests. */
+    boolean allCommitted() {
+        return guarded(() -> !mv.hasUnsavedChanges());
+    }
+
     /** Stops as a killed process would: the file keeps what the last commit wrote, nothing later. For tests. */
     void closeWithoutCommit() {
         commit.close();

@@ -72,16 +72,15 @@ final class GroupCommit implements AutoCloseable {
                         }
                         if (mv.hasUnsavedChanges()) {
                             synchronized (lock) {
-                                while (committing) {
-                                    waitForCommit();
-                                }
-                                committing = true;
+                                takeTurn();
                             }
                             commitNow();
                         }
                         mv.compact(FILL_RATE, REWRITE_BYTES);
                     } catch (RuntimeException e) {
-                        failed.accept(e);
+                        if (!committer.isShutdown()) { // not a store closing under it
+                            failed.accept(e);
+                        }
                     }
                 },
                 1,
@@ -147,10 +146,7 @@ final class GroupCommit implements AutoCloseable {
                     scheduled = false;
                     return;
                 }
-                while (committing) {
-                    waitForCommit();
-                }
-                committing = true;
+                takeTurn();
                 batch = new ArrayList<>(waiters);
                 waiters.clear();
             }
@@ -184,6 +180,14 @@ final class GroupCommit implements AutoCloseable {
                 lock.notifyAll();
             }
         }
+    }
+
+    /** Waits until no commit runs, then makes the caller the one committer (the caller holds {@code lock}). */
+    private void takeTurn() {
+        while (committing) {
+            waitForCommit();
+        }
+        committing = true;
     }
 
     @SuppressWarnings("WaitNotInLoop") // every caller waits in a loop on its own condition
