@@ -112,48 +112,42 @@ public final class Bench {
             try {
                 List<LoadDriver.Route> routes = connect(setup, driver, senderServers, receiverServers, endpoints);
                 long self = ProcessHandle.current().pid();
-                double cpuBefore = cpuSeconds(serverPids);
-                double clientCpuBefore = ProcStats.cpuSeconds(self);
-                double redisCpuBefore = redisPid < 0 ? 0 : ProcStats.cpuSeconds(redisPid);
-                long wallBefore = System.nanoTime();
                 ServerFigures[] atStart = {null};
                 long[] commandsAtStart = {-1};
                 BenchRedis measured = redis;
+                long measuredRedis = redisPid;
+                // CPU is counted over the measured span, like the deliveries it is divided by: the warm-up's JIT
+                // compilation and connection set-up are not the cost of a message.
+                CpuSpan span = new CpuSpan(serverPids, self, redisPid);
                 Runnable mark = () -> {
                     atStart[0] = ServerFigures.scrape(metricsPorts);
                     commandsAtStart[0] = measured == null ? -1 : measured.commands();
+                    span.start();
                 };
                 LoadDriver.Result max =
                         driver.run(routes, 0, options.window(), options.warmup(), options.duration(), mark);
-                double wall = (System.nanoTime() - wallBefore) / 1e9;
-                print(setup, "max", max, (cpuSeconds(serverPids) - cpuBefore) / wall);
-                comparison.max(setup, max.deliveredPerSecond(), (cpuSeconds(serverPids) - cpuBefore) / wall);
+                CpuSpan.Cores maxCores = span.end();
+                print(setup, "max", max, maxCores.servers());
+                comparison.max(setup, max.deliveredPerSecond(), maxCores.servers());
                 printServerFigures(metricsPorts, atStart[0]);
                 printRedisFigures(metricsPorts, atStart[0], redis, commandsAtStart[0]);
                 out.printf(
                         Locale.ROOT,
                         "  meanwhile (cores): clients (this process) %.2f%s%s%n",
-                        (ProcStats.cpuSeconds(self) - clientCpuBefore) / wall,
-                        redisPid < 0
-                                ? ""
-                                : String.format(
-                                        Locale.ROOT,
-                                        ", redis-server %.2f",
-                                        (ProcStats.cpuSeconds(redisPid) - redisCpuBefore) / wall),
+                        maxCores.self(),
+                        measuredRedis < 0 ? "" : String.format(Locale.ROOT, ", redis-server %.2f", maxCores.redis()),
                         serverPids.size() < 2 ? "" : ", server CPU is the sum of " + serverPids.size() + " nodes");
                 for (double share : options.rateShares()) {
                     int rate = (int) Math.max(1, max.deliveredPerSecond() * share / totalFanout(routes));
-                    double pacedCpuBefore = cpuSeconds(serverPids);
-                    long pacedWallBefore = System.nanoTime();
                     LoadDriver.Result paced =
                             driver.run(routes, rate, Integer.MAX_VALUE / 4, options.warmup(), options.duration(), mark);
-                    double pacedWall = (System.nanoTime() - pacedWallBefore) / 1e9;
-                    comparison.paced(setup, share, paced, (cpuSeconds(serverPids) - pacedCpuBefore) / pacedWall);
+                    double pacedCores = span.end().servers();
+                    comparison.paced(setup, share, paced, pacedCores);
                     print(
                             setup,
                             String.format(Locale.ROOT, "rate %d/s per route (%.0f%% of max)", rate, share * 100),
                             paced,
-                            (cpuSeconds(serverPids) - pacedCpuBefore) / pacedWall);
+                            pacedCores);
                     printServerFigures(metricsPorts, atStart[0]);
                 }
                 out.printf(Locale.ROOT, "  server live heap after run: %.1f MiB%n", ProcStats.liveHeapMb(serverPid));
@@ -190,14 +184,6 @@ public final class Bench {
                         : String.format(Locale.ROOT, "%.2f", (commands - commandsAtStart) / delivered),
                 bus / delivered,
                 metricsPorts.size());
-    }
-
-    private static double cpuSeconds(List<Long> pids) {
-        double sum = 0;
-        for (long pid : pids) {
-            sum += ProcStats.cpuSeconds(pid);
-        }
-        return sum;
     }
 
     private static double totalFanout(List<LoadDriver.Route> routes) {

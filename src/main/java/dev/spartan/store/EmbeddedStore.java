@@ -122,6 +122,15 @@ public final class EmbeddedStore implements MessageStore {
      *     in use or damaged
      */
     public static EmbeddedStore open(Path dataDir) {
+        return open(dataDir, true);
+    }
+
+    /**
+     * @param inlineCommits true: without MVStore's background writer, so that a commit writes on the thread that asks
+     *     for it and the committer does the writer's housekeeping (see {@link GroupCommit#housekeeping}); false: with
+     *     it, as before (for {@code StoreEnginesMeasurement})
+     */
+    static EmbeddedStore open(Path dataDir, boolean inlineCommits) {
         Path file = dataDir.resolve(FILE);
         requireWritable(dataDir);
         if (Files.exists(file) && !Files.isWritable(file)) {
@@ -132,10 +141,12 @@ public final class EmbeddedStore implements MessageStore {
         try {
             // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of
             // them keyed by random message ids): 4 KiB leaves instead of the default 16 KiB write less per commit.
-            mv = new MVStore.Builder()
-                    .fileName(file.toString())
-                    .pageSplitSize(4096)
-                    .backgroundExceptionHandler((thread, e) -> {
+            MVStore.Builder builder =
+                    new MVStore.Builder().fileName(file.toString()).pageSplitSize(4096);
+            if (inlineCommits) {
+                builder.autoCommitDisabled();
+            }
+            mv = builder.backgroundExceptionHandler((thread, e) -> {
                         EmbeddedStore store = opened.get();
                         if (store != null) {
                             store.fail(e);
@@ -148,6 +159,9 @@ public final class EmbeddedStore implements MessageStore {
         try {
             EmbeddedStore store = new EmbeddedStore(mv);
             opened.set(store);
+            if (inlineCommits) {
+                store.commit.housekeeping(e -> store.fail(e));
+            }
             return store;
         } catch (StoreOpenException e) {
             mv.closeImmediately(); // a newer layout: untouched
@@ -1131,6 +1145,11 @@ public final class EmbeddedStore implements MessageStore {
                 throw new java.io.UncheckedIOException("cannot write the backup " + zipFile + ": " + describe(e), e);
             }
         });
+    }
+
+    /** Whether every change is committed (none waits for the next commit); for tests. */
+    boolean allCommitted() {
+        return guarded(() -> !mv.hasUnsavedChanges());
     }
 
     /** Stops as a killed process would: the file keeps what the last commit wrote, nothing later. For tests. */

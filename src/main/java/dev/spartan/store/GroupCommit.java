@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -22,6 +23,12 @@ import org.h2.mvstore.MVStore;
  * apart: a commit rewrites every B-tree page it touched however few messages changed it, so under a steady load
  * committing as often as possible spends the CPU on pages (about a commit per message at a few thousand a second)
  * while a short gap lets one commit carry many. After a quiet moment the first commit starts at once.
+ *
+ * <p>With {@link #housekeeping} the store is opened without MVStore's background writer, so a commit serializes and
+ * writes its chunk on the committing thread (with the writer, every commit handed its pages to MVStore's
+ * serialization thread and that one its buffer to a save thread, two thread wake-ups per commit). The committer then
+ * does that writer's other work once a second: it commits what no save committed (acknowledgements) and rewrites
+ * sparse chunks, as MVStore's own housekeeping did.
  */
 final class GroupCommit implements AutoCloseable {
     private record Waiter(CompletableFuture<Void> durable) {}
@@ -31,7 +38,12 @@ final class GroupCommit implements AutoCloseable {
 
     private final MVStore mv;
     private final Object lock = new Object();
-    private final ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
+    /** Least share of live data in the file's chunks below which housekeeping rewrites the sparsest, in percent. */
+    static final int FILL_RATE = 81;
+    /** Bytes housekeeping rewrites at most per second; MVStore's own writer took a quarter of its 1 MiB buffer. */
+    static final int REWRITE_BYTES = 256 * 1024;
+
+    private final ScheduledExecutorService committer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "spartan-commit");
         t.setDaemon(true);
         return t;
@@ -45,6 +57,36 @@ final class GroupCommit implements AutoCloseable {
 
     GroupCommit(MVStore mv) {
         this.mv = Objects.requireNonNull(mv, "mv");
+    }
+
+    /**
+     * Does MVStore's background writer's work on the committer, once a second, for a store opened without it: commits
+     * changes no save committed, and rewrites sparse chunks. A failure goes to {@code failed} (the store stops).
+     */
+    GroupCommit housekeeping(Consumer<RuntimeException> failed) {
+        var unused = committer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        if (mv.isClosed()) {
+                            return;
+                        }
+                        if (mv.hasUnsavedChanges()) {
+                            synchronized (lock) {
+                                takeTurn();
+                            }
+                            commitNow();
+                        }
+                        mv.compact(FILL_RATE, REWRITE_BYTES);
+                    } catch (RuntimeException e) {
+                        if (!committer.isShutdown()) { // not a store closing under it
+                            failed.accept(e);
+                        }
+                    }
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
+        return this;
     }
 
     void awaitDurable() {
@@ -104,10 +146,7 @@ final class GroupCommit implements AutoCloseable {
                     scheduled = false;
                     return;
                 }
-                while (committing) {
-                    waitForCommit();
-                }
-                committing = true;
+                takeTurn();
                 batch = new ArrayList<>(waiters);
                 waiters.clear();
             }
@@ -141,6 +180,14 @@ final class GroupCommit implements AutoCloseable {
                 lock.notifyAll();
             }
         }
+    }
+
+    /** Waits until no commit runs, then makes the caller the one committer (the caller holds {@code lock}). */
+    private void takeTurn() {
+        while (committing) {
+            waitForCommit();
+        }
+        committing = true;
     }
 
     @SuppressWarnings("WaitNotInLoop") // every caller waits in a loop on its own condition

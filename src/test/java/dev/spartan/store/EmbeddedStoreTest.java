@@ -180,6 +180,33 @@ class EmbeddedStoreTest extends MessageStoreContract {
         }
     }
 
+    /**
+     * An acknowledgement commits nothing by itself (losing one only sends a message again, which the client drops);
+     * with no MVStore background writer, the committer's once-a-second housekeeping puts it in the file.
+     */
+    @Test
+    void anAcknowledgementThatNoSaveCommittedIsInTheFileWithinAboutASecond() {
+        String pair = PairState.pairKey("alice", "bob");
+        try (EmbeddedStore first = EmbeddedStore.open(dir)) {
+            first.setPairState(pair, PairState.ACCEPTED);
+            first.save(new NewMessage(
+                    pair,
+                    "dm:" + pair,
+                    sent("alice", "bob", "a1", 0),
+                    List.of("bob"),
+                    Guard.pair(pair, "alice"),
+                    1000,
+                    HoldLimit.NONE));
+            assertThat(first.ack("bob", 1)).isTrue();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(first::allCommitted);
+            first.closeWithoutCommit();
+        }
+        try (EmbeddedStore again = EmbeddedStore.open(dir)) {
+            assertThat(again.lastAcked("bob")).isEqualTo(1);
+            assertThat(again.eventsAfter("bob", 0, 10)).isEmpty();
+        }
+    }
+
     @Test
     void aDataPathThatCannotBeADirectoryIsReportedInOneLine() throws Exception {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
