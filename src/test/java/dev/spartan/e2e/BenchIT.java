@@ -121,7 +121,7 @@ class BenchIT {
         assertThat(setup.exit()).isEqualTo(2);
         assertThat(setup.stderr())
                 .isEqualTo("spartan bench: unknown setup 'embeded'; choose from embedded, embedded-opaque,"
-                        + " embedded-opaque-unary, embedded-unary, redis, two-nodes, redis-cluster");
+                        + " embedded-opaque-unary, embedded-unary, redis, redis-opaque, two-nodes, redis-cluster");
         Run share = bench("--rate-share", "50");
         assertThat(share.exit()).isEqualTo(2);
         assertThat(share.stderr())
