@@ -82,7 +82,8 @@ final class SenderKeyCarriers {
                 || !carrier.getChat().equals(m.getChat())) {
             return false;
         }
-        keys.process(from, carrier.getSenderKeyDistribution().toByteArray());
+        keys.process(
+                from, m.getChat().getGroup(), carrier.getSenderKeyDistribution().toByteArray());
         return true;
     }
 }

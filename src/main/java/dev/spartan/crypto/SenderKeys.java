@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -34,12 +37,21 @@ import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
  */
 public final class SenderKeys {
     static final String DIR = "sender_keys";
+    /** The index of the peers' keys: which keys each peer device gave for each group, newest last. */
+    static final String PEERS = DIR + "/peers";
+    /**
+     * Keys kept per (peer device, group): the current one and the one before, which messages sealed before the
+     * rotation may still need; older ones are deleted, so a peer who rotates often does not fill the directory.
+     */
+    static final int KEPT_PER_GROUP = 2;
 
     private final Path dir;
     private final StateJournal journal;
     private final Map<String, byte[]> records = new HashMap<>();
     private final Set<String> unsynced = new HashSet<>();
     private final SenderKeyStore store = new FileStore();
+    /** "hex(peer address) TAB hex(group)" -> the distribution ids it gave, oldest first, at most KEPT_PER_GROUP. */
+    private final Map<String, List<UUID>> peers = new HashMap<>();
 
     private SenderKeys(Path dir, StateJournal journal) {
         this.dir = dir;
@@ -58,6 +70,23 @@ public final class SenderKeys {
             for (Path f : files.filter(p -> p.toString().endsWith(".key")).toList()) {
                 String name = f.getFileName().toString();
                 keys.records.put(name.substring(0, name.length() - ".key".length()), Files.readAllBytes(f));
+            }
+        }
+        Path index = keyDir.resolve(PEERS);
+        if (Files.exists(index)) {
+            for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
+                String[] f = line.split("\t", -1);
+                try {
+                    if (f.length == 3) {
+                        keys.peers.put(
+                                f[0] + "\t" + f[1],
+                                new ArrayList<>(Arrays.stream(f[2].split(",", -1))
+                                        .map(UUID::fromString)
+                                        .toList()));
+                    }
+                } catch (IllegalArgumentException e) {
+                    // a line that is not whole is dropped: at worst an old key stays on disk
+                }
             }
         }
         return keys;
@@ -117,10 +146,15 @@ public final class SenderKeys {
         journal.delete(entry(name)); // gone with the next sync; until then an unused key stays on disk
     }
 
-    /** Takes in the key {@code sender} distributed (a key carrier's content); durable with the next sync. */
-    public synchronized void process(String sender, byte[] distribution) throws Ratchet.RatchetException {
+    /**
+     * Takes in the key {@code sender} distributed for {@code group} (a key carrier's content), and deletes that
+     * sender's keys for the group older than the one before it; durable with the next sync.
+     */
+    public synchronized void process(String sender, String group, byte[] distribution) throws Ratchet.RatchetException {
         try {
-            new GroupSessionBuilder(store).process(address(sender), new SenderKeyDistributionMessage(distribution));
+            SenderKeyDistributionMessage message = new SenderKeyDistributionMessage(distribution);
+            new GroupSessionBuilder(store).process(address(sender), message);
+            keep(sender, group, message.getDistributionId());
         } catch (InvalidMessageException
                 | InvalidVersionException
                 | LegacyMessageException
@@ -144,6 +178,32 @@ public final class SenderKeys {
         } catch (NoSessionException | InvalidMessageException | LegacyMessageException | RuntimeException e) {
             throw new Ratchet.RatchetException(Ratchet.Fault.UNDECRYPTABLE, "cannot decrypt: " + e.getMessage(), e);
         }
+    }
+
+    /** Notes {@code id} as the newest key of (sender, group); drops the keys past {@link #KEPT_PER_GROUP}. */
+    private void keep(String sender, String group, UUID id) {
+        HexFormat hex = HexFormat.of();
+        List<UUID> ids = peers.computeIfAbsent(
+                hex.formatHex(sender.getBytes(StandardCharsets.UTF_8)) + "\t"
+                        + hex.formatHex(group.getBytes(StandardCharsets.UTF_8)),
+                k -> new ArrayList<>());
+        if (!ids.isEmpty() && ids.get(ids.size() - 1).equals(id)) {
+            return; // the same key again (a retry's carrier): nothing changes
+        }
+        ids.remove(id);
+        ids.add(id);
+        while (ids.size() > KEPT_PER_GROUP) {
+            String old = name(address(sender), ids.remove(0));
+            records.remove(old);
+            unsynced.remove(old);
+            journal.delete(entry(old));
+        }
+        StringBuilder index = new StringBuilder();
+        peers.forEach((key, kept) -> index.append(key)
+                .append('\t')
+                .append(String.join(",", kept.stream().map(UUID::toString).toList()))
+                .append('\n'));
+        journal.replace(PEERS, index.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static SignalProtocolAddress address(String device) {

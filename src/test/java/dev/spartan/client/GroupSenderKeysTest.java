@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.spartan.contract.GroupViews;
 import dev.spartan.crypto.Ratchet;
 import dev.spartan.crypto.SenderKeys;
+import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
@@ -168,6 +169,31 @@ class GroupSenderKeysTest {
                 .build();
         assertThatThrownBy(() -> carol.open(toCarol))
                 .satisfies(e -> assertThat(faultOf(e)).isEqualTo(Ratchet.Fault.UNDECRYPTABLE));
+    }
+
+    @Test
+    void aReaderKeepsTheSendersCurrentKeyAndTheOneBeforeAndDeletesOlderOnes() throws Exception {
+        Device alice = new Device("alice");
+        Device bob = new Device("bob");
+        List<String> members = new java.util.ArrayList<>(List.of("alice", "bob"));
+        ChatMessage last = null;
+        for (int i = 1; i <= 4; i++) {
+            members.add("member" + i); // each message under another view: the key rotates every time
+            last = alice.send("m" + i, "text " + i, members, List.of(bob));
+            alice.sealer.stored("m" + i);
+            assertThat(last.getSealed().getCiphertextsMap()).containsOnlyKeys("bob");
+            assertThat(bob.open(last).getText()).isEqualTo("text " + i);
+        }
+        StateJournal.open(bob.signal.keys); // brings the files up to date, as a restart does
+        try (var files = java.nio.file.Files.list(bob.signal.keys.resolve("sender_keys"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".key")))
+                    .as("alice's keys kept by bob")
+                    .hasSize(2);
+        }
+        Device bobAgain = new Device("bob");
+        ChatMessage newest = last;
+        assertThatThrownBy(() -> bobAgain.open(newest)) // the newest key is there, at its step after the message
+                .satisfies(e -> assertThat(faultOf(e)).isEqualTo(Ratchet.Fault.DUPLICATE));
     }
 
     @Test

@@ -466,10 +466,15 @@ public final class WireSession implements AutoCloseable {
                                 carrier.getType(),
                                 carrier.getBody().toByteArray()));
                 senderKeys()
-                        .process(m.getSender(), key.getSenderKeyDistribution().toByteArray());
+                        .process(
+                                m.getSender(),
+                                m.getChat().getGroup(),
+                                key.getSenderKeyDistribution().toByteArray());
             }
-            return Plaintext.parseFrom(
-                    senderKeys().decrypt(m.getSender(), sealed.getSenderKey().toByteArray()));
+            byte[] plain =
+                    senderKeys().decrypt(m.getSender(), sealed.getSenderKey().toByteArray());
+            senderKeys().sync(); // as a client's receive batch does before it shows the message
+            return Plaintext.parseFrom(plain);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         }
