@@ -13,6 +13,7 @@ import dev.spartan.testing.OneNodeTest;
 import dev.spartan.testing.WireSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -55,11 +56,23 @@ class RatchetIT extends OneNodeTest {
             try (ClientProcess again = client("bob")) {
                 again.awaitLine("[Spartan] Connected to Spartan Server at port " + server.port() + ".");
                 again.awaitLine("[alice] burst " + burst);
+                // None is shown twice. A kill in the instant between a receive batch's sync and the screen loses
+                // what that batch had not printed yet (README, Messages over the Double Ratchet): at most one run
+                // of consecutive messages, never more than a batch; every other one is shown once.
+                List<Integer> missing = new ArrayList<>();
                 for (int i = 1; i <= burst; i++) {
                     String line = "[alice] burst " + i;
-                    assertThat(bob.out().count(line) + again.out().count(line))
-                            .as(line)
-                            .isEqualTo(1);
+                    long shown = bob.out().count(line) + again.out().count(line);
+                    assertThat(shown).as(line).isLessThanOrEqualTo(1);
+                    if (shown == 0) {
+                        missing.add(i);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    assertThat(missing.get(missing.size() - 1) - missing.get(0) + 1)
+                            .as("lost in the kill's batch: %s", missing)
+                            .isEqualTo(missing.size())
+                            .isLessThanOrEqualTo(64);
                 }
                 // The server (or anyone who recorded the wire) sends the same ciphertext as a new message.
                 alice.send(invoice.toBuilder()
