@@ -210,7 +210,7 @@ public final class ChatClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.inbound = new ReceiveBatches(receiving, new Inbound());
+        this.inbound = new ReceiveBatches(receiving, new Inbound(), ReceiveBatches.CLIENT_BATCH);
         this.gaps = new Gaps(counters, receiving, this::received, listener::notice);
         if (device.id() > 1) {
             gaps.startAtFirstSeen(); // a linked device joins its chats at whatever number they are at
