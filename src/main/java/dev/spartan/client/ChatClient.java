@@ -217,7 +217,7 @@ public final class ChatClient implements AutoCloseable {
         }
         this.connection =
                 new Connection(options.servers(), options.tls(), background, this::login, inbound::offer, listener);
-        this.spool = features.durableOutbox() ? new FileSpool(options.keysDir(), listener::notice) : Spool.none();
+        this.spool = features.durableOutbox() ? new JournalSpool(options.keysDir(), listener::notice) : Spool.none();
         StreamTransport transport = new StreamTransport(
                 connection,
                 new StreamTransport.Sealer() {

@@ -17,9 +17,9 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The durable outbox: one file per message in {@code KEYS/outbox/} (README, Durable outbox), written atomically
- * with mode 600 through PrivateFiles before the message is queued, and deleted once the server has stored it. File
- * names are a counter, so a restart sends them in the order they were typed.
+ * The durable outbox of earlier versions: one file per message in {@code KEYS/outbox/}, written atomically with mode
+ * 600 through PrivateFiles, deleted once the server had stored it; file names are a counter, so they load in the
+ * order typed. {@link JournalSpool} reads such files once, takes their messages into its journal and deletes them.
  */
 final class FileSpool implements Spool {
     static final String DIR = "outbox";
@@ -136,20 +136,22 @@ final class FileSpool implements Spool {
                 fields.put(head[i].substring(0, colon), head[i].substring(colon + 2));
             }
         }
-        String to = Objects.requireNonNull(fields.get("to"), "to");
-        ChatRef chat;
-        if (to.startsWith("@") && to.length() > 1) {
-            chat = ChatIds.toUser(to.substring(1));
-        } else if (to.startsWith("#") && to.length() > 1) {
-            chat = ChatIds.toGroup(to.substring(1));
-        } else {
-            throw new IllegalArgumentException("bad recipient " + to);
-        }
         Outbox.Pending p = new Outbox.Pending(
                 Objects.requireNonNull(fields.get("id"), "id"),
-                chat,
+                recipient(Objects.requireNonNull(fields.get("to"), "to")),
                 all.substring(end + 2),
                 Long.parseLong(fields.getOrDefault("queued-at", "0")));
         return new Entry(p, "yes".equals(fields.get("held")));
+    }
+
+    /** The chat of a label as {@link ChatIds#cryptoLabel} writes it: {@code @bob} or {@code #group1}. */
+    static ChatRef recipient(String to) {
+        if (to.startsWith("@") && to.length() > 1) {
+            return ChatIds.toUser(to.substring(1));
+        }
+        if (to.startsWith("#") && to.length() > 1) {
+            return ChatIds.toGroup(to.substring(1));
+        }
+        throw new IllegalArgumentException("bad recipient " + to);
     }
 }

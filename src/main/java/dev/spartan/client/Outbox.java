@@ -355,10 +355,13 @@ final class Outbox {
                 held.remove(chat.getUser());
             }
         }
-        for (Pending p : dropped) {
-            spool.remove(p.messageId());
-            listener.state(p, SendState.FAILED);
+        dropped.forEach(p -> spool.remove(p.messageId()));
+        try {
+            spool.sync(); // a discarded message must not come back after a crash
+        } catch (UncheckedIOException e) {
+            listener.notice(e.getMessage());
         }
+        dropped.forEach(p -> listener.state(p, SendState.FAILED));
         return dropped.size();
     }
 
@@ -486,7 +489,8 @@ final class Outbox {
                 return;
             }
             Flight sent = next;
-            if (!pipeline.send(next.message, answer -> later(() -> answered(pipeline, sent, answer)))) {
+            java.util.function.Consumer<Answer> answer = a -> later(() -> answered(pipeline, sent, a));
+            if ((!next.receipt && !onDisk(answer)) || !pipeline.send(next.message, answer)) {
                 synchronized (this) {
                     if (flights.contains(sent) && sent.answer == null) {
                         stalled = sent;
@@ -599,7 +603,10 @@ final class Outbox {
             if (round.isEmpty()) {
                 return;
             }
-            List<Answer> answers = transport.sendAll(round);
+            List<Answer> answers = new ArrayList<>();
+            if (receipt || onDisk(answers::add)) {
+                answers = transport.sendAll(round);
+            }
             for (int i = 0; i < answers.size(); i++) {
                 if (!take(round.get(i), receipt, answers.get(i))) {
                     synchronized (this) {
@@ -609,6 +616,20 @@ final class Outbox {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Syncs the spool before a message leaves, so that nothing is sent that is not on disk; the messages saved since
+     * the last sync share this one. False if it failed: that failure is the message's answer.
+     */
+    private boolean onDisk(java.util.function.Consumer<Answer> answer) {
+        try {
+            spool.sync();
+            return true;
+        } catch (UncheckedIOException e) {
+            answer.accept(Answer.failed(e));
+            return false;
         }
     }
 

@@ -12,10 +12,17 @@ interface Spool {
     /** What an earlier run left, oldest first. */
     List<Entry> load();
 
-    /** Records a message (again, when it becomes held); durable when this returns. */
+    /**
+     * Records a message (again, when it becomes held). When this returns it survives the process's crash; it is on
+     * disk once {@link #sync} returns.
+     */
     void save(Outbox.Pending pending, boolean held);
 
+    /** Forgets a message; on disk with the next {@link #sync} (until then a crash may send it again, under its id). */
     void remove(String messageId);
+
+    /** Makes everything recorded so far durable; the outbox calls it before it sends what was saved. */
+    default void sync() {}
 
     static Spool none() {
         return new Spool() {

@@ -273,9 +273,25 @@ class OutboxTest {
         assertThat(notices).containsExactly("Message not sent: gRPC message exceeds maximum size");
     }
 
-    /** A spool in memory that records what it was told. */
+    /** A spool in memory that records what it was told, and which saves a sync made durable. */
     private static final class MemorySpool implements Spool {
         final java.util.Map<String, Boolean> saved = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Set<String> synced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final AtomicInteger syncs = new AtomicInteger();
+        volatile boolean syncFails;
+
+        @Override
+        public void sync() {
+            if (syncFails) {
+                throw new java.io.UncheckedIOException(
+                        "cannot save the message in /keys/outbox: No space left on device",
+                        new java.io.IOException("No space left on device"));
+            }
+            if (!synced.containsAll(saved.keySet())) { // like a journal: nothing new, nothing to sync
+                syncs.incrementAndGet();
+                synced.addAll(saved.keySet());
+            }
+        }
 
         @Override
         public List<Entry> load() {
@@ -329,7 +345,7 @@ class OutboxTest {
         List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
         Outbox outbox = new Outbox(
                 message -> {
-                    onDiskWhenSent.add(spool.saved.containsKey(message.messageId()));
+                    onDiskWhenSent.add(spool.synced.contains(message.messageId()));
                     return stored();
                 },
                 thread,
@@ -340,6 +356,39 @@ class OutboxTest {
         awaitTrue(() -> states.last.get("id1") == SendState.STORED);
         assertThat(onDiskWhenSent).containsExactly(true);
         assertThat(spool.saved).isEmpty();
+    }
+
+    /** Messages queued together go out after one sync, not one each; a sync that fails sends nothing. */
+    @Test
+    void messagesQueuedTogetherShareOneSyncAndOneThatCannotBeSyncedIsNotSent() {
+        MemorySpool spool = new MemorySpool();
+        States states = new States();
+        List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
+        Outbox outbox = new Outbox(
+                message -> {
+                    onDiskWhenSent.add(spool.synced.contains(message.messageId()));
+                    return stored();
+                },
+                thread,
+                spool,
+                states,
+                () -> {});
+        outbox.pauseUntilConnected(); // typed before the connection is up: all five wait for it
+        for (int i = 1; i <= 5; i++) {
+            outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i, 0));
+        }
+        outbox.resume();
+        awaitTrue(() -> states.last.get("id5") == SendState.STORED);
+        assertThat(onDiskWhenSent).containsExactly(true, true, true, true, true);
+        assertThat(spool.syncs).hasValue(1);
+
+        spool.syncFails = true;
+        outbox.submit(new Outbox.Pending("id6", ChatIds.toUser("bob"), "m6", 0));
+        awaitTrue(() -> states.last.get("id6") == SendState.FAILED);
+        assertThat(onDiskWhenSent).hasSize(5);
+        assertThat(states.notices)
+                .containsExactly("Message not sent: cannot save the message in /keys/outbox: No space left on device");
+        assertThat(spool.saved).doesNotContainKey("id6");
     }
 
     @Test
