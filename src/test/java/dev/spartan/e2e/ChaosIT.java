@@ -3,6 +3,7 @@ package dev.spartan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spartan.Main;
+import dev.spartan.client.JournalSpool;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.RedisServerProcess;
@@ -127,8 +128,10 @@ class ChaosIT {
                 assertThat(bob.awaitExit()).isZero();
             }
             typeNumbered(alice, 11, 20);
-            Path outbox = keys.resolve("alice/outbox");
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> queued(outbox) == 0); // all acknowledged
+            Path aliceKeys = keys.resolve("alice");
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> JournalSpool.read(aliceKeys).isEmpty()); // all acknowledged
             String pins = Files.readString(keys.resolve("known_servers"));
 
             typeNumbered(alice, 21, 40); // the chat goes on while the backup is taken
@@ -160,12 +163,6 @@ class ChaosIT {
                 assertThat(bob.out().lines()).noneMatch(l -> l.contains("certificate"));
             }
             assertThat(Files.readString(keys.resolve("known_servers"))).isEqualTo(pins);
-        }
-    }
-
-    private static long queued(Path outbox) throws java.io.IOException {
-        try (var files = Files.list(outbox)) {
-            return files.filter(f -> f.toString().endsWith(".msg")).count();
         }
     }
 

@@ -2,8 +2,11 @@ package dev.spartan.e2e;
 
 import static dev.spartan.testing.Chats.ENTER_USER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import dev.spartan.client.JournalSpool;
+import dev.spartan.contract.ChatIds;
 import dev.spartan.testing.Chats;
 import dev.spartan.testing.ClientProcess;
 import dev.spartan.testing.OneNodeTest;
@@ -15,11 +18,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Nothing typed is lost: messages the server has not stored yet are kept in files in the key directory, survive
+ * Nothing typed is lost: messages the server has not stored yet are kept in the key directory's outbox journal, survive
  * /quit, the end of piped input and kill -9, and go out on the next start with their ids, so the server stores each
  * once.
  */
@@ -40,17 +42,9 @@ class OutboxIT extends OneNodeTest {
     private static final String STILL_QUEUED =
             "[Spartan] 2 messages to bob are still queued; they will be sent the next time you start the client.";
 
-    private Path outbox(String user) {
-        return keys().resolve(user).resolve("outbox");
-    }
-
-    private List<Path> outboxFiles(String user) throws IOException {
-        if (!Files.isDirectory(outbox(user))) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(outbox(user))) {
-            return files.filter(f -> f.toString().endsWith(".msg")).toList();
-        }
+    /** What the user's outbox journal holds, read as the client reads it. */
+    private List<JournalSpool.Queued> outboxFiles(String user) throws IOException {
+        return JournalSpool.read(keys().resolve(user));
     }
 
     /** alice sends m1..m4 to bob: the rate limit lets two through and queues two. */
@@ -95,24 +89,14 @@ class OutboxIT extends OneNodeTest {
                 assertThat(alice.quit()).as(alice.out().dump()).isEqualTo(3);
                 assertThat(alice.out().lines()).contains(STILL_QUEUED);
             }
-            List<Path> left = outboxFiles("alice");
-            assertThat(left).hasSize(2);
-            for (Path f : left) {
-                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
-                        .isEqualTo("rw-------");
-                assertThat(Files.readString(f)).startsWith("spartan-outbox/1\n").contains("\nto: @bob\n");
-            }
-            assertThat(left.stream().map(f -> readText(f))).containsExactlyInAnyOrder("m3", "m4");
+            Path journal = keys().resolve("alice/outbox/journal");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(journal)))
+                    .isEqualTo("rw-------");
+            assertThat(outboxFiles("alice"))
+                    .extracting(JournalSpool.Queued::to, JournalSpool.Queued::text, JournalSpool.Queued::held)
+                    .containsExactly(
+                            tuple(ChatIds.toUser("bob"), "m3", false), tuple(ChatIds.toUser("bob"), "m4", false));
             restartDeliversTheRestOnce(bob);
-        }
-    }
-
-    private static String readText(Path f) {
-        try {
-            String all = Files.readString(f);
-            return all.substring(all.indexOf("\n\n") + 2);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
