@@ -50,6 +50,9 @@ public final class JournalSpool implements Spool {
     private final Path file;
     private final Consumer<String> warn;
     private final Map<String, Live> live = new LinkedHashMap<>();
+    /** Held by the one sync running; {@code this} guards the rest. */
+    private final Object syncing = new Object();
+
     private FileChannel out;
     private long written;
     private long synced;
@@ -114,21 +117,42 @@ public final class JournalSpool implements Spool {
         }
     }
 
+    /**
+     * One fdatasync for everything appended so far, run outside the lock so that saves go on meanwhile; a caller
+     * whose records another caller's sync covered returns at once.
+     */
     @Override
-    public synchronized void sync() {
-        if (synced == written || out == null) {
-            return;
+    public void sync() {
+        synchronized (syncing) {
+            FileChannel channel;
+            long upTo;
+            synchronized (this) {
+                if (out == null || synced >= written) {
+                    return;
+                }
+                channel = out;
+                upTo = written;
+            }
+            try {
+                channel.force(false);
+                synchronized (this) {
+                    synced = Math.max(synced, upTo);
+                }
+            } catch (IOException e) {
+                afterFailedSync(upTo);
+            }
+        }
+    }
+
+    /** After a failed fdatasync the kernel may have dropped the pages: the live messages are written anew instead. */
+    private synchronized void afterFailedSync(long upTo) {
+        if (synced >= upTo) {
+            return; // a rewrite meanwhile (which closed the channel) synced it all
         }
         try {
-            out.force(false);
-            synced = written;
-        } catch (IOException e) {
-            // After a failed fdatasync the kernel may have dropped the pages: write the live messages anew instead.
-            try {
-                compact();
-            } catch (IOException again) {
-                throw new UncheckedIOException("cannot save the message in " + dir + ": " + again.getMessage(), again);
-            }
+            compact();
+        } catch (IOException again) {
+            throw new UncheckedIOException("cannot save the message in " + dir + ": " + again.getMessage(), again);
         }
     }
 

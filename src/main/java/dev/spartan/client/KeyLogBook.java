@@ -135,8 +135,8 @@ final class KeyLogBook {
 
     /** A head another member's client verified, from inside its message: it must be consistent with ours. */
     synchronized void gossip(String sender, SignedTreeHead theirs) {
-        if (newest == null) {
-            return; // nothing to compare with yet
+        if (newest == null || theirs.equals(newest)) {
+            return; // nothing to compare with yet, or the head this client verified itself (most messages carry it)
         }
         if (!KeyLogs.verify(theirs, logKey) || !consistent(theirs)) {
             warnOnce("WARNING: the server shows " + sender + "'s client another key log than yours: keys it handed"
