@@ -56,7 +56,8 @@ public final class ClientCostBench {
             int port = Processes.freePort();
             Path config = BenchConfig.write(work.resolve("cost.yaml"), "alice,bob", "");
             processes.server(config, port, work.resolve("data"));
-            double client = clientsMicros(work, "localhost:" + port, messages, size);
+            double[] clientAndJit = clientsMicros(work, "localhost:" + port, messages, size);
+            double client = clientAndJit[0];
             double bare = libsignalMicros(messages, size);
             out.printf(
                     Locale.ROOT,
@@ -73,6 +74,10 @@ public final class ClientCostBench {
                     client,
                     client / bare,
                     bare);
+            out.printf(
+                    Locale.ROOT,
+                    "of which this JVM's JIT compiler threads, still compiling after the warm-up: %.0f us per message%n",
+                    clientAndJit[1]);
         } finally {
             RatchetBench.delete(work);
         }
@@ -82,8 +87,11 @@ public final class ClientCostBench {
         return Math.max(RUN * 2, Math.min(messages, 1000));
     }
 
-    /** Both clients' CPU per delivered message: this process's CPU, which runs nothing else meanwhile. */
-    private double clientsMicros(Path work, String server, int messages, int size) throws Exception {
+    /**
+     * Both clients' CPU per delivered message: this process's CPU, which runs nothing else meanwhile; and the part of
+     * it the JIT compiler's threads used.
+     */
+    private double[] clientsMicros(Path work, String server, int messages, int size) throws Exception {
         Semaphore aliceGot = new Semaphore(0);
         Semaphore bobGot = new Semaphore(0);
         // The terminal client's defaults: what a person's client does per message.
@@ -101,8 +109,10 @@ public final class ClientCostBench {
             exchange(alice, bob, aliceGot, bobGot, warmup(messages), text);
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long start = os.getProcessCpuTime();
+            double jitStart = ProcStats.compilerCpuSeconds();
             exchange(alice, bob, aliceGot, bobGot, messages, text);
-            return (os.getProcessCpuTime() - start) / 1e3 / messages;
+            double jit = ProcStats.compilerCpuSeconds() - jitStart;
+            return new double[] {(os.getProcessCpuTime() - start) / 1e3 / messages, jit * 1e6 / messages};
         } finally {
             alice.endpoint().close();
             bob.endpoint().close();

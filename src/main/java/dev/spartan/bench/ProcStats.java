@@ -26,6 +26,31 @@ final class ProcStats {
         }
     }
 
+    /**
+     * User plus system CPU seconds this JVM's JIT compiler threads have used so far (the live ones), from
+     * /proc/self/task; NaN where there is no /proc.
+     */
+    static double compilerCpuSeconds() {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            long ticks = 0;
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.contains("CompilerThre")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+            return ticks / (double) TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** Java heap in use after a full GC, in MiB, via jcmd; NaN if jcmd is not available. */
     static double liveHeapMb(long pid) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");

@@ -159,6 +159,8 @@ class BenchIT {
                         + " up; two clients in this process, the node in another")
                 .anyMatch(l -> l.matches("client CPU per delivered 1:1 message: \\d+ us, \\d+\\.\\dx libsignal's own"
                         + " encrypt \\+ decrypt \\(\\d+ us\\) in this run"))
+                .anyMatch(l -> l.matches("of which this JVM's JIT compiler threads, still compiling after the warm-up:"
+                        + " \\d+ us per message"))
                 .anyMatch(l -> l.matches("group of 3: sender CPU per message \\d+\\.\\dx a 1:1 message; server bytes"
                         + " stored per message \\d+\\.\\dx a 1:1 message"));
     }
