@@ -43,6 +43,10 @@ final class KeyLogBook {
     private String epoch = ""; // the store the pinned log belongs to; guarded by this
     // Each difference is told once.
     private final Set<String> told = new HashSet<>();
+    /** Per sender, the head from its messages last found consistent with {@link #agreedWith}; guarded by this. */
+    private final java.util.Map<String, SignedTreeHead> agreed = new java.util.HashMap<>();
+
+    private SignedTreeHead agreedWith; // guarded by this
 
     KeyLogBook(String user, Path dir, Function<KeyLogRequest, KeyLogResponse> server, Consumer<String> notice)
             throws IOException {
@@ -136,11 +140,20 @@ final class KeyLogBook {
     /** A head another member's client verified, from inside its message: it must be consistent with ours. */
     synchronized void gossip(String sender, SignedTreeHead theirs) {
         if (newest == null || theirs.equals(newest)) {
-            return; // nothing to compare with yet, or the head this client verified itself (most messages carry it)
+            return; // nothing to compare with yet, or the head this client verified itself
+        }
+        if (!newest.equals(agreedWith)) {
+            agreed.clear(); // checked against a head that is no longer the newest
+            agreedWith = newest;
+        }
+        if (theirs.equals(agreed.get(sender))) {
+            return; // a sender's messages carry the same head until its log moves on: checked once is enough
         }
         if (!KeyLogs.verify(theirs, logKey) || !consistent(theirs)) {
             warnOnce("WARNING: the server shows " + sender + "'s client another key log than yours: keys it handed"
                     + " out to one of you are hidden from the other.");
+        } else {
+            agreed.put(sender, theirs);
         }
     }
 

@@ -43,12 +43,15 @@ class KeyLogBookTest {
         store.close();
     }
 
+    private int proofsAsked;
+
     private KeyLogBook client(String user) throws Exception {
         return new KeyLogBook(user, dir.resolve(user), this::overTheWire, notices::add);
     }
 
     /** As the gRPC edge answers: a refusal arrives as a status. */
     private dev.spartan.proto.KeyLogResponse overTheWire(KeyLogRequest request) {
+        proofsAsked++;
         try {
             return log.answer(request);
         } catch (RuntimeException e) {
@@ -123,6 +126,33 @@ class KeyLogBookTest {
         assertThat(notices)
                 .containsExactly("WARNING: the server shows alice's client another key log than yours: keys it handed"
                         + " out to one of you are hidden from the other.");
+    }
+
+    /** Every message of a sender carries its head: checked (and a proof asked for) once while ours stays the same. */
+    @Test
+    void aSendersHeadIsCheckedOnceWhileThisClientsNewestStaysTheSame() throws Exception {
+        byte[] alicesKey = key();
+        byte[] bobsKey = key();
+        byte[] carolsKey = key();
+        KeyLogBook alice = client("alice");
+        KeyLogBook bob = client("bob");
+        assertThat(alice.proven("alice", alicesKey, log.include("alice", alicesKey)))
+                .isTrue();
+        assertThat(bob.proven("alice", alicesKey, log.include("alice", alicesKey)))
+                .isTrue();
+        assertThat(bob.proven("bob", bobsKey, log.include("bob", bobsKey))).isTrue(); // bob's head is newer
+        int before = proofsAsked;
+        for (int i = 0; i < 3; i++) {
+            bob.gossip("alice", alice.newest().orElseThrow());
+        }
+        assertThat(proofsAsked - before).isEqualTo(1);
+
+        assertThat(bob.proven("carol", carolsKey, log.include("carol", carolsKey)))
+                .isTrue(); // bob's newest moves on: alice's head is checked against it again
+        before = proofsAsked;
+        bob.gossip("alice", alice.newest().orElseThrow());
+        assertThat(proofsAsked - before).isEqualTo(1);
+        assertThat(notices).isEmpty();
     }
 
     /** Scenario 2 in miniature: a key in bar's name that bar never had is seen at bar's next login. */
