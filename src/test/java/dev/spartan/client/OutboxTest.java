@@ -338,12 +338,9 @@ class OutboxTest {
                 .until(condition::getAsBoolean);
     }
 
-    @Test
-    void aMessageIsOnDiskBeforeItIsSentAndLeavesWhenStored() throws Exception {
-        MemorySpool spool = new MemorySpool();
-        States states = new States();
-        List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
-        Outbox outbox = new Outbox(
+    /** An outbox whose server stores every message, noting for each whether the spool had synced it when it went. */
+    private Outbox storingAll(MemorySpool spool, States states, List<Boolean> onDiskWhenSent) {
+        return new Outbox(
                 message -> {
                     onDiskWhenSent.add(spool.synced.contains(message.messageId()));
                     return stored();
@@ -352,6 +349,14 @@ class OutboxTest {
                 spool,
                 states,
                 () -> {});
+    }
+
+    @Test
+    void aMessageIsOnDiskBeforeItIsSentAndLeavesWhenStored() throws Exception {
+        MemorySpool spool = new MemorySpool();
+        States states = new States();
+        List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
+        Outbox outbox = storingAll(spool, states, onDiskWhenSent);
         outbox.submit(new Outbox.Pending("id1", ChatIds.toUser("bob"), "hello", 0));
         awaitTrue(() -> states.last.get("id1") == SendState.STORED);
         assertThat(onDiskWhenSent).containsExactly(true);
@@ -364,15 +369,7 @@ class OutboxTest {
         MemorySpool spool = new MemorySpool();
         States states = new States();
         List<Boolean> onDiskWhenSent = new CopyOnWriteArrayList<>();
-        Outbox outbox = new Outbox(
-                message -> {
-                    onDiskWhenSent.add(spool.synced.contains(message.messageId()));
-                    return stored();
-                },
-                thread,
-                spool,
-                states,
-                () -> {});
+        Outbox outbox = storingAll(spool, states, onDiskWhenSent);
         outbox.pauseUntilConnected(); // typed before the connection is up: all five wait for it
         for (int i = 1; i <= 5; i++) {
             outbox.submit(new Outbox.Pending("id" + i, ChatIds.toUser("bob"), "m" + i, 0));
