@@ -18,7 +18,7 @@ interface Spool {
      */
     void save(Outbox.Pending pending, boolean held);
 
-    /** Forgets a message; on disk with the next {@link #sync} (until then a crash may send it again, under its id). */
+    /** Forgets a message; on disk with the next {@link #sync} (until then a power loss may bring it back). */
     void remove(String messageId);
 
     /** Makes everything recorded so far durable; the outbox calls it before it sends what was saved. */
