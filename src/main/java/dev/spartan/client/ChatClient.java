@@ -251,7 +251,6 @@ public final class ChatClient implements AutoCloseable {
         });
         connection.resumeAfter(() -> lastSeq, () -> storeEpoch);
         this.attachments = new Attachments(options.keysDir(), new FileHost());
-        receiving.execute(this::showKept); // before the stream's first event, on the thread that shows
     }
 
     /** Files sent and received in chats (/send, /save, /files). */
@@ -339,6 +338,7 @@ public final class ChatClient implements AutoCloseable {
         List<Spool.Entry> left = spool.load();
         left.forEach(e -> sentTo.put(e.pending().messageId(), e.pending().to()));
         outbox.restore(left);
+        receiving.execute(this::showKept); // the listener is ready now; before the stream's first event
         try {
             connection.open();
         } catch (RuntimeException e) {
@@ -588,14 +588,7 @@ public final class ChatClient implements AutoCloseable {
                 lastSeq = batchSeq;
             }
             batchSeq = 0;
-            for (Incoming m : ready) {
-                try {
-                    received(m);
-                } catch (RuntimeException e) {
-                    // shown state is durable already: the next messages must not wait for this one
-                    listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
-                }
-            }
+            showAll(ready);
         }
 
         @Override
@@ -630,7 +623,18 @@ public final class ChatClient implements AutoCloseable {
             ready.addAll(gaps.recounted(o.message(), o.counter(), o.from()));
         }
         counters.sync();
-        ready.forEach(this::received);
+        showAll(ready);
+    }
+
+    private void showAll(List<Incoming> ready) {
+        for (Incoming m : ready) {
+            try {
+                received(m);
+            } catch (RuntimeException e) {
+                // shown state is durable already: the next messages must not wait for this one
+                listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
+            }
+        }
     }
 
     /** Shows (or applies) a message whose state is durable, then deletes its kept plaintext. */

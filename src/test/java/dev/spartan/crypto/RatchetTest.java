@@ -111,6 +111,31 @@ class RatchetTest {
     }
 
     @Test
+    void preKeyMessagesAfterTheFirstWaitForTheSyncLikeAnyOther() throws Exception {
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
+        alice.ratchet.start("bob", bob.bundle());
+        // alice has not heard from bob: each of her messages is a PreKey message on the same base key
+        Ratchet.Sealed one = alice.ratchet.encrypt("bob", utf8("one"));
+        Ratchet.Sealed two = alice.ratchet.encrypt("bob", utf8("two"));
+        assertThat(two.type()).isEqualTo(CiphertextMessage.PREKEY_TYPE);
+        bob.ratchet.decryptUnsynced("alice", one.type(), one.body()); // starts the session: synced at once
+        assertThat(new String(bob.ratchet.decryptUnsynced("alice", two.type(), two.body()), StandardCharsets.UTF_8))
+                .isEqualTo("two");
+
+        // bob is killed before the batch's sync: two opens again (its key was not used up on disk)
+        SignalDevice crashed = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertThat(open(crashed, "alice", two)).isEqualTo("two");
+
+        bob.ratchet.sync();
+        SignalDevice restarted = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertThatThrownBy(() -> open(restarted, "alice", two))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+    }
+
+    @Test
     void aCopiedKeyDirectoryCannotOpenMessagesReadBeforeTheCopy() throws Exception {
         SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
         SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
