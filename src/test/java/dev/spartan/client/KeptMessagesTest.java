@@ -35,18 +35,24 @@ class KeptMessagesTest {
         return new KeptMessages(dir, StateJournal.open(dir));
     }
 
-    private static List<String> texts(KeptMessages kept) {
-        return kept.left().stream().map(o -> o.message().text()).toList();
-    }
-
-    @Test
-    void keptMessagesAreDurableWithTheirBatchesSyncAndComeBackInOrderAfterAKill() throws Exception {
+    /** A batch of two messages, kept and synced with the batch's state. */
+    private KeptMessages oneAndTwoSynced() throws Exception {
         StateJournal journal = StateJournal.open(dir);
         KeptMessages kept = new KeptMessages(dir, journal);
         kept.keep(fromAlice("one", 1));
         kept.keep(fromAlice("two", 2));
         kept.stage();
         journal.sync(); // the batch's sync
+        return kept;
+    }
+
+    private static List<String> texts(KeptMessages kept) {
+        return kept.left().stream().map(o -> o.message().text()).toList();
+    }
+
+    @Test
+    void keptMessagesAreDurableWithTheirBatchesSyncAndComeBackInOrderAfterAKill() throws Exception {
+        KeptMessages kept = oneAndTwoSynced();
         kept.keep(fromAlice("three", 3)); // the next batch, killed before its sync
 
         KeptMessages after = restarted();
@@ -56,12 +62,7 @@ class KeptMessagesTest {
 
     @Test
     void aShownMessageIsDeletedAtOnceWithoutWaitingForTheNextSync() throws Exception {
-        StateJournal journal = StateJournal.open(dir);
-        KeptMessages kept = new KeptMessages(dir, journal);
-        kept.keep(fromAlice("one", 1));
-        kept.keep(fromAlice("two", 2));
-        kept.stage();
-        journal.sync();
+        KeptMessages kept = oneAndTwoSynced();
         kept.shown("id-one"); // written, not synced: a kill now keeps it
         kept.shown("id-unknown"); // not kept (a control message's id, say): nothing happens
 
