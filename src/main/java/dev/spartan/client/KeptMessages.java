@@ -1,6 +1,6 @@
 package dev.spartan.client;
 
-import dev.spartan.crypto.PrivateFiles;
+import dev.spartan.crypto.JournaledRecords;
 import dev.spartan.crypto.StateJournal;
 import dev.spartan.proto.ChatRef;
 import java.io.ByteArrayInputStream;
@@ -9,7 +9,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,23 +34,23 @@ final class KeptMessages {
     private record Kept(long order, Envelopes.Opened opened) {}
 
     private final StateJournal journal;
+    /** By the hex of the message id; a change waits for {@link #stage}, with its batch's state. */
+    private final JournaledRecords files;
+
     private final Map<String, Kept> byId = new LinkedHashMap<>();
-    /** Kept in memory, not staged yet: they wait for their batch's state ({@link #stage}). */
-    private final List<Kept> unstaged = new ArrayList<>();
 
     private long nextOrder;
 
     KeptMessages(Path keysDir, StateJournal journal) throws IOException {
         this.journal = journal;
-        Path dir = keysDir.resolve(DIR);
-        PrivateFiles.createDir(dir); // the journal has been applied (opened first): the files are current
+        this.files = new JournaledRecords(keysDir, DIR, ".msg", journal);
         List<Kept> found = new ArrayList<>();
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".msg")).toList()) {
-                found.add(decode(Files.readAllBytes(f)));
+        for (String name : files.names()) {
+            try {
+                found.add(decode(files.get(name)));
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("unreadable kept message " + DIR + "/" + name + ": " + e.getMessage(), e);
             }
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("unreadable kept message in " + dir + ": " + e.getMessage(), e);
         }
         found.sort(Comparator.comparingLong(Kept::order));
         for (Kept k : found) {
@@ -64,15 +63,12 @@ final class KeptMessages {
     synchronized void keep(Envelopes.Opened opened) {
         Kept k = new Kept(nextOrder++, opened);
         byId.put(opened.message().messageId(), k);
-        unstaged.add(k);
+        files.put(name(opened.message().messageId()), encode(k));
     }
 
     /** Puts the messages kept since the last stage into the journal's next frame, with the state of their batch. */
     synchronized void stage() {
-        for (Kept k : unstaged) {
-            journal.replace(entry(k.opened().message().messageId()), encode(k));
-        }
-        unstaged.clear();
+        files.stage();
     }
 
     /**
@@ -80,14 +76,10 @@ final class KeptMessages {
      * it again), synced with the next batch. Nothing if it was not kept.
      */
     synchronized void shown(String messageId) {
-        Kept k = byId.remove(messageId);
-        if (k == null) {
+        if (byId.remove(messageId) == null) {
             return;
         }
-        if (unstaged.remove(k)) {
-            return; // never staged: nothing on disk
-        }
-        journal.delete(entry(messageId));
+        files.remove(name(messageId));
         journal.write();
     }
 
@@ -96,8 +88,8 @@ final class KeptMessages {
         return byId.values().stream().map(Kept::opened).toList();
     }
 
-    private static String entry(String messageId) {
-        return DIR + "/" + HexFormat.of().formatHex(messageId.getBytes(StandardCharsets.UTF_8)) + ".msg";
+    private static String name(String messageId) {
+        return HexFormat.of().formatHex(messageId.getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] encode(Kept k) {

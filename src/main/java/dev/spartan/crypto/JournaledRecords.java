@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Records kept one owner-only file each ({@code <dir>/<name><suffix>} in the key directory), changed through the
  * {@link StateJournal}: a change made with {@link #put} waits in memory until {@link #stage} puts it into the
  * journal's next frame, so that one sync serves a whole batch; {@link #putNow} and {@link #removeNow} are durable on
- * return. Names are the callers' own and file-name safe (hex, ids).
+ * return. Names are the callers' own and file-name safe (hex, ids). The sessions, the sender keys and the kept
+ * plaintexts of received messages are kept this way.
  */
-final class JournaledRecords {
+public final class JournaledRecords {
     private final String dir;
     private final String suffix;
     private final StateJournal journal;
@@ -22,7 +23,7 @@ final class JournaledRecords {
     private final Set<String> unsynced = new HashSet<>();
 
     /** The records in {@code keyDir/dir} (made if missing); the journal was opened first, so the files are current. */
-    JournaledRecords(Path keyDir, String dir, String suffix, StateJournal journal) throws IOException {
+    public JournaledRecords(Path keyDir, String dir, String suffix, StateJournal journal) throws IOException {
         this.dir = dir;
         this.suffix = suffix;
         this.journal = journal;
@@ -37,22 +38,22 @@ final class JournaledRecords {
     }
 
     /** The record's bytes; null if there is none. */
-    byte[] get(String name) {
+    public byte[] get(String name) {
         return records.get(name);
     }
 
-    Set<String> names() {
+    public Set<String> names() {
         return records.keySet();
     }
 
     /** Changes a record in memory: durable with the journal's sync after the next {@link #stage}. */
-    synchronized void put(String name, byte[] content) {
+    public synchronized void put(String name, byte[] content) {
         records.put(name, content);
         unsynced.add(name);
     }
 
     /** Changes a record and syncs that change alone (with whatever else the journal's frame holds). */
-    synchronized void putNow(String name, byte[] content) {
+    public synchronized void putNow(String name, byte[] content) {
         journal.replace(entry(name), content);
         journal.sync();
         records.put(name, content);
@@ -60,20 +61,20 @@ final class JournaledRecords {
     }
 
     /** Deletes a record; gone from disk with the journal's next sync. */
-    synchronized void remove(String name) {
+    public synchronized void remove(String name) {
         records.remove(name);
         unsynced.remove(name);
         journal.delete(entry(name));
     }
 
     /** Deletes a record and syncs that, without making the records changed in memory durable. */
-    synchronized void removeNow(String name) {
+    public synchronized void removeNow(String name) {
         remove(name);
         journal.sync();
     }
 
     /** Puts every record changed in memory into the journal's next frame, for a sync that follows. */
-    synchronized void stage() {
+    public synchronized void stage() {
         for (String name : unsynced) {
             journal.replace(entry(name), records.get(name));
         }
@@ -81,7 +82,7 @@ final class JournaledRecords {
     }
 
     /** {@link #stage}, then the journal's sync. */
-    synchronized void sync() {
+    public synchronized void sync() {
         stage();
         journal.sync();
     }
