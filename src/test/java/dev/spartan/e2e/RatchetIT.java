@@ -68,7 +68,11 @@ class RatchetIT extends OneNodeTest {
                 for (int i = 1; i <= burst; i++) {
                     String line = "[alice] burst " + i;
                     long shown = bob.out().count(line) + again.out().count(line);
-                    assertThat(shown).as(line).isLessThanOrEqualTo(1);
+                    assertThat(shown)
+                            .as(
+                                    "%s; before the kill: %s; after: %s",
+                                    line, bob.out().lines(), again.out().lines())
+                            .isLessThanOrEqualTo(1);
                     if (shown == 0) {
                         missing.add(i);
                     }
