@@ -76,6 +76,9 @@ public final class ChatClient implements AutoCloseable {
     private final KeyLogBook keyLog;
     private final Ratchet ratchet;
     private final MessageLog log;
+    /** Decrypted messages not shown yet, durable with their batch's state: shown after a kill, never lost. */
+    private final KeptMessages kept;
+
     private final Gaps gaps;
     private final Counters counters;
     private final Groups groups;
@@ -158,6 +161,7 @@ public final class ChatClient implements AutoCloseable {
             this.groupSealer = new GroupSealer(device.address(), SenderKeys.open(options.keysDir(), journal));
             this.log = new MessageLog(options.keysDir());
             this.counters = new Counters(options.keysDir(), journal);
+            this.kept = new KeptMessages(options.keysDir(), journal);
             groupBook = new GroupBook(
                     options.user(), options.keysDir(), options.configGroups(), this::identityKeyOf, listener::notice);
             this.groups = new Groups(
@@ -334,6 +338,7 @@ public final class ChatClient implements AutoCloseable {
         List<Spool.Entry> left = spool.load();
         left.forEach(e -> sentTo.put(e.pending().messageId(), e.pending().to()));
         outbox.restore(left);
+        receiving.execute(this::showKept); // the listener is ready now; before the stream's first event
         try {
             connection.open();
         } catch (RuntimeException e) {
@@ -544,7 +549,10 @@ public final class ChatClient implements AutoCloseable {
                     if (!DeliveryReceipt.isControl(o.message().text())) {
                         log.add(o.message());
                     }
-                    toShow.addAll(gaps.counted(o.message(), o.counter(), o.from()));
+                    if (gaps.isNew(o.message(), o.counter(), o.from())) {
+                        kept.keep(o); // durable with the batch's state, so a kill before the screen loses none
+                        toShow.addAll(gaps.counted(o.message(), o.counter(), o.from()));
+                    }
                 });
             } catch (java.io.UncheckedIOException e) {
                 throw e; // the state cannot be kept: the batch fails whole
@@ -569,6 +577,7 @@ public final class ChatClient implements AutoCloseable {
                 return;
             }
             try {
+                kept.stage(); // the plaintexts in the same frame as the state that consumed their keys
                 envelopes.sync();
             } finally {
                 envelopes.receiveBatchEnded();
@@ -579,14 +588,7 @@ public final class ChatClient implements AutoCloseable {
                 lastSeq = batchSeq;
             }
             batchSeq = 0;
-            for (Incoming m : ready) {
-                try {
-                    received(m);
-                } catch (RuntimeException e) {
-                    // shown state is durable already: the next messages must not wait for this one
-                    listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
-                }
-            }
+            showAll(ready);
         }
 
         @Override
@@ -607,7 +609,44 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
+    /**
+     * What a killed run decrypted, synced and kept but did not show: counted again (or let through as its synced
+     * counters say) and shown now, in order, before the stream's first event. The server's copies, redelivered, no
+     * longer decrypt and are dropped as replays.
+     */
+    private void showKept() {
+        List<Incoming> ready = new ArrayList<>();
+        for (Envelopes.Opened o : kept.left()) {
+            if (!DeliveryReceipt.isControl(o.message().text())) {
+                log.add(o.message()); // there already unless the machine (not just the process) went down
+            }
+            ready.addAll(gaps.recounted(o.message(), o.counter(), o.from()));
+        }
+        counters.sync();
+        showAll(ready);
+    }
+
+    private void showAll(List<Incoming> ready) {
+        for (Incoming m : ready) {
+            try {
+                received(m);
+            } catch (RuntimeException e) {
+                // shown state is durable already: the next messages must not wait for this one
+                listener.notice("A message from " + m.sender() + " could not be shown: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Shows (or applies) a message whose state is durable, then deletes its kept plaintext. */
     private void received(Incoming arrived) {
+        try {
+            showOrApply(arrived);
+        } finally {
+            kept.shown(arrived.messageId());
+        }
+    }
+
+    private void showOrApply(Incoming arrived) {
         Incoming received = shownFile(arrived);
         if (Contents.is(received.text())) {
             // an action is applied; a reply or a timed text is logged and shown as text

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,7 +15,8 @@ import java.util.TreeMap;
  * Per-conversation message counters, in {@code KEYS/counters} (owner-only, changed through the {@link StateJournal}
  * it shares with the sessions, so that one sync serves both): the next number
  * this user sends in each conversation and the next one expected from each sender in each; and in {@code
- * KEYS/sent_numbers}, appended to, the numbers the last {@value #KEPT_IDS} outgoing messages got. All survive a
+ * KEYS/sent_numbers}, appended to through the same journal, the numbers the last {@value #KEPT_IDS} outgoing
+ * messages got. All survive a
  * restart: a number used twice would make a reader drop a real message as a replay, a forgotten one would hide a gap,
  * and a message resent after a restart must keep its number (else the reader, holding the first copy, would see the
  * next one skipped).
@@ -94,7 +94,9 @@ final class Counters {
             }
         }
         if (oldIds || torn || !Files.exists(idsFile) || idLines > 2 * KEPT_IDS) {
-            compactIds();
+            // at start the journal holds nothing for sent_numbers (only this class writes it): the file directly
+            write(idsFile, keptIds());
+            idLines = assigned.size();
         }
         if (oldIds) {
             write(file, lines()); // once, at start: the file itself
@@ -128,30 +130,26 @@ final class Counters {
     }
 
     /**
-     * Writes what {@link #outgoingUnsynced} gave out and {@link #expectUnsynced} moved since the last sync: the small
-     * counters file once, and one append.
+     * Writes what {@link #outgoingUnsynced} gave out and {@link #expectUnsynced} moved since the last sync, in the
+     * journal's next frame, and syncs it.
      */
     synchronized void sync() {
-        if (newIdLines == 0 && !dirty) {
-            return;
-        }
+        stage();
+        journal.sync();
+    }
+
+    /**
+     * Puts what {@link #sync} would write into the journal's next frame: the counters file if it changed, the new
+     * {@code sent_numbers} lines as an append; durable with the journal's next sync, with whatever else it holds.
+     */
+    synchronized void stage() {
         if (dirty) {
             save();
         }
-        journal.sync();
         if (newIdLines == 0) {
             return;
         }
-        try {
-            Files.write(
-                    idsFile,
-                    newIds.toString().getBytes(StandardCharsets.UTF_8),
-                    StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND,
-                    StandardOpenOption.DSYNC);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save " + idsFile + ": " + e.getMessage(), e);
-        }
+        journal.append(IDS_FILE, newIds.toString().getBytes(StandardCharsets.UTF_8));
         idLines += newIdLines;
         newIds.setLength(0);
         newIdLines = 0;
@@ -195,12 +193,16 @@ final class Counters {
         return out;
     }
 
-    /** Rewrites sent_numbers with the kept ids only. */
+    /** Rewrites sent_numbers with the kept ids only, through the journal (so no append staged before it is lost). */
     private void compactIds() {
+        journal.replace(IDS_FILE, keptIds().toString().getBytes(StandardCharsets.UTF_8));
+        idLines = assigned.size();
+    }
+
+    private StringBuilder keptIds() {
         StringBuilder out = new StringBuilder();
         assigned.forEach((id, n) -> out.append(id).append('\t').append(n).append('\n'));
-        write(idsFile, out);
-        idLines = assigned.size();
+        return out;
     }
 
     private static void write(Path f, StringBuilder content) {

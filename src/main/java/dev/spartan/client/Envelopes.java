@@ -208,12 +208,11 @@ final class Envelopes {
     void sync() {
         receiveBatch.lock();
         try {
-            // the sessions, the sender keys and the counters go in one journal frame, one sync
+            // the sessions, the sender keys, the counters and sent_numbers go in one journal frame, one sync
             ratchet.stage();
             groupSealer.stage();
-            counters.sync();
-            ratchet.sync();
-            groupSealer.sync();
+            counters.sync(); // the one fdatasync
+            groupSealer.sync(); // its journal part is written: only who holds which key (own file, rarely changed)
         } finally {
             receiveBatch.unlock();
         }

@@ -62,19 +62,14 @@ final class Gaps {
      * counters; the waiting for missing numbers starts here.
      */
     synchronized List<Incoming> counted(Incoming m, long counter, String from) {
-        String sender = from;
-        String conversation = (m.isGroup() ? "#" : "@") + m.peerOrGroup();
-        long expected = counters.expected(sender, conversation);
-        if (expected == 0) {
-            // A 1:1 chat is numbered from its first message (after a key change both sides count from 1 again); a
-            // group member may have joined at any number, so there the first message seen sets the start.
-            expected = m.isGroup() || startAtFirstSeen ? counter : 1;
-        }
-        String key = sender + "\t" + conversation;
-        TreeMap<Long, Incoming> held = waiting.computeIfAbsent(key, k -> new TreeMap<>());
-        if (counter < expected || held.containsKey(counter)) {
+        if (!isNew(m, counter, from)) {
             return List.of(); // shown before: a replay
         }
+        String sender = from;
+        String conversation = conversation(m);
+        long expected = expected(m, counter, from);
+        String key = sender + "\t" + conversation;
+        TreeMap<Long, Incoming> held = waiting.computeIfAbsent(key, k -> new TreeMap<>());
         held.put(counter, m);
         List<Incoming> ready = new ArrayList<>();
         expected = release(held, expected, ready);
@@ -90,6 +85,36 @@ final class Gaps {
             waiting.remove(key);
         }
         return ready;
+    }
+
+    /** False for a replay: a number let through already, or one waiting. Changes nothing. */
+    synchronized boolean isNew(Incoming m, long counter, String from) {
+        TreeMap<Long, Incoming> held = waiting.get(from + "\t" + conversation(m));
+        return counter >= expected(m, counter, from) && (held == null || !held.containsKey(counter));
+    }
+
+    /**
+     * A message kept from before a restart ({@link KeptMessages}), not shown yet: if its number was let through
+     * already (its counters were synced, the screen never came), it is ready as it is; else it is counted as if it
+     * arrived now. Returns what may be shown once the caller has synced the counters.
+     */
+    synchronized List<Incoming> recounted(Incoming m, long counter, String from) {
+        return isNew(m, counter, from) ? counted(m, counter, from) : List.of(m);
+    }
+
+    private static String conversation(Incoming m) {
+        return (m.isGroup() ? "#" : "@") + m.peerOrGroup();
+    }
+
+    /** The next number expected from {@code from} in the message's conversation; a first one sets the start. */
+    private long expected(Incoming m, long counter, String from) {
+        long expected = counters.expected(from, conversation(m));
+        if (expected == 0) {
+            // A 1:1 chat is numbered from its first message (after a key change both sides count from 1 again); a
+            // group member may have joined at any number, so there the first message seen sets the start.
+            expected = m.isGroup() || startAtFirstSeen ? counter : 1;
+        }
+        return expected;
     }
 
     private synchronized void giveUp(String key, String sender, String conversation) {

@@ -73,6 +73,12 @@ public final class Ratchet {
     private final SignalStore prekeys;
     private final SessionFiles sessions;
     private final Identities identities;
+    /**
+     * Per peer, the base key of the PreKey messages whose session is durable (synced when the first of them was
+     * opened): until the peer hears back it sends every message as a PreKey message with that base key, and those
+     * continue the session and use up no prekey, so they can wait for the batch's sync like any other.
+     */
+    private final java.util.Map<String, ECPublicKey> durableBaseKeys = new java.util.HashMap<>();
 
     private Ratchet(SignalStore prekeys, SessionFiles sessions, Trust trust) {
         this.prekeys = prekeys;
@@ -103,6 +109,7 @@ public final class Ratchet {
 
     /** Drops the session with {@code peer}: after their identity changed, the next message starts a new one. */
     public synchronized void forget(String peer) {
+        durableBaseKeys.remove(peer);
         sessions.deleteSession(address(peer));
     }
 
@@ -177,12 +184,18 @@ public final class Ratchet {
      * As {@link #decrypt}, but the session's new state is synced only by the next {@link #sync}, which the caller must
      * call before the message is shown or acknowledged: a batch of messages read together then costs one sync per
      * session, and a crash before the sync leaves the old state, which opens the message again when it is redelivered.
-     * A first message (PREKEY_TYPE) is synced at once: libsignal deletes its one-time prekey (synced by the prekey
-     * store) right after, and a session lost in a crash after that could never open the message again.
+     * A first message (PREKEY_TYPE that starts a session) is synced at once: libsignal deletes its one-time prekey
+     * (synced by the prekey store) right after, and a session lost in a crash after that could never open the message
+     * again. The PreKey messages after it, on the same base key, wait for the sync like any other.
      */
     public synchronized byte[] decryptUnsynced(String peer, int type, byte[] body) throws RatchetException {
         if (type == CiphertextMessage.PREKEY_TYPE) {
-            return decrypt(peer, type, body);
+            ECPublicKey base = baseKey(body);
+            if (base == null || !base.equals(durableBaseKeys.get(peer))) {
+                byte[] plain = decrypt(peer, type, body);
+                durableBaseKeys.put(peer, base);
+                return plain;
+            }
         }
         sessions.deferring = true;
         try {
@@ -214,6 +227,19 @@ public final class Ratchet {
                 | NoSessionException
                 | RuntimeException e) {
             throw new RatchetException(Fault.UNDECRYPTABLE, "cannot decrypt: " + e.getMessage(), e);
+        }
+    }
+
+    /** The base key of a PreKey message; null if it does not parse (its decryption then says why). */
+    private static ECPublicKey baseKey(byte[] body) {
+        try {
+            return new PreKeySignalMessage(body).getBaseKey();
+        } catch (InvalidMessageException
+                | InvalidVersionException
+                | LegacyMessageException
+                | InvalidKeyException
+                | RuntimeException e) {
+            return null;
         }
     }
 

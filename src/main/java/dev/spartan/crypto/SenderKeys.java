@@ -7,12 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import org.signal.libsignal.protocol.DuplicateMessageException;
 import org.signal.libsignal.protocol.InvalidKeyException;
@@ -47,15 +45,15 @@ public final class SenderKeys {
 
     private final Path dir;
     private final StateJournal journal;
-    private final Map<String, byte[]> records = new HashMap<>();
-    private final Set<String> unsynced = new HashSet<>();
+    private final JournaledRecords records;
     private final SenderKeyStore store = new FileStore();
     /** "hex(peer address) TAB hex(group)" -> the distribution ids it gave, oldest first, at most KEPT_PER_GROUP. */
     private final Map<String, List<UUID>> peers = new HashMap<>();
 
-    private SenderKeys(Path dir, StateJournal journal) {
-        this.dir = dir;
+    private SenderKeys(Path keyDir, StateJournal journal) throws IOException {
+        this.dir = keyDir.resolve(DIR);
         this.journal = journal;
+        this.records = new JournaledRecords(keyDir, DIR, ".key", journal);
     }
 
     /**
@@ -63,15 +61,8 @@ public final class SenderKeys {
      * which was opened first (so the files hold what it had).
      */
     public static SenderKeys open(Path keyDir, StateJournal journal) throws IOException {
-        SenderKeys keys = new SenderKeys(
-                Objects.requireNonNull(keyDir, "keyDir").resolve(DIR), Objects.requireNonNull(journal, "journal"));
-        PrivateFiles.createDir(keys.dir);
-        try (var files = Files.list(keys.dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".key")).toList()) {
-                String name = f.getFileName().toString();
-                keys.records.put(name.substring(0, name.length() - ".key".length()), Files.readAllBytes(f));
-            }
-        }
+        SenderKeys keys =
+                new SenderKeys(Objects.requireNonNull(keyDir, "keyDir"), Objects.requireNonNull(journal, "journal"));
         Path index = keyDir.resolve(PEERS);
         if (Files.exists(index)) {
             for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
@@ -121,29 +112,22 @@ public final class SenderKeys {
 
     /** True if this device has its key {@code distributionId} (a crash may have lost one never synced). */
     public synchronized boolean has(String own, UUID distributionId) {
-        return records.containsKey(name(address(own), distributionId));
+        return records.get(name(address(own), distributionId)) != null;
     }
 
     /** Makes every key state changed since the last sync durable (with whatever else the journal holds). */
     public synchronized void sync() {
-        stage();
-        journal.sync();
+        records.sync();
     }
 
     /** Puts every key state changed since the last sync into the journal's next frame, for a sync that follows. */
     public synchronized void stage() {
-        for (String name : unsynced) {
-            journal.replace(entry(name), records.get(name));
-        }
-        unsynced.clear();
+        records.stage();
     }
 
     /** Deletes this device's key {@code distributionId}: it was rotated away and is never used again. */
     public synchronized void drop(String own, UUID distributionId) {
-        String name = name(address(own), distributionId);
-        records.remove(name);
-        unsynced.remove(name);
-        journal.delete(entry(name)); // gone with the next sync; until then an unused key stays on disk
+        records.remove(name(address(own), distributionId)); // gone with the next sync; until then it stays on disk
     }
 
     /**
@@ -193,10 +177,7 @@ public final class SenderKeys {
         ids.remove(id);
         ids.add(id);
         while (ids.size() > KEPT_PER_GROUP) {
-            String old = name(address(sender), ids.remove(0));
-            records.remove(old);
-            unsynced.remove(old);
-            journal.delete(entry(old));
+            records.remove(name(address(sender), ids.remove(0)));
         }
         StringBuilder index = new StringBuilder();
         peers.forEach((key, kept) -> index.append(key)
@@ -215,18 +196,11 @@ public final class SenderKeys {
         return HexFormat.of().formatHex(a.getName().getBytes(StandardCharsets.UTF_8)) + "." + distributionId;
     }
 
-    /** The key's file in the journal: relative to the key directory. */
-    private static String entry(String name) {
-        return DIR + "/" + name + ".key";
-    }
-
     /** libsignal's view of the files; every change waits for {@link #sync} or {@link #stage}. */
     private final class FileStore implements SenderKeyStore {
         @Override
         public void storeSenderKey(SignalProtocolAddress sender, UUID distributionId, SenderKeyRecord record) {
-            String name = name(sender, distributionId);
-            records.put(name, record.serialize());
-            unsynced.add(name);
+            records.put(name(sender, distributionId), record.serialize());
         }
 
         @Override

@@ -2,15 +2,10 @@ package dev.spartan.crypto;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
@@ -28,34 +23,34 @@ final class SessionFiles implements SessionStore {
     static final String DIR = "sessions";
 
     private final Path dir;
-    private final StateJournal journal;
-    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
-    private final Set<String> unsynced = new HashSet<>();
+    /** By the hex of the UTF-8 peer name: the file's name, so no user name can reach outside the directory. */
+    private final JournaledRecords records;
     /** Set and cleared by the ratchet around an encryption whose state may wait for {@link #sync}. */
     boolean deferring;
 
     SessionFiles(Path keyDir, StateJournal journal) throws IOException {
         this.dir = keyDir.resolve(DIR);
-        this.journal = journal;
-        PrivateFiles.createDir(dir);
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".session")).toList()) {
-                String hex = f.getFileName().toString().replace(".session", "");
-                records.put(new String(HexFormat.of().parseHex(hex), StandardCharsets.UTF_8), Files.readAllBytes(f));
+        this.records = new JournaledRecords(keyDir, DIR, ".session", journal);
+        for (String hex : records.names()) {
+            try {
+                HexFormat.of().parseHex(hex);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("unexpected file in " + dir + ": " + e.getMessage(), e);
             }
-        } catch (IllegalArgumentException e) {
-            throw new IOException("unexpected file in " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** File names are the hex of the UTF-8 name, so no user name can reach outside the directory. */
+    private static String hex(String name) {
+        return HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8));
+    }
+
     private Path file(String name) {
-        return dir.resolve(HexFormat.of().formatHex(name.getBytes(StandardCharsets.UTF_8)) + ".session");
+        return dir.resolve(hex(name) + ".session");
     }
 
     @Override
     public SessionRecord loadSession(SignalProtocolAddress address) {
-        byte[] b = records.get(address.getName());
+        byte[] b = records.get(hex(address.getName()));
         if (b == null) {
             return null; // libsignal's contract: no session yet
         }
@@ -86,36 +81,21 @@ final class SessionFiles implements SessionStore {
 
     @Override
     public synchronized void storeSession(SignalProtocolAddress address, SessionRecord record) {
-        String name = address.getName();
-        byte[] b = record.serialize();
         if (deferring) {
-            records.put(name, b);
-            unsynced.add(name);
-            return;
+            records.put(hex(address.getName()), record.serialize());
+        } else {
+            records.putNow(hex(address.getName()), record.serialize());
         }
-        journal.replace(entry(name), b);
-        journal.sync();
-        records.put(name, b);
-        unsynced.remove(name);
     }
 
     /** Writes every session changed while deferring, in one journal frame; each holds its latest state. */
     synchronized void sync() {
-        stage();
-        journal.sync();
+        records.sync();
     }
 
     /** Puts every session changed while deferring into the journal's next frame, for a sync that follows. */
     synchronized void stage() {
-        for (String name : unsynced) {
-            journal.replace(entry(name), records.get(name));
-        }
-        unsynced.clear();
-    }
-
-    /** The session file's name in the journal: relative to the key directory. */
-    private String entry(String name) {
-        return DIR + "/" + file(name).getFileName();
+        records.stage();
     }
 
     @Override
@@ -126,10 +106,7 @@ final class SessionFiles implements SessionStore {
 
     @Override
     public synchronized void deleteSession(SignalProtocolAddress address) {
-        journal.delete(entry(address.getName()));
-        journal.sync();
-        records.remove(address.getName());
-        unsynced.remove(address.getName());
+        records.removeNow(hex(address.getName()));
     }
 
     @Override

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * The client's synced state files (the sessions and {@code counters}) change through one append-only file,
- * {@code KEYS/state.journal}: what a batch changed is appended as one frame (length, CRC-32, then the new content of
- * each file or its deletion) and made durable with one fdatasync, instead of one atomic rewrite (temp file, sync,
+ * The client's synced state files (the sessions, sender keys, {@code counters}, {@code sent_numbers} and the kept
+ * plaintexts) change through one append-only file, {@code KEYS/state.journal}: what a batch changed is appended as
+ * one frame (length, CRC-32, then the new content of each file, its deletion or lines appended to it) and made
+ * durable with one fdatasync, instead of one atomic rewrite (temp file, sync,
  * rename: several times the CPU) per file. The files themselves are brought up to date from the journal when it
  * passes {@link #COMPACT_BYTES} and whenever a client opens the directory, then the journal is emptied. A frame torn
  * by a crash fails its length or CRC and is ignored whole, with everything after it: its batch was never shown,
@@ -29,14 +30,35 @@ public final class StateJournal {
     static final long COMPACT_BYTES = 1 << 20;
     private static final byte REPLACE = 'R';
     private static final byte DELETE = 'D';
+    private static final byte APPEND = 'A';
 
     private final Path keyDir;
     private final Path file;
     private final FileChannel out;
     /** Records of the frame being built, not written yet. */
     private final ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    /** Each file's content since the last compaction (null: deleted), by its path relative to the key directory. */
-    private final Map<String, byte[]> latest = new LinkedHashMap<>();
+    /** Each file's change since the last compaction, by its path relative to the key directory. */
+    private final Map<String, Change> latest = new LinkedHashMap<>();
+
+    /**
+     * What the journal holds for one file: a new content (null with {@code replaced}: deleted) and lines appended
+     * after it (or, without {@code replaced}, after what the file holds).
+     */
+    private static final class Change {
+        boolean replaced;
+        byte[] content;
+        final ByteArrayOutputStream appended = new ByteArrayOutputStream();
+
+        void apply(byte kind, byte[] bytes) {
+            if (kind == APPEND) {
+                appended.writeBytes(bytes);
+                return;
+            }
+            replaced = true;
+            content = kind == DELETE ? null : bytes;
+            appended.reset();
+        }
+    }
 
     private StateJournal(Path keyDir) throws IOException {
         this.keyDir = keyDir;
@@ -58,18 +80,39 @@ public final class StateJournal {
 
     /** {@code name} (relative to the key directory) is to hold {@code content} once the next {@link #sync} returns. */
     public synchronized void replace(String name, byte[] content) {
-        record(REPLACE, name, content);
-        latest.put(name, content);
+        change(REPLACE, name, content);
     }
 
     /** {@code name} is to be gone once the next {@link #sync} returns. */
     public synchronized void delete(String name) {
-        record(DELETE, name, new byte[0]);
-        latest.put(name, null);
+        change(DELETE, name, new byte[0]);
+    }
+
+    /** {@code name} is to end with {@code bytes} once the next {@link #sync} returns (a log's new lines). */
+    public synchronized void append(String name, byte[] bytes) {
+        change(APPEND, name, bytes);
+    }
+
+    private void change(byte kind, String name, byte[] bytes) {
+        record(kind, name, bytes);
+        latest.computeIfAbsent(name, n -> new Change()).apply(kind, bytes);
     }
 
     /** Writes the changes since the last sync as one frame and syncs it; then compacts if the journal is long. */
     public synchronized void sync() {
+        flush(true);
+    }
+
+    /**
+     * Writes the changes since the last sync as one frame without syncing it: a process killed now keeps it (the
+     * kernel holds it), a power failure before the next {@link #sync} may not. For what may be lost that way but
+     * must outlive the process, at the cost of a write, not of a sync.
+     */
+    public synchronized void write() {
+        flush(false);
+    }
+
+    private void flush(boolean durable) {
         if (frame.size() == 0) {
             return;
         }
@@ -83,7 +126,9 @@ public final class StateJournal {
             while (b.hasRemaining()) {
                 out.write(b);
             }
-            out.force(false);
+            if (durable) {
+                out.force(false);
+            }
             if (out.size() > COMPACT_BYTES) {
                 compact();
             }
@@ -125,7 +170,7 @@ public final class StateJournal {
                     byte kind = d.readByte();
                     String name = d.readUTF();
                     byte[] content = d.readNBytes(d.readInt());
-                    latest.put(name, kind == DELETE ? null : content);
+                    latest.computeIfAbsent(name, n -> new Change()).apply(kind, content);
                 }
             } catch (IOException e) {
                 return; // cannot happen under a matching CRC; treated as torn
@@ -135,16 +180,21 @@ public final class StateJournal {
 
     /** Writes each changed file atomically (synced), then empties the journal. */
     private void compact() throws IOException {
-        for (Map.Entry<String, byte[]> e : latest.entrySet()) {
+        for (Map.Entry<String, Change> e : latest.entrySet()) {
             Path target = keyDir.resolve(e.getKey()).normalize();
             if (!target.startsWith(keyDir.normalize())) {
                 continue; // names are the client's own; this only guards a damaged journal
             }
-            if (e.getValue() == null) {
+            Change c = e.getValue();
+            byte[] base = c.replaced ? c.content : Files.exists(target) ? Files.readAllBytes(target) : new byte[0];
+            if (base == null && c.appended.size() == 0) {
                 Files.deleteIfExists(target);
             } else {
+                ByteArrayOutputStream whole = new ByteArrayOutputStream();
+                whole.writeBytes(base == null ? new byte[0] : base);
+                whole.writeBytes(c.appended.toByteArray());
                 PrivateFiles.createDir(target.getParent());
-                PrivateFiles.write(target, e.getValue());
+                PrivateFiles.write(target, whole.toByteArray());
             }
         }
         latest.clear();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,13 +51,25 @@ class CountersTest {
     }
 
     @Test
-    void aTornLastLineIsIgnoredAndTheFileRepaired() throws Exception {
-        Counters before = new Counters(dir);
-        before.outgoing("m-1", "@bob");
-        Files.writeString(dir.resolve(Counters.IDS_FILE), "m-2\t1", StandardOpenOption.APPEND);
+    void aTornLastLineOfAnOlderVersionsAppendIsIgnoredAndTheFileRepaired() throws Exception {
+        // before sent_numbers went through the state journal it was appended to in place, and a crash tore its end
+        Files.writeString(dir.resolve(Counters.FILE), "out\t@bob\t2\n");
+        Files.writeString(dir.resolve(Counters.IDS_FILE), "m-1\t1\nm-2\t");
 
         Counters after = new Counters(dir);
         assertThat(after.outgoing("m-1", "@bob")).isEqualTo(1);
+        assertThat(Files.readString(dir.resolve(Counters.IDS_FILE))).isEqualTo("m-1\t1\n");
+    }
+
+    @Test
+    void newNumbersGoThroughTheStateJournalAndReachSentNumbersWhenItIsApplied() throws Exception {
+        Counters before = new Counters(dir);
+        before.outgoing("m-1", "@bob");
+        assertThat(Files.readString(dir.resolve(Counters.IDS_FILE)))
+                .as("no write of its own: the journal's frame holds it")
+                .isEmpty();
+
+        new Counters(dir); // the next start applies the journal
         assertThat(Files.readString(dir.resolve(Counters.IDS_FILE))).isEqualTo("m-1\t1\n");
     }
 

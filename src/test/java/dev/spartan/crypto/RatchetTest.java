@@ -32,6 +32,14 @@ class RatchetTest {
         return new String(reader.ratchet.decrypt(from, s.type(), s.body()), StandardCharsets.UTF_8);
     }
 
+    /** The message's key is gone: it was opened before (a replay). */
+    private static void assertOpenedBefore(SignalDevice reader, String from, Ratchet.Sealed s) {
+        assertThatThrownBy(() -> open(reader, from, s))
+                .isInstanceOfSatisfying(
+                        Ratchet.RatchetException.class,
+                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+    }
+
     @Test
     void aSessionStartsFromABundleAndEachMessageOpensOnceEvenAfterARestart() throws Exception {
         SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
@@ -50,10 +58,7 @@ class RatchetTest {
         // bob's client restarts: his sessions come back from the key directory, and a replay still does not open.
         SignalDevice bobAgain = new SignalDevice("bob", dir.resolve("bob"), pins);
         assertThat(bobAgain.ratchet.hasSession("alice")).isTrue();
-        assertThatThrownBy(() -> open(bobAgain, "alice", second))
-                .isInstanceOfSatisfying(
-                        Ratchet.RatchetException.class,
-                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+        assertOpenedBefore(bobAgain, "alice", second);
         assertThat(open(bobAgain, "alice", alice.ratchet.encrypt("bob", utf8("three"))))
                 .isEqualTo("three");
     }
@@ -104,10 +109,29 @@ class RatchetTest {
         bob.ratchet.sync();
         // after the sync, a restart finds both keys used (nothing doubled)
         SignalDevice restarted = new SignalDevice("bob", dir.resolve("bob"), pins);
-        assertThatThrownBy(() -> open(restarted, "alice", three))
-                .isInstanceOfSatisfying(
-                        Ratchet.RatchetException.class,
-                        e -> assertThat(e.fault()).isEqualTo(Ratchet.Fault.DUPLICATE));
+        assertOpenedBefore(restarted, "alice", three);
+    }
+
+    @Test
+    void preKeyMessagesAfterTheFirstWaitForTheSyncLikeAnyOther() throws Exception {
+        SignalDevice alice = new SignalDevice("alice", dir.resolve("alice"), pins);
+        SignalDevice bob = new SignalDevice("bob", dir.resolve("bob"), pins);
+        alice.ratchet.start("bob", bob.bundle());
+        // alice has not heard from bob: each of her messages is a PreKey message on the same base key
+        Ratchet.Sealed one = alice.ratchet.encrypt("bob", utf8("one"));
+        Ratchet.Sealed two = alice.ratchet.encrypt("bob", utf8("two"));
+        assertThat(two.type()).isEqualTo(CiphertextMessage.PREKEY_TYPE);
+        bob.ratchet.decryptUnsynced("alice", one.type(), one.body()); // starts the session: synced at once
+        assertThat(new String(bob.ratchet.decryptUnsynced("alice", two.type(), two.body()), StandardCharsets.UTF_8))
+                .isEqualTo("two");
+
+        // bob is killed before the batch's sync: two opens again (its key was not used up on disk)
+        SignalDevice crashed = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertThat(open(crashed, "alice", two)).isEqualTo("two");
+
+        bob.ratchet.sync();
+        SignalDevice restarted = new SignalDevice("bob", dir.resolve("bob"), pins);
+        assertOpenedBefore(restarted, "alice", two);
     }
 
     @Test

@@ -94,4 +94,35 @@ class StateJournalTest {
                 .as("the latest state, from the journal's tail")
                 .isEqualTo((byte) (StateJournal.COMPACT_BYTES / big.length));
     }
+
+    @Test
+    void appendedLinesFollowWhatTheFileHeldAndAReplaceStartsItAfresh() throws Exception {
+        Files.writeString(dir.resolve("sent_numbers"), "m-1\t1\n");
+        StateJournal journal = StateJournal.open(dir);
+        journal.append("sent_numbers", utf8("m-2\t2\n"));
+        journal.sync();
+        journal.append("sent_numbers", utf8("m-3\t3\n"));
+        journal.sync();
+        StateJournal.open(dir);
+        assertThat(read("sent_numbers")).isEqualTo("m-1\t1\nm-2\t2\nm-3\t3\n");
+
+        StateJournal again = StateJournal.open(dir);
+        again.append("sent_numbers", utf8("m-4\t4\n"));
+        again.replace("sent_numbers", utf8("m-3\t3\n")); // a compaction of the kept ids
+        again.append("sent_numbers", utf8("m-5\t5\n"));
+        again.sync();
+        StateJournal.open(dir);
+        assertThat(read("sent_numbers")).isEqualTo("m-3\t3\nm-5\t5\n");
+    }
+
+    @Test
+    void aFrameWrittenWithoutASyncIsAppliedAtTheNextStartLikeASyncedOne() throws Exception {
+        StateJournal journal = StateJournal.open(dir);
+        journal.replace("kept/61.msg", utf8("one"));
+        journal.sync();
+        journal.delete("kept/61.msg");
+        journal.write(); // a killed process leaves it to the kernel, which writes it
+        StateJournal.open(dir);
+        assertThat(dir.resolve("kept/61.msg")).doesNotExist();
+    }
 }
