@@ -28,7 +28,6 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -115,7 +114,10 @@ final class RocksEngine implements StoreEngine {
                     : List.of();
         }
         if (names.isEmpty()) {
-            names = List.of(RocksDB.DEFAULT_COLUMN_FAMILY);
+            names = new ArrayList<>(List.of(RocksDB.DEFAULT_COLUMN_FAMILY));
+            for (String map : StoreSchema.MAPS) {
+                names.add(map.getBytes(StandardCharsets.UTF_8));
+            }
         }
         for (byte[] name : names) {
             descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
@@ -283,24 +285,27 @@ final class RocksEngine implements StoreEngine {
         shut(false);
     }
 
-    /** Writes the memtables into table files, then closes; what it cannot write stays in the log for the next open. */
+    /**
+     * Syncs the write-ahead log (so a clean stop survives a power loss too), then closes; the next open replays the
+     * log into memtables, which RocksDB writes into table files as they fill.
+     */
     @Override
     public void close() {
         shut(true);
     }
 
-    private void shut(boolean flush) {
+    private void shut(boolean sync) {
         closing.writeLock().lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            if (flush) {
-                try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-                    db.flush(options, new ArrayList<>(families.values()));
+            if (sync) {
+                try {
+                    db.syncWal();
                 } catch (RocksDBException e) {
-                    // A store that failed (a full disk) still closes; its write-ahead log holds what was written.
+                    // A store that failed (a full disk) still closes; its log holds what reached the page cache.
                 }
             }
             families.values().forEach(ColumnFamilyHandle::close);

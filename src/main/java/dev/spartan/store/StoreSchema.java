@@ -78,6 +78,29 @@ final class StoreSchema {
         }
     }
 
+    /** The maps every store has, made together when a store is created (one write of RocksDB's manifest). */
+    static final java.util.List<String> MAPS = java.util.List.of(
+            "meta",
+            "keys",
+            "pairs",
+            "held-messages",
+            "counters",
+            "chat-log",
+            "inbox",
+            "acked",
+            "chat-acked",
+            "groups",
+            "memberships",
+            "shared-messages",
+            "unread-counts",
+            "key-log",
+            "signed-prekeys",
+            "one-time-prekeys",
+            "invites",
+            "logins",
+            "devices",
+            "links");
+
     private StoreSchema() {}
 
     static Codec keyCodec(String map) {
