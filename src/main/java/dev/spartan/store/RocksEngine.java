@@ -419,33 +419,34 @@ final class RocksEngine implements StoreEngine {
 
         @Override
         public List<K> keysFrom(K from, Predicate<K> within, int max) {
-            return running(() -> {
-                List<K> out = new ArrayList<>();
-                try (RocksIterator it = db.newIterator(family)) {
-                    for (it.seek(keys.encode(from)); it.isValid() && out.size() < max; it.next()) {
-                        K key = key(it.key());
-                        if (!within.test(key)) {
-                            break;
-                        }
-                        out.add(key);
-                    }
-                    check(it);
-                }
-                return out;
-            });
+            return walk(it -> it.seek(keys.encode(from)), RocksIterator::next, within, max);
         }
 
         @Override
         public List<K> keysBefore(K below, Predicate<K> within, int max) {
+            byte[] limit = keys.encode(below);
+            return walk(
+                    it -> {
+                        it.seekForPrev(limit);
+                        if (it.isValid() && java.util.Arrays.equals(it.key(), limit)) {
+                            it.prev();
+                        }
+                    },
+                    RocksIterator::prev,
+                    within,
+                    max);
+        }
+
+        /** Keys from where {@code start} puts the iterator, moved by {@code step}, while {@code within} holds. */
+        private List<K> walk(
+                java.util.function.Consumer<RocksIterator> start,
+                java.util.function.Consumer<RocksIterator> step,
+                Predicate<K> within,
+                int max) {
             return running(() -> {
                 List<K> out = new ArrayList<>();
-                byte[] limit = keys.encode(below);
                 try (RocksIterator it = db.newIterator(family)) {
-                    it.seekForPrev(limit);
-                    if (it.isValid() && java.util.Arrays.equals(it.key(), limit)) {
-                        it.prev();
-                    }
-                    for (; it.isValid() && out.size() < max; it.prev()) {
+                    for (start.accept(it); it.isValid() && out.size() < max; step.accept(it)) {
                         K key = key(it.key());
                         if (!within.test(key)) {
                             break;
