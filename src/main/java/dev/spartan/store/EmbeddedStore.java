@@ -78,6 +78,9 @@ public final class EmbeddedStore implements MessageStore {
     private final StoreMap<String, Long> unread;
 
     private final Object unreadLock = new Object();
+    /** Per conversation, the number below which its history holds nothing (since this start); see trimHistory. */
+    private final Map<String, Long> trimmedBelow = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final SentIds sent;
     private final String epoch;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -350,7 +353,12 @@ public final class EmbeddedStore implements MessageStore {
         if (upTo < 1) {
             return;
         }
-        keysBetween(history, chatKey, 0, upTo, Integer.MAX_VALUE).forEach(this::dropFromHistory);
+        // From where the last trim of this conversation ended, not from its first number: in a log-structured engine
+        // the trimmed entries stay behind as deletion marks until compaction, and a scan from 0 would step over every
+        // one of them at each send. Nothing below that point comes back (numbers only grow), so none is skipped.
+        long from = trimmedBelow.getOrDefault(chatKey, 0L);
+        keysBetween(history, chatKey, from, upTo, Integer.MAX_VALUE).forEach(this::dropFromHistory);
+        trimmedBelow.put(chatKey, Math.max(from, upTo + 1));
     }
 
     /**
