@@ -124,8 +124,11 @@ public final class EmbeddedStore implements MessageStore {
      */
     public static EmbeddedStore open(Path dataDir) {
         requireWritable(dataDir);
-        return opened(
-                StoreFiles.open(dataDir), dataDir.resolve(StoreFiles.STORE_DIR).toString());
+        RocksEngine engine = StoreFiles.open(dataDir);
+        EmbeddedStore store =
+                opened(engine, dataDir.resolve(StoreFiles.STORE_DIR).toString());
+        engine.flushEverySecond(store::fail);
+        return store;
     }
 
     /**

@@ -38,10 +38,12 @@ import org.rocksdb.WriteOptions;
 
 /**
  * The embedded store's maps in RocksDB, one column family per map, in a directory of their own. Every write goes
- * straight to the database: into its write-ahead log (not synced: the write reaches the OS page cache before the
- * call returns, which a killed process cannot lose) and its memtable. RocksDB itself groups the log writes of
- * concurrent writers. So a write is durable against {@code kill -9} when its call returns, and {@link #durable} has
- * nothing to wait for. A power loss can lose the writes of the last moments that the OS had not written back yet.
+ * straight to the database: into its memtable (visible to every thread at once) and its write-ahead log's buffer
+ * ({@code manual_wal_flush}). {@link #awaitDurable} and {@link #durable} write that buffer to the log file if a write
+ * of the caller's is still in it: one write(2) carries every thread's writes since the last, so concurrent saves
+ * share it, and a lone save does it at once (no timer). The file is not synced: a write that reached it is in the OS
+ * page cache, which a killed process cannot lose; a power loss can lose what the OS had not written back yet. Writes
+ * nobody waited for (acknowledgements) reach the file within a second ({@link #flushEverySecond}).
  *
  * <p>Calls run under a read lock that {@link #close} takes for writing: a RocksDB handle used after it was closed
  * would crash the process, not throw.
@@ -63,6 +65,16 @@ final class RocksEngine implements StoreEngine {
     private final Map<String, RocksMap<?, ?>> maps = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
     private boolean closed;
+    /** Writes made, and of those the ones in the log's file (not only in its buffer): see {@link #commit}. */
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+
+    private volatile long flushed;
+    private final java.util.concurrent.ScheduledExecutorService flusher =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spartan-wal");
+                t.setDaemon(true);
+                return t;
+            });
 
     private RocksEngine(
             Path dir,
@@ -105,7 +117,11 @@ final class RocksEngine implements StoreEngine {
                 .setMaxBackgroundJobs(2)
                 .setAllowFAllocate(false)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
-                .setKeepLogFileNum(2);
+                .setKeepLogFileNum(2)
+                // Writes fill the log's buffer; commit() writes it to the file, once for every writer waiting.
+                .setManualWalFlush(true)
+                // A writer waiting for the one ahead sleeps rather than spins: spinning costs CPU on a small machine.
+                .setEnableWriteThreadAdaptiveYield(false);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         List<byte[]> names;
         try (Options options = new Options()) {
@@ -197,22 +213,60 @@ final class RocksEngine implements StoreEngine {
 
     @Override
     public void awaitDurable() {
-        // Every write was in the write-ahead log when its call returned.
+        if (flushed < writes.get()) {
+            commit();
+        }
     }
 
     @Override
     public CompletableFuture<Void> durable() {
-        return CompletableFuture.completedFuture(null);
+        try {
+            awaitDurable();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
+    /** Writes the log's buffer to its file: one write for everything every thread wrote since the last. */
     @Override
     public void commit() {
-        // Nothing waits: see awaitDurable.
+        running(() -> {
+            long upTo = writes.get(); // each counted write is in the buffer already
+            try {
+                db.flushWal(false);
+            } catch (RocksDBException e) {
+                throw failure(e);
+            }
+            synchronized (writes) {
+                flushed = Math.max(flushed, upTo);
+            }
+            return null;
+        });
     }
 
     @Override
     public boolean hasUnsavedChanges() {
-        return false;
+        return flushed < writes.get();
+    }
+
+    /** Writes the log's buffer at least once a second, for writes no caller waited for (acknowledgements). */
+    void flushEverySecond(java.util.function.Consumer<Throwable> failed) {
+        var unused = flusher.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        if (!isClosed() && hasUnsavedChanges()) {
+                            commit();
+                        }
+                    } catch (RuntimeException e) {
+                        if (!isClosed()) {
+                            failed.accept(e);
+                        }
+                    }
+                },
+                1,
+                1,
+                java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Override
@@ -301,9 +355,10 @@ final class RocksEngine implements StoreEngine {
                 return;
             }
             closed = true;
+            flusher.shutdownNow();
             if (sync) {
                 try {
-                    db.syncWal();
+                    db.flushWal(true);
                 } catch (RocksDBException e) {
                     // A store that failed (a full disk) still closes; its log holds what reached the page cache.
                 }
@@ -379,6 +434,7 @@ final class RocksEngine implements StoreEngine {
                 } catch (RocksDBException e) {
                     throw failure(e);
                 }
+                writes.incrementAndGet();
                 return null;
             });
         }
@@ -389,6 +445,7 @@ final class RocksEngine implements StoreEngine {
             } catch (RocksDBException e) {
                 throw failure(e);
             }
+            writes.incrementAndGet();
         }
 
         @Override

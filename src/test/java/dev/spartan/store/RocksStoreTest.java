@@ -172,6 +172,27 @@ class RocksStoreTest extends MessageStoreContract {
         assertThat(data.resolve(StoreFiles.OLD_FILE + ".1")).exists();
     }
 
+    /** A backup made by a version of layout 2 (its zip holds spartan.mv) restores, upgraded, under a new epoch. */
+    @Test
+    void aBackupOfLayoutTwoRestoresIntoTheNewLayout() throws Exception {
+        Path data = dir.resolve("old-node");
+        writeLayoutTwo(data);
+        Path backup = Files.createDirectories(dir.resolve("backup"));
+        String epoch;
+        try (EmbeddedStore old = EmbeddedStore.openMvFile(data, true)) {
+            epoch = old.epoch();
+            old.backup(backup.resolve(StoreBackup.STORE_ZIP));
+        }
+        assertThat(StoreBackup.contents(backup).messages()).isEqualTo(6);
+        StoreBackup.Restored restored = StoreBackup.restore(backup, dir.resolve("restored"));
+        assertThat(restored.oneTimePreKeysDropped()).isEqualTo(2);
+        try (EmbeddedStore node = EmbeddedStore.open(dir.resolve("restored"))) {
+            assertThat(node.epoch()).isEqualTo(restored.newEpoch()).isNotEqualTo(epoch);
+            assertThat(node.history("dm:" + PAIR, 0, 10)).hasSize(5);
+            assertThat(node.oneTimePreKeyCount("bob")).isZero();
+        }
+    }
+
     @Test
     void aMarkerWhoseStoreIsGoneIsRefusedInOneLine() {
         Path data = dir.resolve("gone");

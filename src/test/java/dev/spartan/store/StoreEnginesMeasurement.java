@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * mvn -B -o test -Dtest=StoreEnginesMeasurement -Dspartan.measure=true -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * (-Dspartan.measure.seconds=N for each span, default 8; -Dspartan.measure.rate=R for the light load, default 1000/s.)
+ * (-Dspartan.measure.seconds=N for each span, default 8; -Dspartan.measure.rate=R for the light load, default 1000/s;
+ * -Dspartan.measure.engines=rocksdb for one engine.)
  */
 @EnabledIfSystemProperty(named = "spartan.measure", matches = "true")
 class StoreEnginesMeasurement {
@@ -68,7 +69,8 @@ class StoreEnginesMeasurement {
                 BODY,
                 seconds,
                 rate);
-        for (String name : List.of("mvstore", "rocksdb")) {
+        for (String name : List.of(
+                System.getProperty("spartan.measure.engines", "mvstore,rocksdb").split(",", -1))) {
             Path data = Files.createDirectories(dir.resolve(name));
             java.util.Arrays.fill(NEXT, 0);
             try (Engine engine = open(name, data)) {
