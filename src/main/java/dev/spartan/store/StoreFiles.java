@@ -74,8 +74,7 @@ final class StoreFiles {
     private static String openFailure(Path storeDir, RocksDBException e) {
         String message = EmbeddedStore.describe(e);
         if (message.contains("lock") && !message.contains("No such file")) {
-            return "data directory " + storeDir.getParent().toAbsolutePath().normalize()
-                    + " is in use by another running node (its store file is locked); give this node its own --data";
+            return inUse(storeDir.getParent());
         }
         if (message.contains("No space") || message.contains("Read-only") || message.contains("Permission denied")) {
             return "cannot write the store in " + storeDir + ": " + message;
@@ -136,14 +135,13 @@ final class StoreFiles {
             return MvStoreEngine.openFile(file, true);
         } catch (MVStoreException e) {
             throw new StoreOpenException(
-                    e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED
-                            ? "data directory "
-                                    + file.getParent().toAbsolutePath().normalize()
-                                    + " is in use by another running node (its store file is locked); give this node"
-                                    + " its own --data"
-                            : damaged(file, e),
-                    e);
+                    e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED ? inUse(file.getParent()) : damaged(file, e), e);
         }
+    }
+
+    private static String inUse(Path dataDir) {
+        return "data directory " + dataDir.toAbsolutePath().normalize()
+                + " is in use by another running node (its store file is locked); give this node its own --data";
     }
 
     static String damaged(Path file, Exception e) {
