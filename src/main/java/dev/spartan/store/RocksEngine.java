@@ -121,7 +121,9 @@ final class RocksEngine implements StoreEngine {
                 // Writes fill the log's buffer; commit() writes it to the file, once for every writer waiting.
                 .setManualWalFlush(true)
                 // A writer waiting for the one ahead sleeps rather than spins: spinning costs CPU on a small machine.
-                .setEnableWriteThreadAdaptiveYield(false);
+                .setEnableWriteThreadAdaptiveYield(false)
+                // A stop syncs the log instead of writing every memtable into a table file (close()).
+                .setAvoidFlushDuringShutdown(true);
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         List<byte[]> names;
         try (Options options = new Options()) {
