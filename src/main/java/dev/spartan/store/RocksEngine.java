@@ -199,7 +199,8 @@ final class RocksEngine implements StoreEngine {
                 } catch (RocksDBException e) {
                     throw failure(e);
                 }
-                handle.close();
+                // The handle stays open: a thread that took the map just before may still read it (a dropped column
+                // family reads as it was until its handle closes), and a closed handle would crash the process.
             }
             return null;
         });
