@@ -1083,6 +1083,7 @@ public final class EmbeddedStore implements MessageStore {
                     .filter(k -> mine.owns(k) || mine.inChat(k.substring(k.indexOf('\0') + 1)))
                     .forEach(chatAcked::remove);
             counters.keys().stream().filter(mine::counter).forEach(counters::remove);
+            trimmedBelow.clear(); // her conversations' numbers start again at 1
             for (String name : engine.mapNames()) {
                 if (name.startsWith(SentIds.PREFIX)) {
                     StoreMap<String, Long> ids = engine.openMap(name);
