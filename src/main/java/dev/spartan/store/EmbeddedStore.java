@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,146 +28,141 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.h2.mvstore.DataUtils;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single-node store: H2's MVStore, an embedded log-structured key-value engine, in one file under the data
- * directory ({@link #open}). Values are the store's own records (storage.proto); lists that grow, like a
- * conversation's history or what a pending chat holds, are one entry per message, so adding one never rewrites the
- * others.
+ * The single-node store: ordered maps in an embedded engine ({@link StoreEngine}): RocksDB under the data directory
+ * ({@link #open}, {@link StoreFiles}), or MVStore in memory ({@link #inMemory}). Values are the store's own records
+ * (storage.proto); lists that grow, like a conversation's history, a reader's inbox or what a pending chat holds, are
+ * one entry per message under ordered keys, so adding one appends and never rewrites the others.
  *
  * <p>A message to one reader is copied into the reader's inbox; a message to several (a group's) is stored once, in
  * the history, and each reader's inbox holds a reference to it: a group of N members writes each message once, not N
  * times (each copy holding every member's ciphertext). Until its last reader acknowledges it, such a message is
  * kept: if the history drops it first, it moves to the shared messages.
  *
- * <p>{@link #atomically} commits before it returns, so what a send wrote is in the file before the sender hears
- * "stored". MVStore writes through the OS page cache, which a killed process cannot lose.
+ * <p>{@link #atomically} and {@link #saveAsync} complete only once their writes are durable ({@link
+ * StoreEngine#awaitDurable}), so what a send wrote survives a killed process before the sender hears "stored": on
+ * RocksDB every write is in its write-ahead log when the call returns; on MVStore after the next group commit. Both
+ * write through the OS page cache, which a killed process cannot lose.
  *
- * <p>A write that fails (disk full, file gone read-only, out of memory) leaves MVStore closed: from then on every
- * call throws {@link StoreUnavailableException}, and the listener given to {@link #onFatal} hears it once, so the
- * node can stop and be restarted on the last commit.
+ * <p>A write that fails (disk full, file gone read-only, out of memory) stops the store: from then on every call
+ * throws {@link StoreUnavailableException}, and the listener given to {@link #onFatal} hears it once, so the node can
+ * stop and be restarted on what was written.
  */
 public final class EmbeddedStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStore.class);
     private static final int STRIPES = 64;
     static final String FILE = "spartan.mv";
 
-    private final MVStore mv;
-    private final MVMap<String, String> meta;
-    private final MVMap<String, byte[]> keys;
-    private final MVMap<String, String> pairs;
-    private final MVMap<String, byte[]> held;
-    private final MVMap<String, Long> counters;
-    private final MVMap<String, byte[]> history;
-    private final MVMap<String, byte[]> inbox;
-    private final MVMap<String, Long> acked;
-    private final MVMap<String, Long> chatAcked;
-    private final MVMap<String, byte[]> groups;
-    private final MVMap<String, Boolean> memberships;
+    private final StoreEngine engine;
+    private final StoreMap<String, String> meta;
+    private final StoreMap<String, byte[]> keys;
+    private final StoreMap<String, String> pairs;
+    private final StoreMap<String, byte[]> held;
+    private final StoreMap<String, Long> counters;
+    private final StoreMap<String, byte[]> history;
+    private final StoreMap<String, byte[]> inbox;
+    private final StoreMap<String, Long> acked;
+    private final StoreMap<String, Long> chatAcked;
+    private final StoreMap<String, byte[]> groups;
+    private final StoreMap<String, Boolean> memberships;
     /** Messages to several readers that the history dropped before every reader acknowledged them. */
-    private final MVMap<String, byte[]> shared;
+    private final StoreMap<String, byte[]> shared;
     /** For each message to several readers, keyed like the history: how many readers have not acknowledged it. */
-    private final MVMap<String, Long> unread;
+    private final StoreMap<String, Long> unread;
 
     private final Object unreadLock = new Object();
+    /** Per conversation, the number below which its history holds nothing (since this start); see trimHistory. */
+    private final Map<String, Long> trimmedBelow = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final SentIds sent;
     private final String epoch;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Object counterLock = new Object();
     private final Object preKeyLock = new Object();
-    private final GroupCommit commit;
+    private final Object keyLogLock = new Object();
+    private final Object linksLock = new Object();
     private final Stopped stopped = new Stopped();
 
-    EmbeddedStore(MVStore mv) {
-        this.mv = mv;
-        this.meta = mv.openMap("meta");
-        this.keys = mv.openMap("keys");
-        this.pairs = mv.openMap("pairs");
-        this.held = mv.openMap("held-messages");
-        this.counters = mv.openMap("counters");
-        this.history = mv.openMap("chat-log");
-        this.inbox = mv.openMap("inbox");
-        this.acked = mv.openMap("acked");
-        this.chatAcked = mv.openMap("chat-acked");
-        this.groups = mv.openMap("groups");
-        this.memberships = mv.openMap("memberships");
-        this.shared = mv.openMap("shared-messages");
-        this.unread = mv.openMap("unread-counts");
-        this.sent = new SentIds(mv, new StoreClock(meta, System::nanoTime)::millis);
-        this.commit = new GroupCommit(mv);
+    EmbeddedStore(StoreEngine engine) {
+        this.engine = engine;
+        this.meta = engine.openMap("meta");
+        this.keys = engine.openMap("keys");
+        this.pairs = engine.openMap("pairs");
+        this.held = engine.openMap("held-messages");
+        this.counters = engine.openMap("counters");
+        this.history = engine.openMap("chat-log");
+        this.inbox = engine.openMap("inbox");
+        this.acked = engine.openMap("acked");
+        this.chatAcked = engine.openMap("chat-acked");
+        this.groups = engine.openMap("groups");
+        this.memberships = engine.openMap("memberships");
+        this.shared = engine.openMap("shared-messages");
+        this.unread = engine.openMap("unread-counts");
+        this.sent = new SentIds(engine, new StoreClock(meta, System::nanoTime)::millis);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
-        new LayoutUpgrade(mv).run();
+        engine.upgradeLayout();
         meta.putIfAbsent("epoch", UUID.randomUUID().toString());
         this.epoch = meta.get("epoch");
-        mv.commit();
+        engine.commit();
     }
 
     /**
-     * Opens (or creates) the store file {@value #FILE} in {@code dataDir}.
+     * Opens (or creates) the store in {@code dataDir} ({@link StoreFiles}); a store file of the previous layout
+     * ({@value #FILE}) is upgraded in place first.
      *
-     * @throws StoreOpenException with one line for the operator if the directory cannot be written, or the file is
+     * @throws StoreOpenException with one line for the operator if the directory cannot be written, or the store is
      *     in use or damaged
      */
     public static EmbeddedStore open(Path dataDir) {
-        return open(dataDir, true);
+        requireWritable(dataDir);
+        RocksEngine engine = StoreFiles.open(dataDir);
+        EmbeddedStore store =
+                opened(engine, dataDir.resolve(StoreFiles.STORE_DIR).toString());
+        engine.flushEverySecond(store::fail);
+        return store;
     }
 
     /**
-     * @param inlineCommits true: without MVStore's background writer, so that a commit writes on the thread that asks
-     *     for it and the committer does the writer's housekeeping (see {@link GroupCommit#housekeeping}); false: with
-     *     it, as before (for {@code StoreEnginesMeasurement})
+     * A store in one MVStore file, as the previous layout kept it; for {@code StoreEnginesMeasurement}.
+     *
+     * @param inlineCommits true: without MVStore's background writer (see {@link GroupCommit#housekeeping}); false:
+     *     with it
      */
-    static EmbeddedStore open(Path dataDir, boolean inlineCommits) {
-        Path file = dataDir.resolve(FILE);
+    static EmbeddedStore openMvFile(Path dataDir, boolean inlineCommits) {
         requireWritable(dataDir);
-        if (Files.exists(file) && !Files.isWritable(file)) {
-            throw readOnly(dataDir);
-        }
-        AtomicReference<EmbeddedStore> opened = new AtomicReference<>();
-        MVStore mv;
+        Path file = dataDir.resolve(FILE);
+        MvStoreEngine engine;
         try {
-            // Every commit rewrites each B-tree leaf it touched, and a send touches leaves of several maps (one of
-            // them keyed by random message ids): 4 KiB leaves instead of the default 16 KiB write less per commit.
-            MVStore.Builder builder =
-                    new MVStore.Builder().fileName(file.toString()).pageSplitSize(4096);
-            if (inlineCommits) {
-                builder.autoCommitDisabled();
-            }
-            mv = builder.backgroundExceptionHandler((thread, e) -> {
-                        EmbeddedStore store = opened.get();
-                        if (store != null) {
-                            store.fail(e);
-                        }
-                    })
-                    .open();
+            engine = MvStoreEngine.openFile(file, inlineCommits);
         } catch (MVStoreException e) {
-            throw new StoreOpenException(openFailure(file, e), e);
+            throw new StoreOpenException(StoreFiles.damaged(file, e), e);
         }
+        EmbeddedStore store = opened(engine, file.toString());
+        engine.onFailure(store::fail);
+        return store;
+    }
+
+    private static EmbeddedStore opened(StoreEngine engine, String where) {
         try {
-            EmbeddedStore store = new EmbeddedStore(mv);
-            opened.set(store);
-            if (inlineCommits) {
-                store.commit.housekeeping(e -> store.fail(e));
-            }
-            return store;
+            return new EmbeddedStore(engine);
         } catch (StoreOpenException e) {
-            mv.closeImmediately(); // a newer layout: untouched
+            engine.closeImmediately(); // a newer layout: untouched
             throw e;
-        } catch (MVStoreException | CorruptStoreException e) {
-            mv.closeImmediately();
-            throw new StoreOpenException(damaged(file, e), e);
+        } catch (StoreEngine.Failure | MVStoreException | CorruptStoreException e) {
+            engine.closeImmediately();
+            throw new StoreOpenException(
+                    "the store " + where + " is damaged (" + describe(e) + "): restore it from a backup, or move it"
+                            + " away to start with an empty store",
+                    e);
         }
     }
 
@@ -197,24 +191,9 @@ public final class EmbeddedStore implements MessageStore {
                 null);
     }
 
-    private static String openFailure(Path file, MVStoreException e) {
-        return switch (e.getErrorCode()) {
-            case DataUtils.ERROR_FILE_LOCKED ->
-                "data directory " + file.getParent().toAbsolutePath().normalize()
-                        + " is in use by another running node (its store file is locked); give this node its own --data";
-            case DataUtils.ERROR_WRITING_FAILED -> "cannot write the store file " + file + ": " + describe(e);
-            default -> damaged(file, e);
-        };
-    }
-
-    private static String damaged(Path file, Exception e) {
-        return "the store file " + file + " is damaged (" + describe(e) + "): restore it from a backup, or move it"
-                + " away to start with an empty store";
-    }
-
     /** A store that lives in memory only, for unit tests and the benchmark's baseline. */
     public static EmbeddedStore inMemory() {
-        return new EmbeddedStore(new MVStore.Builder().open());
+        return new EmbeddedStore(MvStoreEngine.inMemory());
     }
 
     @Override
@@ -238,7 +217,7 @@ public final class EmbeddedStore implements MessageStore {
             } finally {
                 lock.unlock();
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
             return result;
         });
     }
@@ -251,7 +230,7 @@ public final class EmbeddedStore implements MessageStore {
         stopped.check();
         try {
             return op.get();
-        } catch (MVStoreException | OutOfMemoryError e) {
+        } catch (MVStoreException | StoreEngine.Failure | OutOfMemoryError e) {
             throw fail(e);
         }
     }
@@ -269,7 +248,7 @@ public final class EmbeddedStore implements MessageStore {
         return stopped.stop("the embedded store stopped: " + describe(cause), cause);
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         if (e instanceof OutOfMemoryError) {
             return "out of memory";
         }
@@ -300,7 +279,7 @@ public final class EmbeddedStore implements MessageStore {
         if (result.outcome() == SaveResult.Outcome.REFUSED || result.outcome() == SaveResult.Outcome.HOLD_FULL) {
             return CompletableFuture.completedFuture(result);
         }
-        return commit.durable().handle((ok, failure) -> {
+        return engine.durable().handle((ok, failure) -> {
             if (failure != null) {
                 throw failure instanceof StoreUnavailableException s ? s : fail(failure);
             }
@@ -377,7 +356,12 @@ public final class EmbeddedStore implements MessageStore {
         if (upTo < 1) {
             return;
         }
-        keysBetween(history, chatKey, 0, upTo, Integer.MAX_VALUE).forEach(this::dropFromHistory);
+        // From where the last trim of this conversation ended, not from its first number: in a log-structured engine
+        // the trimmed entries stay behind as deletion marks until compaction, and a scan from 0 would step over every
+        // one of them at each send. Nothing below that point comes back (numbers only grow), so none is skipped.
+        long from = trimmedBelow.getOrDefault(chatKey, 0L);
+        keysBetween(history, chatKey, from, upTo, Integer.MAX_VALUE).forEach(this::dropFromHistory);
+        trimmedBelow.put(chatKey, Math.max(from, upTo + 1));
     }
 
     /**
@@ -426,15 +410,15 @@ public final class EmbeddedStore implements MessageStore {
 
     /** Messages to several readers not yet acknowledged by all, and of those the ones the history no longer has. */
     long[] unreadShared() {
-        return guarded(() -> new long[] {unread.sizeAsLong(), shared.sizeAsLong()});
+        return guarded(() -> new long[] {unread.size(), shared.size()});
     }
 
     /** Every key and value of every map, as text (bytes as ISO-8859-1); for tests that look for a name anywhere. */
     String dump() {
         return guarded(() -> {
             StringBuilder out = new StringBuilder();
-            for (String name : mv.getMapNames()) {
-                MVMap<Object, Object> map = mv.openMap(name);
+            for (String name : engine.mapNames()) {
+                StoreMap<Object, Object> map = engine.openMap(name);
                 map.forEach((k, v) -> out.append(name)
                         .append(' ')
                         .append(text(k))
@@ -450,12 +434,9 @@ public final class EmbeddedStore implements MessageStore {
         return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1) : String.valueOf(o);
     }
 
-    /** The store file's size, after a commit; for tests. */
+    /** The store's size on disk, after a commit; for tests. */
     long fileBytes() {
-        return guarded(() -> {
-            mv.commit();
-            return mv.getFileStore().size();
-        });
+        return guarded(engine::diskBytes);
     }
 
     @Override
@@ -472,7 +453,7 @@ public final class EmbeddedStore implements MessageStore {
     public PublicKeys pinKeys(String user, PublicKeys k) {
         return guarded(() -> {
             byte[] existing = keys.putIfAbsent(user, Records.storedKeys(k).toByteArray());
-            commit.awaitDurable();
+            engine.awaitDurable();
             return existing == null ? k : Records.publicKeys(Records.parse(StoredKeys::parseFrom, existing));
         });
     }
@@ -546,11 +527,12 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             List<ChatMessage> out = new ArrayList<>();
             String prefix = chatKey + "\0";
-            String key =
-                    beforeSeq > 0 ? history.lowerKey(entryKey(chatKey, beforeSeq)) : history.lowerKey(chatKey + "\1");
-            while (key != null && key.startsWith(prefix) && out.size() < limit) {
-                out.add(Records.chatMessage(Records.parse(StoredMessage::parseFrom, history.get(key))));
-                key = history.lowerKey(key);
+            String below = beforeSeq > 0 ? entryKey(chatKey, beforeSeq) : chatKey + "\1";
+            for (String key : history.keysBefore(below, k -> k.startsWith(prefix), limit)) {
+                byte[] b = history.get(key);
+                if (b != null) {
+                    out.add(Records.chatMessage(Records.parse(StoredMessage::parseFrom, b)));
+                }
             }
             Collections.reverse(out);
             return out;
@@ -668,11 +650,7 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             List<RuntimeGroup> out = new ArrayList<>();
             String prefix = user + "\0";
-            for (Iterator<String> it = memberships.keyIterator(prefix); it.hasNext(); ) {
-                String key = it.next();
-                if (!key.startsWith(prefix)) {
-                    break;
-                }
+            for (String key : memberships.keysFrom(prefix, k -> k.startsWith(prefix), Integer.MAX_VALUE)) {
                 byte[] b = groups.get(key.substring(prefix.length()));
                 if (b != null) {
                     out.add(Records.runtimeGroup(Records.parse(StoredGroup::parseFrom, b)));
@@ -725,20 +703,20 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public void appendKeyLogEntry(byte[] entry) {
         guardedRun(() -> {
-            MVMap<Long, byte[]> log = mv.openMap("key-log");
-            synchronized (log) {
-                log.put((long) log.size(), Records.storedKeyLogEntry(entry).toByteArray());
+            StoreMap<Long, byte[]> log = engine.openMap("key-log");
+            synchronized (keyLogLock) {
+                log.put(log.size(), Records.storedKeyLogEntry(entry).toByteArray());
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
         });
     }
 
     @Override
     public List<byte[]> keyLogEntries(long from) {
         return guarded(() -> {
-            MVMap<Long, byte[]> log = mv.openMap("key-log");
+            StoreMap<Long, byte[]> log = engine.openMap("key-log");
             List<byte[]> out = new ArrayList<>();
-            for (long i = from; i < log.size(); i++) {
+            for (long i = from, size = log.size(); i < size; i++) {
                 out.add(Records.keyLogEntry(log.get(i)));
             }
             return out;
@@ -751,7 +729,7 @@ public final class EmbeddedStore implements MessageStore {
             String b64 = java.util.Base64.getEncoder().encodeToString(candidate);
             String held = meta.putIfAbsent("key-log-key", b64);
             if (held == null) {
-                commit.awaitDurable();
+                engine.awaitDurable();
             }
             return java.util.Base64.getDecoder().decode(held == null ? b64 : held);
         });
@@ -762,11 +740,11 @@ public final class EmbeddedStore implements MessageStore {
         guardedRun(() -> {
             keys.remove(user);
             synchronized (preKeyLock) {
-                mv.<String, byte[]>openMap("signed-prekeys").remove(user);
-                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                engine.<String, byte[]>openMap("signed-prekeys").remove(user);
+                StoreMap<String, byte[]> stock = engine.openMap("one-time-prekeys");
                 keysOf(stock, user).forEach(stock::remove);
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
         });
     }
 
@@ -774,15 +752,15 @@ public final class EmbeddedStore implements MessageStore {
     public void putSignedPreKeys(String user, int registrationId, SignedPreKey signed, SignedPreKey kyber) {
         byte[] record = Records.storedPreKeys(registrationId, signed, kyber).toByteArray();
         guardedRun(() -> {
-            mv.<String, byte[]>openMap("signed-prekeys").put(user, record);
-            commit.awaitDurable();
+            engine.<String, byte[]>openMap("signed-prekeys").put(user, record);
+            engine.awaitDurable();
         });
     }
 
     @Override
     public Optional<PreKeyBundle> signedPreKeys(String user) {
         return guarded(() -> Optional.ofNullable(
-                        mv.<String, byte[]>openMap("signed-prekeys").get(user))
+                        engine.<String, byte[]>openMap("signed-prekeys").get(user))
                 .map(b -> Records.preKeyBundle(user, Records.parse(StoredPreKeys::parseFrom, b))));
     }
 
@@ -791,7 +769,7 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             int size;
             synchronized (preKeyLock) {
-                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                StoreMap<String, byte[]> stock = engine.openMap("one-time-prekeys");
                 int held = keysOf(stock, user).size();
                 if (held + add.size() > max) {
                     return -1;
@@ -803,7 +781,7 @@ public final class EmbeddedStore implements MessageStore {
                 }
                 size = held + add.size();
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
             return size;
         });
     }
@@ -813,7 +791,7 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             byte[] taken = null;
             synchronized (preKeyLock) {
-                MVMap<String, byte[]> stock = mv.openMap("one-time-prekeys");
+                StoreMap<String, byte[]> stock = engine.openMap("one-time-prekeys");
                 List<String> first = keysBetween(stock, user, 0, Long.MAX_VALUE, 1);
                 if (!first.isEmpty()) {
                     taken = stock.remove(first.get(0));
@@ -822,7 +800,7 @@ public final class EmbeddedStore implements MessageStore {
             if (taken == null) {
                 return Optional.<OneTimePreKey>empty();
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
             return Optional.of(Records.oneTime(Records.parse(StoredOneTimePreKey::parseFrom, taken)));
         });
     }
@@ -831,7 +809,7 @@ public final class EmbeddedStore implements MessageStore {
     public int oneTimePreKeyCount(String user) {
         return guarded(() -> {
             synchronized (preKeyLock) {
-                return keysOf(mv.openMap("one-time-prekeys"), user).size();
+                return keysOf(engine.openMap("one-time-prekeys"), user).size();
             }
         });
     }
@@ -839,35 +817,35 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public void putInvite(String user, Invite invite) {
         guardedRun(() -> {
-            mv.<String, byte[]>openMap("invites").put(user, invite.encode());
-            commit.awaitDurable();
+            engine.<String, byte[]>openMap("invites").put(user, invite.encode());
+            engine.awaitDurable();
         });
     }
 
     @Override
     public Optional<Invite> invite(String user) {
-        return guarded(
-                () -> Optional.ofNullable(mv.<String, byte[]>openMap("invites").get(user))
-                        .map(Invite::decode));
+        return guarded(() -> Optional.ofNullable(
+                        engine.<String, byte[]>openMap("invites").get(user))
+                .map(Invite::decode));
     }
 
     @Override
     public void deleteInvite(String user) {
         guardedRun(() -> {
-            mv.<String, byte[]>openMap("invites").remove(user);
-            commit.awaitDurable();
+            engine.<String, byte[]>openMap("invites").remove(user);
+            engine.awaitDurable();
         });
     }
 
     @Override
     public void recordLogin(String user, long atMillis) {
         // Committed with the next commit; losing it is harmless.
-        guardedRun(() -> mv.<String, Long>openMap("logins").put(user, atMillis));
+        guardedRun(() -> engine.<String, Long>openMap("logins").put(user, atMillis));
     }
 
     @Override
     public OptionalLong lastLogin(String user) {
-        Long at = guarded(() -> mv.<String, Long>openMap("logins").get(user));
+        Long at = guarded(() -> engine.<String, Long>openMap("logins").get(user));
         return at == null ? OptionalLong.empty() : OptionalLong.of(at);
     }
 
@@ -875,18 +853,18 @@ public final class EmbeddedStore implements MessageStore {
 
     @Override
     public List<Device> devices(String user) {
-        return guarded(() -> DeviceRecords.devices(
-                DeviceRecords.parseDevices(mv.<String, byte[]>openMap("devices").get(user))));
+        return guarded(() -> DeviceRecords.devices(DeviceRecords.parseDevices(
+                engine.<String, byte[]>openMap("devices").get(user))));
     }
 
     @Override
     public Device addDevice(String user, String name, byte[] key, long createdMillis) {
         return guarded(() -> {
-            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoreMap<String, byte[]> devices = engine.openMap("devices");
             StoredDevices after =
                     DeviceRecords.withDevice(DeviceRecords.parseDevices(devices.get(user)), name, key, createdMillis);
             devices.put(user, after.toByteArray());
-            commit.awaitDurable();
+            engine.awaitDurable();
             return DeviceRecords.last(after);
         });
     }
@@ -894,13 +872,13 @@ public final class EmbeddedStore implements MessageStore {
     @Override
     public boolean removeDevice(String user, int id) {
         return guarded(() -> {
-            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoreMap<String, byte[]> devices = engine.openMap("devices");
             StoredDevices after = DeviceRecords.without(DeviceRecords.parseDevices(devices.get(user)), id);
             if (after == null) {
                 return false;
             }
             devices.put(user, after.toByteArray());
-            commit.awaitDurable();
+            engine.awaitDurable();
             return true;
         });
     }
@@ -909,18 +887,18 @@ public final class EmbeddedStore implements MessageStore {
     public void dropDevices(String user) {
         guardedRun(() -> {
             // The next id stays: a device linked after a reset never gets an id an old one had.
-            MVMap<String, byte[]> devices = mv.openMap("devices");
+            StoreMap<String, byte[]> devices = engine.openMap("devices");
             StoredDevices before = DeviceRecords.parseDevices(devices.get(user));
             devices.put(user, before.toBuilder().clearDevices().build().toByteArray());
-            commit.awaitDurable();
+            engine.awaitDurable();
         });
     }
 
     @Override
     public boolean putLinkIfAbsent(byte[] slot, PendingLink link, long nowMillis) {
         return guarded(() -> {
-            MVMap<String, byte[]> links = mv.openMap("links");
-            synchronized (links) {
+            StoreMap<String, byte[]> links = engine.openMap("links");
+            synchronized (linksLock) {
                 byte[] there = links.get(DeviceRecords.slotKey(slot));
                 if (there != null && DeviceRecords.link(there).expiresMillis() > nowMillis) {
                     return false;
@@ -935,31 +913,31 @@ public final class EmbeddedStore implements MessageStore {
                 expired.forEach(links::remove);
                 links.put(DeviceRecords.slotKey(slot), DeviceRecords.link(link));
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
             return true;
         });
     }
 
     @Override
     public Optional<PendingLink> link(byte[] slot, long nowMillis) {
-        return guarded(
-                () -> Optional.ofNullable(mv.<String, byte[]>openMap("links").get(DeviceRecords.slotKey(slot)))
-                        .map(DeviceRecords::link)
-                        .filter(l -> l.expiresMillis() > nowMillis));
+        return guarded(() -> Optional.ofNullable(
+                        engine.<String, byte[]>openMap("links").get(DeviceRecords.slotKey(slot)))
+                .map(DeviceRecords::link)
+                .filter(l -> l.expiresMillis() > nowMillis));
     }
 
     @Override
     public void answerLink(byte[] slot, PendingLink answered) {
         guardedRun(() -> {
-            mv.<String, byte[]>openMap("links").put(DeviceRecords.slotKey(slot), DeviceRecords.link(answered));
-            commit.awaitDurable();
+            engine.<String, byte[]>openMap("links").put(DeviceRecords.slotKey(slot), DeviceRecords.link(answered));
+            engine.awaitDurable();
         });
     }
 
     @Override
     public void ping() {
         guardedRun(() -> {
-            if (mv.isClosed()) {
+            if (engine.isClosed()) {
                 // MVStore closes itself after a write fails ("panic"), so this also catches a full or broken disk.
                 throw new StoreUnavailableException("the embedded store is closed", null);
             }
@@ -971,7 +949,7 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             Expired.Collector expired = new Expired.Collector();
             if (cutoffs.sweeps(cutoffs.undelivered())) {
-                for (String key : new ArrayList<>(inbox.keySet())) {
+                for (String key : inbox.keys()) {
                     StoredMessage m = inboxMessage(inbox.get(key));
                     if (m == null) {
                         continue;
@@ -986,7 +964,7 @@ public final class EmbeddedStore implements MessageStore {
                 }
             }
             if (cutoffs.sweeps(cutoffs.held())) {
-                for (String key : new ArrayList<>(held.keySet())) {
+                for (String key : held.keys()) {
                     String pair = key.substring(0, key.lastIndexOf('\0'));
                     withStripe(pair, () -> {
                         byte[] b = held.get(key);
@@ -1001,7 +979,7 @@ public final class EmbeddedStore implements MessageStore {
                 }
             }
             if (cutoffs.sweeps(cutoffs.history())) {
-                for (String key : new ArrayList<>(history.keySet())) {
+                for (String key : history.keys()) {
                     byte[] b = history.get(key);
                     StoredMessage m = b == null ? null : Records.parse(StoredMessage::parseFrom, b);
                     if (m != null && (chosen(cutoffs, m) || Cutoffs.expired(m.getSentAtMillis(), cutoffs.history()))) {
@@ -1009,7 +987,7 @@ public final class EmbeddedStore implements MessageStore {
                     }
                 }
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
             return expired.result();
         });
     }
@@ -1072,98 +1050,79 @@ public final class EmbeddedStore implements MessageStore {
             keys.remove(user);
             acked.remove(user);
             for (String map : List.of("signed-prekeys", "invites", "logins")) {
-                mv.openMap(map).remove(user);
+                engine.openMap(map).remove(user);
             }
-            for (String key : new ArrayList<>(inbox.keySet())) {
+            for (String key : inbox.keys()) {
                 if (mine.owns(key)
                         || mine.namedIn(Records.parse(StoredEvent::parseFrom, inbox.get(key)), this::referenced)) {
                     removeFromInbox(key);
                 }
             }
             for (String name : List.of("one-time-prekeys", "memberships")) {
-                MVMap<String, ?> map = mv.openMap(name);
-                new ArrayList<>(map.keySet()).stream().filter(mine::owns).forEach(map::remove);
+                StoreMap<String, ?> map = engine.openMap(name);
+                map.keys().stream().filter(mine::owns).forEach(map::remove);
             }
-            new ArrayList<>(pairs.keySet()).stream().filter(mine::inPair).forEach(pairs::remove);
-            new ArrayList<>(held.keySet())
-                    .stream()
-                            .filter(k -> mine.inPair(k.substring(0, k.lastIndexOf('\0'))))
-                            .forEach(held::remove);
-            for (String key : new ArrayList<>(history.keySet())) {
+            pairs.keys().stream().filter(mine::inPair).forEach(pairs::remove);
+            held.keys().stream()
+                    .filter(k -> mine.inPair(k.substring(0, k.lastIndexOf('\0'))))
+                    .forEach(held::remove);
+            for (String key : history.keys()) {
                 StoredMessage m = Records.parse(StoredMessage::parseFrom, history.get(key));
                 if (mine.inChat(m.getChatKey()) || m.getSender().equals(user)) {
                     dropFromHistory(key);
                 }
             }
-            for (String key : new ArrayList<>(shared.keySet())) {
+            for (String key : shared.keys()) {
                 StoredMessage m = Records.parse(StoredMessage::parseFrom, shared.get(key));
                 if (mine.inChat(m.getChatKey()) || m.getSender().equals(user)) {
                     shared.remove(key);
                     unread.remove(key);
                 }
             }
-            new ArrayList<>(chatAcked.keySet())
-                    .stream()
-                            .filter(k -> mine.owns(k) || mine.inChat(k.substring(k.indexOf('\0') + 1)))
-                            .forEach(chatAcked::remove);
-            new ArrayList<>(counters.keySet()).stream().filter(mine::counter).forEach(counters::remove);
-            for (String name : mv.getMapNames()) {
+            chatAcked.keys().stream()
+                    .filter(k -> mine.owns(k) || mine.inChat(k.substring(k.indexOf('\0') + 1)))
+                    .forEach(chatAcked::remove);
+            counters.keys().stream().filter(mine::counter).forEach(counters::remove);
+            trimmedBelow.clear(); // her conversations' numbers start again at 1
+            for (String name : engine.mapNames()) {
                 if (name.startsWith(SentIds.PREFIX)) {
-                    MVMap<String, Long> ids = mv.openMap(name);
-                    new ArrayList<>(ids.keySet())
-                            .stream().filter(k -> k.startsWith(user + ":")).forEach(ids::remove);
+                    StoreMap<String, Long> ids = engine.openMap(name);
+                    ids.keys().stream().filter(k -> k.startsWith(user + ":")).forEach(ids::remove);
                 }
             }
-            for (String name : new ArrayList<>(groups.keySet())) {
+            for (String name : groups.keys()) {
                 StoredGroup g = Records.parse(StoredGroup::parseFrom, groups.get(name));
                 if (g.getMembersList().contains(user) || mine.signedIn(g)) {
                     groups.remove(name);
                     indexMembers(name, g.getMembersList(), List.of());
                 }
             }
-            commit.awaitDurable();
+            engine.awaitDurable();
         });
     }
 
     /**
-     * MVStore's online backup: with space reuse off while it copies, every chunk is appended, so the copy is the file
-     * as a crash at some instant of the copy would leave it, which opens on its last complete commit. Everything
-     * committed (acknowledged) before the call is in it.
+     * The engine's online copy ({@link StoreEngine#backup}): everything acknowledged before the call is in it, and it
+     * opens as the store was at one instant.
      */
     @Override
     public void backup(Path zipFile) {
-        guardedRun(() -> {
-            Path temp = zipFile.resolveSibling(zipFile.getFileName() + ".partial");
-            try {
-                mv.commit();
-                try (java.util.zip.ZipOutputStream zip =
-                        new java.util.zip.ZipOutputStream(Files.newOutputStream(temp))) {
-                    mv.getFileStore().backup(zip);
-                }
-                Files.move(temp, zipFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot write the backup " + zipFile + ": " + describe(e), e);
-            }
-        });
+        guardedRun(() -> engine.backup(zipFile));
     }
 
     /** Whether every change is committed (none waits for the next commit); for tests. */
     boolean allCommitted() {
-        return guarded(() -> !mv.hasUnsavedChanges());
+        return guarded(() -> !engine.hasUnsavedChanges());
     }
 
     /** Stops as a killed process would: the file keeps what the last commit wrote, nothing later. For tests. */
     void closeWithoutCommit() {
-        commit.close();
-        mv.closeImmediately();
+        engine.closeImmediately();
     }
 
     @Override
     public void close() {
-        commit.close();
-        if (!mv.isClosed()) {
-            mv.close();
-        }
+        engine.close();
     }
 
     private long increment(String counter, long by) {
@@ -1198,25 +1157,17 @@ public final class EmbeddedStore implements MessageStore {
     }
 
     /** The keys of all of {@code owner}'s entries, in order; a snapshot, safe to change the map while using it. */
-    private static List<String> keysOf(MVMap<String, ?> map, String owner) {
+    private static List<String> keysOf(StoreMap<String, ?> map, String owner) {
         return keysBetween(map, owner, 0, Long.MAX_VALUE, Integer.MAX_VALUE);
     }
 
     /** The keys of {@code owner}'s entries numbered {@code fromSeq} to {@code toSeq}, at most {@code max}, in order. */
-    private static List<String> keysBetween(MVMap<String, ?> map, String owner, long fromSeq, long toSeq, int max) {
-        List<String> out = new ArrayList<>();
+    private static List<String> keysBetween(StoreMap<String, ?> map, String owner, long fromSeq, long toSeq, int max) {
         if (fromSeq > toSeq) {
-            return out;
+            return new ArrayList<>();
         }
         String prefix = owner + "\0";
         String last = entryKey(owner, toSeq);
-        for (Iterator<String> it = map.keyIterator(entryKey(owner, fromSeq)); it.hasNext() && out.size() < max; ) {
-            String key = it.next();
-            if (!key.startsWith(prefix) || key.compareTo(last) > 0) {
-                break;
-            }
-            out.add(key);
-        }
-        return out;
+        return map.keysFrom(entryKey(owner, fromSeq), k -> k.startsWith(prefix) && k.compareTo(last) <= 0, max);
     }
 }

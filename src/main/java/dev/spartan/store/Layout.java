@@ -11,6 +11,13 @@ public final class Layout {
     /** The layout this version writes and reads. */
     public static final int VERSION = 2;
 
+    /**
+     * The embedded store's layout: 3 is the store in RocksDB ({@code DATA/store/}, a column family per map), which a
+     * node of layout 2 (one MVStore file, {@code DATA/spartan.mv}) cannot read. Its records are those of {@link
+     * #VERSION}; Redis stays at {@link #VERSION}.
+     */
+    public static final int EMBEDDED = 3;
+
     /** Written into every stored message and event record (field 15), so a record says which layout wrote it. */
     static final int RECORD_VERSION = VERSION;
 
@@ -23,6 +30,11 @@ public final class Layout {
      * @param store how to name the store to the operator
      */
     static void requireKnown(String found, String store) {
+        requireKnown(found, VERSION, store);
+    }
+
+    /** As {@link #requireKnown(String, String)}, against the layout {@code known}. */
+    static void requireKnown(String found, int known, String store) {
         if (found == null) {
             return;
         }
@@ -32,9 +44,9 @@ public final class Layout {
         } catch (NumberFormatException e) {
             throw new StoreOpenException(store + " has a layout this version cannot read ('" + found + "')", e);
         }
-        if (layout > VERSION) {
+        if (layout > known) {
             throw new StoreOpenException(
-                    store + " has store layout " + layout + ", newer than this version knows (" + VERSION
+                    store + " has store layout " + layout + ", newer than this version knows (" + known
                             + "): run a version that knows it (README, Upgrades and rollback)",
                     null);
         }

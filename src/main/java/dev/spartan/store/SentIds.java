@@ -3,8 +3,6 @@ package dev.spartan.store;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
 
 /**
  * The message ids each sender has had accepted, so that a resent copy is stored once. A client resends only what it
@@ -17,14 +15,14 @@ final class SentIds {
     private static final long WEEK_MILLIS = Duration.ofDays(7).toMillis();
     static final String PREFIX = "sent-ids-";
 
-    private record Weeks(long week, MVMap<String, Long> current, MVMap<String, Long> previous) {}
+    private record Weeks(long week, StoreMap<String, Long> current, StoreMap<String, Long> previous) {}
 
-    private final MVStore mv;
+    private final StoreEngine engine;
     private final LongSupplier storeMillis;
     private volatile Weeks weeks;
 
-    SentIds(MVStore mv, LongSupplier storeMillis) {
-        this.mv = Objects.requireNonNull(mv, "mv");
+    SentIds(StoreEngine engine, LongSupplier storeMillis) {
+        this.engine = Objects.requireNonNull(engine, "engine");
         this.storeMillis = Objects.requireNonNull(storeMillis, "storeMillis");
     }
 
@@ -48,10 +46,10 @@ final class SentIds {
         synchronized (this) {
             w = weeks;
             if (w == null || w.week() != week) {
-                w = new Weeks(week, mv.openMap(PREFIX + week), mv.openMap(PREFIX + (week - 1)));
-                for (String name : mv.getMapNames()) {
+                w = new Weeks(week, engine.openMap(PREFIX + week), engine.openMap(PREFIX + (week - 1)));
+                for (String name : engine.mapNames()) {
                     if (name.startsWith(PREFIX) && Long.parseLong(name.substring(PREFIX.length())) < week - 1) {
-                        mv.removeMap(name);
+                        engine.removeMap(name);
                     }
                 }
                 weeks = w;

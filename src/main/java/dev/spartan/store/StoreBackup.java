@@ -7,19 +7,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
-import org.h2.mvstore.MVStoreException;
 
 /**
- * The embedded store's side of a backup directory: {@value #STORE_ZIP} is the node's online copy of its file
- * ({@link MessageStore#backup}). This reads what a backup holds, and lays one out as a new data directory.
+ * The embedded store's side of a backup directory: {@value #STORE_ZIP} is the node's online copy of its store
+ * ({@link MessageStore#backup}): the RocksDB checkpoint under {@code store/}, or, from a version of layout 2, the
+ * MVStore file {@code spartan.mv}, which is upgraded when it is opened. This reads what a backup holds, and lays one
+ * out as a new data directory.
  */
 public final class StoreBackup {
     public static final String STORE_ZIP = "store.zip";
@@ -35,19 +33,16 @@ public final class StoreBackup {
 
     private StoreBackup() {}
 
-    /** Opens a copy of the backup's store file and reads it; the backup itself is not changed. */
+    /** Unzips a copy of the backup's store and reads it; the backup itself is not changed. */
     public static Contents contents(Path backupDir) {
         Path work = tempDir();
         try {
-            Path file = unzip(backupDir, work);
-            MVStore mv = openFile(file, true);
-            try {
-                return contents(mv);
-            } finally {
-                mv.close();
+            unzip(backupDir, work);
+            try (StoreEngine engine = StoreFiles.open(work)) {
+                return contents(engine);
             }
         } finally {
-            delete(work);
+            RocksEngine.deleteTree(work);
         }
     }
 
@@ -58,65 +53,69 @@ public final class StoreBackup {
      * Clients upload new ones at their next login.
      */
     public static Restored restore(Path backupDir, Path dataDir) {
-        Path target = dataDir.resolve(EmbeddedStore.FILE);
-        if (Files.exists(target)) {
-            throw new StoreOpenException(
-                    target + " exists: restore into a new or empty data directory (--data NEWDIR)", null);
-        }
-        EmbeddedStore.requireWritable(dataDir);
-        Path file = unzip(backupDir, dataDir);
-        MVStore mv = openFile(file, false);
-        try {
-            Contents contents = contents(mv);
-            MVMap<String, byte[]> oneTime = mv.openMap("one-time-prekeys");
-            int dropped = oneTime.size();
-            oneTime.clear();
-            String epoch = UUID.randomUUID().toString();
-            mv.<String, String>openMap("meta").put("epoch", epoch);
-            mv.commit();
-            return new Restored(contents, epoch, dropped);
-        } finally {
-            mv.close();
-        }
-    }
-
-    private static Contents contents(MVStore mv) {
-        MVMap<String, String> meta = mv.openMap("meta");
-        MVMap<String, byte[]> history = mv.openMap("chat-log");
-        Message newest = null;
-        for (byte[] value : history.values()) {
-            StoredMessage m = Records.parse(StoredMessage::parseFrom, value);
-            if (newest == null || m.getSentAtMillis() >= newest.sentAtMillis()) {
-                newest = new Message(m.getMessageId(), m.getSender(), m.getChatKey(), m.getSentAtMillis());
+        for (String name : List.of(EmbeddedStore.FILE, StoreFiles.STORE_DIR)) {
+            Path target = dataDir.resolve(name);
+            if (Files.exists(target)) {
+                throw new StoreOpenException(
+                        target + " exists: restore into a new or empty data directory (--data NEWDIR)", null);
             }
         }
-        return new Contents(meta.get("epoch"), history.sizeAsLong(), Optional.ofNullable(newest));
-    }
-
-    private static MVStore openFile(Path file, boolean readOnly) {
-        try {
-            MVStore.Builder builder = new MVStore.Builder().fileName(file.toString());
-            return (readOnly ? builder.readOnly() : builder).open();
-        } catch (MVStoreException e) {
-            throw new StoreOpenException("the store in the backup is damaged: " + e.getMessage(), e);
+        EmbeddedStore.requireWritable(dataDir);
+        unzip(backupDir, dataDir);
+        try (StoreEngine engine = StoreFiles.open(dataDir)) {
+            Contents contents = contents(engine);
+            StoreMap<String, byte[]> oneTime = engine.openMap("one-time-prekeys");
+            int dropped = (int) oneTime.size();
+            oneTime.clear();
+            String epoch = UUID.randomUUID().toString();
+            engine.<String, String>openMap("meta").put("epoch", epoch);
+            return new Restored(contents, epoch, dropped);
         }
     }
 
-    /** Extracts the store file of the backup's zip into {@code dir}; returns its path. */
-    private static Path unzip(Path backupDir, Path dir) {
+    private static Contents contents(StoreEngine engine) {
+        StoreMap<String, String> meta = engine.openMap("meta");
+        StoreMap<String, byte[]> history = engine.openMap("chat-log");
+        Message[] newest = {null};
+        long[] count = {0};
+        history.forEach((key, value) -> {
+            StoredMessage m = Records.parse(StoredMessage::parseFrom, value);
+            count[0]++;
+            if (newest[0] == null || m.getSentAtMillis() >= newest[0].sentAtMillis()) {
+                newest[0] = new Message(m.getMessageId(), m.getSender(), m.getChatKey(), m.getSentAtMillis());
+            }
+        });
+        return new Contents(meta.get("epoch"), count[0], Optional.ofNullable(newest[0]));
+    }
+
+    /** Extracts the store of the backup's zip (the store directory, or a layout-2 store file) into {@code dir}. */
+    private static void unzip(Path backupDir, Path dir) {
         Path zip = backupDir.resolve(STORE_ZIP);
+        boolean found = false;
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
             for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                if (e.getName().equals(EmbeddedStore.FILE)) {
-                    Path file = dir.resolve(EmbeddedStore.FILE);
-                    copy(in, file);
-                    return file;
+                String name = e.getName();
+                String inStore = name.startsWith(StoreFiles.STORE_DIR + "/")
+                        ? name.substring(StoreFiles.STORE_DIR.length() + 1)
+                        : null;
+                if (name.equals(EmbeddedStore.FILE)) {
+                    copy(in, dir.resolve(EmbeddedStore.FILE));
+                    found = true;
+                } else if (inStore != null && !inStore.isEmpty() && !inStore.contains("/") && !inStore.equals("..")) {
+                    Path storeDir = Files.createDirectories(dir.resolve(StoreFiles.STORE_DIR));
+                    copy(in, storeDir.resolve(inStore));
+                    found = true;
                 }
             }
         } catch (IOException e) {
             throw new StoreOpenException("cannot read " + zip + ": " + e.getMessage(), e);
         }
-        throw new StoreOpenException(zip + " holds no " + EmbeddedStore.FILE + ": not a Spartan backup", null);
+        if (!found) {
+            throw new StoreOpenException(
+                    zip + " holds neither " + StoreFiles.STORE_DIR + "/ nor " + EmbeddedStore.FILE
+                            + ": not a Spartan backup",
+                    null);
+        }
     }
 
     private static void copy(InputStream in, Path file) throws IOException {
@@ -128,14 +127,6 @@ public final class StoreBackup {
             return Files.createTempDirectory("spartan-backup");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
         }
     }
 }

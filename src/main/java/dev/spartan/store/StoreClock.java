@@ -2,7 +2,6 @@ package dev.spartan.store;
 
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.h2.mvstore.MVMap;
 
 /**
  * The embedded store's own time: milliseconds the store has been open, summed over its whole life, counted with the
@@ -13,13 +12,13 @@ final class StoreClock {
     private static final String KEY = "clock";
     private static final long SAVE_EVERY_MILLIS = 1_000;
 
-    private final MVMap<String, String> meta;
+    private final StoreMap<String, String> meta;
     private final LongSupplier nanoTime;
     private final long base;
     private final long startNanos;
     private volatile long saved;
 
-    StoreClock(MVMap<String, String> meta, LongSupplier nanoTime) {
+    StoreClock(StoreMap<String, String> meta, LongSupplier nanoTime) {
         this.meta = Objects.requireNonNull(meta, "meta");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.base = Long.parseLong(meta.getOrDefault(KEY, "0"));

@@ -2,18 +2,21 @@ package dev.spartan.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SentIdsTest {
     private static final long DAY = Duration.ofDays(1).toMillis();
 
+    @TempDir
+    Path dir;
+
     @Test
-    void idsAreKeptForAtLeastAWeekOfStoreTimeAndDroppedWithTheirWholeMapAfterTwo() {
-        MVStore mv = new MVStore.Builder().open();
+    void idsAreKeptForAtLeastAWeekOfStoreTimeAndDroppedWithTheirWholeMapAfterTwo() throws Exception {
+        RocksEngine mv = RocksEngine.open(dir);
         AtomicLong storeMillis = new AtomicLong(3 * DAY);
         SentIds ids = new SentIds(mv, storeMillis::get);
         ids.put("alice:m1", 7);
@@ -27,7 +30,7 @@ class SentIdsTest {
         storeMillis.addAndGet(7 * DAY);
         assertThat(ids.get("alice:m1")).as("two weeks later").isNull();
         assertThat(ids.get("alice:m2")).isEqualTo(8);
-        assertThat(mv.getMapNames().stream().filter(n -> n.startsWith(SentIds.PREFIX)))
+        assertThat(mv.mapNames().stream().filter(n -> n.startsWith(SentIds.PREFIX)))
                 .hasSize(2);
         mv.close();
     }
@@ -35,8 +38,8 @@ class SentIdsTest {
     /** The store's time counts only time the store was open, by the monotonic clock: the wall clock plays no part. */
     @Test
     void storeTimeGoesOnFromWhereItWasSavedAndIgnoresTheWallClock() {
-        MVStore mv = new MVStore.Builder().open();
-        MVMap<String, String> meta = mv.openMap("meta");
+        MvStoreEngine mv = MvStoreEngine.inMemory();
+        StoreMap<String, String> meta = mv.openMap("meta");
         AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
         StoreClock clock = new StoreClock(meta, nanos::get);
         assertThat(clock.millis()).isZero();

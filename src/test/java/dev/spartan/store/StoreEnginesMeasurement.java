@@ -5,19 +5,14 @@ import dev.spartan.proto.ChatMessage;
 import dev.spartan.proto.ChatRef;
 import dev.spartan.proto.Ciphertext;
 import dev.spartan.proto.Sealed;
-import dev.spartan.store.proto.StoredEvent;
-import dev.spartan.store.proto.StoredMessage;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,26 +22,21 @@ import org.HdrHistogram.Recorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
- * Not a test: the measurement issue 25 asked for before choosing the embedded store's layout, printed from one run.
+ * Not a test: the measurement issue 25 asked for before choosing the embedded store's engine, printed from one run.
  * The same workload (K conversations of 1:1 messages of the bench's size, each reader acknowledging every 32) against
- * the embedded store (MVStore group commits) with MVStore's background writer (the version before: each commit handed
- * to its serialization and save threads) and without it (commits written on the committing thread), and against
- * RocksDB doing the same writes for each message (one WriteBatch: sent-id check, the conversation's number, the
- * history entry and its trim, the reader's number and inbox entry, the sent id) through its WAL with its own group
- * commit. Every engine is durable against a killed process (no fsync) before a save counts.
+ * the real embedded store ({@link EmbeddedStore}, its rules and maps unchanged) on each engine: MVStore in one file
+ * with group commits written on the committing thread (layout 2, the version before), and RocksDB with every write
+ * through its write-ahead log (layout 3, now). Every engine is durable against a killed process (no fsync) before a
+ * save counts.
  *
  * <pre>
  * mvn -B -o test -Dtest=StoreEnginesMeasurement -Dspartan.measure=true -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * (-Dspartan.measure.seconds=N for each span, default 8; -Dspartan.measure.rate=R for the light load, default 1000/s.)
+ * (-Dspartan.measure.seconds=N for each span, default 8; -Dspartan.measure.rate=R for the light load, default 1000/s;
+ * -Dspartan.measure.engines=rocksdb for one engine.)
  */
 @EnabledIfSystemProperty(named = "spartan.measure", matches = "true")
 class StoreEnginesMeasurement {
@@ -79,7 +69,8 @@ class StoreEnginesMeasurement {
                 BODY,
                 seconds,
                 rate);
-        for (String name : List.of("mvstore-writer", "mvstore-inline", "rocksdb-wal")) {
+        for (String name : List.of(
+                System.getProperty("spartan.measure.engines", "mvstore,rocksdb").split(",", -1))) {
             Path data = Files.createDirectories(dir.resolve(name));
             java.util.Arrays.fill(NEXT, 0);
             try (Engine engine = open(name, data)) {
@@ -109,10 +100,11 @@ class StoreEnginesMeasurement {
     @Test
     void fileSize() throws Exception {
         java.util.Random random = new java.util.Random(25);
-        for (boolean inline : new boolean[] {false, true}) {
-            Path data = Files.createDirectories(dir.resolve(inline ? "size-inline" : "size-writer"));
+        for (String name : List.of("mvstore", "rocksdb")) {
+            Path data = Files.createDirectories(dir.resolve("size-" + name));
             long ciphertext = 0;
-            try (EmbeddedStore store = EmbeddedStore.open(data, inline)) {
+            try (Embedded engine = open(name, data)) {
+                EmbeddedStore store = engine.store();
                 store.setPairState(pair(0), PairState.ACCEPTED);
                 for (int i = 0; i < 4000; i++) {
                     byte[] body = new byte[400 + random.nextInt(401)];
@@ -139,19 +131,15 @@ class StoreEnginesMeasurement {
             System.out.printf(
                     Locale.ROOT,
                     "%-16s 4000 messages, %.1f MB of ciphertext: data directory %.1f MB (%.1fx)%n",
-                    inline ? "mvstore-inline" : "mvstore-writer",
+                    name,
                     ciphertext / 1e6,
                     bytes(data) / 1e6,
                     (double) bytes(data) / ciphertext);
         }
     }
 
-    private static Engine open(String name, Path data) throws RocksDBException {
-        return switch (name) {
-            case "mvstore-writer" -> new Embedded(EmbeddedStore.open(data, false));
-            case "mvstore-inline" -> new Embedded(EmbeddedStore.open(data, true));
-            default -> new Rocks(data);
-        };
+    private static Embedded open(String name, Path data) {
+        return new Embedded(name.equals("mvstore") ? EmbeddedStore.openMvFile(data, true) : EmbeddedStore.open(data));
     }
 
     /** Saves/s and us of process CPU per save, every conversation sending as fast as its window allows. */
@@ -304,93 +292,6 @@ class StoreEnginesMeasurement {
         @Override
         public void close() {
             store.close();
-        }
-    }
-
-    /** The same writes per message in RocksDB: one batch each, through its WAL (not synced), its own group commit. */
-    private static final class Rocks implements Engine {
-        private final Options options = new Options().setCreateIfMissing(true);
-        private final WriteOptions write = new WriteOptions().setSync(false);
-        private final RocksDB db;
-        private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
-        private final Object[] locks = new Object[CONVERSATIONS];
-
-        Rocks(Path dir) throws RocksDBException {
-            RocksDB.loadLibrary();
-            db = RocksDB.open(options, dir.toString());
-            for (int i = 0; i < CONVERSATIONS; i++) {
-                locks[i] = new Object();
-            }
-        }
-
-        private static byte[] key(String s) {
-            return s.getBytes(StandardCharsets.UTF_8);
-        }
-
-        private static byte[] number(long n) {
-            return java.nio.ByteBuffer.allocate(8).putLong(n).array();
-        }
-
-        private long next(String counter) {
-            return counters.computeIfAbsent(counter, k -> new AtomicLong()).incrementAndGet();
-        }
-
-        @Override
-        public CompletableFuture<?> save(int c, long n) {
-            ChatMessage m = message(c, n);
-            String chat = "dm:" + pair(c);
-            synchronized (locks[c]) {
-                try (WriteBatch batch = new WriteBatch()) {
-                    byte[] sentKey = key("sent/" + m.getSender() + ":" + m.getMessageId());
-                    if (db.get(sentKey) != null) {
-                        return CompletableFuture.completedFuture(null);
-                    }
-                    long seq = next("chat\0" + chat);
-                    StoredMessage record = Records.storedMessage(m, chat).toBuilder()
-                            .setChatSeq(seq)
-                            .build();
-                    batch.put(key("counters/chat\0" + chat), number(seq));
-                    batch.put(key("chat-log/" + EmbeddedStore.entryKey(chat, seq)), record.toByteArray());
-                    if (seq > 1000) {
-                        batch.delete(key("chat-log/" + EmbeddedStore.entryKey(chat, seq - 1000)));
-                    }
-                    long inboxSeq = next("inbox\0" + reader(c));
-                    batch.put(key("counters/inbox\0" + reader(c)), number(inboxSeq));
-                    batch.put(
-                            key("inbox/" + EmbeddedStore.entryKey(reader(c), inboxSeq)),
-                            StoredEvent.newBuilder()
-                                    .setRecordVersion(Layout.RECORD_VERSION)
-                                    .setMessage(record)
-                                    .build()
-                                    .toByteArray());
-                    batch.put(sentKey, number(seq));
-                    db.write(write, batch);
-                } catch (RocksDBException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void ack(int c, long upTo) {
-            try (WriteBatch batch = new WriteBatch()) {
-                for (long seq = Math.max(1, upTo - WINDOW + 1); seq <= upTo; seq++) {
-                    batch.delete(key("inbox/" + EmbeddedStore.entryKey(reader(c), seq)));
-                }
-                batch.put(key("acked/" + reader(c)), number(upTo));
-                batch.put(key("chat-acked/" + reader(c) + "\0dm:" + pair(c)), number(upTo));
-                db.write(write, batch);
-            } catch (RocksDBException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public void close() {
-            db.close();
-            write.close();
-            options.close();
         }
     }
 }
