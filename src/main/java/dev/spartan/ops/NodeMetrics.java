@@ -4,7 +4,6 @@ import dev.spartan.auth.SessionTokens;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.ratelimit.RateLimitInterceptor;
 import dev.spartan.redis.CommandErrors;
-import dev.spartan.store.Layout;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,7 +23,8 @@ final class NodeMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile java.util.function.LongSupplier attachmentUploads = () -> 0;
 
-    NodeMetrics() {
+    /** @param layout the store layout this node reads and writes, for {@code spartan_build_info} */
+    NodeMetrics(int layout) {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -34,7 +34,7 @@ final class NodeMetrics implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         Gauge.builder("spartan.build.info", () -> 1)
                 .description("1, labelled with this node's version and the store layout it reads and writes")
-                .tags("version", version(), "layout", Integer.toString(Layout.VERSION))
+                .tags("version", version(), "layout", Integer.toString(layout))
                 .register(registry);
     }
 

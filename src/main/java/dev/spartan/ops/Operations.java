@@ -6,6 +6,7 @@ import dev.spartan.config.SpartanConfig;
 import dev.spartan.delivery.DeliveryHub;
 import dev.spartan.proto.AuthGrpc;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.store.Layout;
 import dev.spartan.store.MessageStore;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
@@ -56,7 +57,9 @@ public final class Operations implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.config = config.operations();
         this.accessLog = new AccessLog(config.rateLimitWindow());
-        this.metrics = this.config.metricsEnabled() ? new NodeMetrics() : null;
+        // The embedded store's layout is numbered apart from Redis's (Layout.EMBEDDED).
+        int layout = config.redisUri() == null ? Layout.EMBEDDED : Layout.VERSION;
+        this.metrics = this.config.metricsEnabled() ? new NodeMetrics(layout) : null;
         // With metrics off, meters go to an empty composite registry, which keeps nothing.
         this.registry = metrics != null ? metrics.registry() : new CompositeMeterRegistry();
         // NOT_SERVING until the first store probe says otherwise (the manager starts with "" SERVING).
