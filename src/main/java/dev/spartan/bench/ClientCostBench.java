@@ -40,10 +40,6 @@ import org.signal.libsignal.protocol.util.KeyHelper;
  */
 public final class ClientCostBench {
     private static final int RUN = 10;
-    /** The warm-up ends once the JIT compiler's threads used less than this share of a round's CPU. */
-    private static final double QUIET_JIT = 0.10;
-    /** Warm-up rounds at most, however busy the compiler stays. */
-    private static final int MAX_ROUNDS = 10;
 
     private final PrintStream out;
     private final Clock clock;
@@ -65,16 +61,12 @@ public final class ClientCostBench {
             double bare = libsignalMicros(messages, size);
             out.printf(
                     Locale.ROOT,
-                    "client cost: %d 1:1 messages of %d bytes, alternating direction every %d, after %d to warm up"
-                            + " (rounds of %d until the JIT compiler used under %.0f%% of a round's CPU, at most %d"
-                            + " rounds); two clients in this process, the node in another%n",
+                    "client cost: %d 1:1 messages of %d bytes, alternating direction every %d, %s; two clients in this"
+                            + " process, the node in another%n",
                     messages,
                     size,
                     RUN,
-                    cost.warmup(),
-                    warmupRound(messages),
-                    QUIET_JIT * 100,
-                    MAX_ROUNDS);
+                    JitWarmup.describe(cost.warmup(), warmupRound(messages)));
             out.printf(
                     Locale.ROOT,
                     "client CPU per delivered 1:1 message: %.0f us, %.1fx libsignal's own encrypt + decrypt (%.0f us)"
@@ -104,8 +96,7 @@ public final class ClientCostBench {
 
     /**
      * Both clients' CPU per delivered message: this process's CPU, which runs nothing else meanwhile; and the part of
-     * it the JIT compiler's threads used. The warm-up goes on in rounds while the compiler is busy: measured while it
-     * still compiles, the figure would count the compiler, not the clients.
+     * it the JIT compiler's threads used, after a {@link JitWarmup}.
      */
     private Cost clientsMicros(Path work, String server, int messages, int size) throws Exception {
         Semaphore aliceGot = new Semaphore(0);
@@ -122,19 +113,9 @@ public final class ClientCostBench {
             alice.endpoint().send(ChatIds.toUser("bob"), Endpoint.OPENING); // bob's client answers it
             await(aliceGot, 1);
             String text = "x".repeat(size);
+            int warmup = warmupRound(messages)
+                    * JitWarmup.run(() -> exchange(alice, bob, aliceGot, bobGot, warmupRound(messages), text));
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            int warmup = 0;
-            for (int round = 0; round < MAX_ROUNDS; round++) {
-                long start = os.getProcessCpuTime();
-                double jitStart = ProcStats.compilerCpuSeconds();
-                exchange(alice, bob, aliceGot, bobGot, warmupRound(messages), text);
-                warmup += warmupRound(messages);
-                double jit = ProcStats.compilerCpuSeconds() - jitStart;
-                // Without /proc (NaN) there is nothing to wait for.
-                if (!(jit * 1e9 >= QUIET_JIT * (os.getProcessCpuTime() - start))) {
-                    break;
-                }
-            }
             long start = os.getProcessCpuTime();
             double jitStart = ProcStats.compilerCpuSeconds();
             exchange(alice, bob, aliceGot, bobGot, messages, text);

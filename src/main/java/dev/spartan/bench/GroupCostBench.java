@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class GroupCostBench {
     static final String GROUP = "big";
-    private static final int WARMUP = 20;
+    /** Messages of each kind per warm-up round, at most. */
+    private static final int WARMUP = 50;
 
     private final PrintStream out;
     private final Clock clock;
@@ -74,19 +75,24 @@ public final class GroupCostBench {
                 String text = "x".repeat(bytes);
                 ChatRef direct = ChatIds.toUser("m1");
                 ChatRef group = ChatIds.toGroup(GROUP);
-                sender.sendAll(direct, text, WARMUP);
-                sender.sendAll(group, text, WARMUP);
+                // Both kinds in each round, so that neither is measured while the compiler still works on it.
+                int round = Math.max(20, Math.min(messages, WARMUP));
+                int warmup = round
+                        * JitWarmup.run(() -> {
+                            sender.sendAll(direct, text, round);
+                            sender.sendAll(group, text, round);
+                        });
                 Span one = measure(sender, direct, text, messages, metricsPort);
                 Span many = measure(sender, group, text, messages, metricsPort);
                 out.printf(
                         Locale.ROOT,
-                        "group cost: %d messages of %d bytes to a group of %d and as many in a 1:1 chat, after %d of"
-                                + " each to warm up; the sender in this process, the node in another, the members"
-                                + " away after answering once; the default max_message_bytes%n",
+                        "group cost: %d messages of %d bytes to a group of %d and as many in a 1:1 chat, %s, each"
+                                + " round as many of each; the sender in this process, the node in another, the members away after"
+                                + " answering once; the default max_message_bytes%n",
                         messages,
                         bytes,
                         groupSize,
-                        WARMUP);
+                        JitWarmup.describe(warmup, round));
                 out.printf(
                         Locale.ROOT,
                         "group of %d: sender CPU per message %.1fx a 1:1 message; server bytes stored per message"

@@ -158,7 +158,7 @@ class BenchIT {
                 .anyMatch(
                         l -> l.matches("client cost: 20 1:1 messages of 64 bytes, alternating direction every 10, after"
                                 + " \\d+ to warm up \\(rounds of 20 until the JIT compiler used under 10% of a round's CPU, at"
-                                + " most 10 rounds\\); two clients in this process, the node in another"))
+                                + " most 40 rounds\\); two clients in this process, the node in another"))
                 .anyMatch(l -> l.matches("client CPU per delivered 1:1 message: \\d+ us, \\d+\\.\\dx libsignal's own"
                         + " encrypt \\+ decrypt \\(\\d+ us\\) in this run"))
                 .anyMatch(l -> l.matches("of which this JVM's JIT compiler threads, still compiling after the warm-up:"
