@@ -705,7 +705,11 @@ public final class EmbeddedStore implements MessageStore {
         guardedRun(() -> {
             StoreMap<Long, byte[]> log = engine.openMap("key-log");
             synchronized (keyLogLock) {
-                log.put(log.size(), Records.storedKeyLogEntry(entry).toByteArray());
+                // Entries are numbered 0, 1, ...: the next one follows the last (size() may count every entry).
+                List<Long> last = log.keysBefore(Long.MAX_VALUE, k -> true, 1);
+                log.put(
+                        last.isEmpty() ? 0 : last.get(0) + 1,
+                        Records.storedKeyLogEntry(entry).toByteArray());
             }
             engine.awaitDurable();
         });
@@ -716,7 +720,8 @@ public final class EmbeddedStore implements MessageStore {
         return guarded(() -> {
             StoreMap<Long, byte[]> log = engine.openMap("key-log");
             List<byte[]> out = new ArrayList<>();
-            for (long i = from, size = log.size(); i < size; i++) {
+            // A seek to the first entry not yet seen: every login and key log request asks, mostly for none.
+            for (long i : log.keysFrom(from, k -> true, Integer.MAX_VALUE)) {
                 out.add(Records.keyLogEntry(log.get(i)));
             }
             return out;
