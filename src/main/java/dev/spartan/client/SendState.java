@@ -17,5 +17,18 @@ public enum SendState {
     /** Refused for good (too big, not a member): not sent, and not retried. */
     FAILED,
     /** Stored, then deleted by the server undelivered when it passed the server's retention (or was purged). */
-    EXPIRED
+    EXPIRED;
+
+    /**
+     * Whether this state may replace {@code current} as what the user sees. A peer's confirmation is never taken
+     * back: the server's answer to a send and the peer's receipt travel separately, so STORED can arrive after
+     * DELIVERED or READ.
+     */
+    public boolean replaces(SendState current) {
+        return switch (current) {
+            case READ -> false;
+            case DELIVERED -> this == READ;
+            default -> true;
+        };
+    }
 }

@@ -21,6 +21,8 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +51,15 @@ public final class JsonUi implements ClientListener {
     private volatile Thread submitter;
 
     private volatile SendState submitted;
+
+    /** The peer's confirmations (delivered, read) of recent messages: a late "stored" never follows them. */
+    private final Map<String, SendState> confirmed =
+            Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, SendState> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     /**
      * A JSON front end.
@@ -238,7 +249,16 @@ public final class JsonUi implements ClientListener {
             submitted = state; // part of the "sent" event of the line being sent
             return;
         }
-        out.emit(JsonEvent.receipt(to, messageId, state, now()));
+        synchronized (confirmed) {
+            SendState current = confirmed.get(messageId);
+            if (current != null && !state.replaces(current)) {
+                return;
+            }
+            if (state == SendState.DELIVERED || state == SendState.READ) {
+                confirmed.put(messageId, state);
+            }
+            out.emit(JsonEvent.receipt(to, messageId, state, now()));
+        }
     }
 
     @Override

@@ -43,11 +43,17 @@ final class SessionLog {
         }
     }
 
-    synchronized void state(String messageId, SendState state) {
+    /** Records a message's new delivery state; false if it would take back a peer's confirmation (then kept). */
+    synchronized boolean state(String messageId, SendState state) {
         Entry e = byId.get(messageId);
-        if (e != null) {
-            e.state = state;
+        if (e == null) {
+            return true;
         }
+        if (e.state != null && !state.replaces(e.state)) {
+            return false;
+        }
+        e.state = state;
+        return true;
     }
 
     synchronized boolean has(String messageId) {

@@ -137,8 +137,9 @@ final class Transcript {
 
     void state(String messageId, SendState state) {
         synchronized (marks) {
-            log.state(messageId, state);
-            screen.mark(messageId, look.mark(state));
+            if (log.state(messageId, state)) {
+                screen.mark(messageId, look.mark(state));
+            }
         }
     }
 

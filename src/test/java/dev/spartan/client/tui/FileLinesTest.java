@@ -8,13 +8,7 @@ import dev.spartan.proto.AttachmentPointer;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-import org.jline.reader.Completer;
-import org.jline.utils.AttributedString;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,72 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class FileLinesTest {
     private static final Clock NOON = Clock.fixed(Instant.parse("2026-05-01T12:00:00Z"), ZoneOffset.UTC);
-
-    /** What the terminal was asked to do: lines printed, spots tracked (row, column), rewrites at them. */
-    private static final class RecordingScreen implements Screen {
-        final List<String> printed = new ArrayList<>();
-        final Map<String, int[]> tracked = new HashMap<>();
-        final List<String> rewrites = new ArrayList<>();
-
-        @Override
-        public boolean isInteractive() {
-            return true;
-        }
-
-        @Override
-        public String readLine(Prompt prompt, AttributedString right) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long print(List<AttributedString> lines) {
-            lines.forEach(l -> printed.add(l.toString()));
-            return (long) printed.size() - lines.size();
-        }
-
-        @Override
-        public boolean ifIdle(Supplier<Prompt> change, Supplier<AttributedString> right) {
-            return false;
-        }
-
-        @Override
-        public boolean interrupted() {
-            return false;
-        }
-
-        @Override
-        public boolean isNewCtrlC() {
-            return false;
-        }
-
-        @Override
-        public void completeWith(Completer completer) {}
-
-        @Override
-        public void track(String key, long row, int column) {
-            tracked.put(key, new int[] {(int) row, column});
-        }
-
-        @Override
-        public void mark(String key, AttributedString text) {
-            int[] at = tracked.get(key);
-            if (at != null) {
-                rewrites.add(key + "@" + at[0] + ":" + at[1] + "=" + text);
-            }
-        }
-
-        @Override
-        public void rightPrompt(AttributedString right) {}
-
-        @Override
-        public void clear() {}
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    }
 
     private final RecordingScreen screen = new RecordingScreen();
     private final Transcript transcript = new Transcript(
