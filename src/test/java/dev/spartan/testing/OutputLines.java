@@ -62,6 +62,9 @@ public final class OutputLines {
         }
         LIVE.remove(this);
         ended.countDown();
+        synchronized (this) {
+            notifyAll(); // a wait for a line that can no longer come ends now
+        }
     }
 
     private static <T extends Throwable> AssertionError withEveryOutput(String what, T cause) {
@@ -146,6 +149,16 @@ public final class OutputLines {
 
     public int awaitLine(String expected, Duration timeout) {
         awaitOrExplain("the line \"" + expected + "\"", () -> lines.contains(expected), timeout);
+        return lines().indexOf(expected);
+    }
+
+    /**
+     * Waits for a line equal to {@code expected} while the stream is open: its index, or -1 at once if the process
+     * ended without printing it (then the caller explains from the process's own log instead of waiting it out).
+     */
+    public int awaitLineWhileOpen(String expected, Duration timeout) {
+        awaitOrExplain(
+                "the line \"" + expected + "\"", () -> lines.contains(expected) || ended.getCount() == 0, timeout);
         return lines().indexOf(expected);
     }
 

@@ -69,7 +69,16 @@ public final class ServerProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         out = new OutputLines("server:" + port, process.getInputStream());
-        int started = out.awaitLine("Spartan server started on port " + port + ".", Duration.ofSeconds(30));
+        int started;
+        try {
+            started = out.awaitLineWhileOpen("Spartan server started on port " + port + ".", Duration.ofSeconds(30));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n----- its stderr (" + log + ") -----\n" + log(), e);
+        }
+        if (started < 0) {
+            throw new AssertionError("server:" + port + " exited (" + awaitExit(Duration.ofSeconds(5))
+                    + ") before it started: " + out.dump() + "\n----- its stderr (" + log + ") -----\n" + log());
+        }
         if (!extraArgs.contains("--plaintext")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> out.lines().size() > started + 1);
             String next = out.lines().get(started + 1);
