@@ -27,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import javax.crypto.spec.PBEParameterSpec;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -264,7 +265,13 @@ public final class ServerCertificate {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] password = new char[0];
-            store.setKeyEntry("server", key, password, chain.toArray(X509Certificate[]::new));
+            // This store lives in memory for a moment, never on disk: one PBKDF2 round, not PKCS12's default 10,000
+            // (they were a quarter of a server's own start-up CPU, and again at each certificate rotation).
+            store.setEntry(
+                    "server",
+                    new KeyStore.PrivateKeyEntry(key, chain.toArray(X509Certificate[]::new)),
+                    new KeyStore.PasswordProtection(
+                            password, "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(new byte[16], 1)));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, password);
             return kmf.getKeyManagers();
