@@ -37,6 +37,8 @@ public final class StateJournal {
     private final FileChannel out;
     /** Records of the frame being built, not written yet. */
     private final ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    /** A frame was written by {@link #write} and not synced since: the next {@link #sync} must sync even if empty. */
+    private boolean unforced;
     /** Each file's change since the last compaction, by its path relative to the key directory. */
     private final Map<String, Change> latest = new LinkedHashMap<>();
 
@@ -114,6 +116,14 @@ public final class StateJournal {
 
     private void flush(boolean durable) {
         if (frame.size() == 0) {
+            if (durable && unforced) { // another thread's write() took this caller's staged changes with it
+                try {
+                    out.force(false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot sync " + file + ": " + e.getMessage(), e);
+                }
+                unforced = false;
+            }
             return;
         }
         byte[] payload = frame.toByteArray();
@@ -129,6 +139,7 @@ public final class StateJournal {
             if (durable) {
                 out.force(false);
             }
+            unforced = !durable;
             if (out.size() > COMPACT_BYTES) {
                 compact();
             }
@@ -200,5 +211,6 @@ public final class StateJournal {
         latest.clear();
         out.truncate(0);
         out.force(true);
+        unforced = false;
     }
 }

@@ -63,6 +63,7 @@ final class RocksEngine implements StoreEngine {
     private final WriteOptions writeOptions = new WriteOptions();
     private final Map<String, ColumnFamilyHandle> families = new ConcurrentHashMap<>();
     private final Map<String, RocksMap<?, ?>> maps = new ConcurrentHashMap<>();
+    private final Object backups = new Object();
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
     private boolean closed;
     /** Writes made, and of those the ones in the log's file (not only in its buffer): see {@link #commit}. */
@@ -291,29 +292,37 @@ final class RocksEngine implements StoreEngine {
         Path temp = zipFile.resolveSibling(zipFile.getFileName() + ".partial");
         Path checkpoint = dir.resolveSibling(dir.getFileName() + ".checkpoint");
         running(() -> {
-            try {
-                deleteTree(checkpoint);
-                try (Checkpoint c = Checkpoint.create(db)) {
-                    c.createCheckpoint(checkpoint.toString());
-                }
-                try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(temp));
-                        Stream<Path> files = Files.list(checkpoint)) {
-                    for (Path f : files.sorted().toList()) {
-                        zip.putNextEntry(new ZipEntry(StoreFiles.STORE_DIR + "/" + f.getFileName()));
-                        Files.copy(f, zip);
-                        zip.closeEntry();
-                    }
-                }
-                Files.move(temp, zipFile, StandardCopyOption.ATOMIC_MOVE);
-            } catch (RocksDBException e) {
-                throw failure(e);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the backup " + zipFile + ": " + e.getMessage(), e);
-            } finally {
-                deleteTree(checkpoint);
+            synchronized (backups) { // one checkpoint directory: two operators' backups at once take turns
+                writeBackup(zipFile, temp, checkpoint);
             }
             return null;
         });
+    }
+
+    private void writeBackup(Path zipFile, Path temp, Path checkpoint) {
+        try {
+            deleteTree(checkpoint);
+            try (Checkpoint c = Checkpoint.create(db)) {
+                c.createCheckpoint(checkpoint.toString());
+            }
+            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(temp));
+                    Stream<Path> files = Files.list(checkpoint)) {
+                for (Path f : files.sorted().toList()) {
+                    zip.putNextEntry(new ZipEntry(StoreFiles.STORE_DIR + "/" + f.getFileName()));
+                    Files.copy(f, zip);
+                    zip.closeEntry();
+                }
+            }
+            Files.move(temp, zipFile, StandardCopyOption.ATOMIC_MOVE);
+        } catch (RocksDBException e) {
+            // a checkpoint that cannot be made (a full disk, say) fails this backup, not the store
+            throw new UncheckedIOException(
+                    "cannot take the backup " + zipFile + ": " + e.getMessage(), new IOException(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the backup " + zipFile + ": " + e.getMessage(), e);
+        } finally {
+            deleteTree(checkpoint);
+        }
     }
 
     static void deleteTree(Path dir) {

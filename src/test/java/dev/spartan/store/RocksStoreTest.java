@@ -232,4 +232,41 @@ class RocksStoreTest extends MessageStoreContract {
             assertThat(again.eventsAfter("bob", 100, 1000)).hasSize(200);
         }
     }
+
+    /** Two operators' backups at once both finish, each whole, and the node goes on (they share a checkpoint dir). */
+    @Test
+    void twoBackupsAtOnceBothFinishAndTheStoreGoesOn() throws Exception {
+        Path data = dir.resolve("backed-up");
+        try (EmbeddedStore node = EmbeddedStore.open(data)) {
+            node.setPairState(PAIR, PairState.ACCEPTED);
+            for (int i = 1; i <= 20; i++) {
+                node.save(toBob("b" + i));
+            }
+            Path first = Files.createDirectories(dir.resolve("backup-1"));
+            Path second = Files.createDirectories(dir.resolve("backup-2"));
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<?>> backups = List.of(
+                        two.submit(() -> {
+                            together.await();
+                            node.backup(first.resolve(StoreBackup.STORE_ZIP));
+                            return null;
+                        }),
+                        two.submit(() -> {
+                            together.await();
+                            node.backup(second.resolve(StoreBackup.STORE_ZIP));
+                            return null;
+                        }));
+                for (java.util.concurrent.Future<?> b : backups) {
+                    b.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                two.shutdownNow();
+            }
+            assertThat(StoreBackup.contents(first).messages()).isEqualTo(20);
+            assertThat(StoreBackup.contents(second).messages()).isEqualTo(20);
+            assertThat(node.save(toBob("b21")).chatSeq()).isEqualTo(21);
+        }
+    }
 }
