@@ -58,6 +58,8 @@ public final class JournalSpool implements Spool {
     private long synced;
     private long liveBytes;
     private boolean loaded;
+    /** The journal on disk was read into {@link #live} (or there was none): only then may it be rewritten. */
+    private boolean journalRead;
 
     JournalSpool(Path keysDir, Consumer<String> warn) {
         this.dir = keysDir.resolve(FileSpool.DIR);
@@ -136,17 +138,19 @@ public final class JournalSpool implements Spool {
             try {
                 channel.force(false);
                 synchronized (this) {
-                    synced = Math.max(synced, upTo);
+                    if (channel == out) { // else a rewrite meanwhile replaced the file, synced, and set the offsets
+                        synced = Math.max(synced, upTo);
+                    }
                 }
             } catch (IOException e) {
-                afterFailedSync(upTo);
+                afterFailedSync(channel, upTo);
             }
         }
     }
 
     /** After a failed fdatasync the kernel may have dropped the pages: the live messages are written anew instead. */
-    private synchronized void afterFailedSync(long upTo) {
-        if (synced >= upTo) {
+    private synchronized void afterFailedSync(FileChannel channel, long upTo) {
+        if (channel != out || synced >= upTo) {
             return; // a rewrite meanwhile (which closed the channel) synced it all
         }
         try {
@@ -161,7 +165,14 @@ public final class JournalSpool implements Spool {
         byte[] record = frame(payload);
         try {
             if (out == null) {
-                start();
+                if (!Files.exists(file)) {
+                    start();
+                } else if (journalRead) {
+                    compact(); // its rewrite at start failed: what was read is written again, not dropped
+                } else {
+                    throw new IOException("the outbox journal " + file + " could not be read at start and is left"
+                            + " as it is; restart the client to read it again");
+                }
             }
             ByteBuffer b = ByteBuffer.wrap(record);
             try {
@@ -183,6 +194,7 @@ public final class JournalSpool implements Spool {
     /** Reads the journal and any message files of the earlier format; rewrites it if either needs it. */
     private void open() throws IOException {
         long good = Files.exists(file) ? readJournal() : 0;
+        journalRead = true;
         FileSpool old = new FileSpool(dir.getParent(), warn);
         List<Entry> legacy = Files.isDirectory(dir) ? old.load() : List.of();
         for (Entry e : legacy) { // one an upgrade cut short by a crash took already is in the journal: kept as is

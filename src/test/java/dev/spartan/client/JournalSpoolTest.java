@@ -195,4 +195,16 @@ class JournalSpoolTest {
         assertThat(warnings).singleElement().asString().contains("set aside");
         assertThat(keys.resolve("outbox/journal.unreadable")).hasContent("not a journal");
     }
+
+    /** A journal that could not be read at start is never overwritten by the next save: the save is refused. */
+    @Test
+    void aJournalThatCouldNotBeReadIsNotOverwrittenByTheNextSave() throws IOException {
+        Files.createDirectories(journal().resolve("not-a-file")); // reading it fails with an I/O error
+        JournalSpool spool = spool();
+        assertThat(warnings).anyMatch(w -> w.startsWith("cannot read the outbox in "));
+        assertThatThrownBy(() -> spool.save(message("id-1", "hello"), false))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("could not be read at start and is left as it is");
+        assertThat(journal().resolve("not-a-file")).isDirectory();
+    }
 }
