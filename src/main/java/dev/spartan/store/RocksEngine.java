@@ -360,6 +360,18 @@ final class RocksEngine implements StoreEngine {
         shut(true);
     }
 
+    /** Syncs the write-ahead log now, failing if it cannot: for a copy that must be whole before it is used. */
+    void syncLog() {
+        running(() -> {
+            try {
+                db.flushWal(true);
+            } catch (RocksDBException e) {
+                throw failure(e);
+            }
+            return null;
+        });
+    }
+
     private void shut(boolean sync) {
         closing.writeLock().lock();
         try {

@@ -100,11 +100,14 @@ final class StoreFiles {
             try {
                 copy(old, fresh);
                 fresh.upgradeLayout();
+                fresh.syncLog(); // the close's own sync swallows a failure; an incomplete copy must not go in place
             } finally {
                 fresh.close();
             }
         } catch (MVStoreException | CorruptStoreException e) {
             throw new StoreOpenException(damaged(file, e), e);
+        } catch (StoreEngine.Failure e) {
+            throw new StoreOpenException("cannot write the store in " + building + ": " + EmbeddedStore.describe(e), e);
         } finally {
             old.close();
         }
