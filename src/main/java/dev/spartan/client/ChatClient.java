@@ -600,6 +600,9 @@ public final class ChatClient implements AutoCloseable {
 
         @Override
         public void failed(RuntimeException e) {
+            // The batch's plaintexts go with its state into whichever frame a later send syncs: that sync makes the
+            // server's copies undecryptable, so they must be shown from here at the next start.
+            kept.stage();
             envelopes.receiveBatchEnded();
             receiveStopped = true;
             toShow.clear();
