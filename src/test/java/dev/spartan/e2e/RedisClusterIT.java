@@ -12,6 +12,7 @@ import dev.spartan.proto.OpenLinkRequest;
 import dev.spartan.proto.ReceiveRequest;
 import dev.spartan.proto.SendRequest;
 import dev.spartan.proto.SpartanGrpc;
+import dev.spartan.testing.Ports;
 import dev.spartan.testing.RedisClusterProcesses;
 import dev.spartan.testing.RedisServerProcess;
 import dev.spartan.testing.Scrape;
@@ -47,8 +48,8 @@ class RedisClusterIT {
     @Test
     void twoNodesOnAClusterChatLimitAndSurviveAPrimarysDeath() throws Exception {
         try (RedisClusterProcesses redis = new RedisClusterProcesses(dir.resolve("redis"), 3)) {
-            int metrics1 = freePort();
-            int metrics2 = freePort();
+            int metrics1 = Ports.free();
+            int metrics2 = Ports.free();
             String config = ServerProcess.defaultConfig() + "\nredis: " + redis.uri()
                     + "\nrate_limit:\n  max_calls: 100000\n  window_seconds: 1\n"
                     + "limits:\n  history_calls_per_minute: 5\n";
@@ -318,12 +319,6 @@ class RedisClusterIT {
         return Scrape.of(metricsPort)
                 .value("spartan_bus_messages_received_total")
                 .orElseThrow();
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** The events of a new stream of {@code reader}'s, from its oldest unacknowledged, until a message with text. */

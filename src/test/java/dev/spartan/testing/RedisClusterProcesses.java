@@ -2,7 +2,6 @@ package dev.spartan.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
                                 "--cluster-node-timeout",
                                 Integer.toString(nodeTimeoutMillis),
                                 "--cluster-port",
-                                Integer.toString(freePort()))));
+                                Integer.toString(Ports.free()))));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(n -> create.add("127.0.0.1:" + n.port()));
@@ -131,14 +130,6 @@ public final class RedisClusterProcesses implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

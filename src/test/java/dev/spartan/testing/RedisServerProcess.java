@@ -5,7 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +60,7 @@ public final class RedisServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.port = freePort();
+        this.port = Ports.free();
         start();
     }
 
@@ -196,15 +195,5 @@ public final class RedisServerProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException(NOT_FOUND_MESSAGE);
-    }
-
-    private static int freePort() {
-        // Small race: another process could take the port before redis-server binds it; acceptable for tests.
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
