@@ -2,9 +2,11 @@ package dev.spartan.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -113,6 +115,10 @@ final class StoreFiles {
         }
         try {
             Files.move(building, storeDir, StandardCopyOption.ATOMIC_MOVE);
+            // the rename is durable before the marker that points at store/ is written
+            try (FileChannel parent = FileChannel.open(storeDir.getParent(), StandardOpenOption.READ)) {
+                parent.force(true);
+            }
         } catch (IOException e) {
             throw new StoreOpenException("cannot write the store in " + storeDir + ": " + EmbeddedStore.describe(e), e);
         }
