@@ -37,7 +37,7 @@ public final class StateJournal {
     private final FileChannel out;
     /** Records of the frame being built, not written yet. */
     private final ByteArrayOutputStream frame = new ByteArrayOutputStream();
-    /** A frame was written by {@link #write} and not synced since: the next {@link #sync} must sync even if empty. */
+    /** A frame was written and not synced since: the next {@link #sync} syncs, even with nothing new to write. */
     private boolean unforced;
     /** Each file's change since the last compaction, by its path relative to the key directory. */
     private final Map<String, Change> latest = new LinkedHashMap<>();
@@ -115,36 +115,34 @@ public final class StateJournal {
     }
 
     private void flush(boolean durable) {
-        if (frame.size() == 0) {
-            if (durable && unforced) { // another thread's write() took this caller's staged changes with it
-                try {
-                    out.force(false);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot sync " + file + ": " + e.getMessage(), e);
-                }
+        try {
+            boolean wrote = frame.size() > 0;
+            if (wrote) {
+                writeFrame();
+                unforced = true;
+            }
+            // also when the frame is empty: another thread's write() may have taken this caller's changes with it
+            if (durable && unforced) {
+                out.force(false);
                 unforced = false;
             }
-            return;
+            if (wrote && out.size() > COMPACT_BYTES) {
+                compact();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private void writeFrame() throws IOException {
         byte[] payload = frame.toByteArray();
         frame.reset();
         CRC32 crc = new CRC32();
         crc.update(payload);
         ByteBuffer b = ByteBuffer.allocate(8 + payload.length);
         b.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
-        try {
-            while (b.hasRemaining()) {
-                out.write(b);
-            }
-            if (durable) {
-                out.force(false);
-            }
-            unforced = !durable;
-            if (out.size() > COMPACT_BYTES) {
-                compact();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        while (b.hasRemaining()) {
+            out.write(b);
         }
     }
 

@@ -235,10 +235,19 @@ final class RocksEngine implements StoreEngine {
     /** Writes the log's buffer to its file: one write for everything every thread wrote since the last. */
     @Override
     public void commit() {
+        flushLog(false);
+    }
+
+    /** Writes the log's buffer to its file and syncs it, failing if it cannot: for a copy that must be whole. */
+    void syncLog() {
+        flushLog(true);
+    }
+
+    private void flushLog(boolean sync) {
         running(() -> {
             long upTo = writes.get(); // each counted write is in the buffer already
             try {
-                db.flushWal(false);
+                db.flushWal(sync);
             } catch (RocksDBException e) {
                 throw failure(e);
             }
@@ -358,18 +367,6 @@ final class RocksEngine implements StoreEngine {
     @Override
     public void close() {
         shut(true);
-    }
-
-    /** Syncs the write-ahead log now, failing if it cannot: for a copy that must be whole before it is used. */
-    void syncLog() {
-        running(() -> {
-            try {
-                db.flushWal(true);
-            } catch (RocksDBException e) {
-                throw failure(e);
-            }
-            return null;
-        });
     }
 
     private void shut(boolean sync) {

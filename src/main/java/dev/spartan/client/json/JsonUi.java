@@ -21,7 +21,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,13 +52,12 @@ public final class JsonUi implements ClientListener {
     private volatile SendState submitted;
 
     /** The peer's confirmations (delivered, read) of recent messages: a late "stored" never follows them. */
-    private final Map<String, SendState> confirmed =
-            Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+    private final Map<String, SendState> confirmed = new LinkedHashMap<>(256, 0.75f, false) { // under its own lock
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, SendState> eldest) {
                     return size() > 10_000;
                 }
-            });
+            };
 
     /**
      * A JSON front end.
