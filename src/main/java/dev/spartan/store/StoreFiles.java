@@ -115,12 +115,18 @@ final class StoreFiles {
         }
         try {
             Files.move(building, storeDir, StandardCopyOption.ATOMIC_MOVE);
-            // the rename is durable before the marker that points at store/ is written
-            try (FileChannel parent = FileChannel.open(storeDir.getParent(), StandardOpenOption.READ)) {
-                parent.force(true);
-            }
         } catch (IOException e) {
             throw new StoreOpenException("cannot write the store in " + storeDir + ": " + EmbeddedStore.describe(e), e);
+        }
+        syncDirectory(storeDir.getParent()); // the rename is durable before the marker pointing at store/ is written
+    }
+
+    /** As {@code FileBlobStore} does: a file system that cannot sync a directory does not stop the upgrade. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // the store's own files are synced already; only the rename's order against the marker is left to chance
         }
     }
 
